@@ -12,6 +12,8 @@ use core::fmt;
 pub enum Error {
     /// A recipient (`age1…`) or identity (`AGE-SECRET-KEY-1…`) string is malformed.
     InvalidKey,
+    /// A file must be sealed to at least one recipient.
+    NoRecipients,
     /// The age header is malformed: wrong version line, a bad stanza, a non-canonical encoding,
     /// a disallowed share, or a truncated file.
     InvalidHeader,
@@ -44,6 +46,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let message = match self {
             Error::InvalidKey => "malformed age recipient or identity",
+            Error::NoRecipients => "no recipients to seal to",
             Error::InvalidHeader => "malformed age header",
             Error::NoMatchingIdentity => "no identity matches this file",
             Error::HeaderMac => "age header failed authentication",
