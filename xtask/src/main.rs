@@ -1,1 +1,49 @@
-fn main() {}
+//! `cargo xtask`: Fluister's build orchestration, in Rust so that it runs the same on every
+//! machine. Run `cargo xtask help` for the tasks.
+
+mod bench;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <task> [options]
+
+Tasks:
+  test                Run every check and test: formatting, clippy, the wasm build of the
+                      envelope, the official age vectors, unit, integration and interop tests.
+                      Installs the test's npm packages under tests/ first.
+  bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay.
+  help                Show this text.
+
+Environment:
+  FLUISTER_CCTV_DIR   Use this directory of age test vectors instead of unpacking the npm
+                      package cctv-age@0.2.0 into target/cctv-age.
+";
+
+fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match arguments.split_first() {
+        Some((task, rest)) => (task.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match task {
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown task `{other}`; run `cargo xtask help` for the list"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! `cargo xtask bench <target>`: benchmarks that print numbers (never tests with time limits).
+
+use crate::util::{TaskResult, cargo, run_command, step};
+
+const TARGETS: &[(&str, &str, &str)] = &[("envelope", "fluister-envelope", "envelope")];
+
+pub fn run(arguments: &[String]) -> TaskResult {
+    let [target] = arguments else {
+        let names: Vec<&str> = TARGETS.iter().map(|(name, _, _)| *name).collect();
+        return Err(format!(
+            "say which benchmark to run: cargo xtask bench <{}>",
+            names.join("|")
+        ));
+    };
+    let Some((name, package, bench)) = TARGETS.iter().find(|(name, _, _)| name == target) else {
+        return Err(format!("no benchmark called `{target}`"));
+    };
+    step(&format!("Benchmark: {name} (release build)"));
+    run_command(cargo().args(["bench", "--package", package, "--bench", bench]))
+}

@@ -1,0 +1,105 @@
+//! Small helpers shared by the tasks: where the workspace is, and running commands loudly.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The result of a task: an error is a message for the person who ran it.
+pub type TaskResult = Result<(), String>;
+
+/// The workspace root (the directory holding the top-level `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// The shared target directory.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// A `cargo` command run from the workspace root, using the same cargo that runs xtask.
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Prints a step heading so a long run shows where it is.
+pub fn step(title: &str) {
+    println!("\n==> {title}");
+}
+
+/// Runs `command`, streaming its output, and fails with its description if it fails.
+pub fn run_command(command: &mut Command) -> TaskResult {
+    let description = describe(command);
+    println!("$ {description}");
+    let status = command
+        .status()
+        .map_err(|error| format!("could not start `{description}`: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{description}` failed ({status})"))
+    }
+}
+
+/// Whether a program can be started at all (used to explain missing tools).
+pub fn have_program(program: &str, version_argument: &str) -> bool {
+    Command::new(program)
+        .arg(version_argument)
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+fn describe(command: &Command) -> String {
+    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
+    words.extend(
+        command
+            .get_args()
+            .map(|argument| argument.to_string_lossy().into_owned()),
+    );
+    words.join(" ")
+}
+
+/// Makes sure the wasm target is installed (a no-op when it is).
+pub fn ensure_wasm_target() -> TaskResult {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|error| format!("rustup is needed to add the wasm target: {error}"))?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|line| line.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    run_command(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// Installs the npm packages of `tests/` (exactly as locked) when they are missing or stale.
+pub fn ensure_test_npm_packages() -> TaskResult {
+    let tests_dir = workspace_root().join("tests");
+    let lock = tests_dir.join("package-lock.json");
+    let installed_lock = tests_dir.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed_lock)) {
+        (Ok(lock), Ok(installed)) => installed.modified().ok() >= lock.modified().ok(),
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    if !have_program("npm", "--version") {
+        return Err(
+            "npm is needed for the test vectors and browser tests: install Node.js 20".into(),
+        );
+    }
+    run_command(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&tests_dir),
+    )
+}
