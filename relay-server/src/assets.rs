@@ -1,0 +1,192 @@
+//! Serves the widget: the loader `/embed.js` and the iframe's files under `/w/`, from the
+//! configured assets directory, or a placeholder until the widget is built.
+//!
+//! Files whose names carry a content hash (a `-` or `.` separated part of at least 8 hex digits,
+//! as in `widget-3f2a9c1d0b7e4a55_bg.wasm`) never change, so they are cached for a year and
+//! marked immutable. Everything else is revalidated.
+
+use std::path::{Component, Path, PathBuf};
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// The widget's files on disk, or none.
+#[derive(Debug, Clone)]
+pub struct Assets {
+    directory: Option<PathBuf>,
+}
+
+const PLACEHOLDER_SCRIPT: &str = "/* Fluister loader placeholder: the widget has not been built \
+into this relay's assets directory yet (see widget.assets_dir in the operator guide). */\n";
+
+const PLACEHOLDER_PAGE: &str = "<!doctype html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Fluister</title></head><body><main><h1>Fluister</h1>\
+<p>Het meldformulier is hier nog niet ge\u{ef}nstalleerd. In gevaar? Bel 112. \
+Anoniem melden kan ook bij Meld Misdaad Anoniem: 0800-7000.</p>\
+<p lang=\"en\">The report form is not installed here yet. In danger? Call 112.</p>\
+</main></body></html>\n";
+
+impl Assets {
+    /// Serves from `directory`, or placeholders when it is `None`.
+    pub fn new(directory: Option<PathBuf>) -> Self {
+        Self { directory }
+    }
+
+    /// `GET /embed.js`: the loader. Its name has no hash (municipal pages link to it), so it is
+    /// cached briefly; pages can pin it with Subresource Integrity.
+    pub async fn embed_script(&self) -> Response {
+        match self.read("embed.js").await {
+            Some(bytes) => file_response(
+                bytes,
+                "text/javascript; charset=utf-8",
+                "public, max-age=300",
+            ),
+            None if self.directory.is_none() => file_response(
+                PLACEHOLDER_SCRIPT.as_bytes().to_vec(),
+                "text/javascript; charset=utf-8",
+                "no-cache",
+            ),
+            None => ApiError::NotFound.into_response(),
+        }
+    }
+
+    /// `GET /w/{path}`: a file of the widget.
+    pub async fn widget_file(&self, relative_path: &str) -> Response {
+        let relative_path = if relative_path.is_empty() || relative_path.ends_with('/') {
+            format!("{relative_path}index.html")
+        } else {
+            relative_path.to_owned()
+        };
+        let Some(safe_path) = safe_relative_path(&relative_path) else {
+            return ApiError::NotFound.into_response();
+        };
+        let on_disk = Path::new("w").join(&safe_path);
+        match self.read(&on_disk.to_string_lossy()).await {
+            Some(bytes) => {
+                let file_name = safe_path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let cache_control = if has_content_hash(&file_name) {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                };
+                file_response(bytes, content_type(&file_name), cache_control)
+            }
+            None if self.directory.is_none() && relative_path == "index.html" => file_response(
+                PLACEHOLDER_PAGE.as_bytes().to_vec(),
+                "text/html; charset=utf-8",
+                "no-cache",
+            ),
+            None => ApiError::NotFound.into_response(),
+        }
+    }
+
+    async fn read(&self, relative_path: &str) -> Option<Vec<u8>> {
+        let directory = self.directory.as_ref()?;
+        let path = directory.join(relative_path);
+        let metadata = tokio::fs::metadata(&path).await.ok()?;
+        if !metadata.is_file() {
+            return None;
+        }
+        tokio::fs::read(&path).await.ok()
+    }
+}
+
+fn file_response(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(cache_control),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Accepts only plain relative paths made of ordinary names: no `..`, no root, no hidden files,
+/// no characters outside `[A-Za-z0-9._-]`.
+fn safe_relative_path(text: &str) -> Option<PathBuf> {
+    let path = Path::new(text);
+    let mut safe = PathBuf::new();
+    for component in path.components() {
+        let Component::Normal(name) = component else {
+            return None;
+        };
+        let name = name.to_str()?;
+        let ordinary = !name.starts_with('.')
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'));
+        if !ordinary {
+            return None;
+        }
+        safe.push(name);
+    }
+    (!safe.as_os_str().is_empty()).then_some(safe)
+}
+
+/// Whether a file name carries a content hash: a part of at least 8 hex digits between `-`, `.`
+/// or `_` separators.
+pub fn has_content_hash(file_name: &str) -> bool {
+    let mut parts = file_name.split(['-', '.', '_']);
+    // The first part is the base name, never the hash.
+    parts.next();
+    parts.any(|part| part.len() >= 8 && part.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
+fn content_type(file_name: &str) -> &'static str {
+    let extension = file_name.rsplit('.').next().unwrap_or("");
+    match extension {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_directory_are_refused() {
+        assert!(safe_relative_path("../secret").is_none());
+        assert!(safe_relative_path("/etc/passwd").is_none());
+        assert!(safe_relative_path("a/../../b").is_none());
+        assert!(safe_relative_path(".hidden").is_none());
+        assert!(safe_relative_path("a/b%2f").is_none());
+        assert_eq!(
+            safe_relative_path("pkg/widget-0123abcd_bg.wasm"),
+            Some(PathBuf::from("pkg/widget-0123abcd_bg.wasm"))
+        );
+    }
+
+    #[test]
+    fn content_hashes_are_recognised() {
+        assert!(has_content_hash("widget-3f2a9c1d0b7e4a55_bg.wasm"));
+        assert!(has_content_hash("style.0123abcd.css"));
+        assert!(!has_content_hash("index.html"));
+        assert!(!has_content_hash("deadbeef.js"));
+        assert!(!has_content_hash("widget-abc.js"));
+    }
+}

@@ -1,0 +1,189 @@
+//! The one error type of the HTTP API, mapped to responses in one place.
+//!
+//! Every error is JSON, `{"error": {"code": "stable_code", "message": "plain English"}}`, with a
+//! code clients can match on and a message a person can read. No message carries internals.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Everything the API can answer with other than success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// No such route.
+    NotFound,
+    /// No such tip (or it was deleted).
+    TipNotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// The request came from another origin; the API answers only the relay's own pages.
+    CrossOrigin,
+    /// No valid coordinator token.
+    Unauthorized,
+    /// The body is larger than `limits.max_tip_bytes`.
+    BodyTooLarge,
+    /// The body is not an age v1 file.
+    NotAgeFile,
+    /// The body starts like an age file but its header is malformed.
+    BrokenAgeHeader,
+    /// The `Content-Type` is not `application/octet-stream`.
+    UnsupportedMediaType,
+    /// A required header is missing or malformed; the payload names which.
+    BadHeader(&'static str),
+    /// A path parameter is not a well-formed identifier.
+    BadIdentifier,
+    /// The proof-of-work headers are missing.
+    ProofOfWorkMissing,
+    /// The challenge is unknown, already used, or expired.
+    ChallengeInvalid,
+    /// The nonce does not solve the challenge for this body.
+    ProofOfWorkInvalid,
+    /// The submission key was used before with a different body.
+    SubmissionKeyConflict,
+    /// The storage quota is full.
+    StorageFull,
+    /// The global submission rate was exceeded.
+    RateLimited,
+    /// Too many requests at once, or too many outstanding challenges.
+    Overloaded,
+    /// The request took longer than `limits.request_timeout_seconds`.
+    RequestTimeout,
+    /// The request body could not be read.
+    BodyUnreadable,
+    /// Storage failed; details are logged, not returned.
+    Internal,
+}
+
+impl ApiError {
+    /// The HTTP status, stable code and human message of this error.
+    pub fn parts(self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "There is nothing here."),
+            ApiError::TipNotFound => (
+                StatusCode::NOT_FOUND,
+                "tip_not_found",
+                "There is no tip with this id. It may have been deleted already.",
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This address does not accept this method.",
+            ),
+            ApiError::CrossOrigin => (
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "The API only answers requests from the relay's own pages.",
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "A valid coordinator token is needed: send `Authorization: Bearer <token>`.",
+            ),
+            ApiError::BodyTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "The tip is larger than this relay accepts.",
+            ),
+            ApiError::NotAgeFile => (
+                StatusCode::BAD_REQUEST,
+                "not_age_file",
+                "The body must be a sealed age v1 file.",
+            ),
+            ApiError::BrokenAgeHeader => (
+                StatusCode::BAD_REQUEST,
+                "broken_age_header",
+                "The body's age header is malformed.",
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the sealed tip with `Content-Type: application/octet-stream`.",
+            ),
+            ApiError::BadHeader(message) => (StatusCode::BAD_REQUEST, "bad_header", message),
+            ApiError::BadIdentifier => (
+                StatusCode::NOT_FOUND,
+                "tip_not_found",
+                "There is no tip with this id. It may have been deleted already.",
+            ),
+            ApiError::ProofOfWorkMissing => (
+                StatusCode::BAD_REQUEST,
+                "proof_of_work_missing",
+                "Fetch a challenge from POST /api/v1/challenges, solve it, and send the \
+                 `Fluister-Challenge` and `Fluister-Nonce` headers.",
+            ),
+            ApiError::ChallengeInvalid => (
+                StatusCode::CONFLICT,
+                "challenge_invalid",
+                "This challenge is unknown, expired or already used. Fetch a new one and try again.",
+            ),
+            ApiError::ProofOfWorkInvalid => (
+                StatusCode::BAD_REQUEST,
+                "proof_of_work_invalid",
+                "The proof of work does not solve the challenge for this tip.",
+            ),
+            ApiError::SubmissionKeyConflict => (
+                StatusCode::CONFLICT,
+                "submission_key_conflict",
+                "This submission key was already used for a different tip. Use a fresh random key.",
+            ),
+            ApiError::StorageFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                "The relay cannot store more tips right now. Please use one of the phone numbers.",
+            ),
+            ApiError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "The relay is receiving many tips right now. Please try again in a minute.",
+            ),
+            ApiError::Overloaded => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "The relay is busy. Please try again in a moment.",
+            ),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "The request took too long to arrive.",
+            ),
+            ApiError::BodyUnreadable => (
+                StatusCode::BAD_REQUEST,
+                "body_unreadable",
+                "The request body could not be read completely.",
+            ),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "The relay could not complete this request. Nothing was stored; please try again.",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.parts();
+        let body = json!({ "error": { "code": code, "message": message } });
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match self {
+            ApiError::Unauthorized => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"fluister\""),
+                );
+            }
+            ApiError::RateLimited | ApiError::Overloaded => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::RequestTimeout | ApiError::BodyTooLarge => {
+                // The rest of the body may still be in flight; do not reuse the connection.
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

@@ -1,0 +1,823 @@
+//! The HTTP API: the router, its handlers, and the middleware that enforces limits, refuses
+//! cross-origin requests and sets security headers on every response.
+//!
+//! Nothing here reads the client's address (there is no `ConnectInfo`), user agent, referrer or
+//! cookies, and nothing logs request headers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+use crate::assets::Assets;
+use crate::encoding::{decode_base64url, encode_base64url};
+use crate::error::ApiError;
+use crate::sealed::{self, BodyProblem};
+use crate::settings::Settings;
+use crate::storage::{
+    NewTip, SECONDS_PER_HOUR, Storage, StoreOutcome, TipId, now_unix, round_down_to_hour,
+};
+
+/// The header carrying the challenge seed (unpadded base64url) a tip's proof of work solves.
+pub const CHALLENGE_HEADER: &str = "fluister-challenge";
+/// The header carrying the proof-of-work nonce, a decimal `u32`.
+pub const NONCE_HEADER: &str = "fluister-nonce";
+/// The header carrying the client's random submission key (32 bytes, unpadded base64url).
+pub const SUBMISSION_KEY_HEADER: &str = "fluister-submission-key";
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub struct AppState<S> {
+    inner: Arc<StateInner<S>>,
+}
+
+impl<S> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct StateInner<S> {
+    storage: S,
+    settings: Settings,
+    token_hashes: Vec<[u8; 32]>,
+    config_document: Bytes,
+    widget_content_security_policy: HeaderValue,
+    assets: Assets,
+    request_permits: Arc<Semaphore>,
+    submission_bucket: TokenBucket,
+    metrics: Metrics,
+}
+
+impl<S: Storage> AppState<S> {
+    /// Builds the shared state from validated settings and an opened storage backend.
+    pub fn new(settings: Settings, storage: S) -> Result<Self, crate::settings::SettingsError> {
+        settings.validate()?;
+        let token_hashes = settings.token_hashes()?;
+        let recipients: Vec<String> = settings
+            .recipients()?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let config_document = serde_json::to_vec(&PublicConfig {
+            api_version: 1,
+            recipients,
+            limits: PublicLimits {
+                max_tip_bytes: settings.limits.max_tip_bytes,
+            },
+            proof_of_work: PublicProofOfWork {
+                difficulty: settings.proof_of_work.difficulty,
+                memory_kib: settings.proof_of_work.memory_kib,
+                challenge_lifetime_seconds: settings.proof_of_work.challenge_lifetime_seconds,
+            },
+            municipalities: &settings.widget.municipalities,
+            phone_numbers: &settings.widget.phone_numbers,
+        })
+        .expect("the public config serialises")
+        .into();
+        let frame_ancestors = if settings.widget.embedding_origins.is_empty() {
+            "'none'".to_owned()
+        } else {
+            settings.widget.embedding_origins.join(" ")
+        };
+        let widget_content_security_policy = HeaderValue::from_str(&format!(
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; \
+             form-action 'none'; frame-ancestors {frame_ancestors}"
+        ))
+        .expect("validated origins are valid header text");
+        let request_permits = Arc::new(Semaphore::new(settings.limits.max_concurrent_requests));
+        let submission_bucket = TokenBucket::new(
+            settings.limits.submissions_per_second,
+            settings.limits.submission_burst,
+        );
+        let assets = Assets::new(settings.widget.assets_dir.clone());
+        Ok(Self {
+            inner: Arc::new(StateInner {
+                storage,
+                settings,
+                token_hashes,
+                config_document,
+                widget_content_security_policy,
+                assets,
+                request_permits,
+                submission_bucket,
+                metrics: Metrics::default(),
+            }),
+        })
+    }
+
+    /// The storage backend.
+    pub fn storage(&self) -> &S {
+        &self.inner.storage
+    }
+
+    /// The settings the state was built from.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+}
+
+/// The body of `GET /api/v1/config`.
+#[derive(Serialize)]
+struct PublicConfig<'a> {
+    api_version: u32,
+    recipients: Vec<String>,
+    limits: PublicLimits,
+    proof_of_work: PublicProofOfWork,
+    municipalities: &'a [crate::settings::Municipality],
+    phone_numbers: &'a [crate::settings::PhoneNumber],
+}
+
+#[derive(Serialize)]
+struct PublicLimits {
+    max_tip_bytes: usize,
+}
+
+#[derive(Serialize)]
+struct PublicProofOfWork {
+    difficulty: u32,
+    memory_kib: u32,
+    challenge_lifetime_seconds: u64,
+}
+
+/// Builds the relay's router.
+pub fn app<S: Storage>(state: AppState<S>) -> Router {
+    let api = Router::new()
+        .route("/api/v1/config", get(public_config::<S>))
+        .route(
+            "/api/v1/challenges",
+            axum::routing::post(issue_challenge::<S>),
+        )
+        .route("/api/v1/tips", get(list_tips::<S>).post(submit_tip::<S>))
+        .route(
+            "/api/v1/tips/{id}",
+            get(fetch_tip::<S>).delete(delete_tip::<S>),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_cross_origin::<S>,
+        ));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::<S>))
+        .route("/embed.js", get(embed_script::<S>))
+        .route("/w", get(widget_index::<S>))
+        .route("/w/", get(widget_index::<S>))
+        .route("/w/{*path}", get(widget_file::<S>))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(
+            state.inner.settings.limits.max_tip_bytes,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_and_secure::<S>,
+        ))
+        .with_state(state)
+}
+
+/// Outermost middleware: the concurrency limit, the whole-request timeout, and the security
+/// headers every response carries (errors from the limits included).
+async fn limit_and_secure<S: Storage>(
+    State(state): State<AppState<S>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = match Arc::clone(&state.inner.request_permits).try_acquire_owned() {
+        Err(_) => {
+            state.inner.metrics.count_rejection(ApiError::Overloaded);
+            ApiError::Overloaded.into_response()
+        }
+        Ok(permit) => {
+            let timeout = Duration::from_secs(state.inner.settings.limits.request_timeout_seconds);
+            let response = match tokio::time::timeout(timeout, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => {
+                    state
+                        .inner
+                        .metrics
+                        .count_rejection(ApiError::RequestTimeout);
+                    ApiError::RequestTimeout.into_response()
+                }
+            };
+            drop(permit);
+            response
+        }
+    };
+    add_security_headers(&state, &path, &mut response);
+    response
+}
+
+fn add_security_headers<S: Storage>(state: &AppState<S>, path: &str, response: &mut Response) {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let is_widget = path == "/w" || path.starts_with("/w/");
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ),
+    );
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    // The loader and the widget's frame are loaded by municipal pages; everything else is not.
+    let resource_policy = if path == "/embed.js" || is_widget {
+        "cross-origin"
+    } else {
+        "same-origin"
+    };
+    headers.insert(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static(resource_policy),
+    );
+    if is_widget && is_html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            state.inner.widget_content_security_policy.clone(),
+        );
+    } else {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if state
+        .inner
+        .settings
+        .server
+        .public_origin
+        .starts_with("https://")
+    {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// Refuses API requests from other origins. The widget runs on the relay's own origin, so the
+/// API needs no CORS: a browser request from elsewhere (including a CORS preflight) gets 403 and
+/// no `Access-Control-*` header.
+async fn refuse_cross_origin<S: Storage>(
+    State(state): State<AppState<S>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_same_origin(
+        request.headers(),
+        &state.inner.settings.server.public_origin,
+    ) {
+        next.run(request).await
+    } else {
+        state.inner.metrics.count_rejection(ApiError::CrossOrigin);
+        ApiError::CrossOrigin.into_response()
+    }
+}
+
+/// Decides whether a request may come from a page on the relay's own origin (or from a
+/// non-browser client, which sends neither `Origin` nor `Sec-Fetch-Site`).
+pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.as_bytes();
+        if site != b"same-origin" && site != b"none" {
+            return false;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if !public_origin.is_empty() {
+        return origin == public_origin;
+    }
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    matches!((authority, host), (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host))
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn public_config<S: Storage>(State(state): State<AppState<S>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        state.inner.config_document.clone(),
+    )
+        .into_response()
+}
+
+/// The body of `POST /api/v1/challenges`.
+#[derive(Serialize)]
+struct ChallengeResponse {
+    seed: String,
+    difficulty: u32,
+    memory_kib: u32,
+    expires_in_seconds: u64,
+}
+
+async fn issue_challenge<S: Storage>(
+    State(state): State<AppState<S>>,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    if !state.inner.submission_bucket.try_take() {
+        return Err(metrics.count_rejection(ApiError::RateLimited));
+    }
+    let proof_settings = &state.inner.settings.proof_of_work;
+    let challenge = sealed::new_challenge(proof_settings.difficulty, proof_settings.memory_kib);
+    let lifetime = proof_settings.challenge_lifetime_seconds;
+    let expires_at = now_unix() + i64::try_from(lifetime).unwrap_or(i64::MAX / 2);
+    let recorded = state
+        .inner
+        .storage
+        .issue_challenge(challenge.clone(), expires_at)
+        .await
+        .map_err(|error| internal(metrics, &error))?;
+    if !recorded {
+        return Err(metrics.count_rejection(ApiError::Overloaded));
+    }
+    metrics.challenges_issued.fetch_add(1, Ordering::Relaxed);
+    let body = ChallengeResponse {
+        seed: encode_base64url(&challenge.seed),
+        difficulty: challenge.difficulty,
+        memory_kib: challenge.memory_kib,
+        expires_in_seconds: lifetime,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The body of a successful `POST /api/v1/tips`.
+#[derive(Serialize)]
+struct SubmittedTip {
+    id: String,
+}
+
+fn internal(metrics: &Metrics, error: &crate::storage::StorageError) -> ApiError {
+    tracing::error!(%error, "storage failed");
+    metrics.count_rejection(ApiError::Internal)
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+async fn submit_tip<S: Storage>(
+    State(state): State<AppState<S>>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    let result = submit_tip_inner(&state, request).await;
+    match &result {
+        Ok((StatusCode::CREATED, _)) => {
+            metrics.tips_stored.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(_) => {
+            metrics.tips_resubmitted.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(error) => {
+            metrics.count_rejection(*error);
+        }
+    }
+    let (status, id) = result?;
+    Ok((status, Json(SubmittedTip { id: id.to_string() })).into_response())
+}
+
+async fn submit_tip_inner<S: Storage>(
+    state: &AppState<S>,
+    request: Request,
+) -> Result<(StatusCode, TipId), ApiError> {
+    if !state.inner.submission_bucket.try_take() {
+        return Err(ApiError::RateLimited);
+    }
+    let headers = request.headers();
+    let content_type = header_text(headers, header::CONTENT_TYPE.as_str()).unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/octet-stream") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let submission_key: [u8; 32] = header_text(headers, SUBMISSION_KEY_HEADER)
+        .and_then(decode_base64url)
+        .ok_or(ApiError::BadHeader(
+            "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
+             `Fluister-Submission-Key` header, and the same key when retrying.",
+        ))?;
+    let challenge_text = header_text(headers, CHALLENGE_HEADER);
+    let nonce_text = header_text(headers, NONCE_HEADER);
+    let (challenge_text, nonce_text) = match (challenge_text, nonce_text) {
+        (Some(challenge), Some(nonce)) => (challenge, nonce),
+        _ => return Err(ApiError::ProofOfWorkMissing),
+    };
+    let challenge_seed: [u8; 32] = decode_base64url(challenge_text).ok_or(ApiError::BadHeader(
+        "`Fluister-Challenge` must be the challenge's seed exactly as the relay sent it.",
+    ))?;
+    let nonce: u32 = nonce_text
+        .parse()
+        .ok()
+        .filter(|_| nonce_text.bytes().all(|byte| byte.is_ascii_digit()))
+        .ok_or(ApiError::BadHeader(
+            "`Fluister-Nonce` must be a decimal number from 0 to 4294967295.",
+        ))?;
+
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge
+            } else {
+                ApiError::BodyUnreadable
+            }
+        })?;
+    sealed::check_age_file(&body).map_err(|problem| match problem {
+        BodyProblem::NotAge => ApiError::NotAgeFile,
+        BodyProblem::BrokenHeader => ApiError::BrokenAgeHeader,
+    })?;
+    let body_sha256 = sealed::ciphertext_sha256(&body);
+    let submission_key_sha256: [u8; 32] = Sha256::digest(submission_key).into();
+    let storage = &state.inner.storage;
+    let storage_failed = |error: crate::storage::StorageError| {
+        tracing::error!(%error, "storage failed");
+        ApiError::Internal
+    };
+
+    let now = now_unix();
+    let Some(challenge) = storage
+        .find_challenge(challenge_seed, now)
+        .await
+        .map_err(storage_failed)?
+    else {
+        // A retry after a lost reply arrives with a challenge that its first try used up.
+        return match storage
+            .find_submission(submission_key_sha256)
+            .await
+            .map_err(storage_failed)?
+        {
+            Some(previous) if previous.body_sha256 == body_sha256 => {
+                Ok((StatusCode::OK, previous.tip_id))
+            }
+            Some(_) => Err(ApiError::SubmissionKeyConflict),
+            None => Err(ApiError::ChallengeInvalid),
+        };
+    };
+    let verified = tokio::task::spawn_blocking(move || {
+        sealed::verify_proof_of_work(&challenge, &body_sha256, nonce)
+    })
+    .await
+    .map_err(|_| ApiError::Internal)?;
+    if !verified {
+        // A challenge buys one verification: otherwise a client could make the relay search
+        // for the nonce on its behalf.
+        storage
+            .forget_challenge(challenge_seed)
+            .await
+            .map_err(storage_failed)?;
+        return Err(ApiError::ProofOfWorkInvalid);
+    }
+    let outcome = storage
+        .store_tip(NewTip {
+            submission_key_sha256,
+            body_sha256,
+            challenge_seed,
+            ciphertext: body,
+            received_hour: round_down_to_hour(now),
+        })
+        .await
+        .map_err(storage_failed)?;
+    match outcome {
+        StoreOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
+        StoreOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
+        StoreOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
+        StoreOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
+        StoreOutcome::StorageFull => Err(ApiError::StorageFull),
+    }
+}
+
+/// Checks the coordinator's bearer token against every configured hash in constant time.
+fn require_coordinator<S: Storage>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let presented = header_text(headers, header::AUTHORIZATION.as_str())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
+    let presented_hash: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    // Compare against every hash without stopping early, so timing reveals nothing.
+    let mut matched = subtle::Choice::from(0u8);
+    for configured in &state.inner.token_hashes {
+        matched |= configured.ct_eq(&presented_hash);
+    }
+    if bool::from(matched) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+/// One entry of `GET /api/v1/tips`.
+#[derive(Serialize)]
+struct TipListEntry {
+    id: String,
+    received_hour: i64,
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct TipList {
+    tips: Vec<TipListEntry>,
+}
+
+async fn list_tips<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    let tips = state
+        .inner
+        .storage
+        .list_tips()
+        .await
+        .map_err(|error| internal(metrics, &error))?;
+    let tips = tips
+        .into_iter()
+        .map(|tip| TipListEntry {
+            id: tip.id.to_string(),
+            received_hour: tip.received_hour,
+            size: tip.size,
+        })
+        .collect();
+    Ok(Json(TipList { tips }).into_response())
+}
+
+async fn fetch_tip<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    let id = TipId::parse(&id).ok_or(ApiError::TipNotFound)?;
+    let ciphertext = state
+        .inner
+        .storage
+        .tip(id)
+        .await
+        .map_err(|error| internal(metrics, &error))?
+        .ok_or(ApiError::TipNotFound)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        )],
+        ciphertext,
+    )
+        .into_response())
+}
+
+async fn delete_tip<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let metrics = &state.inner.metrics;
+    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    let id = TipId::parse(&id).ok_or(ApiError::TipNotFound)?;
+    let deleted = state
+        .inner
+        .storage
+        .delete_tip(id)
+        .await
+        .map_err(|error| internal(metrics, &error))?;
+    if deleted {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::TipNotFound)
+    }
+}
+
+async fn metrics<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require_coordinator(&state, &headers)?;
+    let text = state.inner.metrics.render(state.inner.storage.counts());
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response())
+}
+
+async fn embed_script<S: Storage>(State(state): State<AppState<S>>) -> Response {
+    state.inner.assets.embed_script().await
+}
+
+async fn widget_index<S: Storage>(State(state): State<AppState<S>>) -> Response {
+    state.inner.assets.widget_file("index.html").await
+}
+
+async fn widget_file<S: Storage>(
+    State(state): State<AppState<S>>,
+    Path(path): Path<String>,
+) -> Response {
+    state.inner.assets.widget_file(&path).await
+}
+
+/// A global token bucket: `rate` tokens a second, at most `burst` saved up. It is shared by all
+/// clients, because the relay does not know (and must not learn) who a client is.
+#[derive(Debug)]
+struct TokenBucket {
+    rate_per_second: f64,
+    burst: f64,
+    state: std::sync::Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    fn new(rate_per_second: f64, burst: u32) -> Self {
+        let burst = f64::from(burst);
+        Self {
+            rate_per_second,
+            burst,
+            state: std::sync::Mutex::new((burst, Instant::now())),
+        }
+    }
+
+    fn try_take(&self) -> bool {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (tokens, last_refill) = &mut *state;
+        let now = Instant::now();
+        let elapsed = now.duration_since(*last_refill).as_secs_f64();
+        *tokens = (*tokens + elapsed * self.rate_per_second).min(self.burst);
+        *last_refill = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Counters for `/metrics`: counts only, never anything about a client.
+#[derive(Debug, Default)]
+struct Metrics {
+    challenges_issued: AtomicU64,
+    tips_stored: AtomicU64,
+    tips_resubmitted: AtomicU64,
+    rejections: [AtomicU64; REJECTION_CODES.len()],
+}
+
+/// The error codes counted in `fluister_requests_rejected_total`.
+const REJECTION_CODES: [&str; 17] = [
+    "not_found",
+    "tip_not_found",
+    "cross_origin",
+    "unauthorized",
+    "body_too_large",
+    "not_age_file",
+    "broken_age_header",
+    "unsupported_media_type",
+    "bad_header",
+    "proof_of_work_missing",
+    "challenge_invalid",
+    "proof_of_work_invalid",
+    "submission_key_conflict",
+    "storage_full",
+    "rate_limited",
+    "overloaded",
+    "request_timeout",
+];
+
+impl Metrics {
+    /// Counts a rejection under its error code and hands the error back.
+    fn count_rejection(&self, error: ApiError) -> ApiError {
+        let (_, code, _) = error.parts();
+        if let Some(index) = REJECTION_CODES.iter().position(|known| *known == code) {
+            self.rejections[index].fetch_add(1, Ordering::Relaxed);
+        }
+        error
+    }
+
+    fn render(&self, counts: crate::storage::StorageCounts) -> String {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        let mut counter = |name: &str, help: &str, kind: &str, value: u64| {
+            let _ = writeln!(
+                text,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        counter(
+            "fluister_challenges_issued_total",
+            "Proof-of-work challenges issued since start.",
+            "counter",
+            self.challenges_issued.load(Ordering::Relaxed),
+        );
+        counter(
+            "fluister_tips_received_total",
+            "Tips stored since start.",
+            "counter",
+            self.tips_stored.load(Ordering::Relaxed),
+        );
+        counter(
+            "fluister_tips_resubmitted_total",
+            "Retried submissions answered with an already stored tip since start.",
+            "counter",
+            self.tips_resubmitted.load(Ordering::Relaxed),
+        );
+        counter(
+            "fluister_tips_stored",
+            "Tips stored now.",
+            "gauge",
+            counts.tips_stored,
+        );
+        counter(
+            "fluister_stored_bytes",
+            "Ciphertext bytes stored now.",
+            "gauge",
+            counts.stored_bytes,
+        );
+        counter(
+            "fluister_outstanding_challenges",
+            "Challenges issued and not yet used or expired.",
+            "gauge",
+            counts.outstanding_challenges,
+        );
+        let _ = writeln!(
+            text,
+            "# HELP fluister_requests_rejected_total Requests refused since start, by error code.\n\
+             # TYPE fluister_requests_rejected_total counter"
+        );
+        for (code, count) in REJECTION_CODES.iter().zip(&self.rejections) {
+            let _ = writeln!(
+                text,
+                "fluister_requests_rejected_total{{code=\"{code}\"}} {}",
+                count.load(Ordering::Relaxed)
+            );
+        }
+        text
+    }
+}
+
+/// The cutoff before which tips are deleted, for a retention of `retention_days`.
+pub fn retention_cutoff_hour(now_unix: i64, retention_days: u32) -> i64 {
+    round_down_to_hour(now_unix) - i64::from(retention_days) * 24 * SECONDS_PER_HOUR
+}
+
+/// Builds a response body from bytes; used by the assets module.
+pub fn bytes_body(bytes: impl Into<Bytes>) -> Body {
+    Body::from(bytes.into())
+}

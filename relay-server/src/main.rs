@@ -1,0 +1,235 @@
+//! `relay-server`: the Fluister relay's command line.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use fluister_relay::http::AppState;
+use fluister_relay::settings::{EXAMPLE_CONFIG, Settings};
+use fluister_relay::storage::Storage;
+use fluister_relay::storage::discard::DiscardStorage;
+use fluister_relay::storage::sqlite::SqliteStorage;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// The Fluister relay: serves the reporting widget, takes end-to-end encrypted tips, and keeps
+/// them until the coordinator pulls them. It never sees a tip's content and stores nothing about
+/// who sent it.
+///
+/// With no options it listens on 127.0.0.1:8080 and keeps an SQLite database in
+/// ./fluister-data/. Settings come from built-in defaults, then the --config file, then
+/// FLUISTER_* environment variables (FLUISTER_LISTEN, FLUISTER_PUBLIC_ORIGIN, FLUISTER_LOG,
+/// FLUISTER_STORAGE_BACKEND, FLUISTER_DATA_DIR, FLUISTER_POW_DIFFICULTY, FLUISTER_ASSETS_DIR),
+/// then --listen and --data-dir. `relay-server example-config` prints every setting with its
+/// meaning.
+#[derive(Debug, Parser)]
+#[command(name = "relay-server", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    serve: ServeOptions,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the relay (the default when no subcommand is given).
+    Serve(ServeOptions),
+    /// Print a commented example config file with every setting and its default.
+    ExampleConfig,
+    /// Make a new coordinator access token. Prints the token once (give it to the coordinator's
+    /// inbox; it is not stored anywhere) and the hash line to add to the relay's config.
+    MintToken,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct ServeOptions {
+    /// TOML config file. Without one, the built-in defaults apply.
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "FILE",
+        env = "FLUISTER_CONFIG",
+        global = true
+    )]
+    config: Option<PathBuf>,
+
+    /// Address and port to listen on, e.g. 127.0.0.1:8080; port 0 picks a free port. The bound
+    /// address is printed on standard output as `listening on http://ADDRESS`. Overrides
+    /// server.listen and FLUISTER_LISTEN.
+    #[arg(long, value_name = "ADDRESS", global = true)]
+    listen: Option<String>,
+
+    /// Directory for the database. Overrides storage.data_dir and FLUISTER_DATA_DIR.
+    #[arg(long, value_name = "DIR", global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::ExampleConfig) => {
+            print!("{EXAMPLE_CONFIG}");
+            Ok(())
+        }
+        Some(Command::MintToken) => mint_token(),
+        Some(Command::Serve(options)) => serve(merge_options(options, cli.serve)),
+        None => serve(cli.serve),
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("relay-server: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Options given after `serve` win over the same options given before it.
+fn merge_options(after: ServeOptions, before: ServeOptions) -> ServeOptions {
+    ServeOptions {
+        config: after.config.or(before.config),
+        listen: after.listen.or(before.listen),
+        data_dir: after.data_dir.or(before.data_dir),
+    }
+}
+
+fn mint_token() -> Result<()> {
+    let mut random = Zeroizing::new([0u8; 32]);
+    getrandom::fill(random.as_mut_slice()).context("the operating system gave no random bytes")?;
+    let token = Zeroizing::new(format!(
+        "fluister-coordinator-{}",
+        fluister_relay::encoding::encode_base64url(random.as_slice())
+    ));
+    let hash = fluister_relay::encoding::encode_hex(&Sha256::digest(token.as_bytes()));
+    println!("Coordinator token (shown only this once; store it in the coordinator's inbox):");
+    println!();
+    println!("    {}", token.as_str());
+    println!();
+    println!("Add its hash to the relay's config, under [coordinator]:");
+    println!();
+    println!("    token_sha256 = [\"{hash}\"]");
+    println!();
+    println!("(With several tokens, list every hash: token_sha256 = [\"…\", \"…\"].)");
+    Ok(())
+}
+
+fn load_settings(options: &ServeOptions) -> Result<Settings> {
+    let mut settings = match &options.config {
+        Some(path) => Settings::from_file(path)?,
+        None => Settings::default(),
+    };
+    settings.apply_environment(|name| std::env::var(name).ok())?;
+    if let Some(listen) = &options.listen {
+        settings.server.listen.clone_from(listen);
+    }
+    if let Some(data_dir) = &options.data_dir {
+        settings.storage.data_dir.clone_from(data_dir);
+    }
+    settings.validate()?;
+    Ok(settings)
+}
+
+fn serve(options: ServeOptions) -> Result<()> {
+    let settings = load_settings(&options)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            &settings.server.log_level,
+        ))
+        // Log lines carry no time of their own: a per-second timestamp next to "tip stored"
+        // would say when a reporter was active. The service manager's journal timestamps lines
+        // anyway, and the relay logs no line per request.
+        .without_time()
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match settings.storage.backend.as_str() {
+            "discard" => {
+                tracing::warn!(
+                    "storage.backend = \"discard\": tips are NOT stored. Use this for benchmarks only."
+                );
+                let storage = DiscardStorage::new(settings.proof_of_work.max_outstanding_challenges);
+                run(settings, storage).await
+            }
+            _ => {
+                let storage = SqliteStorage::open(
+                    &settings.storage.data_dir,
+                    settings.storage.max_stored_bytes,
+                    settings.proof_of_work.max_outstanding_challenges,
+                )
+                .with_context(|| {
+                    format!(
+                        "cannot open the database in {} (storage.data_dir)",
+                        settings.storage.data_dir.display()
+                    )
+                })?;
+                run(settings, storage).await
+            }
+        }
+    })
+}
+
+async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
+    let address = settings.listen_address()?;
+    if settings.coordinator.recipients.is_empty() {
+        tracing::warn!(
+            "coordinator.recipients is empty: the widget cannot seal tips until you add the coordinator's age1… key"
+        );
+    }
+    if settings.coordinator.token_sha256.is_empty() {
+        tracing::warn!(
+            "coordinator.token_sha256 is empty: nobody can pull tips; run `relay-server mint-token`"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| {
+            format!("cannot listen on {address} (server.listen); is another process using it?")
+        })?;
+    let bound = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    let state = AppState::new(settings, storage)?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on http://{bound}")?;
+        stdout.flush()?;
+    }
+    // The bound address goes to standard output only: logs never contain addresses.
+    tracing::info!("relay started");
+    fluister_relay::server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("relay stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

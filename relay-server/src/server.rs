@@ -1,0 +1,104 @@
+//! The accept loop. The relay serves HTTP/1.1 through hyper's connection builder rather than
+//! `axum::serve`, because only the builder has a header-read timeout (against clients that send
+//! their request head a byte a minute) and lets us cap open connections.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::http::{AppState, app, retention_cutoff_hour};
+use crate::storage::{Storage, now_unix};
+
+/// How long a graceful shutdown waits for open requests before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves the relay on `listener` until `shutdown` completes, then lets open requests finish.
+///
+/// Also runs the retention sweep: once at start and then every hour.
+pub async fn serve<S: Storage>(
+    listener: TcpListener,
+    state: AppState<S>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let settings = state.settings().clone();
+    let router = app(state.clone());
+    let connection_permits = Arc::new(Semaphore::new(settings.limits.max_connections));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(
+            settings.limits.header_read_timeout_seconds,
+        ))
+        .max_buf_size(settings.limits.max_header_bytes.max(8192) + 8192)
+        .max_header_size(settings.limits.max_header_bytes)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let sweeper = tokio::spawn(sweep_forever(state.clone()));
+
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&connection_permits).acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        // The peer address is dropped unread: the relay never looks at who connects.
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Usually out of file descriptors; back off instead of spinning.
+                tracing::warn!(%error, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // Connection errors (a client that went away, a timed-out head) are routine.
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    sweeper.abort();
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some requests were still open at shutdown and were cut off");
+    }
+    Ok(())
+}
+
+/// Deletes tips older than the retention period, now and then every hour.
+async fn sweep_forever<S: Storage>(state: AppState<S>) {
+    let retention_days = state.settings().storage.retention_days;
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        let now = now_unix();
+        match state
+            .storage()
+            .sweep(retention_cutoff_hour(now, retention_days), now)
+            .await
+        {
+            Ok(0) => {}
+            Ok(tips_deleted) => tracing::info!(tips_deleted, "retention sweep deleted old tips"),
+            Err(error) => tracing::error!(%error, "retention sweep failed"),
+        }
+    }
+}

@@ -1,0 +1,580 @@
+//! The relay's typed configuration: defaults in code, a TOML file on top, `FLUISTER_*`
+//! environment variables on top of that, then command-line flags.
+//!
+//! The config holds no secrets (coordinator tokens appear only as SHA-256 hashes), so `Debug`
+//! may print it whole.
+//!
+//! Every field is checked once at start-up by [`Settings::validate`], and an error names the
+//! field and says how to fix it, so a bad config stops the relay before it takes any traffic.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use fluister_envelope::age::Recipient;
+use serde::Deserialize;
+
+/// All settings of one relay process.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where to listen and which origin the relay is reached at.
+    pub server: ServerSettings,
+    /// Where and how tips are stored.
+    pub storage: StorageSettings,
+    /// Limits on requests, connections and traffic.
+    pub limits: LimitSettings,
+    /// Proof-of-work parameters handed to the widget.
+    pub proof_of_work: ProofOfWorkSettings,
+    /// The coordinator's public keys and access tokens.
+    pub coordinator: CoordinatorSettings,
+    /// How the widget is served and what it shows.
+    pub widget: WidgetSettings,
+}
+
+/// Listening address, public origin and logging.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The address and port to listen on, e.g. `127.0.0.1:8080`. Port 0 picks a free port.
+    pub listen: String,
+    /// The origin the relay is reached at by browsers, e.g. `https://tips.example.nl`. When set,
+    /// API requests carrying any other `Origin` are refused; when empty, the `Origin` must match
+    /// the request's `Host`.
+    pub public_origin: String,
+    /// The log filter, e.g. `info` or `fluister_relay=debug`. Logs never contain request headers.
+    pub log_level: String,
+}
+
+/// Storage backend, location and retention.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// `sqlite` (durable, the default) or `discard` (stores nothing; for measuring the HTTP
+    /// ceiling in the benchmark only, never in production).
+    pub backend: String,
+    /// The directory that holds the SQLite database.
+    pub data_dir: PathBuf,
+    /// Days after which a tip is deleted for good, whether or not it was pulled.
+    pub retention_days: u32,
+    /// The most ciphertext bytes stored at once; further tips are refused until some are pulled.
+    pub max_stored_bytes: u64,
+}
+
+/// Request, connection and traffic limits.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// The largest sealed tip accepted, in bytes.
+    pub max_tip_bytes: usize,
+    /// The largest request head (request line plus headers) accepted, in bytes.
+    pub max_header_bytes: usize,
+    /// Seconds a client may take to send a complete request head before the connection is
+    /// closed (stops slowloris attacks).
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a whole request may take, body included, before it is answered 408.
+    pub request_timeout_seconds: u64,
+    /// Requests handled at the same time; more are answered 503 at once.
+    pub max_concurrent_requests: usize,
+    /// Open connections at the same time; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// Submissions (challenges and tips) accepted per second across all clients together.
+    /// Never keyed on client addresses, which the relay does not read.
+    pub submissions_per_second: f64,
+    /// How many submissions may arrive in a burst above the steady rate.
+    pub submission_burst: u32,
+}
+
+/// Proof-of-work parameters.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProofOfWorkSettings {
+    /// How hard a challenge is. 0 makes every nonce valid (tests and demos only).
+    pub difficulty: u32,
+    /// Memory per Argon2id try, in KiB.
+    pub memory_kib: u32,
+    /// Seconds a challenge stays valid after it was issued.
+    pub challenge_lifetime_seconds: u64,
+    /// The most unused challenges held at once; further challenge requests get 503.
+    pub max_outstanding_challenges: usize,
+}
+
+/// The coordinator's keys and tokens.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoordinatorSettings {
+    /// The age recipients (`age1…`) every tip is sealed to: the coordinator, a deputy, a backup.
+    pub recipients: Vec<String>,
+    /// SHA-256 hashes (64 hex digits) of the coordinator bearer tokens. Made by
+    /// `relay-server mint-token`; the tokens themselves are never stored.
+    pub token_sha256: Vec<String>,
+}
+
+/// Widget assets and what the widget shows.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetSettings {
+    /// The directory with the built widget (`embed.js` and `w/…`). Empty: a placeholder is served.
+    pub assets_dir: Option<PathBuf>,
+    /// The origins of the municipal pages allowed to embed the widget, e.g.
+    /// `https://www.assen.nl`. They become the widget's CSP `frame-ancestors`.
+    pub embedding_origins: Vec<String>,
+    /// Municipalities the reporter can choose from.
+    pub municipalities: Vec<Municipality>,
+    /// Phone numbers the widget shows as alternatives.
+    pub phone_numbers: Vec<PhoneNumber>,
+}
+
+/// One municipality in the widget's list.
+#[derive(Clone, Debug, Deserialize, PartialEq, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Municipality {
+    /// A short stable identifier, e.g. `assen`, used in `data-municipality`.
+    pub id: String,
+    /// The name shown to the reporter.
+    pub name: String,
+}
+
+/// One phone number the widget shows.
+#[derive(Clone, Debug, Deserialize, PartialEq, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneNumber {
+    /// Who answers, e.g. `Meld Misdaad Anoniem`.
+    pub label: String,
+    /// The number as dialled, e.g. `0800-7000`.
+    pub number: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            public_origin: String::new(),
+            log_level: "info".to_owned(),
+        }
+    }
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            backend: "sqlite".to_owned(),
+            data_dir: PathBuf::from("fluister-data"),
+            retention_days: 90,
+            max_stored_bytes: 1 << 30,
+        }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_tip_bytes: 256 * 1024,
+            max_header_bytes: 16 * 1024,
+            header_read_timeout_seconds: 10,
+            request_timeout_seconds: 30,
+            max_concurrent_requests: 256,
+            max_connections: 1024,
+            submissions_per_second: 20.0,
+            submission_burst: 200,
+        }
+    }
+}
+
+impl Default for ProofOfWorkSettings {
+    fn default() -> Self {
+        Self {
+            difficulty: crate::sealed::DEFAULT_DIFFICULTY,
+            memory_kib: crate::sealed::DEFAULT_MEMORY_KIB,
+            challenge_lifetime_seconds: 600,
+            max_outstanding_challenges: 100_000,
+        }
+    }
+}
+
+/// A configuration problem, phrased for the operator: which field, what is wrong, what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError(pub String);
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+fn field_error(field: &str, problem: &str, fix: &str) -> SettingsError {
+    SettingsError(format!("config field `{field}` {problem}; {fix}"))
+}
+
+/// The environment variables the relay reads, each overriding one config field.
+pub const ENVIRONMENT_OVERRIDES: &[(&str, &str)] = &[
+    ("FLUISTER_LISTEN", "server.listen"),
+    ("FLUISTER_PUBLIC_ORIGIN", "server.public_origin"),
+    ("FLUISTER_LOG", "server.log_level"),
+    ("FLUISTER_STORAGE_BACKEND", "storage.backend"),
+    ("FLUISTER_DATA_DIR", "storage.data_dir"),
+    ("FLUISTER_POW_DIFFICULTY", "proof_of_work.difficulty"),
+    ("FLUISTER_ASSETS_DIR", "widget.assets_dir"),
+];
+
+impl Settings {
+    /// Reads a TOML config file; unknown fields are errors so that typos do not pass silently.
+    pub fn from_file(path: &Path) -> Result<Self, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            SettingsError(format!(
+                "cannot read the config file {}: {error}; check the path given to --config",
+                path.display()
+            ))
+        })?;
+        Self::from_toml(&text).map_err(|SettingsError(message)| {
+            SettingsError(format!("in {}: {message}", path.display()))
+        })
+    }
+
+    /// Parses settings from TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, SettingsError> {
+        toml::from_str(text).map_err(|error| {
+            SettingsError(format!(
+                "the config is not valid: {}; `relay-server example-config` prints every field with its meaning",
+                error.to_string().trim_end()
+            ))
+        })
+    }
+
+    /// Applies the `FLUISTER_*` overrides from a lookup function (the process environment in
+    /// the binary, a map in tests).
+    pub fn apply_environment(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), SettingsError> {
+        if let Some(value) = lookup("FLUISTER_LISTEN") {
+            self.server.listen = value;
+        }
+        if let Some(value) = lookup("FLUISTER_PUBLIC_ORIGIN") {
+            self.server.public_origin = value;
+        }
+        if let Some(value) = lookup("FLUISTER_LOG") {
+            self.server.log_level = value;
+        }
+        if let Some(value) = lookup("FLUISTER_STORAGE_BACKEND") {
+            self.storage.backend = value;
+        }
+        if let Some(value) = lookup("FLUISTER_DATA_DIR") {
+            self.storage.data_dir = PathBuf::from(value);
+        }
+        if let Some(value) = lookup("FLUISTER_POW_DIFFICULTY") {
+            self.proof_of_work.difficulty = value.trim().parse().map_err(|_| {
+                SettingsError(format!(
+                    "environment variable FLUISTER_POW_DIFFICULTY is `{value}`, not a whole number; set it to e.g. {}",
+                    crate::sealed::DEFAULT_DIFFICULTY
+                ))
+            })?;
+        }
+        if let Some(value) = lookup("FLUISTER_ASSETS_DIR") {
+            self.widget.assets_dir = if value.is_empty() {
+                None
+            } else {
+                Some(PathBuf::from(value))
+            };
+        }
+        Ok(())
+    }
+
+    /// The listening address, parsed.
+    pub fn listen_address(&self) -> Result<SocketAddr, SettingsError> {
+        self.server.listen.parse().map_err(|_| {
+            field_error(
+                "server.listen",
+                &format!("is `{}`, not an address and port", self.server.listen),
+                "write it like `127.0.0.1:8080` or `[::1]:8080`",
+            )
+        })
+    }
+
+    /// The coordinator recipients, parsed.
+    pub fn recipients(&self) -> Result<Vec<Recipient>, SettingsError> {
+        self.coordinator
+            .recipients
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                Recipient::from_str(text.trim()).map_err(|_| {
+                    field_error(
+                        &format!("coordinator.recipients[{index}]"),
+                        &format!("is `{text}`, not an age X25519 recipient"),
+                        "copy the `age1…` public key printed by `inbox keygen` (or `age-keygen -y`)",
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The coordinator token hashes, decoded.
+    pub fn token_hashes(&self) -> Result<Vec<[u8; 32]>, SettingsError> {
+        self.coordinator
+            .token_sha256
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                crate::encoding::decode_hex_32(text.trim()).ok_or_else(|| {
+                    field_error(
+                        &format!("coordinator.token_sha256[{index}]"),
+                        "is not 64 hexadecimal digits",
+                        "paste the line printed by `relay-server mint-token`",
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Checks every field, returning the first problem found.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        self.listen_address()?;
+        if !self.server.public_origin.is_empty() {
+            check_origin("server.public_origin", &self.server.public_origin)?;
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.server.log_level).is_err() {
+            return Err(field_error(
+                "server.log_level",
+                &format!("is `{}`, not a log filter", self.server.log_level),
+                "use `error`, `warn`, `info`, `debug` or `trace`",
+            ));
+        }
+        if self.storage.backend != "sqlite" && self.storage.backend != "discard" {
+            return Err(field_error(
+                "storage.backend",
+                &format!("is `{}`", self.storage.backend),
+                "use `sqlite` (`discard` stores nothing and exists only for benchmarks)",
+            ));
+        }
+        if self.storage.data_dir.as_os_str().is_empty() {
+            return Err(field_error(
+                "storage.data_dir",
+                "is empty",
+                "give a directory, e.g. `/var/lib/fluister`",
+            ));
+        }
+        if self.storage.retention_days == 0 || self.storage.retention_days > 3650 {
+            return Err(field_error(
+                "storage.retention_days",
+                &format!("is {}", self.storage.retention_days),
+                "use a number of days from 1 to 3650 (the default is 90)",
+            ));
+        }
+        if self.storage.max_stored_bytes < self.limits.max_tip_bytes as u64 {
+            return Err(field_error(
+                "storage.max_stored_bytes",
+                "is smaller than limits.max_tip_bytes, so no tip could ever be stored",
+                "raise it (the default is 1073741824, one GiB)",
+            ));
+        }
+        if self.limits.max_tip_bytes < 256 || self.limits.max_tip_bytes > 64 * 1024 * 1024 {
+            return Err(field_error(
+                "limits.max_tip_bytes",
+                &format!("is {}", self.limits.max_tip_bytes),
+                "use a size from 256 to 67108864 bytes (the default is 262144)",
+            ));
+        }
+        if self.limits.max_header_bytes < 8192 || self.limits.max_header_bytes > 1024 * 1024 {
+            return Err(field_error(
+                "limits.max_header_bytes",
+                &format!("is {}", self.limits.max_header_bytes),
+                "use a size from 8192 to 1048576 bytes (the default is 16384)",
+            ));
+        }
+        for (field, value) in [
+            (
+                "limits.header_read_timeout_seconds",
+                self.limits.header_read_timeout_seconds,
+            ),
+            (
+                "limits.request_timeout_seconds",
+                self.limits.request_timeout_seconds,
+            ),
+            (
+                "proof_of_work.challenge_lifetime_seconds",
+                self.proof_of_work.challenge_lifetime_seconds,
+            ),
+        ] {
+            if value == 0 || value > 86_400 {
+                return Err(field_error(
+                    field,
+                    &format!("is {value}"),
+                    "use a number of seconds from 1 to 86400",
+                ));
+            }
+        }
+        for (field, value) in [
+            (
+                "limits.max_concurrent_requests",
+                self.limits.max_concurrent_requests,
+            ),
+            ("limits.max_connections", self.limits.max_connections),
+            (
+                "proof_of_work.max_outstanding_challenges",
+                self.proof_of_work.max_outstanding_challenges,
+            ),
+        ] {
+            if value == 0 {
+                return Err(field_error(field, "is 0", "use a positive number"));
+            }
+        }
+        if !(self.limits.submissions_per_second.is_finite()
+            && self.limits.submissions_per_second > 0.0)
+        {
+            return Err(field_error(
+                "limits.submissions_per_second",
+                "is not a positive number",
+                "use e.g. 20.0 (a fraction like 0.5 means one every two seconds)",
+            ));
+        }
+        if self.limits.submission_burst == 0 {
+            return Err(field_error(
+                "limits.submission_burst",
+                "is 0",
+                "use at least 1 (the default is 200)",
+            ));
+        }
+        let proof = &self.proof_of_work;
+        if proof.difficulty > crate::sealed::MAX_DIFFICULTY {
+            return Err(field_error(
+                "proof_of_work.difficulty",
+                &format!("is {}", proof.difficulty),
+                &format!(
+                    "use at most {} (the widget refuses harder challenges; the default is {})",
+                    crate::sealed::MAX_DIFFICULTY,
+                    crate::sealed::DEFAULT_DIFFICULTY
+                ),
+            ));
+        }
+        if proof.memory_kib < crate::sealed::MIN_MEMORY_KIB
+            || proof.memory_kib > crate::sealed::MAX_MEMORY_KIB
+        {
+            return Err(field_error(
+                "proof_of_work.memory_kib",
+                &format!("is {}", proof.memory_kib),
+                &format!(
+                    "use {} to {} KiB (the default is {})",
+                    crate::sealed::MIN_MEMORY_KIB,
+                    crate::sealed::MAX_MEMORY_KIB,
+                    crate::sealed::DEFAULT_MEMORY_KIB
+                ),
+            ));
+        }
+        self.recipients()?;
+        self.token_hashes()?;
+        for (index, origin) in self.widget.embedding_origins.iter().enumerate() {
+            check_origin(&format!("widget.embedding_origins[{index}]"), origin)?;
+        }
+        if let Some(directory) = &self.widget.assets_dir
+            && !directory.is_dir()
+        {
+            return Err(field_error(
+                "widget.assets_dir",
+                &format!("is {}, which is not a directory", directory.display()),
+                "build the widget (`cargo xtask build-widget`) or remove the field to serve the placeholder",
+            ));
+        }
+        for (index, municipality) in self.widget.municipalities.iter().enumerate() {
+            let valid_id = !municipality.id.is_empty()
+                && municipality
+                    .id
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+            if !valid_id {
+                return Err(field_error(
+                    &format!("widget.municipalities[{index}].id"),
+                    &format!("is `{}`", municipality.id),
+                    "use lower-case letters, digits and `-` only, e.g. `assen`",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `value` is a bare web origin: a scheme, a host, an optional port, nothing else.
+fn check_origin(field: &str, value: &str) -> Result<(), SettingsError> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    let valid = match rest {
+        Some(authority) => {
+            !authority.is_empty()
+                && authority.bytes().all(|byte| {
+                    byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b':' | b'[' | b']')
+                })
+        }
+        None => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(field_error(
+            field,
+            &format!("is `{value}`, not a web origin"),
+            "write a scheme and host with no path or trailing slash, e.g. `https://www.assen.nl`",
+        ))
+    }
+}
+
+/// The commented example config printed by `relay-server example-config`.
+pub const EXAMPLE_CONFIG: &str = include_str!("example-config.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_equals_the_defaults_apart_from_examples() {
+        let settings = Settings::from_toml(EXAMPLE_CONFIG).expect("example config parses");
+        settings.validate().expect("example config is valid");
+        assert_eq!(settings.server.listen, Settings::default().server.listen);
+        assert_eq!(
+            settings.limits.max_tip_bytes,
+            Settings::default().limits.max_tip_bytes
+        );
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        Settings::default().validate().expect("defaults are valid");
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let error = Settings::from_toml("[limits]\nmax_tip_byte = 5\n").unwrap_err();
+        assert!(error.0.contains("max_tip_byte"), "{error}");
+    }
+
+    #[test]
+    fn bad_value_names_field_and_fix() {
+        let mut settings = Settings::default();
+        settings.storage.retention_days = 0;
+        let error = settings.validate().unwrap_err();
+        assert!(error.0.contains("storage.retention_days"), "{error}");
+        assert!(error.0.contains("from 1 to 3650"), "{error}");
+
+        let mut settings = Settings::default();
+        settings.widget.embedding_origins = vec!["https://www.assen.nl/".to_owned()];
+        let error = settings.validate().unwrap_err();
+        assert!(error.0.contains("widget.embedding_origins[0]"), "{error}");
+    }
+
+    #[test]
+    fn environment_overrides_config() {
+        let mut settings = Settings::default();
+        settings
+            .apply_environment(|name| match name {
+                "FLUISTER_LISTEN" => Some("127.0.0.1:0".to_owned()),
+                "FLUISTER_DATA_DIR" => Some("/tmp/elsewhere".to_owned()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(settings.server.listen, "127.0.0.1:0");
+        assert_eq!(settings.storage.data_dir, PathBuf::from("/tmp/elsewhere"));
+    }
+}

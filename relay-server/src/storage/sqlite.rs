@@ -1,0 +1,728 @@
+//! The default backend: an embedded SQLite database in the data directory.
+//!
+//! Durability: WAL journal with `synchronous = FULL`, so a commit has reached the disk when it
+//! returns. Throughput: one writer thread owns the only writing connection and takes commands
+//! from a channel; it runs everything that has queued up in one transaction and one fsync (group
+//! commit), then answers each request. Readers use their own connections, which WAL lets run
+//! beside the writer. `secure_delete` overwrites deleted tips instead of leaving them in free
+//! pages.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tokio::sync::{mpsc, oneshot};
+
+use super::challenges::ChallengeBook;
+use super::{
+    NewTip, PreviousSubmission, Storage, StorageCounts, StorageError, StorageResult, StoreOutcome,
+    TipId, TipSummary, now_unix,
+};
+use crate::sealed::Challenge;
+
+/// The database file's name inside the data directory.
+pub const DATABASE_FILE_NAME: &str = "relay.sqlite3";
+
+/// The most commands committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// The most idle reader connections kept open.
+const MAX_IDLE_READERS: usize = 4;
+
+/// Versioned schema migrations, applied in order; each runs once, in its own transaction.
+/// Never edit a released migration: add a new one.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE tips (
+         id BLOB NOT NULL UNIQUE,
+         received_hour INTEGER NOT NULL,
+         size INTEGER NOT NULL,
+         ciphertext BLOB NOT NULL
+     );
+     CREATE INDEX tips_by_hour ON tips (received_hour);
+     CREATE TABLE submissions (
+         key_sha256 BLOB PRIMARY KEY,
+         tip_id BLOB NOT NULL,
+         body_sha256 BLOB NOT NULL,
+         received_hour INTEGER NOT NULL
+     );
+     CREATE INDEX submissions_by_hour ON submissions (received_hour);",
+)];
+
+/// A command for the writer thread, with the channel its answer goes back on.
+enum WriteCommand {
+    StoreTip(NewTip, oneshot::Sender<StorageResult<StoreOutcome>>),
+    DeleteTip(TipId, oneshot::Sender<StorageResult<bool>>),
+    Sweep(i64, oneshot::Sender<StorageResult<u64>>),
+}
+
+/// Totals the writer keeps up to date, read by `/metrics` and the quota check.
+#[derive(Debug, Default)]
+struct Totals {
+    tips_stored: AtomicU64,
+    stored_bytes: AtomicU64,
+}
+
+/// The SQLite backend. Cloning is cheap; all clones share the writer and the readers.
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    writer: mpsc::UnboundedSender<WriteCommandBox>,
+    readers: Mutex<Vec<Connection>>,
+    challenges: Arc<ChallengeBook>,
+    totals: Arc<Totals>,
+}
+
+/// Wrapper so the command enum (which holds non-`Debug` senders) can sit in a `Debug` struct.
+struct WriteCommandBox(WriteCommand);
+
+impl std::fmt::Debug for WriteCommandBox {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("WriteCommand")
+    }
+}
+
+fn open_connection(path: &Path, read_only: bool) -> StorageResult<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let connection = Connection::open_with_flags(path, flags)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    if !read_only {
+        let mode: String =
+            connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StorageError(format!(
+                "SQLite refused WAL mode (got {mode}); is the data directory on a network file system?"
+            )));
+        }
+        connection.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA secure_delete = ON;
+             PRAGMA foreign_keys = ON;",
+        )?;
+    }
+    Ok(connection)
+}
+
+fn migrate(connection: &mut Connection) -> StorageResult<()> {
+    connection.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
+    )?;
+    let applied: i64 = connection.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |row| row.get(0),
+    )?;
+    let newest_known = MIGRATIONS.last().map_or(0, |(version, _)| *version);
+    if applied > newest_known {
+        return Err(StorageError(format!(
+            "the database has schema version {applied}, newer than this relay knows ({newest_known}); run a newer relay"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(version, _)| *version > applied) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(sql)?;
+        transaction.execute(
+            "INSERT INTO schema_migrations (version) VALUES (?1)",
+            params![version],
+        )?;
+        transaction.commit()?;
+        tracing::info!(version, "applied database migration");
+    }
+    Ok(())
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database in `data_dir`, migrates it, and starts the
+    /// writer thread.
+    pub fn open(
+        data_dir: &Path,
+        max_stored_bytes: u64,
+        max_outstanding_challenges: usize,
+    ) -> StorageResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|error| {
+            StorageError(format!(
+                "cannot create the data directory {}: {error}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join(DATABASE_FILE_NAME);
+        let mut writer_connection = open_connection(&path, false)?;
+        migrate(&mut writer_connection)?;
+        let (tips_stored, stored_bytes): (i64, i64) = writer_connection.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM tips",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let totals = Arc::new(Totals {
+            tips_stored: AtomicU64::new(u64::try_from(tips_stored).unwrap_or(0)),
+            stored_bytes: AtomicU64::new(u64::try_from(stored_bytes).unwrap_or(0)),
+        });
+        let challenges = Arc::new(ChallengeBook::new(max_outstanding_challenges));
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let writer = Writer {
+            connection: writer_connection,
+            receiver,
+            challenges: Arc::clone(&challenges),
+            totals: Arc::clone(&totals),
+            max_stored_bytes,
+        };
+        std::thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || writer.run())
+            .map_err(|error| StorageError(format!("cannot start the writer thread: {error}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: sender,
+                readers: Mutex::new(Vec::new()),
+                challenges,
+                totals,
+            }),
+        })
+    }
+
+    async fn send<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<StorageResult<T>>) -> WriteCommand,
+    ) -> StorageResult<T> {
+        let (answer_sender, answer_receiver) = oneshot::channel();
+        self.inner
+            .writer
+            .send(WriteCommandBox(make(answer_sender)))
+            .map_err(|_| StorageError("the writer thread has stopped".to_owned()))?;
+        answer_receiver
+            .await
+            .map_err(|_| StorageError("the writer thread dropped a command".to_owned()))?
+    }
+
+    /// Runs a read-only query on a pooled reader connection, off the async threads.
+    async fn read<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> StorageResult<T> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner
+                .readers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .pop();
+            let connection = match pooled {
+                Some(connection) => connection,
+                None => open_connection(&inner.path, true)?,
+            };
+            let result = query(&connection).map_err(StorageError::from);
+            let mut readers = inner
+                .readers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if readers.len() < MAX_IDLE_READERS {
+                readers.push(connection);
+            }
+            result
+        })
+        .await
+        .map_err(|error| StorageError(format!("reader task failed: {error}")))?
+    }
+}
+
+impl Storage for SqliteStorage {
+    async fn issue_challenge(
+        &self,
+        challenge: Challenge,
+        expires_at_unix: i64,
+    ) -> StorageResult<bool> {
+        Ok(self
+            .inner
+            .challenges
+            .insert(challenge, expires_at_unix, now_unix()))
+    }
+
+    async fn find_challenge(
+        &self,
+        seed: [u8; 32],
+        now_unix: i64,
+    ) -> StorageResult<Option<Challenge>> {
+        Ok(self.inner.challenges.find(&seed, now_unix))
+    }
+
+    async fn forget_challenge(&self, seed: [u8; 32]) -> StorageResult<()> {
+        self.inner.challenges.take(&seed, i64::MIN);
+        Ok(())
+    }
+
+    async fn store_tip(&self, tip: NewTip) -> StorageResult<StoreOutcome> {
+        self.send(|answer| WriteCommand::StoreTip(tip, answer))
+            .await
+    }
+
+    async fn find_submission(
+        &self,
+        submission_key_sha256: [u8; 32],
+    ) -> StorageResult<Option<PreviousSubmission>> {
+        self.read(move |connection| find_submission(connection, &submission_key_sha256))
+            .await
+    }
+
+    async fn list_tips(&self) -> StorageResult<Vec<TipSummary>> {
+        self.read(|connection| {
+            let mut statement = connection
+                .prepare("SELECT id, received_hour, size FROM tips ORDER BY received_hour, id")?;
+            let rows = statement.query_map([], |row| {
+                Ok(TipSummary {
+                    id: TipId(row.get(0)?),
+                    received_hour: row.get(1)?,
+                    size: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn tip(&self, id: TipId) -> StorageResult<Option<Vec<u8>>> {
+        self.read(move |connection| {
+            connection
+                .query_row(
+                    "SELECT ciphertext FROM tips WHERE id = ?1",
+                    params![id.0],
+                    |row| row.get(0),
+                )
+                .optional()
+        })
+        .await
+    }
+
+    async fn delete_tip(&self, id: TipId) -> StorageResult<bool> {
+        self.send(|answer| WriteCommand::DeleteTip(id, answer))
+            .await
+    }
+
+    async fn sweep(&self, cutoff_hour: i64, now_unix: i64) -> StorageResult<u64> {
+        self.inner.challenges.forget_expired(now_unix);
+        self.send(|answer| WriteCommand::Sweep(cutoff_hour, answer))
+            .await
+    }
+
+    fn counts(&self) -> StorageCounts {
+        StorageCounts {
+            tips_stored: self.inner.totals.tips_stored.load(Ordering::Relaxed),
+            stored_bytes: self.inner.totals.stored_bytes.load(Ordering::Relaxed),
+            outstanding_challenges: self.inner.challenges.len() as u64,
+        }
+    }
+}
+
+fn find_submission(
+    connection: &Connection,
+    submission_key_sha256: &[u8; 32],
+) -> rusqlite::Result<Option<PreviousSubmission>> {
+    connection
+        .query_row(
+            "SELECT tip_id, body_sha256 FROM submissions WHERE key_sha256 = ?1",
+            params![submission_key_sha256],
+            |row| {
+                Ok(PreviousSubmission {
+                    tip_id: TipId(row.get(0)?),
+                    body_sha256: row.get(1)?,
+                })
+            },
+        )
+        .optional()
+}
+
+/// The writer thread's state.
+struct Writer {
+    connection: Connection,
+    receiver: mpsc::UnboundedReceiver<WriteCommandBox>,
+    challenges: Arc<ChallengeBook>,
+    totals: Arc<Totals>,
+    max_stored_bytes: u64,
+}
+
+/// An answer computed inside a transaction, sent only after the commit.
+enum PendingAnswer {
+    StoreTip(oneshot::Sender<StorageResult<StoreOutcome>>, StoreOutcome),
+    DeleteTip(oneshot::Sender<StorageResult<bool>>, bool),
+    Sweep(oneshot::Sender<StorageResult<u64>>, u64),
+}
+
+impl PendingAnswer {
+    fn send_result(self) {
+        // A receiver that has gone away (its request timed out) needs no answer.
+        match self {
+            PendingAnswer::StoreTip(sender, outcome) => drop(sender.send(Ok(outcome))),
+            PendingAnswer::DeleteTip(sender, deleted) => drop(sender.send(Ok(deleted))),
+            PendingAnswer::Sweep(sender, count) => drop(sender.send(Ok(count))),
+        }
+    }
+
+    fn send_error(self, error: &StorageError) {
+        match self {
+            PendingAnswer::StoreTip(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::DeleteTip(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::Sweep(sender, _) => drop(sender.send(Err(error.clone()))),
+        }
+    }
+}
+
+/// Changes a batch made to the totals and the challenge book, applied or undone after commit.
+#[derive(Default)]
+struct BatchEffects {
+    taken_challenges: Vec<(Challenge, i64)>,
+    tips_added: i64,
+    bytes_added: i64,
+    recount_needed: bool,
+}
+
+impl Writer {
+    fn run(mut self) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while let Some(first) = self.receiver.blocking_recv() {
+            batch.push(first.0);
+            while batch.len() < MAX_BATCH {
+                match self.receiver.try_recv() {
+                    Ok(command) => batch.push(command.0),
+                    Err(_) => break,
+                }
+            }
+            self.commit_batch(&mut batch);
+        }
+        tracing::debug!("storage writer stopped");
+    }
+
+    fn commit_batch(&mut self, batch: &mut Vec<WriteCommand>) {
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut effects = BatchEffects::default();
+        let result = self.run_batch(batch, &mut answers, &mut effects);
+        match result {
+            Ok(()) => {
+                let totals = &self.totals;
+                if effects.recount_needed {
+                    self.recount();
+                } else {
+                    add_signed(&totals.tips_stored, effects.tips_added);
+                    add_signed(&totals.stored_bytes, effects.bytes_added);
+                }
+                for answer in answers {
+                    answer.send_result();
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "storage transaction failed; nothing in it was stored");
+                self.challenges.restore(effects.taken_challenges);
+                for answer in answers {
+                    answer.send_error(&error);
+                }
+                // Commands not reached before the failure were dropped with their senders, so
+                // their requests see an error too and report that nothing was stored.
+            }
+        }
+        batch.clear();
+    }
+
+    fn run_batch(
+        &mut self,
+        batch: &mut Vec<WriteCommand>,
+        answers: &mut Vec<PendingAnswer>,
+        effects: &mut BatchEffects,
+    ) -> StorageResult<()> {
+        let now = now_unix();
+        let mut stored_bytes = self.totals.stored_bytes.load(Ordering::Relaxed);
+        let transaction = self.connection.transaction()?;
+        for command in batch.drain(..) {
+            match command {
+                WriteCommand::StoreTip(tip, sender) => {
+                    let outcome = store_tip(
+                        &transaction,
+                        &tip,
+                        now,
+                        &self.challenges,
+                        &mut stored_bytes,
+                        self.max_stored_bytes,
+                        effects,
+                    );
+                    match outcome {
+                        Ok(outcome) => answers.push(PendingAnswer::StoreTip(sender, outcome)),
+                        Err(error) => {
+                            drop(sender.send(Err(error.clone())));
+                            return Err(error);
+                        }
+                    }
+                }
+                WriteCommand::DeleteTip(id, sender) => {
+                    let deleted = delete_tip(&transaction, id, &mut stored_bytes, effects);
+                    match deleted {
+                        Ok(deleted) => answers.push(PendingAnswer::DeleteTip(sender, deleted)),
+                        Err(error) => {
+                            drop(sender.send(Err(error.clone())));
+                            return Err(error);
+                        }
+                    }
+                }
+                WriteCommand::Sweep(cutoff_hour, sender) => {
+                    let swept = sweep(&transaction, cutoff_hour);
+                    match swept {
+                        Ok(count) => {
+                            effects.recount_needed = true;
+                            answers.push(PendingAnswer::Sweep(sender, count));
+                        }
+                        Err(error) => {
+                            drop(sender.send(Err(error.clone())));
+                            return Err(error);
+                        }
+                    }
+                }
+            }
+        }
+        transaction.commit()?;
+        if effects.recount_needed {
+            // Give the space of swept tips back to the file system, and keep the WAL small.
+            if let Err(error) =
+                self.connection
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            {
+                tracing::warn!(%error, "WAL checkpoint after sweep failed");
+            }
+        }
+        Ok(())
+    }
+
+    fn recount(&self) {
+        let counted: rusqlite::Result<(i64, i64)> = self.connection.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM tips",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        );
+        match counted {
+            Ok((tips, bytes)) => {
+                self.totals
+                    .tips_stored
+                    .store(u64::try_from(tips).unwrap_or(0), Ordering::Relaxed);
+                self.totals
+                    .stored_bytes
+                    .store(u64::try_from(bytes).unwrap_or(0), Ordering::Relaxed);
+            }
+            Err(error) => tracing::warn!(%error, "recounting stored tips failed"),
+        }
+    }
+}
+
+fn add_signed(counter: &AtomicU64, delta: i64) {
+    if delta >= 0 {
+        counter.fetch_add(delta.unsigned_abs(), Ordering::Relaxed);
+    } else {
+        counter.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+    }
+}
+
+fn store_tip(
+    transaction: &rusqlite::Transaction<'_>,
+    tip: &NewTip,
+    now: i64,
+    challenges: &ChallengeBook,
+    stored_bytes: &mut u64,
+    max_stored_bytes: u64,
+    effects: &mut BatchEffects,
+) -> StorageResult<StoreOutcome> {
+    // A retried submission is recognised before its (already consumed) challenge is checked.
+    if let Some(previous) = find_submission(transaction, &tip.submission_key_sha256)? {
+        return Ok(if previous.body_sha256 == tip.body_sha256 {
+            StoreOutcome::AlreadyStored(previous.tip_id)
+        } else {
+            StoreOutcome::SubmissionKeyConflict
+        });
+    }
+    let size = tip.ciphertext.len() as u64;
+    let size_column = i64::try_from(size).unwrap_or(i64::MAX);
+    if stored_bytes.saturating_add(size) > max_stored_bytes {
+        return Ok(StoreOutcome::StorageFull);
+    }
+    let Some(taken) = challenges.take(&tip.challenge_seed, now) else {
+        return Ok(StoreOutcome::ChallengeInvalid);
+    };
+    effects.taken_challenges.push(taken);
+    let id = TipId::random();
+    transaction.execute(
+        "INSERT INTO tips (id, received_hour, size, ciphertext) VALUES (?1, ?2, ?3, ?4)",
+        params![id.0, tip.received_hour, size_column, &tip.ciphertext[..]],
+    )?;
+    transaction.execute(
+        "INSERT INTO submissions (key_sha256, tip_id, body_sha256, received_hour)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            tip.submission_key_sha256,
+            id.0,
+            tip.body_sha256,
+            tip.received_hour
+        ],
+    )?;
+    *stored_bytes += size;
+    effects.tips_added += 1;
+    effects.bytes_added += i64::try_from(size).unwrap_or(i64::MAX);
+    Ok(StoreOutcome::Stored(id))
+}
+
+fn delete_tip(
+    transaction: &rusqlite::Transaction<'_>,
+    id: TipId,
+    stored_bytes: &mut u64,
+    effects: &mut BatchEffects,
+) -> StorageResult<bool> {
+    let size: Option<i64> = transaction
+        .query_row(
+            "DELETE FROM tips WHERE id = ?1 RETURNING size",
+            params![id.0],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(match size {
+        Some(size) => {
+            *stored_bytes = stored_bytes.saturating_sub(size.unsigned_abs());
+            effects.tips_added -= 1;
+            effects.bytes_added -= size;
+            true
+        }
+        None => false,
+    })
+}
+
+fn sweep(transaction: &rusqlite::Transaction<'_>, cutoff_hour: i64) -> StorageResult<u64> {
+    let tips_deleted = transaction.execute(
+        "DELETE FROM tips WHERE received_hour < ?1",
+        params![cutoff_hour],
+    )?;
+    transaction.execute(
+        "DELETE FROM submissions WHERE received_hour < ?1",
+        params![cutoff_hour],
+    )?;
+    Ok(tips_deleted as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{SECONDS_PER_HOUR, round_down_to_hour};
+
+    fn temporary_directory(name: &str) -> PathBuf {
+        let directory = std::env::temp_dir().join(format!(
+            "fluister-sqlite-{name}-{}",
+            crate::encoding::encode_hex(&crate::encoding::random_bytes::<8>())
+        ));
+        std::fs::create_dir_all(&directory).unwrap();
+        directory
+    }
+
+    fn new_tip(storage: &SqliteStorage, key: u8, body: &[u8], hour: i64) -> NewTip {
+        let seed = crate::encoding::random_bytes();
+        assert!(storage.inner.challenges.insert(
+            Challenge {
+                seed,
+                difficulty: 0,
+                memory_kib: 8,
+            },
+            now_unix() + 600,
+            now_unix()
+        ));
+        NewTip {
+            submission_key_sha256: [key; 32],
+            body_sha256: crate::sealed::ciphertext_sha256(body),
+            challenge_seed: seed,
+            ciphertext: body.to_vec().into(),
+            received_hour: hour,
+        }
+    }
+
+    #[tokio::test]
+    async fn story_store_list_read_delete_sweep() {
+        let directory = temporary_directory("story");
+        let storage = SqliteStorage::open(&directory, 1 << 20, 100).unwrap();
+        let hour = round_down_to_hour(now_unix());
+
+        let first = new_tip(&storage, 1, b"first body", hour);
+        let StoreOutcome::Stored(first_id) = storage.store_tip(first.clone()).await.unwrap() else {
+            panic!("first tip not stored");
+        };
+        // The same key and body: recognised, not stored twice, even with its challenge used.
+        assert_eq!(
+            storage.store_tip(first).await.unwrap(),
+            StoreOutcome::AlreadyStored(first_id)
+        );
+        // The same key, another body: refused.
+        let conflicting = new_tip(&storage, 1, b"other body", hour);
+        assert_eq!(
+            storage.store_tip(conflicting).await.unwrap(),
+            StoreOutcome::SubmissionKeyConflict
+        );
+        // A used challenge cannot store another tip.
+        let mut reused = new_tip(&storage, 2, b"second body", hour);
+        let StoreOutcome::Stored(_) = storage.store_tip(reused.clone()).await.unwrap() else {
+            panic!("second tip not stored");
+        };
+        reused.submission_key_sha256 = [3; 32];
+        assert_eq!(
+            storage.store_tip(reused).await.unwrap(),
+            StoreOutcome::ChallengeInvalid
+        );
+        let old = new_tip(&storage, 4, b"old body", hour - 100 * SECONDS_PER_HOUR);
+        let StoreOutcome::Stored(old_id) = storage.store_tip(old).await.unwrap() else {
+            panic!("old tip not stored");
+        };
+
+        let listed = storage.list_tips().await.unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(listed[0].id, old_id);
+        assert_eq!(storage.counts().tips_stored, 3);
+        assert_eq!(
+            storage.tip(first_id).await.unwrap().as_deref(),
+            Some(&b"first body"[..])
+        );
+
+        assert!(storage.delete_tip(first_id).await.unwrap());
+        assert!(!storage.delete_tip(first_id).await.unwrap());
+        assert_eq!(storage.tip(first_id).await.unwrap(), None);
+
+        let swept = storage
+            .sweep(hour - 50 * SECONDS_PER_HOUR, now_unix())
+            .await
+            .unwrap();
+        assert_eq!(swept, 1);
+        assert_eq!(storage.list_tips().await.unwrap().len(), 1);
+        assert_eq!(storage.counts().tips_stored, 1);
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[tokio::test]
+    async fn quota_refuses_tips_that_do_not_fit() {
+        let directory = temporary_directory("quota");
+        let storage = SqliteStorage::open(&directory, 25, 100).unwrap();
+        let hour = round_down_to_hour(now_unix());
+        let fits = new_tip(&storage, 1, &[7u8; 20], hour);
+        assert!(matches!(
+            storage.store_tip(fits).await.unwrap(),
+            StoreOutcome::Stored(_)
+        ));
+        let too_much = new_tip(&storage, 2, &[7u8; 20], hour);
+        assert_eq!(
+            storage.store_tip(too_much).await.unwrap(),
+            StoreOutcome::StorageFull
+        );
+        drop(storage);
+        // The quota survives a restart because the totals are recounted on open.
+        let reopened = SqliteStorage::open(&directory, 25, 100).unwrap();
+        assert_eq!(reopened.counts().stored_bytes, 20);
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+}
