@@ -167,11 +167,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         .route(
             "/api/v1/tips/{id}",
             get(fetch_tip::<S>).delete(delete_tip::<S>),
-        )
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            refuse_cross_origin::<S>,
-        ));
+        );
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))
@@ -200,7 +196,15 @@ async fn limit_and_secure<S: Storage>(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
+    // The widget runs on the relay's own origin, so the API needs no CORS: a browser request
+    // from elsewhere (a CORS preflight included) gets 403 and no `Access-Control-*` header.
+    let cross_origin_api_request = path.starts_with("/api/")
+        && !is_same_origin(request.headers(), &state.inner.settings.server.public_origin);
     let mut response = match Arc::clone(&state.inner.request_permits).try_acquire_owned() {
+        _ if cross_origin_api_request => {
+            state.inner.metrics.count_rejection(ApiError::CrossOrigin);
+            ApiError::CrossOrigin.into_response()
+        }
         Err(_) => {
             state.inner.metrics.count_rejection(ApiError::Overloaded);
             ApiError::Overloaded.into_response()
@@ -289,25 +293,6 @@ fn add_security_headers<S: Storage>(state: &AppState<S>, path: &str, response: &
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-}
-
-/// Refuses API requests from other origins. The widget runs on the relay's own origin, so the
-/// API needs no CORS: a browser request from elsewhere (including a CORS preflight) gets 403 and
-/// no `Access-Control-*` header.
-async fn refuse_cross_origin<S: Storage>(
-    State(state): State<AppState<S>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if is_same_origin(
-        request.headers(),
-        &state.inner.settings.server.public_origin,
-    ) {
-        next.run(request).await
-    } else {
-        state.inner.metrics.count_rejection(ApiError::CrossOrigin);
-        ApiError::CrossOrigin.into_response()
     }
 }
 
@@ -646,7 +631,8 @@ async fn metrics<S: Storage>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    require_coordinator(&state, &headers)?;
+    require_coordinator(&state, &headers)
+        .map_err(|error| state.inner.metrics.count_rejection(error))?;
     let text = state.inner.metrics.render(state.inner.storage.counts());
     Ok((
         [(

@@ -1,0 +1,897 @@
+//! Every endpoint and every bad input, against the real `relay-server` binary on a port the OS
+//! picked. Each bad input must get the right 4xx, store nothing, and leave the relay serving.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use common::{
+    COORDINATOR_TOKEN, Relay, SECOND_COORDINATOR_TOKEN, connect, coordinator_keys, read_response,
+    sealed_tip, submission_key, write_request,
+};
+use fluister_envelope::pow;
+use fluister_relay::encoding::{encode_base64url, random_bytes};
+
+/// Headers every response must carry.
+fn assert_security_headers(response: &common::Response) {
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+    assert!(response.header("content-security-policy").is_some());
+    assert!(response.header("cross-origin-resource-policy").is_some());
+    assert!(response.header("access-control-allow-origin").is_none());
+    assert!(response.header("set-cookie").is_none());
+}
+
+#[test]
+fn submit_list_fetch_delete_round_trip() {
+    let relay = Relay::start("round-trip", "");
+    let (identity, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 4096, 1);
+    let key = submission_key();
+
+    let stored = relay.submit(&body, &key);
+    assert_eq!(stored.status, 201, "{}", stored.text());
+    assert_security_headers(&stored);
+    assert_eq!(stored.header("cache-control"), Some("no-store"));
+    let id = stored.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32);
+
+    let list = relay.coordinator_get("/api/v1/tips");
+    assert_eq!(list.status, 200);
+    let list = list.json();
+    assert_eq!(list["tips"][0]["id"], id.as_str());
+    assert_eq!(list["tips"][0]["size"], body.len());
+    assert_eq!(list["tips"][0]["received_hour"].as_i64().unwrap() % 3600, 0);
+
+    let fetched = relay.coordinator_get(&format!("/api/v1/tips/{id}"));
+    assert_eq!(fetched.status, 200);
+    assert_eq!(
+        fetched.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(fetched.body, body);
+    // What the coordinator pulls opens with the coordinator's key.
+    let plaintext = fluister_envelope::age::open(&[identity], &fetched.body).unwrap();
+    assert!(plaintext.starts_with(b"{\"v\":1,\"text\":\"test tip 1\"}"));
+
+    let second_token = relay.request(
+        "DELETE",
+        &format!("/api/v1/tips/{id}"),
+        &[(
+            "Authorization",
+            &format!("Bearer {SECOND_COORDINATOR_TOKEN}"),
+        )],
+        b"",
+    );
+    assert_eq!(second_token.status, 204);
+    assert_eq!(
+        relay.coordinator_get(&format!("/api/v1/tips/{id}")).status,
+        404
+    );
+    assert!(relay.stored_tip_ids().is_empty());
+    assert_eq!(relay.database_row_counts().0, 0);
+}
+
+#[test]
+fn config_healthz_and_metrics() {
+    let relay = Relay::start("config", "");
+    let config = relay.request("GET", "/api/v1/config", &[], b"");
+    assert_eq!(config.status, 200);
+    assert_security_headers(&config);
+    let json = config.json();
+    assert_eq!(json["api_version"], 1);
+    assert_eq!(json["proof_of_work"]["difficulty"], 0);
+    assert!(json["limits"]["max_tip_bytes"].as_u64().unwrap() > 0);
+    assert!(json["recipients"].is_array());
+    assert!(json["municipalities"].is_array());
+    assert!(json["phone_numbers"].is_array());
+
+    let health = relay.request("GET", "/healthz", &[], b"");
+    assert_eq!(health.status, 200);
+    assert_security_headers(&health);
+
+    assert_eq!(relay.request("GET", "/metrics", &[], b"").status, 401);
+    let (_, recipient) = coordinator_keys();
+    assert_eq!(
+        relay
+            .submit(&sealed_tip(&recipient, 100, 2), &submission_key())
+            .status,
+        201
+    );
+    let metrics = relay.coordinator_get("/metrics");
+    assert_eq!(metrics.status, 200);
+    let text = metrics.text();
+    assert!(text.contains("\nfluister_tips_stored 1\n"), "{text}");
+    assert!(
+        text.contains("\nfluister_tips_received_total 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fluister_requests_rejected_total{code=\"unauthorized\"} 1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn config_lists_recipients_municipalities_and_phone_numbers() {
+    let (_, recipient) = coordinator_keys();
+    let relay = Relay::start_edited(
+        "config-lists",
+        "",
+        "[widget]\n[[widget.municipalities]]\nid = \"assen\"\nname = \"Assen\"\n\
+         [[widget.phone_numbers]]\nlabel = \"Meld Misdaad Anoniem\"\nnumber = \"0800-7000\"\n",
+        |config| {
+            config.replace(
+                "[coordinator]\n",
+                &format!("[coordinator]\nrecipients = [\"{recipient}\"]\n"),
+            )
+        },
+    );
+    let config = relay.request("GET", "/api/v1/config", &[], b"").json();
+    assert_eq!(config["recipients"][0], recipient.to_string().as_str());
+    assert_eq!(config["municipalities"][0]["id"], "assen");
+    assert_eq!(config["municipalities"][0]["name"], "Assen");
+    assert_eq!(config["phone_numbers"][0]["label"], "Meld Misdaad Anoniem");
+    assert_eq!(config["phone_numbers"][0]["number"], "0800-7000");
+}
+
+#[test]
+fn retried_submission_is_stored_once_and_key_reuse_with_other_body_conflicts() {
+    let relay = Relay::start("idempotent", "");
+    let (_, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 500, 3);
+    let key = submission_key();
+    let first = relay.submit(&body, &key);
+    assert_eq!(first.status, 201);
+    let id = first.json()["id"].clone();
+
+    // A retry with a new challenge, and one reusing the spent challenge: both the same tip.
+    let retried = relay.submit(&body, &key);
+    assert_eq!(retried.status, 200, "{}", retried.text());
+    assert_eq!(retried.json()["id"], id);
+
+    let other_body = sealed_tip(&recipient, 500, 4);
+    let conflict = relay.submit(&other_body, &key);
+    assert_eq!(conflict.status, 409);
+    assert_eq!(conflict.error_code(), "submission_key_conflict");
+
+    assert_eq!(relay.stored_tip_ids().len(), 1);
+    assert_eq!(relay.database_row_counts(), (1, 1));
+    relay.assert_serving();
+}
+
+#[test]
+fn bad_bodies_are_refused_and_nothing_is_stored() {
+    let relay = Relay::start("bad-bodies", "[limits]\nmax_tip_bytes = 8192\n");
+    let (_, recipient) = coordinator_keys();
+    let valid = sealed_tip(&recipient, 100, 5);
+
+    // Not an age file at all.
+    let response = relay.submit(b"hello, this is plaintext", &submission_key());
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "not_age_file");
+    assert_security_headers(&response);
+
+    // An age version line with a broken stanza.
+    let mut broken = b"age-encryption.org/v1\n-> X25519 !!!notbase64\n--- ".to_vec();
+    broken.extend_from_slice(&[b'A'; 43]);
+    broken.push(b'\n');
+    broken.extend_from_slice(&[0u8; 40]);
+    let response = relay.submit(&broken, &submission_key());
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "broken_age_header");
+
+    // A real file with one header byte changed to a non-canonical character.
+    let mut tampered = valid.clone();
+    let stanza_line = tampered.iter().position(|byte| *byte == b'\n').unwrap() + 1;
+    let second_line = stanza_line
+        + tampered[stanza_line..]
+            .iter()
+            .position(|byte| *byte == b'\n')
+            .unwrap()
+        + 1;
+    tampered[second_line] = b'*';
+    let response = relay.submit(&tampered, &submission_key());
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "broken_age_header");
+
+    // A real file cut short inside its header.
+    let response = relay.submit(&valid[..30], &submission_key());
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "broken_age_header");
+
+    // Too large, announced by Content-Length.
+    let oversized = sealed_tip(&recipient, 9000, 6);
+    let response = relay.submit(&oversized, &submission_key());
+    assert_eq!(response.status, 413);
+    assert_eq!(response.error_code(), "body_too_large");
+
+    // Too large, in chunks with no announced length.
+    let challenge = relay.challenge();
+    let mut stream = connect(relay.address);
+    let mut chunked = Vec::new();
+    for chunk in oversized.chunks(1000) {
+        chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        chunked.extend_from_slice(chunk);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    write_request(
+        &mut stream,
+        relay.address,
+        "POST",
+        "/api/v1/tips",
+        &[
+            ("Content-Type", "application/octet-stream"),
+            ("Transfer-Encoding", "chunked"),
+            (
+                "Fluister-Submission-Key",
+                &encode_base64url(&submission_key()),
+            ),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", "0"),
+        ],
+        &chunked,
+    );
+    let response = read_response(&mut stream);
+    assert_eq!(response.status, 413);
+
+    // Wrong content type.
+    let challenge = relay.challenge();
+    let response = relay.request(
+        "POST",
+        "/api/v1/tips",
+        &[
+            ("Content-Type", "application/json"),
+            (
+                "Fluister-Submission-Key",
+                &encode_base64url(&submission_key()),
+            ),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", "0"),
+        ],
+        &valid,
+    );
+    assert_eq!(response.status, 415);
+
+    // Missing or malformed submission key.
+    let challenge = relay.challenge();
+    for key_header in [None, Some("short"), Some("not base64url!!")] {
+        let mut headers = vec![
+            ("Content-Type", "application/octet-stream"),
+            ("Fluister-Nonce", "0"),
+        ];
+        let seed = encode_base64url(&challenge.seed);
+        headers.push(("Fluister-Challenge", &seed));
+        if let Some(key) = key_header {
+            headers.push(("Fluister-Submission-Key", key));
+        }
+        let response = relay.request("POST", "/api/v1/tips", &headers, &valid);
+        assert_eq!(response.status, 400);
+        assert_eq!(response.error_code(), "bad_header");
+    }
+
+    assert!(relay.stored_tip_ids().is_empty());
+    assert_eq!(relay.database_row_counts(), (0, 0));
+    relay.assert_serving();
+    // The challenge fetched above was never spent, so a good tip still goes through with it.
+    let response = relay.submit_with(&valid, &submission_key(), &challenge.seed, 0);
+    assert_eq!(response.status, 201, "{}", response.text());
+}
+
+#[test]
+fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
+    let relay = Relay::start(
+        "proof-of-work",
+        "[proof_of_work]\ndifficulty = 64\nmemory_kib = 8\n",
+    );
+    let (_, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 200, 7);
+    let body_hash = pow::ciphertext_sha256(&body);
+
+    // Missing headers.
+    let response = relay.request(
+        "POST",
+        "/api/v1/tips",
+        &[
+            ("Content-Type", "application/octet-stream"),
+            (
+                "Fluister-Submission-Key",
+                &encode_base64url(&submission_key()),
+            ),
+        ],
+        &body,
+    );
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "proof_of_work_missing");
+
+    // Malformed nonce.
+    let challenge = relay.challenge();
+    assert_eq!(challenge.difficulty, 64);
+    let response = relay.request(
+        "POST",
+        "/api/v1/tips",
+        &[
+            ("Content-Type", "application/octet-stream"),
+            (
+                "Fluister-Submission-Key",
+                &encode_base64url(&submission_key()),
+            ),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", "-1"),
+        ],
+        &body,
+    );
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "bad_header");
+
+    // A nonce that does not solve the challenge; it also uses the challenge up.
+    let wrong_nonce = (0..10_000u32)
+        .find(|nonce| {
+            pow::verify(&challenge, &body_hash, &pow::Solution { nonce: *nonce }).is_err()
+        })
+        .expect("some nonce is wrong");
+    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, wrong_nonce);
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "proof_of_work_invalid");
+    let right = pow::solve(&challenge, &body_hash).unwrap();
+    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonce);
+    assert_eq!(response.status, 409);
+    assert_eq!(response.error_code(), "challenge_invalid");
+
+    // A solution for another body.
+    let challenge = relay.challenge();
+    let other_body = sealed_tip(&recipient, 200, 8);
+    let other_solution = pow::solve(&challenge, &pow::ciphertext_sha256(&other_body)).unwrap();
+    if pow::verify(&challenge, &body_hash, &other_solution).is_err() {
+        let response = relay.submit_with(
+            &body,
+            &submission_key(),
+            &challenge.seed,
+            other_solution.nonce,
+        );
+        assert_eq!(response.status, 400);
+        assert_eq!(response.error_code(), "proof_of_work_invalid");
+    }
+
+    // A challenge the relay never issued.
+    let response = relay.submit_with(&body, &submission_key(), &random_bytes(), 0);
+    assert_eq!(response.status, 409);
+    assert_eq!(response.error_code(), "challenge_invalid");
+
+    assert!(relay.stored_tip_ids().is_empty());
+
+    // A good submission, then its challenge replayed for another tip.
+    let challenge = relay.challenge();
+    let solution = pow::solve(&challenge, &body_hash).unwrap();
+    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, solution.nonce);
+    assert_eq!(response.status, 201, "{}", response.text());
+    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, solution.nonce);
+    assert_eq!(response.status, 409);
+    assert_eq!(response.error_code(), "challenge_invalid");
+
+    assert_eq!(relay.stored_tip_ids().len(), 1);
+    assert_eq!(relay.database_row_counts(), (1, 1));
+    relay.assert_serving();
+}
+
+#[test]
+fn expired_challenge_is_refused() {
+    let relay = Relay::start(
+        "expired",
+        "[proof_of_work]\ndifficulty = 0\nchallenge_lifetime_seconds = 1\n",
+    );
+    let (_, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 100, 9);
+    let challenge = relay.challenge();
+    // The relay compares whole seconds: two full seconds later the challenge has expired.
+    std::thread::sleep(Duration::from_millis(2100));
+    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, 0);
+    assert_eq!(response.status, 409);
+    assert_eq!(response.error_code(), "challenge_invalid");
+    assert!(relay.stored_tip_ids().is_empty());
+    relay.assert_serving();
+}
+
+#[test]
+fn coordinator_routes_need_a_valid_token_and_a_known_id() {
+    let relay = Relay::start("auth", "");
+    let (_, recipient) = coordinator_keys();
+    let stored = relay.submit(&sealed_tip(&recipient, 100, 10), &submission_key());
+    let id = stored.json()["id"].as_str().unwrap().to_owned();
+
+    for (method, path) in [
+        ("GET", "/api/v1/tips".to_owned()),
+        ("GET", format!("/api/v1/tips/{id}")),
+        ("DELETE", format!("/api/v1/tips/{id}")),
+        ("GET", "/metrics".to_owned()),
+    ] {
+        for authorization in [
+            None,
+            Some("Bearer wrong-token".to_owned()),
+            Some(format!("Basic {COORDINATOR_TOKEN}")),
+            Some("Bearer ".to_owned()),
+            Some(format!("Bearer {COORDINATOR_TOKEN}x")),
+        ] {
+            let headers: Vec<(&str, &str)> = authorization
+                .as_deref()
+                .map(|value| vec![("Authorization", value)])
+                .unwrap_or_default();
+            let response = relay.request(method, &path, &headers, b"");
+            assert_eq!(response.status, 401, "{method} {path} {authorization:?}");
+            assert_eq!(response.error_code(), "unauthorized");
+            assert!(response.header("www-authenticate").is_some());
+            assert_security_headers(&response);
+        }
+    }
+
+    let unknown = "0123456789abcdef0123456789abcdef";
+    let authorization = format!("Bearer {COORDINATOR_TOKEN}");
+    for (method, path) in [
+        ("GET", format!("/api/v1/tips/{unknown}")),
+        ("DELETE", format!("/api/v1/tips/{unknown}")),
+        ("GET", "/api/v1/tips/not-an-id".to_owned()),
+        ("DELETE", "/api/v1/tips/zz".to_owned()),
+    ] {
+        let response = relay.request(method, &path, &[("Authorization", &authorization)], b"");
+        assert_eq!(response.status, 404, "{method} {path}");
+        assert_eq!(response.error_code(), "tip_not_found");
+    }
+    assert_eq!(relay.stored_tip_ids(), vec![id]);
+    relay.assert_serving();
+}
+
+#[test]
+fn unknown_routes_and_methods_get_json_errors() {
+    let relay = Relay::start("routes", "");
+    let response = relay.request("GET", "/nothing-here", &[], b"");
+    assert_eq!(response.status, 404);
+    assert_eq!(response.error_code(), "not_found");
+    assert_security_headers(&response);
+    let response = relay.request("PUT", "/api/v1/tips", &[], b"");
+    assert_eq!(response.status, 405);
+    assert_eq!(response.error_code(), "method_not_allowed");
+    relay.assert_serving();
+}
+
+#[test]
+fn cross_origin_api_requests_are_refused_without_cors_headers() {
+    let relay = Relay::start("cross-origin", "");
+    let same_origin = format!("http://{}", relay.address);
+    let cases: Vec<(Vec<(&str, &str)>, u16)> = vec![
+        (vec![("Origin", "https://evil.example")], 403),
+        (vec![("Origin", "null")], 403),
+        (vec![("Sec-Fetch-Site", "cross-site")], 403),
+        (vec![("Sec-Fetch-Site", "same-site")], 403),
+        (
+            vec![("Origin", &same_origin), ("Sec-Fetch-Site", "cross-site")],
+            403,
+        ),
+        (
+            vec![("Origin", &same_origin), ("Sec-Fetch-Site", "same-origin")],
+            201,
+        ),
+        (vec![], 201),
+    ];
+    for (headers, expected) in cases {
+        let response = relay.request("POST", "/api/v1/challenges", &headers, b"");
+        assert_eq!(response.status, expected, "{headers:?}");
+        if expected == 403 {
+            assert_eq!(response.error_code(), "cross_origin");
+        }
+        assert!(response.header("access-control-allow-origin").is_none());
+    }
+    // A CORS preflight gets a refusal, not permission.
+    let preflight = relay.request(
+        "OPTIONS",
+        "/api/v1/tips",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        b"",
+    );
+    assert_eq!(preflight.status, 403);
+    assert!(preflight.header("access-control-allow-origin").is_none());
+    assert!(preflight.header("access-control-allow-methods").is_none());
+
+    // With a configured public origin, only that origin passes.
+    let relay = Relay::start_with(
+        "public-origin",
+        "public_origin = \"https://tips.example.nl\"\n",
+        "",
+    );
+    let response = relay.request(
+        "POST",
+        "/api/v1/challenges",
+        &[("Origin", "https://tips.example.nl")],
+        b"",
+    );
+    assert_eq!(response.status, 201);
+    assert!(response.header("strict-transport-security").is_some());
+    let response = relay.request(
+        "POST",
+        "/api/v1/challenges",
+        &[("Origin", &format!("http://{}", relay.address))],
+        b"",
+    );
+    assert_eq!(response.status, 403);
+}
+
+#[test]
+fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
+    let assets = common::temporary_directory("assets");
+    std::fs::create_dir_all(assets.join("w/pkg")).unwrap();
+    std::fs::write(assets.join("embed.js"), "/* loader */").unwrap();
+    std::fs::write(
+        assets.join("w/index.html"),
+        "<!doctype html><title>w</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        assets.join("w/pkg/widget-0123456789abcdef_bg.wasm"),
+        b"\0asm",
+    )
+    .unwrap();
+    std::fs::write(assets.join("secret.txt"), "do not serve").unwrap();
+    let relay = Relay::start(
+        "widget",
+        &format!(
+            "[widget]\nassets_dir = \"{}\"\nembedding_origins = [\"https://www.assen.nl\", \"https://www.emmen.nl\"]\n",
+            assets.display()
+        ),
+    );
+
+    let page = relay.request("GET", "/w/", &[], b"");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text(), "<!doctype html><title>w</title>");
+    assert_security_headers(&page);
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(
+        policy.contains("frame-ancestors https://www.assen.nl https://www.emmen.nl"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{policy}"
+    );
+    assert!(page.header("x-frame-options").is_none());
+
+    let wasm = relay.request("GET", "/w/pkg/widget-0123456789abcdef_bg.wasm", &[], b"");
+    assert_eq!(wasm.status, 200);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    assert_eq!(
+        wasm.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+
+    let loader = relay.request("GET", "/embed.js", &[], b"");
+    assert_eq!(loader.status, 200);
+    assert_eq!(loader.text(), "/* loader */");
+    assert_eq!(
+        loader.header("cross-origin-resource-policy"),
+        Some("cross-origin")
+    );
+
+    for path in [
+        "/w/../secret.txt",
+        "/w/..%2fsecret.txt",
+        "/w/%2e%2e/secret.txt",
+        "/w/.hidden",
+        "/w/missing.js",
+    ] {
+        let response = relay.request("GET", path, &[], b"");
+        assert_eq!(response.status, 404, "{path}");
+        assert!(!response.text().contains("do not serve"));
+    }
+
+    // Without built assets, placeholders are served.
+    let plain = Relay::start("widget-placeholder", "");
+    let page = plain.request("GET", "/w/", &[], b"");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(plain.request("GET", "/embed.js", &[], b"").status, 200);
+    drop(relay);
+    std::fs::remove_dir_all(assets).unwrap();
+}
+
+#[test]
+fn storage_quota_refuses_tips_that_do_not_fit() {
+    let relay = Relay::start_edited("quota", "", "[limits]\nmax_tip_bytes = 8192\n", |config| {
+        config.replace("[storage]\n", "[storage]\nmax_stored_bytes = 8192\n")
+    });
+    let (_, recipient) = coordinator_keys();
+    let first = relay.submit(&sealed_tip(&recipient, 4096, 11), &submission_key());
+    assert_eq!(first.status, 201, "{}", first.text());
+    let second = relay.submit(&sealed_tip(&recipient, 4096, 12), &submission_key());
+    assert_eq!(second.status, 507);
+    assert_eq!(second.error_code(), "storage_full");
+    assert_eq!(relay.stored_tip_ids().len(), 1);
+
+    // Pulling (deleting) a tip frees its space.
+    let id = first.json()["id"].as_str().unwrap().to_owned();
+    let deleted = relay.request(
+        "DELETE",
+        &format!("/api/v1/tips/{id}"),
+        &[("Authorization", &format!("Bearer {COORDINATOR_TOKEN}"))],
+        b"",
+    );
+    assert_eq!(deleted.status, 204);
+    let third = relay.submit(&sealed_tip(&recipient, 4096, 13), &submission_key());
+    assert_eq!(third.status, 201);
+}
+
+#[test]
+fn global_rate_limit_refuses_excess_submissions() {
+    let relay = Relay::start(
+        "rate-limit",
+        "[limits]\nsubmissions_per_second = 0.001\nsubmission_burst = 3\n",
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            relay.request("POST", "/api/v1/challenges", &[], b"").status,
+            201
+        );
+    }
+    let limited = relay.request("POST", "/api/v1/challenges", &[], b"");
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.error_code(), "rate_limited");
+    assert!(limited.header("retry-after").is_some());
+    // Reading is not rate limited, and the relay keeps serving.
+    assert_eq!(relay.request("GET", "/api/v1/config", &[], b"").status, 200);
+    relay.assert_serving();
+}
+
+#[test]
+fn oversized_request_head_is_refused() {
+    let relay = Relay::start("big-head", "");
+    let huge = "x".repeat(20 * 1024);
+    let response = relay.request("GET", "/healthz", &[("X-Padding", &huge)], b"");
+    assert_eq!(response.status, 431);
+    relay.assert_serving();
+}
+
+#[test]
+fn slow_request_head_is_cut_off() {
+    let relay = Relay::start("slow-head", "[limits]\nheader_read_timeout_seconds = 1\n");
+    let mut stream = connect(relay.address);
+    stream
+        .write_all(b"POST /api/v1/tips HTTP/1.1\r\nHost: relay\r\nContent-Type: application/oct")
+        .unwrap();
+    // The client stalls; the relay must close the connection rather than wait forever. (The
+    // socket's safety timeout makes a relay that never closes fail this test instead of hanging.)
+    let mut buffer = Vec::new();
+    match stream.read_to_end(&mut buffer) {
+        Ok(_) => {}
+        Err(error) => assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset, "{error}"),
+    }
+    assert!(
+        buffer.is_empty() || buffer.starts_with(b"HTTP/1.1 408"),
+        "{:?}",
+        String::from_utf8_lossy(&buffer)
+    );
+    relay.assert_serving();
+}
+
+#[test]
+fn slow_request_body_times_out_and_stores_nothing() {
+    let relay = Relay::start("slow-body", "[limits]\nrequest_timeout_seconds = 1\n");
+    let challenge = relay.challenge();
+    let mut stream = connect(relay.address);
+    write_request(
+        &mut stream,
+        relay.address,
+        "POST",
+        "/api/v1/tips",
+        &[
+            ("Content-Type", "application/octet-stream"),
+            ("Content-Length", "5000"),
+            (
+                "Fluister-Submission-Key",
+                &encode_base64url(&submission_key()),
+            ),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", "0"),
+        ],
+        b"age-encryption.org/v1\n",
+    );
+    let response = read_response(&mut stream);
+    assert_eq!(response.status, 408);
+    assert_eq!(response.error_code(), "request_timeout");
+    assert!(relay.stored_tip_ids().is_empty());
+    relay.assert_serving();
+}
+
+#[test]
+fn concurrency_limit_answers_503_while_full() {
+    let relay = Relay::start("concurrency", "[limits]\nmax_concurrent_requests = 1\n");
+    let challenge = relay.challenge();
+    // Occupy the only request slot with a tip whose body is still arriving.
+    let mut slow = connect(relay.address);
+    write_request(
+        &mut slow,
+        relay.address,
+        "POST",
+        "/api/v1/tips",
+        &[
+            ("Content-Type", "application/octet-stream"),
+            ("Content-Length", "100"),
+            (
+                "Fluister-Submission-Key",
+                &encode_base64url(&submission_key()),
+            ),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", "0"),
+        ],
+        b"",
+    );
+    slow.write_all(b"not an age file").unwrap();
+    // Once the relay has picked that request up, every other request is refused at once.
+    let mut saw_overloaded = false;
+    for _ in 0..200 {
+        let response = relay.request("GET", "/healthz", &[], b"");
+        if response.status == 503 {
+            assert_eq!(response.error_code(), "overloaded");
+            assert!(response.header("retry-after").is_some());
+            saw_overloaded = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(saw_overloaded, "the concurrency limit never took effect");
+    // Finishing the slow request frees the slot.
+    slow.write_all(&[b'x'; 85]).unwrap();
+    let response = read_response(&mut slow);
+    assert_eq!(response.status, 400);
+    assert_eq!(response.error_code(), "not_age_file");
+    relay.assert_serving();
+}
+
+#[test]
+fn bad_config_names_the_field_and_the_fix() {
+    let directory = common::temporary_directory("bad-config");
+    for (config, expected) in [
+        ("[limits]\nmax_tip_bytes = 1\n", "limits.max_tip_bytes"),
+        ("[limits]\nmax_tip_byte = 5000\n", "max_tip_byte"),
+        ("[server]\nlisten = \"localhost\"\n", "server.listen"),
+        (
+            "[coordinator]\nrecipients = [\"age1nope\"]\n",
+            "coordinator.recipients[0]",
+        ),
+        (
+            "[coordinator]\ntoken_sha256 = [\"abc\"]\n",
+            "coordinator.token_sha256[0]",
+        ),
+        (
+            "[widget]\nembedding_origins = [\"www.assen.nl\"]\n",
+            "widget.embedding_origins[0]",
+        ),
+        ("[storage]\nbackend = \"mysql\"\n", "storage.backend"),
+    ] {
+        let path = directory.join("bad.toml");
+        std::fs::write(&path, config).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+            .arg("--config")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{config}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains(expected), "{config}: {message}");
+        assert!(output.stdout.is_empty(), "{config}: started anyway");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn environment_overrides_and_defaults_start_without_a_config() {
+    let directory = common::temporary_directory("environment");
+    let data = directory.join("from-env");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+        .current_dir(&directory)
+        .env("FLUISTER_LISTEN", "127.0.0.1:0")
+        .env("FLUISTER_DATA_DIR", &data)
+        .env("FLUISTER_POW_DIFFICULTY", "0")
+        .env_remove("FLUISTER_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .expect("started")
+        .parse()
+        .unwrap();
+    let config = common::request(address, "GET", "/api/v1/config", &[], b"").json();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(config["proof_of_work"]["difficulty"], 0);
+    assert!(data.join("relay.sqlite3").is_file());
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn subcommands_print_example_config_and_mint_a_usable_token() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+        .arg("example-config")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let example = String::from_utf8(output.stdout).unwrap();
+    let settings = fluister_relay::settings::Settings::from_toml(&example).unwrap();
+    settings.validate().unwrap();
+    assert_eq!(settings.server.listen, "127.0.0.1:8080");
+
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for option in [
+        "--config",
+        "--listen",
+        "--data-dir",
+        "example-config",
+        "mint-token",
+        "FLUISTER_LISTEN",
+        "FLUISTER_DATA_DIR",
+    ] {
+        assert!(help.contains(option), "--help does not explain {option}");
+    }
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+        .arg("mint-token")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let token = text
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("fluister-coordinator-"))
+        .expect("token line")
+        .to_owned();
+    let hash_line = text
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("token_sha256 = "))
+        .expect("config line");
+    assert_eq!(
+        hash_line,
+        format!("token_sha256 = [\"{}\"]", common::token_hash(&token))
+    );
+
+    // A relay that knows only the minted token's hash.
+    let relay = Relay::start_edited("minted", "", "", |config| {
+        config
+            .lines()
+            .map(|line| {
+                if line.starts_with("token_sha256") {
+                    format!("{hash_line}\n")
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect()
+    });
+    let response = relay.request(
+        "GET",
+        "/api/v1/tips",
+        &[("Authorization", &format!("Bearer {token}"))],
+        b"",
+    );
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(relay.coordinator_get("/api/v1/tips").status, 401);
+}
