@@ -45,12 +45,15 @@ pub fn run(arguments: &[String]) -> TaskResult {
 
     step("The envelope builds for the browser (wasm32-unknown-unknown)");
     ensure_wasm_target()?;
+    // getrandom needs its browser backend chosen by the final wasm crate; enable it for this check.
     run_command(cargo().args([
-        "check",
+        "build",
         "--package",
         "fluister-envelope",
         "--target",
         "wasm32-unknown-unknown",
+        "--features",
+        "getrandom/wasm_js",
     ]))?;
 
     step("npm packages for the tests");
