@@ -199,7 +199,10 @@ async fn limit_and_secure<S: Storage>(
     // The widget runs on the relay's own origin, so the API needs no CORS: a browser request
     // from elsewhere (a CORS preflight included) gets 403 and no `Access-Control-*` header.
     let cross_origin_api_request = path.starts_with("/api/")
-        && !is_same_origin(request.headers(), &state.inner.settings.server.public_origin);
+        && !is_same_origin(
+            request.headers(),
+            &state.inner.settings.server.public_origin,
+        );
     let mut response = match Arc::clone(&state.inner.request_permits).try_acquire_owned() {
         _ if cross_origin_api_request => {
             state.inner.metrics.count_rejection(ApiError::CrossOrigin);
