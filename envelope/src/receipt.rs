@@ -71,8 +71,10 @@ pub const GROUP_LENGTH: usize = 4;
 /// Argon2id memory cost for the receipt key derivation, in KiB (32 MiB).
 ///
 /// Measured natively in release mode on the development machine (x86-64, one thread), 32 MiB
-/// with 8 passes took 0.16–0.20 s (median 0.19 s); a browser's wasm is about 3–4× slower, which
-/// keeps the derivation under the goal of 1 s on a phone. 32 MiB rather than 64 MiB with fewer
+/// with 8 passes takes 0.16–0.21 s (`cargo bench -p fluister-envelope --bench envelope`: median
+/// 0.21 s while other builds ran; 0.19 s on a quiet machine); a browser's wasm is about 3–4×
+/// slower, which keeps the derivation under the goal of 1 s on a phone. (16–32 MiB with 2–3
+/// passes took only 20–60 ms here, too little to matter.) 32 MiB rather than 64 MiB with fewer
 /// passes, because the widget's wasm memory never shrinks once grown and low-end phones matter
 /// more here than the small gain against a GPU attacker (the code is unguessable anyway).
 pub const ARGON2_MEMORY_KIB: u32 = 32 * 1024;
@@ -209,18 +211,17 @@ impl ReceiptCode {
         )
         .map_err(|_| Error::InvalidReceiptCode)?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let mut memory_blocks = vec![Block::new(); argon2.params().block_count()];
+        // The memory holds values derived from the code: wiped when dropped.
+        let mut memory_blocks = Zeroizing::new(vec![Block::new(); argon2.params().block_count()]);
         let mut master_key = Zeroizing::new([0u8; 32]);
-        let result = argon2.hash_password_into_with_memory(
-            self.to_canonical_string().as_bytes(),
-            ARGON2_SALT,
-            master_key.as_mut(),
-            memory_blocks.as_mut_slice(),
-        );
-        // The memory holds values derived from the code: wipe it before giving it back.
-        memory_blocks.fill(Block::new());
-        core::hint::black_box(&memory_blocks);
-        result.map_err(|_| Error::InvalidReceiptCode)?;
+        argon2
+            .hash_password_into_with_memory(
+                self.to_canonical_string().as_bytes(),
+                ARGON2_SALT,
+                master_key.as_mut(),
+                memory_blocks.as_mut_slice(),
+            )
+            .map_err(|_| Error::InvalidReceiptCode)?;
         Ok(master_key)
     }
 }
