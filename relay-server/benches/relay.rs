@@ -1,1 +1,332 @@
-fn main() {}
+//! Relay throughput benchmark (not a test): starts the real `relay-server` binary twice, once
+//! with storage switched off (the HTTP ceiling) and once with durable SQLite, drives each with
+//! 64 concurrent keep-alive connections submitting 4 KiB sealed tips, and prints submissions per
+//! second, p50/p99 latency, their ratio, and the relay's peak resident memory.
+//!
+//! Run with `cargo bench -p relay-server --bench relay`. Optional environment variables:
+//! `RELAY_BENCH_SECONDS` (measured seconds per mode, default 5), `RELAY_BENCH_CONNECTIONS`
+//! (default 64). Only 127.0.0.1 is used.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fluister_envelope::age::{Identity, seal};
+use fluister_relay::encoding::{encode_base64url, encode_hex, random_bytes};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The size of every sealed tip sent.
+const SEALED_BYTES: usize = 4096;
+/// Distinct sealed bodies cycled through (each submission still has its own key).
+const BODY_POOL: usize = 256;
+/// Seconds of load before measuring, so connections and caches are warm.
+const WARM_UP: Duration = Duration::from_secs(1);
+
+struct RelayProcess {
+    child: Child,
+    address: SocketAddr,
+    directory: std::path::PathBuf,
+}
+
+impl RelayProcess {
+    fn start(backend: &str) -> RelayProcess {
+        let directory = std::env::temp_dir().join(format!(
+            "fluister-relay-bench-{backend}-{}",
+            encode_hex(&random_bytes::<8>())
+        ));
+        std::fs::create_dir_all(&directory).unwrap();
+        let config = format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nlog_level = \"warn\"\n\
+             [storage]\nbackend = \"{backend}\"\ndata_dir = \"{}\"\nmax_stored_bytes = 17179869184\n\
+             [limits]\nmax_concurrent_requests = 4096\nmax_connections = 4096\n\
+             submissions_per_second = 1000000.0\nsubmission_burst = 1000000\n\
+             [proof_of_work]\ndifficulty = 0\nmax_outstanding_challenges = 1000000\n",
+            directory.join("data").display()
+        );
+        let config_path = directory.join("relay.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_relay-server"))
+            .arg("--config")
+            .arg(&config_path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start relay-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .expect("relay started")
+            .parse()
+            .unwrap();
+        RelayProcess {
+            child,
+            address,
+            directory,
+        }
+    }
+
+    /// Peak resident set size of the relay process, in KiB (`VmHWM`).
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
+
+/// One keep-alive connection speaking just enough HTTP/1.1.
+struct Connection {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+    host: String,
+}
+
+impl Connection {
+    async fn open(address: SocketAddr) -> Connection {
+        let stream = TcpStream::connect(address).await.expect("connect");
+        stream.set_nodelay(true).unwrap();
+        Connection {
+            stream,
+            buffer: Vec::with_capacity(8192),
+            host: address.to_string(),
+        }
+    }
+
+    /// Sends a request and returns the status and body.
+    async fn exchange(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+    ) -> (u16, Vec<u8>) {
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n{headers}\r\n",
+            self.host,
+            body.len()
+        );
+        let mut request = Vec::with_capacity(head.len() + body.len());
+        request.extend_from_slice(head.as_bytes());
+        request.extend_from_slice(body);
+        self.stream.write_all(&request).await.expect("write");
+        loop {
+            if let Some(head_end) = self
+                .buffer
+                .windows(4)
+                .position(|window| window == b"\r\n\r\n")
+            {
+                let head = std::str::from_utf8(&self.buffer[..head_end]).expect("ascii head");
+                let status: u16 = head[9..12].parse().expect("status");
+                let length: usize = head
+                    .split("\r\n")
+                    .find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())
+                            .flatten()
+                    })
+                    .unwrap_or(0);
+                let total = head_end + 4 + length;
+                if self.buffer.len() >= total {
+                    let body = self.buffer[head_end + 4..total].to_vec();
+                    self.buffer.drain(..total);
+                    return (status, body);
+                }
+            }
+            let mut chunk = [0u8; 8192];
+            let read = self.stream.read(&mut chunk).await.expect("read");
+            assert!(read > 0, "the relay closed the connection");
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+    }
+}
+
+/// Measured results of one mode.
+struct Results {
+    submissions_per_second: f64,
+    submission_p50: Duration,
+    submission_p99: Duration,
+    tip_post_p50: Duration,
+    tip_post_p99: Duration,
+    peak_rss_kib: Option<u64>,
+    submissions: usize,
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[index]
+}
+
+async fn run_mode(
+    backend: &str,
+    bodies: Arc<Vec<Vec<u8>>>,
+    connections: usize,
+    measured: Duration,
+) -> Results {
+    let relay = RelayProcess::start(backend);
+    let start = Instant::now();
+    let measure_from = start + WARM_UP;
+    let measure_until = measure_from + measured;
+    let mut tasks = Vec::new();
+    for connection_index in 0..connections {
+        let bodies = Arc::clone(&bodies);
+        let address = relay.address;
+        tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(address).await;
+            let mut submission_latencies = Vec::new();
+            let mut tip_latencies = Vec::new();
+            let mut next_body = connection_index;
+            loop {
+                let began = Instant::now();
+                if began >= measure_until {
+                    break;
+                }
+                let (status, challenge) = connection
+                    .exchange("POST", "/api/v1/challenges", "", b"")
+                    .await;
+                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&challenge));
+                let challenge: serde_json::Value = serde_json::from_slice(&challenge).unwrap();
+                let headers = format!(
+                    "Content-Type: application/octet-stream\r\nFluister-Submission-Key: {}\r\n\
+                     Fluister-Challenge: {}\r\nFluister-Nonce: 0\r\n",
+                    encode_base64url(&random_bytes::<32>()),
+                    challenge["seed"].as_str().unwrap()
+                );
+                let tip_began = Instant::now();
+                let body = &bodies[next_body % bodies.len()];
+                next_body += 1;
+                let (status, answer) = connection
+                    .exchange("POST", "/api/v1/tips", &headers, body)
+                    .await;
+                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+                let finished = Instant::now();
+                if began >= measure_from && finished <= measure_until {
+                    submission_latencies.push(finished - began);
+                    tip_latencies.push(finished - tip_began);
+                }
+            }
+            (submission_latencies, tip_latencies)
+        }));
+    }
+    let mut submission_latencies = Vec::new();
+    let mut tip_latencies = Vec::new();
+    for task in tasks {
+        let (submissions, tips) = task.await.expect("client task");
+        submission_latencies.extend(submissions);
+        tip_latencies.extend(tips);
+    }
+    submission_latencies.sort();
+    tip_latencies.sort();
+    Results {
+        submissions_per_second: submission_latencies.len() as f64 / measured.as_secs_f64(),
+        submission_p50: percentile(&submission_latencies, 0.50),
+        submission_p99: percentile(&submission_latencies, 0.99),
+        tip_post_p50: percentile(&tip_latencies, 0.50),
+        tip_post_p99: percentile(&tip_latencies, 0.99),
+        peak_rss_kib: relay.peak_rss_kib(),
+        submissions: submission_latencies.len(),
+    }
+}
+
+fn milliseconds(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn print_results(label: &str, results: &Results) {
+    println!(
+        "{label:<28} {:>9.0} submissions/s   submission p50 {:>6.2} ms  p99 {:>6.2} ms   \
+         tip POST p50 {:>6.2} ms  p99 {:>6.2} ms   peak RSS {}   ({} submissions)",
+        results.submissions_per_second,
+        milliseconds(results.submission_p50),
+        milliseconds(results.submission_p99),
+        milliseconds(results.tip_post_p50),
+        milliseconds(results.tip_post_p99),
+        results
+            .peak_rss_kib
+            .map_or("unknown".to_owned(), |kib| format!(
+                "{:.1} MiB",
+                kib as f64 / 1024.0
+            )),
+        results.submissions,
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a plain `cargo test --benches` passes nothing and should
+    // not spend seconds here.
+    if !std::env::args().any(|argument| argument == "--bench") {
+        println!("relay bench: run with `cargo bench -p relay-server --bench relay`");
+        return;
+    }
+    let seconds: u64 = std::env::var("RELAY_BENCH_SECONDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(5);
+    let connections: usize = std::env::var("RELAY_BENCH_CONNECTIONS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(64);
+
+    // Seal bodies of exactly SEALED_BYTES: measure the overhead once, then size the plaintext.
+    let recipient = Identity::generate().unwrap().to_recipient();
+    let overhead = seal(&[recipient], &[b' '; 1000]).unwrap().len() - 1000;
+    let bodies: Vec<Vec<u8>> = (0..BODY_POOL)
+        .map(|index| {
+            let mut plaintext = format!("{{\"v\":1,\"text\":\"bench {index}\"}}").into_bytes();
+            plaintext.resize(SEALED_BYTES - overhead, b' ');
+            let sealed = seal(&[recipient], &plaintext).unwrap();
+            assert_eq!(sealed.len(), SEALED_BYTES);
+            sealed
+        })
+        .collect();
+    let bodies = Arc::new(bodies);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "relay bench: {connections} keep-alive connections, {SEALED_BYTES}-byte sealed tips, \
+         {seconds} s measured per mode after {} s warm-up; a submission is POST /api/v1/challenges \
+         then POST /api/v1/tips (proof-of-work difficulty 0)",
+        WARM_UP.as_secs()
+    );
+    let measured = Duration::from_secs(seconds);
+    let discard = runtime.block_on(run_mode(
+        "discard",
+        Arc::clone(&bodies),
+        connections,
+        measured,
+    ));
+    print_results("(a) storage off (discard)", &discard);
+    let sqlite = runtime.block_on(run_mode(
+        "sqlite",
+        Arc::clone(&bodies),
+        connections,
+        measured,
+    ));
+    print_results("(b) durable SQLite", &sqlite);
+    println!(
+        "ratio (b)/(a): {:.2}",
+        sqlite.submissions_per_second / discard.submissions_per_second
+    );
+}
