@@ -27,6 +27,9 @@ pub const DATABASE_FILE_NAME: &str = "relay.sqlite3";
 /// The most commands committed in one transaction.
 const MAX_BATCH: usize = 512;
 
+/// How often the checkpointer thread copies committed WAL frames into the database file.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The most idle reader connections kept open.
 const MAX_IDLE_READERS: usize = 4;
 
@@ -77,6 +80,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     challenges: Arc<ChallengeBook>,
     totals: Arc<Totals>,
+    /// Dropping this stops the checkpointer thread.
+    _checkpointer_stop: std::sync::mpsc::Sender<()>,
 }
 
 /// Wrapper so the command enum (which holds non-`Debug` senders) can sit in a `Debug` struct.
@@ -106,10 +111,13 @@ fn open_connection(path: &Path, read_only: bool) -> StorageResult<Connection> {
                 "SQLite refused WAL mode (got {mode}); is the data directory on a network file system?"
             )));
         }
+        // The checkpointer thread copies the WAL into the database in the background; the
+        // writer checkpoints itself only as a backstop, when the WAL reaches 64 MiB.
         connection.execute_batch(
             "PRAGMA synchronous = FULL;
              PRAGMA secure_delete = ON;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA wal_autocheckpoint = 16384;",
         )?;
     }
     Ok(connection)
@@ -182,6 +190,14 @@ impl SqliteStorage {
             .name("sqlite-writer".to_owned())
             .spawn(move || writer.run())
             .map_err(|error| StorageError(format!("cannot start the writer thread: {error}")))?;
+        let checkpointer_connection = open_connection(&path, false)?;
+        let (checkpointer_stop, checkpointer_stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("sqlite-checkpointer".to_owned())
+            .spawn(move || run_checkpointer(&checkpointer_connection, &checkpointer_stopped))
+            .map_err(|error| {
+                StorageError(format!("cannot start the checkpointer thread: {error}"))
+            })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
@@ -189,6 +205,7 @@ impl SqliteStorage {
                 readers: Mutex::new(Vec::new()),
                 challenges,
                 totals,
+                _checkpointer_stop: checkpointer_stop,
             }),
         })
     }
@@ -325,21 +342,30 @@ impl Storage for SqliteStorage {
     }
 }
 
+/// Copies committed WAL frames into the database file every [`CHECKPOINT_INTERVAL`], so the
+/// writer's commits do not wait for checkpoints. Stops when the storage is dropped.
+fn run_checkpointer(connection: &Connection, stop: &std::sync::mpsc::Receiver<()>) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+        stop.recv_timeout(CHECKPOINT_INTERVAL)
+    {
+        if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(%error, "background WAL checkpoint failed");
+        }
+    }
+}
+
 fn find_submission(
     connection: &Connection,
     submission_key_sha256: &[u8; 32],
 ) -> rusqlite::Result<Option<PreviousSubmission>> {
     connection
-        .query_row(
-            "SELECT tip_id, body_sha256 FROM submissions WHERE key_sha256 = ?1",
-            params![submission_key_sha256],
-            |row| {
-                Ok(PreviousSubmission {
-                    tip_id: TipId(row.get(0)?),
-                    body_sha256: row.get(1)?,
-                })
-            },
-        )
+        .prepare_cached("SELECT tip_id, body_sha256 FROM submissions WHERE key_sha256 = ?1")?
+        .query_row(params![submission_key_sha256], |row| {
+            Ok(PreviousSubmission {
+                tip_id: TipId(row.get(0)?),
+                body_sha256: row.get(1)?,
+            })
+        })
         .optional()
 }
 
@@ -555,20 +581,27 @@ fn store_tip(
     };
     effects.taken_challenges.push(taken);
     let id = TipId::random();
-    transaction.execute(
-        "INSERT INTO tips (id, received_hour, size, ciphertext) VALUES (?1, ?2, ?3, ?4)",
-        params![id.0, tip.received_hour, size_column, &tip.ciphertext[..]],
-    )?;
-    transaction.execute(
-        "INSERT INTO submissions (key_sha256, tip_id, body_sha256, received_hour)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![
+    transaction
+        .prepare_cached(
+            "INSERT INTO tips (id, received_hour, size, ciphertext) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            id.0,
+            tip.received_hour,
+            size_column,
+            &tip.ciphertext[..]
+        ])?;
+    transaction
+        .prepare_cached(
+            "INSERT INTO submissions (key_sha256, tip_id, body_sha256, received_hour)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
             tip.submission_key_sha256,
             id.0,
             tip.body_sha256,
             tip.received_hour
-        ],
-    )?;
+        ])?;
     *stored_bytes += size;
     effects.tips_added += 1;
     effects.bytes_added += i64::try_from(size).unwrap_or(i64::MAX);
