@@ -2,7 +2,11 @@
 
 use crate::util::{TaskResult, cargo, run_command, step};
 
-const TARGETS: &[(&str, &str, &str)] = &[("envelope", "fluister-envelope", "envelope")];
+/// Each benchmark: its name on the command line, the package, and the bench target.
+const TARGETS: &[(&str, &str, &str)] = &[
+    ("envelope", "fluister-envelope", "envelope"),
+    ("relay", "relay-server", "relay"),
+];
 
 pub fn run(arguments: &[String]) -> TaskResult {
     let [target] = arguments else {
