@@ -36,12 +36,14 @@ pub fn encode_base64url(bytes: &[u8]) -> String {
 
 /// Decodes canonical unpadded base64url into exactly `N` bytes.
 pub fn decode_base64url<const N: usize>(text: &str) -> Option<[u8; N]> {
+    // Non-canonical encodings (stray low bits) are refused, so one value has one spelling.
+    decode_base64url_vec(text)?.try_into().ok()
+}
+
+/// Decodes canonical unpadded base64url of any length (mailbox messages in JSON).
+pub fn decode_base64url_vec(text: &str) -> Option<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    // Reject non-canonical encodings (stray low bits) so one value has exactly one spelling.
-    if URL_SAFE_NO_PAD.encode(&bytes) != text {
-        return None;
-    }
-    bytes.try_into().ok()
+    (URL_SAFE_NO_PAD.encode(&bytes) == text).then_some(bytes)
 }
 
 /// Fills an array with bytes from the operating system's secure random source.

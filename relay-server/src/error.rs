@@ -52,6 +52,15 @@ pub enum ApiError {
     RequestTimeout,
     /// The request body could not be read.
     BodyUnreadable,
+    /// No mailbox answers to this id and token: it does not exist, expired, or the token is
+    /// wrong. One answer for all three, so a guess learns nothing.
+    MailboxNotFound,
+    /// A mailbox with this id exists already, with another token.
+    MailboxConflict,
+    /// The mailbox holds the most messages allowed.
+    MailboxFull,
+    /// The mailbox registration is not the JSON the API expects.
+    BadRegistration,
     /// Storage failed; details are logged, not returned.
     Internal,
 }
@@ -152,6 +161,27 @@ impl ApiError {
                 StatusCode::BAD_REQUEST,
                 "body_unreadable",
                 "The request body could not be read completely.",
+            ),
+            ApiError::MailboxNotFound => (
+                StatusCode::NOT_FOUND,
+                "mailbox_not_found",
+                "There is no mailbox for this code. Check the code; a mailbox closes after a \
+                 long time without messages.",
+            ),
+            ApiError::MailboxConflict => (
+                StatusCode::CONFLICT,
+                "mailbox_conflict",
+                "This mailbox exists already with another access token.",
+            ),
+            ApiError::MailboxFull => (
+                StatusCode::CONFLICT,
+                "mailbox_full",
+                "This mailbox holds as many messages as it can. Please use one of the phone numbers.",
+            ),
+            ApiError::BadRegistration => (
+                StatusCode::BAD_REQUEST,
+                "bad_registration",
+                "Send {\"id\": <64 hex digits>, \"token_sha256\": <64 hex digits>} as JSON.",
             ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,6 +4,8 @@
 //! Nothing here reads the client's address (there is no `ConnectInfo`), user agent, referrer or
 //! cookies, and nothing logs request headers.
 
+mod mailbox;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -60,6 +62,10 @@ struct StateInner<S> {
     assets: Assets,
     request_permits: Arc<Semaphore>,
     submission_bucket: TokenBucket,
+    /// Every reporter request to a mailbox draws from this one global bucket.
+    mailbox_bucket: TokenBucket,
+    /// What a wrong mailbox token is compared against when the mailbox does not exist.
+    missing_mailbox_stand_in: [u8; 32],
     metrics: Metrics,
 }
 
@@ -105,6 +111,10 @@ impl<S: Storage> AppState<S> {
             settings.limits.submissions_per_second,
             settings.limits.submission_burst,
         );
+        let mailbox_bucket = TokenBucket::new(
+            settings.limits.mailbox_requests_per_second,
+            settings.limits.mailbox_request_burst,
+        );
         let assets = Assets::new(settings.widget.assets_dir.clone());
         Ok(Self {
             inner: Arc::new(StateInner {
@@ -116,6 +126,8 @@ impl<S: Storage> AppState<S> {
                 assets,
                 request_permits,
                 submission_bucket,
+                mailbox_bucket,
+                missing_mailbox_stand_in: crate::encoding::random_bytes(),
                 metrics: Metrics::default(),
             }),
         })
@@ -167,6 +179,23 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         .route(
             "/api/v1/tips/{id}",
             get(fetch_tip::<S>).delete(delete_tip::<S>),
+        )
+        .route(
+            "/api/v1/mailboxes",
+            axum::routing::post(mailbox::register_mailbox::<S>),
+        )
+        .route(
+            "/api/v1/mailboxes/{id}",
+            axum::routing::delete(mailbox::delete_mailbox::<S>),
+        )
+        .route(
+            "/api/v1/mailboxes/{id}/messages",
+            get(mailbox::list_messages::<S>)
+                .post(mailbox::post_message::<S>)
+                .layer(
+                    // Messages have their own size limit; this inner layer overrides the tips' one.
+                    DefaultBodyLimit::max(state.inner.settings.limits.max_message_bytes),
+                ),
         );
     Router::new()
         .merge(api)
@@ -435,22 +464,7 @@ async fn submit_tip_inner<S: Storage>(
             "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
              `Fluister-Submission-Key` header, and the same key when retrying.",
         ))?;
-    let challenge_text = header_text(headers, CHALLENGE_HEADER);
-    let nonce_text = header_text(headers, NONCE_HEADER);
-    let (challenge_text, nonce_text) = match (challenge_text, nonce_text) {
-        (Some(challenge), Some(nonce)) => (challenge, nonce),
-        _ => return Err(ApiError::ProofOfWorkMissing),
-    };
-    let challenge_seed: [u8; 32] = decode_base64url(challenge_text).ok_or(ApiError::BadHeader(
-        "`Fluister-Challenge` must be the challenge's seed exactly as the relay sent it.",
-    ))?;
-    let nonce: u32 = nonce_text
-        .parse()
-        .ok()
-        .filter(|_| nonce_text.bytes().all(|byte| byte.is_ascii_digit()))
-        .ok_or(ApiError::BadHeader(
-            "`Fluister-Nonce` must be a decimal number from 0 to 4294967295.",
-        ))?;
+    let (challenge_seed, nonce) = proof_of_work_headers(headers)?;
 
     let body = Bytes::from_request(request, state)
         .await
@@ -492,20 +506,7 @@ async fn submit_tip_inner<S: Storage>(
             None => Err(ApiError::ChallengeInvalid),
         };
     };
-    let verified = tokio::task::spawn_blocking(move || {
-        sealed::verify_proof_of_work(&challenge, &body_sha256, nonce)
-    })
-    .await
-    .map_err(|_| ApiError::Internal)?;
-    if !verified {
-        // A challenge buys one verification: otherwise a client could make the relay search
-        // for the nonce on its behalf.
-        storage
-            .forget_challenge(challenge_seed)
-            .await
-            .map_err(storage_failed)?;
-        return Err(ApiError::ProofOfWorkInvalid);
-    }
+    spend_challenge(state, challenge, nonce, body_sha256).await?;
     let outcome = storage
         .store_tip(NewTip {
             submission_key_sha256,
@@ -523,6 +524,57 @@ async fn submit_tip_inner<S: Storage>(
         StoreOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
         StoreOutcome::StorageFull => Err(ApiError::StorageFull),
     }
+}
+
+/// Reads the proof-of-work headers: the challenge's seed and the nonce that solves it.
+fn proof_of_work_headers(headers: &HeaderMap) -> Result<([u8; 32], u32), ApiError> {
+    let challenge_text = header_text(headers, CHALLENGE_HEADER);
+    let nonce_text = header_text(headers, NONCE_HEADER);
+    let (challenge_text, nonce_text) = match (challenge_text, nonce_text) {
+        (Some(challenge), Some(nonce)) => (challenge, nonce),
+        _ => return Err(ApiError::ProofOfWorkMissing),
+    };
+    let challenge_seed: [u8; 32] = decode_base64url(challenge_text).ok_or(ApiError::BadHeader(
+        "`Fluister-Challenge` must be the challenge's seed exactly as the relay sent it.",
+    ))?;
+    let nonce: u32 = nonce_text
+        .parse()
+        .ok()
+        .filter(|_| nonce_text.bytes().all(|byte| byte.is_ascii_digit()))
+        .ok_or(ApiError::BadHeader(
+            "`Fluister-Nonce` must be a decimal number from 0 to 4294967295.",
+        ))?;
+    Ok((challenge_seed, nonce))
+}
+
+/// Verifies a proof of work for `body_sha256` off the async threads. A wrong nonce uses the
+/// challenge up: a challenge buys one verification, or a client could make the relay search
+/// for the nonce on its behalf.
+async fn spend_challenge<S: Storage>(
+    state: &AppState<S>,
+    challenge: sealed::Challenge,
+    nonce: u32,
+    body_sha256: [u8; 32],
+) -> Result<(), ApiError> {
+    let challenge_seed = challenge.seed;
+    let verified = tokio::task::spawn_blocking(move || {
+        sealed::verify_proof_of_work(&challenge, &body_sha256, nonce)
+    })
+    .await
+    .map_err(|_| ApiError::Internal)?;
+    if verified {
+        return Ok(());
+    }
+    state
+        .inner
+        .storage
+        .forget_challenge(challenge_seed)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "storage failed");
+            ApiError::Internal
+        })?;
+    Err(ApiError::ProofOfWorkInvalid)
 }
 
 /// Checks the coordinator's bearer token against every configured hash in constant time.
@@ -710,7 +762,7 @@ struct Metrics {
 }
 
 /// The error codes counted in `fluister_requests_rejected_total`.
-const REJECTION_CODES: [&str; 17] = [
+const REJECTION_CODES: [&str; 21] = [
     "not_found",
     "tip_not_found",
     "cross_origin",
@@ -728,6 +780,10 @@ const REJECTION_CODES: [&str; 17] = [
     "rate_limited",
     "overloaded",
     "request_timeout",
+    "mailbox_not_found",
+    "mailbox_conflict",
+    "mailbox_full",
+    "bad_registration",
 ];
 
 impl Metrics {
@@ -778,6 +834,18 @@ impl Metrics {
             "Ciphertext bytes stored now.",
             "gauge",
             counts.stored_bytes,
+        );
+        counter(
+            "fluister_mailboxes",
+            "Mailboxes open now.",
+            "gauge",
+            counts.mailboxes,
+        );
+        counter(
+            "fluister_mailbox_messages",
+            "Messages stored in mailboxes now.",
+            "gauge",
+            counts.messages,
         );
         counter(
             "fluister_outstanding_challenges",

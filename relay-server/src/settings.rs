@@ -84,6 +84,15 @@ pub struct LimitSettings {
     pub submissions_per_second: f64,
     /// How many submissions may arrive in a burst above the steady rate.
     pub submission_burst: u32,
+    /// The largest sealed mailbox message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// The most messages one mailbox holds; further posts get 409 `mailbox_full`.
+    pub max_messages_per_mailbox: u32,
+    /// Reporter requests to mailboxes accepted per second across all clients together. Every
+    /// such request draws from this one budget, so guessing receipt codes gets nowhere.
+    pub mailbox_requests_per_second: f64,
+    /// How many reporter mailbox requests may arrive in a burst above the steady rate.
+    pub mailbox_request_burst: u32,
 }
 
 /// Proof-of-work parameters.
@@ -178,6 +187,10 @@ impl Default for LimitSettings {
             max_connections: 1024,
             submissions_per_second: 20.0,
             submission_burst: 200,
+            max_message_bytes: 64 * 1024,
+            max_messages_per_mailbox: 200,
+            mailbox_requests_per_second: 5.0,
+            mailbox_request_burst: 100,
         }
     }
 }
@@ -436,6 +449,36 @@ impl Settings {
                 "limits.submission_burst",
                 "is 0",
                 "use at least 1 (the default is 200)",
+            ));
+        }
+        if !(self.limits.mailbox_requests_per_second.is_finite()
+            && self.limits.mailbox_requests_per_second > 0.0)
+        {
+            return Err(field_error(
+                "limits.mailbox_requests_per_second",
+                "is not a positive number",
+                "use e.g. 5.0 (a fraction like 0.5 means one every two seconds)",
+            ));
+        }
+        if self.limits.mailbox_request_burst == 0 {
+            return Err(field_error(
+                "limits.mailbox_request_burst",
+                "is 0",
+                "use at least 1 (the default is 100)",
+            ));
+        }
+        if self.limits.max_messages_per_mailbox == 0 {
+            return Err(field_error(
+                "limits.max_messages_per_mailbox",
+                "is 0",
+                "use a positive number (the default is 200)",
+            ));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.limits.max_message_bytes) {
+            return Err(field_error(
+                "limits.max_message_bytes",
+                &format!("is {}", self.limits.max_message_bytes),
+                "use a size from 1024 to 16777216 bytes (the default is 65536)",
             ));
         }
         let proof = &self.proof_of_work;

@@ -85,6 +85,75 @@ fn no_address_user_agent_referrer_cookie_or_fine_timestamp_is_kept() {
     let authorization = format!("Bearer {COORDINATOR_TOKEN}");
     let mut coordinator_headers = identifying_headers.to_vec();
     coordinator_headers.push(("Authorization", &authorization));
+
+    // A mailbox: opened, answered by the coordinator, read and answered by the reporter.
+    let keys = fluister_envelope::receipt::ReceiptCode::generate()
+        .unwrap()
+        .derive_keys()
+        .unwrap();
+    let registration = format!(
+        r#"{{"id":"{}","token_sha256":"{}"}}"#,
+        keys.mailbox_id.as_str(),
+        fluister_relay::encoding::encode_hex(&keys.mailbox_token.storage_hash())
+    );
+    let seed = relay
+        .request("POST", "/api/v1/challenges", &identifying_headers, b"")
+        .json()["seed"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut headers = identifying_headers.to_vec();
+    headers.extend([
+        ("Content-Type", "application/json"),
+        ("Fluister-Challenge", seed.as_str()),
+        ("Fluister-Nonce", "0"),
+    ]);
+    let opened = relay.request(
+        "POST",
+        "/api/v1/mailboxes",
+        &headers,
+        registration.as_bytes(),
+    );
+    assert_eq!(opened.status, 201, "{}", opened.text());
+    let messages_path = format!("/api/v1/mailboxes/{}/messages", keys.mailbox_id.as_str());
+    let reply = sealed_tip(&keys.reply_identity.to_recipient(), 500, 99);
+    let key = encode_base64url(&submission_key());
+    let mut headers = coordinator_headers.clone();
+    headers.extend([
+        ("Content-Type", "application/octet-stream"),
+        ("Fluister-Submission-Key", key.as_str()),
+    ]);
+    assert_eq!(
+        relay
+            .request("POST", &messages_path, &headers, &reply)
+            .status,
+        201
+    );
+    let token = keys.mailbox_token.to_base64url();
+    let mut reporter_headers = identifying_headers.to_vec();
+    reporter_headers.push(("Fluister-Mailbox-Token", token.as_str()));
+    assert_eq!(
+        relay
+            .request("GET", &messages_path, &reporter_headers, b"")
+            .status,
+        200
+    );
+    let seed = relay
+        .request("POST", "/api/v1/challenges", &identifying_headers, b"")
+        .json()["seed"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = sealed_tip(&recipient, 700, 100);
+    let key = encode_base64url(&submission_key());
+    reporter_headers.extend([
+        ("Content-Type", "application/octet-stream"),
+        ("Fluister-Submission-Key", key.as_str()),
+        ("Fluister-Challenge", seed.as_str()),
+        ("Fluister-Nonce", "0"),
+    ]);
+    let answered = relay.request("POST", &messages_path, &reporter_headers, &answer);
+    assert_eq!(answered.status, 201, "{}", answered.text());
     let list = relay
         .request("GET", "/api/v1/tips", &coordinator_headers, b"")
         .json();

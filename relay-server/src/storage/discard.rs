@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::challenges::ChallengeBook;
 use super::{
-    NewTip, PreviousSubmission, Storage, StorageCounts, StorageResult, StoreOutcome, TipId,
+    MailboxId, MessageOutcome, NewMailbox, NewMessage, NewTip, PreviousSubmission,
+    RegistrationOutcome, Storage, StorageCounts, StorageResult, StoreOutcome, StoredMessage, TipId,
     TipSummary, now_unix,
 };
 use crate::sealed::Challenge;
@@ -88,11 +89,41 @@ impl Storage for DiscardStorage {
         Ok(0)
     }
 
+    async fn register_mailbox(&self, mailbox: NewMailbox) -> StorageResult<RegistrationOutcome> {
+        if self
+            .challenges
+            .take(&mailbox.challenge_seed, now_unix())
+            .is_none()
+        {
+            return Ok(RegistrationOutcome::ChallengeInvalid);
+        }
+        Ok(RegistrationOutcome::Created)
+    }
+
+    async fn mailbox_token_sha256(
+        &self,
+        _id: MailboxId,
+        _today: i64,
+    ) -> StorageResult<Option<[u8; 32]>> {
+        Ok(None)
+    }
+
+    async fn store_message(&self, _message: NewMessage) -> StorageResult<MessageOutcome> {
+        Ok(MessageOutcome::MailboxNotFound)
+    }
+
+    async fn messages(&self, _id: MailboxId) -> StorageResult<Vec<StoredMessage>> {
+        Ok(Vec::new())
+    }
+
+    async fn delete_mailbox(&self, _id: MailboxId) -> StorageResult<bool> {
+        Ok(false)
+    }
+
     fn counts(&self) -> StorageCounts {
         StorageCounts {
-            tips_stored: 0,
-            stored_bytes: 0,
             outstanding_challenges: self.challenges.len() as u64,
+            ..StorageCounts::default()
         }
     }
 }

@@ -113,6 +113,157 @@ pub struct TipSummary {
     pub size: u64,
 }
 
+/// A mailbox's identifier: the 32 bytes the reporter derives from their receipt code, shown as
+/// 64 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MailboxId(pub [u8; 32]);
+
+impl MailboxId {
+    /// Parses 64 hex digits.
+    pub fn parse(text: &str) -> Option<Self> {
+        crate::encoding::decode_hex_32(text).map(Self)
+    }
+}
+
+impl fmt::Display for MailboxId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&encode_hex(&self.0))
+    }
+}
+
+impl fmt::Debug for MailboxId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "MailboxId({self})")
+    }
+}
+
+/// The random identifier of a message in a mailbox, shown as 32 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageId(pub [u8; 16]);
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&encode_hex(&self.0))
+    }
+}
+
+impl fmt::Debug for MessageId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "MessageId({self})")
+    }
+}
+
+/// A mailbox the reporter's widget asks the relay to open.
+#[derive(Debug, Clone)]
+pub struct NewMailbox {
+    /// The mailbox's identifier.
+    pub id: MailboxId,
+    /// SHA-256 of the reporter's mailbox access token (the token itself is never sent here).
+    pub token_sha256: [u8; 32],
+    /// The challenge this registration's proof of work solved; consumed with it.
+    pub challenge_seed: [u8; 32],
+    /// The day (Unix seconds, rounded down to a day) after which the mailbox is deleted.
+    pub expires_day: i64,
+}
+
+/// What happened to a mailbox handed to [`Storage::register_mailbox`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationOutcome {
+    /// Opened now.
+    Created,
+    /// It exists already with the same token hash (a retried registration); nothing changed.
+    AlreadyRegistered,
+    /// It exists with a different token hash; nothing changed.
+    Conflict,
+    /// The challenge is unknown, used or expired; nothing stored.
+    ChallengeInvalid,
+}
+
+/// Who wrote a message in a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageAuthor {
+    /// The coordinator, sealed to the reporter's reply key.
+    Coordinator,
+    /// The reporter, sealed to the coordinator's recipients.
+    Reporter,
+}
+
+impl MessageAuthor {
+    /// The value stored in the database and shown in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageAuthor::Coordinator => "coordinator",
+            MessageAuthor::Reporter => "reporter",
+        }
+    }
+
+    /// Reads the stored value back.
+    pub fn from_stored(text: &str) -> Option<Self> {
+        match text {
+            "coordinator" => Some(MessageAuthor::Coordinator),
+            "reporter" => Some(MessageAuthor::Reporter),
+            _ => None,
+        }
+    }
+}
+
+/// A validated message, ready to be stored in a mailbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The mailbox it goes into.
+    pub mailbox_id: MailboxId,
+    /// Who wrote it.
+    pub author: MessageAuthor,
+    /// SHA-256 of the client's submission key, to recognise a retried post.
+    pub submission_key_sha256: [u8; 32],
+    /// SHA-256 of the ciphertext: the same message posted twice (a replay) is stored once.
+    pub body_sha256: [u8; 32],
+    /// The reporter's proof-of-work challenge, consumed with the message; the coordinator pays
+    /// with a token instead.
+    pub challenge_seed: Option<[u8; 32]>,
+    /// The sealed age file.
+    pub ciphertext: bytes_alias::Bytes,
+    /// Unix seconds, rounded down to the hour.
+    pub received_hour: i64,
+    /// The mailbox's new expiry day: activity keeps a conversation alive.
+    pub expires_day: i64,
+    /// The most messages one mailbox may hold.
+    pub max_messages_per_mailbox: u32,
+}
+
+/// What happened to a message handed to [`Storage::store_message`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageOutcome {
+    /// Stored and committed under this id.
+    Stored(MessageId),
+    /// The same message (same submission key, or the same body in this mailbox) was stored
+    /// before under this id; nothing new stored.
+    AlreadyStored(MessageId),
+    /// The submission key was used before with a different body; nothing stored.
+    SubmissionKeyConflict,
+    /// The challenge is unknown, used or expired; nothing stored.
+    ChallengeInvalid,
+    /// There is no such mailbox (or it expired); nothing stored.
+    MailboxNotFound,
+    /// The mailbox holds the most messages allowed; nothing stored.
+    MailboxFull,
+    /// The quota is full; nothing stored.
+    StorageFull,
+}
+
+/// One message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The message's identifier.
+    pub id: MessageId,
+    /// Who wrote it.
+    pub author: MessageAuthor,
+    /// Unix seconds, rounded down to the hour.
+    pub received_hour: i64,
+    /// The sealed age file.
+    pub ciphertext: Vec<u8>,
+}
+
 /// Totals for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StorageCounts {
@@ -122,6 +273,10 @@ pub struct StorageCounts {
     pub stored_bytes: u64,
     /// Challenges issued and not yet used or expired.
     pub outstanding_challenges: u64,
+    /// Mailboxes open now.
+    pub mailboxes: u64,
+    /// Messages stored in mailboxes now.
+    pub messages: u64,
 }
 
 /// A storage failure. Its text goes to the log, never to a client.
@@ -184,13 +339,43 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes one tip for good; `false` when there was none.
     fn delete_tip(&self, id: TipId) -> impl Future<Output = StorageResult<bool>> + Send;
 
-    /// Deletes tips and submission records received before `cutoff_hour`, and forgets expired
-    /// challenges. Returns how many tips were deleted.
+    /// Deletes tips and submission records received before `cutoff_hour` and mailboxes that
+    /// expired before today, and forgets expired challenges. Returns how many tips were deleted.
     fn sweep(
         &self,
         cutoff_hour: i64,
         now_unix: i64,
     ) -> impl Future<Output = StorageResult<u64>> + Send;
+
+    /// Opens a mailbox and consumes its registration challenge in one transaction.
+    fn register_mailbox(
+        &self,
+        mailbox: NewMailbox,
+    ) -> impl Future<Output = StorageResult<RegistrationOutcome>> + Send;
+
+    /// The SHA-256 of a mailbox's access token, if the mailbox exists and has not expired on
+    /// `today` (Unix seconds rounded down to a day).
+    fn mailbox_token_sha256(
+        &self,
+        id: MailboxId,
+        today: i64,
+    ) -> impl Future<Output = StorageResult<Option<[u8; 32]>>> + Send;
+
+    /// Stores a message in an existing mailbox (consuming its challenge, if any) and extends the
+    /// mailbox's life, in one transaction.
+    fn store_message(
+        &self,
+        message: NewMessage,
+    ) -> impl Future<Output = StorageResult<MessageOutcome>> + Send;
+
+    /// The messages of a mailbox, in the order they arrived.
+    fn messages(
+        &self,
+        id: MailboxId,
+    ) -> impl Future<Output = StorageResult<Vec<StoredMessage>>> + Send;
+
+    /// Deletes a mailbox and its messages for good; `false` when there was none.
+    fn delete_mailbox(&self, id: MailboxId) -> impl Future<Output = StorageResult<bool>> + Send;
 
     /// Current totals.
     fn counts(&self) -> StorageCounts;
@@ -202,6 +387,14 @@ pub fn now_unix() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Seconds in a day: mailbox expiry is stored rounded to a whole day.
+pub const SECONDS_PER_DAY: i64 = 24 * SECONDS_PER_HOUR;
+
+/// Rounds Unix seconds down to the day.
+pub fn round_down_to_day(unix_seconds: i64) -> i64 {
+    unix_seconds - unix_seconds.rem_euclid(SECONDS_PER_DAY)
 }
 
 /// Rounds Unix seconds down to the hour, the only precision the relay stores.

@@ -16,8 +16,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::challenges::ChallengeBook;
 use super::{
-    NewTip, PreviousSubmission, Storage, StorageCounts, StorageError, StorageResult, StoreOutcome,
-    TipId, TipSummary, now_unix,
+    MailboxId, MessageAuthor, MessageId, MessageOutcome, NewMailbox, NewMessage, NewTip,
+    PreviousSubmission, RegistrationOutcome, Storage, StorageCounts, StorageError, StorageResult,
+    StoreOutcome, StoredMessage, TipId, TipSummary, now_unix, round_down_to_day,
 };
 use crate::sealed::Challenge;
 
@@ -35,9 +36,10 @@ const MAX_IDLE_READERS: usize = 4;
 
 /// Versioned schema migrations, applied in order; each runs once, in its own transaction.
 /// Never edit a released migration: add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE tips (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE tips (
          id BLOB NOT NULL UNIQUE,
          received_hour INTEGER NOT NULL,
          size INTEGER NOT NULL,
@@ -51,13 +53,49 @@ const MIGRATIONS: &[(i64, &str)] = &[(
          received_hour INTEGER NOT NULL
      );
      CREATE INDEX submissions_by_hour ON submissions (received_hour);",
-)];
+    ),
+    (
+        2,
+        // Mailboxes carry no time but the day they expire, and nothing that links them to a
+        // tip: the widget opens a mailbox in a request of its own.
+        "CREATE TABLE mailboxes (
+             id BLOB PRIMARY KEY,
+             token_sha256 BLOB NOT NULL,
+             expires_day INTEGER NOT NULL
+         );
+         CREATE INDEX mailboxes_by_expiry ON mailboxes (expires_day);
+         CREATE TABLE mailbox_messages (
+             sequence INTEGER PRIMARY KEY,
+             mailbox_id BLOB NOT NULL REFERENCES mailboxes (id) ON DELETE CASCADE,
+             id BLOB NOT NULL UNIQUE,
+             author TEXT NOT NULL CHECK (author IN ('coordinator', 'reporter')),
+             received_hour INTEGER NOT NULL,
+             size INTEGER NOT NULL,
+             body_sha256 BLOB NOT NULL,
+             ciphertext BLOB NOT NULL,
+             UNIQUE (mailbox_id, body_sha256)
+         );
+         CREATE TABLE message_submissions (
+             key_sha256 BLOB PRIMARY KEY,
+             message_id BLOB NOT NULL,
+             body_sha256 BLOB NOT NULL,
+             received_hour INTEGER NOT NULL
+         );
+         CREATE INDEX message_submissions_by_hour ON message_submissions (received_hour);",
+    ),
+];
 
 /// A command for the writer thread, with the channel its answer goes back on.
 enum WriteCommand {
     StoreTip(NewTip, oneshot::Sender<StorageResult<StoreOutcome>>),
     DeleteTip(TipId, oneshot::Sender<StorageResult<bool>>),
     Sweep(i64, oneshot::Sender<StorageResult<u64>>),
+    RegisterMailbox(
+        NewMailbox,
+        oneshot::Sender<StorageResult<RegistrationOutcome>>,
+    ),
+    StoreMessage(NewMessage, oneshot::Sender<StorageResult<MessageOutcome>>),
+    DeleteMailbox(MailboxId, oneshot::Sender<StorageResult<bool>>),
 }
 
 /// Totals the writer keeps up to date, read by `/metrics` and the quota check.
@@ -65,6 +103,8 @@ enum WriteCommand {
 struct Totals {
     tips_stored: AtomicU64,
     stored_bytes: AtomicU64,
+    mailboxes: AtomicU64,
+    messages: AtomicU64,
 }
 
 /// The SQLite backend. Cloning is cheap; all clones share the writer and the readers.
@@ -168,15 +208,8 @@ impl SqliteStorage {
         let path = data_dir.join(DATABASE_FILE_NAME);
         let mut writer_connection = open_connection(&path, false)?;
         migrate(&mut writer_connection)?;
-        let (tips_stored, stored_bytes): (i64, i64) = writer_connection.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM tips",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        let totals = Arc::new(Totals {
-            tips_stored: AtomicU64::new(u64::try_from(tips_stored).unwrap_or(0)),
-            stored_bytes: AtomicU64::new(u64::try_from(stored_bytes).unwrap_or(0)),
-        });
+        let totals = Arc::new(Totals::default());
+        totals.count_from(&writer_connection)?;
         let challenges = Arc::new(ChallengeBook::new(max_outstanding_challenges));
         let (sender, receiver) = mpsc::unbounded_channel();
         let writer = Writer {
@@ -338,7 +371,66 @@ impl Storage for SqliteStorage {
             tips_stored: self.inner.totals.tips_stored.load(Ordering::Relaxed),
             stored_bytes: self.inner.totals.stored_bytes.load(Ordering::Relaxed),
             outstanding_challenges: self.inner.challenges.len() as u64,
+            mailboxes: self.inner.totals.mailboxes.load(Ordering::Relaxed),
+            messages: self.inner.totals.messages.load(Ordering::Relaxed),
         }
+    }
+
+    async fn register_mailbox(&self, mailbox: NewMailbox) -> StorageResult<RegistrationOutcome> {
+        self.send(|answer| WriteCommand::RegisterMailbox(mailbox, answer))
+            .await
+    }
+
+    async fn mailbox_token_sha256(
+        &self,
+        id: MailboxId,
+        today: i64,
+    ) -> StorageResult<Option<[u8; 32]>> {
+        self.read(move |connection| {
+            connection
+                .prepare_cached(
+                    "SELECT token_sha256 FROM mailboxes WHERE id = ?1 AND expires_day >= ?2",
+                )?
+                .query_row(params![id.0, today], |row| row.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn store_message(&self, message: NewMessage) -> StorageResult<MessageOutcome> {
+        self.send(|answer| WriteCommand::StoreMessage(message, answer))
+            .await
+    }
+
+    async fn messages(&self, id: MailboxId) -> StorageResult<Vec<StoredMessage>> {
+        self.read(move |connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT id, author, received_hour, ciphertext FROM mailbox_messages
+                 WHERE mailbox_id = ?1 ORDER BY sequence",
+            )?;
+            let rows = statement.query_map(params![id.0], |row| {
+                let author: String = row.get(1)?;
+                Ok(StoredMessage {
+                    id: MessageId(row.get(0)?),
+                    author: MessageAuthor::from_stored(&author).ok_or_else(|| {
+                        rusqlite::Error::InvalidColumnType(
+                            1,
+                            "author".to_owned(),
+                            rusqlite::types::Type::Text,
+                        )
+                    })?,
+                    received_hour: row.get(2)?,
+                    ciphertext: row.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn delete_mailbox(&self, id: MailboxId) -> StorageResult<bool> {
+        self.send(|answer| WriteCommand::DeleteMailbox(id, answer))
+            .await
     }
 }
 
@@ -383,6 +475,14 @@ enum PendingAnswer {
     StoreTip(oneshot::Sender<StorageResult<StoreOutcome>>, StoreOutcome),
     DeleteTip(oneshot::Sender<StorageResult<bool>>, bool),
     Sweep(oneshot::Sender<StorageResult<u64>>, u64),
+    RegisterMailbox(
+        oneshot::Sender<StorageResult<RegistrationOutcome>>,
+        RegistrationOutcome,
+    ),
+    StoreMessage(
+        oneshot::Sender<StorageResult<MessageOutcome>>,
+        MessageOutcome,
+    ),
 }
 
 impl PendingAnswer {
@@ -392,6 +492,8 @@ impl PendingAnswer {
             PendingAnswer::StoreTip(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::DeleteTip(sender, deleted) => drop(sender.send(Ok(deleted))),
             PendingAnswer::Sweep(sender, count) => drop(sender.send(Ok(count))),
+            PendingAnswer::RegisterMailbox(sender, outcome) => drop(sender.send(Ok(outcome))),
+            PendingAnswer::StoreMessage(sender, outcome) => drop(sender.send(Ok(outcome))),
         }
     }
 
@@ -400,6 +502,8 @@ impl PendingAnswer {
             PendingAnswer::StoreTip(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::DeleteTip(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::Sweep(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::RegisterMailbox(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::StoreMessage(sender, _) => drop(sender.send(Err(error.clone()))),
         }
     }
 }
@@ -410,6 +514,8 @@ struct BatchEffects {
     taken_challenges: Vec<(Challenge, i64)>,
     tips_added: i64,
     bytes_added: i64,
+    mailboxes_added: i64,
+    messages_added: i64,
     recount_needed: bool,
 }
 
@@ -441,6 +547,8 @@ impl Writer {
                 } else {
                     add_signed(&totals.tips_stored, effects.tips_added);
                     add_signed(&totals.stored_bytes, effects.bytes_added);
+                    add_signed(&totals.mailboxes, effects.mailboxes_added);
+                    add_signed(&totals.messages, effects.messages_added);
                 }
                 for answer in answers {
                     answer.send_result();
@@ -498,8 +606,48 @@ impl Writer {
                         }
                     }
                 }
+                WriteCommand::RegisterMailbox(mailbox, sender) => {
+                    match register_mailbox(&transaction, &mailbox, now, &self.challenges, effects) {
+                        Ok(outcome) => {
+                            answers.push(PendingAnswer::RegisterMailbox(sender, outcome));
+                        }
+                        Err(error) => {
+                            drop(sender.send(Err(error.clone())));
+                            return Err(error);
+                        }
+                    }
+                }
+                WriteCommand::StoreMessage(message, sender) => {
+                    let quota = Quota {
+                        stored_bytes: &mut stored_bytes,
+                        max_stored_bytes: self.max_stored_bytes,
+                    };
+                    match store_message(
+                        &transaction,
+                        &message,
+                        now,
+                        &self.challenges,
+                        quota,
+                        effects,
+                    ) {
+                        Ok(outcome) => answers.push(PendingAnswer::StoreMessage(sender, outcome)),
+                        Err(error) => {
+                            drop(sender.send(Err(error.clone())));
+                            return Err(error);
+                        }
+                    }
+                }
+                WriteCommand::DeleteMailbox(id, sender) => {
+                    match delete_mailbox(&transaction, id, &mut stored_bytes, effects) {
+                        Ok(deleted) => answers.push(PendingAnswer::DeleteTip(sender, deleted)),
+                        Err(error) => {
+                            drop(sender.send(Err(error.clone())));
+                            return Err(error);
+                        }
+                    }
+                }
                 WriteCommand::Sweep(cutoff_hour, sender) => {
-                    let swept = sweep(&transaction, cutoff_hour);
+                    let swept = sweep(&transaction, cutoff_hour, round_down_to_day(now));
                     match swept {
                         Ok(count) => {
                             effects.recount_needed = true;
@@ -527,22 +675,40 @@ impl Writer {
     }
 
     fn recount(&self) {
-        let counted: rusqlite::Result<(i64, i64)> = self.connection.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM tips",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        );
-        match counted {
-            Ok((tips, bytes)) => {
-                self.totals
-                    .tips_stored
-                    .store(u64::try_from(tips).unwrap_or(0), Ordering::Relaxed);
-                self.totals
-                    .stored_bytes
-                    .store(u64::try_from(bytes).unwrap_or(0), Ordering::Relaxed);
-            }
-            Err(error) => tracing::warn!(%error, "recounting stored tips failed"),
+        if let Err(error) = self.totals.count_from(&self.connection) {
+            tracing::warn!(%error, "recounting stored tips failed");
         }
+    }
+}
+
+impl Totals {
+    /// Sets every total from the database (at start, and after a sweep).
+    fn count_from(&self, connection: &Connection) -> rusqlite::Result<()> {
+        let (tips, tip_bytes, mailboxes, messages, message_bytes): (i64, i64, i64, i64, i64) =
+            connection.query_row(
+                "SELECT (SELECT COUNT(*) FROM tips), (SELECT COALESCE(SUM(size), 0) FROM tips),
+                        (SELECT COUNT(*) FROM mailboxes), (SELECT COUNT(*) FROM mailbox_messages),
+                        (SELECT COALESCE(SUM(size), 0) FROM mailbox_messages)",
+                [],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
+            )?;
+        let as_count = |value: i64| u64::try_from(value).unwrap_or(0);
+        self.tips_stored.store(as_count(tips), Ordering::Relaxed);
+        self.stored_bytes.store(
+            as_count(tip_bytes) + as_count(message_bytes),
+            Ordering::Relaxed,
+        );
+        self.mailboxes.store(as_count(mailboxes), Ordering::Relaxed);
+        self.messages.store(as_count(messages), Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -632,7 +798,11 @@ fn delete_tip(
     })
 }
 
-fn sweep(transaction: &rusqlite::Transaction<'_>, cutoff_hour: i64) -> StorageResult<u64> {
+fn sweep(
+    transaction: &rusqlite::Transaction<'_>,
+    cutoff_hour: i64,
+    today: i64,
+) -> StorageResult<u64> {
     let tips_deleted = transaction.execute(
         "DELETE FROM tips WHERE received_hour < ?1",
         params![cutoff_hour],
@@ -641,13 +811,181 @@ fn sweep(transaction: &rusqlite::Transaction<'_>, cutoff_hour: i64) -> StorageRe
         "DELETE FROM submissions WHERE received_hour < ?1",
         params![cutoff_hour],
     )?;
+    // Deleting a mailbox deletes its messages with it (ON DELETE CASCADE).
+    transaction.execute(
+        "DELETE FROM mailboxes WHERE expires_day < ?1",
+        params![today],
+    )?;
+    transaction.execute(
+        "DELETE FROM message_submissions WHERE received_hour < ?1",
+        params![cutoff_hour],
+    )?;
     Ok(tips_deleted as u64)
+}
+
+fn register_mailbox(
+    transaction: &rusqlite::Transaction<'_>,
+    mailbox: &NewMailbox,
+    now: i64,
+    challenges: &ChallengeBook,
+    effects: &mut BatchEffects,
+) -> StorageResult<RegistrationOutcome> {
+    let existing: Option<[u8; 32]> = transaction
+        .prepare_cached("SELECT token_sha256 FROM mailboxes WHERE id = ?1")?
+        .query_row(params![mailbox.id.0], |row| row.get(0))
+        .optional()?;
+    if let Some(existing) = existing {
+        return Ok(if existing == mailbox.token_sha256 {
+            RegistrationOutcome::AlreadyRegistered
+        } else {
+            RegistrationOutcome::Conflict
+        });
+    }
+    let Some(taken) = challenges.take(&mailbox.challenge_seed, now) else {
+        return Ok(RegistrationOutcome::ChallengeInvalid);
+    };
+    effects.taken_challenges.push(taken);
+    transaction
+        .prepare_cached(
+            "INSERT INTO mailboxes (id, token_sha256, expires_day) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            mailbox.id.0,
+            mailbox.token_sha256,
+            mailbox.expires_day
+        ])?;
+    effects.mailboxes_added += 1;
+    Ok(RegistrationOutcome::Created)
+}
+
+/// The bytes stored so far in this batch, and the most allowed.
+struct Quota<'a> {
+    stored_bytes: &'a mut u64,
+    max_stored_bytes: u64,
+}
+
+fn store_message(
+    transaction: &rusqlite::Transaction<'_>,
+    message: &NewMessage,
+    now: i64,
+    challenges: &ChallengeBook,
+    quota: Quota<'_>,
+    effects: &mut BatchEffects,
+) -> StorageResult<MessageOutcome> {
+    let previous: Option<([u8; 16], [u8; 32])> = transaction
+        .prepare_cached(
+            "SELECT message_id, body_sha256 FROM message_submissions WHERE key_sha256 = ?1",
+        )?
+        .query_row(params![message.submission_key_sha256], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    if let Some((message_id, body_sha256)) = previous {
+        return Ok(if body_sha256 == message.body_sha256 {
+            MessageOutcome::AlreadyStored(MessageId(message_id))
+        } else {
+            MessageOutcome::SubmissionKeyConflict
+        });
+    }
+    let today = round_down_to_day(now);
+    let mailbox_exists = transaction
+        .prepare_cached("SELECT 1 FROM mailboxes WHERE id = ?1 AND expires_day >= ?2")?
+        .query_row(params![message.mailbox_id.0, today], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !mailbox_exists {
+        return Ok(MessageOutcome::MailboxNotFound);
+    }
+    // A replayed message (the same ciphertext posted again) is stored once.
+    let replayed: Option<[u8; 16]> = transaction
+        .prepare_cached(
+            "SELECT id FROM mailbox_messages WHERE mailbox_id = ?1 AND body_sha256 = ?2",
+        )?
+        .query_row(params![message.mailbox_id.0, message.body_sha256], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    if let Some(id) = replayed {
+        return Ok(MessageOutcome::AlreadyStored(MessageId(id)));
+    }
+    let message_count: i64 = transaction
+        .prepare_cached("SELECT COUNT(*) FROM mailbox_messages WHERE mailbox_id = ?1")?
+        .query_row(params![message.mailbox_id.0], |row| row.get(0))?;
+    if message_count >= i64::from(message.max_messages_per_mailbox) {
+        return Ok(MessageOutcome::MailboxFull);
+    }
+    let size = message.ciphertext.len() as u64;
+    if quota.stored_bytes.saturating_add(size) > quota.max_stored_bytes {
+        return Ok(MessageOutcome::StorageFull);
+    }
+    if let Some(seed) = message.challenge_seed {
+        let Some(taken) = challenges.take(&seed, now) else {
+            return Ok(MessageOutcome::ChallengeInvalid);
+        };
+        effects.taken_challenges.push(taken);
+    }
+    let id = MessageId(crate::encoding::random_bytes());
+    let size_column = i64::try_from(size).unwrap_or(i64::MAX);
+    transaction
+        .prepare_cached(
+            "INSERT INTO mailbox_messages
+                 (mailbox_id, id, author, received_hour, size, body_sha256, ciphertext)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            message.mailbox_id.0,
+            id.0,
+            message.author.as_str(),
+            message.received_hour,
+            size_column,
+            message.body_sha256,
+            &message.ciphertext[..]
+        ])?;
+    transaction
+        .prepare_cached(
+            "INSERT INTO message_submissions (key_sha256, message_id, body_sha256, received_hour)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            message.submission_key_sha256,
+            id.0,
+            message.body_sha256,
+            message.received_hour
+        ])?;
+    transaction
+        .prepare_cached("UPDATE mailboxes SET expires_day = MAX(expires_day, ?2) WHERE id = ?1")?
+        .execute(params![message.mailbox_id.0, message.expires_day])?;
+    *quota.stored_bytes += size;
+    effects.messages_added += 1;
+    effects.bytes_added += size_column;
+    Ok(MessageOutcome::Stored(id))
+}
+
+fn delete_mailbox(
+    transaction: &rusqlite::Transaction<'_>,
+    id: MailboxId,
+    stored_bytes: &mut u64,
+    effects: &mut BatchEffects,
+) -> StorageResult<bool> {
+    let (message_count, message_bytes): (i64, i64) = transaction.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM mailbox_messages WHERE mailbox_id = ?1",
+        params![id.0],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let deleted = transaction.execute("DELETE FROM mailboxes WHERE id = ?1", params![id.0])? > 0;
+    if deleted {
+        *stored_bytes = stored_bytes.saturating_sub(message_bytes.unsigned_abs());
+        effects.mailboxes_added -= 1;
+        effects.messages_added -= message_count;
+        effects.bytes_added -= message_bytes;
+    }
+    Ok(deleted)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{SECONDS_PER_HOUR, round_down_to_hour};
+    use crate::storage::{SECONDS_PER_DAY, SECONDS_PER_HOUR, round_down_to_hour};
 
     fn temporary_directory(name: &str) -> PathBuf {
         let directory = std::env::temp_dir().join(format!(
@@ -756,6 +1094,86 @@ mod tests {
         // The quota survives a restart because the totals are recounted on open.
         let reopened = SqliteStorage::open(&directory, 25, 100).unwrap();
         assert_eq!(reopened.counts().stored_bytes, 20);
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[tokio::test]
+    async fn expired_mailboxes_are_invisible_then_swept_with_their_messages() {
+        let directory = temporary_directory("mailbox-expiry");
+        let storage = SqliteStorage::open(&directory, 1 << 20, 100).unwrap();
+        let today = round_down_to_day(now_unix());
+        let hour = round_down_to_hour(now_unix());
+        let mut opened = Vec::new();
+        for (index, expires_day) in [(1u8, today - SECONDS_PER_DAY), (2u8, today)] {
+            let seed = crate::encoding::random_bytes();
+            let challenge = Challenge {
+                seed,
+                difficulty: 0,
+                memory_kib: 8,
+            };
+            assert!(
+                storage
+                    .inner
+                    .challenges
+                    .insert(challenge, now_unix() + 600, now_unix())
+            );
+            let id = MailboxId([index; 32]);
+            let outcome = storage
+                .register_mailbox(NewMailbox {
+                    id,
+                    token_sha256: [index; 32],
+                    challenge_seed: seed,
+                    expires_day,
+                })
+                .await
+                .unwrap();
+            assert_eq!(outcome, RegistrationOutcome::Created);
+            let message = NewMessage {
+                mailbox_id: id,
+                author: MessageAuthor::Coordinator,
+                submission_key_sha256: [index; 32],
+                body_sha256: [index; 32],
+                challenge_seed: None,
+                ciphertext: vec![index; 10].into(),
+                received_hour: hour,
+                // Posting does not shorten a mailbox's life.
+                expires_day: today - 5 * SECONDS_PER_DAY,
+                max_messages_per_mailbox: 10,
+            };
+            let stored = storage.store_message(message).await.unwrap();
+            // The expired mailbox takes no more messages.
+            if index == 1 {
+                assert_eq!(stored, MessageOutcome::MailboxNotFound);
+            } else {
+                assert!(matches!(stored, MessageOutcome::Stored(_)));
+            }
+            opened.push(id);
+        }
+        assert_eq!(
+            storage
+                .mailbox_token_sha256(opened[0], today)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            storage
+                .mailbox_token_sha256(opened[1], today)
+                .await
+                .unwrap(),
+            Some([2; 32])
+        );
+        assert_eq!(storage.counts().mailboxes, 2);
+        storage
+            .sweep(hour - SECONDS_PER_HOUR, now_unix())
+            .await
+            .unwrap();
+        assert_eq!(storage.counts().mailboxes, 1);
+        assert_eq!(storage.counts().messages, 1);
+        assert_eq!(storage.messages(opened[1]).await.unwrap().len(), 1);
+        assert!(storage.delete_mailbox(opened[1]).await.unwrap());
+        assert_eq!(storage.counts().messages, 0);
+        assert_eq!(storage.counts().stored_bytes, 0);
         std::fs::remove_dir_all(directory).unwrap();
     }
 }

@@ -1,0 +1,347 @@
+//! The anonymous mailbox: the coordinator asks, the reporter answers, nobody is identified.
+//!
+//! A reporter's widget derives a mailbox id and an access token from the receipt code and opens
+//! the mailbox in a request of its own, apart from the tip, so the relay cannot tell which tip a
+//! mailbox belongs to. Only the coordinator can: the tip, sealed to them, names the mailbox.
+//!
+//! - `POST /api/v1/mailboxes`: open a mailbox (JSON id and token hash, with proof of work).
+//! - `GET /api/v1/mailboxes/{id}/messages`: the conversation, for the reporter (mailbox token)
+//!   or the coordinator (bearer token).
+//! - `POST /api/v1/mailboxes/{id}/messages`: a sealed message from either side; the reporter
+//!   pays with proof of work, the coordinator with their token.
+//! - `DELETE /api/v1/mailboxes/{id}`: the coordinator closes a mailbox.
+//!
+//! A wrong token and a missing mailbox get the same answer after the same work, and every
+//! reporter request draws from one global rate limit, so guessing codes gets nowhere.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{
+    AppState, SUBMISSION_KEY_HEADER, header_text, internal, proof_of_work_headers,
+    require_coordinator, spend_challenge,
+};
+use crate::encoding::{decode_base64url, decode_hex_32, encode_base64url};
+use crate::error::ApiError;
+use crate::sealed::{self, BodyProblem};
+use crate::storage::{
+    MailboxId, MessageAuthor, MessageOutcome, NewMailbox, NewMessage, RegistrationOutcome,
+    SECONDS_PER_DAY, Storage, now_unix, round_down_to_day, round_down_to_hour,
+};
+
+/// The header carrying the reporter's mailbox access token (32 bytes, unpadded base64url).
+pub const MAILBOX_TOKEN_HEADER: &str = "fluister-mailbox-token";
+
+/// The largest registration body accepted: two hex strings and a little JSON.
+const MAX_REGISTRATION_BYTES: usize = 1024;
+
+/// Who is asking, once their credentials checked out.
+enum Caller {
+    Coordinator,
+    Reporter,
+}
+
+/// The day a mailbox expires if it is used today: retention counts from the last activity.
+fn expiry_day<S: Storage>(state: &AppState<S>) -> i64 {
+    round_down_to_day(now_unix())
+        + i64::from(state.inner.settings.storage.retention_days) * SECONDS_PER_DAY
+}
+
+/// Works out who is calling: the coordinator (bearer token) or the mailbox's reporter (mailbox
+/// token). A reporter request always costs one token from the global mailbox rate limit, and a
+/// wrong token, a malformed id and a missing mailbox all end in the same `mailbox_not_found`
+/// after the same hash comparison.
+async fn authenticate<S: Storage>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    mailbox_id_text: &str,
+) -> Result<(Caller, MailboxId), ApiError> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        require_coordinator(state, headers)?;
+        let id = MailboxId::parse(mailbox_id_text).ok_or(ApiError::MailboxNotFound)?;
+        return Ok((Caller::Coordinator, id));
+    }
+    let token_text = header_text(headers, MAILBOX_TOKEN_HEADER).ok_or(ApiError::BadHeader(
+        "Send the mailbox access token in the `Fluister-Mailbox-Token` header.",
+    ))?;
+    if !state.inner.mailbox_bucket.try_take() {
+        return Err(ApiError::RateLimited);
+    }
+    let presented: [u8; 32] = decode_base64url(token_text).unwrap_or([0; 32]);
+    let presented_sha256: [u8; 32] = Sha256::digest(presented).into();
+    let id = MailboxId::parse(mailbox_id_text);
+    let stored = match id {
+        Some(id) => state
+            .inner
+            .storage
+            .mailbox_token_sha256(id, round_down_to_day(now_unix()))
+            .await
+            .map_err(|error| internal(&state.inner.metrics, &error))?,
+        None => None,
+    };
+    // Compare against a stand-in when there is no mailbox, so both cases take the same path.
+    let expected = stored.unwrap_or(state.inner.missing_mailbox_stand_in);
+    let matches = bool::from(expected.ct_eq(&presented_sha256)) && stored.is_some();
+    match id {
+        Some(id) if matches => Ok((Caller::Reporter, id)),
+        _ => Err(ApiError::MailboxNotFound),
+    }
+}
+
+/// The body of `POST /api/v1/mailboxes`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    /// The mailbox id, 64 hex digits.
+    id: String,
+    /// SHA-256 of the mailbox access token, 64 hex digits.
+    token_sha256: String,
+}
+
+#[derive(Serialize)]
+struct Created {
+    id: String,
+}
+
+/// `POST /api/v1/mailboxes`: opens a mailbox, paid for with a proof of work over the body.
+pub(super) async fn register_mailbox<S: Storage>(
+    State(state): State<AppState<S>>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    let result = register_mailbox_inner(&state, request).await;
+    let (status, id) = result.map_err(|error| metrics.count_rejection(error))?;
+    Ok((status, Json(Created { id: id.to_string() })).into_response())
+}
+
+async fn register_mailbox_inner<S: Storage>(
+    state: &AppState<S>,
+    request: Request,
+) -> Result<(StatusCode, MailboxId), ApiError> {
+    if !state.inner.submission_bucket.try_take() {
+        return Err(ApiError::RateLimited);
+    }
+    let headers = request.headers();
+    let media_type = header_text(headers, header::CONTENT_TYPE.as_str())
+        .and_then(|value| value.split(';').next())
+        .unwrap_or("")
+        .trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let (challenge_seed, nonce) = proof_of_work_headers(headers)?;
+    let body = read_body(state, request, MAX_REGISTRATION_BYTES).await?;
+    let registration: Registration =
+        serde_json::from_slice(&body).map_err(|_| ApiError::BadRegistration)?;
+    let id = MailboxId::parse(&registration.id).ok_or(ApiError::BadRegistration)?;
+    let token_sha256 =
+        decode_hex_32(&registration.token_sha256).ok_or(ApiError::BadRegistration)?;
+
+    let storage = &state.inner.storage;
+    let challenge = storage
+        .find_challenge(challenge_seed, now_unix())
+        .await
+        .map_err(|error| internal(&state.inner.metrics, &error))?
+        .ok_or(ApiError::ChallengeInvalid)?;
+    spend_challenge(state, challenge, nonce, sealed::ciphertext_sha256(&body)).await?;
+    let outcome = storage
+        .register_mailbox(NewMailbox {
+            id,
+            token_sha256,
+            challenge_seed,
+            expires_day: expiry_day(state),
+        })
+        .await
+        .map_err(|error| internal(&state.inner.metrics, &error))?;
+    match outcome {
+        RegistrationOutcome::Created => Ok((StatusCode::CREATED, id)),
+        RegistrationOutcome::AlreadyRegistered => Ok((StatusCode::OK, id)),
+        RegistrationOutcome::Conflict => Err(ApiError::MailboxConflict),
+        RegistrationOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
+    }
+}
+
+/// Reads a body of at most `limit` bytes.
+async fn read_body<S: Storage>(
+    state: &AppState<S>,
+    request: Request,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge
+            } else {
+                ApiError::BodyUnreadable
+            }
+        })?;
+    if body.len() > limit {
+        return Err(ApiError::BodyTooLarge);
+    }
+    Ok(body)
+}
+
+/// One message in `GET /api/v1/mailboxes/{id}/messages`.
+#[derive(Serialize)]
+struct MessageEntry {
+    id: String,
+    author: &'static str,
+    received_hour: i64,
+    /// The sealed age file, unpadded base64url.
+    ciphertext: String,
+}
+
+#[derive(Serialize)]
+struct MessageList {
+    messages: Vec<MessageEntry>,
+}
+
+/// `GET /api/v1/mailboxes/{id}/messages`: the whole conversation, oldest first.
+pub(super) async fn list_messages<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    let (_, id) = authenticate(&state, &headers, &id)
+        .await
+        .map_err(|error| metrics.count_rejection(error))?;
+    let messages = state
+        .inner
+        .storage
+        .messages(id)
+        .await
+        .map_err(|error| internal(metrics, &error))?
+        .into_iter()
+        .map(|message| MessageEntry {
+            id: message.id.to_string(),
+            author: message.author.as_str(),
+            received_hour: message.received_hour,
+            ciphertext: encode_base64url(&message.ciphertext),
+        })
+        .collect();
+    Ok(Json(MessageList { messages }).into_response())
+}
+
+/// `POST /api/v1/mailboxes/{id}/messages`: a sealed message from the coordinator or the reporter.
+pub(super) async fn post_message<S: Storage>(
+    State(state): State<AppState<S>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    let (status, message_id) = post_message_inner(&state, &id, request)
+        .await
+        .map_err(|error| metrics.count_rejection(error))?;
+    Ok((
+        status,
+        Json(Created {
+            id: message_id.to_string(),
+        }),
+    )
+        .into_response())
+}
+
+async fn post_message_inner<S: Storage>(
+    state: &AppState<S>,
+    mailbox_id_text: &str,
+    request: Request,
+) -> Result<(StatusCode, crate::storage::MessageId), ApiError> {
+    let headers = request.headers();
+    let (caller, mailbox_id) = authenticate(state, headers, mailbox_id_text).await?;
+    let media_type = header_text(headers, header::CONTENT_TYPE.as_str())
+        .and_then(|value| value.split(';').next())
+        .unwrap_or("")
+        .trim();
+    if !media_type.eq_ignore_ascii_case("application/octet-stream") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let submission_key: [u8; 32] = header_text(headers, SUBMISSION_KEY_HEADER)
+        .and_then(decode_base64url)
+        .ok_or(ApiError::BadHeader(
+            "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
+             `Fluister-Submission-Key` header, and the same key when retrying.",
+        ))?;
+    let proof = match caller {
+        Caller::Reporter => Some(proof_of_work_headers(headers)?),
+        Caller::Coordinator => None,
+    };
+    let limit = state.inner.settings.limits.max_message_bytes;
+    let body = read_body(state, request, limit).await?;
+    sealed::check_age_file(&body).map_err(|problem| match problem {
+        BodyProblem::NotAge => ApiError::NotAgeFile,
+        BodyProblem::BrokenHeader => ApiError::BrokenAgeHeader,
+    })?;
+    let body_sha256 = sealed::ciphertext_sha256(&body);
+    let storage = &state.inner.storage;
+    let now = now_unix();
+    let mut challenge_seed = None;
+    if let Some((seed, nonce)) = proof {
+        // A retried post whose first try used the challenge up is recognised by the storage,
+        // so an unknown challenge is only an error for a message not stored before.
+        if let Some(challenge) = storage
+            .find_challenge(seed, now)
+            .await
+            .map_err(|error| internal(&state.inner.metrics, &error))?
+        {
+            spend_challenge(state, challenge, nonce, body_sha256).await?;
+        }
+        challenge_seed = Some(seed);
+    }
+    let author = match caller {
+        Caller::Coordinator => MessageAuthor::Coordinator,
+        Caller::Reporter => MessageAuthor::Reporter,
+    };
+    let outcome = storage
+        .store_message(NewMessage {
+            mailbox_id,
+            author,
+            submission_key_sha256: Sha256::digest(submission_key).into(),
+            body_sha256,
+            challenge_seed,
+            ciphertext: body,
+            received_hour: round_down_to_hour(now),
+            expires_day: expiry_day(state),
+            max_messages_per_mailbox: state.inner.settings.limits.max_messages_per_mailbox,
+        })
+        .await
+        .map_err(|error| internal(&state.inner.metrics, &error))?;
+    match outcome {
+        MessageOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
+        MessageOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
+        MessageOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
+        MessageOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
+        MessageOutcome::MailboxNotFound => Err(ApiError::MailboxNotFound),
+        MessageOutcome::MailboxFull => Err(ApiError::MailboxFull),
+        MessageOutcome::StorageFull => Err(ApiError::StorageFull),
+    }
+}
+
+/// `DELETE /api/v1/mailboxes/{id}`: the coordinator closes a mailbox and its messages for good.
+pub(super) async fn delete_mailbox<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let metrics = &state.inner.metrics;
+    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    let id = MailboxId::parse(&id).ok_or(ApiError::MailboxNotFound)?;
+    let deleted = state
+        .inner
+        .storage
+        .delete_mailbox(id)
+        .await
+        .map_err(|error| internal(metrics, &error))?;
+    if deleted {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(metrics.count_rejection(ApiError::MailboxNotFound))
+    }
+}

@@ -1,0 +1,420 @@
+//! The anonymous mailbox against the real relay binary: a reporter opens a mailbox with keys
+//! derived from a receipt code, the coordinator replies, the reporter answers; wrong codes,
+//! guesses, replays and limits are each handled and leak nothing.
+
+mod common;
+
+use common::{COORDINATOR_TOKEN, Relay, Response, submission_key};
+use fluister_envelope::age::{Identity, open, seal};
+use fluister_envelope::pow;
+use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
+use fluister_relay::encoding::{decode_base64url_vec, encode_base64url, encode_hex, random_bytes};
+
+fn mailbox_keys() -> MailboxKeys {
+    ReceiptCode::generate().unwrap().derive_keys().unwrap()
+}
+
+fn registration_body(keys: &MailboxKeys) -> Vec<u8> {
+    format!(
+        r#"{{"id":"{}","token_sha256":"{}"}}"#,
+        keys.mailbox_id.as_str(),
+        encode_hex(&keys.mailbox_token.storage_hash())
+    )
+    .into_bytes()
+}
+
+/// Registers with an honestly solved proof of work over the body.
+fn register(relay: &Relay, body: &[u8]) -> Response {
+    let challenge = relay.challenge();
+    let solution = pow::solve(&challenge, &pow::ciphertext_sha256(body)).unwrap();
+    relay.request(
+        "POST",
+        "/api/v1/mailboxes",
+        &[
+            ("Content-Type", "application/json"),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", &solution.nonce.to_string()),
+        ],
+        body,
+    )
+}
+
+fn messages_path(mailbox_id: &str) -> String {
+    format!("/api/v1/mailboxes/{mailbox_id}/messages")
+}
+
+fn coordinator_post(relay: &Relay, mailbox_id: &str, body: &[u8], key: &[u8; 32]) -> Response {
+    relay.request(
+        "POST",
+        &messages_path(mailbox_id),
+        &[
+            ("Authorization", &format!("Bearer {COORDINATOR_TOKEN}")),
+            ("Content-Type", "application/octet-stream"),
+            ("Fluister-Submission-Key", &encode_base64url(key)),
+        ],
+        body,
+    )
+}
+
+fn reporter_get(relay: &Relay, mailbox_id: &str, token: &str) -> Response {
+    relay.request(
+        "GET",
+        &messages_path(mailbox_id),
+        &[("Fluister-Mailbox-Token", token)],
+        b"",
+    )
+}
+
+fn reporter_post(relay: &Relay, keys: &MailboxKeys, body: &[u8], key: &[u8; 32]) -> Response {
+    let challenge = relay.challenge();
+    let solution = pow::solve(&challenge, &pow::ciphertext_sha256(body)).unwrap();
+    relay.request(
+        "POST",
+        &messages_path(keys.mailbox_id.as_str()),
+        &[
+            (
+                "Fluister-Mailbox-Token",
+                keys.mailbox_token.to_base64url().as_str(),
+            ),
+            ("Content-Type", "application/octet-stream"),
+            ("Fluister-Submission-Key", &encode_base64url(key)),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", &solution.nonce.to_string()),
+        ],
+        body,
+    )
+}
+
+/// The messages of a JSON message list, as (author, ciphertext).
+fn messages(response: &Response) -> Vec<(String, Vec<u8>)> {
+    assert_eq!(response.status, 200, "{}", response.text());
+    response.json()["messages"]
+        .as_array()
+        .expect("messages array")
+        .iter()
+        .map(|message| {
+            (
+                message["author"].as_str().unwrap().to_owned(),
+                decode_base64url_vec(message["ciphertext"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn coordinator_asks_and_reporter_answers() {
+    let relay = Relay::start("mailbox-story", "");
+    let coordinator = Identity::generate().unwrap();
+    let keys = mailbox_keys();
+    let token = keys.mailbox_token.to_base64url();
+    let mailbox_id = keys.mailbox_id.as_str();
+
+    let body = registration_body(&keys);
+    let created = register(&relay, &body);
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.json()["id"], mailbox_id);
+    // A retried registration is answered the same way and changes nothing.
+    assert_eq!(register(&relay, &body).status, 200);
+    assert!(messages(&reporter_get(&relay, mailbox_id, &token)).is_empty());
+
+    let question = seal(
+        &[keys.reply_identity.to_recipient()],
+        b"Which address is it?",
+    )
+    .unwrap();
+    let posted = coordinator_post(&relay, mailbox_id, &question, &submission_key());
+    assert_eq!(posted.status, 201, "{}", posted.text());
+
+    let seen = messages(&reporter_get(&relay, mailbox_id, &token));
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "coordinator");
+    let opened = open(std::slice::from_ref(&keys.reply_identity), &seen[0].1).unwrap();
+    assert_eq!(opened, b"Which address is it?");
+
+    // The reporter answers, sealed to the coordinator and to their own reply key.
+    let answer = seal(
+        &[
+            coordinator.to_recipient(),
+            keys.reply_identity.to_recipient(),
+        ],
+        b"Kerkstraat 1, she is still there",
+    )
+    .unwrap();
+    let answered = reporter_post(&relay, &keys, &answer, &submission_key());
+    assert_eq!(answered.status, 201, "{}", answered.text());
+
+    let conversation = messages(&relay.coordinator_get(&messages_path(mailbox_id)));
+    let authors: Vec<&str> = conversation
+        .iter()
+        .map(|(author, _)| author.as_str())
+        .collect();
+    assert_eq!(authors, ["coordinator", "reporter"]);
+    assert_eq!(
+        open(std::slice::from_ref(&coordinator), &conversation[1].1).unwrap(),
+        b"Kerkstraat 1, she is still there"
+    );
+
+    // The coordinator closes the mailbox; afterwards the code finds nothing.
+    let deleted = relay.request(
+        "DELETE",
+        &format!("/api/v1/mailboxes/{mailbox_id}"),
+        &[("Authorization", &format!("Bearer {COORDINATOR_TOKEN}"))],
+        b"",
+    );
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        reporter_get(&relay, mailbox_id, &token).error_code(),
+        "mailbox_not_found"
+    );
+    relay.assert_serving();
+}
+
+#[test]
+fn wrong_token_missing_mailbox_and_malformed_id_get_the_same_answer() {
+    let relay = Relay::start("mailbox-wrong", "");
+    let keys = mailbox_keys();
+    assert_eq!(register(&relay, &registration_body(&keys)).status, 201);
+    let wrong_token = encode_base64url(&random_bytes::<32>());
+
+    let answers = [
+        reporter_get(&relay, keys.mailbox_id.as_str(), &wrong_token),
+        reporter_get(&relay, &encode_hex(&random_bytes::<32>()), &wrong_token),
+        reporter_get(&relay, "not-a-mailbox", &wrong_token),
+        reporter_get(&relay, keys.mailbox_id.as_str(), "not base64!"),
+    ];
+    for answer in &answers {
+        assert_eq!(answer.status, 404);
+        assert_eq!(answer.body, answers[0].body, "the answers differ");
+        assert_eq!(answer.error_code(), "mailbox_not_found");
+    }
+    // A coordinator token does not open a mailbox for a reporter, and a wrong one is refused.
+    let forged = relay.request(
+        "GET",
+        &messages_path(keys.mailbox_id.as_str()),
+        &[("Authorization", "Bearer not-the-token")],
+        b"",
+    );
+    assert_eq!(forged.status, 401);
+    relay.assert_serving();
+}
+
+#[test]
+fn guessing_codes_is_rate_limited_for_everyone() {
+    let relay = Relay::start(
+        "mailbox-guessing",
+        "[limits]\nmailbox_requests_per_second = 0.01\nmailbox_request_burst = 5\n",
+    );
+    let keys = mailbox_keys();
+    assert_eq!(register(&relay, &registration_body(&keys)).status, 201);
+    let mut refused_for_guessing = 0;
+    for _ in 0..5 {
+        let guess = reporter_get(
+            &relay,
+            &encode_hex(&random_bytes::<32>()),
+            &encode_base64url(&random_bytes::<32>()),
+        );
+        assert_eq!(guess.error_code(), "mailbox_not_found");
+        refused_for_guessing += 1;
+    }
+    assert_eq!(refused_for_guessing, 5);
+    // The budget is global: once guesses have spent it, even the right code waits.
+    let right = reporter_get(
+        &relay,
+        keys.mailbox_id.as_str(),
+        &keys.mailbox_token.to_base64url(),
+    );
+    assert_eq!(right.status, 429);
+    assert_eq!(right.error_code(), "rate_limited");
+    assert!(right.header("retry-after").is_some());
+    // The coordinator is not affected.
+    assert_eq!(
+        relay
+            .coordinator_get(&messages_path(keys.mailbox_id.as_str()))
+            .status,
+        200
+    );
+}
+
+#[test]
+fn replayed_and_retried_messages_are_stored_once() {
+    let relay = Relay::start("mailbox-replay", "");
+    let keys = mailbox_keys();
+    let mailbox_id = keys.mailbox_id.as_str();
+    assert_eq!(register(&relay, &registration_body(&keys)).status, 201);
+    let reply = seal(&[keys.reply_identity.to_recipient()], b"a question").unwrap();
+    let key = submission_key();
+    let first = coordinator_post(&relay, mailbox_id, &reply, &key);
+    assert_eq!(first.status, 201);
+    let id = first.json()["id"].clone();
+
+    // A retry with the same key, and a replay of the same ciphertext under a new key.
+    let retried = coordinator_post(&relay, mailbox_id, &reply, &key);
+    assert_eq!(
+        (retried.status, retried.json()["id"].clone()),
+        (200, id.clone())
+    );
+    let replayed = coordinator_post(&relay, mailbox_id, &reply, &submission_key());
+    assert_eq!((replayed.status, replayed.json()["id"].clone()), (200, id));
+
+    // The same key with another body is a conflict.
+    let other = seal(&[keys.reply_identity.to_recipient()], b"another").unwrap();
+    let conflict = coordinator_post(&relay, mailbox_id, &other, &key);
+    assert_eq!(conflict.error_code(), "submission_key_conflict");
+
+    // A reporter's replayed proof of work buys nothing: its challenge is used up.
+    let answer = seal(&[keys.reply_identity.to_recipient()], b"an answer").unwrap();
+    let challenge = relay.challenge();
+    let nonce = pow::solve(&challenge, &pow::ciphertext_sha256(&answer))
+        .unwrap()
+        .nonce
+        .to_string();
+    let token = keys.mailbox_token.to_base64url();
+    let post_with_challenge = |body: &[u8]| {
+        relay.request(
+            "POST",
+            &messages_path(mailbox_id),
+            &[
+                ("Fluister-Mailbox-Token", token.as_str()),
+                ("Content-Type", "application/octet-stream"),
+                (
+                    "Fluister-Submission-Key",
+                    &encode_base64url(&submission_key()),
+                ),
+                ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+                ("Fluister-Nonce", &nonce),
+            ],
+            body,
+        )
+    };
+    assert_eq!(post_with_challenge(&answer).status, 201);
+    let another_answer = seal(&[keys.reply_identity.to_recipient()], b"more").unwrap();
+    assert_eq!(
+        post_with_challenge(&another_answer).error_code(),
+        "challenge_invalid"
+    );
+    assert_eq!(
+        messages(&relay.coordinator_get(&messages_path(mailbox_id))).len(),
+        2
+    );
+}
+
+#[test]
+fn bad_registrations_and_messages_are_refused_and_store_nothing() {
+    let relay = Relay::start(
+        "mailbox-bad",
+        "[limits]\nmax_message_bytes = 2048\nmax_messages_per_mailbox = 2\n",
+    );
+    let keys = mailbox_keys();
+    let body = registration_body(&keys);
+
+    let unpaid = relay.request(
+        "POST",
+        "/api/v1/mailboxes",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    assert_eq!(unpaid.error_code(), "proof_of_work_missing");
+    for malformed in [
+        &b"{}"[..],
+        b"not json",
+        br#"{"id":"abc","token_sha256":"def"}"#,
+        br#"{"id":"00","token_sha256":"00","extra":1}"#,
+    ] {
+        assert_eq!(register(&relay, malformed).error_code(), "bad_registration");
+    }
+    let wrong_type = relay.request(
+        "POST",
+        "/api/v1/mailboxes",
+        &[("Content-Type", "text/plain")],
+        &body,
+    );
+    assert_eq!(wrong_type.status, 415);
+    // Nothing was opened: the mailbox is unknown.
+    let token = keys.mailbox_token.to_base64url();
+    assert_eq!(
+        reporter_get(&relay, keys.mailbox_id.as_str(), &token).status,
+        404
+    );
+
+    assert_eq!(register(&relay, &body).status, 201);
+    // The same id with another token hash is refused.
+    let mut other_keys_body = String::from_utf8(body.clone()).unwrap();
+    other_keys_body.replace_range(
+        other_keys_body.len() - 10..other_keys_body.len() - 2,
+        "00000000",
+    );
+    assert_eq!(
+        register(&relay, other_keys_body.as_bytes()).error_code(),
+        "mailbox_conflict"
+    );
+
+    let mailbox_id = keys.mailbox_id.as_str();
+    let recipient = keys.reply_identity.to_recipient();
+    let posts = [
+        (b"plain text".to_vec(), "not_age_file"),
+        (seal(&[recipient], &[b'x'; 4000]).unwrap(), "body_too_large"),
+    ];
+    for (body, code) in posts {
+        let response = coordinator_post(&relay, mailbox_id, &body, &submission_key());
+        assert_eq!(response.error_code(), code);
+    }
+    let unknown = coordinator_post(
+        &relay,
+        &encode_hex(&random_bytes::<32>()),
+        &seal(&[recipient], b"hello").unwrap(),
+        &submission_key(),
+    );
+    assert_eq!(unknown.error_code(), "mailbox_not_found");
+
+    for text in [&b"one"[..], b"two"] {
+        let message = seal(&[recipient], text).unwrap();
+        assert_eq!(
+            coordinator_post(&relay, mailbox_id, &message, &submission_key()).status,
+            201
+        );
+    }
+    let third = seal(&[recipient], b"three").unwrap();
+    assert_eq!(
+        coordinator_post(&relay, mailbox_id, &third, &submission_key()).error_code(),
+        "mailbox_full"
+    );
+    assert_eq!(messages(&reporter_get(&relay, mailbox_id, &token)).len(), 2);
+    relay.assert_serving();
+}
+
+#[test]
+fn the_database_holds_no_link_between_tip_and_mailbox() {
+    let relay = Relay::start("mailbox-unlinked", "");
+    let (_, recipient) = common::coordinator_keys();
+    let keys = mailbox_keys();
+    let tip = common::sealed_tip(&recipient, 300, 1);
+    assert_eq!(relay.submit(&tip, &submission_key()).status, 201);
+    assert_eq!(register(&relay, &registration_body(&keys)).status, 201);
+
+    let connection = rusqlite::Connection::open_with_flags(
+        relay.database_path(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let columns = |table: &str| -> Vec<String> {
+        let mut statement = connection
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    // A mailbox knows its id, the hash of its token and the day it expires: nothing of a tip.
+    assert_eq!(columns("mailboxes"), ["id", "token_sha256", "expires_day"]);
+    let expires_day: i64 = connection
+        .query_row("SELECT expires_day FROM mailboxes", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(expires_day % 86_400, 0, "expiry finer than a day");
+    let tip_columns = columns("tips");
+    assert!(
+        tip_columns.iter().all(|column| !column.contains("mailbox")),
+        "{tip_columns:?}"
+    );
+}
