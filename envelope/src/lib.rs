@@ -4,6 +4,7 @@
 //! - [`age`]: the age v1 file format with X25519 (and passphrase) recipients: seal, open,
 //!   streaming, ASCII armor. Any standard age tool opens what we seal.
 //! - [`tip`]: the tip document the widget fills in and the coordinator reads, and its padding.
+//! - [`message`]: a message in the anonymous mailbox, padded like a tip.
 //! - [`receipt`]: the receipt code a reporter keeps, and the mailbox keys derived from it.
 //! - [`pow`]: the proof of work that makes each submitted tip cost the sender a little.
 //!
@@ -13,6 +14,7 @@
 
 pub mod age;
 mod error;
+pub mod message;
 pub mod pow;
 pub mod receipt;
 pub mod tip;

@@ -1,0 +1,143 @@
+//! A message in the anonymous mailbox: the coordinator's question or the reporter's answer.
+//!
+//! Like a tip, a message is JSON padded with trailing spaces to the tip buckets
+//! ([`crate::tip::padded_length`]), so `age -d` yields valid JSON and the relay learns only the
+//! bucket. Fields this version does not know are kept, so an older inbox reads a newer widget's
+//! messages without losing anything.
+//!
+//! ```json
+//! {"v":1,"text":"Is she still at that address?"}
+//! ```
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::tip::{SCHEMA_VERSION, pad, unpad};
+
+/// The longest message text, in characters.
+pub const MAX_MESSAGE_TEXT_CHARS: usize = 10_000;
+
+/// The largest message document, padded or not, in bytes (32 KiB): the text at its limit in
+/// three-byte characters, with room for unknown fields. Its padded size stays within the
+/// relay's default message limit once sealed.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+
+/// One mailbox message, schema version 1.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailboxMessage {
+    /// The schema version; always [`SCHEMA_VERSION`] in a valid message.
+    pub v: u32,
+    /// What the writer says, in their own words.
+    pub text: String,
+    /// Fields from a newer version, kept as they were.
+    #[serde(flatten)]
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl MailboxMessage {
+    /// A message with this text.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            v: SCHEMA_VERSION,
+            text: text.into(),
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Checks the version, that the text is not blank, and the length limit.
+    pub fn validate(&self) -> Result<()> {
+        if self.v != SCHEMA_VERSION || self.text.trim().is_empty() {
+            return Err(Error::InvalidDocument);
+        }
+        if self.text.len() > MAX_MESSAGE_TEXT_CHARS
+            && self.text.chars().count() > MAX_MESSAGE_TEXT_CHARS
+        {
+            return Err(Error::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// The padded JSON to seal.
+    pub fn to_padded_bytes(&self) -> Result<Vec<u8>> {
+        self.validate()?;
+        let json = serde_json::to_vec(self).map_err(|_| Error::InvalidDocument)?;
+        if json.len() > MAX_MESSAGE_BYTES {
+            return Err(Error::TooLarge);
+        }
+        Ok(pad(&json))
+    }
+
+    /// Reads an opened message (padded or not) and validates it.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > MAX_MESSAGE_BYTES {
+            return Err(Error::TooLarge);
+        }
+        let message: Self =
+            serde_json::from_slice(unpad(bytes)).map_err(|_| Error::InvalidDocument)?;
+        message.validate()?;
+        Ok(message)
+    }
+}
+
+impl fmt::Debug for MailboxMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailboxMessage")
+            .field("v", &self.v)
+            .field("text_chars", &self.text.chars().count())
+            .field("unknown_field_names", &self.unknown_fields.keys())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_unknown_fields_and_pads_to_a_bucket() {
+        let json = br#"{"v":1,"text":"Is she still there?","attachments":[1,2]}"#;
+        let message = MailboxMessage::from_bytes(json).unwrap();
+        assert_eq!(message.text, "Is she still there?");
+        let padded = message.to_padded_bytes().unwrap();
+        assert_eq!(padded.len(), 1024);
+        let again = MailboxMessage::from_bytes(&padded).unwrap();
+        assert_eq!(again, message);
+        assert_eq!(
+            again.unknown_fields["attachments"],
+            serde_json::json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn blank_wrong_version_oversized_and_malformed_are_rejected() {
+        assert_eq!(
+            MailboxMessage::new("  \n").to_padded_bytes(),
+            Err(Error::InvalidDocument)
+        );
+        assert_eq!(
+            MailboxMessage::from_bytes(br#"{"v":2,"text":"x"}"#),
+            Err(Error::InvalidDocument)
+        );
+        assert_eq!(
+            MailboxMessage::from_bytes(b"not json"),
+            Err(Error::InvalidDocument)
+        );
+        let long = MailboxMessage::new("é".repeat(MAX_MESSAGE_TEXT_CHARS + 1));
+        assert_eq!(long.to_padded_bytes(), Err(Error::TooLarge));
+        let at_limit = MailboxMessage::new("é".repeat(MAX_MESSAGE_TEXT_CHARS));
+        assert!(at_limit.to_padded_bytes().unwrap().len() <= 32 * 1024);
+        assert_eq!(
+            MailboxMessage::from_bytes(&vec![b' '; MAX_MESSAGE_BYTES + 1]),
+            Err(Error::TooLarge)
+        );
+    }
+
+    #[test]
+    fn debug_leaves_out_the_text() {
+        let debug = format!("{:?}", MailboxMessage::new("secret words"));
+        assert!(!debug.contains("secret"), "{debug}");
+    }
+}
