@@ -1,0 +1,202 @@
+//! The inbox folder: where the identity, the connection settings, the tips and the triage notes
+//! live, and the one way files are written into it (atomically, durably, private to the user).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+#[cfg(unix)]
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+/// The environment variable that overrides where the inbox folder is.
+pub const HOME_ENVIRONMENT_VARIABLE: &str = "FLUISTER_INBOX_HOME";
+
+/// The paths inside one inbox folder.
+#[derive(Clone, Debug)]
+pub struct InboxHome {
+    root: PathBuf,
+}
+
+impl InboxHome {
+    /// The inbox folder at `root` (it need not exist yet).
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    /// The default folder: `$XDG_DATA_HOME/fluister-inbox`, else `~/.local/share/fluister-inbox`.
+    pub fn default_root() -> Result<PathBuf> {
+        if let Some(data_home) = std::env::var_os("XDG_DATA_HOME").filter(|value| !value.is_empty())
+        {
+            return Ok(PathBuf::from(data_home).join("fluister-inbox"));
+        }
+        let home = std::env::var_os("HOME")
+            .filter(|value| !value.is_empty())
+            .context(
+                "cannot tell where your home folder is (HOME is not set). Choose the inbox folder \
+             yourself with --home DIR or the FLUISTER_INBOX_HOME environment variable.",
+            )?;
+        Ok(PathBuf::from(home).join(".local/share/fluister-inbox"))
+    }
+
+    /// The inbox folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The coordinator's passphrase-protected age identity.
+    pub fn identity_path(&self) -> PathBuf {
+        self.root.join("identity.age")
+    }
+
+    /// The public recipient (`age1…`) of the identity, kept in the clear for `status`.
+    pub fn recipient_path(&self) -> PathBuf {
+        self.root.join("recipient.txt")
+    }
+
+    /// The relay address and coordinator token.
+    pub fn connection_path(&self) -> PathBuf {
+        self.root.join("connection.json")
+    }
+
+    /// The sealed tips, one age file each, exactly as the relay held them.
+    pub fn tips_directory(&self) -> PathBuf {
+        self.root.join("tips")
+    }
+
+    /// Half-written downloads; emptied at the start of every pull.
+    pub fn temporary_directory(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    /// The triage book (status and notes per tip), sealed to the coordinator's own recipient.
+    pub fn triage_path(&self) -> PathBuf {
+        self.root.join("triage.age")
+    }
+
+    /// The lock that keeps two pulls (or a pull and a triage change) from running at once.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("inbox.lock")
+    }
+
+    /// Creates the folder (and its private sub-folders) with owner-only permissions.
+    pub fn create_directories(&self) -> Result<()> {
+        for directory in [
+            self.root.clone(),
+            self.tips_directory(),
+            self.temporary_directory(),
+        ] {
+            create_private_directory(&directory)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the inbox lock, waiting for nobody: fails with advice if another `fluister-inbox`
+    /// is busy with this folder. The lock is released when the returned file is dropped, and by
+    /// the operating system if the process dies.
+    pub fn lock(&self) -> Result<File> {
+        self.create_directories()?;
+        let path = self.lock_path();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(fs::TryLockError::WouldBlock) => anyhow::bail!(
+                "another fluister-inbox is busy with {} (for example a pull). Wait until it has \
+                 finished, then try again.",
+                self.root.display()
+            ),
+            Err(fs::TryLockError::Error(error)) => Err(error)
+                .with_context(|| format!("cannot lock the inbox folder {}", self.root.display())),
+        }
+    }
+}
+
+/// Creates `directory` (and parents) and makes it readable by its owner only.
+pub fn create_private_directory(directory: &Path) -> Result<()> {
+    fs::create_dir_all(directory).with_context(|| {
+        format!(
+            "cannot create the folder {}. Check that the disk is not full and that you may \
+             write there, or choose another folder with --home.",
+            directory.display()
+        )
+    })?;
+    #[cfg(unix)]
+    fs::set_permissions(directory, fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot make {} private", directory.display()))?;
+    Ok(())
+}
+
+/// Opens a new file for writing that only its owner can read (mode 0600 on Unix).
+pub fn create_private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path)
+}
+
+/// Makes a rename or a new file in `directory` durable.
+pub fn sync_directory(directory: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(directory)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = directory;
+    Ok(())
+}
+
+/// Writes `contents` to `temporary_path` (owner-only), flushes it to disk, renames it to
+/// `final_path` and flushes the folder. A crash at any moment leaves either the old file (or
+/// none) or the complete new one at `final_path`, never a partial one. Both paths must be on
+/// the same file system; `temporary_path` must not exist.
+pub fn write_durably(
+    temporary_path: &Path,
+    final_path: &Path,
+    contents: &[u8],
+) -> std::io::Result<()> {
+    let mut file = create_private_file(temporary_path)?;
+    let outcome = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| fs::rename(temporary_path, final_path));
+    if let Err(error) = outcome {
+        let _ = fs::remove_file(temporary_path);
+        return Err(error);
+    }
+    sync_directory(final_path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Replaces `path` atomically with `contents`, owner-only, using a temporary file beside it.
+pub fn replace_file(path: &Path, contents: &[u8]) -> Result<()> {
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary_path = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&temporary_path);
+    write_durably(&temporary_path, path, contents).with_context(|| {
+        format!(
+            "cannot write {}. Check that the disk is not full and that you may write there.",
+            path.display()
+        )
+    })
+}
+
+/// The Unix permission bits of `path`, or `None` where there are none.
+pub fn permission_bits(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        fs::metadata(path)
+            .ok()
+            .map(|metadata| metadata.permissions().mode() & 0o777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}

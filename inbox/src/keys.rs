@@ -1,0 +1,164 @@
+//! The coordinator's age identity: made by `keygen`, stored sealed with age's own passphrase
+//! (scrypt) recipient so that the reference `age -d -i identity.age` can use it too, and
+//! unlocked once per command.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use fluister_envelope::age::{
+    self, DEFAULT_WORK_FACTOR, Identity, Recipient, Unlock, armor, parse_identity_file,
+};
+use zeroize::Zeroizing;
+
+use crate::home::{InboxHome, create_private_file, replace_file, sync_directory};
+use crate::passphrase::PassphraseSource;
+
+/// The unlocked identity (or identities, for a plain identity file with several keys) that
+/// opens tips, and the recipient the inbox seals its own notes to.
+pub struct UnlockedKeys {
+    /// Every identity in the identity file.
+    pub identities: Vec<Identity>,
+    /// The first identity's recipient: where the triage book is sealed to.
+    pub own_recipient: Recipient,
+}
+
+impl std::fmt::Debug for UnlockedKeys {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("UnlockedKeys")
+            .field("identity_count", &self.identities.len())
+            .field("own_recipient", &self.own_recipient)
+            .finish()
+    }
+}
+
+/// What `keygen` made.
+#[derive(Debug)]
+pub struct GeneratedKey {
+    /// The public recipient for the relay's `coordinator.recipients`.
+    pub recipient: Recipient,
+}
+
+/// The text of an identity file in the format `age-keygen` writes.
+fn identity_file_text(identity: &Identity) -> Zeroizing<String> {
+    Zeroizing::new(format!(
+        "# Fluister coordinator key, made by fluister-inbox keygen.\n# public key: {}\n{}\n",
+        identity.to_recipient(),
+        identity.to_secret_string().as_str()
+    ))
+}
+
+/// Makes a new identity, seals it with `passphrase` and writes it (owner-only) to
+/// `identity_path`, plus the recipient beside it. Refuses to overwrite an existing identity:
+/// losing it would make every tip sealed to it unreadable.
+pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Result<GeneratedKey> {
+    if identity_path.exists() {
+        bail!(
+            "there is already a key at {}. Making a new one would make the tips sealed to it \
+             unreadable. If you really need a new key (for example for a successor), choose \
+             another inbox folder with --home, or move the old key somewhere safe first.",
+            identity_path.display()
+        );
+    }
+    home.create_directories()?;
+    let identity = Identity::generate().context("the operating system gave no random numbers")?;
+    let sealed = age::seal_with_passphrase(
+        passphrase,
+        DEFAULT_WORK_FACTOR,
+        identity_file_text(&identity).as_bytes(),
+    )
+    .context("sealing the new key failed")?;
+    let armored = armor::encode(&sealed);
+    let mut file = create_private_file(identity_path).with_context(|| {
+        format!(
+            "cannot create {}. Check that the folder exists and that you may write there.",
+            identity_path.display()
+        )
+    })?;
+    use std::io::Write as _;
+    file.write_all(armored.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", identity_path.display()))?;
+    sync_directory(identity_path.parent().unwrap_or(Path::new(".")))?;
+    let recipient = identity.to_recipient();
+    replace_file(&home.recipient_path(), format!("{recipient}\n").as_bytes())?;
+    Ok(GeneratedKey { recipient })
+}
+
+/// Reads and unlocks an identity file: one sealed with a passphrase (what `keygen` writes; the
+/// passphrase is asked for), or a plain `age-keygen` file (for an offline backup key).
+pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Result<UnlockedKeys> {
+    let contents = std::fs::read(identity_path).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::NotFound {
+            anyhow::anyhow!(
+                "there is no key at {}. On a new computer, run `fluister-inbox keygen` first; if \
+                 you have your key elsewhere (for example the backup key), give it with \
+                 --identity FILE.",
+                identity_path.display()
+            )
+        } else {
+            anyhow::anyhow!(
+                "cannot read the key file {}: {error}",
+                identity_path.display()
+            )
+        }
+    })?;
+    let identity_text: Zeroizing<String> = if contents.starts_with(b"age-encryption.org/v1")
+        || armor::is_armored(&contents)
+    {
+        let binary = if armor::is_armored(&contents) {
+            armor::decode(&contents).map_err(|_| damaged_key_file(identity_path))?
+        } else {
+            contents
+        };
+        let (header, _) =
+            age::Header::parse(&binary).map_err(|_| damaged_key_file(identity_path))?;
+        if !header
+            .stanza_types()
+            .any(|stanza_type| stanza_type == "scrypt")
+        {
+            bail!(
+                "{} is an age file, but not one sealed with a passphrase. Give your key file \
+                 (made by `fluister-inbox keygen` or `age-keygen`) with --identity.",
+                identity_path.display()
+            );
+        }
+        let passphrase = passphrase_source.read_existing(&identity_path.display().to_string())?;
+        let plaintext = match age::open_with(Unlock::Passphrase(&passphrase), &binary) {
+            Ok(plaintext) => Zeroizing::new(plaintext),
+            Err(
+                fluister_envelope::Error::NoMatchingIdentity | fluister_envelope::Error::HeaderMac,
+            ) => {
+                bail!(
+                    "wrong passphrase for {}. Try again; mind the keyboard layout and Caps Lock. \
+                     If the passphrase is lost, see \"Key loss\" in the coordinator's guide.",
+                    identity_path.display()
+                )
+            }
+            Err(_) => return Err(damaged_key_file(identity_path)),
+        };
+        Zeroizing::new(
+            String::from_utf8(plaintext.to_vec()).map_err(|_| damaged_key_file(identity_path))?,
+        )
+    } else {
+        Zeroizing::new(String::from_utf8(contents).map_err(|_| damaged_key_file(identity_path))?)
+    };
+    let identities =
+        parse_identity_file(&identity_text).map_err(|_| damaged_key_file(identity_path))?;
+    let Some(first) = identities.first() else {
+        return Err(damaged_key_file(identity_path));
+    };
+    let own_recipient = first.to_recipient();
+    Ok(UnlockedKeys {
+        identities,
+        own_recipient,
+    })
+}
+
+fn damaged_key_file(identity_path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the key file {} is damaged or is not an age key. Restore it from your backup, or use \
+         your backup key with --identity FILE (see \"Key loss\" in the coordinator's guide).",
+        identity_path.display()
+    )
+}

@@ -1,0 +1,27 @@
+//! The coordinator's inbox: receives sealed tips from the relay, keeps them encrypted on the
+//! coordinator's own machine, and decrypts them only to show, triage, export and count them.
+//!
+//! The binary `fluister-inbox` (in `main.rs`) is a thin command line over these modules:
+//!
+//! - [`home`]: the inbox folder (identity, connection, store, triage) and atomic file writes.
+//! - [`passphrase`] and [`keys`]: the passphrase-protected age identity (`keygen`, unlocking).
+//! - [`relay`]: the connection settings and the relay's coordinator API.
+//! - [`store`]: the local store of sealed tips and `pull`, which is crash-safe and idempotent.
+//! - [`triage`]: status and notes per tip, sealed to the coordinator's own key.
+//! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
+//!
+//! Tip content never leaves this machine unencrypted, except where the coordinator asks for it
+//! (`show`, `export`); `stats` counts without reading any free text.
+#![deny(missing_docs)]
+
+pub mod home;
+pub mod keys;
+pub mod passphrase;
+pub mod progress;
+pub mod relay;
+pub mod render;
+pub mod stats;
+pub mod store;
+pub mod time;
+pub mod triage;
+pub mod vocabulary;

@@ -1,0 +1,852 @@
+//! `fluister-inbox`: the coordinator's command line. Each subcommand is a short function over
+//! the library's modules; every error is printed with what to do next.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use fluister_envelope::tip::TipDocument;
+use fluister_envelope::tip::vocabulary::{Kind, Municipality};
+use fluister_inbox::home::{HOME_ENVIRONMENT_VARIABLE, InboxHome, replace_file};
+use fluister_inbox::keys::{self, UnlockedKeys};
+use fluister_inbox::passphrase::PassphraseSource;
+use fluister_inbox::relay::{Connection, RelayClient};
+use fluister_inbox::render::{self, RedactPart, TipContext};
+use fluister_inbox::stats::{self, CountedTip, Counts};
+use fluister_inbox::store::{self, OpenFailure, StoredTip};
+use fluister_inbox::time::{LocalHour, now_unix_seconds};
+use fluister_inbox::triage::{Note, TriageBook, TriageStatus};
+use fluister_inbox::vocabulary::{Labels, Language};
+use zeroize::Zeroizing;
+
+/// Fluister's inbox for the coordinator (ketenregisseur mensenhandel): receive the anonymous,
+/// encrypted tips from the relay, read them, keep track of them, hand them over, and count them.
+///
+/// First day: `keygen` (make your key), `connect` (relay address and token), `status` (check).
+/// Daily: `pull`, `list`, `show N`, `triage N`, `export N`. For reports: `stats`.
+///
+/// Tips stay encrypted on this computer; they are decrypted only to show or export them, with
+/// your key, after you type its passphrase. The coordinator's guide (docs/coordinator-guide.nl.md
+/// and .en.md) explains every step.
+#[derive(Debug, Parser)]
+#[command(name = "fluister-inbox", version, about, long_about)]
+struct Cli {
+    /// The inbox folder: key, connection, tips and notes. Default:
+    /// ~/.local/share/fluister-inbox (or $XDG_DATA_HOME/fluister-inbox).
+    #[arg(long, global = true, value_name = "DIR", env = HOME_ENVIRONMENT_VARIABLE)]
+    home: Option<PathBuf>,
+
+    /// Use this key file instead of the inbox's own identity.age: for example the offline
+    /// backup key (a plain `age-keygen` file or one sealed with a passphrase).
+    #[arg(long, global = true, value_name = "FILE", env = "FLUISTER_IDENTITY")]
+    identity: Option<PathBuf>,
+
+    /// Read the passphrase from the first line of FILE instead of asking on the terminal (for
+    /// scripts). The FLUISTER_PASSPHRASE environment variable does the same.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+
+    /// Language for labels and headings: nl (Dutch) or en (English).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "nl",
+        env = "FLUISTER_LANG"
+    )]
+    lang: Language,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Make your key: a new age identity, protected by a passphrase you choose, saved as
+    /// identity.age (readable only by you). Prints the public key (age1…) for the relay's
+    /// configuration. Run it once; it never overwrites an existing key.
+    Keygen,
+
+    /// Store the relay's address and your coordinator token (from the relay's operator, made
+    /// with `relay-server mint-token`) in the inbox folder, readable only by you. The token is
+    /// asked for on the terminal, or read from --token-file or FLUISTER_TOKEN.
+    Connect {
+        /// The relay's address, for example https://tips.example.nl
+        #[arg(long, value_name = "URL")]
+        relay: String,
+        /// Read the token from the first line of this file.
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+    },
+
+    /// Check everything without changing anything: the key, the connection file, whether the
+    /// relay answers, whether it accepts your token, whether it seals tips to your key, and how
+    /// many tips are waiting.
+    Status,
+
+    /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder and only
+    /// then deleted on the relay. Safe to interrupt: run it again and it continues, without
+    /// losing or doubling a tip. Asks for your passphrase (it checks each tip opens).
+    Pull,
+
+    /// List the tips: number, hour received (Dutch time), municipality, kind, who reported, and
+    /// status. Filters combine.
+    List {
+        /// Only tips with this status.
+        #[arg(long, value_enum)]
+        status: Option<TriageStatus>,
+        /// Only tips about this municipality, by id: e.g. assen, aa-en-hunze, other.
+        #[arg(long, value_name = "ID")]
+        municipality: Option<String>,
+        /// Only tips of this kind: sexual, labour, criminal, organ_removal, other_unsure.
+        #[arg(long, value_name = "ID")]
+        kind: Option<String>,
+    },
+
+    /// Show one tip in full, with signals in words. TIP is a number from `list`, or the path of
+    /// any age file sealed to your key (binary or armored), e.g. one a colleague sent you.
+    Show {
+        /// A tip number, or a path to a .age file.
+        tip: String,
+    },
+
+    /// Record where a tip stands, to whom it was handed over, and notes. Stored encrypted to
+    /// your own key. Without options, prints the tip's status and notes.
+    Triage {
+        /// The tip number.
+        number: u64,
+        /// The new status.
+        #[arg(long, value_enum)]
+        status: Option<TriageStatus>,
+        /// To whom it was handed over, e.g. "Politie Drenthe, AVIM" (sets the status to
+        /// handed-over).
+        #[arg(long, value_name = "WHOM")]
+        to: Option<String>,
+        /// A note to add (dated today).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+
+    /// Write a case file of one tip for handing over (police, labour inspectorate, care), as
+    /// Markdown or JSON. Leave out what the receiver should not see with --redact, e.g.
+    /// `--redact contact,reply`. The file is NOT encrypted: hand it over safely and delete it.
+    Export {
+        /// The tip number.
+        number: u64,
+        /// markdown (to read and print) or json (for other systems).
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ExportFormat,
+        /// Parts to leave out, comma-separated: contact, text, place, when, reply, notes.
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "PARTS")]
+        redact: Vec<RedactPart>,
+        /// Write to this file (readable only by you) instead of the screen.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Count tips per municipality, kind and quarter, for policy reports. Uses only those three
+    /// facts, never the content. Prints CSV, or writes it with --csv; --svg draws a bar chart.
+    Stats {
+        /// Only these quarters, e.g. --quarter 2025-Q1 --quarter 2025-Q2.
+        #[arg(long, value_name = "YYYY-QN")]
+        quarter: Vec<String>,
+        /// Write the CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Write an SVG chart to this file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+}
+
+/// The format of a case file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    /// Markdown: readable as text, printable, convertible to PDF.
+    Markdown,
+    /// JSON: the document, labels and triage state, for other systems.
+    Json,
+}
+
+/// Everything a command needs from the global options.
+#[derive(Debug)]
+struct Settings {
+    home: InboxHome,
+    identity_path: PathBuf,
+    passphrase_source: PassphraseSource,
+    language: Language,
+}
+
+impl Settings {
+    fn unlock(&self) -> Result<UnlockedKeys> {
+        keys::unlock(&self.identity_path, &self.passphrase_source)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let mut message = error.to_string();
+            for cause in error.chain().skip(1) {
+                message.push_str(&format!("\n  because: {cause}"));
+            }
+            eprintln!("fluister-inbox: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let root = match cli.home {
+        Some(root) => root,
+        None => InboxHome::default_root()?,
+    };
+    let home = InboxHome::new(root);
+    let settings = Settings {
+        identity_path: cli.identity.unwrap_or_else(|| home.identity_path()),
+        home,
+        passphrase_source: PassphraseSource::choose(cli.passphrase_file),
+        language: cli.lang,
+    };
+    match cli.command {
+        Command::Keygen => keygen(&settings),
+        Command::Connect { relay, token_file } => connect(&settings, &relay, token_file.as_deref()),
+        Command::Status => status(&settings),
+        Command::Pull => pull(&settings),
+        Command::List {
+            status,
+            municipality,
+            kind,
+        } => list(&settings, status, municipality.as_deref(), kind.as_deref()),
+        Command::Show { tip } => show(&settings, &tip),
+        Command::Triage {
+            number,
+            status,
+            to,
+            note,
+        } => triage(&settings, number, status, to, note),
+        Command::Export {
+            number,
+            format,
+            redact,
+            output,
+        } => export(&settings, number, format, &redact, output.as_deref()),
+        Command::Stats { quarter, csv, svg } => {
+            statistics(&settings, &quarter, csv.as_deref(), svg.as_deref())
+        }
+    }
+}
+
+fn keygen(settings: &Settings) -> Result<ExitCode> {
+    if settings.identity_path.exists() {
+        // Checked before asking for a passphrase, so nobody types one for nothing.
+        keys::generate(&settings.home, &settings.identity_path, "")?;
+    }
+    let passphrase = settings.passphrase_source.read_new()?;
+    let generated = keys::generate(&settings.home, &settings.identity_path, &passphrase)?;
+    println!("Your key is ready: {}", settings.identity_path.display());
+    println!();
+    println!("Your public key (give this to the relay's operator for coordinator.recipients):");
+    println!();
+    println!("    {}", generated.recipient);
+    println!();
+    println!("Next steps:");
+    println!("  1. Make an offline backup key as well, on a computer or USB stick you keep locked");
+    println!(
+        "     away: `age-keygen -o backup-key.txt` (or `fluister-inbox --home /media/usb keygen`)."
+    );
+    println!(
+        "     Have its public key added as a second recipient on the relay. Without a backup,"
+    );
+    println!("     a forgotten passphrase or a broken laptop means the tips can never be read.");
+    println!("  2. Keep the passphrase somewhere safe that is not this computer.");
+    println!(
+        "  3. Store the relay's address and your token: fluister-inbox connect --relay https://…"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn connect(settings: &Settings, relay_url: &str, token_file: Option<&Path>) -> Result<ExitCode> {
+    let token = match token_file {
+        Some(path) => Zeroizing::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        None => match std::env::var(fluister_inbox::relay::TOKEN_ENVIRONMENT_VARIABLE) {
+            Ok(token) => Zeroizing::new(token),
+            Err(_) => Zeroizing::new(rpassword::prompt_password("Coordinator token: ").context(
+                "cannot ask for the token: there is no terminal. Give it with --token-file FILE \
+                 or the FLUISTER_TOKEN environment variable.",
+            )?),
+        },
+    };
+    let connection = Connection::new(relay_url, &token)?;
+    connection.save(&settings.home)?;
+    println!(
+        "Saved the connection to {} in {}.",
+        connection.relay_url,
+        settings.home.connection_path().display()
+    );
+    println!("Check it with: fluister-inbox status");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(settings: &Settings) -> Result<ExitCode> {
+    let mut problems = 0;
+    let mut report = |ok: bool, text: String| {
+        if !ok {
+            problems += 1;
+        }
+        println!("{} {text}", if ok { "ok     " } else { "PROBLEM" });
+    };
+    println!("Inbox folder: {}", settings.home.root().display());
+    let recipient = std::fs::read_to_string(settings.home.recipient_path())
+        .ok()
+        .map(|text| text.trim().to_owned());
+    if settings.identity_path.exists() {
+        report(
+            true,
+            format!("key file {}", settings.identity_path.display()),
+        );
+    } else {
+        report(
+            false,
+            format!(
+                "no key at {}: run `fluister-inbox keygen` (or give your key with --identity FILE)",
+                settings.identity_path.display()
+            ),
+        );
+    }
+    let stored = store::stored_tips(&settings.home)?;
+    println!("        {} tips stored in this inbox", stored.len());
+    let connection = match Connection::load(&settings.home) {
+        Ok(connection) => connection,
+        Err(error) => {
+            report(false, error.to_string());
+            bail!("{problems} problem(s) found; see above");
+        }
+    };
+    if let Some(problem) = Connection::file_permission_problem(&settings.home.connection_path()) {
+        report(false, problem);
+    }
+    let client = RelayClient::new(&connection);
+    match client.check_health() {
+        Ok(()) => report(true, format!("the relay at {} answers", client.relay_url())),
+        Err(error) => {
+            report(false, error.to_string());
+            bail!("{problems} problem(s) found; see above");
+        }
+    }
+    match client.list_waiting_tips() {
+        Ok(waiting) => report(
+            true,
+            format!(
+                "the relay accepts your token; {} tips are waiting (`fluister-inbox pull`)",
+                waiting.len()
+            ),
+        ),
+        Err(error) => report(false, error.to_string()),
+    }
+    match (client.sealing_recipients(), recipient) {
+        (Ok(recipients), Some(recipient)) => {
+            if recipients.contains(&recipient) {
+                report(
+                    true,
+                    format!(
+                        "the relay seals tips to your key {recipient} (and {} other key(s))",
+                        recipients.len() - 1
+                    ),
+                );
+            } else {
+                report(
+                    false,
+                    format!(
+                        "the relay does NOT seal tips to your key {recipient}: ask its operator to add it to \
+                     coordinator.recipients (it now lists {} key(s))",
+                        recipients.len()
+                    ),
+                );
+            }
+        }
+        (Ok(recipients), None) => println!(
+            "        the relay seals tips to {} key(s): {}",
+            recipients.len(),
+            recipients.join(", ")
+        ),
+        (Err(error), _) => report(false, error.to_string()),
+    }
+    if problems > 0 {
+        bail!("{problems} problem(s) found; see above");
+    }
+    println!("Everything looks fine.");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pull(settings: &Settings) -> Result<ExitCode> {
+    let connection = Connection::load(&settings.home)?;
+    let keys = settings.unlock()?;
+    let client = RelayClient::new(&connection);
+    let report = store::pull(&settings.home, &client, &keys)?;
+    let stored = &report.stored_numbers;
+    match (stored.first(), stored.last()) {
+        (Some(first), Some(last)) if first == last => println!("1 new tip: number {first}."),
+        (Some(first), Some(last)) => {
+            println!("{} new tips: numbers {first} to {last}.", stored.len())
+        }
+        _ => println!("No new tips."),
+    }
+    if report.completed_earlier > 0 {
+        println!(
+            "{} tip(s) stored by an interrupted earlier pull were now also removed from the relay.",
+            report.completed_earlier
+        );
+    }
+    if !stored.is_empty() {
+        println!("See them with: fluister-inbox list --status new");
+    }
+    if !report.left_on_relay.is_empty() {
+        for (_, reason) in &report.left_on_relay {
+            eprintln!("{reason}");
+        }
+        bail!(
+            "{} tip(s) could not be opened with your key and were left on the relay (nothing of \
+             them was deleted)",
+            report.left_on_relay.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens every stored tip, in parallel.
+fn open_all(tips: &[StoredTip], keys: &UnlockedKeys) -> Vec<Result<TipDocument, OpenFailure>> {
+    let thread_count = std::thread::available_parallelism()
+        .map_or(2, |count| count.get())
+        .min(8);
+    let chunk_size = tips.len().div_ceil(thread_count).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = tips
+            .chunks(chunk_size)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|tip| match std::fs::read(&tip.path) {
+                            Ok(sealed) => store::open_tip(&keys.identities, &sealed),
+                            Err(_) => Err(OpenFailure::Damaged),
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("opening thread"))
+            .collect()
+    })
+}
+
+fn check_identifier_filter(value: Option<&str>, known: &[&str], what: &str) -> Result<()> {
+    if let Some(value) = value
+        && !known.contains(&value)
+    {
+        bail!(
+            "`{value}` is not a {what} id. Use one of: {}",
+            known.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        format!("{text:<width$}")
+    } else {
+        let cut: String = text.chars().take(width - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn list(
+    settings: &Settings,
+    status: Option<TriageStatus>,
+    municipality: Option<&str>,
+    kind: Option<&str>,
+) -> Result<ExitCode> {
+    let municipality_ids: Vec<&str> = Municipality::ALL.iter().map(Municipality::as_str).collect();
+    let kind_ids: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
+    check_identifier_filter(municipality, &municipality_ids, "municipality")?;
+    check_identifier_filter(kind, &kind_ids, "kind")?;
+    let tips = store::stored_tips(&settings.home)?;
+    if tips.is_empty() {
+        println!(
+            "No tips in {} yet. Fetch them with: fluister-inbox pull",
+            settings.home.root().display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let keys = settings.unlock()?;
+    let book = TriageBook::load(&settings.home, &keys.identities)?;
+    let documents = open_all(&tips, &keys);
+    let labels = Labels::for_language(settings.language);
+    let (headings, unreadable_word) = match settings.language {
+        Language::Nl => (
+            ["nr", "ontvangen", "gemeente", "soort", "melder", "status"],
+            "kan niet worden geopend",
+        ),
+        Language::En => (
+            [
+                "no",
+                "received",
+                "municipality",
+                "kind",
+                "reporter",
+                "status",
+            ],
+            "cannot be opened",
+        ),
+    };
+    let mut output = std::io::stdout().lock();
+    writeln!(
+        output,
+        "{:>6}  {:<16}  {:<15}  {:<22}  {:<20}  {}",
+        headings[0], headings[1], headings[2], headings[3], headings[4], headings[5]
+    )?;
+    let mut unreadable = Vec::new();
+    let mut shown = 0;
+    for (tip, document) in tips.iter().zip(&documents) {
+        let record = book.record(&tip.relay_id);
+        if status.is_some_and(|wanted| wanted != record.status) {
+            continue;
+        }
+        let received = LocalHour::from_unix_seconds(tip.received_hour).to_string();
+        let status_text = match (&record.status, &record.handed_over_to) {
+            (TriageStatus::HandedOver, Some(whom)) => format!(
+                "{}: {}",
+                record.status.label(settings.language),
+                render::sanitise(whom, false)
+            ),
+            (status, _) => status.label(settings.language).to_owned(),
+        };
+        match document {
+            Ok(document) => {
+                if municipality.is_some_and(|wanted| {
+                    document.municipality.as_ref().map(Municipality::as_str) != Some(wanted)
+                }) || kind
+                    .is_some_and(|wanted| document.kind.as_ref().map(Kind::as_str) != Some(wanted))
+                {
+                    continue;
+                }
+                let dash = || "–".to_owned();
+                writeln!(
+                    output,
+                    "{:>6}  {:<16}  {}  {}  {}  {}",
+                    tip.number,
+                    received,
+                    truncate(
+                        &document
+                            .municipality
+                            .as_ref()
+                            .map(|value| labels.municipality(value))
+                            .unwrap_or_else(dash),
+                        15
+                    ),
+                    truncate(
+                        &document
+                            .kind
+                            .as_ref()
+                            .map(|value| labels.kind(value))
+                            .unwrap_or_else(dash),
+                        22
+                    ),
+                    truncate(
+                        &document
+                            .role
+                            .as_ref()
+                            .map(|value| labels.role(value))
+                            .unwrap_or_else(dash),
+                        20
+                    ),
+                    status_text
+                )?;
+            }
+            Err(failure) => {
+                if municipality.is_some() || kind.is_some() {
+                    continue;
+                }
+                writeln!(
+                    output,
+                    "{:>6}  {:<16}  ({unreadable_word})",
+                    tip.number, received
+                )?;
+                unreadable.push(failure.explain(&format!(
+                    "Tip {} ({})",
+                    tip.number,
+                    tip.path.display()
+                )));
+            }
+        }
+        shown += 1;
+    }
+    drop(output);
+    if shown == 0 {
+        println!("(no tips match)");
+    }
+    if !unreadable.is_empty() {
+        for reason in &unreadable {
+            eprintln!("{reason}");
+        }
+        bail!(
+            "{} tip(s) could not be opened; nothing was changed or deleted",
+            unreadable.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(settings: &Settings, tip: &str) -> Result<ExitCode> {
+    let keys_needed = || settings.unlock();
+    let (sealed, context_number, received_hour, relay_id, what) = match tip.parse::<u64>() {
+        Ok(number) => {
+            let stored = store::find_tip(&settings.home, number)?;
+            let sealed = store::read_sealed_file(&stored.path)?;
+            (
+                sealed,
+                Some(number),
+                Some(stored.received_hour),
+                Some(stored.relay_id),
+                format!("Tip {number} ({})", stored.path.display()),
+            )
+        }
+        Err(_) => {
+            let path = Path::new(tip);
+            if !path.exists() {
+                bail!(
+                    "`{tip}` is neither a tip number nor an existing file. `fluister-inbox list` shows the numbers."
+                );
+            }
+            (
+                store::read_sealed_file(path)?,
+                None,
+                None,
+                None,
+                format!("The file {tip}"),
+            )
+        }
+    };
+    let keys = keys_needed()?;
+    let book = match &relay_id {
+        Some(_) => Some(TriageBook::load(&settings.home, &keys.identities)?),
+        None => None,
+    };
+    let record = relay_id
+        .as_ref()
+        .zip(book.as_ref())
+        .map(|(relay_id, book)| book.record(relay_id));
+    let context = TipContext {
+        number: context_number,
+        received_hour,
+        triage: record.as_ref(),
+    };
+    match store::open_tip(&keys.identities, &sealed) {
+        Ok(document) => {
+            print!(
+                "{}",
+                render::show_text(&document, &context, settings.language)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(OpenFailure::NotATipDocument(plaintext)) => {
+            eprintln!(
+                "{}",
+                OpenFailure::NotATipDocument(Zeroizing::new(Vec::new())).explain(&what)
+            );
+            println!("{}", render::show_plain_text(&plaintext));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => bail!("{}", failure.explain(&what)),
+    }
+}
+
+fn triage(
+    settings: &Settings,
+    number: u64,
+    status: Option<TriageStatus>,
+    to: Option<String>,
+    note: Option<String>,
+) -> Result<ExitCode> {
+    let stored = store::find_tip(&settings.home, number)?;
+    let keys = settings.unlock()?;
+    let _lock = settings.home.lock()?;
+    let mut book = TriageBook::load(&settings.home, &keys.identities)?;
+    let changing = status.is_some() || to.is_some() || note.is_some();
+    if changing {
+        let record = book.record_mut(&stored.relay_id);
+        if let Some(status) = status {
+            record.status = status;
+            if status != TriageStatus::HandedOver && to.is_none() {
+                record.handed_over_to = None;
+            }
+        }
+        if let Some(whom) = to {
+            if whom.trim().is_empty() {
+                bail!("--to needs a name, for example --to \"Politie Drenthe, AVIM\"");
+            }
+            if status.is_some_and(|status| status != TriageStatus::HandedOver) {
+                bail!(
+                    "--to means the tip was handed over; leave out --status, or use --status handed-over"
+                );
+            }
+            record.status = TriageStatus::HandedOver;
+            record.handed_over_to = Some(whom.trim().to_owned());
+        }
+        if let Some(text) = note {
+            if text.trim().is_empty() {
+                bail!("the note is empty; write it after --note in quotes");
+            }
+            record.notes.push(Note {
+                written_at: now_unix_seconds(),
+                text: text.trim().to_owned(),
+            });
+        }
+        book.save(&settings.home, &keys.own_recipient)?;
+    }
+    let record = book.record(&stored.relay_id);
+    let status_line = match (&record.status, &record.handed_over_to) {
+        (TriageStatus::HandedOver, Some(whom)) => format!(
+            "{} ({})",
+            record.status.label(settings.language),
+            render::sanitise(whom, false)
+        ),
+        (status, _) => status.label(settings.language).to_owned(),
+    };
+    println!("Tip {number}: {status_line}");
+    for note in &record.notes {
+        println!(
+            "  {}: {}",
+            LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date(),
+            render::sanitise(&note.text, false)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(
+    settings: &Settings,
+    number: u64,
+    format: ExportFormat,
+    redact: &[RedactPart],
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    let stored = store::find_tip(&settings.home, number)?;
+    let sealed = store::read_sealed_file(&stored.path)?;
+    let keys = settings.unlock()?;
+    let book = TriageBook::load(&settings.home, &keys.identities)?;
+    let record = book.record(&stored.relay_id);
+    let document = store::open_tip(&keys.identities, &sealed).map_err(|failure| {
+        anyhow::anyhow!(
+            "{}",
+            failure.explain(&format!("Tip {number} ({})", stored.path.display()))
+        )
+    })?;
+    let context = TipContext {
+        number: Some(number),
+        received_hour: Some(stored.received_hour),
+        triage: Some(&record),
+    };
+    let text = Zeroizing::new(match format {
+        ExportFormat::Markdown => {
+            render::export_markdown(&document, &context, settings.language, redact)
+        }
+        ExportFormat::Json => {
+            let mut json = serde_json::to_string_pretty(&render::export_json(
+                &document,
+                &context,
+                settings.language,
+                redact,
+            ))
+            .expect("JSON values serialize");
+            json.push('\n');
+            json
+        }
+    });
+    match output {
+        Some(path) => {
+            if path.exists() {
+                bail!(
+                    "{} already exists; choose another name or remove it first",
+                    path.display()
+                );
+            }
+            replace_file(path, text.as_bytes())?;
+            eprintln!(
+                "Wrote the case file of tip {number} to {} (readable only by you). It is not \
+                 encrypted: hand it over safely and delete it afterwards.",
+                path.display()
+            );
+        }
+        None => print!("{}", text.as_str()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn statistics(
+    settings: &Settings,
+    quarters: &[String],
+    csv_path: Option<&Path>,
+    svg_path: Option<&Path>,
+) -> Result<ExitCode> {
+    for quarter in quarters {
+        let valid = quarter.len() == 7
+            && quarter[..4].bytes().all(|byte| byte.is_ascii_digit())
+            && matches!(&quarter[4..], "-Q1" | "-Q2" | "-Q3" | "-Q4");
+        if !valid {
+            bail!("`{quarter}` is not a quarter; write it like 2025-Q1");
+        }
+    }
+    let tips = store::stored_tips(&settings.home)?;
+    let keys = settings.unlock()?;
+    let documents = open_all(&tips, &keys);
+    let mut counted = Vec::new();
+    let mut unreadable = 0;
+    for (tip, document) in tips.iter().zip(documents) {
+        match document {
+            Ok(document) => counted.push(CountedTip {
+                received_hour: tip.received_hour,
+                municipality: document.municipality,
+                kind: document.kind,
+            }),
+            Err(_) => unreadable += 1,
+        }
+    }
+    let counts = Counts::count(&counted, quarters);
+    let csv = stats::to_csv(&counts, settings.language);
+    match csv_path {
+        Some(path) => {
+            replace_file(path, csv.as_bytes())?;
+            eprintln!(
+                "Wrote the counts ({} tips) to {}",
+                counts.total(),
+                path.display()
+            );
+        }
+        None => print!("{csv}"),
+    }
+    if let Some(path) = svg_path {
+        replace_file(path, stats::to_svg(&counts, settings.language).as_bytes())?;
+        eprintln!("Wrote the chart to {}", path.display());
+    }
+    if unreadable > 0 {
+        bail!(
+            "{unreadable} tip(s) could not be opened and are not counted; `fluister-inbox list` shows which"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

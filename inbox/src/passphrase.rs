@@ -1,0 +1,112 @@
+//! Where the passphrase that protects the coordinator's identity comes from: the terminal (the
+//! normal case, never echoed), or for scripts and tests a file or an environment variable.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+use zeroize::Zeroizing;
+
+/// The environment variable scripts can set to the passphrase.
+pub const PASSPHRASE_ENVIRONMENT_VARIABLE: &str = "FLUISTER_PASSPHRASE";
+
+/// The shortest passphrase `keygen` accepts, in characters.
+pub const MINIMUM_PASSPHRASE_CHARACTERS: usize = 10;
+
+/// Where to read the passphrase from. The passphrase itself is read only when needed.
+#[derive(Clone, Debug)]
+pub enum PassphraseSource {
+    /// Ask on the terminal (`/dev/tty`), without echo.
+    Terminal,
+    /// The first line of this file.
+    File(PathBuf),
+    /// The `FLUISTER_PASSPHRASE` environment variable.
+    Environment,
+}
+
+impl PassphraseSource {
+    /// The source chosen by `--passphrase-file`, else the environment variable when it is set,
+    /// else the terminal.
+    pub fn choose(passphrase_file: Option<PathBuf>) -> Self {
+        match passphrase_file {
+            Some(path) => PassphraseSource::File(path),
+            None if std::env::var_os(PASSPHRASE_ENVIRONMENT_VARIABLE).is_some() => {
+                PassphraseSource::Environment
+            }
+            None => PassphraseSource::Terminal,
+        }
+    }
+
+    /// Reads the passphrase that opens an existing identity.
+    pub fn read_existing(&self, what: &str) -> Result<Zeroizing<String>> {
+        let passphrase = match self {
+            PassphraseSource::Terminal => ask_on_terminal(&format!("Passphrase for {what}: "))?,
+            other => other.read_without_terminal()?,
+        };
+        if passphrase.is_empty() {
+            bail!(
+                "the passphrase is empty. Type the passphrase you chose at `fluister-inbox keygen`."
+            );
+        }
+        Ok(passphrase)
+    }
+
+    /// Reads a new passphrase for `keygen`: twice on the terminal, so a typo does not lock the
+    /// coordinator out. Refuses short ones.
+    pub fn read_new(&self) -> Result<Zeroizing<String>> {
+        let passphrase = match self {
+            PassphraseSource::Terminal => {
+                eprintln!(
+                    "Choose a passphrase for your key: at least {MINIMUM_PASSPHRASE_CHARACTERS} \
+                     characters; a few unrelated words are easy to remember and hard to guess."
+                );
+                let first = ask_on_terminal("New passphrase: ")?;
+                let second = ask_on_terminal("Type it again: ")?;
+                if first != second {
+                    bail!("the two passphrases differ. Run `fluister-inbox keygen` again.");
+                }
+                first
+            }
+            other => other.read_without_terminal()?,
+        };
+        if passphrase.chars().count() < MINIMUM_PASSPHRASE_CHARACTERS {
+            bail!(
+                "the passphrase is too short: use at least {MINIMUM_PASSPHRASE_CHARACTERS} \
+                 characters, for example four unrelated words."
+            );
+        }
+        Ok(passphrase)
+    }
+
+    fn read_without_terminal(&self) -> Result<Zeroizing<String>> {
+        match self {
+            PassphraseSource::File(path) => {
+                let text = Zeroizing::new(std::fs::read_to_string(path).with_context(|| {
+                    format!(
+                        "cannot read the passphrase file {}. Check the path given to \
+                         --passphrase-file.",
+                        path.display()
+                    )
+                })?);
+                let first_line = text.lines().next().unwrap_or_default();
+                Ok(Zeroizing::new(first_line.to_owned()))
+            }
+            PassphraseSource::Environment => {
+                let value = std::env::var(PASSPHRASE_ENVIRONMENT_VARIABLE).context(
+                    "the FLUISTER_PASSPHRASE environment variable is not valid text. Set it \
+                     again, or leave it unset to be asked on the terminal.",
+                )?;
+                Ok(Zeroizing::new(value))
+            }
+            PassphraseSource::Terminal => unreachable!("handled by the callers"),
+        }
+    }
+}
+
+fn ask_on_terminal(prompt: &str) -> Result<Zeroizing<String>> {
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .context(
+            "cannot ask for the passphrase: there is no terminal. In a script, give it with \
+             --passphrase-file FILE or the FLUISTER_PASSPHRASE environment variable.",
+        )
+}

@@ -1,0 +1,361 @@
+//! The connection to the relay (its address and the coordinator's token) and the relay's
+//! coordinator API (`docs/api.md`): list, fetch and delete tips, and the checks `status` runs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::home::{InboxHome, permission_bits, replace_file};
+
+/// Environment variable that overrides the relay address in the connection file.
+pub const RELAY_URL_ENVIRONMENT_VARIABLE: &str = "FLUISTER_RELAY_URL";
+
+/// Environment variable that overrides the coordinator token in the connection file.
+pub const TOKEN_ENVIRONMENT_VARIABLE: &str = "FLUISTER_TOKEN";
+
+/// The relay address and the coordinator's bearer token, as stored in `connection.json`.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Connection {
+    /// The relay's base address, e.g. `https://tips.example.nl`, without a trailing slash.
+    pub relay_url: String,
+    /// The bearer token minted by `relay-server mint-token`. Secret.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Connection")
+            .field("relay_url", &self.relay_url)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.token);
+    }
+}
+
+/// Checks a relay address and returns it without a trailing slash.
+pub fn normalise_relay_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        bail!(
+            "the relay address `{url}` must start with https:// (or http:// for a test relay \
+             on this computer), for example https://tips.example.nl"
+        );
+    };
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        bail!(
+            "the relay address `{url}` should be just the address, for example \
+             https://tips.example.nl, with no path after it"
+        );
+    }
+    Ok(url.to_owned())
+}
+
+/// Whether `token` looks like a token: printable ASCII without spaces.
+fn is_plausible_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 512 && token.bytes().all(|byte| byte.is_ascii_graphic())
+}
+
+impl Connection {
+    /// Makes a checked connection from an address and a token.
+    pub fn new(relay_url: &str, token: &str) -> Result<Self> {
+        let token = token.trim();
+        if !is_plausible_token(token) {
+            bail!(
+                "that does not look like a coordinator token (it should be one line of letters \
+                 and digits, as printed by `relay-server mint-token`). Copy it again."
+            );
+        }
+        Ok(Self {
+            relay_url: normalise_relay_url(relay_url)?,
+            token: token.to_owned(),
+        })
+    }
+
+    /// Stores the connection in the inbox folder, readable by the owner only.
+    pub fn save(&self, home: &InboxHome) -> Result<()> {
+        home.create_directories()?;
+        let json =
+            Zeroizing::new(serde_json::to_vec_pretty(self).expect("plain strings serialize"));
+        replace_file(&home.connection_path(), &json)
+    }
+
+    /// The connection from the file, with `FLUISTER_RELAY_URL` and `FLUISTER_TOKEN` taking
+    /// precedence. Fails with advice if neither gives both parts.
+    pub fn load(home: &InboxHome) -> Result<Self> {
+        let path = home.connection_path();
+        let stored = match std::fs::read(&path) {
+            Ok(bytes) => {
+                let bytes = Zeroizing::new(bytes);
+                Some(serde_json::from_slice::<Connection>(&bytes).with_context(|| {
+                    format!(
+                        "the connection file {} is damaged. Run `fluister-inbox connect` again.",
+                        path.display()
+                    )
+                })?)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot read {}", path.display()));
+            }
+        };
+        let relay_url = std::env::var(RELAY_URL_ENVIRONMENT_VARIABLE)
+            .ok()
+            .or_else(|| {
+                stored
+                    .as_ref()
+                    .map(|connection| connection.relay_url.clone())
+            });
+        let token = std::env::var(TOKEN_ENVIRONMENT_VARIABLE)
+            .ok()
+            .map(Zeroizing::new)
+            .or_else(|| {
+                stored
+                    .as_ref()
+                    .map(|connection| Zeroizing::new(connection.token.clone()))
+            });
+        match (relay_url, token) {
+            (Some(relay_url), Some(token)) => Self::new(&relay_url, &token),
+            _ => bail!(
+                "the inbox does not know which relay to use yet. Run `fluister-inbox connect \
+                 --relay https://ADDRESS` with the token from the relay's operator."
+            ),
+        }
+    }
+
+    /// Warns (as text) when the connection file can be read by others than its owner.
+    pub fn file_permission_problem(path: &Path) -> Option<String> {
+        let bits = permission_bits(path)?;
+        (bits & 0o077 != 0).then(|| {
+            format!(
+                "{} can be read by other users (mode {bits:o}); it holds your token. Fix it \
+                 with: chmod 600 {}",
+                path.display(),
+                path.display()
+            )
+        })
+    }
+}
+
+/// A tip waiting on the relay, as `GET /api/v1/tips` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct WaitingTip {
+    /// 32 lower-case hex digits.
+    pub id: String,
+    /// The hour it arrived, as Unix seconds rounded down to a multiple of 3600.
+    pub received_hour: u64,
+    /// The sealed file's size in bytes.
+    pub size: u64,
+}
+
+#[derive(Deserialize)]
+struct TipList {
+    tips: Vec<WaitingTip>,
+}
+
+#[derive(Deserialize)]
+struct RelayConfig {
+    recipients: Vec<String>,
+}
+
+/// Whether `id` is a relay tip id (32 lower-case hex digits). Anything else from the relay is
+/// refused, so a broken or hostile relay cannot steer file names.
+pub fn is_tip_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A client for one relay's coordinator API. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct RelayClient {
+    agent: ureq::Agent,
+    relay_url: String,
+    authorization: String,
+}
+
+impl std::fmt::Debug for RelayClient {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("RelayClient")
+            .field("relay_url", &self.relay_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RelayClient {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.authorization);
+    }
+}
+
+impl RelayClient {
+    /// A client for `connection`. Redirects are not followed, so the token only ever goes to
+    /// the configured address.
+    pub fn new(connection: &Connection) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(Duration::from_secs(15)))
+            .timeout_per_call(Some(Duration::from_secs(120)))
+            .max_idle_connections_per_host(16)
+            .user_agent("fluister-inbox")
+            .build();
+        Self {
+            agent: config.into(),
+            relay_url: connection.relay_url.clone(),
+            authorization: format!("Bearer {}", connection.token),
+        }
+    }
+
+    /// The relay's address.
+    pub fn relay_url(&self) -> &str {
+        &self.relay_url
+    }
+
+    fn unreachable(&self, error: ureq::Error) -> anyhow::Error {
+        anyhow::anyhow!(
+            "cannot reach the relay at {} ({error}). Check your internet connection and the \
+             address (`fluister-inbox status`); if it still fails, ask the relay's operator \
+             whether it is running. Nothing was changed.",
+            self.relay_url
+        )
+    }
+
+    fn unexpected(&self, what: &str, status: u16, body: &[u8]) -> anyhow::Error {
+        if status == 401 {
+            return anyhow::anyhow!(
+                "the relay at {} refused your token. Ask the relay's operator for a new one \
+                 (`relay-server mint-token`) and store it with `fluister-inbox connect`. \
+                 Nothing was changed.",
+                self.relay_url
+            );
+        }
+        let message = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|json| json["error"]["message"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        anyhow::anyhow!(
+            "the relay at {} answered {status} to {what}. {message} Try again later; if it \
+             keeps failing, tell the relay's operator. Nothing was changed.",
+            self.relay_url
+        )
+    }
+
+    /// `GET /healthz`: whether the relay answers at all.
+    pub fn check_health(&self) -> Result<()> {
+        let mut response = self
+            .agent
+            .get(format!("{}/healthz", self.relay_url))
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_vec().unwrap_or_default();
+        if status != 200 {
+            return Err(self.unexpected("the health check", status, &body));
+        }
+        Ok(())
+    }
+
+    /// `GET /api/v1/config`: the recipients the relay tells widgets to seal to.
+    pub fn sealing_recipients(&self) -> Result<Vec<String>> {
+        let mut response = self
+            .agent
+            .get(format!("{}/api/v1/config", self.relay_url))
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .read_to_vec()
+            .map_err(|error| self.unreachable(error))?;
+        if status != 200 {
+            return Err(self.unexpected("the config request", status, &body));
+        }
+        let config: RelayConfig = serde_json::from_slice(&body)
+            .context("the relay's /api/v1/config answer is not what this inbox expects")?;
+        Ok(config.recipients)
+    }
+
+    /// `GET /api/v1/tips`: the tips waiting, oldest hour first.
+    pub fn list_waiting_tips(&self) -> Result<Vec<WaitingTip>> {
+        let mut response = self
+            .agent
+            .get(format!("{}/api/v1/tips", self.relay_url))
+            .header("Authorization", &self.authorization)
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(|error| self.unreachable(error))?;
+        if status != 200 {
+            return Err(self.unexpected("the list of tips", status, &body));
+        }
+        let list: TipList = serde_json::from_slice(&body)
+            .context("the relay's list of tips is not what this inbox expects")?;
+        if let Some(bad) = list.tips.iter().find(|tip| !is_tip_id(&tip.id)) {
+            bail!(
+                "the relay listed a tip with a malformed id ({:?}); refusing to continue. Tell \
+                 the relay's operator.",
+                bad.id
+            );
+        }
+        Ok(list.tips)
+    }
+
+    /// `GET /api/v1/tips/{id}`: the sealed file. `Ok(None)` if the relay no longer has it.
+    pub fn fetch_tip(&self, tip_id: &str) -> Result<Option<Vec<u8>>> {
+        debug_assert!(is_tip_id(tip_id));
+        let mut response = self
+            .agent
+            .get(format!("{}/api/v1/tips/{tip_id}", self.relay_url))
+            .header("Authorization", &self.authorization)
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(16 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(|error| self.unreachable(error))?;
+        match status {
+            200 => Ok(Some(body)),
+            404 => Ok(None),
+            _ => Err(self.unexpected("a tip download", status, &body)),
+        }
+    }
+
+    /// `DELETE /api/v1/tips/{id}`. A tip that is already gone counts as deleted.
+    pub fn delete_tip(&self, tip_id: &str) -> Result<()> {
+        debug_assert!(is_tip_id(tip_id));
+        let mut response = self
+            .agent
+            .delete(format!("{}/api/v1/tips/{tip_id}", self.relay_url))
+            .header("Authorization", &self.authorization)
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_vec().unwrap_or_default();
+        match status {
+            200 | 204 | 404 => Ok(()),
+            _ => Err(self.unexpected("deleting a pulled tip", status, &body)),
+        }
+    }
+}

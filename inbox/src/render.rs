@@ -1,0 +1,602 @@
+//! Turns a tip into something a person reads: the terminal view (`show`) and the case files
+//! (`export`, Markdown and JSON), with labels in Dutch or English and optional redaction.
+//!
+//! Everything a reporter typed is untrusted: control characters and bidirectional overrides are
+//! replaced before printing (they could rewrite the coordinator's terminal or disguise text),
+//! and in Markdown the free text sits in a fenced block so it cannot become links or markup.
+
+use fluister_envelope::tip::TipDocument;
+use fluister_envelope::tip::vocabulary::signals;
+use serde_json::{Value, json};
+
+use crate::time::LocalHour;
+use crate::triage::{TriageRecord, TriageStatus};
+use crate::vocabulary::{Labels, Language};
+
+/// A part of a tip that `export --redact` can leave out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RedactPart {
+    /// How the reporter wants to be contacted (may identify them).
+    Contact,
+    /// The free-text description.
+    Text,
+    /// The place, in the reporter's words.
+    Place,
+    /// When it happened.
+    When,
+    /// The anonymous reply address (mailbox and key).
+    Reply,
+    /// The coordinator's own triage notes.
+    Notes,
+}
+
+/// What is known about a tip besides its document.
+#[derive(Clone, Debug)]
+pub struct TipContext<'a> {
+    /// The local number, or `None` for a file opened by path.
+    pub number: Option<u64>,
+    /// The hour it arrived, Unix seconds, if known.
+    pub received_hour: Option<u64>,
+    /// Its triage record, if it is in the store.
+    pub triage: Option<&'a TriageRecord>,
+}
+
+/// Replaces characters that could mislead a terminal or a reader: control characters (except
+/// newline and tab when `multi_line`) and bidirectional-text overrides.
+pub fn sanitise(text: &str, multi_line: bool) -> String {
+    text.chars()
+        .map(|character| {
+            let is_allowed_whitespace = multi_line && matches!(character, '\n' | '\t');
+            let is_bidirectional_control = matches!(
+                character,
+                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+            );
+            if (character.is_control() && !is_allowed_whitespace) || is_bidirectional_control {
+                '\u{FFFD}'
+            } else {
+                character
+            }
+        })
+        .collect()
+}
+
+/// The words around the data, per language.
+struct Words {
+    tip: &'static str,
+    received: &'static str,
+    dutch_time: &'static str,
+    status: &'static str,
+    handed_over_to: &'static str,
+    kind: &'static str,
+    role: &'static str,
+    municipality: &'static str,
+    place: &'static str,
+    when: &'static str,
+    ongoing: &'static str,
+    signals: &'static str,
+    unknown_signals: &'static str,
+    description: &'static str,
+    contact: &'static str,
+    contact_warning: &'static str,
+    reply: &'static str,
+    reply_possible: &'static str,
+    unknown_fields: &'static str,
+    notes: &'static str,
+    not_given: &'static str,
+    redacted: &'static str,
+    case_file: &'static str,
+}
+
+const DUTCH_WORDS: Words = Words {
+    tip: "Melding",
+    received: "Ontvangen",
+    dutch_time: "Nederlandse tijd",
+    status: "Status",
+    handed_over_to: "overgedragen aan",
+    kind: "Soort uitbuiting",
+    role: "Wie meldt",
+    municipality: "Gemeente",
+    place: "Waar",
+    when: "Wanneer",
+    ongoing: "gaat nog door",
+    signals: "Signalen",
+    unknown_signals: "Signalen die deze versie niet kent",
+    description: "Wat er gebeurde",
+    contact: "Contact",
+    contact_warning: "de melder wil contact; dit kan de anonimiteit opheffen",
+    reply: "Antwoorden",
+    reply_possible: "de melder kan een anoniem antwoord ontvangen via de relay",
+    unknown_fields: "Velden van een nieuwere widget",
+    notes: "Notities",
+    not_given: "niet ingevuld",
+    redacted: "weggelaten",
+    case_file: "Dossier",
+};
+
+const ENGLISH_WORDS: Words = Words {
+    tip: "Tip",
+    received: "Received",
+    dutch_time: "Dutch time",
+    status: "Status",
+    handed_over_to: "handed over to",
+    kind: "Kind of exploitation",
+    role: "Who reports",
+    municipality: "Municipality",
+    place: "Where",
+    when: "When",
+    ongoing: "still going on",
+    signals: "Signals",
+    unknown_signals: "Signals this version does not know",
+    description: "What happened",
+    contact: "Contact",
+    contact_warning: "the reporter wants contact; this may lift their anonymity",
+    reply: "Replies",
+    reply_possible: "the reporter can receive an anonymous reply through the relay",
+    unknown_fields: "Fields from a newer widget",
+    notes: "Notes",
+    not_given: "not given",
+    redacted: "left out",
+    case_file: "Case file",
+};
+
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::Nl => &DUTCH_WORDS,
+        Language::En => &ENGLISH_WORDS,
+    }
+}
+
+/// `2025-03-01, still going on, "every weekend"`.
+fn describe_when(document: &TipDocument, words: &Words) -> Option<String> {
+    let when = document.when.as_ref()?;
+    let mut parts = Vec::new();
+    if let Some(date) = &when.date {
+        parts.push(sanitise(date, false));
+    }
+    if when.ongoing {
+        parts.push(words.ongoing.to_owned());
+    }
+    if let Some(text) = &when.text {
+        parts.push(format!("\"{}\"", sanitise(text, false)));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The signals grouped under their group labels, then those this version does not know.
+fn grouped_signals(
+    document: &TipDocument,
+    labels: &Labels,
+) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+    let mut groups = Vec::new();
+    for group in signals::GROUPS {
+        let ticked: Vec<String> = group
+            .signal_ids
+            .iter()
+            .filter(|signal_id| document.signals.iter().any(|ticked| ticked == *signal_id))
+            .map(|signal_id| {
+                labels
+                    .signal(signal_id)
+                    .map(|text| text.label.clone())
+                    .unwrap_or_else(|| (*signal_id).to_owned())
+            })
+            .collect();
+        if !ticked.is_empty() {
+            groups.push((labels.signal_group(group.group_id), ticked));
+        }
+    }
+    let unknown = document
+        .signals
+        .iter()
+        .filter(|signal_id| !signals::is_known(signal_id))
+        .map(|signal_id| sanitise(signal_id, false))
+        .collect();
+    (groups, unknown)
+}
+
+fn heading_line(context: &TipContext<'_>, words: &Words, language: Language) -> String {
+    let mut parts = Vec::new();
+    match context.number {
+        Some(number) => parts.push(format!("{} {number}", words.tip)),
+        None => parts.push(words.tip.to_owned()),
+    }
+    if let Some(hour) = context.received_hour {
+        parts.push(format!(
+            "{} {} ({})",
+            words.received.to_lowercase(),
+            LocalHour::from_unix_seconds(hour),
+            words.dutch_time
+        ));
+    }
+    if let Some(triage) = context.triage {
+        parts.push(format!(
+            "{}: {}",
+            words.status.to_lowercase(),
+            status_text(triage, words, language)
+        ));
+    }
+    parts.join(" · ")
+}
+
+fn status_text(triage: &TriageRecord, words: &Words, language: Language) -> String {
+    match (&triage.status, &triage.handed_over_to) {
+        (TriageStatus::HandedOver, Some(whom)) => {
+            format!("{} {}", words.handed_over_to, sanitise(whom, false))
+        }
+        (status, _) => status.label(language).to_owned(),
+    }
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|line| format!("{prefix}{line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The terminal view of a tip (`show`).
+pub fn show_text(document: &TipDocument, context: &TipContext<'_>, language: Language) -> String {
+    let words = words(language);
+    let labels = Labels::for_language(language);
+    let not_given = || format!("({})", words.not_given);
+    let mut out = String::new();
+    let heading = heading_line(context, words, language);
+    out.push_str(&format!(
+        "{heading}\n{}\n",
+        "=".repeat(heading.chars().count().min(78))
+    ));
+    let field = |out: &mut String, name: &str, value: String| {
+        out.push_str(&format!("{:<22} {value}\n", format!("{name}:")));
+    };
+    field(
+        &mut out,
+        words.kind,
+        document
+            .kind
+            .as_ref()
+            .map(|kind| labels.kind(kind))
+            .unwrap_or_else(not_given),
+    );
+    field(
+        &mut out,
+        words.role,
+        document
+            .role
+            .as_ref()
+            .map(|role| labels.role(role))
+            .unwrap_or_else(not_given),
+    );
+    field(
+        &mut out,
+        words.municipality,
+        document
+            .municipality
+            .as_ref()
+            .map(|municipality| labels.municipality(municipality))
+            .unwrap_or_else(not_given),
+    );
+    field(
+        &mut out,
+        words.place,
+        document
+            .place
+            .as_deref()
+            .map(|place| sanitise(place, false))
+            .unwrap_or_else(not_given),
+    );
+    field(
+        &mut out,
+        words.when,
+        describe_when(document, words).unwrap_or_else(not_given),
+    );
+    let (groups, unknown) = grouped_signals(document, &labels);
+    if groups.is_empty() && unknown.is_empty() {
+        field(&mut out, words.signals, not_given());
+    } else {
+        out.push_str(&format!("{}:\n", words.signals));
+        for (group_label, signal_labels) in groups {
+            out.push_str(&format!("  {group_label}\n"));
+            for label in signal_labels {
+                out.push_str(&format!("    - {label}\n"));
+            }
+        }
+        if !unknown.is_empty() {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                words.unknown_signals,
+                unknown.join(", ")
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n{}:\n{}\n\n",
+        words.description,
+        indent(&sanitise(&document.text, true), "  ")
+    ));
+    if let Some(contact) = &document.contact {
+        field(&mut out, words.contact, sanitise(contact, false));
+        out.push_str(&format!("{:<22} ({})\n", "", words.contact_warning));
+    }
+    if document.reply.is_some() {
+        field(&mut out, words.reply, words.reply_possible.to_owned());
+    }
+    if !document.unknown_fields.is_empty() {
+        let rendered = serde_json::to_string(&document.unknown_fields).unwrap_or_default();
+        field(&mut out, words.unknown_fields, sanitise(&rendered, false));
+    }
+    if let Some(triage) = context.triage
+        && !triage.notes.is_empty()
+    {
+        out.push_str(&format!("\n{}:\n", words.notes));
+        for note in &triage.notes {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date(),
+                sanitise(&note.text, false)
+            ));
+        }
+    }
+    out
+}
+
+/// Plain text of a file that opened but is not a tip document (shown sanitised).
+pub fn show_plain_text(plaintext: &[u8]) -> String {
+    sanitise(String::from_utf8_lossy(plaintext).trim_end(), true)
+}
+
+/// A Markdown fence longer than any run of backticks in `text`.
+fn fence_for(text: &str) -> String {
+    let mut longest = 0;
+    let mut current = 0;
+    for character in text.chars() {
+        if character == '`' {
+            current += 1;
+            longest = longest.max(current);
+        } else {
+            current = 0;
+        }
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+/// Escapes Markdown's special characters in a one-line value.
+fn markdown_inline(text: &str) -> String {
+    let mut escaped = String::new();
+    for character in sanitise(text, false).chars() {
+        if "\\`*_{}[]()<>#+-.!|~".contains(character) {
+            escaped.push('\\');
+        }
+        escaped.push(character);
+    }
+    escaped
+}
+
+/// The Markdown case file (`export --format markdown`).
+pub fn export_markdown(
+    document: &TipDocument,
+    context: &TipContext<'_>,
+    language: Language,
+    redact: &[RedactPart],
+) -> String {
+    let words = words(language);
+    let labels = Labels::for_language(language);
+    let is_redacted = |part: RedactPart| redact.contains(&part);
+    let left_out = format!("*({})*", words.redacted);
+    let not_given = format!("*({})*", words.not_given);
+    let mut out = format!(
+        "# {}: {}\n\n",
+        words.case_file,
+        markdown_inline(&heading_line(context, words, language))
+    );
+    let mut row = |name: &str, value: String| out.push_str(&format!("- **{name}:** {value}\n"));
+    row(
+        words.kind,
+        document
+            .kind
+            .as_ref()
+            .map(|kind| markdown_inline(&labels.kind(kind)))
+            .unwrap_or(not_given.clone()),
+    );
+    row(
+        words.role,
+        document
+            .role
+            .as_ref()
+            .map(|role| markdown_inline(&labels.role(role)))
+            .unwrap_or(not_given.clone()),
+    );
+    row(
+        words.municipality,
+        document
+            .municipality
+            .as_ref()
+            .map(|municipality| markdown_inline(&labels.municipality(municipality)))
+            .unwrap_or(not_given.clone()),
+    );
+    row(
+        words.place,
+        if is_redacted(RedactPart::Place) {
+            left_out.clone()
+        } else {
+            document
+                .place
+                .as_deref()
+                .map(markdown_inline)
+                .unwrap_or(not_given.clone())
+        },
+    );
+    row(
+        words.when,
+        if is_redacted(RedactPart::When) {
+            left_out.clone()
+        } else {
+            describe_when(document, words)
+                .map(|when| markdown_inline(&when))
+                .unwrap_or(not_given.clone())
+        },
+    );
+    if !is_redacted(RedactPart::Contact)
+        && let Some(contact) = &document.contact
+    {
+        row(
+            words.contact,
+            format!("{} ({})", markdown_inline(contact), words.contact_warning),
+        );
+    } else if is_redacted(RedactPart::Contact) {
+        row(words.contact, left_out.clone());
+    }
+    if document.reply.is_some() && !is_redacted(RedactPart::Reply) {
+        row(words.reply, words.reply_possible.to_owned());
+    }
+    let (groups, unknown) = grouped_signals(document, &labels);
+    out.push_str(&format!("\n## {}\n\n", words.signals));
+    if groups.is_empty() && unknown.is_empty() {
+        out.push_str(&format!("{not_given}\n"));
+    }
+    for (group_label, signal_labels) in groups {
+        out.push_str(&format!("**{}**\n\n", markdown_inline(&group_label)));
+        for label in signal_labels {
+            out.push_str(&format!("- {}\n", markdown_inline(&label)));
+        }
+        out.push('\n');
+    }
+    if !unknown.is_empty() {
+        out.push_str(&format!(
+            "{}: {}\n",
+            words.unknown_signals,
+            markdown_inline(&unknown.join(", "))
+        ));
+    }
+    out.push_str(&format!("\n## {}\n\n", words.description));
+    if is_redacted(RedactPart::Text) {
+        out.push_str(&format!("{left_out}\n"));
+    } else {
+        let text = sanitise(&document.text, true);
+        let fence = fence_for(&text);
+        out.push_str(&format!("{fence}text\n{text}\n{fence}\n"));
+    }
+    if let Some(triage) = context.triage
+        && !triage.notes.is_empty()
+    {
+        out.push_str(&format!("\n## {}\n\n", words.notes));
+        if is_redacted(RedactPart::Notes) {
+            out.push_str(&format!("{left_out}\n"));
+        } else {
+            for note in &triage.notes {
+                out.push_str(&format!(
+                    "- {}: {}\n",
+                    LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date(),
+                    markdown_inline(&note.text)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The JSON case file (`export --format json`): the document (minus redacted parts), the labels
+/// in the chosen language, and the triage state.
+pub fn export_json(
+    document: &TipDocument,
+    context: &TipContext<'_>,
+    language: Language,
+    redact: &[RedactPart],
+) -> Value {
+    let labels = Labels::for_language(language);
+    let mut document_json = serde_json::to_value(document).expect("a tip document serializes");
+    if let Value::Object(fields) = &mut document_json {
+        for part in redact {
+            let field = match part {
+                RedactPart::Contact => "contact",
+                RedactPart::Text => "text",
+                RedactPart::Place => "where",
+                RedactPart::When => "when",
+                RedactPart::Reply => "reply",
+                RedactPart::Notes => continue,
+            };
+            fields.remove(field);
+        }
+    }
+    let signal_labels: Vec<Value> = document
+        .signals
+        .iter()
+        .map(|signal_id| {
+            json!({
+                "id": signal_id,
+                "label": labels.signal(signal_id).map(|text| text.label.clone()),
+            })
+        })
+        .collect();
+    let triage = context.triage.map(|triage| {
+        let mut value = json!({
+            "status": triage.status,
+            "handed_over_to": triage.handed_over_to,
+        });
+        if !redact.contains(&RedactPart::Notes) {
+            value["notes"] = serde_json::to_value(&triage.notes).expect("notes serialize");
+        }
+        value
+    });
+    let redacted: Vec<String> = redact
+        .iter()
+        .map(|part| format!("{part:?}").to_lowercase())
+        .collect();
+    json!({
+        "fluister_case_file": 1,
+        "language": labels.language,
+        "tip_number": context.number,
+        "received_hour_unix": context.received_hour,
+        "received_dutch_time": context.received_hour.map(|hour| LocalHour::from_unix_seconds(hour).to_string()),
+        "labels": {
+            "kind": document.kind.as_ref().map(|kind| labels.kind(kind)),
+            "role": document.role.as_ref().map(|role| labels.role(role)),
+            "municipality": document.municipality.as_ref().map(|municipality| labels.municipality(municipality)),
+            "signals": signal_labels,
+        },
+        "triage": triage,
+        "redacted": redacted,
+        "document": document_json,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_escapes_and_bidirectional_overrides_are_neutralised() {
+        let hostile = "ok\u{1b}[2J\u{7}\r\nline two\u{202E}txt.exe";
+        let shown = sanitise(hostile, true);
+        assert!(!shown.contains('\u{1b}'));
+        assert!(!shown.contains('\u{202E}'));
+        assert!(!shown.contains('\r'));
+        assert!(shown.contains("\nline two"));
+        assert!(!sanitise("a\nb", false).contains('\n'));
+    }
+
+    #[test]
+    fn markdown_fence_outgrows_backticks_in_the_text() {
+        assert_eq!(fence_for("plain"), "```");
+        assert_eq!(fence_for("```` inside"), "`````");
+        assert_eq!(markdown_inline("[link](x)"), "\\[link\\]\\(x\\)");
+    }
+
+    #[test]
+    fn redacted_parts_are_absent_from_both_exports() {
+        let mut document = TipDocument::new("SECRET TEXT");
+        document.contact = Some("SECRET PHONE 0612345678".to_owned());
+        document.place = Some("SECRET PLACE".to_owned());
+        let context = TipContext {
+            number: Some(3),
+            received_hour: Some(1_764_313_200),
+            triage: None,
+        };
+        let redact = [RedactPart::Text, RedactPart::Contact, RedactPart::Place];
+        let markdown = export_markdown(&document, &context, Language::En, &redact);
+        let json = export_json(&document, &context, Language::En, &redact).to_string();
+        for output in [&markdown, &json] {
+            assert!(!output.contains("SECRET"), "{output}");
+        }
+        let full = export_markdown(&document, &context, Language::En, &[]);
+        assert!(full.contains("SECRET TEXT") && full.contains("SECRET PHONE"));
+    }
+}

@@ -1,0 +1,298 @@
+//! "Map the problem": counts of tips per municipality × kind × quarter, for policy reports.
+//! Only the municipality, the kind and the hour of arrival are used; no free text, no signals,
+//! nothing about the reporter. Output as CSV and as an SVG bar chart.
+
+use std::collections::BTreeMap;
+
+use fluister_envelope::tip::vocabulary::{Kind, Municipality};
+
+use crate::time::LocalHour;
+use crate::vocabulary::{Labels, Language};
+
+/// The facts about one tip that the statistics use.
+#[derive(Clone, Debug)]
+pub struct CountedTip {
+    /// The hour it arrived, Unix seconds.
+    pub received_hour: u64,
+    /// The municipality, if the reporter gave one.
+    pub municipality: Option<Municipality>,
+    /// The kind, if the reporter gave one.
+    pub kind: Option<Kind>,
+}
+
+/// Counts keyed by (quarter, municipality id, kind id); `unknown` where the reporter gave none.
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    /// The number of tips per key.
+    pub by_quarter_municipality_kind: BTreeMap<(String, String, String), u64>,
+}
+
+const UNKNOWN: &str = "unknown";
+
+impl Counts {
+    /// Counts `tips`, keeping only the quarters in `quarters` when it is not empty.
+    pub fn count(tips: &[CountedTip], quarters: &[String]) -> Self {
+        let mut counts = Self::default();
+        for tip in tips {
+            let quarter = LocalHour::from_unix_seconds(tip.received_hour).quarter();
+            if !quarters.is_empty() && !quarters.contains(&quarter) {
+                continue;
+            }
+            let municipality = tip
+                .municipality
+                .as_ref()
+                .map_or(UNKNOWN, Municipality::as_str);
+            let kind = tip.kind.as_ref().map_or(UNKNOWN, Kind::as_str);
+            *counts
+                .by_quarter_municipality_kind
+                .entry((quarter, municipality.to_owned(), kind.to_owned()))
+                .or_default() += 1;
+        }
+        counts
+    }
+
+    /// The number of tips counted.
+    pub fn total(&self) -> u64 {
+        self.by_quarter_municipality_kind.values().sum()
+    }
+
+    /// The first and last quarter counted.
+    pub fn period(&self) -> Option<(String, String)> {
+        let first = self.by_quarter_municipality_kind.keys().next()?.0.clone();
+        let last = self
+            .by_quarter_municipality_kind
+            .keys()
+            .map(|key| &key.0)
+            .max()?
+            .clone();
+        Some((first, last))
+    }
+}
+
+fn municipality_name(labels: &Labels, id: &str, language: Language) -> String {
+    if id == UNKNOWN {
+        return unknown_word(language).to_owned();
+    }
+    labels.municipality(&Municipality::from_id(id))
+}
+
+fn kind_name(labels: &Labels, id: &str, language: Language) -> String {
+    if id == UNKNOWN {
+        return unknown_word(language).to_owned();
+    }
+    labels.kind(&Kind::from_id(id))
+}
+
+fn unknown_word(language: Language) -> &'static str {
+    match language {
+        Language::Nl => "niet ingevuld",
+        Language::En => "not given",
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// CSV with one row per (quarter, municipality, kind) that has tips: identifiers and labels.
+pub fn to_csv(counts: &Counts, language: Language) -> String {
+    let labels = Labels::for_language(language);
+    let mut csv = String::from("quarter,municipality_id,municipality,kind_id,kind,tips\n");
+    for ((quarter, municipality, kind), count) in &counts.by_quarter_municipality_kind {
+        csv.push_str(&format!(
+            "{quarter},{municipality},{},{kind},{},{count}\n",
+            csv_field(&municipality_name(&labels, municipality, language)),
+            csv_field(&kind_name(&labels, kind, language)),
+        ));
+    }
+    csv
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Colour-blind-safe colours (Okabe–Ito), one per kind in form order, then grey for the rest.
+const KIND_COLOURS: &[&str] = &[
+    "#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#999999",
+];
+
+/// An SVG chart: one horizontal bar per municipality, split by kind, over the counted period.
+pub fn to_svg(counts: &Counts, language: Language) -> String {
+    let labels = Labels::for_language(language);
+    let mut rows: Vec<String> = Municipality::ALL
+        .iter()
+        .map(|municipality| municipality.as_str().to_owned())
+        .collect();
+    rows.push(UNKNOWN.to_owned());
+    let mut kinds: Vec<String> = Kind::ALL
+        .iter()
+        .map(|kind| kind.as_str().to_owned())
+        .collect();
+    kinds.push(UNKNOWN.to_owned());
+    let mut per_row: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for ((_, municipality, kind), count) in &counts.by_quarter_municipality_kind {
+        if !rows.contains(municipality) {
+            rows.push(municipality.clone());
+        }
+        let kind = if kinds.contains(kind) {
+            kind.clone()
+        } else {
+            UNKNOWN.to_owned()
+        };
+        *per_row.entry((municipality.clone(), kind)).or_default() += count;
+    }
+    let row_total = |municipality: &str| -> u64 {
+        per_row
+            .iter()
+            .filter(|((row, _), _)| row == municipality)
+            .map(|(_, count)| count)
+            .sum()
+    };
+    let largest = rows
+        .iter()
+        .map(|row| row_total(row))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+
+    let (title, period_word, tips_word) = match language {
+        Language::Nl => (
+            "Meldingen per gemeente en soort uitbuiting",
+            "Periode",
+            "meldingen",
+        ),
+        Language::En => (
+            "Tips per municipality and kind of exploitation",
+            "Period",
+            "tips",
+        ),
+    };
+    let period = counts
+        .period()
+        .map(|(first, last)| {
+            if first == last {
+                first
+            } else {
+                format!("{first} – {last}")
+            }
+        })
+        .unwrap_or_else(|| "—".to_owned());
+    let label_width = 170.0;
+    let bar_area = 480.0;
+    let row_height = 26.0;
+    let top = 70.0;
+    let legend_top = top + row_height * rows.len() as f64 + 20.0;
+    let height = legend_top + 22.0 * kinds.len() as f64 + 20.0;
+    let width = label_width + bar_area + 80.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"13\" role=\"img\" aria-labelledby=\"title\">\n\
+         <title id=\"title\">{} ({period_word} {}, {} {tips_word})</title>\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
+         <text x=\"10\" y=\"25\" font-size=\"17\" font-weight=\"bold\">{}</text>\n\
+         <text x=\"10\" y=\"47\">{period_word}: {} · {} {tips_word}</text>\n",
+        xml_escape(title),
+        xml_escape(&period),
+        counts.total(),
+        xml_escape(title),
+        xml_escape(&period),
+        counts.total()
+    );
+    for (index, municipality) in rows.iter().enumerate() {
+        let y = top + row_height * index as f64;
+        svg.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
+            label_width - 8.0,
+            y + 17.0,
+            xml_escape(&municipality_name(&labels, municipality, language))
+        ));
+        let mut x = label_width;
+        for (kind_index, kind) in kinds.iter().enumerate() {
+            let count = per_row
+                .get(&(municipality.clone(), kind.clone()))
+                .copied()
+                .unwrap_or(0);
+            if count == 0 {
+                continue;
+            }
+            let bar_width = bar_area * count as f64 / largest as f64;
+            svg.push_str(&format!(
+                "<rect x=\"{x:.1}\" y=\"{}\" width=\"{bar_width:.1}\" height=\"{}\" fill=\"{}\"><title>{}: {count}</title></rect>\n",
+                y + 4.0,
+                row_height - 8.0,
+                KIND_COLOURS[kind_index.min(KIND_COLOURS.len() - 1)],
+                xml_escape(&kind_name(&labels, kind, language))
+            ));
+            x += bar_width;
+        }
+        let total = row_total(municipality);
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\">{total}</text>\n",
+            x + 6.0,
+            y + 17.0
+        ));
+    }
+    for (kind_index, kind) in kinds.iter().enumerate() {
+        let y = legend_top + 22.0 * kind_index as f64;
+        svg.push_str(&format!(
+            "<rect x=\"{label_width}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/>\n<text x=\"{}\" y=\"{}\">{}</text>\n",
+            KIND_COLOURS[kind_index.min(KIND_COLOURS.len() - 1)],
+            label_width + 22.0,
+            y + 12.0,
+            xml_escape(&kind_name(&labels, kind, language))
+        ));
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_quarter_municipality_and_kind() {
+        let winter = 1_736_942_400; // 2025-01-15
+        let summer = 1_751_371_200; // 2025-07-01
+        let tips = vec![
+            CountedTip {
+                received_hour: winter,
+                municipality: Some(Municipality::Assen),
+                kind: Some(Kind::Labour),
+            },
+            CountedTip {
+                received_hour: winter,
+                municipality: Some(Municipality::Assen),
+                kind: Some(Kind::Labour),
+            },
+            CountedTip {
+                received_hour: summer,
+                municipality: Some(Municipality::Emmen),
+                kind: None,
+            },
+        ];
+        let counts = Counts::count(&tips, &[]);
+        assert_eq!(counts.total(), 3);
+        let csv = to_csv(&counts, Language::En);
+        assert!(
+            csv.contains("2025-Q1,assen,Assen,labour,Labour exploitation,2\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("2025-Q3,emmen,Emmen,unknown,not given,1\n"),
+            "{csv}"
+        );
+        let only_summer = Counts::count(&tips, &["2025-Q3".to_owned()]);
+        assert_eq!(only_summer.total(), 1);
+        let svg = to_svg(&counts, Language::Nl);
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("Arbeidsuitbuiting") && svg.contains("2025-Q1 – 2025-Q3"));
+    }
+}

@@ -1,0 +1,367 @@
+//! The local store: every pulled tip as the sealed age file the relay held, one file each, in
+//! `tips/NNNNNN-HOUR-ID.age` (local number, the hour it arrived, the relay's id). The name is
+//! the only index, so a file appears complete, with its number, in one atomic rename.
+//!
+//! # Pull, and why a crash loses and duplicates nothing
+//!
+//! For each tip the relay lists: if a stored file already carries its relay id, the previous
+//! pull stopped after storing it, so only the delete on the relay is repeated. Otherwise the tip
+//! is downloaded, checked to open with the coordinator's key, written to `tmp/`, flushed to disk,
+//! renamed into `tips/` with the next free number, the folder is flushed, and only then is it
+//! deleted on the relay. A kill before the rename leaves a stray file in `tmp/` (removed by the
+//! next pull) and the tip still on the relay; a kill after it leaves the stored file, whose relay
+//! id the next pull recognises. A lock keeps two pulls from running at once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use anyhow::{Context as _, Result, bail};
+use fluister_envelope::age::{self, Identity, armor};
+use fluister_envelope::tip::TipDocument;
+use zeroize::Zeroizing;
+
+use crate::home::{InboxHome, write_durably};
+use crate::keys::UnlockedKeys;
+use crate::progress::Progress;
+use crate::relay::{RelayClient, WaitingTip, is_tip_id};
+
+/// One tip in the local store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredTip {
+    /// The local number the coordinator uses (`show 12`), given in pull order.
+    pub number: u64,
+    /// The hour it arrived at the relay, as Unix seconds.
+    pub received_hour: u64,
+    /// The relay's id for it.
+    pub relay_id: String,
+    /// The sealed file.
+    pub path: PathBuf,
+}
+
+/// The file name of a stored tip.
+fn stored_file_name(number: u64, received_hour: u64, relay_id: &str) -> String {
+    format!("{number:06}-{received_hour}-{relay_id}.age")
+}
+
+/// Reads a stored tip's file name back; `None` for anything else in the folder.
+fn parse_stored_file_name(file_name: &str) -> Option<(u64, u64, String)> {
+    let stem = file_name.strip_suffix(".age")?;
+    let mut parts = stem.splitn(3, '-');
+    let number = parts.next()?.parse().ok()?;
+    let received_hour = parts.next()?.parse().ok()?;
+    let relay_id = parts.next()?;
+    is_tip_id(relay_id).then(|| (number, received_hour, relay_id.to_owned()))
+}
+
+/// Every stored tip, by local number.
+pub fn stored_tips(home: &InboxHome) -> Result<Vec<StoredTip>> {
+    let directory = home.tips_directory();
+    let entries = match std::fs::read_dir(&directory) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read {}", directory.display()));
+        }
+    };
+    let mut tips = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", directory.display()))?;
+        let file_name = entry.file_name();
+        if let Some((number, received_hour, relay_id)) =
+            parse_stored_file_name(&file_name.to_string_lossy())
+        {
+            tips.push(StoredTip {
+                number,
+                received_hour,
+                relay_id,
+                path: entry.path(),
+            });
+        }
+    }
+    tips.sort_by_key(|tip| tip.number);
+    Ok(tips)
+}
+
+/// The stored tip with local number `number`, or advice if there is none.
+pub fn find_tip(home: &InboxHome, number: u64) -> Result<StoredTip> {
+    let tips = stored_tips(home)?;
+    tips.into_iter()
+        .find(|tip| tip.number == number)
+        .with_context(|| {
+            format!(
+                "there is no tip number {number} in {}. `fluister-inbox list` shows the numbers; \
+             `fluister-inbox pull` fetches new tips.",
+                home.root().display()
+            )
+        })
+}
+
+/// Why a sealed file did not give a tip document.
+#[derive(Debug)]
+pub enum OpenFailure {
+    /// None of the coordinator's identities matches: the tip was sealed to another key.
+    NotForThisKey,
+    /// The file is damaged or not an age file.
+    Damaged,
+    /// It opened, but the content is not a valid tip document; the plaintext is kept so it can
+    /// still be shown.
+    NotATipDocument(Zeroizing<Vec<u8>>),
+}
+
+impl OpenFailure {
+    /// A sentence for the coordinator about a tip (named by `what`) that did not open, with
+    /// what to do next.
+    pub fn explain(&self, what: &str) -> String {
+        match self {
+            OpenFailure::NotForThisKey => format!(
+                "{what} cannot be opened with your key: it was sealed to another key. Check that \
+                 the relay's coordinator.recipients lists your key (`fluister-inbox status`), or \
+                 open it with the backup key: --identity FILE."
+            ),
+            OpenFailure::Damaged => format!(
+                "{what} is damaged (it fails age's integrity check). Restore the file from your \
+                 backup of the inbox folder; nothing was changed."
+            ),
+            OpenFailure::NotATipDocument(_) => format!(
+                "{what} opened, but its content is not a Fluister tip (perhaps sealed by hand). \
+                 It is shown as plain text."
+            ),
+        }
+    }
+}
+
+/// Opens a sealed tip (binary or ASCII-armored) with `identities`.
+pub fn open_tip(identities: &[Identity], sealed: &[u8]) -> Result<TipDocument, OpenFailure> {
+    let plaintext = open_sealed(identities, sealed)?;
+    TipDocument::from_bytes(&plaintext).map_err(|_| OpenFailure::NotATipDocument(plaintext))
+}
+
+/// Opens a sealed file (binary or ASCII-armored) to its plaintext.
+pub fn open_sealed(
+    identities: &[Identity],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpenFailure> {
+    let decoded;
+    let binary = if armor::is_armored(sealed) {
+        decoded = armor::decode(sealed).map_err(|_| OpenFailure::Damaged)?;
+        &decoded[..]
+    } else {
+        sealed
+    };
+    match age::open(identities, binary) {
+        Ok(plaintext) => Ok(Zeroizing::new(plaintext)),
+        Err(fluister_envelope::Error::NoMatchingIdentity) => Err(OpenFailure::NotForThisKey),
+        Err(_) => Err(OpenFailure::Damaged),
+    }
+}
+
+/// Reads a file, with advice if it cannot be read.
+pub fn read_sealed_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read {}. Check the path, or restore the file from your backup.",
+            path.display()
+        )
+    })
+}
+
+/// What a pull did.
+#[derive(Debug, Default)]
+pub struct PullReport {
+    /// Tips downloaded and stored now, with their new local numbers.
+    pub stored_numbers: Vec<u64>,
+    /// Tips a previous, interrupted pull had stored but not yet deleted on the relay.
+    pub completed_earlier: usize,
+    /// Tips the relay listed but no longer had when asked (another pull took them).
+    pub vanished: usize,
+    /// Tips left on the relay because they do not open with this key: relay id and reason.
+    pub left_on_relay: Vec<(String, String)>,
+}
+
+/// The step after which the test-only kill switch fires (see [`pull`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PullStep {
+    Downloaded,
+    Stored,
+    Deleted,
+}
+
+/// The test-only kill switch: `FLUISTER_INBOX_TEST_KILL_AT=stored:3` makes the process SIGKILL
+/// itself right after the third tip reaches that step, so the tests can crash a pull at an exact
+/// point. Unset in normal use.
+#[derive(Debug)]
+struct KillSwitch {
+    step: PullStep,
+    after_count: usize,
+    counter: AtomicUsize,
+}
+
+impl KillSwitch {
+    fn from_environment() -> Option<Self> {
+        let value = std::env::var("FLUISTER_INBOX_TEST_KILL_AT").ok()?;
+        let (step, count) = value.split_once(':')?;
+        let step = match step {
+            "downloaded" => PullStep::Downloaded,
+            "stored" => PullStep::Stored,
+            "deleted" => PullStep::Deleted,
+            _ => return None,
+        };
+        Some(Self {
+            step,
+            after_count: count.parse().ok()?,
+            counter: AtomicUsize::new(0),
+        })
+    }
+
+    fn reached(&self, step: PullStep) {
+        if step == self.step && self.counter.fetch_add(1, Ordering::SeqCst) + 1 == self.after_count
+        {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &std::process::id().to_string()])
+                .status();
+            loop {
+                std::thread::park();
+            }
+        }
+    }
+}
+
+/// How many tips are fetched and written at once: enough to overlap network round trips and
+/// disk flushes, which the file system batches into one journal commit.
+pub const PULL_WORKER_COUNT: usize = 8;
+
+/// Downloads every waiting tip into the store and deletes it on the relay (see the module
+/// documentation for the crash-safety argument). Tips that do not open with `keys` stay on the
+/// relay and are reported.
+pub fn pull(home: &InboxHome, client: &RelayClient, keys: &UnlockedKeys) -> Result<PullReport> {
+    let _lock = home.lock()?;
+    let temporary_directory = home.temporary_directory();
+    for entry in std::fs::read_dir(&temporary_directory)
+        .with_context(|| format!("cannot read {}", temporary_directory.display()))?
+    {
+        let path = entry?.path();
+        std::fs::remove_file(&path)
+            .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
+    }
+    let already_stored: HashMap<String, u64> = stored_tips(home)?
+        .into_iter()
+        .map(|tip| (tip.relay_id, tip.number))
+        .collect();
+    let next_number = Mutex::new(already_stored.values().copied().max().unwrap_or(0) + 1);
+    let waiting = client.list_waiting_tips()?;
+    let progress = Progress::new("Pulling tips", waiting.len());
+    let report = Mutex::new(PullReport::default());
+    let next_index = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let kill_switch = KillSwitch::from_environment();
+
+    let pull_one = |tip: &WaitingTip| -> Result<()> {
+        if already_stored.contains_key(&tip.id) {
+            client.delete_tip(&tip.id)?;
+            report.lock().expect("report lock").completed_earlier += 1;
+            return Ok(());
+        }
+        let Some(sealed) = client.fetch_tip(&tip.id)? else {
+            report.lock().expect("report lock").vanished += 1;
+            return Ok(());
+        };
+        if let Some(kill_switch) = &kill_switch {
+            kill_switch.reached(PullStep::Downloaded);
+        }
+        if let Err(failure) = open_sealed(&keys.identities, &sealed) {
+            let reason = failure.explain(&format!("The tip {} on the relay", tip.id));
+            report
+                .lock()
+                .expect("report lock")
+                .left_on_relay
+                .push((tip.id.clone(), reason));
+            return Ok(());
+        }
+        let temporary_path = temporary_directory.join(format!("{}.part", tip.id));
+        let number = {
+            let mut next_number = next_number.lock().expect("number lock");
+            let number = *next_number;
+            *next_number += 1;
+            number
+        };
+        let final_path =
+            home.tips_directory()
+                .join(stored_file_name(number, tip.received_hour, &tip.id));
+        write_durably(&temporary_path, &final_path, &sealed).with_context(|| {
+            format!(
+                "cannot store a tip in {}. Check that the disk is not full; the tip stays on the \
+                 relay, so run `fluister-inbox pull` again when it is fixed.",
+                home.tips_directory().display()
+            )
+        })?;
+        if let Some(kill_switch) = &kill_switch {
+            kill_switch.reached(PullStep::Stored);
+        }
+        client.delete_tip(&tip.id)?;
+        if let Some(kill_switch) = &kill_switch {
+            kill_switch.reached(PullStep::Deleted);
+        }
+        report
+            .lock()
+            .expect("report lock")
+            .stored_numbers
+            .push(number);
+        Ok(())
+    };
+
+    std::thread::scope(|scope| {
+        for _ in 0..PULL_WORKER_COUNT.min(waiting.len()) {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let index = next_index.fetch_add(1, Ordering::Relaxed);
+                    let Some(tip) = waiting.get(index) else { break };
+                    if let Err(error) = pull_one(tip) {
+                        stop.store(true, Ordering::Relaxed);
+                        first_error.lock().expect("error lock").get_or_insert(error);
+                        break;
+                    }
+                    progress.advance();
+                }
+            });
+        }
+    });
+    progress.finish();
+    let mut report = report.into_inner().expect("report lock");
+    report.stored_numbers.sort_unstable();
+    if let Some(error) = first_error.into_inner().expect("error lock") {
+        let stored = report.stored_numbers.len();
+        return Err(error.context(format!(
+            "the pull stopped early ({stored} new tips were stored safely; the rest are still on \
+             the relay, and `fluister-inbox pull` continues where it stopped)"
+        )));
+    }
+    if report.left_on_relay.len() > waiting.len() {
+        bail!("internal error: more tips left on the relay than listed");
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_file_names_round_trip_and_others_are_ignored() {
+        let id = "0123456789abcdef0123456789abcdef";
+        let name = stored_file_name(42, 1_764_313_200, id);
+        assert_eq!(name, format!("000042-1764313200-{id}.age"));
+        assert_eq!(
+            parse_stored_file_name(&name),
+            Some((42, 1_764_313_200, id.to_owned()))
+        );
+        assert_eq!(
+            parse_stored_file_name("000042-1764313200-../../etc.age"),
+            None
+        );
+        assert_eq!(parse_stored_file_name("notes.txt"), None);
+        assert_eq!(parse_stored_file_name(&format!("{name}.part")), None);
+    }
+}

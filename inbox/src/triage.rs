@@ -1,0 +1,127 @@
+//! The triage book: per tip a status (new, in progress, handed over to whom, closed) and dated
+//! notes. Kept in one file, `triage.age`, sealed to the coordinator's own recipient, replaced
+//! atomically on every change: notes about a tip are as sensitive as the tip.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, Result};
+use fluister_envelope::age::{self, Identity, Recipient};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::home::{InboxHome, replace_file};
+use crate::vocabulary::Language;
+
+/// Where a tip stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum TriageStatus {
+    /// Not looked at yet.
+    #[default]
+    New,
+    /// Being looked into.
+    InProgress,
+    /// Handed over to police, labour inspectorate, care or another partner (say to whom).
+    HandedOver,
+    /// Nothing more to do.
+    Closed,
+}
+
+impl TriageStatus {
+    /// The status in words.
+    pub fn label(self, language: Language) -> &'static str {
+        match (self, language) {
+            (TriageStatus::New, Language::Nl) => "nieuw",
+            (TriageStatus::InProgress, Language::Nl) => "in behandeling",
+            (TriageStatus::HandedOver, Language::Nl) => "overgedragen",
+            (TriageStatus::Closed, Language::Nl) => "afgesloten",
+            (TriageStatus::New, Language::En) => "new",
+            (TriageStatus::InProgress, Language::En) => "in progress",
+            (TriageStatus::HandedOver, Language::En) => "handed over",
+            (TriageStatus::Closed, Language::En) => "closed",
+        }
+    }
+}
+
+/// One dated note.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// When it was written, Unix seconds.
+    pub written_at: u64,
+    /// The coordinator's words.
+    pub text: String,
+}
+
+/// The triage state of one tip.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageRecord {
+    /// Where it stands.
+    pub status: TriageStatus,
+    /// To whom it was handed over, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_over_to: Option<String>,
+    /// Notes, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+/// Every tip's triage record, keyed by the relay's tip id (stable even if files are renamed).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TriageBook {
+    /// Format version of this file.
+    pub v: u32,
+    /// Records by relay tip id; a tip without one is new.
+    pub records: BTreeMap<String, TriageRecord>,
+}
+
+impl TriageBook {
+    /// Reads and opens the book; an inbox without one has an empty book.
+    pub fn load(home: &InboxHome, identities: &[Identity]) -> Result<Self> {
+        let path = home.triage_path();
+        let sealed = match std::fs::read(&path) {
+            Ok(sealed) => sealed,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self {
+                    v: 1,
+                    records: BTreeMap::new(),
+                });
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot read {}", path.display()));
+            }
+        };
+        let plaintext = Zeroizing::new(age::open(identities, &sealed).map_err(|error| {
+            let advice = if error == fluister_envelope::Error::NoMatchingIdentity {
+                "it is sealed to another key. Use the key this inbox was made with (--identity)."
+            } else {
+                "it is damaged. Restore it from your backup of the inbox folder."
+            };
+            anyhow::anyhow!("cannot open the triage notes {}: {advice}", path.display())
+        })?);
+        serde_json::from_slice(&plaintext).with_context(|| {
+            format!(
+                "the triage notes {} opened but are not readable; restore them from your backup",
+                path.display()
+            )
+        })
+    }
+
+    /// Seals the book to `own_recipient` and replaces the file atomically.
+    pub fn save(&self, home: &InboxHome, own_recipient: &Recipient) -> Result<()> {
+        let json = Zeroizing::new(serde_json::to_vec(self).expect("the triage book serializes"));
+        let sealed = age::seal(std::slice::from_ref(own_recipient), &json)
+            .context("sealing the triage notes failed")?;
+        home.create_directories()?;
+        replace_file(&home.triage_path(), &sealed)
+    }
+
+    /// The record of a tip (a new one if it has none yet).
+    pub fn record(&self, relay_id: &str) -> TriageRecord {
+        self.records.get(relay_id).cloned().unwrap_or_default()
+    }
+
+    /// The record of a tip, created if missing, for changing.
+    pub fn record_mut(&mut self, relay_id: &str) -> &mut TriageRecord {
+        self.records.entry(relay_id.to_owned()).or_default()
+    }
+}
