@@ -149,6 +149,17 @@ pub fn sync_directory(directory: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates `path` (owner-only, it must not exist) with `contents` and flushes it to disk; on
+/// failure the partial file is removed.
+pub fn write_and_flush(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut file = create_private_file(path)?;
+    let outcome = file.write_all(contents).and_then(|()| file.sync_all());
+    if outcome.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    outcome
+}
+
 /// Writes `contents` to `temporary_path` (owner-only), flushes it to disk, renames it to
 /// `final_path` and flushes the folder. A crash at any moment leaves either the old file (or
 /// none) or the complete new one at `final_path`, never a partial one. Both paths must be on
@@ -158,12 +169,8 @@ pub fn write_durably(
     final_path: &Path,
     contents: &[u8],
 ) -> std::io::Result<()> {
-    let mut file = create_private_file(temporary_path)?;
-    let outcome = file
-        .write_all(contents)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| fs::rename(temporary_path, final_path));
-    if let Err(error) = outcome {
+    write_and_flush(temporary_path, contents)?;
+    if let Err(error) = fs::rename(temporary_path, final_path) {
         let _ = fs::remove_file(temporary_path);
         return Err(error);
     }

@@ -22,7 +22,7 @@ use fluister_envelope::age::{self, Identity, armor};
 use fluister_envelope::tip::TipDocument;
 use zeroize::Zeroizing;
 
-use crate::home::{InboxHome, write_durably};
+use crate::home::{InboxHome, sync_directory, write_and_flush};
 use crate::keys::UnlockedKeys;
 use crate::progress::Progress;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
@@ -281,22 +281,27 @@ pub fn pull(home: &InboxHome, client: &RelayClient, keys: &UnlockedKeys) -> Resu
             return Ok(());
         }
         let temporary_path = temporary_directory.join(format!("{}.part", tip.id));
-        let number = {
-            let mut next_number = next_number.lock().expect("number lock");
-            let number = *next_number;
-            *next_number += 1;
-            number
-        };
-        let final_path =
-            home.tips_directory()
-                .join(stored_file_name(number, tip.received_hour, &tip.id));
-        write_durably(&temporary_path, &final_path, &sealed).with_context(|| {
-            format!(
+        let storage_failed = |error: std::io::Error| {
+            anyhow::Error::new(error).context(format!(
                 "cannot store a tip in {}. Check that the disk is not full; the tip stays on the \
                  relay, so run `fluister-inbox pull` again when it is fixed.",
                 home.tips_directory().display()
-            )
-        })?;
+            ))
+        };
+        write_and_flush(&temporary_path, &sealed).map_err(storage_failed)?;
+        // Numbers are handed out and used under one lock, in order, so a kill never leaves a
+        // gap: a number exists only once its file does.
+        let number = {
+            let mut next_number = next_number.lock().expect("number lock");
+            let number = *next_number;
+            let final_path =
+                home.tips_directory()
+                    .join(stored_file_name(number, tip.received_hour, &tip.id));
+            std::fs::rename(&temporary_path, &final_path).map_err(storage_failed)?;
+            *next_number += 1;
+            number
+        };
+        sync_directory(&home.tips_directory()).map_err(storage_failed)?;
         if let Some(kill_switch) = &kill_switch {
             kill_switch.reached(PullStep::Stored);
         }

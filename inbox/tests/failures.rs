@@ -1,0 +1,299 @@
+//! What goes wrong in real life, against the real binaries: a pull killed at any moment, a wrong
+//! passphrase, a wrong key, a damaged local file, a relay that is down, a refused token. Each
+//! must give a clear message and a non-zero exit, and lose or delete nothing.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use fluister_envelope::tip::TipDocument;
+use fluister_envelope::tip::vocabulary::{Kind, Municipality};
+use support::{Inbox, Relay};
+
+/// Sends `count` small tips and returns their relay ids.
+fn send_tips(relay: &Relay, recipient: &str, count: usize) -> BTreeSet<String> {
+    let recipient = recipient.parse().unwrap();
+    (0..count)
+        .map(|index| {
+            let mut document = TipDocument::new(format!("tip number {index}"));
+            document.kind = Some(Kind::Sexual);
+            document.municipality = Some(Municipality::Hoogeveen);
+            relay.submit_document(&recipient, &document)
+        })
+        .collect()
+}
+
+/// Asserts that the store holds exactly `expected` (each once), numbered 1..=n without repeats,
+/// and that the relay holds nothing more.
+fn assert_everything_pulled_once(inbox: &Inbox, relay: &Relay, expected: &BTreeSet<String>) {
+    let stored = inbox.stored_relay_ids();
+    let unique: BTreeSet<String> = stored.iter().cloned().collect();
+    assert_eq!(
+        stored.len(),
+        unique.len(),
+        "a tip was stored twice: {stored:?}"
+    );
+    assert_eq!(&unique, expected, "stored tips differ from the sent ones");
+    assert!(relay.waiting_tip_ids().is_empty(), "tips left on the relay");
+    let numbers: BTreeSet<String> = inbox
+        .stored_file_names()
+        .iter()
+        .map(|name| name[..6].to_owned())
+        .collect();
+    assert_eq!(numbers.len(), stored.len(), "two tips share a number");
+    let dense: BTreeSet<String> = (1..=stored.len())
+        .map(|number| format!("{number:06}"))
+        .collect();
+    assert_eq!(numbers, dense, "the local numbers have a gap");
+    let listed = inbox.run_ok(&["list"]);
+    assert_eq!(listed.lines().count(), expected.len() + 1, "{listed}");
+}
+
+#[cfg(unix)]
+fn was_killed(status: &std::process::ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt as _;
+    status.signal() == Some(9)
+}
+
+#[cfg(unix)]
+#[test]
+fn pull_killed_at_each_step_then_rerun_loses_and_duplicates_nothing() {
+    let inbox = Inbox::new("kill-steps");
+    let recipient = inbox.keygen();
+    let relay = Relay::start("kill-steps", std::slice::from_ref(&recipient));
+    inbox.connect(&relay);
+    let sent = send_tips(&relay, &recipient, 80);
+    // Right after a download (before writing), right after the rename (before the delete), and
+    // right after a delete: the three windows a crash can hit.
+    for kill_at in ["downloaded:3", "stored:5", "deleted:7", "stored:1"] {
+        let output = inbox
+            .command()
+            .env("FLUISTER_INBOX_TEST_KILL_AT", kill_at)
+            .arg("pull")
+            .output()
+            .unwrap();
+        assert!(
+            was_killed(&output.status),
+            "pull with {kill_at} was not killed: {output:?}"
+        );
+        let stored = inbox.stored_relay_ids();
+        let unique: BTreeSet<String> = stored.iter().cloned().collect();
+        assert_eq!(
+            stored.len(),
+            unique.len(),
+            "duplicate after kill at {kill_at}"
+        );
+        let on_relay: BTreeSet<String> = relay.waiting_tip_ids().into_iter().collect();
+        let accounted: BTreeSet<String> = unique.union(&on_relay).cloned().collect();
+        assert_eq!(
+            accounted, sent,
+            "a tip is neither stored nor on the relay after {kill_at}"
+        );
+    }
+    let finished = inbox.run_ok(&["pull"]);
+    assert!(
+        finished.contains("new tips") || finished.contains("No new tips"),
+        "{finished}"
+    );
+    assert_everything_pulled_once(&inbox, &relay, &sent);
+    assert!(
+        std::fs::read_dir(inbox.home.join("tmp"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "half-written downloads are cleaned up"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn pull_sigkilled_from_outside_midway_then_rerun_loses_and_duplicates_nothing() {
+    let inbox = Inbox::new("kill-outside");
+    let recipient = inbox.keygen();
+    let relay = Relay::start("kill-outside", std::slice::from_ref(&recipient));
+    inbox.connect(&relay);
+    let sent = send_tips(&relay, &recipient, 400);
+    let mut child = inbox.command().arg("pull").spawn().unwrap();
+    // Wait until the pull has stored something, then SIGKILL it wherever it is.
+    loop {
+        if !inbox.stored_file_names().is_empty() {
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stored_after_kill = inbox.stored_relay_ids().len();
+    let finished = inbox.run_ok(&["pull"]);
+    assert_everything_pulled_once(&inbox, &relay, &sent);
+    eprintln!("killed after {stored_after_kill} of 400 stored; the re-run said: {finished}");
+}
+
+#[test]
+fn wrong_passphrase_is_refused_and_nothing_is_pulled() {
+    let mut inbox = Inbox::new("wrong-passphrase");
+    let recipient = inbox.keygen();
+    let relay = Relay::start("wrong-passphrase", std::slice::from_ref(&recipient));
+    inbox.connect(&relay);
+    let sent = send_tips(&relay, &recipient, 2);
+    inbox.passphrase = "not the right passphrase".to_owned();
+    let error = inbox.run_failing(&["pull"]);
+    assert!(error.contains("wrong passphrase"), "{error}");
+    assert!(inbox.stored_file_names().is_empty());
+    assert_eq!(
+        relay.waiting_tip_ids().into_iter().collect::<BTreeSet<_>>(),
+        sent
+    );
+    // The passphrase file works too, and the right one pulls.
+    let passphrase_file = inbox.home.with_file_name("passphrase.txt");
+    std::fs::write(&passphrase_file, format!("{}\n", support::PASSPHRASE)).unwrap();
+    let output = inbox
+        .command()
+        .env_remove("FLUISTER_PASSPHRASE")
+        .args([
+            "pull",
+            "--passphrase-file",
+            passphrase_file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    inbox.passphrase = support::PASSPHRASE.to_owned();
+    assert_everything_pulled_once(&inbox, &relay, &sent);
+}
+
+#[test]
+fn tips_for_another_key_stay_on_the_relay() {
+    let inbox = Inbox::new("wrong-key");
+    inbox.keygen();
+    let someone_else = Inbox::new("someone-else");
+    let other_recipient = someone_else.keygen();
+    // The relay was configured with somebody else's key by mistake.
+    let relay = Relay::start("wrong-key", std::slice::from_ref(&other_recipient));
+    inbox.connect(&relay);
+    let sent = send_tips(&relay, &other_recipient, 3);
+    let status = inbox.run_failing(&["status"]);
+    let status_output = inbox.run(&["status"]);
+    let status_text = String::from_utf8_lossy(&status_output.stdout);
+    assert!(
+        status_text.contains("does NOT seal tips to your key"),
+        "{status_text}{status}"
+    );
+    let error = inbox.run_failing(&["pull"]);
+    assert!(error.contains("cannot be opened with your key"), "{error}");
+    assert!(error.contains("left on the relay"), "{error}");
+    assert!(inbox.stored_file_names().is_empty());
+    assert_eq!(
+        relay.waiting_tip_ids().into_iter().collect::<BTreeSet<_>>(),
+        sent
+    );
+    // The right key (here: the other inbox's identity file, given with --identity) pulls them.
+    let other_identity = someone_else.home.join("identity.age");
+    inbox.run_ok(&["pull", "--identity", other_identity.to_str().unwrap()]);
+    assert_eq!(
+        inbox
+            .stored_relay_ids()
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        sent
+    );
+}
+
+#[test]
+fn a_damaged_local_tip_is_reported_and_kept() {
+    let inbox = Inbox::new("damaged");
+    let recipient = inbox.keygen();
+    let relay = Relay::start("damaged", std::slice::from_ref(&recipient));
+    inbox.connect(&relay);
+    send_tips(&relay, &recipient, 2);
+    inbox.run_ok(&["pull"]);
+    let damaged_path = inbox.home.join("tips").join(&inbox.stored_file_names()[0]);
+    let mut bytes = std::fs::read(&damaged_path).unwrap();
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0x01;
+    std::fs::write(&damaged_path, &bytes).unwrap();
+
+    let error = inbox.run_failing(&["show", "1"]);
+    assert!(
+        error.contains("is damaged") && error.contains("backup"),
+        "{error}"
+    );
+    let error = inbox.run_failing(&["list"]);
+    assert!(error.contains("could not be opened"), "{error}");
+    let listed = String::from_utf8(inbox.run(&["list"]).stdout).unwrap();
+    assert!(
+        listed.contains("Hoogeveen"),
+        "the intact tip is still listed: {listed}"
+    );
+    assert!(inbox.run_failing(&["export", "1"]).contains("is damaged"));
+    assert!(
+        inbox
+            .run_failing(&["stats"])
+            .contains("could not be opened")
+    );
+    assert_eq!(
+        std::fs::read(&damaged_path).unwrap(),
+        bytes,
+        "nothing was deleted or changed"
+    );
+    assert_eq!(inbox.stored_file_names().len(), 2);
+    // A missing number says where to look.
+    assert!(
+        inbox
+            .run_failing(&["show", "99"])
+            .contains("fluister-inbox list")
+    );
+}
+
+#[test]
+fn relay_down_and_refused_token_change_nothing() {
+    let inbox = Inbox::new("relay-down");
+    let recipient = inbox.keygen();
+    let mut relay = Relay::start("relay-down", std::slice::from_ref(&recipient));
+    let sent = send_tips(&relay, &recipient, 2);
+
+    inbox.connect_with_token(
+        &relay.url,
+        "fluister-coordinator-not-a-token-the-relay-knows",
+    );
+    let error = inbox.run_failing(&["pull"]);
+    assert!(
+        error.contains("refused your token") && error.contains("mint-token"),
+        "{error}"
+    );
+    let status = inbox.run(&["status"]);
+    assert!(!status.status.success());
+    assert!(String::from_utf8_lossy(&status.stdout).contains("refused your token"));
+    assert!(inbox.stored_file_names().is_empty());
+    assert_eq!(
+        relay.waiting_tip_ids().into_iter().collect::<BTreeSet<_>>(),
+        sent
+    );
+
+    inbox.connect(&relay);
+    relay.stop();
+    let error = inbox.run_failing(&["pull"]);
+    assert!(
+        error.contains("cannot reach the relay") && error.contains("status"),
+        "{error}"
+    );
+    let status_error = inbox.run_failing(&["status"]);
+    assert!(status_error.contains("problem"), "{status_error}");
+    assert!(inbox.stored_file_names().is_empty());
+
+    // Not connected at all.
+    let fresh = Inbox::new("not-connected");
+    fresh.keygen();
+    assert!(
+        fresh
+            .run_failing(&["pull"])
+            .contains("fluister-inbox connect")
+    );
+}
