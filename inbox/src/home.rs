@@ -64,11 +64,6 @@ impl InboxHome {
         self.root.join("tips")
     }
 
-    /// Half-written downloads; emptied at the start of every pull.
-    pub fn temporary_directory(&self) -> PathBuf {
-        self.root.join("tmp")
-    }
-
     /// The triage book (status and notes per tip), sealed to the coordinator's own recipient.
     pub fn triage_path(&self) -> PathBuf {
         self.root.join("triage.age")
@@ -81,11 +76,7 @@ impl InboxHome {
 
     /// Creates the folder (and its private sub-folders) with owner-only permissions.
     pub fn create_directories(&self) -> Result<()> {
-        for directory in [
-            self.root.clone(),
-            self.tips_directory(),
-            self.temporary_directory(),
-        ] {
+        for directory in [self.root.clone(), self.tips_directory()] {
             create_private_directory(&directory)?;
         }
         Ok(())

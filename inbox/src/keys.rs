@@ -48,10 +48,9 @@ fn identity_file_text(identity: &Identity) -> Zeroizing<String> {
     ))
 }
 
-/// Makes a new identity, seals it with `passphrase` and writes it (owner-only) to
-/// `identity_path`, plus the recipient beside it. Refuses to overwrite an existing identity:
-/// losing it would make every tip sealed to it unreadable.
-pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Result<GeneratedKey> {
+/// Fails with advice if a key already exists at `identity_path`: replacing it would make every
+/// tip sealed to it unreadable. `keygen` checks this before asking for a passphrase.
+pub fn refuse_existing_key(identity_path: &Path) -> Result<()> {
     if identity_path.exists() {
         bail!(
             "there is already a key at {}. Making a new one would make the tips sealed to it \
@@ -60,6 +59,13 @@ pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Res
             identity_path.display()
         );
     }
+    Ok(())
+}
+
+/// Makes a new identity, seals it with `passphrase` and writes it (owner-only) to
+/// `identity_path`, plus the recipient beside it. Refuses to overwrite an existing identity.
+pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Result<GeneratedKey> {
+    refuse_existing_key(identity_path)?;
     home.create_directories()?;
     let identity = Identity::generate().context("the operating system gave no random numbers")?;
     let sealed = age::seal_with_passphrase(

@@ -89,7 +89,11 @@ enum Command {
     /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder and only
     /// then deleted on the relay. Safe to interrupt: run it again and it continues, without
     /// losing or doubling a tip. Asks for your passphrase (it checks each tip opens).
-    Pull,
+    Pull {
+        /// How many tips to fetch at once (1 to 64). Lower it on a slow or metered connection.
+        #[arg(long, value_name = "N", default_value_t = store::DEFAULT_PULL_CONNECTIONS)]
+        connections: usize,
+    },
 
     /// List the tips: number, hour received (Dutch time), municipality, kind, who reported, and
     /// status. Filters combine.
@@ -216,7 +220,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keygen => keygen(&settings),
         Command::Connect { relay, token_file } => connect(&settings, &relay, token_file.as_deref()),
         Command::Status => status(&settings),
-        Command::Pull => pull(&settings),
+        Command::Pull { connections } => pull(&settings, connections),
         Command::List {
             status,
             municipality,
@@ -242,10 +246,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn keygen(settings: &Settings) -> Result<ExitCode> {
-    if settings.identity_path.exists() {
-        // Checked before asking for a passphrase, so nobody types one for nothing.
-        keys::generate(&settings.home, &settings.identity_path, "")?;
-    }
+    // Checked before asking for a passphrase, so nobody types one for nothing.
+    keys::refuse_existing_key(&settings.identity_path)?;
     let passphrase = settings.passphrase_source.read_new()?;
     let generated = keys::generate(&settings.home, &settings.identity_path, &passphrase)?;
     println!("Your key is ready: {}", settings.identity_path.display());
@@ -390,11 +392,11 @@ fn status(settings: &Settings) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn pull(settings: &Settings) -> Result<ExitCode> {
+fn pull(settings: &Settings, connections: usize) -> Result<ExitCode> {
     let connection = Connection::load(&settings.home)?;
     let keys = settings.unlock()?;
     let client = RelayClient::new(&connection);
-    let report = store::pull(&settings.home, &client, &keys)?;
+    let report = store::pull(&settings.home, &client, &keys, connections)?;
     let stored = &report.stored_numbers;
     match (stored.first(), stored.last()) {
         (Some(first), Some(last)) if first == last => println!("1 new tip: number {first}."),

@@ -208,9 +208,15 @@ impl RelayClient {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
+            // Phase budgets only: a global or per-call budget would also cover name resolution,
+            // for which ureq spawns a thread per request (measured: a third of a pull's time).
+            // The operating system's resolver has its own time limits.
             .timeout_connect(Some(Duration::from_secs(15)))
-            .timeout_per_call(Some(Duration::from_secs(120)))
-            .max_idle_connections_per_host(16)
+            .timeout_send_request(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_recv_body(Some(Duration::from_secs(120)))
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(64)
             .user_agent("fluister-inbox")
             .build();
         Self {

@@ -6,11 +6,15 @@
 //!
 //! For each tip the relay lists: if a stored file already carries its relay id, the previous
 //! pull stopped after storing it, so only the delete on the relay is repeated. Otherwise the tip
-//! is downloaded, checked to open with the coordinator's key, written to `tmp/`, flushed to disk,
-//! renamed into `tips/` with the next free number, the folder is flushed, and only then is it
-//! deleted on the relay. A kill before the rename leaves a stray file in `tmp/` (removed by the
-//! next pull) and the tip still on the relay; a kill after it leaves the stored file, whose relay
-//! id the next pull recognises. A lock keeps two pulls from running at once.
+//! is downloaded, checked to open with the coordinator's key, written to `tips/.ID.part` and
+//! flushed to disk, renamed to its final name with the next free number, and, once the folder is
+//! flushed (one flush covers a batch of renames), deleted on the relay. A kill before the rename
+//! leaves a stray `.part` file (removed by the next pull) and the tip still on the relay; a kill
+//! after it leaves the stored file, whose relay id the next pull recognises. A lock keeps two
+//! pulls from running at once.
+//!
+//! Downloads and deletes run in two stages side by side (see [`pull`]), so the relay's durable
+//! deletes do not hold up the downloads.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -228,22 +232,42 @@ impl KillSwitch {
     }
 }
 
-/// How many tips are fetched and written at once: enough to overlap network round trips and
-/// disk flushes, which the file system batches into one journal commit.
-pub const PULL_WORKER_COUNT: usize = 8;
+/// The error for a tip that could not be written into the store.
+fn storage_failed(home: &InboxHome, error: std::io::Error) -> anyhow::Error {
+    anyhow::Error::new(error).context(format!(
+        "cannot store a tip in {}. Check that the disk is not full; the tip stays on the relay, \
+         so run `fluister-inbox pull` again when it is fixed.",
+        home.tips_directory().display()
+    ))
+}
+
+/// How many tips are fetched and written at once by default: enough to overlap network round
+/// trips, the relay's group commits and our disk flushes (which the file system batches into
+/// one journal commit).
+pub const DEFAULT_PULL_CONNECTIONS: usize = 16;
 
 /// Downloads every waiting tip into the store and deletes it on the relay (see the module
 /// documentation for the crash-safety argument). Tips that do not open with `keys` stay on the
 /// relay and are reported.
-pub fn pull(home: &InboxHome, client: &RelayClient, keys: &UnlockedKeys) -> Result<PullReport> {
+pub fn pull(
+    home: &InboxHome,
+    client: &RelayClient,
+    keys: &UnlockedKeys,
+    connections: usize,
+) -> Result<PullReport> {
     let _lock = home.lock()?;
-    let temporary_directory = home.temporary_directory();
-    for entry in std::fs::read_dir(&temporary_directory)
-        .with_context(|| format!("cannot read {}", temporary_directory.display()))?
+    let tips_directory = home.tips_directory();
+    for entry in std::fs::read_dir(&tips_directory)
+        .with_context(|| format!("cannot read {}", tips_directory.display()))?
     {
         let path = entry?.path();
-        std::fs::remove_file(&path)
-            .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "part")
+        {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
+        }
     }
     let already_stored: HashMap<String, u64> = stored_tips(home)?
         .into_iter()
@@ -258,15 +282,24 @@ pub fn pull(home: &InboxHome, client: &RelayClient, keys: &UnlockedKeys) -> Resu
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let kill_switch = KillSwitch::from_environment();
 
-    let pull_one = |tip: &WaitingTip| -> Result<()> {
+    // Stage one (fetchers) downloads, checks and stores; stage two (deleters) flushes the folder
+    // once for a batch of stored tips and then deletes them on the relay. Running the two side by
+    // side keeps the relay's durable deletes from holding up the downloads.
+    let (stored_sender, stored_receiver) = std::sync::mpsc::channel::<String>();
+    let stored_receiver = Mutex::new(stored_receiver);
+    let fail = |error: anyhow::Error| {
+        stop.store(true, Ordering::Relaxed);
+        first_error.lock().expect("error lock").get_or_insert(error);
+    };
+
+    let store_one = |tip: &WaitingTip| -> Result<Option<String>> {
         if already_stored.contains_key(&tip.id) {
-            client.delete_tip(&tip.id)?;
             report.lock().expect("report lock").completed_earlier += 1;
-            return Ok(());
+            return Ok(Some(tip.id.clone()));
         }
         let Some(sealed) = client.fetch_tip(&tip.id)? else {
             report.lock().expect("report lock").vanished += 1;
-            return Ok(());
+            return Ok(None);
         };
         if let Some(kill_switch) = &kill_switch {
             kill_switch.reached(PullStep::Downloaded);
@@ -278,57 +311,91 @@ pub fn pull(home: &InboxHome, client: &RelayClient, keys: &UnlockedKeys) -> Resu
                 .expect("report lock")
                 .left_on_relay
                 .push((tip.id.clone(), reason));
-            return Ok(());
+            return Ok(None);
         }
-        let temporary_path = temporary_directory.join(format!("{}.part", tip.id));
-        let storage_failed = |error: std::io::Error| {
-            anyhow::Error::new(error).context(format!(
-                "cannot store a tip in {}. Check that the disk is not full; the tip stays on the \
-                 relay, so run `fluister-inbox pull` again when it is fixed.",
-                home.tips_directory().display()
-            ))
-        };
-        write_and_flush(&temporary_path, &sealed).map_err(storage_failed)?;
+        // In the store's own folder, so the rename below locks one directory, not two.
+        let temporary_path = tips_directory.join(format!(".{}.part", tip.id));
+        write_and_flush(&temporary_path, &sealed).map_err(|error| storage_failed(home, error))?;
         // Numbers are handed out and used under one lock, in order, so a kill never leaves a
         // gap: a number exists only once its file does.
-        let number = {
-            let mut next_number = next_number.lock().expect("number lock");
-            let number = *next_number;
-            let final_path =
-                home.tips_directory()
-                    .join(stored_file_name(number, tip.received_hour, &tip.id));
-            std::fs::rename(&temporary_path, &final_path).map_err(storage_failed)?;
-            *next_number += 1;
-            number
-        };
-        sync_directory(&home.tips_directory()).map_err(storage_failed)?;
-        if let Some(kill_switch) = &kill_switch {
-            kill_switch.reached(PullStep::Stored);
-        }
-        client.delete_tip(&tip.id)?;
-        if let Some(kill_switch) = &kill_switch {
-            kill_switch.reached(PullStep::Deleted);
-        }
+        let mut next_number = next_number.lock().expect("number lock");
+        let number = *next_number;
+        let final_path =
+            home.tips_directory()
+                .join(stored_file_name(number, tip.received_hour, &tip.id));
+        std::fs::rename(&temporary_path, &final_path)
+            .map_err(|error| storage_failed(home, error))?;
+        *next_number += 1;
+        drop(next_number);
         report
             .lock()
             .expect("report lock")
             .stored_numbers
             .push(number);
+        Ok(Some(tip.id.clone()))
+    };
+
+    let delete_batch = |batch: &[String]| -> Result<()> {
+        // The renames must be durable before the relay forgets the tips.
+        sync_directory(&home.tips_directory()).map_err(|error| storage_failed(home, error))?;
+        if let Some(kill_switch) = &kill_switch {
+            for _ in batch {
+                kill_switch.reached(PullStep::Stored);
+            }
+        }
+        for tip_id in batch {
+            client.delete_tip(tip_id)?;
+            if let Some(kill_switch) = &kill_switch {
+                kill_switch.reached(PullStep::Deleted);
+            }
+            progress.advance();
+        }
         Ok(())
     };
 
+    let stage_width = connections.clamp(1, 64).min(waiting.len());
+    let (stop, next_index, waiting, progress) = (&stop, &next_index, &waiting, &progress);
+    let (store_one, fail) = (&store_one, &fail);
     std::thread::scope(|scope| {
-        for _ in 0..PULL_WORKER_COUNT.min(waiting.len()) {
-            scope.spawn(|| {
+        for _ in 0..stage_width {
+            let stored_sender = stored_sender.clone();
+            scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let index = next_index.fetch_add(1, Ordering::Relaxed);
                     let Some(tip) = waiting.get(index) else { break };
-                    if let Err(error) = pull_one(tip) {
-                        stop.store(true, Ordering::Relaxed);
-                        first_error.lock().expect("error lock").get_or_insert(error);
+                    match store_one(tip) {
+                        Ok(Some(tip_id)) => {
+                            let _ = stored_sender.send(tip_id);
+                        }
+                        Ok(None) => progress.advance(),
+                        Err(error) => {
+                            fail(error);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        drop(stored_sender);
+        for _ in 0..stage_width {
+            scope.spawn(|| {
+                loop {
+                    let batch = {
+                        let receiver = stored_receiver.lock().expect("receiver lock");
+                        let Ok(first) = receiver.recv() else { break };
+                        let mut batch = vec![first];
+                        while batch.len() < 64 {
+                            match receiver.try_recv() {
+                                Ok(tip_id) => batch.push(tip_id),
+                                Err(_) => break,
+                            }
+                        }
+                        batch
+                    };
+                    if let Err(error) = delete_batch(&batch) {
+                        fail(error);
                         break;
                     }
-                    progress.advance();
                 }
             });
         }

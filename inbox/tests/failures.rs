@@ -96,12 +96,14 @@ fn pull_killed_at_each_step_then_rerun_loses_and_duplicates_nothing() {
         "{finished}"
     );
     assert_everything_pulled_once(&inbox, &relay, &sent);
+    let leftovers: Vec<String> = std::fs::read_dir(inbox.home.join("tips"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".part"))
+        .collect();
     assert!(
-        std::fs::read_dir(inbox.home.join("tmp"))
-            .unwrap()
-            .next()
-            .is_none(),
-        "half-written downloads are cleaned up"
+        leftovers.is_empty(),
+        "half-written downloads are cleaned up: {leftovers:?}"
     );
 }
 

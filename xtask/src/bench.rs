@@ -6,6 +6,7 @@ use crate::util::{TaskResult, cargo, run_command, step};
 const TARGETS: &[(&str, &str, &str)] = &[
     ("envelope", "fluister-envelope", "envelope"),
     ("relay", "relay-server", "relay"),
+    ("inbox", "fluister-inbox", "inbox"),
 ];
 
 pub fn run(arguments: &[String]) -> TaskResult {

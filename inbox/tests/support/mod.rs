@@ -19,10 +19,15 @@ pub const PASSPHRASE: &str = "purple elephants dance quietly";
 
 /// A fresh, empty temporary directory for one test.
 pub fn temporary_directory(name: &str) -> PathBuf {
+    temporary_directory_in(&std::env::temp_dir(), name)
+}
+
+/// A fresh, empty directory inside `parent` (e.g. a tmpfs for the benchmark).
+pub fn temporary_directory_in(parent: &Path, name: &str) -> PathBuf {
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).expect("random bytes");
     let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
-    let directory = std::env::temp_dir().join(format!("fluister-inbox-test-{name}-{suffix}"));
+    let directory = parent.join(format!("fluister-inbox-test-{name}-{suffix}"));
     std::fs::create_dir_all(&directory).expect("create temporary directory");
     directory
 }
@@ -261,8 +266,13 @@ pub struct Inbox {
 impl Inbox {
     /// A new, empty inbox folder.
     pub fn new(name: &str) -> Inbox {
+        Self::new_in(&std::env::temp_dir(), name)
+    }
+
+    /// A new, empty inbox folder inside `parent`.
+    pub fn new_in(parent: &Path, name: &str) -> Inbox {
         Inbox {
-            home: temporary_directory(&format!("inbox-{name}")).join("inbox"),
+            home: temporary_directory_in(parent, &format!("inbox-{name}")).join("inbox"),
             passphrase: PASSPHRASE.to_owned(),
         }
     }
