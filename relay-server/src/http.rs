@@ -267,6 +267,11 @@ fn add_security_headers<S: Storage>(state: &AppState<S>, path: &str, response: &
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
+    let is_javascript = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/javascript"));
     let is_widget = path == "/w" || path.starts_with("/w/");
     let headers = response.headers_mut();
     headers.insert(
@@ -297,7 +302,9 @@ fn add_security_headers<S: Storage>(state: &AppState<S>, path: &str, response: &
         HeaderName::from_static("cross-origin-resource-policy"),
         HeaderValue::from_static(resource_policy),
     );
-    if is_widget && is_html {
+    // The widget's scripts get its policy too: a Web Worker runs under the policy of its own
+    // script's response, and the proof-of-work worker imports the module and compiles wasm.
+    if is_widget && (is_html || is_javascript) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             state.inner.widget_content_security_policy.clone(),

@@ -534,6 +534,11 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
         b"\0asm",
     )
     .unwrap();
+    std::fs::write(
+        assets.join("w/worker-0123456789abcdef.js"),
+        "import './widget.js';",
+    )
+    .unwrap();
     std::fs::write(assets.join("secret.txt"), "do not serve").unwrap();
     let relay = Relay::start(
         "widget",
@@ -557,6 +562,15 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
         "{policy}"
     );
     assert!(page.header("x-frame-options").is_none());
+
+    // A worker script runs under its own response's policy: the widget's, not `default-src 'none'`.
+    let worker = relay.request("GET", "/w/worker-0123456789abcdef.js", &[], b"");
+    assert_eq!(worker.status, 200);
+    let worker_policy = worker.header("content-security-policy").unwrap();
+    assert!(
+        worker_policy.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{worker_policy}"
+    );
 
     let wasm = relay.request("GET", "/w/pkg/widget-0123456789abcdef_bg.wasm", &[], b"");
     assert_eq!(wasm.status, 200);
