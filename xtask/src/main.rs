@@ -4,6 +4,7 @@
 mod bench;
 mod test;
 mod util;
+mod widget;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,8 @@ Tasks:
   test                Run every check and test: formatting, clippy, the wasm build of the
                       envelope, the official age vectors, unit, integration and interop tests.
                       Installs the test's npm packages under tests/ first.
+  widget              Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
+                      target/widget with hashed names, and print its sizes.
   bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay.
   help                Show this text.
 
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match task {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "widget" => widget::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

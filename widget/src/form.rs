@@ -1,0 +1,273 @@
+//! The form's steps and the answers given so far, as plain data: no browser, so the rules (what
+//! goes into the tip, which signals a kind shows, what is required) are unit-tested natively.
+
+use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, signals};
+use fluister_envelope::tip::{
+    MAX_CONTACT_CHARS, MAX_PLACE_CHARS, MAX_TEXT_CHARS, TipDocument, When,
+};
+use zeroize::Zeroize;
+
+/// The steps of the form, in order. Every question step can be skipped except the description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// What the form is, that it is anonymous, and other ways to report.
+    Start,
+    /// What kind of exploitation.
+    Kind,
+    /// Who is reporting.
+    Role,
+    /// Which signals were seen.
+    Signals,
+    /// Where: the municipality and a place.
+    Place,
+    /// When: a date, whether it is still going on, own words.
+    Time,
+    /// What happened (required).
+    Description,
+    /// Whether and how the reporter wants to be contacted.
+    Contact,
+    /// Everything once more, and the send button.
+    Review,
+    /// Sealing, proof of work and sending; or the failure with a retry.
+    Sending,
+    /// The receipt code, until the reporter confirms they wrote it down.
+    Receipt,
+    /// Thanks; the form is cleared.
+    Done,
+}
+
+/// The question steps that the progress indicator counts ("step 3 of 8").
+pub const NUMBERED_STEPS: [Step; 8] = [
+    Step::Kind,
+    Step::Role,
+    Step::Signals,
+    Step::Place,
+    Step::Time,
+    Step::Description,
+    Step::Contact,
+    Step::Review,
+];
+
+impl Step {
+    /// The step's number in the progress indicator (1-based), for question steps.
+    pub fn number(self) -> Option<usize> {
+        NUMBERED_STEPS
+            .iter()
+            .position(|step| *step == self)
+            .map(|index| index + 1)
+    }
+
+    /// The step after this one, when the reporter presses "next".
+    pub fn next(self) -> Step {
+        match self {
+            Step::Start => Step::Kind,
+            Step::Kind => Step::Role,
+            Step::Role => Step::Signals,
+            Step::Signals => Step::Place,
+            Step::Place => Step::Time,
+            Step::Time => Step::Description,
+            Step::Description => Step::Contact,
+            Step::Contact => Step::Review,
+            Step::Review | Step::Sending => Step::Sending,
+            Step::Receipt => Step::Done,
+            Step::Done => Step::Done,
+        }
+    }
+
+    /// The step before this one, when the reporter presses "back".
+    pub fn previous(self) -> Step {
+        match self {
+            Step::Start | Step::Kind => Step::Start,
+            Step::Role => Step::Kind,
+            Step::Signals => Step::Role,
+            Step::Place => Step::Signals,
+            Step::Time => Step::Place,
+            Step::Description => Step::Time,
+            Step::Contact => Step::Description,
+            Step::Review => Step::Contact,
+            Step::Sending => Step::Review,
+            Step::Receipt => Step::Receipt,
+            Step::Done => Step::Done,
+        }
+    }
+}
+
+/// Everything the reporter has entered. Text stays as typed until [`FormAnswers::to_tip_document`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FormAnswers {
+    /// The chosen kind of exploitation.
+    pub kind: Option<Kind>,
+    /// Who is reporting.
+    pub role: Option<Role>,
+    /// The ticked signals, in form order.
+    pub signals: Vec<String>,
+    /// The municipality.
+    pub municipality: Option<Municipality>,
+    /// The place, in the reporter's words.
+    pub place: String,
+    /// A date as `YYYY-MM-DD`, or empty.
+    pub date: String,
+    /// Whether it is still going on.
+    pub ongoing: bool,
+    /// When, in the reporter's words.
+    pub when_text: String,
+    /// What happened.
+    pub description: String,
+    /// How the reporter wants to be contacted, if at all.
+    pub contact: String,
+}
+
+impl FormAnswers {
+    /// The signal groups to show for the chosen kind: the general signals and the kind's own; all
+    /// of them when no kind is chosen or the reporter is not sure.
+    pub fn signal_groups_to_show(&self) -> Vec<&'static signals::SignalGroup> {
+        signal_groups_for_kind(self.kind.as_ref())
+    }
+
+    /// Whether the one required answer, the description, is there.
+    pub fn has_description(&self) -> bool {
+        !self.description.trim().is_empty()
+    }
+
+    /// The tip document to seal. Blank answers are left out; signals of groups the reporter can
+    /// no longer see (they changed the kind after ticking) are left out too.
+    pub fn to_tip_document(&self) -> TipDocument {
+        let mut document = TipDocument::new(self.description.trim());
+        document.kind = self.kind.clone();
+        document.role = self.role.clone();
+        let visible_groups = self.signal_groups_to_show();
+        document.signals = self
+            .signals
+            .iter()
+            .filter(|signal| {
+                visible_groups
+                    .iter()
+                    .any(|group| group.signal_ids.contains(&signal.as_str()))
+            })
+            .cloned()
+            .collect();
+        document.municipality = self.municipality.clone();
+        document.place = non_blank(&self.place, MAX_PLACE_CHARS);
+        let when = When {
+            date: non_blank(&self.date, 10),
+            ongoing: self.ongoing,
+            text: non_blank(&self.when_text, fluister_envelope::tip::MAX_WHEN_TEXT_CHARS),
+            unknown_fields: Default::default(),
+        };
+        if when.date.is_some() || when.ongoing || when.text.is_some() {
+            document.when = Some(when);
+        }
+        document.contact = non_blank(&self.contact, MAX_CONTACT_CHARS);
+        document
+    }
+
+    /// Forgets every answer, overwriting the typed text in memory first.
+    pub fn clear(&mut self) {
+        self.place.zeroize();
+        self.date.zeroize();
+        self.when_text.zeroize();
+        self.description.zeroize();
+        self.contact.zeroize();
+        *self = FormAnswers::default();
+    }
+}
+
+/// See [`FormAnswers::signal_groups_to_show`].
+pub fn signal_groups_for_kind(kind: Option<&Kind>) -> Vec<&'static signals::SignalGroup> {
+    let show_all = matches!(
+        kind,
+        None | Some(Kind::OtherUnsure) | Some(Kind::Unknown(_))
+    );
+    signals::GROUPS
+        .iter()
+        .filter(|group| {
+            show_all || group.group_id == signals::GENERAL.group_id || group.kind().as_ref() == kind
+        })
+        .collect()
+}
+
+/// The longest description a reporter can type, for the text area's `maxlength`.
+pub const DESCRIPTION_MAX_CHARS: usize = MAX_TEXT_CHARS;
+
+fn non_blank(text: &str, limit: usize) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.chars().take(limit).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_question_step_is_numbered_and_the_walk_is_consistent() {
+        let mut step = Step::Start;
+        let mut walked = Vec::new();
+        while step != Step::Review {
+            step = step.next();
+            walked.push(step);
+            assert_eq!(step.previous().next(), step);
+        }
+        assert_eq!(walked, NUMBERED_STEPS);
+        assert_eq!(Step::Kind.number(), Some(1));
+        assert_eq!(Step::Review.number(), Some(8));
+        assert_eq!(Step::Receipt.number(), None);
+    }
+
+    #[test]
+    fn a_kind_shows_general_signals_and_its_own_and_not_sure_shows_all() {
+        let labour: Vec<&str> = signal_groups_for_kind(Some(&Kind::Labour))
+            .iter()
+            .map(|group| group.group_id)
+            .collect();
+        assert_eq!(labour, ["general", "labour"]);
+        assert_eq!(
+            signal_groups_for_kind(Some(&Kind::OtherUnsure)).len(),
+            signals::GROUPS.len()
+        );
+        assert_eq!(signal_groups_for_kind(None).len(), signals::GROUPS.len());
+    }
+
+    #[test]
+    fn the_tip_carries_every_answer_and_leaves_out_blank_ones() {
+        let answers = FormAnswers {
+            kind: Some(Kind::Labour),
+            role: Some(Role::Witness),
+            signals: vec![
+                signals::LABOUR_VERY_LONG_DAYS.into(),
+                signals::SEXUAL_HANDS_OVER_EARNINGS.into(),
+            ],
+            municipality: Some(Municipality::Assen),
+            place: "  the farm  ".into(),
+            date: "2025-03-01".into(),
+            ongoing: true,
+            when_text: " ".into(),
+            description: " They work nights. ".into(),
+            contact: String::new(),
+        };
+        let document = answers.to_tip_document();
+        assert_eq!(document.text, "They work nights.");
+        assert_eq!(document.kind, Some(Kind::Labour));
+        assert_eq!(document.role, Some(Role::Witness));
+        // The sexual signal was ticked under another kind and is no longer shown: left out.
+        assert_eq!(document.signals, [signals::LABOUR_VERY_LONG_DAYS]);
+        assert_eq!(document.place.as_deref(), Some("the farm"));
+        let when = document.when.clone().unwrap();
+        assert_eq!(when.date.as_deref(), Some("2025-03-01"));
+        assert!(when.ongoing);
+        assert_eq!(when.text, None);
+        assert_eq!(document.contact, None);
+        document.to_padded_bytes().unwrap();
+    }
+
+    #[test]
+    fn a_blank_description_is_missing_and_clearing_forgets_everything() {
+        let mut answers = FormAnswers {
+            description: "  \n".into(),
+            place: "somewhere".into(),
+            ..FormAnswers::default()
+        };
+        assert!(!answers.has_description());
+        answers.clear();
+        assert_eq!(answers, FormAnswers::default());
+    }
+}

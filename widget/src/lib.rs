@@ -1,0 +1,171 @@
+//! Fluister's reporting form, compiled to wasm and shown in a cross-origin iframe on municipal
+//! pages (see `ARCHITECTURE.md`, "widget/").
+//!
+//! The iframe document (`web/index.html`, written by `cargo xtask widget`) has one host element,
+//! `#fluister-widget`, whose data attributes name the translation tables and the worker script.
+//! `web/start.js` calls [`mount_widget`]; `web/worker.js` uses [`ProofOfWorkTask`] from the same
+//! module. Everything the reporter types stays in this module's memory until it is sealed.
+
+pub mod api;
+pub mod app;
+pub mod embedding;
+pub mod form;
+pub mod i18n;
+pub mod proof_of_work;
+pub mod sealing;
+
+pub use proof_of_work::ProofOfWorkTask;
+
+/// Reads one `name=value` parameter from a URL query string (`?lang=nl&municipality=assen`).
+/// Only identifiers are expected, so no percent-decoding is needed; anything else is ignored.
+pub fn query_parameter(query: &str, name: &str) -> Option<String> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| fluister_envelope::tip::vocabulary::is_well_formed_identifier(value))
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use fluister_envelope::tip::vocabulary::Municipality;
+    use js_sys::{Object, Reflect};
+    use leptos::prelude::*;
+    use wasm_bindgen::prelude::*;
+
+    use crate::app::{StartupSettings, widget_view};
+    use crate::embedding;
+    use crate::i18n::{self, Translations};
+
+    /// Starts the widget: reads its settings, fetches the table of the language in use, and
+    /// mounts the form onto `#fluister-widget`.
+    #[wasm_bindgen]
+    pub fn mount_widget() {
+        leptos::task::spawn_local(async {
+            if let Some(settings) = startup_settings().await {
+                let Some(host) = document()
+                    .get_element_by_id("fluister-widget")
+                    .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+                else {
+                    return;
+                };
+                host.set_inner_html("");
+                leptos::mount::mount_to(host, move || widget_view(settings)).forget();
+                listen_to_loader();
+                watch_height();
+                embedding::announce_ready();
+            }
+        });
+    }
+
+    async fn startup_settings() -> Option<StartupSettings> {
+        let host = document().get_element_by_id("fluister-widget")?;
+        let languages =
+            i18n::parse_language_assets(&host.get_attribute("data-languages").unwrap_or_default());
+        let worker_url = host.get_attribute("data-worker")?;
+        let query = window().location().search().unwrap_or_default();
+        let requested_language = crate::query_parameter(&query, "lang");
+        let language = i18n::choose_language(requested_language.as_deref(), &languages)?.clone();
+        let municipality = crate::query_parameter(&query, "municipality")
+            .map(|id| Municipality::from_id(&id))
+            .filter(Municipality::is_known);
+        let text = crate::api::fetch_widget_file(&language.file).await.ok()?;
+        let translations = Translations::from_json(&text).ok()?;
+        Some(StartupSettings {
+            languages,
+            language,
+            translations,
+            municipality,
+            worker_url,
+        })
+    }
+
+    /// Accepts the loader's `theme` message: only from the parent window, only allowlisted slots
+    /// with plain values. Its origin becomes the only one the widget ever posts to.
+    fn listen_to_loader() {
+        let handle = window_event_listener(leptos::ev::message, |event: web_sys::MessageEvent| {
+            let from_parent = match (event.source(), window().parent()) {
+                (Some(source), Ok(Some(parent))) => JsValue::from(source) == JsValue::from(parent),
+                _ => false,
+            };
+            if !from_parent {
+                return;
+            }
+            let data = event.data();
+            let kind = Reflect::get(&data, &"type".into())
+                .ok()
+                .and_then(|kind| kind.as_string());
+            if kind.as_deref() != Some("theme") {
+                return;
+            }
+            embedding::remember_host_origin(&event.origin());
+            if let Ok(tokens) = Reflect::get(&data, &"tokens".into())
+                && tokens.is_object()
+            {
+                apply_theme(&Object::from(tokens));
+            }
+            report_current_height();
+        });
+        std::mem::forget(handle);
+    }
+
+    fn apply_theme(tokens: &Object) {
+        let Some(root) = document()
+            .document_element()
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            return;
+        };
+        let style = root.style();
+        for slot in embedding::THEME_SLOTS {
+            let value = Reflect::get(tokens, &JsValue::from_str(slot))
+                .ok()
+                .and_then(|value| value.as_string());
+            if let Some(value) = value.filter(|value| embedding::is_safe_theme_value(value)) {
+                // CSSOM, not a style attribute: allowed by the frame's `style-src 'self'`.
+                let _ = style.set_property(&format!("--fluister-{slot}"), value.trim());
+            }
+        }
+    }
+
+    fn report_current_height() {
+        if let Some(body) = document().body() {
+            embedding::report_height(f64::from(body.offset_height()));
+        }
+    }
+
+    /// Reports the height whenever the content's size changes (a new step, an error message).
+    fn watch_height() {
+        let callback = Closure::<dyn FnMut()>::new(report_current_height);
+        if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref())
+            && let Some(body) = document().body()
+        {
+            observer.observe(&body);
+            // Both live as long as the page.
+            std::mem::forget(observer);
+        }
+        callback.forget();
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use browser::mount_widget;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_read_and_anything_but_identifiers_ignored() {
+        let query = "?lang=pl&municipality=aa-en-hunze&x=%3Cscript%3E";
+        assert_eq!(query_parameter(query, "lang").as_deref(), Some("pl"));
+        assert_eq!(
+            query_parameter(query, "municipality").as_deref(),
+            Some("aa-en-hunze")
+        );
+        assert_eq!(query_parameter(query, "x"), None);
+        assert_eq!(query_parameter("", "lang"), None);
+    }
+}

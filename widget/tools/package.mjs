@@ -1,0 +1,163 @@
+// Packages the widget's assets for the relay (run by `cargo xtask widget`, not by hand):
+// gives every file but the two entry points a content-hashed name, joins each language's UI
+// strings and vocabulary labels into one table, fills in the iframe document and the loader,
+// writes `asset-manifest.json` (file names, the loader's SRI hash), and prints the sizes raw,
+// gzip and brotli. The output depends only on the inputs: no times, no random names.
+//
+// Usage: node package.mjs <wasm-bindgen output dir> <workspace root> <output dir>
+
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const [bindgenDirectory, workspaceRoot, outputDirectory] = process.argv.slice(2);
+if (!outputDirectory) {
+  console.error("usage: node package.mjs <wasm-bindgen output dir> <workspace root> <output dir>");
+  process.exit(2);
+}
+const webDirectory = join(workspaceRoot, "widget", "web");
+const widgetDirectory = join(outputDirectory, "w");
+rmSync(outputDirectory, { recursive: true, force: true });
+mkdirSync(widgetDirectory, { recursive: true });
+
+const LANGUAGE_ORDER = ["nl", "en", "pl", "ro", "bg"];
+
+function contentHash(bytes) {
+  return createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+}
+
+/** Writes `bytes` under w/ as `<base>-<hash><suffix>` and returns the file name. */
+function writeHashed(base, suffix, bytes) {
+  const name = `${base}-${contentHash(bytes)}${suffix}`;
+  writeFileSync(join(widgetDirectory, name), bytes);
+  return name;
+}
+
+function fail(message) {
+  console.error(`package.mjs: ${message}`);
+  process.exit(1);
+}
+
+// The translation tables: every language must have exactly the keys Dutch has.
+const uiDirectory = join(workspaceRoot, "widget", "i18n");
+const languageCodes = readdirSync(uiDirectory)
+  .filter((name) => name.endsWith(".json"))
+  .map((name) => name.slice(0, -5))
+  .sort((a, b) => {
+    const rank = (code) => (LANGUAGE_ORDER.includes(code) ? LANGUAGE_ORDER.indexOf(code) : 99);
+    return rank(a) - rank(b) || a.localeCompare(b);
+  });
+const tables = {};
+for (const code of languageCodes) {
+  const ui = JSON.parse(readFileSync(join(uiDirectory, `${code}.json`), "utf8"));
+  let vocabulary;
+  try {
+    vocabulary = JSON.parse(readFileSync(join(workspaceRoot, "vocabulary", `${code}.json`), "utf8"));
+  } catch (error) {
+    fail(`vocabulary/${code}.json is missing or not JSON: every widget language needs its vocabulary labels`);
+  }
+  tables[code] = { ui, vocabulary };
+}
+const dutchKeys = Object.keys(tables.nl?.ui ?? fail("widget/i18n/nl.json is missing")).sort();
+for (const code of languageCodes) {
+  const keys = Object.keys(tables[code].ui).sort();
+  const missing = dutchKeys.filter((key) => !keys.includes(key));
+  const extra = keys.filter((key) => !dutchKeys.includes(key));
+  const empty = keys.filter((key) => String(tables[code].ui[key]).trim() === "");
+  if (missing.length || extra.length || empty.length) {
+    fail(`widget/i18n/${code}.json: missing ${missing}, extra ${extra}, empty ${empty}`);
+  }
+}
+const languages = languageCodes.map((code) => ({
+  code,
+  name: tables[code].ui.language_name,
+  file: writeHashed(code, ".json", Buffer.from(JSON.stringify(tables[code]))),
+}));
+
+// The module, its glue, and the scripts that start it on the page and in the worker.
+const wasmFile = writeHashed("widget", "_bg.wasm", readFileSync(join(bindgenDirectory, "fluister_widget_bg.wasm")));
+const glueFile = writeHashed("widget", ".js", readFileSync(join(bindgenDirectory, "fluister_widget.js")));
+function fillScript(name) {
+  return Buffer.from(
+    readFileSync(join(webDirectory, name), "utf8").replaceAll("GLUE_FILE", glueFile).replaceAll("WASM_FILE", wasmFile),
+  );
+}
+const startFile = writeHashed("start", ".js", fillScript("start.js"));
+const workerFile = writeHashed("worker", ".js", fillScript("worker.js"));
+const styleFile = writeHashed("style", ".css", readFileSync(join(webDirectory, "style.css")));
+
+function escapeHtml(text) {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("'", "&#39;").replaceAll('"', "&quot;");
+}
+const dutch = tables.nl.ui;
+const indexHtml = readFileSync(join(webDirectory, "index.html"), "utf8")
+  .replaceAll("FRAME_TITLE", escapeHtml(dutch.frame_title))
+  .replaceAll("LOADING_TEXT", escapeHtml(dutch.loading))
+  .replaceAll("STYLE_FILE", styleFile)
+  .replaceAll("GLUE_FILE", glueFile)
+  .replaceAll("WASM_FILE", wasmFile)
+  .replaceAll("START_FILE", startFile)
+  .replaceAll("WORKER_FILE", workerFile)
+  .replaceAll("LANGUAGES_JSON", escapeHtml(JSON.stringify(languages)));
+writeFileSync(join(widgetDirectory, "index.html"), indexHtml);
+
+// The loader, with the frame title and exit label per language; served as /embed.js and,
+// for Subresource Integrity, under a versioned name that never changes.
+const loaderTexts = Object.fromEntries(
+  languageCodes.map((code) => [code, { title: tables[code].ui.frame_title, exit: tables[code].ui.exit_button }]),
+);
+const loaderSource = readFileSync(join(webDirectory, "embed.js"), "utf8");
+const marker = /\/\*FLUISTER_TEXTS\*\/[^]*?\/\*END_FLUISTER_TEXTS\*\//;
+if (!marker.test(loaderSource)) {
+  fail("widget/web/embed.js lost its /*FLUISTER_TEXTS*/ marker");
+}
+const loader = Buffer.from(loaderSource.replace(marker, JSON.stringify(loaderTexts)));
+writeFileSync(join(outputDirectory, "embed.js"), loader);
+const versionedLoaderFile = writeHashed("embed", ".js", loader);
+const loaderIntegrity = `sha384-${createHash("sha384").update(loader).digest("base64")}`;
+
+const manifest = {
+  loader: "embed.js",
+  versioned_loader: `w/${versionedLoaderFile}`,
+  loader_integrity: loaderIntegrity,
+  index: "w/index.html",
+  start: `w/${startFile}`,
+  glue: `w/${glueFile}`,
+  wasm: `w/${wasmFile}`,
+  style: `w/${styleFile}`,
+  worker: `w/${workerFile}`,
+  languages: Object.fromEntries(languages.map((language) => [language.code, `w/${language.file}`])),
+};
+writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+// Sizes: what a first visit in Dutch downloads, file by file.
+const firstLoad = [
+  ["loader", "embed.js"],
+  ["iframe document", manifest.index],
+  ["style", manifest.style],
+  ["start script", manifest.start],
+  ["JS glue", manifest.glue],
+  ["wasm", manifest.wasm],
+  ["Dutch table", manifest.languages.nl],
+];
+const rows = firstLoad.map(([label, path]) => {
+  const bytes = readFileSync(join(outputDirectory, path));
+  return {
+    label,
+    path,
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+});
+const total = rows.reduce((sum, row) => ({ raw: sum.raw + row.raw, gzip: sum.gzip + row.gzip, brotli: sum.brotli + row.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+const pad = (text, width) => String(text).padStart(width);
+console.log(`\nWidget assets in ${outputDirectory}; first load in Dutch (bytes):`);
+console.log(`${"file".padEnd(54)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
+for (const row of rows) {
+  console.log(`${`${row.label}: ${row.path}`.padEnd(54)}${pad(row.raw, 9)}${pad(row.gzip, 9)}${pad(row.brotli, 9)}`);
+}
+console.log(`${"total".padEnd(54)}${pad(total.raw, 9)}${pad(total.gzip, 9)}${pad(total.brotli, 9)}`);
+console.log(`Loader for Subresource Integrity: /${manifest.versioned_loader} integrity="${loaderIntegrity}"`);
+writeFileSync(join(outputDirectory, "sizes.json"), JSON.stringify({ files: rows, total }, null, 2) + "\n");
