@@ -299,3 +299,79 @@ fn relay_down_and_refused_token_change_nothing() {
             .contains("fluister-inbox connect")
     );
 }
+
+#[test]
+fn the_offline_backup_key_opens_every_tip_without_the_passphrase() {
+    let inbox = Inbox::new("backup-key");
+    let recipient = inbox.keygen();
+    let backup_key = inbox.home.with_file_name("backup-key.txt");
+    let generated = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&backup_key)
+        .output()
+        .expect("the reference `age-keygen` is installed (Debian package `age`)");
+    assert!(generated.status.success());
+    let backup_recipient = String::from_utf8_lossy(&generated.stderr)
+        .split_whitespace()
+        .find(|word| word.starts_with("age1"))
+        .expect("age-keygen prints the public key")
+        .to_owned();
+    let relay = Relay::start("backup-key", &[recipient.clone(), backup_recipient.clone()]);
+    inbox.connect(&relay);
+    let sent = send_tips(&relay, &recipient, 1);
+    // Sealed to both keys, as the relay's config says (the widget seals to every recipient).
+    let recipients = [
+        recipient.parse().unwrap(),
+        backup_recipient.parse().unwrap(),
+    ];
+    let mut document = TipDocument::new("sealed to the coordinator and the backup key");
+    document.municipality = Some(Municipality::Westerveld);
+    let sealed =
+        fluister_envelope::age::seal(&recipients, &document.to_padded_bytes().unwrap()).unwrap();
+    let both_keys_id = relay.submit(&sealed);
+    inbox.run_ok(&["pull"]);
+    assert_eq!(inbox.stored_file_names().len(), sent.len() + 1);
+    // Pulls run in parallel, so look the local numbers up by relay id.
+    let number_of = |relay_id: &str| -> String {
+        let name = inbox
+            .stored_file_names()
+            .into_iter()
+            .find(|name| name.ends_with(&format!("{relay_id}.age")))
+            .expect("stored");
+        name[..6].trim_start_matches('0').to_owned()
+    };
+    let both_keys_number = number_of(&both_keys_id);
+    let coordinator_only_number = number_of(sent.iter().next().unwrap());
+    // The passphrase is forgotten: the backup key alone opens the tip sealed to both keys.
+    let output = inbox
+        .command()
+        .env_remove("FLUISTER_PASSPHRASE")
+        .args([
+            "show",
+            &both_keys_number,
+            "--identity",
+            backup_key.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Westerveld"));
+    // The tip sealed to the coordinator's key only does not open with it, and says why.
+    let output = inbox
+        .command()
+        .env_remove("FLUISTER_PASSPHRASE")
+        .args([
+            "show",
+            &coordinator_only_number,
+            "--identity",
+            backup_key.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("sealed to another key"));
+}
