@@ -7,6 +7,8 @@
 //! - [`passphrase`] and [`keys`]: the passphrase-protected age identity (`keygen`, unlocking).
 //! - [`relay`]: the connection settings and the relay's coordinator API.
 //! - [`store`]: the local store of sealed tips and `pull`, which is crash-safe and idempotent.
+//! - [`conversation`]: the anonymous mailbox's messages per tip, stored sealed, fetched by
+//!   `pull` and written by `reply`.
 //! - [`triage`]: status and notes per tip, sealed to the coordinator's own key.
 //! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
 //!
@@ -14,6 +16,7 @@
 //! (`show`, `export`); `stats` counts without reading any free text.
 #![deny(missing_docs)]
 
+pub mod conversation;
 pub mod home;
 pub mod keys;
 pub mod passphrase;

@@ -7,13 +7,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use fluister_envelope::age;
+use fluister_envelope::message::MailboxMessage;
 use fluister_envelope::tip::TipDocument;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality};
-use fluister_inbox::home::{HOME_ENVIRONMENT_VARIABLE, InboxHome, replace_file};
+use fluister_inbox::conversation::{self, TipWithMailbox};
+use fluister_inbox::home::{
+    HOME_ENVIRONMENT_VARIABLE, InboxHome, create_private_file, replace_file,
+};
 use fluister_inbox::keys::{self, UnlockedKeys};
 use fluister_inbox::passphrase::PassphraseSource;
-use fluister_inbox::relay::{Connection, RelayClient};
-use fluister_inbox::render::{self, RedactPart, TipContext};
+use fluister_inbox::relay::{Connection, MessageAuthor, RelayClient, ReplyFailure};
+use fluister_inbox::render::{self, ConversationEntry, RedactPart, TipContext};
 use fluister_inbox::stats::{self, CountedTip, Counts};
 use fluister_inbox::store::{self, OpenFailure, StoredTip};
 use fluister_inbox::time::{LocalHour, now_unix_seconds};
@@ -25,7 +30,8 @@ use zeroize::Zeroizing;
 /// encrypted tips from the relay, read them, keep track of them, hand them over, and count them.
 ///
 /// First day: `keygen` (make your key), `connect` (relay address and token), `status` (check).
-/// Daily: `pull`, `list`, `show N`, `triage N`, `export N`. For reports: `stats`.
+/// Daily: `pull`, `list`, `show N`, `reply N "question"`, `triage N`, `export N`. For reports:
+/// `stats`.
 ///
 /// Tips stay encrypted on this computer; they are decrypted only to show or export them, with
 /// your key, after you type its passphrase. The coordinator's guide (docs/coordinator-guide.nl.md
@@ -89,10 +95,17 @@ enum Command {
     /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder and only
     /// then deleted on the relay. Safe to interrupt: run it again and it continues, without
     /// losing or doubling a tip. Asks for your passphrase (it checks each tip opens).
+    ///
+    /// Then it fetches the conversation of every tip whose reporter has an anonymous mailbox
+    /// and stores new answers (encrypted, as they came). Those stay on the relay, where the
+    /// reporter reads the conversation; the mailbox expires by itself.
     Pull {
         /// How many tips to fetch at once (1 to 64). Lower it on a slow or metered connection.
         #[arg(long, value_name = "N", default_value_t = store::DEFAULT_PULL_CONNECTIONS)]
         connections: usize,
+        /// Fetch only new tips, not the reporters' answers.
+        #[arg(long)]
+        no_messages: bool,
     },
 
     /// List the tips: number, hour received (Dutch time), municipality, kind, who reported, and
@@ -109,11 +122,39 @@ enum Command {
         kind: Option<String>,
     },
 
-    /// Show one tip in full, with signals in words. TIP is a number from `list`, or the path of
-    /// any age file sealed to your key (binary or armored), e.g. one a colleague sent you.
+    /// Show one tip in full, with signals in words, and then the conversation with its reporter
+    /// (your questions and their answers, in order, with the hour). TIP is a number from
+    /// `list`, or the path of any age file sealed to your key (binary or armored), e.g. one a
+    /// colleague sent you.
     Show {
         /// A tip number, or a path to a .age file.
         tip: String,
+    },
+
+    /// Ask the reporter of a tip a question (or answer them), through their anonymous mailbox
+    /// on the relay. Only tips sent with a receipt code have one (`show N` says so). The
+    /// message is sealed to the reporter's reply key and to your own key, so only the two of
+    /// you can read it; the reporter sees it when they check with their receipt code. A copy
+    /// is kept (encrypted) in the inbox folder for `show`.
+    ///
+    /// Examples: `reply 12 "Which address is it?"`, `reply 12 --file question.txt`,
+    /// `reply 12 --editor` (opens $EDITOR), `echo "…" | reply 12 -`.
+    Reply {
+        /// The tip number.
+        number: u64,
+        /// The message, in quotes; `-` reads it from standard input.
+        #[arg(
+            value_name = "TEXT",
+            required_unless_present_any = ["file", "editor"],
+            conflicts_with_all = ["file", "editor"]
+        )]
+        text: Option<String>,
+        /// Read the message from this file (UTF-8 text).
+        #[arg(long, value_name = "FILE", conflicts_with = "editor")]
+        file: Option<PathBuf>,
+        /// Write the message in your editor ($VISUAL or $EDITOR, else vi).
+        #[arg(long)]
+        editor: bool,
     },
 
     /// Record where a tip stands, to whom it was handed over, and notes. Stored encrypted to
@@ -174,6 +215,19 @@ enum ExportFormat {
     Json,
 }
 
+/// Where `reply` takes the message from.
+#[derive(Debug)]
+enum MessageSource {
+    /// The command line argument.
+    Argument(String),
+    /// Standard input (`-`).
+    StandardInput,
+    /// A text file.
+    File(PathBuf),
+    /// A temporary file the coordinator edits in $VISUAL or $EDITOR.
+    Editor,
+}
+
 /// Everything a command needs from the global options.
 #[derive(Debug)]
 struct Settings {
@@ -220,13 +274,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keygen => keygen(&settings),
         Command::Connect { relay, token_file } => connect(&settings, &relay, token_file.as_deref()),
         Command::Status => status(&settings),
-        Command::Pull { connections } => pull(&settings, connections),
+        Command::Pull {
+            connections,
+            no_messages,
+        } => pull(&settings, connections, !no_messages),
         Command::List {
             status,
             municipality,
             kind,
         } => list(&settings, status, municipality.as_deref(), kind.as_deref()),
         Command::Show { tip } => show(&settings, &tip),
+        Command::Reply {
+            number,
+            text,
+            file,
+            editor,
+        } => {
+            let source = match (text, file, editor) {
+                (_, Some(path), _) => MessageSource::File(path),
+                (_, None, true) => MessageSource::Editor,
+                (Some(text), None, false) if text == "-" => MessageSource::StandardInput,
+                (Some(text), None, false) => MessageSource::Argument(text),
+                (None, None, false) => bail!("write the message after the tip number, in quotes"),
+            };
+            reply(&settings, number, source)
+        }
         Command::Triage {
             number,
             status,
@@ -392,7 +464,7 @@ fn status(settings: &Settings) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn pull(settings: &Settings, connections: usize) -> Result<ExitCode> {
+fn pull(settings: &Settings, connections: usize, with_messages: bool) -> Result<ExitCode> {
     let connection = Connection::load(&settings.home)?;
     let keys = settings.unlock()?;
     let client = RelayClient::new(&connection);
@@ -414,6 +486,9 @@ fn pull(settings: &Settings, connections: usize) -> Result<ExitCode> {
     if !stored.is_empty() {
         println!("See them with: fluister-inbox list --status new");
     }
+    if with_messages {
+        pull_answers(settings, &client, &keys)?;
+    }
     if !report.left_on_relay.is_empty() {
         for (_, reason) in &report.left_on_relay {
             eprintln!("{reason}");
@@ -425,6 +500,54 @@ fn pull(settings: &Settings, connections: usize) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The second half of `pull`: fetches the conversation of every stored tip that has a mailbox.
+fn pull_answers(settings: &Settings, client: &RelayClient, keys: &UnlockedKeys) -> Result<()> {
+    let tips = store::stored_tips(&settings.home)?;
+    let documents = open_all(&tips, keys);
+    let tips_with_mailbox: Vec<TipWithMailbox> = tips
+        .into_iter()
+        .zip(documents)
+        .filter_map(|(tip, document)| {
+            let mailbox_id = document.ok()?.reply?.mailbox_id()?;
+            Some(TipWithMailbox { tip, mailbox_id })
+        })
+        .collect();
+    if tips_with_mailbox.is_empty() {
+        return Ok(());
+    }
+    let report = conversation::pull_conversations(&settings.home, client, &tips_with_mailbox)?;
+    match report.new_answer_count() {
+        0 => println!("No new answers from reporters."),
+        count => {
+            let per_tip: Vec<String> = report
+                .new_answers
+                .iter()
+                .map(|(number, answers)| format!("tip {number} ({answers})"))
+                .collect();
+            println!(
+                "{count} new answer{} from reporters: {}. Read them with: fluister-inbox show N",
+                if count == 1 { "" } else { "s" },
+                per_tip.join(", ")
+            );
+        }
+    }
+    if report.new_from_coordinator > 0 {
+        println!(
+            "{} message(s) from a coordinator that this inbox had not stored were stored too.",
+            report.new_from_coordinator
+        );
+    }
+    if !report.gone_mailboxes.is_empty() {
+        let numbers: Vec<String> = report.gone_mailboxes.iter().map(u64::to_string).collect();
+        println!(
+            "The relay no longer has the mailbox of tip(s) {}: it expired, was closed, or the \
+             reporter never opened it. What was stored here stays readable.",
+            numbers.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Opens every stored tip, in parallel.
@@ -663,6 +786,19 @@ fn show(settings: &Settings, tip: &str) -> Result<ExitCode> {
                 "{}",
                 render::show_text(&document, &context, settings.language)
             );
+            if let (Some(number), Some(relay_id)) = (context_number, &relay_id) {
+                let entries = conversation_entries(settings, relay_id, &keys)?;
+                if document.reply.is_some() || !entries.is_empty() {
+                    print!(
+                        "{}",
+                        render::conversation_text(
+                            &entries,
+                            &format!("fluister-inbox reply {number} \"…\""),
+                            settings.language
+                        )
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(OpenFailure::NotATipDocument(plaintext)) => {
@@ -675,6 +811,200 @@ fn show(settings: &Settings, tip: &str) -> Result<ExitCode> {
         }
         Err(failure) => bail!("{}", failure.explain(&what)),
     }
+}
+
+/// The stored conversation of a tip, opened with the coordinator's identities. A message that
+/// does not open is kept in its place and shown as such.
+fn conversation_entries(
+    settings: &Settings,
+    tip_relay_id: &str,
+    keys: &UnlockedKeys,
+) -> Result<Vec<ConversationEntry>> {
+    let messages = conversation::stored_messages(&settings.home, tip_relay_id)?;
+    Ok(messages
+        .iter()
+        .map(|message| {
+            let text = std::fs::read(&message.path)
+                .ok()
+                .and_then(|sealed| store::open_sealed(&keys.identities, &sealed).ok())
+                .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
+                    Ok(opened) => opened.text,
+                    Err(_) => render::show_plain_text(&plaintext),
+                });
+            ConversationEntry {
+                received_hour: message.received_hour,
+                written_by_coordinator: message.author == MessageAuthor::Coordinator,
+                text,
+            }
+        })
+        .collect())
+}
+
+/// Reads the message for `reply` from where the coordinator put it.
+fn read_message_text(settings: &Settings, number: u64, source: MessageSource) -> Result<String> {
+    match source {
+        MessageSource::Argument(text) => Ok(text),
+        MessageSource::StandardInput => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read the message from standard input (it must be UTF-8 text)")?;
+            Ok(text)
+        }
+        MessageSource::File(path) => std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read the message from {} (it must exist and be UTF-8 text)",
+                path.display()
+            )
+        }),
+        MessageSource::Editor => edit_message(settings, number),
+    }
+}
+
+/// Opens $VISUAL or $EDITOR (else vi) on a private temporary file in the inbox folder and
+/// returns what was written, without the `#` lines. The file is removed afterwards.
+fn edit_message(settings: &Settings, number: u64) -> Result<String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_owned());
+    settings.home.create_directories()?;
+    let path = settings
+        .home
+        .root()
+        .join(format!(".reply-{number}-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    create_private_file(&path)
+        .and_then(|mut file| {
+            file.write_all(
+                format!(
+                    "\n# Write your message to the reporter of tip {number} above these lines.\n\
+                     # Lines starting with # are left out. Save and close the editor to send;\n\
+                     # leave the message empty to send nothing.\n"
+                )
+                .as_bytes(),
+            )
+        })
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    // Through the shell, so an editor setting with arguments ("code --wait") works.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status();
+    let text = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(status) => bail!("the editor `{editor}` stopped with {status}; nothing was sent"),
+        Err(error) => bail!(
+            "cannot start the editor `{editor}` ({error}). Set EDITOR, or give the message in \
+             quotes or with --file; nothing was sent"
+        ),
+    }
+    let text = text.context("cannot read back what was written in the editor")?;
+    Ok(text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+fn reply(settings: &Settings, number: u64, source: MessageSource) -> Result<ExitCode> {
+    let stored = store::find_tip(&settings.home, number)?;
+    let sealed_tip = store::read_sealed_file(&stored.path)?;
+    let connection = Connection::load(&settings.home)?;
+    let keys = settings.unlock()?;
+    let document = store::open_tip(&keys.identities, &sealed_tip).map_err(|failure| {
+        anyhow::anyhow!(
+            "{}",
+            failure.explain(&format!("Tip {number} ({})", stored.path.display()))
+        )
+    })?;
+    let Some(reply_info) = &document.reply else {
+        bail!(
+            "the reporter of tip {number} did not get a mailbox; you cannot answer this tip. \
+             (Only tips sent with a receipt code can be answered.) Nothing was sent."
+        );
+    };
+    let (Some(mailbox_id), Ok(reply_recipient)) = (reply_info.mailbox_id(), reply_info.recipient())
+    else {
+        bail!(
+            "tip {number} names a mailbox or reply key this inbox cannot use (perhaps from a \
+             newer widget); you cannot answer it with this version. Nothing was sent."
+        );
+    };
+    let text = read_message_text(settings, number, source)?;
+    let text = text.trim();
+    if text.is_empty() {
+        bail!(
+            "the message is empty; nothing was sent. Write it after the tip number, in quotes: \
+             fluister-inbox reply {number} \"…\""
+        );
+    }
+    let padded = Zeroizing::new(MailboxMessage::new(text).to_padded_bytes().map_err(|_| {
+        anyhow::anyhow!(
+            "the message is too long (at most {} characters); shorten it. Nothing was sent.",
+            fluister_envelope::message::MAX_MESSAGE_TEXT_CHARS
+        )
+    })?);
+    // Sealed to the reporter and to this coordinator, so `show` can read it back later.
+    let sealed = age::seal(&[reply_recipient, keys.own_recipient], &padded)
+        .context("sealing the reply failed; nothing was sent")?;
+    let submission_key = random_submission_key()?;
+    let _lock = settings.home.lock()?;
+    let client = RelayClient::new(&connection);
+    let message_id = match client.post_mailbox_message(
+        mailbox_id.as_str(),
+        &sealed,
+        &submission_key,
+    ) {
+        Ok(message_id) => message_id,
+        Err(ReplyFailure::MailboxNotFound) => bail!(
+            "the relay no longer has the mailbox of tip {number}: it expired (the relay keeps a \
+             mailbox for a while after its last message), it was closed, or the reporter never \
+             opened it. Nothing was sent."
+        ),
+        Err(ReplyFailure::Other(error)) => return Err(error),
+    };
+    let now = now_unix_seconds();
+    conversation::store_sent_reply(
+        &settings.home,
+        &stored.relay_id,
+        &message_id,
+        now - now % 3600,
+        &sealed,
+    )
+    .context("the reply WAS sent, but its copy could not be stored here; `fluister-inbox pull` fetches it")?;
+    println!("Sent your message to the reporter of tip {number}.");
+    // Put it in its exact place in the conversation, and pick up answers that came meanwhile.
+    if let Ok(Some(messages)) = client.mailbox_messages(mailbox_id.as_str()) {
+        let counts = conversation::store_conversation(&settings.home, &stored.relay_id, &messages)?;
+        if counts.new_from_reporter > 0 {
+            println!(
+                "{} new answer(s) from the reporter came in meanwhile: fluister-inbox show {number}",
+                counts.new_from_reporter
+            );
+        }
+    }
+    println!(
+        "The reporter sees it when they check with their receipt code. Answers arrive with \
+         `fluister-inbox pull`; the conversation is in `fluister-inbox show {number}`."
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh random `Fluister-Submission-Key`: 32 bytes, unpadded base64url.
+fn random_submission_key() -> Result<String> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).context("the operating system gave no random numbers")?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 fn triage(

@@ -365,3 +365,191 @@ impl RelayClient {
         }
     }
 }
+
+/// Whether `id` is a relay message id (32 lower-case hex digits, like a tip id).
+pub fn is_message_id(id: &str) -> bool {
+    is_tip_id(id)
+}
+
+/// Who wrote a mailbox message, as the relay records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageAuthor {
+    /// The coordinator (this inbox, or another coordinator's inbox).
+    Coordinator,
+    /// The reporter, through the widget.
+    Reporter,
+}
+
+impl MessageAuthor {
+    /// The word used in stored file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageAuthor::Coordinator => "coordinator",
+            MessageAuthor::Reporter => "reporter",
+        }
+    }
+
+    /// Reads the word used in stored file names back.
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "coordinator" => Some(MessageAuthor::Coordinator),
+            "reporter" => Some(MessageAuthor::Reporter),
+            _ => None,
+        }
+    }
+}
+
+/// One message of a conversation, as `GET /api/v1/mailboxes/{id}/messages` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailboxMessageOnRelay {
+    /// The relay's id for the message, 32 lower-case hex digits.
+    pub id: String,
+    /// Who wrote it.
+    pub author: MessageAuthor,
+    /// The hour it arrived, Unix seconds rounded down to a multiple of 3600.
+    pub received_hour: u64,
+    /// The sealed age file, exactly as it was posted.
+    pub sealed: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct MessageListEntry {
+    id: String,
+    author: MessageAuthor,
+    received_hour: u64,
+    ciphertext: String,
+}
+
+#[derive(Deserialize)]
+struct MessageList {
+    messages: Vec<MessageListEntry>,
+}
+
+#[derive(Deserialize)]
+struct CreatedMessage {
+    id: String,
+}
+
+/// Why posting a reply did not work, where the command needs to tell the cases apart.
+#[derive(Debug)]
+pub enum ReplyFailure {
+    /// The relay has no such mailbox: it expired, was closed, or was never opened.
+    MailboxNotFound,
+    /// Anything else, with advice for the coordinator.
+    Other(anyhow::Error),
+}
+
+/// How often a reply is sent again, with the same submission key, after a network failure.
+const REPLY_ATTEMPTS: u32 = 4;
+
+impl RelayClient {
+    /// `GET /api/v1/mailboxes/{id}/messages` as the coordinator: the whole conversation, oldest
+    /// first. `Ok(None)` if the mailbox is gone (expired or closed) or was never opened.
+    pub fn mailbox_messages(&self, mailbox_id: &str) -> Result<Option<Vec<MailboxMessageOnRelay>>> {
+        use base64::Engine as _;
+        let mut response = self
+            .agent
+            .get(format!(
+                "{}/api/v1/mailboxes/{mailbox_id}/messages",
+                self.relay_url
+            ))
+            .header("Authorization", &self.authorization)
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(|error| self.unreachable(error))?;
+        match status {
+            200 => {}
+            404 => return Ok(None),
+            _ => return Err(self.unexpected("reading a conversation", status, &body)),
+        }
+        let list: MessageList = serde_json::from_slice(&body)
+            .context("the relay's conversation list is not what this inbox expects")?;
+        let mut messages = Vec::with_capacity(list.messages.len());
+        for entry in list.messages {
+            if !is_message_id(&entry.id) {
+                bail!(
+                    "the relay listed a message with a malformed id ({:?}); refusing to continue. \
+                     Tell the relay's operator.",
+                    entry.id
+                );
+            }
+            let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(entry.ciphertext.as_bytes())
+                .context("the relay sent a message that is not valid base64url")?;
+            messages.push(MailboxMessageOnRelay {
+                id: entry.id,
+                author: entry.author,
+                received_hour: entry.received_hour,
+                sealed,
+            });
+        }
+        Ok(Some(messages))
+    }
+
+    /// `POST /api/v1/mailboxes/{id}/messages` as the coordinator, returning the relay's message
+    /// id. A network failure is retried with the same `submission_key`, so the relay stores the
+    /// message once however often it is sent.
+    pub fn post_mailbox_message(
+        &self,
+        mailbox_id: &str,
+        sealed: &[u8],
+        submission_key: &str,
+    ) -> Result<String, ReplyFailure> {
+        let mut attempt = 0;
+        let mut response = loop {
+            attempt += 1;
+            let outcome = self
+                .agent
+                .post(format!(
+                    "{}/api/v1/mailboxes/{mailbox_id}/messages",
+                    self.relay_url
+                ))
+                .header("Authorization", &self.authorization)
+                .header("Content-Type", "application/octet-stream")
+                .header("Fluister-Submission-Key", submission_key)
+                .send(sealed);
+            match outcome {
+                Ok(response) => break response,
+                Err(error) if attempt >= REPLY_ATTEMPTS => {
+                    return Err(ReplyFailure::Other(self.unreachable(error)));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(500 * u64::from(attempt))),
+            }
+        };
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .read_to_vec()
+            .map_err(|error| ReplyFailure::Other(self.unreachable(error)))?;
+        match status {
+            200 | 201 => {
+                let created: CreatedMessage = serde_json::from_slice(&body).map_err(|_| {
+                    ReplyFailure::Other(anyhow::anyhow!(
+                        "the relay accepted the reply but its answer is not what this inbox \
+                         expects; `fluister-inbox pull` will fetch the conversation"
+                    ))
+                })?;
+                if !is_message_id(&created.id) {
+                    return Err(ReplyFailure::Other(anyhow::anyhow!(
+                        "the relay accepted the reply but gave a malformed id ({:?})",
+                        created.id
+                    )));
+                }
+                Ok(created.id)
+            }
+            404 => Err(ReplyFailure::MailboxNotFound),
+            _ => Err(ReplyFailure::Other(self.unexpected(
+                "sending the reply",
+                status,
+                &body,
+            ))),
+        }
+    }
+}

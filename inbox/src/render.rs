@@ -600,3 +600,61 @@ mod tests {
         assert!(full.contains("SECRET TEXT") && full.contains("SECRET PHONE"));
     }
 }
+
+/// One message of a conversation, as `show` prints it.
+#[derive(Clone, Debug)]
+pub struct ConversationEntry {
+    /// The hour it arrived at the relay, Unix seconds.
+    pub received_hour: u64,
+    /// Whether the coordinator wrote it (otherwise the reporter did).
+    pub written_by_coordinator: bool,
+    /// The opened text, or `None` if it did not open with the coordinator's key.
+    pub text: Option<String>,
+}
+
+/// The conversation under a tip in `show`: each message with its hour and who wrote it, in the
+/// relay's order. `reply_command` is the hint printed when there are no messages yet.
+pub fn conversation_text(
+    entries: &[ConversationEntry],
+    reply_command: &str,
+    language: Language,
+) -> String {
+    let (heading, you, reporter, unreadable, empty) = match language {
+        Language::Nl => (
+            "Gesprek met de melder",
+            "U",
+            "Melder",
+            "(dit bericht kan niet worden geopend met uw sleutel)",
+            "Nog geen berichten. Stel een vraag met",
+        ),
+        Language::En => (
+            "Conversation with the reporter",
+            "You",
+            "Reporter",
+            "(this message cannot be opened with your key)",
+            "No messages yet. Ask a question with",
+        ),
+    };
+    let mut out = format!("\n{heading}\n{}\n", "-".repeat(heading.chars().count()));
+    if entries.is_empty() {
+        out.push_str(&format!("{empty}: {reply_command}\n"));
+        return out;
+    }
+    for entry in entries {
+        let who = if entry.written_by_coordinator {
+            you
+        } else {
+            reporter
+        };
+        out.push_str(&format!(
+            "[{}] {who}:\n",
+            LocalHour::from_unix_seconds(entry.received_hour)
+        ));
+        match &entry.text {
+            Some(text) => out.push_str(&indent(&sanitise(text, true), "  ")),
+            None => out.push_str(&format!("  {unreadable}")),
+        }
+        out.push_str("\n\n");
+    }
+    out
+}

@@ -12,6 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fluister_envelope::age::{Recipient, seal};
 use fluister_envelope::pow;
+use fluister_envelope::receipt::MailboxKeys;
 use fluister_envelope::tip::TipDocument;
 
 /// The passphrase every test inbox uses.
@@ -224,6 +225,143 @@ impl Relay {
     pub fn submit_document(&self, recipient: &Recipient, document: &TipDocument) -> String {
         let sealed = seal(&[*recipient], &document.to_padded_bytes().unwrap()).unwrap();
         self.submit(&sealed)
+    }
+
+    /// A fresh challenge solved for `body`: the `Fluister-Challenge` and `Fluister-Nonce`
+    /// header values.
+    fn solved_challenge(&self, body: &[u8]) -> (String, String) {
+        let mut response = self
+            .agent
+            .post(format!("{}/api/v1/challenges", self.url))
+            .send_empty()
+            .expect("challenge request");
+        assert_eq!(response.status().as_u16(), 201);
+        let challenge_json: serde_json::Value =
+            serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+        let challenge: pow::Challenge = serde_json::from_value(challenge_json.clone()).unwrap();
+        let solution = pow::solve(&challenge, &pow::ciphertext_sha256(body)).expect("solve");
+        (
+            challenge_json["seed"].as_str().unwrap().to_owned(),
+            solution.nonce.to_string(),
+        )
+    }
+
+    /// Opens the reporter's mailbox the way the widget does, in a request of its own: JSON with
+    /// the id and the token's hash, paid for with a proof of work over the body. Returns the
+    /// status.
+    pub fn register_mailbox(&self, keys: &MailboxKeys) -> u16 {
+        let token_hash: String = keys
+            .mailbox_token
+            .storage_hash()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let body = format!(
+            r#"{{"id":"{}","token_sha256":"{token_hash}"}}"#,
+            keys.mailbox_id.as_str()
+        );
+        let (seed, nonce) = self.solved_challenge(body.as_bytes());
+        self.agent
+            .post(format!("{}/api/v1/mailboxes", self.url))
+            .header("Content-Type", "application/json")
+            .header("Fluister-Challenge", &seed)
+            .header("Fluister-Nonce", &nonce)
+            .send(body.as_bytes())
+            .expect("register mailbox")
+            .status()
+            .as_u16()
+    }
+
+    /// The conversation as the reporter reads it (with the mailbox token): (author, sealed
+    /// message) in the relay's order. Panics unless the relay answers 200.
+    pub fn reporter_messages(&self, keys: &MailboxKeys) -> Vec<(String, Vec<u8>)> {
+        let mut response = self
+            .agent
+            .get(format!(
+                "{}/api/v1/mailboxes/{}/messages",
+                self.url,
+                keys.mailbox_id.as_str()
+            ))
+            .header(
+                "Fluister-Mailbox-Token",
+                keys.mailbox_token.to_base64url().as_str(),
+            )
+            .call()
+            .expect("read mailbox");
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_vec().unwrap();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        json["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|message| {
+                (
+                    message["author"].as_str().unwrap().to_owned(),
+                    URL_SAFE_NO_PAD
+                        .decode(message["ciphertext"].as_str().unwrap())
+                        .unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Posts the reporter's sealed answer as the widget does (mailbox token, submission key,
+    /// proof of work over the message). Returns the status.
+    pub fn reporter_post(&self, keys: &MailboxKeys, sealed: &[u8]) -> u16 {
+        let (seed, nonce) = self.solved_challenge(sealed);
+        let mut submission_key = [0u8; 32];
+        getrandom::fill(&mut submission_key).unwrap();
+        self.agent
+            .post(format!(
+                "{}/api/v1/mailboxes/{}/messages",
+                self.url,
+                keys.mailbox_id.as_str()
+            ))
+            .header(
+                "Fluister-Mailbox-Token",
+                keys.mailbox_token.to_base64url().as_str(),
+            )
+            .header("Content-Type", "application/octet-stream")
+            .header(
+                "Fluister-Submission-Key",
+                URL_SAFE_NO_PAD.encode(submission_key),
+            )
+            .header("Fluister-Challenge", &seed)
+            .header("Fluister-Nonce", &nonce)
+            .send(sealed)
+            .expect("post answer")
+            .status()
+            .as_u16()
+    }
+
+    /// Closes a mailbox as the coordinator (`DELETE`). Returns the status.
+    pub fn close_mailbox(&self, mailbox_id: &str) -> u16 {
+        self.agent
+            .delete(format!("{}/api/v1/mailboxes/{mailbox_id}", self.url))
+            .header("Authorization", format!("Bearer {}", self.token))
+            .call()
+            .expect("close mailbox")
+            .status()
+            .as_u16()
+    }
+
+    /// The relay's whole database as SQL text, by the `sqlite3` command line tool (blobs
+    /// appear as `X'…'` hex literals).
+    pub fn database_dump(&self) -> String {
+        let database = self.directory.join("data").join("relay.sqlite3");
+        let output = Command::new("sqlite3")
+            .arg(&database)
+            .arg(".dump")
+            .output()
+            .expect("the `sqlite3` command line tool is installed (Debian package `sqlite3`)");
+        assert!(
+            output.status.success(),
+            "sqlite3 .dump: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 dump")
     }
 
     /// The ids of the tips waiting on the relay.

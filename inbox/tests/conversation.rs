@@ -1,0 +1,262 @@
+//! The anonymous mailbox from the coordinator's side, against the real `relay-server` and
+//! `fluister-inbox` binaries, with the reporter played by this test the way the widget does it:
+//! a tip with reply information from a receipt code → the mailbox opened in a request of its
+//! own → `pull` → `reply` → the reporter reads and answers → `pull` → `show`. And the refusals:
+//! a tip without a mailbox, an empty message, a bad token, a closed mailbox, a relay that is
+//! down.
+
+mod support;
+
+use fluister_envelope::age::{Recipient, open, seal};
+use fluister_envelope::message::MailboxMessage;
+use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
+use fluister_envelope::tip::{ReplyInfo, TipDocument};
+use support::{Inbox, Relay};
+
+const QUESTION: &str = "Which address?";
+const ANSWER: &str = "Rolderweg 12 in Assen. She is still there.";
+
+fn mailbox_keys() -> MailboxKeys {
+    ReceiptCode::generate().unwrap().derive_keys().unwrap()
+}
+
+/// A tip whose reporter kept a receipt code, as the widget seals it.
+fn tip_with_reply(keys: &MailboxKeys) -> TipDocument {
+    let mut document = TipDocument::new("Er slapen mannen in de schuur achter de boerderij.");
+    document.reply = Some(ReplyInfo::from_mailbox_keys(keys));
+    document
+}
+
+/// The reporter's answer, sealed as the widget seals it: to the coordinator and to the
+/// reporter's own reply key.
+fn reporter_answer(coordinator: &Recipient, keys: &MailboxKeys, text: &str) -> Vec<u8> {
+    let padded = MailboxMessage::new(text).to_padded_bytes().unwrap();
+    seal(&[*coordinator, keys.reply_identity.to_recipient()], &padded).unwrap()
+}
+
+/// The names of the stored message files of every conversation, sorted.
+fn stored_message_files(inbox: &Inbox) -> Vec<String> {
+    let mut names = Vec::new();
+    let Ok(folders) = std::fs::read_dir(inbox.home.join("conversations")) else {
+        return names;
+    };
+    for folder in folders {
+        for entry in std::fs::read_dir(folder.unwrap().path()).unwrap() {
+            names.push(entry.unwrap().file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    names
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Asserts the relay's database links the tip and the mailbox nowhere: the tips table has no
+/// mailbox column, no mailbox row or message names the tip, no tip row names the mailbox, and
+/// neither message's text is there in the clear.
+fn assert_database_holds_no_link(relay: &Relay, tip_id: &str, mailbox_id: &str) {
+    let dump = relay.database_dump().to_lowercase();
+    let tips_schema = dump
+        .lines()
+        .skip_while(|line| !line.starts_with("create table tips"))
+        .take_while(|line| !line.ends_with(");"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!tips_schema.is_empty(), "no tips table in:\n{dump}");
+    assert!(!tips_schema.contains("mailbox"), "{tips_schema}");
+    assert!(dump.contains(mailbox_id), "the mailbox is in the database");
+    for line in dump.lines() {
+        let is_mailbox_row = line.starts_with("insert into mailboxes")
+            || line.starts_with("insert into mailbox_messages")
+            || line.starts_with("insert into message_submissions");
+        let is_tip_row =
+            line.starts_with("insert into tips") || line.starts_with("insert into submissions");
+        if is_mailbox_row {
+            assert!(
+                !line.contains(tip_id),
+                "a mailbox row names the tip: {line}"
+            );
+        }
+        if is_tip_row {
+            assert!(
+                !line.contains(mailbox_id),
+                "a tip row names the mailbox: {line}"
+            );
+        }
+    }
+    for text in [QUESTION, ANSWER] {
+        assert!(!dump.contains(&text.to_lowercase()), "plaintext {text:?}");
+        assert!(
+            !dump.contains(&hex(text.as_bytes())),
+            "hex plaintext {text:?}"
+        );
+    }
+}
+
+#[test]
+fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
+    let inbox = Inbox::new("conversation");
+    let coordinator_recipient = inbox.keygen();
+    let relay = Relay::start("conversation", std::slice::from_ref(&coordinator_recipient));
+    inbox.connect(&relay);
+    let coordinator: Recipient = coordinator_recipient.parse().unwrap();
+
+    let keys = mailbox_keys();
+    let mailbox_id = keys.mailbox_id.as_str().to_owned();
+    let tip_id = relay.submit_document(&coordinator, &tip_with_reply(&keys));
+    assert_eq!(relay.register_mailbox(&keys), 201);
+    // Checked while the tip still waits on the relay, and again at the end.
+    assert_database_holds_no_link(&relay, &tip_id, &mailbox_id);
+
+    let first_pull = inbox.run_ok(&["pull"]);
+    assert!(first_pull.contains("1 new tip: number 1."), "{first_pull}");
+    assert!(
+        first_pull.contains("No new answers from reporters."),
+        "{first_pull}"
+    );
+    let shown_before = inbox.run_ok(&["show", "1", "--lang", "en"]);
+    assert!(shown_before.contains("No messages yet."), "{shown_before}");
+
+    let sent = inbox.run_ok(&["reply", "1", QUESTION]);
+    assert!(sent.contains("Sent your message"), "{sent}");
+
+    // The reporter checks with the receipt code and reads the question with the reply key.
+    let on_relay = relay.reporter_messages(&keys);
+    assert_eq!(on_relay.len(), 1);
+    assert_eq!(on_relay[0].0, "coordinator");
+    let opened = open(std::slice::from_ref(&keys.reply_identity), &on_relay[0].1).unwrap();
+    assert_eq!(MailboxMessage::from_bytes(&opened).unwrap().text, QUESTION);
+
+    assert_eq!(
+        relay.reporter_post(&keys, &reporter_answer(&coordinator, &keys, ANSWER)),
+        201
+    );
+    let second_pull = inbox.run_ok(&["pull"]);
+    assert!(
+        second_pull.contains("1 new answer from reporters: tip 1 (1)."),
+        "{second_pull}"
+    );
+    assert_eq!(stored_message_files(&inbox).len(), 2);
+
+    let shown = inbox.run_ok(&["show", "1", "--lang", "en"]);
+    let question_at = shown.find(QUESTION).expect("question shown");
+    let answer_at = shown.find(ANSWER).expect("answer shown");
+    assert!(question_at < answer_at, "{shown}");
+    let you_at = shown.find("] You:").expect("the coordinator's label");
+    let reporter_at = shown.find("] Reporter:").expect("the reporter's label");
+    assert!(you_at < question_at && question_at < reporter_at && reporter_at < answer_at);
+    let shown_in_dutch = inbox.run_ok(&["show", "1"]);
+    assert!(
+        shown_in_dutch.contains("Gesprek met de melder"),
+        "{shown_in_dutch}"
+    );
+    assert!(shown_in_dutch.contains("] U:"), "{shown_in_dutch}");
+    assert!(shown_in_dutch.contains("] Melder:"), "{shown_in_dutch}");
+
+    // Pulling again stores nothing twice, and leaves the conversation on the relay.
+    let files_before = stored_message_files(&inbox);
+    let third_pull = inbox.run_ok(&["pull"]);
+    assert!(
+        third_pull.contains("No new answers from reporters."),
+        "{third_pull}"
+    );
+    assert_eq!(stored_message_files(&inbox), files_before);
+    assert_eq!(relay.reporter_messages(&keys).len(), 2);
+
+    assert_database_holds_no_link(&relay, &tip_id, &mailbox_id);
+}
+
+#[test]
+fn reply_refuses_clearly_and_sends_nothing() {
+    let inbox = Inbox::new("reply-refusals");
+    let coordinator_recipient = inbox.keygen();
+    let mut relay = Relay::start(
+        "reply-refusals",
+        std::slice::from_ref(&coordinator_recipient),
+    );
+    inbox.connect(&relay);
+    let coordinator: Recipient = coordinator_recipient.parse().unwrap();
+
+    // Tip 1 has no mailbox; tip 2 has one.
+    relay.submit_document(&coordinator, &TipDocument::new("Zonder bonnetjescode."));
+    inbox.run_ok(&["pull"]);
+    let keys = mailbox_keys();
+    relay.submit_document(&coordinator, &tip_with_reply(&keys));
+    assert_eq!(relay.register_mailbox(&keys), 201);
+    inbox.run_ok(&["pull"]);
+
+    let no_mailbox = inbox.run_failing(&["reply", "1", QUESTION]);
+    assert!(
+        no_mailbox
+            .contains("the reporter of tip 1 did not get a mailbox; you cannot answer this tip"),
+        "{no_mailbox}"
+    );
+    let empty = inbox.run_failing(&["reply", "2", "   "]);
+    assert!(empty.contains("the message is empty"), "{empty}");
+
+    // From a file and from the editor, both work.
+    let question_file = inbox.home.with_file_name("question.txt");
+    std::fs::write(&question_file, format!("{QUESTION}\n")).unwrap();
+    inbox.run_ok(&["reply", "2", "--file", question_file.to_str().unwrap()]);
+    let editor_script = inbox.home.with_file_name("editor.sh");
+    std::fs::write(
+        &editor_script,
+        "#!/bin/sh\nprintf 'Is she safe now?\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &editor_script,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let edited = inbox
+        .command()
+        .args(["reply", "2", "--editor"])
+        .env("EDITOR", &editor_script)
+        .env_remove("VISUAL")
+        .output()
+        .unwrap();
+    assert!(
+        edited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edited.stderr)
+    );
+    let on_relay = relay.reporter_messages(&keys);
+    let texts: Vec<String> = on_relay
+        .iter()
+        .map(|(_, sealed)| {
+            let opened = open(std::slice::from_ref(&keys.reply_identity), sealed).unwrap();
+            MailboxMessage::from_bytes(&opened).unwrap().text
+        })
+        .collect();
+    assert_eq!(texts, [QUESTION, "Is she safe now?"]);
+
+    let token_file = inbox.home.with_file_name("token.txt");
+    inbox.connect_with_token(&relay.url, "fluister-coordinator-not-the-right-one");
+    let bad_token = inbox.run_failing(&["reply", "2", QUESTION]);
+    assert!(bad_token.contains("refused your token"), "{bad_token}");
+    inbox.connect(&relay);
+    std::fs::remove_file(token_file).unwrap();
+
+    assert_eq!(relay.close_mailbox(keys.mailbox_id.as_str()), 204);
+    let closed = inbox.run_failing(&["reply", "2", QUESTION]);
+    assert!(
+        closed.contains("the relay no longer has the mailbox of tip 2"),
+        "{closed}"
+    );
+    let pulled = inbox.run_ok(&["pull"]);
+    assert!(
+        pulled.contains("no longer has the mailbox of tip(s) 2"),
+        "{pulled}"
+    );
+    // What was stored before the mailbox closed stays readable.
+    let shown = inbox.run_ok(&["show", "2", "--lang", "en"]);
+    assert!(shown.contains("Is she safe now?"), "{shown}");
+
+    relay.stop();
+    let down = inbox.run_failing(&["reply", "2", QUESTION]);
+    assert!(down.contains("cannot reach the relay"), "{down}");
+    assert_eq!(stored_message_files(&inbox).len(), 2);
+}
