@@ -166,6 +166,13 @@ fn coordinator_asks_and_reporter_answers() {
         reporter_get(&relay, mailbox_id, &token).error_code(),
         "mailbox_not_found"
     );
+    // The coordinator, too, sees that it is gone rather than empty.
+    assert_eq!(
+        relay
+            .coordinator_get(&messages_path(mailbox_id))
+            .error_code(),
+        "mailbox_not_found"
+    );
     relay.assert_serving();
 }
 

@@ -65,6 +65,18 @@ async fn authenticate<S: Storage>(
     if headers.contains_key(header::AUTHORIZATION) {
         require_coordinator(state, headers)?;
         let id = MailboxId::parse(mailbox_id_text).ok_or(ApiError::MailboxNotFound)?;
+        // The coordinator learns whether a mailbox still exists: a closed or expired one must
+        // not look like an open mailbox without messages.
+        let exists = state
+            .inner
+            .storage
+            .mailbox_token_sha256(id, round_down_to_day(now_unix()))
+            .await
+            .map_err(|error| internal(&state.inner.metrics, &error))?
+            .is_some();
+        if !exists {
+            return Err(ApiError::MailboxNotFound);
+        }
         return Ok((Caller::Coordinator, id));
     }
     let token_text = header_text(headers, MAILBOX_TOKEN_HEADER).ok_or(ApiError::BadHeader(
