@@ -431,6 +431,58 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
+/// Refuses a request whose `Content-Type` (parameters aside) is not `expected`.
+fn require_media_type(headers: &HeaderMap, expected: &str) -> Result<(), ApiError> {
+    let media_type = header_text(headers, header::CONTENT_TYPE.as_str())
+        .and_then(|value| value.split(';').next())
+        .unwrap_or("")
+        .trim();
+    if media_type.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// The client's random submission key, which makes a retried post idempotent.
+fn submission_key(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
+    header_text(headers, SUBMISSION_KEY_HEADER)
+        .and_then(decode_base64url)
+        .ok_or(ApiError::BadHeader(
+            "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
+             `Fluister-Submission-Key` header, and the same key when retrying.",
+        ))
+}
+
+/// Reads a whole body of at most `limit` bytes (the route's body limit applies too).
+async fn read_body<S: Storage>(
+    state: &AppState<S>,
+    request: Request,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge
+            } else {
+                ApiError::BodyUnreadable
+            }
+        })?;
+    if body.len() > limit {
+        return Err(ApiError::BodyTooLarge);
+    }
+    Ok(body)
+}
+
+/// Refuses a body that is not a well-formed age v1 file.
+fn check_age_body(body: &[u8]) -> Result<(), ApiError> {
+    sealed::check_age_file(body).map_err(|problem| match problem {
+        BodyProblem::NotAge => ApiError::NotAgeFile,
+        BodyProblem::BrokenHeader => ApiError::BrokenAgeHeader,
+    })
+}
+
 async fn submit_tip<S: Storage>(
     State(state): State<AppState<S>>,
     request: Request,
@@ -460,32 +512,12 @@ async fn submit_tip_inner<S: Storage>(
         return Err(ApiError::RateLimited);
     }
     let headers = request.headers();
-    let content_type = header_text(headers, header::CONTENT_TYPE.as_str()).unwrap_or("");
-    let media_type = content_type.split(';').next().unwrap_or("").trim();
-    if !media_type.eq_ignore_ascii_case("application/octet-stream") {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let submission_key: [u8; 32] = header_text(headers, SUBMISSION_KEY_HEADER)
-        .and_then(decode_base64url)
-        .ok_or(ApiError::BadHeader(
-            "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
-             `Fluister-Submission-Key` header, and the same key when retrying.",
-        ))?;
+    require_media_type(headers, "application/octet-stream")?;
+    let submission_key = submission_key(headers)?;
     let (challenge_seed, nonce) = proof_of_work_headers(headers)?;
 
-    let body = Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::BodyTooLarge
-            } else {
-                ApiError::BodyUnreadable
-            }
-        })?;
-    sealed::check_age_file(&body).map_err(|problem| match problem {
-        BodyProblem::NotAge => ApiError::NotAgeFile,
-        BodyProblem::BrokenHeader => ApiError::BrokenAgeHeader,
-    })?;
+    let body = read_body(state, request, state.inner.settings.limits.max_tip_bytes).await?;
+    check_age_body(&body)?;
     let body_sha256 = sealed::ciphertext_sha256(&body);
     let submission_key_sha256: [u8; 32] = Sha256::digest(submission_key).into();
     let storage = &state.inner.storage;

@@ -15,8 +15,7 @@
 //! reporter request draws from one global rate limit, so guessing codes gets nowhere.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -24,12 +23,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{
-    AppState, SUBMISSION_KEY_HEADER, header_text, internal, proof_of_work_headers,
-    require_coordinator, spend_challenge,
+    AppState, check_age_body, header_text, internal, proof_of_work_headers, read_body,
+    require_coordinator, require_media_type, spend_challenge, submission_key,
 };
 use crate::encoding::{decode_base64url, decode_hex_32, encode_base64url};
 use crate::error::ApiError;
-use crate::sealed::{self, BodyProblem};
+use crate::sealed;
 use crate::storage::{
     MailboxId, MessageAuthor, MessageOutcome, NewMailbox, NewMessage, RegistrationOutcome,
     SECONDS_PER_DAY, Storage, now_unix, round_down_to_day, round_down_to_hour,
@@ -140,13 +139,7 @@ async fn register_mailbox_inner<S: Storage>(
         return Err(ApiError::RateLimited);
     }
     let headers = request.headers();
-    let media_type = header_text(headers, header::CONTENT_TYPE.as_str())
-        .and_then(|value| value.split(';').next())
-        .unwrap_or("")
-        .trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(ApiError::UnsupportedMediaType);
-    }
+    require_media_type(headers, "application/json")?;
     let (challenge_seed, nonce) = proof_of_work_headers(headers)?;
     let body = read_body(state, request, MAX_REGISTRATION_BYTES).await?;
     let registration: Registration =
@@ -177,27 +170,6 @@ async fn register_mailbox_inner<S: Storage>(
         RegistrationOutcome::Conflict => Err(ApiError::MailboxConflict),
         RegistrationOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
     }
-}
-
-/// Reads a body of at most `limit` bytes.
-async fn read_body<S: Storage>(
-    state: &AppState<S>,
-    request: Request,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    let body = Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::BodyTooLarge
-            } else {
-                ApiError::BodyUnreadable
-            }
-        })?;
-    if body.len() > limit {
-        return Err(ApiError::BodyTooLarge);
-    }
-    Ok(body)
 }
 
 /// One message in `GET /api/v1/mailboxes/{id}/messages`.
@@ -268,29 +240,15 @@ async fn post_message_inner<S: Storage>(
 ) -> Result<(StatusCode, crate::storage::MessageId), ApiError> {
     let headers = request.headers();
     let (caller, mailbox_id) = authenticate(state, headers, mailbox_id_text).await?;
-    let media_type = header_text(headers, header::CONTENT_TYPE.as_str())
-        .and_then(|value| value.split(';').next())
-        .unwrap_or("")
-        .trim();
-    if !media_type.eq_ignore_ascii_case("application/octet-stream") {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let submission_key: [u8; 32] = header_text(headers, SUBMISSION_KEY_HEADER)
-        .and_then(decode_base64url)
-        .ok_or(ApiError::BadHeader(
-            "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
-             `Fluister-Submission-Key` header, and the same key when retrying.",
-        ))?;
+    require_media_type(headers, "application/octet-stream")?;
+    let submission_key = submission_key(headers)?;
     let proof = match caller {
         Caller::Reporter => Some(proof_of_work_headers(headers)?),
         Caller::Coordinator => None,
     };
     let limit = state.inner.settings.limits.max_message_bytes;
     let body = read_body(state, request, limit).await?;
-    sealed::check_age_file(&body).map_err(|problem| match problem {
-        BodyProblem::NotAge => ApiError::NotAgeFile,
-        BodyProblem::BrokenHeader => ApiError::BrokenAgeHeader,
-    })?;
+    check_age_body(&body)?;
     let body_sha256 = sealed::ciphertext_sha256(&body);
     let storage = &state.inner.storage;
     let now = now_unix();
