@@ -43,7 +43,8 @@ mod browser {
     /// mounts the form onto `#fluister-widget`.
     #[wasm_bindgen]
     pub fn mount_widget() {
-        leptos::task::spawn_local(async {
+        // Leptos' executor exists only once `mount_to` has run, so start with wasm-bindgen's.
+        wasm_bindgen_futures::spawn_local(async {
             if let Some(settings) = startup_settings().await {
                 let Some(host) = document()
                     .get_element_by_id("fluister-widget")

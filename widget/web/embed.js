@@ -30,8 +30,14 @@
 
   var language = (attribute("data-lang") || document.documentElement.lang || "nl").slice(0, 2).toLowerCase();
   var texts = TEXTS[language] || TEXTS.nl || { title: "Fluister", exit: "Exit" };
-  var exitUrl = attribute("data-exit-url");
-  if (!/^https?:\/\//.test(exitUrl)) {
+  // The neutral page to leave for: `data-exit-url` (relative to this page, http or https only).
+  var exitUrl = DEFAULT_EXIT_URL;
+  try {
+    var requestedExit = new URL(attribute("data-exit-url") || DEFAULT_EXIT_URL, location.href);
+    if (requestedExit.protocol === "https:" || requestedExit.protocol === "http:") {
+      exitUrl = requestedExit.href;
+    }
+  } catch (error) {
     exitUrl = DEFAULT_EXIT_URL;
   }
 

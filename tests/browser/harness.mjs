@@ -1,0 +1,185 @@
+// What every browser test needs: the real relay binary with a fresh coordinator key, the
+// example municipal page on another origin, and headless Chromium from Debian.
+//
+// Environment: FLUISTER_RELAY_BIN (the relay binary), FLUISTER_WIDGET_ASSETS (the output of
+// `cargo xtask widget`), CHROMIUM (default /usr/bin/chromium). `cargo xtask test` sets them.
+
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+import { startStaticServer } from "../tools/static-server.mjs";
+
+export const WORKSPACE = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const RELAY_BIN = process.env.FLUISTER_RELAY_BIN ?? join(WORKSPACE, "target", "debug", "relay-server");
+const ASSETS = process.env.FLUISTER_WIDGET_ASSETS ?? join(WORKSPACE, "target", "widget");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+export const EXAMPLE_DIRECTORY = join(WORKSPACE, "examples", "municipal-page");
+
+/** The widget's UI strings and vocabulary labels in `code`, as the tests find things by name. */
+export function translations(code) {
+  return {
+    ui: JSON.parse(readFileSync(join(WORKSPACE, "widget", "i18n", `${code}.json`), "utf8")),
+    vocabulary: JSON.parse(readFileSync(join(WORKSPACE, "vocabulary", `${code}.json`), "utf8")),
+  };
+}
+
+export const LANGUAGES = ["nl", "en", "pl", "ro", "bg"];
+
+/** A coordinator key pair and token, and a scratch directory for one relay. */
+export function makeCoordinator() {
+  const directory = mkdtempSync(join(tmpdir(), "fluister-browser-"));
+  const keyFile = join(directory, "coordinator.key");
+  execFileSync("age-keygen", ["-o", keyFile], { stdio: "pipe" });
+  const recipient = readFileSync(keyFile, "utf8").match(/public key: (age1[0-9a-z]+)/)[1];
+  const minted = execFileSync(RELAY_BIN, ["mint-token"], { encoding: "utf8" });
+  const token = minted.match(/fluister-coordinator-[A-Za-z0-9_-]+/)[0];
+  const tokenHash = minted.match(/token_sha256 = \["([0-9a-f]{64})"\]/)[1];
+  return { directory, keyFile, recipient, token, tokenHash };
+}
+
+/** Starts the relay binary; resolves once it prints its address. */
+export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0" }) {
+  const configFile = join(coordinator.directory, "relay.toml");
+  writeFileSync(configFile, [
+    "[server]",
+    `listen = "${listen}"`,
+    'log_level = "warn"',
+    "[storage]",
+    `data_dir = "${join(coordinator.directory, "data")}"`,
+    "[proof_of_work]",
+    `difficulty = ${difficulty}`,
+    "memory_kib = 4096",
+    "[coordinator]",
+    `recipients = ["${coordinator.recipient}"]`,
+    `token_sha256 = ["${coordinator.tokenHash}"]`,
+    "[widget]",
+    `assets_dir = "${ASSETS}"`,
+    `embedding_origins = [${embeddingOrigins.map((origin) => `"${origin}"`).join(", ")}]`,
+    "",
+  ].join("\n"));
+  const child = spawn(RELAY_BIN, ["--config", configFile], { stdio: ["ignore", "pipe", "inherit"] });
+  // Never leave a relay behind, even when a test run dies.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
+  const origin = await new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (match) {
+        resolve(match[1]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`relay exited early (${code})`)));
+  });
+  return {
+    origin,
+    process: child,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) {
+        resolve();
+        return;
+      }
+      child.once("exit", resolve);
+      child.kill("SIGTERM");
+    }),
+  };
+}
+
+/** Everything one test file needs, started together; `close()` ends it all. */
+export async function startStack({ difficulty = 8 } = {}) {
+  const coordinator = makeCoordinator();
+  // The example page's origin must be known before the relay starts (it goes into its config),
+  // and the page must know the relay's: start the page server on a fixed free port first.
+  const probe = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: null });
+  const pagePort = new URL(probe.origin).port;
+  await probe.close();
+  const pageOrigin = `http://127.0.0.1:${pagePort}`;
+  const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty });
+  const page = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: relay.origin, port: Number(pagePort) });
+  const browser = await launchBrowser();
+  return {
+    coordinator,
+    relay,
+    page,
+    browser,
+    async close() {
+      await browser.close();
+      await page.close();
+      await relay.stop();
+      rmSync(coordinator.directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium from Debian. Playwright gives every launch a fresh temporary profile
+ * (its own `--user-data-dir`), so nothing carries over between runs. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * Opens the example page in a fresh context and waits for the widget; returns the page, the
+ * widget's frame, and the list of Content Security Policy violations seen (should stay empty).
+ */
+export async function openExamplePage(stack, { path = "/", viewport = { width: 1000, height: 900 } } = {}) {
+  const context = await stack.browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text) || message.type() === "error") {
+      problems.push(text);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(String(error)));
+  await page.goto(stack.page.origin + path);
+  const frame = await widgetFrame(page, stack.relay.origin);
+  await frame.locator("#step-heading").waitFor();
+  return { context, page, frame, problems };
+}
+
+/** The widget's frame on `page`, once it has loaded. */
+export async function widgetFrame(page, relayOrigin) {
+  const handle = await page.waitForSelector("iframe.fluister-frame");
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const frame = await handle.contentFrame();
+    if (frame && frame.url().startsWith(relayOrigin)) {
+      return frame;
+    }
+    await page.waitForTimeout(25);
+  }
+  throw new Error("the widget frame did not load");
+}
+
+/** Downloads and decrypts every stored tip with the reference `age -d` and the coordinator key. */
+export async function readStoredTips(stack) {
+  const headers = { Authorization: `Bearer ${stack.coordinator.token}` };
+  const listing = await (await fetch(`${stack.relay.origin}/api/v1/tips`, { headers })).json();
+  const tips = [];
+  for (const { id } of listing.tips) {
+    const sealed = Buffer.from(await (await fetch(`${stack.relay.origin}/api/v1/tips/${id}`, { headers })).arrayBuffer());
+    const file = join(stack.coordinator.directory, `${id}.age`);
+    writeFileSync(file, sealed);
+    const plaintext = execFileSync("age", ["-d", "-i", stack.coordinator.keyFile, file], { encoding: "utf8" });
+    tips.push({ id, sealed, document: JSON.parse(plaintext) });
+  }
+  return tips;
+}
