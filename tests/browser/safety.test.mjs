@@ -1,0 +1,118 @@
+// Safety: the quick exit (button, Shift three times in the widget and on the host page) lands on
+// the neutral page; a page whose origin is not configured cannot frame the widget; and when
+// the relay is down the reporter is told plainly, keeps the sealed tip, and can retry.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { EXAMPLE_DIRECTORY, openExamplePage, readStoredTips, startRelay, startStack, translations } from "./harness.mjs";
+import { startStaticServer } from "../tools/static-server.mjs";
+import { expectStep, press } from "./steps.mjs";
+
+let stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.close();
+});
+
+const { ui } = translations("nl");
+
+async function expectNeutralPage(page) {
+  await page.waitForURL(`${stack.page.origin}/neutral.html`);
+  assert.equal(await page.title(), "Het weer in Drenthe");
+}
+
+test("the quick-exit button replaces the page with the neutral one", async () => {
+  const { context, page, frame } = await openExamplePage(stack);
+  await press(frame, ui.start_button);
+  const historyLength = await page.evaluate(() => history.length);
+  await frame.getByRole("button", { name: ui.exit_button, exact: true }).click();
+  await expectNeutralPage(page);
+  // location.replace: the neutral page took the example page's place in the tab's history.
+  assert.equal(await page.evaluate(() => history.length), historyLength);
+  await context.close();
+});
+
+test("Shift pressed three times inside the widget leaves, and the widget says how many are left", async () => {
+  const { context, page, frame } = await openExamplePage(stack);
+  await press(frame, ui.start_button);
+  await frame.locator("#step-heading").focus();
+  await page.keyboard.press("Shift");
+  await frame.getByText(ui.exit_shift_status.replace("{remaining}", "2")).waitFor({ state: "attached" });
+  await page.keyboard.press("Shift");
+  await page.keyboard.press("Shift");
+  await expectNeutralPage(page);
+  await context.close();
+});
+
+test("Shift pressed three times on the host page leaves too, but typing capitals does not", async () => {
+  const { context, page } = await openExamplePage(stack);
+  await page.locator("h1").click();
+  // Shift used for capital letters (other keys in between) is not an exit.
+  await page.keyboard.press("Shift+A");
+  await page.keyboard.press("Shift+B");
+  await page.keyboard.press("Shift+C");
+  assert.equal(new URL(page.url()).pathname, "/");
+  await page.keyboard.press("Shift");
+  await page.keyboard.press("Shift");
+  await page.keyboard.press("Shift");
+  await expectNeutralPage(page);
+  await context.close();
+});
+
+test("a page on an origin that is not configured cannot frame the widget", async () => {
+  const stranger = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: stack.relay.origin });
+  const context = await stack.browser.newContext();
+  const page = await context.newPage();
+  const refused = new Promise((resolve) => {
+    page.on("console", (message) => {
+      if (/frame-ancestors/.test(message.text())) {
+        resolve(message.text());
+      }
+    });
+  });
+  await page.goto(`${stranger.origin}/`);
+  const message = await refused;
+  assert.match(message, /violates the following Content Security Policy directive: "frame-ancestors http:\/\/127\.0\.0\.1:\d+"\. The request has been blocked/);
+  const frame = await (await page.waitForSelector("iframe.fluister-frame")).contentFrame();
+  assert.equal(await frame.locator("#fluister-widget").count(), 0);
+  await context.close();
+  await stranger.close();
+});
+
+test("relay down: a clear message and the phone numbers; retry sends the same tip once it is back", async () => {
+  const { context, frame } = await openExamplePage(stack);
+  await press(frame, ui.start_button);
+  for (let step = 0; step < 5; step += 1) {
+    await press(frame, ui.next);
+  }
+  await expectStep(frame, ui.description_heading);
+  await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill("Tekst die niet verloren mag gaan");
+  await press(frame, ui.next);
+  await press(frame, ui.next);
+  await expectStep(frame, ui.review_heading);
+
+  const address = new URL(stack.relay.origin).host;
+  await stack.relay.stop();
+  await press(frame, ui.send);
+  await expectStep(frame, ui.not_sent_heading);
+  assert.ok(await frame.getByText(ui.error_unreachable).isVisible());
+  assert.ok(await frame.getByText(ui.not_sent_kept).isVisible());
+  assert.ok(await frame.getByRole("heading", { name: ui.alternatives_heading }).isVisible());
+  assert.ok(await frame.getByRole("link", { name: "0800-7000" }).isVisible());
+
+  // The relay comes back on the same address; "try again" sends the tip kept in memory.
+  stack.relay = await startRelay({
+    coordinator: stack.coordinator,
+    embeddingOrigins: [stack.page.origin],
+    listen: address,
+  });
+  await press(frame, ui.retry);
+  await expectStep(frame, ui.receipt_heading);
+  const tips = await readStoredTips(stack);
+  const mine = tips.filter((tip) => tip.document.text === "Tekst die niet verloren mag gaan");
+  assert.equal(mine.length, 1);
+  await context.close();
+});
