@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 
 import { EXAMPLE_DIRECTORY, openExamplePage, readStoredTips, startRelay, startStack, translations } from "./harness.mjs";
 import { startStaticServer } from "../tools/static-server.mjs";
-import { expectStep, press } from "./steps.mjs";
+import { accessibilityViolations, expectStep, press } from "./steps.mjs";
 
 let stack;
 before(async () => {
@@ -102,6 +102,7 @@ test("relay down: a clear message and the phone numbers; retry sends the same ti
   assert.ok(await frame.getByText(ui.not_sent_kept).isVisible());
   assert.ok(await frame.getByRole("heading", { name: ui.alternatives_heading }).isVisible());
   assert.ok(await frame.getByRole("link", { name: "0800-7000" }).isVisible());
+  assert.deepEqual(await accessibilityViolations(frame), []);
 
   // The relay comes back on the same address; "try again" sends the tip kept in memory.
   stack.relay = await startRelay({

@@ -1,0 +1,147 @@
+// Accessibility: axe-core (WCAG 2.0/2.1 A and AA, 2.2 AA) finds nothing on any step, error
+// state included, in any language, at 320 px wide without horizontal scrolling; and a
+// keyboard-only run completes a tip.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { LANGUAGES, openExamplePage, readStoredTips, startStack, translations } from "./harness.mjs";
+import { accessibilityViolations, expectStep, press, scrollsHorizontally } from "./steps.mjs";
+
+let stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.close();
+});
+
+async function checkStep(frame, language, stepName) {
+  const violations = await accessibilityViolations(frame);
+  assert.deepEqual(violations, [], `${language}, ${stepName}: ${JSON.stringify(violations, null, 2)}`);
+  assert.equal(await scrollsHorizontally(frame), false, `${language}, ${stepName}: scrolls sideways at 320 px`);
+}
+
+for (const language of LANGUAGES) {
+  test(`every step in ${language} passes axe-core at 320 px wide`, async () => {
+    const { ui, vocabulary } = translations(language);
+    const { context, frame, problems } = await openExamplePage(stack, { viewport: { width: 320, height: 640 } });
+    if (language !== "nl") {
+      const dutch = translations("nl").ui;
+      await frame.getByRole("combobox", { name: dutch.language_label, exact: true }).selectOption(language);
+      await expectStep(frame, ui.start_heading);
+      assert.equal(await frame.evaluate(() => document.documentElement.lang), language);
+    }
+    await checkStep(frame, language, "start");
+    await press(frame, ui.start_button);
+    await expectStep(frame, ui.kind_heading);
+    await frame.getByRole("radio", { name: vocabulary.kinds.other_unsure, exact: true }).check();
+    await checkStep(frame, language, "kind");
+    await press(frame, ui.next);
+    await expectStep(frame, ui.role_heading);
+    await checkStep(frame, language, "role");
+    await press(frame, ui.next);
+    await expectStep(frame, ui.signals_heading);
+    await checkStep(frame, language, "signals (all groups)");
+    await press(frame, ui.next);
+    await expectStep(frame, ui.place_heading);
+    await checkStep(frame, language, "place");
+    await press(frame, ui.next);
+    await expectStep(frame, ui.time_heading);
+    await checkStep(frame, language, "time");
+    await press(frame, ui.next);
+    await expectStep(frame, ui.description_heading);
+    await checkStep(frame, language, "description");
+    await press(frame, ui.next);
+    await frame.getByText(ui.description_missing).waitFor();
+    await checkStep(frame, language, "description, missing");
+    await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(`test ${language}`);
+    await press(frame, ui.next);
+    await expectStep(frame, ui.contact_heading);
+    await checkStep(frame, language, "contact");
+    await press(frame, ui.next);
+    await expectStep(frame, ui.review_heading);
+    await checkStep(frame, language, "review");
+    await press(frame, ui.send);
+    await expectStep(frame, ui.receipt_heading);
+    await checkStep(frame, language, "receipt");
+    await press(frame, ui.finish);
+    await frame.getByText(ui.receipt_confirm_missing).waitFor();
+    await checkStep(frame, language, "receipt, not confirmed");
+    await frame.getByRole("checkbox", { name: ui.receipt_confirm, exact: true }).check();
+    await press(frame, ui.finish);
+    await expectStep(frame, ui.done_heading);
+    await checkStep(frame, language, "done");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+/** Presses Tab until the focused element in the widget is named `name`; fails after 80. */
+async function tabTo(page, frame, name) {
+  for (let presses = 0; presses < 80; presses += 1) {
+    await page.keyboard.press("Tab");
+    const focused = await frame.evaluate(() => {
+      const element = document.activeElement;
+      if (!document.hasFocus() || !element || element === document.body) {
+        return "";
+      }
+      const label = element.labels && element.labels.length ? element.labels[0].innerText : "";
+      return (label || element.innerText || "").trim();
+    });
+    if (focused.startsWith(name)) {
+      return;
+    }
+  }
+  assert.fail(`Tab never reached "${name}"`);
+}
+
+test("a keyboard-only run completes a tip", async () => {
+  const { ui, vocabulary } = translations("nl");
+  const { context, page, frame } = await openExamplePage(stack);
+  await page.locator("h1").click();
+  await tabTo(page, frame, ui.start_button);
+  await page.keyboard.press("Enter");
+  await expectStep(frame, ui.kind_heading);
+  assert.equal(await frame.evaluate(() => document.activeElement.id), "step-heading", "focus moves to the new step");
+  await tabTo(page, frame, vocabulary.kinds.sexual);
+  await page.keyboard.press("Space");
+  await tabTo(page, frame, ui.next);
+  await page.keyboard.press("Enter");
+  await expectStep(frame, ui.role_heading);
+  await tabTo(page, frame, ui.next);
+  await page.keyboard.press("Enter");
+  await expectStep(frame, ui.signals_heading);
+  await tabTo(page, frame, vocabulary.signals["general.seems_afraid"].label);
+  await page.keyboard.press("Space");
+  await tabTo(page, frame, ui.next);
+  await page.keyboard.press("Enter");
+  for (const heading of [ui.place_heading, ui.time_heading]) {
+    await expectStep(frame, heading);
+    await tabTo(page, frame, ui.next);
+    await page.keyboard.press("Enter");
+  }
+  await expectStep(frame, ui.description_heading);
+  await tabTo(page, frame, ui.description_label);
+  await page.keyboard.type("Met alleen het toetsenbord gemeld.");
+  await tabTo(page, frame, ui.next);
+  await page.keyboard.press("Enter");
+  await expectStep(frame, ui.contact_heading);
+  await tabTo(page, frame, ui.next);
+  await page.keyboard.press("Enter");
+  await expectStep(frame, ui.review_heading);
+  await tabTo(page, frame, ui.send);
+  await page.keyboard.press("Enter");
+  await expectStep(frame, ui.receipt_heading);
+  await tabTo(page, frame, ui.receipt_confirm);
+  await page.keyboard.press("Space");
+  await tabTo(page, frame, ui.finish);
+  await page.keyboard.press("Enter");
+  await expectStep(frame, ui.done_heading);
+
+  const tip = (await readStoredTips(stack)).find((stored) => stored.document.text === "Met alleen het toetsenbord gemeld.");
+  assert.ok(tip, "the keyboard-only tip was stored");
+  assert.equal(tip.document.kind, "sexual");
+  assert.deepEqual(tip.document.signals, ["general.seems_afraid"]);
+  await context.close();
+});
