@@ -79,5 +79,39 @@ pub fn run(arguments: &[String]) -> TaskResult {
         tests.args(["test", "--workspace", "--no-fail-fast"]);
     }
     tests.env("FLUISTER_CCTV_DIR", &vectors);
-    run_command(&mut tests)
+    run_command(&mut tests)?;
+
+    browser_tests()
+}
+
+/// Builds the widget bundle and the relay, then runs `tests/browser/*.test.mjs` in headless
+/// Chromium against the real relay binary.
+fn browser_tests() -> TaskResult {
+    crate::widget::build()?;
+    step("The relay binary for the browser tests");
+    run_command(cargo().args([
+        "build",
+        "--package",
+        "relay-server",
+        "--bin",
+        "relay-server",
+    ]))?;
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromium).exists() {
+        return Err(format!(
+            "headless Chromium is missing at {chromium}: `apt-get install chromium` (or set CHROMIUM)"
+        ));
+    }
+    step("Browser tests (headless Chromium, the real relay, the example page)");
+    run_command(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "browser/"])
+            .current_dir(workspace_root().join("tests"))
+            .env("CHROMIUM", &chromium)
+            .env(
+                "FLUISTER_RELAY_BIN",
+                target_dir().join("debug/relay-server"),
+            )
+            .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
+    )
 }
