@@ -2,6 +2,7 @@
 //! machine. Run `cargo xtask help` for the tasks.
 
 mod bench;
+mod demo;
 mod test;
 mod util;
 mod widget;
@@ -15,6 +16,10 @@ Tasks:
   test                Run every check and test: formatting, clippy, the wasm build of the
                       envelope, the official age vectors, unit, integration and interop tests.
                       Installs the test's npm packages under tests/ first.
+  demo                Build everything and run it here: the relay on 127.0.0.1:8787 with a demo
+                      coordinator key (target/demo), the example municipal page on
+                      127.0.0.1:8788 embedding the widget. Prints what to open and how to
+                      read the tips.
   widget              Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
                       target/widget with hashed names, and print its sizes.
   bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay.
@@ -35,6 +40,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "widget" => widget::run(rest),
+        "demo" => demo::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
