@@ -11,15 +11,45 @@ const TARGETS: &[(&str, &str, &str)] = &[
 
 pub fn run(arguments: &[String]) -> TaskResult {
     let [target] = arguments else {
-        let names: Vec<&str> = TARGETS.iter().map(|(name, _, _)| *name).collect();
+        let mut names: Vec<&str> = TARGETS.iter().map(|(name, _, _)| *name).collect();
+        names.push("widget");
         return Err(format!(
             "say which benchmark to run: cargo xtask bench <{}>",
             names.join("|")
         ));
     };
+    if target == "widget" {
+        return widget_benchmark();
+    }
     let Some((name, package, bench)) = TARGETS.iter().find(|(name, _, _)| name == target) else {
         return Err(format!("no benchmark called `{target}`"));
     };
     step(&format!("Benchmark: {name} (release build)"));
     run_command(cargo().args(["bench", "--package", package, "--bench", bench]))
+}
+
+/// `bench widget`: bundle sizes, load time and send-to-receipt time in headless Chromium
+/// against the real relay (`tests/bench/widget.mjs`).
+fn widget_benchmark() -> TaskResult {
+    crate::widget::build()?;
+    step("The relay (release build) for the widget benchmark");
+    run_command(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "relay-server",
+        "--bin",
+        "relay-server",
+    ]))?;
+    step("Benchmark: widget in headless Chromium");
+    run_command(
+        std::process::Command::new("node")
+            .arg("bench/widget.mjs")
+            .current_dir(crate::util::workspace_root().join("tests"))
+            .env(
+                "FLUISTER_RELAY_BIN",
+                crate::util::target_dir().join("release/relay-server"),
+            )
+            .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
+    )
 }

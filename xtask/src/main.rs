@@ -22,7 +22,8 @@ Tasks:
                       read the tips.
   widget              Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
                       target/widget with hashed names, and print its sizes.
-  bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay.
+  bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay, inbox,
+                      widget.
   help                Show this text.
 
 Environment:
