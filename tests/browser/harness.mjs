@@ -103,18 +103,20 @@ export async function startStack({ difficulty = 8 } = {}) {
   const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty });
   const page = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: relay.origin, port: Number(pagePort) });
   const browser = await launchBrowser();
-  return {
+  const stack = {
     coordinator,
+    // A test may replace the relay (stop it, start another on the same address).
     relay,
     page,
     browser,
     async close() {
       await browser.close();
       await page.close();
-      await relay.stop();
+      await stack.relay.stop();
       rmSync(coordinator.directory, { recursive: true, force: true });
     },
   };
+  return stack;
 }
 
 /** Headless Chromium from Debian. Playwright gives every launch a fresh temporary profile
