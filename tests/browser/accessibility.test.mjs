@@ -103,7 +103,9 @@ test("a keyboard-only run completes a tip", async () => {
   await tabTo(page, frame, ui.start_button);
   await page.keyboard.press("Enter");
   await expectStep(frame, ui.kind_heading);
-  assert.equal(await frame.evaluate(() => document.activeElement.id), "step-heading", "focus moves to the new step");
+  // Focus moves to the new step's heading (right after it renders).
+  await frame.waitForFunction(() => document.activeElement && document.activeElement.id === "step-heading");
+  assert.equal(await frame.evaluate(() => document.activeElement.textContent), ui.kind_heading);
   await tabTo(page, frame, vocabulary.kinds.sexual);
   await page.keyboard.press("Space");
   await tabTo(page, frame, ui.next);
