@@ -231,6 +231,24 @@ impl RelayClient {
         &self.relay_url
     }
 
+    /// `GET path` with the coordinator token: the status and a body of at most `limit` bytes.
+    fn coordinator_get(&self, path: &str, limit: u64) -> Result<(u16, Vec<u8>)> {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.relay_url))
+            .header("Authorization", &self.authorization)
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|error| self.unreachable(error))?;
+        Ok((status, body))
+    }
+
     fn unreachable(&self, error: ureq::Error) -> anyhow::Error {
         anyhow::anyhow!(
             "cannot reach the relay at {} ({error}). Check your internet connection and the \
@@ -297,19 +315,7 @@ impl RelayClient {
 
     /// `GET /api/v1/tips`: the tips waiting, oldest hour first.
     pub fn list_waiting_tips(&self) -> Result<Vec<WaitingTip>> {
-        let mut response = self
-            .agent
-            .get(format!("{}/api/v1/tips", self.relay_url))
-            .header("Authorization", &self.authorization)
-            .call()
-            .map_err(|error| self.unreachable(error))?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(256 * 1024 * 1024)
-            .read_to_vec()
-            .map_err(|error| self.unreachable(error))?;
+        let (status, body) = self.coordinator_get("/api/v1/tips", 256 * 1024 * 1024)?;
         if status != 200 {
             return Err(self.unexpected("the list of tips", status, &body));
         }
@@ -328,19 +334,8 @@ impl RelayClient {
     /// `GET /api/v1/tips/{id}`: the sealed file. `Ok(None)` if the relay no longer has it.
     pub fn fetch_tip(&self, tip_id: &str) -> Result<Option<Vec<u8>>> {
         debug_assert!(is_tip_id(tip_id));
-        let mut response = self
-            .agent
-            .get(format!("{}/api/v1/tips/{tip_id}", self.relay_url))
-            .header("Authorization", &self.authorization)
-            .call()
-            .map_err(|error| self.unreachable(error))?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(16 * 1024 * 1024)
-            .read_to_vec()
-            .map_err(|error| self.unreachable(error))?;
+        let (status, body) =
+            self.coordinator_get(&format!("/api/v1/tips/{tip_id}"), 16 * 1024 * 1024)?;
         match status {
             200 => Ok(Some(body)),
             404 => Ok(None),
@@ -448,22 +443,10 @@ impl RelayClient {
     /// first. `Ok(None)` if the mailbox is gone (expired or closed) or was never opened.
     pub fn mailbox_messages(&self, mailbox_id: &str) -> Result<Option<Vec<MailboxMessageOnRelay>>> {
         use base64::Engine as _;
-        let mut response = self
-            .agent
-            .get(format!(
-                "{}/api/v1/mailboxes/{mailbox_id}/messages",
-                self.relay_url
-            ))
-            .header("Authorization", &self.authorization)
-            .call()
-            .map_err(|error| self.unreachable(error))?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(256 * 1024 * 1024)
-            .read_to_vec()
-            .map_err(|error| self.unreachable(error))?;
+        let (status, body) = self.coordinator_get(
+            &format!("/api/v1/mailboxes/{mailbox_id}/messages"),
+            256 * 1024 * 1024,
+        )?;
         match status {
             200 => {}
             404 => return Ok(None),
