@@ -1,25 +1,24 @@
 //! Every request the widget makes, all to its own origin (the relay): the configuration, a
-//! proof-of-work challenge, and the sealed tip. See `docs/api.md` for the contract.
+//! proof-of-work challenge, the sealed tip, and the mailbox. See `docs/api.md` for the contract.
 
-use fluister_envelope::pow::Challenge;
-use js_sys::Uint8Array;
-use serde::Deserialize;
+use js_sys::{JSON, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
+use crate::crypto_worker::{array_field, field, string_field};
+
 /// The part of `GET /api/v1/config` the widget uses.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PublicConfig {
-    /// The coordinator recipients every tip is sealed to.
+    /// The coordinator recipients every tip and answer is sealed to.
     pub recipients: Vec<String>,
     /// Phone numbers the operator wants shown as alternatives.
-    #[serde(default)]
     pub phone_numbers: Vec<PhoneNumber>,
 }
 
 /// A phone number from the relay's configuration.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PhoneNumber {
     /// Who answers, such as "Meld Misdaad Anoniem".
     pub label: String,
@@ -27,10 +26,20 @@ pub struct PhoneNumber {
     pub number: String,
 }
 
+/// A proof-of-work challenge, kept as the relay sent it: the worker reads the JSON, and the
+/// seed goes back in `Fluister-Challenge`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenge {
+    /// The relay's JSON.
+    pub json: String,
+    /// The seed, unpadded base64url, exactly as received.
+    pub seed: String,
+}
+
 /// Why a request did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestFailure {
-    /// No answer: the network or the relay is down.
+    /// No answer: the network or the relay is down (or the answer made no sense).
     Unreachable,
     /// The relay answered with an error; `code` is its stable error code.
     Refused {
@@ -53,25 +62,35 @@ impl RequestFailure {
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
+/// Parses JSON with the browser's own parser (no JSON code in this module).
+fn parse_json(text: &str) -> Result<JsValue, RequestFailure> {
+    JSON::parse(text).map_err(|_| RequestFailure::Unreachable)
 }
 
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-}
-
-#[derive(Deserialize)]
-struct StoredTip {
-    id: String,
+/// The strings of the array `object[name]` (non-strings are skipped).
+fn strings(object: &JsValue, name: &str) -> Vec<String> {
+    array_field(object, name)
+        .into_iter()
+        .filter_map(|value| value.as_string())
+        .collect()
 }
 
 /// `GET /api/v1/config`.
 pub async fn fetch_config() -> Result<PublicConfig, RequestFailure> {
-    let text = request_text("GET", "/api/v1/config", None, &[]).await?;
-    serde_json::from_str(&text).map_err(|_| RequestFailure::Unreachable)
+    let config = parse_json(&request_text("GET", "/api/v1/config", None, &[]).await?)?;
+    let phone_numbers = array_field(&config, "phone_numbers")
+        .iter()
+        .filter_map(|phone| {
+            Some(PhoneNumber {
+                label: string_field(phone, "label")?,
+                number: string_field(phone, "number")?,
+            })
+        })
+        .collect();
+    Ok(PublicConfig {
+        recipients: strings(&config, "recipients"),
+        phone_numbers,
+    })
 }
 
 /// `GET` a file of the widget, such as a translation table.
@@ -81,32 +100,93 @@ pub async fn fetch_widget_file(relative_path: &str) -> Result<String, RequestFai
 
 /// `POST /api/v1/challenges`.
 pub async fn fetch_challenge() -> Result<Challenge, RequestFailure> {
-    let text = request_text("POST", "/api/v1/challenges", None, &[]).await?;
-    serde_json::from_str(&text).map_err(|_| RequestFailure::Unreachable)
+    let json = request_text("POST", "/api/v1/challenges", None, &[]).await?;
+    let seed = string_field(&parse_json(&json)?, "seed").ok_or(RequestFailure::Unreachable)?;
+    Ok(Challenge { json, seed })
 }
 
-/// `POST /api/v1/tips`; returns the tip's id on 200 or 201.
+/// A solved challenge, for the `Fluister-Challenge` and `Fluister-Nonce` headers.
+#[derive(Clone, Copy, Debug)]
+pub struct Payment<'a> {
+    /// The challenge's seed.
+    pub seed: &'a str,
+    /// The nonce that solves it for the body.
+    pub nonce: u32,
+}
+
+/// `POST /api/v1/tips`; succeeds on 200 or 201.
 pub async fn submit_tip(
     ciphertext: &[u8],
     submission_key: &str,
-    challenge_seed: &str,
-    nonce: u32,
-) -> Result<String, RequestFailure> {
-    let nonce = nonce.to_string();
-    let text = request_text(
+    payment: Payment<'_>,
+) -> Result<(), RequestFailure> {
+    let nonce = payment.nonce.to_string();
+    request_text(
         "POST",
         "/api/v1/tips",
         Some(ciphertext),
         &[
             ("Content-Type", "application/octet-stream"),
             ("Fluister-Submission-Key", submission_key),
-            ("Fluister-Challenge", challenge_seed),
+            ("Fluister-Challenge", payment.seed),
             ("Fluister-Nonce", &nonce),
         ],
     )
-    .await?;
-    let stored: StoredTip = serde_json::from_str(&text).map_err(|_| RequestFailure::Unreachable)?;
-    Ok(stored.id)
+    .await
+    .map(drop)
+}
+
+/// `POST /api/v1/mailboxes` with the registration body the worker made (id and token hash).
+pub async fn open_mailbox(body: &[u8], payment: Payment<'_>) -> Result<(), RequestFailure> {
+    let nonce = payment.nonce.to_string();
+    request_text(
+        "POST",
+        "/api/v1/mailboxes",
+        Some(body),
+        &[
+            ("Content-Type", "application/json"),
+            ("Fluister-Challenge", payment.seed),
+            ("Fluister-Nonce", &nonce),
+        ],
+    )
+    .await
+    .map(drop)
+}
+
+/// `GET /api/v1/mailboxes/{id}/messages` as the reporter; the JSON goes to the worker as is.
+pub async fn fetch_conversation(mailbox: &str, token: &str) -> Result<String, RequestFailure> {
+    request_text(
+        "GET",
+        &format!("/api/v1/mailboxes/{mailbox}/messages"),
+        None,
+        &[("Fluister-Mailbox-Token", token)],
+    )
+    .await
+}
+
+/// `POST /api/v1/mailboxes/{id}/messages`: the reporter's sealed answer.
+pub async fn post_answer(
+    mailbox: &str,
+    token: &str,
+    ciphertext: &[u8],
+    submission_key: &str,
+    payment: Payment<'_>,
+) -> Result<(), RequestFailure> {
+    let nonce = payment.nonce.to_string();
+    request_text(
+        "POST",
+        &format!("/api/v1/mailboxes/{mailbox}/messages"),
+        Some(ciphertext),
+        &[
+            ("Content-Type", "application/octet-stream"),
+            ("Fluister-Mailbox-Token", token),
+            ("Fluister-Submission-Key", submission_key),
+            ("Fluister-Challenge", payment.seed),
+            ("Fluister-Nonce", &nonce),
+        ],
+    )
+    .await
+    .map(drop)
 }
 
 async fn request_text(
@@ -147,8 +227,9 @@ async fn request_text(
     if response.ok() {
         Ok(text)
     } else {
-        let code = serde_json::from_str::<ErrorBody>(&text)
-            .map(|body| body.error.code)
+        let code = parse_json(&text)
+            .ok()
+            .and_then(|body| string_field(&field(&body, "error"), "code"))
             .unwrap_or_default();
         Err(RequestFailure::Refused { status, code })
     }

@@ -7,6 +7,7 @@
 //! Only what changes while a step is on screen (error messages, sending progress, the Shift
 //! counter) is reactive.
 
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,11 +16,11 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, PublicConfig, RequestFailure};
+use crate::crypto_worker::{CryptoWorker, ProgressHandler, WorkerFailure};
+use crate::crypto_worker::{array_field, bytes_field, field, string_field};
 use crate::embedding::{self, ShiftPressCounter};
 use crate::form::{DESCRIPTION_MAX_CHARS, FormAnswers, NUMBERED_STEPS, Step};
 use crate::i18n::{LanguageAsset, Translations};
-use crate::proof_of_work;
-use crate::sealing::{self, SealedTip, SealingFailure};
 
 /// Phone numbers shown as alternatives when the relay's configuration lists none: the
 /// translation key of each one's description, and the number (CONTENT.md).
@@ -43,6 +44,36 @@ pub struct StartupSettings {
     pub municipality: Option<Municipality>,
     /// The URL of the proof-of-work worker script.
     pub worker_url: String,
+}
+
+/// A sealed tip waiting to be accepted by the relay. It is kept in memory (only) until the relay
+/// answers 2xx, so a retry after a failure sends exactly the same bytes under the same key.
+#[derive(Clone, Default)]
+struct SealedTip {
+    /// The age v1 file: the only thing about the tip that leaves the browser.
+    ciphertext: Vec<u8>,
+    /// Its SHA-256, which the proof of work is bound to.
+    sha256: Vec<u8>,
+    /// `Fluister-Submission-Key`, the same on every retry.
+    submission_key: String,
+    /// The receipt code shown once the tip is accepted.
+    receipt_code: String,
+    /// The mailbox registration (its id and the hash of its token) and the SHA-256 of it.
+    registration: Vec<u8>,
+    registration_sha256: Vec<u8>,
+}
+
+/// Where the mailbox for answers stands after a tip was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MailboxState {
+    /// No tip sent in this visit.
+    None,
+    /// Registering it with the relay (its own request, with its own proof of work).
+    Opening,
+    /// Registered.
+    Open,
+    /// Could not be registered; the reporter can try again.
+    Failed,
 }
 
 /// Where sending stands.
@@ -123,6 +154,60 @@ impl FormSignals {
     }
 }
 
+/// One message of the conversation, as the worker opened it.
+#[derive(Clone, Debug, PartialEq)]
+struct ConversationMessage {
+    from_coordinator: bool,
+    received_hour: f64,
+    /// `None` when the message could not be opened with this code.
+    text: Option<String>,
+}
+
+/// The "check for an answer" part: the code typed in, the mailbox it opened, the conversation.
+#[derive(Clone, Copy)]
+struct MailboxSignals {
+    code: RwSignal<String>,
+    /// The key of the message about the code (typo, not found, ...), if any.
+    code_error: RwSignal<Option<&'static str>>,
+    /// The key of the status while the mailbox opens or an answer is sent.
+    status: RwSignal<Option<&'static str>>,
+    /// The mailbox id and token.
+    access: StoredValue<Option<(String, String)>>,
+    messages: RwSignal<Vec<ConversationMessage>>,
+    answer: RwSignal<String>,
+    /// The key of the message about the answer (missing, sent, failed), if any.
+    answer_note: RwSignal<Option<&'static str>>,
+    /// An answer sealed but not yet accepted: kept for a retry, like a tip.
+    sealed_answer: StoredValue<Option<(String, SealedTip)>>,
+}
+
+impl MailboxSignals {
+    fn new() -> Self {
+        Self {
+            code: RwSignal::new(String::new()),
+            code_error: RwSignal::new(None),
+            status: RwSignal::new(None),
+            access: StoredValue::new(None),
+            messages: RwSignal::new(Vec::new()),
+            answer: RwSignal::new(String::new()),
+            answer_note: RwSignal::new(None),
+            sealed_answer: StoredValue::new(None),
+        }
+    }
+
+    /// Forgets the code, the access token and the conversation.
+    fn clear(&self) {
+        self.code.update(zeroize::Zeroize::zeroize);
+        self.answer.update(zeroize::Zeroize::zeroize);
+        self.code_error.set(None);
+        self.status.set(None);
+        self.answer_note.set(None);
+        self.access.set_value(None);
+        self.sealed_answer.set_value(None);
+        self.messages.set(Vec::new());
+    }
+}
+
 /// The widget's shared state. Every field is a cheap handle, so the context is `Copy`.
 #[derive(Clone, Copy)]
 struct WidgetContext {
@@ -140,6 +225,13 @@ struct WidgetContext {
     sealed: StoredValue<Option<SealedTip>>,
     receipt_code: RwSignal<String>,
     worker_url: StoredValue<String>,
+    /// The crypto worker, started when first needed; it holds the receipt code's keys.
+    crypto: StoredValue<Option<Rc<CryptoWorker>>, LocalStorage>,
+    /// Whether the worker has a fresh receipt code ready for the next tip.
+    receipt_prepared: StoredValue<bool>,
+    mailbox_state: RwSignal<MailboxState>,
+    registration: StoredValue<Option<SealedTip>>,
+    mailbox: MailboxSignals,
     exited: RwSignal<bool>,
     shift_status: RwSignal<String>,
     shift_counter: StoredValue<ShiftPressCounter>,
@@ -159,18 +251,59 @@ impl WidgetContext {
             .with_untracked(|translations| read(translations))
     }
 
-    /// Goes to `step` and moves keyboard and screen-reader focus to its heading.
+    /// Goes to `step` and moves keyboard and screen-reader focus to its heading. Once the
+    /// reporter is on a question, the crypto worker prepares the receipt code in the background.
     fn go_to(self, step: Step) {
         self.step.set(step);
         focus_soon("step-heading");
+        if step.number().is_some() {
+            self.prepare_receipt();
+        }
     }
 
-    /// Quick exit: hide everything at once, forget every answer and the sealed tip, and leave.
+    /// The crypto worker, started if it is not running.
+    fn crypto(self) -> Result<Rc<CryptoWorker>, WorkerFailure> {
+        if let Some(crypto) = self.crypto.get_value() {
+            return Ok(crypto);
+        }
+        let crypto = Rc::new(CryptoWorker::start(&self.worker_url.get_value())?);
+        self.crypto.set_value(Some(Rc::clone(&crypto)));
+        Ok(crypto)
+    }
+
+    /// Ends the crypto worker (once a task still using it is done) and forgets its keys.
+    fn end_crypto(self) {
+        self.crypto.set_value(None);
+        self.receipt_prepared.set_value(false);
+    }
+
+    /// Has the worker make the receipt code of the next tip and derive its keys (Argon2id, about
+    /// a second), so that sending does not wait for it.
+    fn prepare_receipt(self) {
+        if self.receipt_prepared.get_value() {
+            return;
+        }
+        let Ok(crypto) = self.crypto() else {
+            return;
+        };
+        self.receipt_prepared.set_value(true);
+        leptos::task::spawn_local(async move {
+            if crypto.call("prepare_receipt", &[], None).await.is_err() {
+                self.receipt_prepared.set_value(false);
+            }
+        });
+    }
+
+    /// Quick exit: hide everything at once, forget every answer, the sealed tip, the code and
+    /// the mailbox, end the worker with its keys, and leave.
     fn exit_now(self) {
         self.exited.set(true);
         self.answers.clear(None);
         self.sealed.set_value(None);
+        self.registration.set_value(None);
         self.receipt_code.update(zeroize::Zeroize::zeroize);
+        self.mailbox.clear();
+        self.end_crypto();
         leave_page();
     }
 }
@@ -215,6 +348,11 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         sealed: StoredValue::new(None),
         receipt_code: RwSignal::new(String::new()),
         worker_url: StoredValue::new(settings.worker_url),
+        crypto: StoredValue::new_local(None),
+        receipt_prepared: StoredValue::new(false),
+        mailbox_state: RwSignal::new(MailboxState::None),
+        registration: StoredValue::new(None),
+        mailbox: MailboxSignals::new(),
         exited: RwSignal::new(false),
         shift_status: RwSignal::new(String::new()),
         shift_counter: StoredValue::new(ShiftPressCounter::default()),
@@ -323,7 +461,7 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
         if let Some(asset) = asset {
             leptos::task::spawn_local(async move {
                 if let Ok(text) = api::fetch_widget_file(&asset.file).await
-                    && let Ok(translations) = Translations::from_json(&text)
+                    && let Some(translations) = Translations::from_json(&text)
                 {
                     set_document_language(&asset.code);
                     context.language.set(asset.code.clone());
@@ -401,6 +539,8 @@ fn step_view(context: WidgetContext, step: Step) -> AnyView {
         Step::Sending => sending_step(context).into_any(),
         Step::Receipt => receipt_step(context).into_any(),
         Step::Done => done_step(context).into_any(),
+        Step::CheckCode => check_code_step(context).into_any(),
+        Step::Conversation => conversation_step(context).into_any(),
     }
 }
 
@@ -522,6 +662,11 @@ fn start_step(context: WidgetContext) -> impl IntoView {
                     {context.text("start_button")}
                 </button>
             </div>
+            <p class="check-link">
+                <button type="button" class="button-secondary" on:click=move |_| context.go_to(Step::CheckCode)>
+                    {context.text("start_check_button")}
+                </button>
+            </p>
             {alternatives(context)}
         </form>
     }
@@ -957,28 +1102,128 @@ fn start_sending(context: WidgetContext) {
     leptos::task::spawn_local(send_sealed_tip(context));
 }
 
+/// Why a paid request failed.
+enum SendFailure {
+    /// The crypto worker failed or could not run.
+    Worker,
+    /// The relay refused, or could not be reached.
+    Request(RequestFailure),
+}
+
+/// Fetches a challenge, has the worker solve it for the file with hash `sha256`, and makes the
+/// request with `post`. A used-up or expired challenge is not the reporter's problem: a fresh
+/// one is fetched, up to three times. `on_state` hears each stage.
+async fn pay_and_post<Posted>(
+    crypto: &CryptoWorker,
+    sha256: &[u8],
+    on_state: impl Fn(SendingState) + 'static,
+    post: impl Fn(api::Challenge, u32) -> Posted,
+) -> Result<(), SendFailure>
+where
+    Posted: Future<Output = Result<(), RequestFailure>>,
+{
+    let on_state = Rc::new(on_state);
+    for _attempt in 0..3 {
+        on_state(SendingState::Preparing);
+        let challenge = api::fetch_challenge().await.map_err(SendFailure::Request)?;
+        on_state(SendingState::Solving { percent: 0 });
+        let progress: ProgressHandler = {
+            let on_state = Rc::clone(&on_state);
+            Rc::new(move |percent| on_state(SendingState::Solving { percent }))
+        };
+        let solved = crypto
+            .call(
+                "solve",
+                &[
+                    ("challenge", challenge.json.as_str().into()),
+                    ("hash", js_sys::Uint8Array::from(sha256).into()),
+                ],
+                Some(progress),
+            )
+            .await
+            .map_err(|_| SendFailure::Worker)?;
+        let nonce = field(&solved, "nonce")
+            .as_f64()
+            .and_then(|nonce| u32::try_from(nonce as u64).ok())
+            .ok_or(SendFailure::Worker)?;
+        on_state(SendingState::Posting);
+        match post(challenge, nonce).await {
+            Ok(()) => return Ok(()),
+            Err(RequestFailure::Refused { code, .. }) if code == "challenge_invalid" => continue,
+            Err(failure) => return Err(SendFailure::Request(failure)),
+        }
+    }
+    Err(SendFailure::Request(RequestFailure::Refused {
+        status: 503,
+        code: String::new(),
+    }))
+}
+
+/// Reads a sealed file from the worker's answer (`seal_tip` or `seal_answer`).
+fn sealed_from_worker(answer: &wasm_bindgen::JsValue) -> Option<SealedTip> {
+    Some(SealedTip {
+        ciphertext: bytes_field(answer, "ciphertext")?,
+        sha256: bytes_field(answer, "sha256")?,
+        submission_key: string_field(answer, "submission_key")?,
+        receipt_code: string_field(answer, "receipt_code").unwrap_or_default(),
+        registration: bytes_field(answer, "registration").unwrap_or_default(),
+        registration_sha256: bytes_field(answer, "registration_sha256").unwrap_or_default(),
+    })
+}
+
+/// The relay's recipients as a JavaScript array for the worker.
+fn recipients_for_worker(context: WidgetContext) -> wasm_bindgen::JsValue {
+    let recipients = context
+        .config
+        .with_untracked(|config| config.as_ref().map(|config| config.recipients.clone()))
+        .unwrap_or_default();
+    recipients
+        .into_iter()
+        .map(wasm_bindgen::JsValue::from)
+        .collect::<js_sys::Array>()
+        .into()
+}
+
+/// Fetches the relay's configuration if it has not arrived yet.
+async fn ensure_config(context: WidgetContext) -> Result<(), RequestFailure> {
+    if context.config.get_untracked().is_none() {
+        context.config.set(Some(api::fetch_config().await?));
+    }
+    Ok(())
+}
+
 async fn send_sealed_tip(context: WidgetContext) {
     let fail = |message_key: &'static str| {
         context.sending.set(SendingState::Failed { message_key });
         focus_soon("sending-status");
     };
-    if context.config.get_untracked().is_none() {
-        match api::fetch_config().await {
-            Ok(config) => context.config.set(Some(config)),
-            Err(_) => return fail("error_unreachable"),
-        }
+    if ensure_config(context).await.is_err() {
+        return fail("error_unreachable");
     }
+    context.prepare_receipt();
+    let Ok(crypto) = context.crypto() else {
+        return fail("error_sealing");
+    };
     if context.sealed.with_value(Option::is_none) {
-        let recipients = context
-            .config
-            .with_untracked(|config| config.as_ref().map(|config| config.recipients.clone()))
-            .unwrap_or_default();
-        let sealed = sealing::parse_recipients(&recipients)
-            .and_then(|recipients| sealing::seal_answers(&context.answers.snapshot(), &recipients));
-        match sealed {
-            Ok(sealed) => context.sealed.set_value(Some(sealed)),
-            Err(SealingFailure::InvalidAnswers) => return fail("error_invalid"),
-            Err(SealingFailure::NoRecipients | SealingFailure::Crypto) => {
+        let Ok(document) = context.answers.snapshot().to_tip_json() else {
+            return fail("error_invalid");
+        };
+        let answer = crypto
+            .call(
+                "seal_tip",
+                &[
+                    ("document", document.into()),
+                    ("recipients", recipients_for_worker(context)),
+                ],
+                None,
+            )
+            .await;
+        // The receipt code was used (or the worker failed): the next try prepares a new one.
+        context.receipt_prepared.set_value(false);
+        match answer.ok().as_ref().map(sealed_from_worker) {
+            Some(Some(sealed)) => context.sealed.set_value(Some(sealed)),
+            _ => {
+                context.end_crypto();
                 return fail("error_sealing");
             }
         }
@@ -986,62 +1231,93 @@ async fn send_sealed_tip(context: WidgetContext) {
     let Some(sealed) = context.sealed.get_value() else {
         return fail("error_sealing");
     };
-    // A used-up or expired challenge is not the reporter's problem: fetch a fresh one.
-    for _attempt in 0..3 {
-        context.sending.set(SendingState::Preparing);
-        let challenge = match api::fetch_challenge().await {
-            Ok(challenge) => challenge,
-            Err(failure) => return fail(failure_message(&failure)),
-        };
-        let expected = u64::from(challenge.difficulty.max(1));
-        context.sending.set(SendingState::Solving { percent: 0 });
-        let worker_url = context.worker_url.get_value();
-        let on_progress = move |tries: u32| {
-            let percent = (u64::from(tries) * 100 / expected).min(99) as u32;
-            context.sending.set(SendingState::Solving { percent });
-        };
-        let nonce = match proof_of_work::solve_in_worker(
-            &worker_url,
-            &challenge,
-            &sealed.ciphertext_sha256,
-            on_progress,
-        )
-        .await
-        {
-            Ok(nonce) => nonce,
-            Err(()) => return fail("error_proof_of_work"),
-        };
-        context.sending.set(SendingState::Posting);
-        match api::submit_tip(
-            &sealed.ciphertext,
-            &sealed.submission_key,
-            &challenge_seed_text(&challenge),
-            nonce,
-        )
-        .await
-        {
-            Ok(_tip_id) => {
-                context.receipt_code.set(sealed.receipt_code.to_string());
-                context.sealed.set_value(None);
-                context
-                    .answers
-                    .clear(context.preset_municipality.get_value());
-                context.receipt_confirmed.set(false);
-                context.receipt_unconfirmed_error.set(false);
-                context.go_to(Step::Receipt);
-                return;
+    let posted = pay_and_post(
+        &crypto,
+        &sealed.sha256,
+        move |state| context.sending.set(state),
+        |challenge, nonce| {
+            let sealed = &sealed;
+            async move {
+                api::submit_tip(
+                    &sealed.ciphertext,
+                    &sealed.submission_key,
+                    api::Payment {
+                        seed: &challenge.seed,
+                        nonce,
+                    },
+                )
+                .await
             }
-            Err(RequestFailure::Refused { code, .. }) if code == "challenge_invalid" => continue,
-            Err(failure) => return fail(failure_message(&failure)),
+        },
+    )
+    .await;
+    match posted {
+        Ok(()) => {
+            context.receipt_code.set(sealed.receipt_code.clone());
+            context.sealed.set_value(None);
+            context
+                .answers
+                .clear(context.preset_municipality.get_value());
+            context.receipt_confirmed.set(false);
+            context.receipt_unconfirmed_error.set(false);
+            context.registration.set_value(Some(sealed));
+            context.go_to(Step::Receipt);
+            leptos::task::spawn_local(open_mailbox(context, crypto));
         }
+        Err(SendFailure::Worker) => fail("error_proof_of_work"),
+        Err(SendFailure::Request(failure)) => fail(failure_message(&failure)),
     }
-    fail("error_busy");
 }
 
-/// The challenge's seed exactly as the relay sent it (unpadded base64url).
-fn challenge_seed_text(challenge: &fluister_envelope::pow::Challenge) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(challenge.seed)
+/// Registers the tip's mailbox with the relay, in a request of its own after the tip was
+/// accepted (so the relay cannot link the two), retrying a few times when the relay is busy.
+async fn open_mailbox(context: WidgetContext, crypto: Rc<CryptoWorker>) {
+    let Some(registration) = context.registration.get_value() else {
+        return;
+    };
+    context.mailbox_state.set(MailboxState::Opening);
+    for attempt in 0..4 {
+        let posted = pay_and_post(
+            &crypto,
+            &registration.registration_sha256,
+            |_| {},
+            |challenge, nonce| {
+                let body = &registration.registration;
+                async move {
+                    api::open_mailbox(
+                        body,
+                        api::Payment {
+                            seed: &challenge.seed,
+                            nonce,
+                        },
+                    )
+                    .await
+                }
+            },
+        )
+        .await;
+        match posted {
+            Ok(()) => {
+                context.registration.set_value(None);
+                context.mailbox_state.set(MailboxState::Open);
+                return;
+            }
+            Err(SendFailure::Request(failure)) if failure.is_temporary() && attempt < 3 => {
+                sleep(2_000 << attempt).await;
+            }
+            Err(_) => break,
+        }
+    }
+    context.mailbox_state.set(MailboxState::Failed);
+}
+
+/// Waits `milliseconds` without blocking the page.
+async fn sleep(milliseconds: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ =
+            window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, milliseconds);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 fn failure_message(failure: &RequestFailure) -> &'static str {
@@ -1105,6 +1381,8 @@ fn receipt_step(context: WidgetContext) -> impl IntoView {
         if context.receipt_confirmed.get_untracked() {
             unconfirmed.set(false);
             context.receipt_code.update(zeroize::Zeroize::zeroize);
+            // The registration, if still running, keeps the worker until it is done.
+            context.end_crypto();
             context.go_to(Step::Done);
         } else {
             unconfirmed.set(true);
@@ -1120,6 +1398,7 @@ fn receipt_step(context: WidgetContext) -> impl IntoView {
                 {context.receipt_code.get_untracked()}
             </p>
             <p class="hint">{context.text("receipt_explanation")}</p>
+            {mailbox_status(context)}
             <div class="choice" class:field-error=move || unconfirmed.get()>
                 <input
                     type="checkbox"
@@ -1150,6 +1429,31 @@ fn receipt_step(context: WidgetContext) -> impl IntoView {
     }
 }
 
+/// Whether the mailbox for answers is ready, with a retry when it could not be opened.
+fn mailbox_status(context: WidgetContext) -> impl IntoView {
+    let state = context.mailbox_state;
+    let retry = move |_| {
+        if let Ok(crypto) = context.crypto() {
+            leptos::task::spawn_local(open_mailbox(context, crypto));
+        }
+    };
+    view! {
+        <p id="mailbox-status" role="status" class:error-message=move || state.get() == MailboxState::Failed>
+            {move || match state.get() {
+                MailboxState::None => String::new(),
+                MailboxState::Opening => context.text("mailbox_opening"),
+                MailboxState::Open => context.text("mailbox_open"),
+                MailboxState::Failed => context.text("mailbox_failed"),
+            }}
+        </p>
+        <p hidden=move || state.get() != MailboxState::Failed>
+            <button type="button" class="button-secondary" on:click=retry>
+                {context.text("mailbox_retry")}
+            </button>
+        </p>
+    }
+}
+
 fn done_step(context: WidgetContext) -> impl IntoView {
     view! {
         <div class="step">
@@ -1170,5 +1474,330 @@ fn done_step(context: WidgetContext) -> impl IntoView {
             </div>
             {alternatives(context)}
         </div>
+    }
+}
+
+/// "I already sent a tip": the reporter types their receipt code back in.
+fn check_code_step(context: WidgetContext) -> impl IntoView {
+    let mailbox = context.mailbox;
+    let error = mailbox.code_error;
+    let busy = move || mailbox.status.get().is_some();
+    let on_open = move |event: leptos::ev::MouseEvent| {
+        event.prevent_default();
+        if busy() {
+            return;
+        }
+        if mailbox.code.get_untracked().trim().is_empty() {
+            error.set(Some("check_code_missing"));
+            focus_soon("receipt-input");
+            return;
+        }
+        error.set(None);
+        leptos::task::spawn_local(unlock_mailbox(context));
+    };
+    view! {
+        <form class="step" novalidate>
+            <h2 id="step-heading" tabindex="-1">{context.text("check_heading")}</h2>
+            <p>{context.text("check_intro")}</p>
+            <div class="field" class:field-error=move || error.get().is_some()>
+                <label for="receipt-input">{context.text("check_code_label")}</label>
+                <p class="hint" id="receipt-input-hint">{context.text("check_code_hint")}</p>
+                <p class="error-message" id="receipt-input-error" hidden=move || error.get().is_none()>
+                    {move || error.get().map(|key| context.text(key))}
+                </p>
+                <input
+                    type="text"
+                    id="receipt-input"
+                    class="receipt-input"
+                    translate="no"
+                    autocomplete="off"
+                    autocapitalize="characters"
+                    spellcheck="false"
+                    maxlength="64"
+                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                    aria-describedby=move || {
+                        if error.get().is_some() {
+                            "receipt-input-hint receipt-input-error"
+                        } else {
+                            "receipt-input-hint"
+                        }
+                    }
+                    prop:value=mailbox.code.get_untracked()
+                    on:input=move |event| mailbox.code.set(event_target_value(&event))
+                />
+            </div>
+            <p id="check-status" role="status">{move || mailbox.status.get().map(|key| context.text(key))}</p>
+            <progress hidden=move || !busy() aria-labelledby="check-status"></progress>
+            <div class="step-buttons">
+                <button
+                    type="button"
+                    class="button-secondary"
+                    on:click=move |_| {
+                        mailbox.clear();
+                        context.end_crypto();
+                        context.go_to(Step::Start);
+                    }
+                >
+                    {context.text("back")}
+                </button>
+                <button type="submit" class="button-primary" on:click=on_open>
+                    {context.text("check_button")}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Derives the keys of the typed code in the worker, then fetches and opens the conversation.
+async fn unlock_mailbox(context: WidgetContext) {
+    let mailbox = context.mailbox;
+    let done = |error: Option<&'static str>| {
+        mailbox.status.set(None);
+        mailbox.code_error.set(error);
+        if error.is_some() {
+            focus_soon("receipt-input");
+        }
+    };
+    mailbox.status.set(Some("check_opening"));
+    // A fresh worker: the keys of an earlier code (or a prepared tip) are not mixed in.
+    context.end_crypto();
+    let Ok(crypto) = context.crypto() else {
+        return done(Some("error_sealing"));
+    };
+    let code = mailbox.code.get_untracked();
+    let unlocked = match crypto
+        .call("unlock", &[("code", code.as_str().into())], None)
+        .await
+    {
+        Ok(unlocked) => unlocked,
+        Err(WorkerFailure(code)) if code == "typo" => return done(Some("check_code_typo")),
+        Err(_) => return done(Some("error_sealing")),
+    };
+    let (Some(id), Some(token)) = (
+        string_field(&unlocked, "mailbox"),
+        string_field(&unlocked, "token"),
+    ) else {
+        return done(Some("error_sealing"));
+    };
+    mailbox.access.set_value(Some((id, token)));
+    match refresh_conversation(context, &crypto).await {
+        Ok(()) => {
+            done(None);
+            mailbox.code.update(zeroize::Zeroize::zeroize);
+            context.go_to(Step::Conversation);
+        }
+        Err(message_key) => {
+            mailbox.access.set_value(None);
+            done(Some(message_key));
+        }
+    }
+}
+
+/// Fetches the conversation and has the worker open it; the error is a message key.
+async fn refresh_conversation(
+    context: WidgetContext,
+    crypto: &CryptoWorker,
+) -> Result<(), &'static str> {
+    let Some((id, token)) = context.mailbox.access.get_value() else {
+        return Err("check_not_found");
+    };
+    let json = api::fetch_conversation(&id, &token)
+        .await
+        .map_err(|failure| match failure {
+            RequestFailure::Refused { status: 404, .. } => "check_not_found",
+            other => failure_message(&other),
+        })?;
+    let opened = crypto
+        .call("open_conversation", &[("json", json.into())], None)
+        .await
+        .map_err(|_| "error_server")?;
+    let messages = array_field(&opened, "messages")
+        .iter()
+        .map(|message| ConversationMessage {
+            from_coordinator: string_field(message, "author").as_deref() == Some("coordinator"),
+            received_hour: field(message, "received_hour").as_f64().unwrap_or(0.0),
+            text: string_field(message, "text"),
+        })
+        .collect();
+    context.mailbox.messages.set(messages);
+    Ok(())
+}
+
+/// The day a message arrived, in the language in use (the relay keeps only the hour).
+fn message_day(context: WidgetContext, received_hour: f64) -> String {
+    let date = js_sys::Date::new(&(received_hour * 1000.0).into());
+    date.to_locale_date_string(
+        &context.language.get_untracked(),
+        &wasm_bindgen::JsValue::UNDEFINED,
+    )
+    .into()
+}
+
+/// The conversation with the coordinator, and the reporter's answer.
+fn conversation_step(context: WidgetContext) -> impl IntoView {
+    let mailbox = context.mailbox;
+    let note = mailbox.answer_note;
+    let answer_missing = move || note.get() == Some("answer_missing");
+    let busy = move || mailbox.status.get().is_some();
+    let messages = move || {
+        let messages = mailbox.messages.get();
+        if messages.is_empty() {
+            return view! { <p class="conversation-empty">{context.text("conversation_empty")}</p> }
+                .into_any();
+        }
+        let items = messages
+            .into_iter()
+            .map(|message| {
+                let author = if message.from_coordinator {
+                    context.text("conversation_coordinator")
+                } else {
+                    context.text("conversation_you")
+                };
+                let day = message_day(context, message.received_hour);
+                let text = message
+                    .text
+                    .unwrap_or_else(|| context.text("conversation_unreadable"));
+                view! {
+                    <li class="message" class:message-own=!message.from_coordinator>
+                        <p class="message-author">{author} ", " {day}</p>
+                        <p class="message-text">{text}</p>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ol class="conversation">{items}</ol> }.into_any()
+    };
+    let on_send = move |event: leptos::ev::MouseEvent| {
+        event.prevent_default();
+        if busy() {
+            return;
+        }
+        if mailbox.answer.get_untracked().trim().is_empty()
+            && mailbox.sealed_answer.with_value(Option::is_none)
+        {
+            note.set(Some("answer_missing"));
+            focus_soon("answer");
+            return;
+        }
+        note.set(None);
+        leptos::task::spawn_local(send_answer(context));
+    };
+    view! {
+        <form class="step" novalidate>
+            <h2 id="step-heading" tabindex="-1">{context.text("conversation_heading")}</h2>
+            {messages}
+            <p class="hint">{context.text("conversation_come_back")}</p>
+            <div class="field" class:field-error=answer_missing>
+                <label for="answer">{context.text("answer_label")}</label>
+                <p class="hint" id="answer-hint">{context.text("answer_hint")}</p>
+                <textarea
+                    id="answer"
+                    rows="5"
+                    maxlength="10000"
+                    aria-invalid=move || if answer_missing() { "true" } else { "false" }
+                    aria-describedby=move || if answer_missing() { "answer-hint answer-note" } else { "answer-hint" }
+                    prop:value=move || mailbox.answer.get()
+                    on:input=move |event| {
+                        mailbox.answer.set(event_target_value(&event));
+                        // Changed text means a new answer: forget the one sealed for a retry.
+                        mailbox.sealed_answer.set_value(None);
+                    }
+                ></textarea>
+            </div>
+            <p id="answer-note" role="status" class:error-message=move || note.get().is_some_and(|key| key != "answer_sent")>
+                {move || mailbox.status.get().or(note.get()).map(|key| context.text(key))}
+            </p>
+            <div class="step-buttons">
+                <button
+                    type="button"
+                    class="button-secondary"
+                    on:click=move |_| {
+                        mailbox.clear();
+                        context.end_crypto();
+                        context.go_to(Step::Start);
+                    }
+                >
+                    {context.text("close_mailbox")}
+                </button>
+                <button type="submit" class="button-primary" on:click=on_send>
+                    {context.text("answer_send")}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Seals the answer in the worker (to the coordinator and to the reporter's own reply key), pays
+/// for it, posts it, and shows the conversation again with the answer in it.
+async fn send_answer(context: WidgetContext) {
+    let mailbox = context.mailbox;
+    let finish = |note: &'static str| {
+        mailbox.status.set(None);
+        mailbox.answer_note.set(Some(note));
+        focus_soon("answer-note");
+    };
+    mailbox.status.set(Some("answer_sending"));
+    if ensure_config(context).await.is_err() {
+        return finish("error_unreachable");
+    }
+    let (Ok(crypto), Some((id, token))) = (context.crypto(), mailbox.access.get_value()) else {
+        return finish("error_sealing");
+    };
+    if mailbox.sealed_answer.with_value(Option::is_none) {
+        let text = mailbox.answer.get_untracked();
+        let sealed = crypto
+            .call(
+                "seal_answer",
+                &[
+                    ("text", text.as_str().into()),
+                    ("recipients", recipients_for_worker(context)),
+                ],
+                None,
+            )
+            .await;
+        match sealed.ok().as_ref().map(sealed_from_worker) {
+            Some(Some(sealed)) => mailbox.sealed_answer.set_value(Some((text, sealed))),
+            _ => return finish("error_sealing"),
+        }
+    }
+    let Some((_, sealed)) = mailbox.sealed_answer.get_value() else {
+        return finish("error_sealing");
+    };
+    let posted = pay_and_post(
+        &crypto,
+        &sealed.sha256,
+        |_| {},
+        |challenge, nonce| {
+            let (sealed, id, token) = (&sealed, &id, &token);
+            async move {
+                api::post_answer(
+                    id,
+                    token,
+                    &sealed.ciphertext,
+                    &sealed.submission_key,
+                    api::Payment {
+                        seed: &challenge.seed,
+                        nonce,
+                    },
+                )
+                .await
+            }
+        },
+    )
+    .await;
+    match posted {
+        Ok(()) => {
+            mailbox.sealed_answer.set_value(None);
+            mailbox.answer.update(zeroize::Zeroize::zeroize);
+            mailbox.answer.set(String::new());
+            // The answer is stored; if the refresh fails, the next visit shows it.
+            let _ = refresh_conversation(context, &crypto).await;
+            finish("answer_sent");
+        }
+        Err(SendFailure::Worker) => finish("error_proof_of_work"),
+        Err(SendFailure::Request(RequestFailure::Refused { status: 404, .. })) => {
+            finish("check_not_found")
+        }
+        Err(SendFailure::Request(failure)) => finish(failure_message(&failure)),
     }
 }

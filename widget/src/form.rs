@@ -34,6 +34,10 @@ pub enum Step {
     Receipt,
     /// Thanks; the form is cleared.
     Done,
+    /// "I already sent a tip": the receipt code is typed back in.
+    CheckCode,
+    /// The conversation with the coordinator, and an answer.
+    Conversation,
 }
 
 /// The question steps that the progress indicator counts ("step 3 of 8").
@@ -71,6 +75,8 @@ impl Step {
             Step::Review | Step::Sending => Step::Sending,
             Step::Receipt => Step::Done,
             Step::Done => Step::Done,
+            Step::CheckCode => Step::Conversation,
+            Step::Conversation => Step::Conversation,
         }
     }
 
@@ -88,6 +94,7 @@ impl Step {
             Step::Sending => Step::Review,
             Step::Receipt => Step::Receipt,
             Step::Done => Step::Done,
+            Step::CheckCode | Step::Conversation => Step::Start,
         }
     }
 }
@@ -159,6 +166,14 @@ impl FormAnswers {
         }
         document.contact = non_blank(&self.contact, MAX_CONTACT_CHARS);
         document
+    }
+
+    /// The tip document as JSON, for the crypto worker (which adds the reply information, pads
+    /// and seals it). Fails if the document is not valid, for example without a description.
+    pub fn to_tip_json(&self) -> Result<String, fluister_envelope::Error> {
+        let document = self.to_tip_document();
+        document.validate()?;
+        serde_json::to_string(&document).map_err(|_| fluister_envelope::Error::InvalidDocument)
     }
 
     /// Forgets every answer, overwriting the typed text in memory first.

@@ -5,13 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use js_sys::{Array, JSON, Object};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::crypto_worker::{field, string_field};
 
 /// The language used when the script tag names none, or one the widget does not have.
 pub const DEFAULT_LANGUAGE: &str = "nl";
 
 /// One language's strings.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Translations {
     /// The widget's own strings, by key.
     pub ui: BTreeMap<String, String>,
@@ -20,7 +23,7 @@ pub struct Translations {
 }
 
 /// The labels of the tip vocabulary in one language (the format of `vocabulary/<lang>.json`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VocabularyLabels {
     /// The language code, such as `nl`.
     pub language: String,
@@ -37,7 +40,7 @@ pub struct VocabularyLabels {
 }
 
 /// A signal's label and its one-line plain explanation.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SignalText {
     /// The checkbox label.
     pub label: String,
@@ -46,9 +49,31 @@ pub struct SignalText {
 }
 
 impl Translations {
-    /// Parses a joined translation asset.
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+    /// Parses a joined translation asset (with the browser's JSON parser). Entries that are not
+    /// strings are left out, and show as their keys.
+    pub fn from_json(text: &str) -> Option<Self> {
+        let table = JSON::parse(text).ok()?;
+        let vocabulary = field(&table, "vocabulary");
+        let signals = entries(&field(&vocabulary, "signals"))
+            .map(|(id, signal)| {
+                let text = SignalText {
+                    label: string_field(&signal, "label").unwrap_or_else(|| id.clone()),
+                    explanation: string_field(&signal, "explanation").unwrap_or_default(),
+                };
+                (id, text)
+            })
+            .collect();
+        Some(Self {
+            ui: string_map(&field(&table, "ui")),
+            vocabulary: VocabularyLabels {
+                language: string_field(&vocabulary, "language").unwrap_or_default(),
+                kinds: string_map(&field(&vocabulary, "kinds")),
+                roles: string_map(&field(&vocabulary, "roles")),
+                signal_groups: string_map(&field(&vocabulary, "signal_groups")),
+                signals,
+                municipalities: string_map(&field(&vocabulary, "municipalities")),
+            },
+        })
     }
 
     /// The UI string under `key`. A missing key shows as the key itself, which the tests catch
@@ -105,12 +130,32 @@ impl Translations {
     }
 }
 
+/// The `[key, value]` pairs of a JSON object (none for anything else).
+fn entries(object: &JsValue) -> impl Iterator<Item = (String, JsValue)> {
+    object
+        .dyn_ref::<Object>()
+        .map(|object| Object::entries(object).to_vec())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| {
+            let entry: Array = entry.dyn_into().ok()?;
+            Some((entry.get(0).as_string()?, entry.get(1)))
+        })
+}
+
+/// The string values of a JSON object, by key.
+fn string_map(object: &JsValue) -> BTreeMap<String, String> {
+    entries(object)
+        .filter_map(|(key, value)| Some((key, value.as_string()?)))
+        .collect()
+}
+
 fn label_or_id(labels: &BTreeMap<String, String>, id: &str) -> String {
     labels.get(id).cloned().unwrap_or_else(|| id.to_owned())
 }
 
 /// One language the widget offers: its code, its name in itself, and its asset file.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LanguageAsset {
     /// The code, such as `pl`.
     pub code: String,
@@ -122,7 +167,18 @@ pub struct LanguageAsset {
 
 /// Reads the language list that `cargo xtask widget` writes into the iframe document.
 pub fn parse_language_assets(text: &str) -> Vec<LanguageAsset> {
-    serde_json::from_str(text).unwrap_or_default()
+    let Ok(list) = JSON::parse(text).and_then(|list| list.dyn_into::<Array>()) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|language| {
+            Some(LanguageAsset {
+                code: string_field(&language, "code")?,
+                name: string_field(&language, "name")?,
+                file: string_field(&language, "file")?,
+            })
+        })
+        .collect()
 }
 
 /// The language to start in: the requested one when the widget has it, else Dutch.
@@ -146,10 +202,14 @@ mod tests {
     use super::*;
 
     fn languages() -> Vec<LanguageAsset> {
-        parse_language_assets(
-            r#"[{"code":"nl","name":"Nederlands","file":"nl-0123abcd.json"},
-                {"code":"pl","name":"Polski","file":"pl-89abcdef.json"}]"#,
-        )
+        [("nl", "Nederlands"), ("pl", "Polski")]
+            .into_iter()
+            .map(|(code, name)| LanguageAsset {
+                code: code.into(),
+                name: name.into(),
+                file: format!("{code}-0123abcd.json"),
+            })
+            .collect()
     }
 
     #[test]

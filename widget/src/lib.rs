@@ -3,18 +3,17 @@
 //!
 //! The iframe document (`web/index.html`, written by `cargo xtask widget`) has one host element,
 //! `#fluister-widget`, whose data attributes name the translation tables and the worker script.
-//! `web/start.js` calls [`mount_widget`]; `web/worker.js` uses [`ProofOfWorkTask`] from the same
-//! module. Everything the reporter types stays in this module's memory until it is sealed.
+//! `web/start.js` calls [`mount_widget`]. Sealing, receipt codes and the proof of work run in the
+//! crypto worker (`web/worker.js` with the `widget/worker` crate; see [`crypto_worker`]), so this
+//! module carries no cryptography. What the reporter types stays in the browser's memory until
+//! the worker has sealed it.
 
 pub mod api;
 pub mod app;
+pub mod crypto_worker;
 pub mod embedding;
 pub mod form;
 pub mod i18n;
-pub mod proof_of_work;
-pub mod sealing;
-
-pub use proof_of_work::ProofOfWorkTask;
 
 /// Reads one `name=value` parameter from a URL query string (`?lang=nl&municipality=assen`).
 /// Only identifiers are expected, so no percent-decoding is needed; anything else is ignored.
@@ -73,7 +72,7 @@ mod browser {
             .map(|id| Municipality::from_id(&id))
             .filter(Municipality::is_known);
         let text = crate::api::fetch_widget_file(&language.file).await.ok()?;
-        let translations = Translations::from_json(&text).ok()?;
+        let translations = Translations::from_json(&text)?;
         Some(StartupSettings {
             languages,
             language,

@@ -75,16 +75,21 @@ const languages = languageCodes.map((code) => ({
   file: writeHashed(code, ".json", Buffer.from(JSON.stringify(tables[code]))),
 }));
 
-// The module, its glue, and the scripts that start it on the page and in the worker.
+// The form's module and its glue, started by start.js; the crypto worker's module and its glue,
+// started by worker.js when the reporter first needs it.
 const wasmFile = writeHashed("widget", "_bg.wasm", readFileSync(join(bindgenDirectory, "fluister_widget_bg.wasm")));
 const glueFile = writeHashed("widget", ".js", readFileSync(join(bindgenDirectory, "fluister_widget.js")));
-function fillScript(name) {
-  return Buffer.from(
-    readFileSync(join(webDirectory, name), "utf8").replaceAll("GLUE_FILE", glueFile).replaceAll("WASM_FILE", wasmFile),
-  );
+const workerWasmFile = writeHashed(
+  "crypto",
+  "_bg.wasm",
+  readFileSync(join(bindgenDirectory, "fluister_widget_worker_bg.wasm")),
+);
+const workerGlueFile = writeHashed("crypto", ".js", readFileSync(join(bindgenDirectory, "fluister_widget_worker.js")));
+function fillScript(name, glue, wasm) {
+  return Buffer.from(readFileSync(join(webDirectory, name), "utf8").replaceAll("GLUE_FILE", glue).replaceAll("WASM_FILE", wasm));
 }
-const startFile = writeHashed("start", ".js", fillScript("start.js"));
-const workerFile = writeHashed("worker", ".js", fillScript("worker.js"));
+const startFile = writeHashed("start", ".js", fillScript("start.js", glueFile, wasmFile));
+const workerFile = writeHashed("worker", ".js", fillScript("worker.js", workerGlueFile, workerWasmFile));
 const styleFile = writeHashed("style", ".css", readFileSync(join(webDirectory, "style.css")));
 
 function escapeHtml(text) {
@@ -127,12 +132,41 @@ const manifest = {
   wasm: `w/${wasmFile}`,
   style: `w/${styleFile}`,
   worker: `w/${workerFile}`,
+  worker_glue: `w/${workerGlueFile}`,
+  worker_wasm: `w/${workerWasmFile}`,
   languages: Object.fromEntries(languages.map((language) => [language.code, `w/${language.file}`])),
 };
 writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
-// Sizes: what a first visit in Dutch downloads, file by file.
-const firstLoad = [
+// Sizes: what a first visit in Dutch downloads, file by file; then what the crypto worker
+// downloads once the reporter starts answering questions or checks for an answer.
+function measure(files) {
+  const rows = files.map(([label, path]) => {
+    const bytes = readFileSync(join(outputDirectory, path));
+    return {
+      label,
+      path,
+      raw: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
+  });
+  const total = rows.reduce(
+    (sum, row) => ({ raw: sum.raw + row.raw, gzip: sum.gzip + row.gzip, brotli: sum.brotli + row.brotli }),
+    { raw: 0, gzip: 0, brotli: 0 },
+  );
+  return { files: rows, total };
+}
+const pad = (text, width) => String(text).padStart(width);
+function print(title, { files, total }) {
+  console.log(`\n${title} (bytes):`);
+  console.log(`${"file".padEnd(54)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
+  for (const row of files) {
+    console.log(`${`${row.label}: ${row.path}`.padEnd(54)}${pad(row.raw, 9)}${pad(row.gzip, 9)}${pad(row.brotli, 9)}`);
+  }
+  console.log(`${"total".padEnd(54)}${pad(total.raw, 9)}${pad(total.gzip, 9)}${pad(total.brotli, 9)}`);
+}
+const firstLoad = measure([
   ["loader", "embed.js"],
   ["iframe document", manifest.index],
   ["style", manifest.style],
@@ -140,24 +174,17 @@ const firstLoad = [
   ["JS glue", manifest.glue],
   ["wasm", manifest.wasm],
   ["Dutch table", manifest.languages.nl],
-];
-const rows = firstLoad.map(([label, path]) => {
-  const bytes = readFileSync(join(outputDirectory, path));
-  return {
-    label,
-    path,
-    raw: bytes.length,
-    gzip: gzipSync(bytes, { level: 9 }).length,
-    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-  };
-});
-const total = rows.reduce((sum, row) => ({ raw: sum.raw + row.raw, gzip: sum.gzip + row.gzip, brotli: sum.brotli + row.brotli }), { raw: 0, gzip: 0, brotli: 0 });
-const pad = (text, width) => String(text).padStart(width);
-console.log(`\nWidget assets in ${outputDirectory}; first load in Dutch (bytes):`);
-console.log(`${"file".padEnd(54)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
-for (const row of rows) {
-  console.log(`${`${row.label}: ${row.path}`.padEnd(54)}${pad(row.raw, 9)}${pad(row.gzip, 9)}${pad(row.brotli, 9)}`);
-}
-console.log(`${"total".padEnd(54)}${pad(total.raw, 9)}${pad(total.gzip, 9)}${pad(total.brotli, 9)}`);
+]);
+const cryptoWorker = measure([
+  ["worker script", manifest.worker],
+  ["worker JS glue", manifest.worker_glue],
+  ["worker wasm", manifest.worker_wasm],
+]);
+console.log(`\nWidget assets in ${outputDirectory}.`);
+print("First load in Dutch, until the form is ready", firstLoad);
+print("The crypto worker, loaded when the reporter starts the questions or checks for an answer", cryptoWorker);
 console.log(`Loader for Subresource Integrity: /${manifest.versioned_loader} integrity="${loaderIntegrity}"`);
-writeFileSync(join(outputDirectory, "sizes.json"), JSON.stringify({ files: rows, total }, null, 2) + "\n");
+writeFileSync(
+  join(outputDirectory, "sizes.json"),
+  JSON.stringify({ files: firstLoad.files, total: firstLoad.total, crypto_worker: cryptoWorker }, null, 2) + "\n",
+);

@@ -1,24 +1,83 @@
-// Solves the proof of work off the page's thread, with the widget's own wasm module.
-// The page sends {challenge, hash}; this answers {tries} now and then, and {nonce} at the end.
+// The crypto worker: runs the widget's second wasm module (`widget/worker`), which holds the
+// receipt code's keys and does all sealing, opening and proof-of-work solving off the page's
+// thread. The page posts {id, op, ...}; this answers {id, result} or {id, error} (a short code),
+// and {id, percent} while solving. Requests are handled one at a time, in order.
 // `cargo xtask widget` replaces the two file names with the hashed ones.
-import init, { ProofOfWorkTask } from "./GLUE_FILE";
+import init, { CryptoSession, ProofOfWorkTask, sha256 } from "./GLUE_FILE";
 
 const ready = init({ module_or_path: new URL("./WASM_FILE", import.meta.url) });
+let session;
+let queue = Promise.resolve();
 
-self.onmessage = async (event) => {
+function sealed(file) {
+  const result = { ciphertext: file.ciphertext(), sha256: file.sha256(), submission_key: file.submission_key() };
+  file.free();
+  return result;
+}
+
+function solve(id, challenge, hash) {
+  const task = new ProofOfWorkTask(challenge, hash);
+  const expected = task.expected_tries();
   try {
-    await ready;
-    const task = new ProofOfWorkTask(event.data.challenge, event.data.hash);
     for (;;) {
       const nonce = task.step();
       if (nonce !== undefined) {
-        task.free();
-        self.postMessage({ nonce });
-        return;
+        return { nonce };
       }
-      self.postMessage({ tries: task.tries_so_far() });
+      self.postMessage({ id, percent: Math.min(99, Math.floor((task.tries_so_far() * 100) / expected)) });
     }
-  } catch (error) {
-    self.postMessage({ failed: true });
+  } finally {
+    task.free();
   }
+}
+
+const operations = {
+  prepare_receipt() {
+    session.prepare_receipt();
+    return {};
+  },
+  unlock({ code }) {
+    session.unlock(code);
+    return { mailbox: session.mailbox_id(), token: session.mailbox_token() };
+  },
+  seal_tip({ document, recipients }) {
+    const registration = session.registration_body();
+    return {
+      ...sealed(session.seal_tip(document, recipients)),
+      receipt_code: session.receipt_code(),
+      registration,
+      registration_sha256: sha256(registration),
+    };
+  },
+  seal_answer({ text, recipients }) {
+    return sealed(session.seal_answer(text, recipients));
+  },
+  open_conversation({ json }) {
+    return { messages: JSON.parse(session.open_conversation(json)) };
+  },
+  solve({ id, challenge, hash }) {
+    return solve(id, challenge, hash);
+  },
+  forget() {
+    session.forget();
+    return {};
+  },
+};
+
+async function handle(request) {
+  try {
+    await ready;
+    session ??= new CryptoSession();
+    const operation = operations[request.op];
+    if (!operation) {
+      throw "invalid_input";
+    }
+    self.postMessage({ id: request.id, result: operation(request) });
+  } catch (error) {
+    self.postMessage({ id: request.id, error: typeof error === "string" ? error : "crypto" });
+  }
+}
+
+self.onmessage = (event) => {
+  queue = queue.then(() => handle(event.data));
 };

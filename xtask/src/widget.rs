@@ -1,7 +1,7 @@
 //! `cargo xtask widget`: builds the widget bundle the relay serves, reproducibly from source.
 //!
-//! 1. `cargo build` of `fluister-widget` for `wasm32-unknown-unknown` with the `wasm-release`
-//!    profile;
+//! 1. `cargo build` of `fluister-widget` (the form) and `fluister-widget-worker` (the crypto
+//!    worker) for `wasm32-unknown-unknown` with the `wasm-release` profile;
 //! 2. the wasm-bindgen CLI of exactly the version in `Cargo.lock` (installed once into
 //!    `target/tools/` when it is not on the PATH at that version);
 //! 3. `wasm-opt -Oz` from npm `binaryen` (locked in `tests/package-lock.json`), when present;
@@ -33,14 +33,19 @@ pub fn run(arguments: &[String]) -> TaskResult {
     build()
 }
 
+/// The two wasm crates: the form's module, and the crypto worker's.
+const CRATES: [&str; 2] = ["fluister_widget", "fluister_widget_worker"];
+
 /// Builds the bundle into [`assets_dir`].
 pub fn build() -> TaskResult {
-    step("Widget: wasm build (profile wasm-release)");
+    step("Widget: wasm build of the form and the crypto worker (profile wasm-release)");
     ensure_wasm_target()?;
     run_command(cargo().args([
         "build",
         "--package",
         "fluister-widget",
+        "--package",
+        "fluister-widget-worker",
         "--lib",
         "--target",
         "wasm32-unknown-unknown",
@@ -48,41 +53,29 @@ pub fn build() -> TaskResult {
         "wasm-release",
         "--locked",
     ]))?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/fluister_widget.wasm");
 
     step("Widget: wasm-bindgen");
     let version = locked_version("wasm-bindgen")?;
     let bindgen = wasm_bindgen_cli(&version)?;
     let bindgen_dir = target_dir().join("widget-bindgen");
     let _ = std::fs::remove_dir_all(&bindgen_dir);
-    run_command(
-        Command::new(&bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&bindgen_dir)
-            .arg(&wasm),
-    )?;
+    for name in CRATES {
+        let wasm = target_dir().join(format!("wasm32-unknown-unknown/wasm-release/{name}.wasm"));
+        run_command(
+            Command::new(&bindgen)
+                .args(["--target", "web", "--no-typescript", "--out-dir"])
+                .arg(&bindgen_dir)
+                .arg(&wasm),
+        )?;
+    }
 
     ensure_test_npm_packages()?;
     let wasm_opt = workspace_root().join("tests/node_modules/.bin/wasm-opt");
-    let bindgen_wasm = bindgen_dir.join("fluister_widget_bg.wasm");
     if wasm_opt.exists() {
         step("Widget: wasm-opt (npm binaryen)");
-        let optimised = bindgen_dir.join("optimised.wasm");
-        run_command(
-            Command::new(&wasm_opt)
-                .arg("-Oz")
-                .arg("--enable-bulk-memory")
-                .arg("--enable-nontrapping-float-to-int")
-                .arg("--enable-sign-ext")
-                .arg("--enable-mutable-globals")
-                .arg("--enable-reference-types")
-                .arg("--enable-multivalue")
-                .arg(&bindgen_wasm)
-                .arg("-o")
-                .arg(&optimised),
-        )?;
-        std::fs::rename(&optimised, &bindgen_wasm)
-            .map_err(|error| format!("could not replace the wasm with wasm-opt's: {error}"))?;
+        for name in CRATES {
+            optimise(&wasm_opt, &bindgen_dir.join(format!("{name}_bg.wasm")))?;
+        }
     } else {
         println!("(npm binaryen is not installed: the wasm is not run through wasm-opt)");
     }
@@ -95,6 +88,26 @@ pub fn build() -> TaskResult {
             .arg(workspace_root())
             .arg(assets_dir()),
     )
+}
+
+/// Runs `wasm-opt -Oz` over `wasm` in place.
+fn optimise(wasm_opt: &Path, wasm: &Path) -> TaskResult {
+    let optimised = wasm.with_extension("opt.wasm");
+    run_command(
+        Command::new(wasm_opt)
+            .arg("-Oz")
+            .arg("--enable-bulk-memory")
+            .arg("--enable-nontrapping-float-to-int")
+            .arg("--enable-sign-ext")
+            .arg("--enable-mutable-globals")
+            .arg("--enable-reference-types")
+            .arg("--enable-multivalue")
+            .arg(wasm)
+            .arg("-o")
+            .arg(&optimised),
+    )?;
+    std::fs::rename(&optimised, wasm)
+        .map_err(|error| format!("could not replace the wasm with wasm-opt's: {error}"))
 }
 
 /// The version of `package` in `Cargo.lock`.

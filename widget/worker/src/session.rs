@@ -1,0 +1,409 @@
+//! One reporter's secrets for as long as the worker lives: the receipt code and the keys derived
+//! from it, and what is sealed or opened with them. Plain Rust, no browser.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fluister_envelope::age::{self, Recipient};
+use fluister_envelope::message::MailboxMessage;
+use fluister_envelope::pow::ciphertext_sha256;
+use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
+use fluister_envelope::tip::{ReplyInfo, TipDocument};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+/// The most messages of one conversation the worker opens; the relay's own limit is lower.
+pub const MAX_MESSAGES: usize = 500;
+
+/// Why a request to the session failed. Deliberately coarse: nothing here says more than the
+/// page needs to choose its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The typed receipt code is not a code: wrong length, a character that is not allowed, or a
+    /// wrong check character.
+    Typo,
+    /// No receipt code was prepared or unlocked yet.
+    NoKeys,
+    /// The document, the text or the relay's answer is not what it should be.
+    InvalidInput,
+    /// The relay's configuration names no usable recipient.
+    NoRecipients,
+    /// The browser's random source or the cryptography failed.
+    Crypto,
+}
+
+impl Failure {
+    /// The stable code the page receives.
+    pub fn code(self) -> &'static str {
+        match self {
+            Failure::Typo => "typo",
+            Failure::NoKeys => "no_keys",
+            Failure::InvalidInput => "invalid_input",
+            Failure::NoRecipients => "no_recipients",
+            Failure::Crypto => "crypto",
+        }
+    }
+}
+
+/// A sealed age file ready to post: the only form in which anything typed leaves the browser.
+#[derive(Clone, Debug)]
+pub struct SealedFile {
+    /// The age v1 file.
+    pub ciphertext: Vec<u8>,
+    /// Its SHA-256, which the proof of work is bound to.
+    pub sha256: [u8; 32],
+    /// `Fluister-Submission-Key`: 32 random bytes, unpadded base64url, kept for every retry.
+    pub submission_key: String,
+}
+
+/// One message of a conversation, opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OpenedMessage {
+    /// `coordinator` or `reporter`, as the relay recorded who posted it.
+    pub author: String,
+    /// When the relay received it, rounded down to the hour (Unix seconds).
+    pub received_hour: u64,
+    /// The text, or `None` if the message cannot be opened with this code's key.
+    pub text: Option<String>,
+}
+
+/// The relay's `GET /api/v1/mailboxes/{id}/messages` answer.
+#[derive(Deserialize)]
+struct Conversation {
+    messages: Vec<RelayMessage>,
+}
+
+#[derive(Deserialize)]
+struct RelayMessage {
+    author: String,
+    received_hour: u64,
+    ciphertext: String,
+}
+
+/// The receipt code and its keys, once prepared (for a new tip) or unlocked (typed back in).
+/// Its `Debug` form shows neither.
+#[derive(Debug, Default)]
+pub struct Session {
+    receipt: Option<ReceiptCode>,
+    keys: Option<MailboxKeys>,
+}
+
+impl Session {
+    /// A session without keys.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes a fresh receipt code for the next tip and derives its keys (Argon2id, about a
+    /// second in a browser).
+    pub fn prepare_receipt(&mut self) -> Result<(), Failure> {
+        let receipt = ReceiptCode::generate().map_err(|_| Failure::Crypto)?;
+        let keys = receipt.derive_keys().map_err(|_| Failure::Crypto)?;
+        self.receipt = Some(receipt);
+        self.keys = Some(keys);
+        Ok(())
+    }
+
+    /// Reads a receipt code as the reporter typed it and derives its keys. A typo fails at once,
+    /// before any slow work.
+    pub fn unlock(&mut self, typed: &str) -> Result<(), Failure> {
+        self.forget();
+        let receipt = ReceiptCode::parse(typed).map_err(|_| Failure::Typo)?;
+        let keys = receipt.derive_keys().map_err(|_| Failure::Crypto)?;
+        self.receipt = Some(receipt);
+        self.keys = Some(keys);
+        Ok(())
+    }
+
+    /// The receipt code, grouped for writing down.
+    pub fn receipt_code(&self) -> Result<Zeroizing<String>, Failure> {
+        self.receipt
+            .as_ref()
+            .map(ReceiptCode::to_grouped_string)
+            .ok_or(Failure::NoKeys)
+    }
+
+    /// The mailbox id: public, it names the mailbox on the relay.
+    pub fn mailbox_id(&self) -> Result<String, Failure> {
+        Ok(self.keys()?.mailbox_id.as_str().to_owned())
+    }
+
+    /// The mailbox token for `Fluister-Mailbox-Token`.
+    pub fn mailbox_token(&self) -> Result<Zeroizing<String>, Failure> {
+        Ok(self.keys()?.mailbox_token.to_base64url())
+    }
+
+    /// The body of `POST /api/v1/mailboxes`: the id and the SHA-256 of the token, nothing else.
+    pub fn registration_body(&self) -> Result<Vec<u8>, Failure> {
+        let keys = self.keys()?;
+        Ok(format!(
+            r#"{{"id":"{}","token_sha256":"{}"}}"#,
+            keys.mailbox_id.as_str(),
+            hex(&keys.mailbox_token.storage_hash())
+        )
+        .into_bytes())
+    }
+
+    /// Seals the tip document the form built (JSON, unpadded) to the coordinator recipients,
+    /// with the reply information of this session's keys added, padded.
+    pub fn seal_tip(
+        &self,
+        document_json: &[u8],
+        recipients: &[String],
+    ) -> Result<SealedFile, Failure> {
+        let keys = self.keys()?;
+        let recipients = parse_recipients(recipients)?;
+        let mut document =
+            TipDocument::from_bytes(document_json).map_err(|_| Failure::InvalidInput)?;
+        document.reply = Some(ReplyInfo::from_mailbox_keys(keys));
+        let padded = Zeroizing::new(
+            document
+                .to_padded_bytes()
+                .map_err(|_| Failure::InvalidInput)?,
+        );
+        seal(&recipients, &padded)
+    }
+
+    /// Seals the reporter's answer to the coordinator recipients and to the reporter's own reply
+    /// recipient, so that the code can show it again later.
+    pub fn seal_answer(&self, text: &str, recipients: &[String]) -> Result<SealedFile, Failure> {
+        let keys = self.keys()?;
+        let mut recipients = parse_recipients(recipients)?;
+        recipients.push(keys.reply_identity.to_recipient());
+        let message = MailboxMessage::new(text.trim());
+        let padded = Zeroizing::new(
+            message
+                .to_padded_bytes()
+                .map_err(|_| Failure::InvalidInput)?,
+        );
+        seal(&recipients, &padded)
+    }
+
+    /// Opens the conversation as the relay sent it, oldest first. A message this code's key
+    /// cannot open (or that is not a valid message) is kept, without text, so the page can say so.
+    pub fn open_conversation(&self, relay_json: &str) -> Result<Vec<OpenedMessage>, Failure> {
+        let keys = self.keys()?;
+        let conversation: Conversation =
+            serde_json::from_str(relay_json).map_err(|_| Failure::InvalidInput)?;
+        if conversation.messages.len() > MAX_MESSAGES {
+            return Err(Failure::InvalidInput);
+        }
+        let identities = [keys.reply_identity.clone()];
+        Ok(conversation
+            .messages
+            .into_iter()
+            .map(|message| {
+                let text = URL_SAFE_NO_PAD
+                    .decode(&message.ciphertext)
+                    .ok()
+                    .and_then(|file| age::open(&identities, &file).ok())
+                    .map(Zeroizing::new)
+                    .and_then(|plaintext| MailboxMessage::from_bytes(&plaintext).ok())
+                    .map(|message| message.text);
+                OpenedMessage {
+                    author: message.author,
+                    received_hour: message.received_hour,
+                    text,
+                }
+            })
+            .collect())
+    }
+
+    /// Forgets the code and its keys (they wipe themselves when dropped).
+    pub fn forget(&mut self) {
+        self.receipt = None;
+        self.keys = None;
+    }
+
+    fn keys(&self) -> Result<&MailboxKeys, Failure> {
+        self.keys.as_ref().ok_or(Failure::NoKeys)
+    }
+}
+
+/// Parses the relay's recipients; every one must be valid, or sealing would silently drop one.
+fn parse_recipients(recipients: &[String]) -> Result<Vec<Recipient>, Failure> {
+    if recipients.is_empty() {
+        return Err(Failure::NoRecipients);
+    }
+    recipients
+        .iter()
+        .map(|text| text.parse().map_err(|_| Failure::NoRecipients))
+        .collect()
+}
+
+fn seal(recipients: &[Recipient], padded: &[u8]) -> Result<SealedFile, Failure> {
+    let ciphertext = age::seal(recipients, padded).map_err(|_| Failure::Crypto)?;
+    let mut key_bytes = [0u8; 32];
+    getrandom::fill(&mut key_bytes).map_err(|_| Failure::Crypto)?;
+    Ok(SealedFile {
+        sha256: ciphertext_sha256(&ciphertext),
+        ciphertext,
+        submission_key: URL_SAFE_NO_PAD.encode(key_bytes),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|byte| {
+            [
+                DIGITS[usize::from(byte >> 4)],
+                DIGITS[usize::from(byte & 15)],
+            ]
+        })
+        .map(char::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluister_envelope::age::Identity;
+    use fluister_envelope::receipt::MailboxToken;
+
+    fn coordinator() -> (Identity, Vec<String>) {
+        let identity = Identity::generate().unwrap();
+        let recipients = vec![identity.to_recipient().to_string()];
+        (identity, recipients)
+    }
+
+    #[test]
+    fn a_sealed_tip_carries_the_reply_information_and_no_plaintext() {
+        let (coordinator, recipients) = coordinator();
+        let mut session = Session::new();
+        session.prepare_receipt().unwrap();
+        let document = br#"{"v":1,"text":"A secret sentence about the farm","place":"Rolderweg"}"#;
+        let sealed = session.seal_tip(document, &recipients).unwrap();
+        let as_text = String::from_utf8_lossy(&sealed.ciphertext);
+        assert!(as_text.starts_with("age-encryption.org/v1\n"));
+        assert!(!as_text.contains("secret sentence") && !as_text.contains("Rolderweg"));
+        assert_eq!(sealed.sha256, ciphertext_sha256(&sealed.ciphertext));
+        assert_eq!(sealed.submission_key.len(), 43);
+
+        let opened =
+            TipDocument::from_bytes(&age::open(&[coordinator], &sealed.ciphertext).unwrap())
+                .unwrap();
+        assert_eq!(opened.text, "A secret sentence about the farm");
+        let reply = opened.reply.unwrap();
+        assert_eq!(reply.mailbox, session.mailbox_id().unwrap());
+
+        // Typing the code back in gives the same keys: the coordinator's reply opens.
+        let code = session.receipt_code().unwrap();
+        let mut again = Session::new();
+        again.unlock(&code.to_lowercase().replace(' ', "")).unwrap();
+        assert_eq!(again.mailbox_id().unwrap(), reply.mailbox);
+        assert_eq!(
+            *again.mailbox_token().unwrap(),
+            *session.mailbox_token().unwrap()
+        );
+        let question = age::seal(
+            &[reply.recipient().unwrap()],
+            &MailboxMessage::new("Which address?")
+                .to_padded_bytes()
+                .unwrap(),
+        )
+        .unwrap();
+        let relay_json = format!(
+            r#"{{"messages":[{{"id":"x","author":"coordinator","received_hour":1764313200,"ciphertext":"{}"}}]}}"#,
+            URL_SAFE_NO_PAD.encode(&question)
+        );
+        let opened = again.open_conversation(&relay_json).unwrap();
+        assert_eq!(
+            opened,
+            [OpenedMessage {
+                author: "coordinator".into(),
+                received_hour: 1_764_313_200,
+                text: Some("Which address?".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn an_answer_opens_for_the_coordinator_and_for_the_reporter() {
+        let (coordinator, recipients) = coordinator();
+        let mut session = Session::new();
+        session.prepare_receipt().unwrap();
+        let sealed = session
+            .seal_answer("  At the back of the farm. ", &recipients)
+            .unwrap();
+        let for_coordinator =
+            MailboxMessage::from_bytes(&age::open(&[coordinator], &sealed.ciphertext).unwrap())
+                .unwrap();
+        assert_eq!(for_coordinator.text, "At the back of the farm.");
+        let relay_json = format!(
+            r#"{{"messages":[{{"id":"y","author":"reporter","received_hour":0,"ciphertext":"{}"}},
+                {{"id":"z","author":"coordinator","received_hour":3600,"ciphertext":"bm90IGFnZQ"}}]}}"#,
+            URL_SAFE_NO_PAD.encode(&sealed.ciphertext)
+        );
+        let opened = session.open_conversation(&relay_json).unwrap();
+        assert_eq!(opened[0].text.as_deref(), Some("At the back of the farm."));
+        // Not an age file: kept, without text.
+        assert_eq!(opened[1].text, None);
+        assert_eq!(opened[1].author, "coordinator");
+    }
+
+    #[test]
+    fn the_registration_names_the_mailbox_and_the_hash_of_its_token_only() {
+        let mut session = Session::new();
+        session.prepare_receipt().unwrap();
+        let body = String::from_utf8(session.registration_body().unwrap()).unwrap();
+        let token = MailboxToken::from_base64url(&session.mailbox_token().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            format!(
+                r#"{{"id":"{}","token_sha256":"{}"}}"#,
+                session.mailbox_id().unwrap(),
+                hex(&token.storage_hash())
+            )
+        );
+        assert!(!body.contains(session.mailbox_token().unwrap().as_str()));
+    }
+
+    #[test]
+    fn typos_bad_input_and_missing_keys_are_refused() {
+        let (_, recipients) = coordinator();
+        let mut session = Session::new();
+        assert_eq!(
+            session
+                .seal_tip(br#"{"v":1,"text":"x"}"#, &recipients)
+                .unwrap_err(),
+            Failure::NoKeys
+        );
+        assert_eq!(session.unlock("not a code").unwrap_err(), Failure::Typo);
+        session.prepare_receipt().unwrap();
+        let mut code: Vec<char> = session.receipt_code().unwrap().chars().collect();
+        // Change one character: the check character catches it.
+        code[0] = if code[0] == '7' { '8' } else { '7' };
+        let mut other = Session::new();
+        assert_eq!(
+            other.unlock(&code.iter().collect::<String>()).unwrap_err(),
+            Failure::Typo
+        );
+        assert_eq!(
+            session
+                .seal_tip(br#"{"v":1,"text":"  "}"#, &recipients)
+                .unwrap_err(),
+            Failure::InvalidInput
+        );
+        assert_eq!(
+            session.seal_tip(br#"{"v":1,"text":"x"}"#, &[]).unwrap_err(),
+            Failure::NoRecipients
+        );
+        assert_eq!(
+            session
+                .seal_tip(br#"{"v":1,"text":"x"}"#, &["age1notarecipient".into()])
+                .unwrap_err(),
+            Failure::NoRecipients
+        );
+        assert_eq!(
+            session.seal_answer(" ", &recipients).unwrap_err(),
+            Failure::InvalidInput
+        );
+        assert_eq!(
+            session.open_conversation("{}").unwrap_err(),
+            Failure::InvalidInput
+        );
+        session.forget();
+        assert_eq!(session.mailbox_id().unwrap_err(), Failure::NoKeys);
+    }
+}
