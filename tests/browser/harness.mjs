@@ -140,9 +140,14 @@ export async function launchBrowser() {
 /**
  * Opens the example page in a fresh context and waits for the widget; returns the page, the
  * widget's frame, and the list of Content Security Policy violations seen (should stay empty).
+ * With `themed: false` the page's NL Design System token sheet is left out.
  */
-export async function openExamplePage(stack, { path = "/", viewport = { width: 1000, height: 900 } } = {}) {
+export async function openExamplePage(stack, { path = "/", viewport = { width: 1000, height: 900 }, themed = true } = {}) {
   const context = await stack.browser.newContext({ viewport });
+  if (!themed) {
+    // A host page without NL Design System tokens: the loader passes an empty theme.
+    await context.route(`${stack.page.origin}/theme.css`, (route) => route.fulfill({ contentType: "text/css; charset=utf-8", body: "" }));
+  }
   const page = await context.newPage();
   const problems = [];
   page.on("console", (message) => {
