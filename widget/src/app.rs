@@ -8,7 +8,6 @@
 //! counter) is reactive.
 
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
@@ -211,7 +210,7 @@ impl MailboxSignals {
 /// The widget's shared state. Every field is a cheap handle, so the context is `Copy`.
 #[derive(Clone, Copy)]
 struct WidgetContext {
-    translations: RwSignal<Arc<Translations>>,
+    translations: RwSignal<Translations, LocalStorage>,
     language: RwSignal<String>,
     languages: StoredValue<Vec<LanguageAsset>>,
     step: RwSignal<Step>,
@@ -334,7 +333,7 @@ fn leave_page() {}
 /// The whole widget.
 pub fn widget_view(settings: StartupSettings) -> impl IntoView {
     let context = WidgetContext {
-        translations: RwSignal::new(Arc::new(settings.translations)),
+        translations: RwSignal::new_local(settings.translations),
         language: RwSignal::new(settings.language.code.clone()),
         languages: StoredValue::new(settings.languages),
         step: RwSignal::new(Step::Start),
@@ -465,7 +464,7 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
                 {
                     set_document_language(&asset.code);
                     context.language.set(asset.code.clone());
-                    context.translations.set(Arc::new(translations));
+                    context.translations.set(translations);
                     focus_soon("language-choice");
                 }
             });

@@ -3,9 +3,7 @@
 //! workspace's `vocabulary/<lang>.json`). `cargo xtask widget` joins the two into one hashed
 //! asset per language; the widget fetches only the language in use.
 
-use std::collections::BTreeMap;
-
-use js_sys::{Array, JSON, Object};
+use js_sys::{Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::crypto_worker::{field, string_field};
@@ -13,30 +11,11 @@ use crate::crypto_worker::{field, string_field};
 /// The language used when the script tag names none, or one the widget does not have.
 pub const DEFAULT_LANGUAGE: &str = "nl";
 
-/// One language's strings.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// One language's strings: the parsed table itself, read with the browser's own lookups (no maps
+/// or sorting in this module). Cloning is cheap: it is a handle to the same JavaScript object.
+#[derive(Clone, Debug)]
 pub struct Translations {
-    /// The widget's own strings, by key.
-    pub ui: BTreeMap<String, String>,
-    /// The labels of kinds, roles, signals and municipalities.
-    pub vocabulary: VocabularyLabels,
-}
-
-/// The labels of the tip vocabulary in one language (the format of `vocabulary/<lang>.json`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VocabularyLabels {
-    /// The language code, such as `nl`.
-    pub language: String,
-    /// Kind identifier → label.
-    pub kinds: BTreeMap<String, String>,
-    /// Role identifier → label.
-    pub roles: BTreeMap<String, String>,
-    /// Signal group identifier → heading.
-    pub signal_groups: BTreeMap<String, String>,
-    /// Signal identifier → label and one-line explanation.
-    pub signals: BTreeMap<String, SignalText>,
-    /// Labels for municipalities without an official name (`other`).
-    pub municipalities: BTreeMap<String, String>,
+    table: JsValue,
 }
 
 /// A signal's label and its one-line plain explanation.
@@ -49,73 +28,56 @@ pub struct SignalText {
 }
 
 impl Translations {
-    /// Parses a joined translation asset (with the browser's JSON parser). Entries that are not
-    /// strings are left out, and show as their keys.
+    /// Parses a joined translation asset, `{"ui": {...}, "vocabulary": {...}}`, with the
+    /// browser's JSON parser.
     pub fn from_json(text: &str) -> Option<Self> {
         let table = JSON::parse(text).ok()?;
-        let vocabulary = field(&table, "vocabulary");
-        let signals = entries(&field(&vocabulary, "signals"))
-            .map(|(id, signal)| {
-                let text = SignalText {
-                    label: string_field(&signal, "label").unwrap_or_else(|| id.clone()),
-                    explanation: string_field(&signal, "explanation").unwrap_or_default(),
-                };
-                (id, text)
-            })
-            .collect();
-        Some(Self {
-            ui: string_map(&field(&table, "ui")),
-            vocabulary: VocabularyLabels {
-                language: string_field(&vocabulary, "language").unwrap_or_default(),
-                kinds: string_map(&field(&vocabulary, "kinds")),
-                roles: string_map(&field(&vocabulary, "roles")),
-                signal_groups: string_map(&field(&vocabulary, "signal_groups")),
-                signals,
-                municipalities: string_map(&field(&vocabulary, "municipalities")),
-            },
-        })
+        field(&table, "ui").is_object().then_some(Self { table })
+    }
+
+    /// The string at `key` of the object at the path `section` (such as `vocabulary.kinds`).
+    fn lookup(&self, section: &[&str], key: &str) -> Option<String> {
+        let object = section
+            .iter()
+            .fold(self.table.clone(), |object, name| field(&object, name));
+        string_field(&object, key)
     }
 
     /// The UI string under `key`. A missing key shows as the key itself, which the tests catch
     /// (every table must have every key), rather than as a blank.
     pub fn text(&self, key: &str) -> String {
-        self.ui.get(key).cloned().unwrap_or_else(|| key.to_owned())
+        self.label(&["ui"], key)
     }
 
     /// The UI string under `key` with each `{name}` replaced by its value.
     pub fn format(&self, key: &str, values: &[(&str, &str)]) -> String {
-        let mut text = self.text(key);
-        for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        fill_placeholders(self.text(key), values)
     }
 
     /// The label of a kind of exploitation.
     pub fn kind_label(&self, kind_id: &str) -> String {
-        label_or_id(&self.vocabulary.kinds, kind_id)
+        self.label(&["vocabulary", "kinds"], kind_id)
     }
 
     /// The label of a reporter role.
     pub fn role_label(&self, role_id: &str) -> String {
-        label_or_id(&self.vocabulary.roles, role_id)
+        self.label(&["vocabulary", "roles"], role_id)
     }
 
     /// The heading of a signal group.
     pub fn signal_group_label(&self, group_id: &str) -> String {
-        label_or_id(&self.vocabulary.signal_groups, group_id)
+        self.label(&["vocabulary", "signal_groups"], group_id)
     }
 
-    /// A signal's label and explanation.
+    /// A signal's label and explanation (its identifier when the table has no label).
     pub fn signal(&self, signal_id: &str) -> SignalText {
-        self.vocabulary
-            .signals
-            .get(signal_id)
-            .cloned()
-            .unwrap_or_else(|| SignalText {
-                label: signal_id.to_owned(),
-                explanation: String::new(),
-            })
+        let section = ["vocabulary", "signals", signal_id];
+        SignalText {
+            label: self
+                .lookup(&section, "label")
+                .unwrap_or_else(|| signal_id.to_owned()),
+            explanation: self.lookup(&section, "explanation").unwrap_or_default(),
+        }
     }
 
     /// The label of a municipality: its official name, or the translated label of `other`.
@@ -125,33 +87,22 @@ impl Translations {
     ) -> String {
         match municipality.display_name() {
             Some(name) => name.to_owned(),
-            None => label_or_id(&self.vocabulary.municipalities, municipality.as_str()),
+            None => self.label(&["vocabulary", "municipalities"], municipality.as_str()),
         }
+    }
+
+    /// The string at `section.id`, or `id` itself when the table has none.
+    fn label(&self, section: &[&str], id: &str) -> String {
+        self.lookup(section, id).unwrap_or_else(|| id.to_owned())
     }
 }
 
-/// The `[key, value]` pairs of a JSON object (none for anything else).
-fn entries(object: &JsValue) -> impl Iterator<Item = (String, JsValue)> {
-    object
-        .dyn_ref::<Object>()
-        .map(|object| Object::entries(object).to_vec())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|entry| {
-            let entry: Array = entry.dyn_into().ok()?;
-            Some((entry.get(0).as_string()?, entry.get(1)))
-        })
-}
-
-/// The string values of a JSON object, by key.
-fn string_map(object: &JsValue) -> BTreeMap<String, String> {
-    entries(object)
-        .filter_map(|(key, value)| Some((key, value.as_string()?)))
-        .collect()
-}
-
-fn label_or_id(labels: &BTreeMap<String, String>, id: &str) -> String {
-    labels.get(id).cloned().unwrap_or_else(|| id.to_owned())
+/// `text` with each `{name}` replaced by its value.
+pub fn fill_placeholders(mut text: String, values: &[(&str, &str)]) -> String {
+    for (name, value) in values {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
 }
 
 /// One language the widget offers: its code, its name in itself, and its asset file.
@@ -223,14 +174,12 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_in() {
-        let mut translations = Translations::default();
-        translations
-            .ui
-            .insert("step_of".into(), "Stap {current} van {total}".into());
         assert_eq!(
-            translations.format("step_of", &[("current", "2"), ("total", "8")]),
+            fill_placeholders(
+                "Stap {current} van {total}".into(),
+                &[("current", "2"), ("total", "8")]
+            ),
             "Stap 2 van 8"
         );
-        assert_eq!(translations.text("missing_key"), "missing_key");
     }
 }
