@@ -953,12 +953,28 @@ fn reply(settings: &Settings, number: u64, source: MessageSource) -> Result<Exit
             fluister_envelope::message::MAX_MESSAGE_TEXT_CHARS
         )
     })?);
-    // Sealed to the reporter and to this coordinator, so `show` can read it back later.
-    let sealed = age::seal(&[reply_recipient, keys.own_recipient], &padded)
-        .context("sealing the reply failed; nothing was sent")?;
+    // Sealed to the reporter, to this coordinator (so `show` can read it back later), and to
+    // every recipient the relay seals tips to (a colleague's key, the offline backup key), so the
+    // whole conversation opens wherever the tips do.
+    let client = RelayClient::new(&connection);
+    let mut recipients = vec![reply_recipient, keys.own_recipient];
+    for text in client
+        .sealing_recipients()
+        .context("could not read the relay's recipients; nothing was sent")?
+    {
+        let recipient: age::Recipient = text.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "the relay lists a recipient this inbox cannot seal to ({text}); ask the                  operator to check coordinator.recipients. Nothing was sent."
+            )
+        })?;
+        if !recipients.contains(&recipient) {
+            recipients.push(recipient);
+        }
+    }
+    let sealed =
+        age::seal(&recipients, &padded).context("sealing the reply failed; nothing was sent")?;
     let submission_key = random_submission_key()?;
     let _lock = settings.home.lock()?;
-    let client = RelayClient::new(&connection);
     let message_id = match client.post_mailbox_message(
         mailbox_id.as_str(),
         &sealed,

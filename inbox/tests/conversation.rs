@@ -7,7 +7,7 @@
 
 mod support;
 
-use fluister_envelope::age::{Recipient, open, seal};
+use fluister_envelope::age::{Identity, Recipient, open, seal};
 use fluister_envelope::message::MailboxMessage;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
 use fluister_envelope::tip::{ReplyInfo, TipDocument};
@@ -99,7 +99,15 @@ fn assert_database_holds_no_link(relay: &Relay, tip_id: &str, mailbox_id: &str) 
 fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     let inbox = Inbox::new("conversation");
     let coordinator_recipient = inbox.keygen();
-    let relay = Relay::start("conversation", std::slice::from_ref(&coordinator_recipient));
+    // The relay also lists an offline backup key: replies must open with it too.
+    let backup = Identity::generate().unwrap();
+    let relay = Relay::start(
+        "conversation",
+        &[
+            coordinator_recipient.clone(),
+            backup.to_recipient().to_string(),
+        ],
+    );
     inbox.connect(&relay);
     let coordinator: Recipient = coordinator_recipient.parse().unwrap();
 
@@ -128,6 +136,11 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     assert_eq!(on_relay[0].0, "coordinator");
     let opened = open(std::slice::from_ref(&keys.reply_identity), &on_relay[0].1).unwrap();
     assert_eq!(MailboxMessage::from_bytes(&opened).unwrap().text, QUESTION);
+    let for_backup = open(std::slice::from_ref(&backup), &on_relay[0].1).unwrap();
+    assert_eq!(
+        MailboxMessage::from_bytes(&for_backup).unwrap().text,
+        QUESTION
+    );
 
     assert_eq!(
         relay.reporter_post(&keys, &reporter_answer(&coordinator, &keys, ANSWER)),
