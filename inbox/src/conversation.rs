@@ -23,7 +23,7 @@ use crate::home::{
     InboxHome, create_private_directory, sync_directory, write_and_flush, write_durably,
 };
 use crate::relay::{MailboxMessageOnRelay, MessageAuthor, RelayClient, is_message_id, is_tip_id};
-use crate::store::StoredTip;
+use crate::store::{PullStep, StoredTip, kill_switch};
 
 /// One message stored locally.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,6 +176,9 @@ pub fn store_conversation(
             .map_err(|error| storage_failed(&directory, error))?;
         std::fs::rename(&temporary_path, &final_path)
             .map_err(|error| storage_failed(&directory, error))?;
+        if let Some(kill_switch) = kill_switch() {
+            kill_switch.reached(PullStep::MessageStored);
+        }
         changed = true;
         match message.author {
             MessageAuthor::Reporter => counts.new_from_reporter += 1,

@@ -186,17 +186,19 @@ pub struct PullReport {
 
 /// The step after which the test-only kill switch fires (see [`pull`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PullStep {
+pub(crate) enum PullStep {
     Downloaded,
     Stored,
     Deleted,
+    /// A mailbox message was written and renamed into its conversation folder.
+    MessageStored,
 }
 
 /// The test-only kill switch: `FLUISTER_INBOX_TEST_KILL_AT=stored:3` makes the process SIGKILL
-/// itself right after the third tip reaches that step, so the tests can crash a pull at an exact
-/// point. Unset in normal use.
+/// itself right after the third tip reaches that step (`message:3`: the third mailbox message
+/// stored), so the tests can crash a pull at an exact point. Unset in normal use.
 #[derive(Debug)]
-struct KillSwitch {
+pub(crate) struct KillSwitch {
     step: PullStep,
     after_count: usize,
     counter: AtomicUsize,
@@ -210,6 +212,7 @@ impl KillSwitch {
             "downloaded" => PullStep::Downloaded,
             "stored" => PullStep::Stored,
             "deleted" => PullStep::Deleted,
+            "message" => PullStep::MessageStored,
             _ => return None,
         };
         Some(Self {
@@ -219,7 +222,7 @@ impl KillSwitch {
         })
     }
 
-    fn reached(&self, step: PullStep) {
+    pub(crate) fn reached(&self, step: PullStep) {
         if step == self.step && self.counter.fetch_add(1, Ordering::SeqCst) + 1 == self.after_count
         {
             let _ = std::process::Command::new("kill")
@@ -230,6 +233,14 @@ impl KillSwitch {
             }
         }
     }
+}
+
+/// The process's kill switch, read from the environment once (counts run across the whole pull).
+pub(crate) fn kill_switch() -> Option<&'static KillSwitch> {
+    static KILL_SWITCH: std::sync::OnceLock<Option<KillSwitch>> = std::sync::OnceLock::new();
+    KILL_SWITCH
+        .get_or_init(KillSwitch::from_environment)
+        .as_ref()
 }
 
 /// The error for a tip that could not be written into the store.
@@ -280,7 +291,7 @@ pub fn pull(
     let next_index = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    let kill_switch = KillSwitch::from_environment();
+    let kill_switch = kill_switch();
 
     // Stage one (fetchers) downloads, checks and stores; stage two (deleters) flushes the folder
     // once for a batch of stored tips and then deletes them on the relay. Running the two side by
@@ -301,7 +312,7 @@ pub fn pull(
             report.lock().expect("report lock").vanished += 1;
             return Ok(None);
         };
-        if let Some(kill_switch) = &kill_switch {
+        if let Some(kill_switch) = kill_switch {
             kill_switch.reached(PullStep::Downloaded);
         }
         if let Err(failure) = open_sealed(&keys.identities, &sealed) {
@@ -338,14 +349,14 @@ pub fn pull(
     let delete_batch = |batch: &[String]| -> Result<()> {
         // The renames must be durable before the relay forgets the tips.
         sync_directory(&home.tips_directory()).map_err(|error| storage_failed(home, error))?;
-        if let Some(kill_switch) = &kill_switch {
+        if let Some(kill_switch) = kill_switch {
             for _ in batch {
                 kill_switch.reached(PullStep::Stored);
             }
         }
         for tip_id in batch {
             client.delete_tip(tip_id)?;
-            if let Some(kill_switch) = &kill_switch {
+            if let Some(kill_switch) = kill_switch {
                 kill_switch.reached(PullStep::Deleted);
             }
             progress.advance();

@@ -273,3 +273,81 @@ fn reply_refuses_clearly_and_sends_nothing() {
     assert!(down.contains("cannot reach the relay"), "{down}");
     assert_eq!(stored_message_files(&inbox).len(), 2);
 }
+
+/// `pull` killed (SIGKILL) right after storing an answer, at several points, then run again:
+/// every answer ends up stored exactly once, in the relay's order, with no half-written file.
+#[cfg(unix)]
+#[test]
+fn pull_killed_while_storing_answers_loses_and_duplicates_nothing() {
+    use std::os::unix::process::ExitStatusExt as _;
+
+    let inbox = Inbox::new("conversation-kill");
+    let coordinator_recipient = inbox.keygen();
+    let relay = Relay::start(
+        "conversation-kill",
+        std::slice::from_ref(&coordinator_recipient),
+    );
+    inbox.connect(&relay);
+    let coordinator: Recipient = coordinator_recipient.parse().unwrap();
+    let keys = mailbox_keys();
+    relay.submit_document(&coordinator, &tip_with_reply(&keys));
+    assert_eq!(relay.register_mailbox(&keys), 201);
+    // The tip comes in first, so the kills below hit the answers.
+    inbox.run_ok(&["pull"]);
+
+    let answers: Vec<String> = (1..=6).map(|n| format!("Answer number {n}.")).collect();
+    for answer in &answers {
+        assert_eq!(
+            relay.reporter_post(&keys, &reporter_answer(&coordinator, &keys, answer)),
+            201
+        );
+    }
+    for kill_at in ["message:2", "message:1", "message:3"] {
+        let output = inbox
+            .command()
+            .env("FLUISTER_INBOX_TEST_KILL_AT", kill_at)
+            .arg("pull")
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.signal(),
+            Some(9),
+            "pull with {kill_at} was not killed: {output:?}"
+        );
+        let stored = stored_message_files(&inbox);
+        assert!(
+            stored.iter().all(|name| !name.ends_with(".part")),
+            "a half-written message is visible after {kill_at}: {stored:?}"
+        );
+        // `<position>-<hour>-<author>-<message id>.age`: one file per message id.
+        let ids: std::collections::BTreeSet<&str> = stored
+            .iter()
+            .filter_map(|name| name.rsplit('-').next())
+            .collect();
+        assert_eq!(
+            ids.len(),
+            stored.len(),
+            "an answer stored twice after {kill_at}"
+        );
+    }
+    // Killed after the 2nd new answer, then the 1st, then the 3rd: 6 of 6 stored, or fewer.
+    let finished = inbox.run_ok(&["pull"]);
+    assert!(
+        finished.contains("new answer") || finished.contains("No new answers"),
+        "{finished}"
+    );
+    let stored = stored_message_files(&inbox);
+    assert_eq!(stored.len(), answers.len(), "{stored:?}");
+    let shown = inbox.run_ok(&["show", "1", "--lang", "en"]);
+    let positions: Vec<usize> = answers
+        .iter()
+        .map(|answer| shown.find(answer.as_str()).expect("every answer shown"))
+        .collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "{shown}"
+    );
+    for answer in &answers {
+        assert_eq!(shown.matches(answer.as_str()).count(), 1, "{shown}");
+    }
+}
