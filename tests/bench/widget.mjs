@@ -3,20 +3,38 @@
 //
 //  1. bytes of a first visit (loader, iframe document, CSS, scripts, wasm, the Dutch table):
 //     as transferred from the relay here (uncompressed) and as a compressing proxy would send
-//     them (gzip -9, brotli 11, from `cargo xtask widget`'s sizes.json);
+//     them (gzip -9, brotli 11, from `cargo xtask widget`'s sizes.json); and the crypto worker's
+//     bytes, loaded only once the reporter starts the questions (or checks for an answer);
 //  2. time from starting to load the host page to the form being interactive (first step's
 //     heading in the frame), cold cache;
-//  3. time from pressing "send" to the receipt code, at the relay's default proof of work.
+//  3. time from pressing "send" to the receipt code, at the relay's default proof of work;
+//  4. time from pressing "open my mailbox" with a valid receipt code to the conversation, in a
+//     fresh context: the crypto worker starts, derives the keys (Argon2id, then HKDF), one GET,
+//     and the coordinator's question (sent with the real `fluister-inbox reply`) is opened;
+//  5. the key derivation alone: one `unlock` round trip to a crypto worker that has already
+//     loaded its wasm, timed inside the page.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { startStack, translations } from "../browser/harness.mjs";
+import { runInbox, startStack, translations, WORKSPACE } from "../browser/harness.mjs";
 
 const RUNS = Number(process.env.FLUISTER_BENCH_RUNS ?? 10);
 const DEFAULT_DIFFICULTY = 160;
 const assets = process.env.FLUISTER_WIDGET_ASSETS;
 const { ui } = translations("nl");
+
+/** The Argon2id parameters of the receipt key derivation, read from the envelope's source so the
+ * printout cannot fall behind it. */
+function receiptArgon2Parameters() {
+  const source = readFileSync(join(WORKSPACE, "envelope", "src", "receipt.rs"), "utf8");
+  const constant = (name) => {
+    const expression = source.match(new RegExp(`pub const ${name}: u32 = ([0-9 *]+);`))[1];
+    return expression.split("*").reduce((product, factor) => product * Number(factor.trim()), 1);
+  };
+  const memoryKib = constant("ARGON2_MEMORY_KIB");
+  return `Argon2id m=${memoryKib / 1024} MiB, t=${constant("ARGON2_TIME_COST")}, p=${constant("ARGON2_PARALLELISM")}`;
+}
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,17 +42,44 @@ function summary(values) {
   return `median ${at(0.5).toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms (${sorted.length} runs)`;
 }
 
+/**
+ * Clicks the button named `buttonName` and waits for the step headed `heading`; returns the time
+ * from the click to the heading as the frame itself saw them (a click listener and a mutation
+ * observer), so that Playwright's polling, which can add up to half a second, stays out of it.
+ */
+async function timeToStep(frame, buttonName, heading) {
+  await frame.evaluate((heading) => {
+    const timing = {};
+    window.benchmarkTiming = timing;
+    document.addEventListener("click", () => { timing.clicked = performance.now(); }, { capture: true, once: true });
+    const observer = new MutationObserver(() => {
+      if (document.getElementById("step-heading")?.textContent.trim() === heading) {
+        timing.shown = performance.now();
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  }, heading);
+  await frame.getByRole("button", { name: buttonName, exact: true }).click();
+  await frame.getByRole("heading", { name: heading, exact: true }).waitFor({ timeout: 120000 });
+  return frame.evaluate(() => window.benchmarkTiming.shown - window.benchmarkTiming.clicked);
+}
+
 const stack = await startStack({ difficulty: DEFAULT_DIFFICULTY });
 try {
   const sizes = JSON.parse(readFileSync(join(assets, "sizes.json"), "utf8"));
-  console.log("First load, bytes (Dutch):");
-  for (const file of sizes.files) {
-    console.log(`  ${file.label.padEnd(16)} raw ${String(file.raw).padStart(7)}  gzip ${String(file.gzip).padStart(7)}  brotli ${String(file.brotli).padStart(7)}`);
-  }
-  console.log(`  ${"total".padEnd(16)} raw ${String(sizes.total.raw).padStart(7)}  gzip ${String(sizes.total.gzip).padStart(7)}  brotli ${String(sizes.total.brotli).padStart(7)}`);
+  const printSizes = (title, { files, total }) => {
+    console.log(title);
+    for (const file of [...files, { label: "total", ...total }]) {
+      console.log(`  ${file.label.padEnd(16)} raw ${String(file.raw).padStart(7)}  gzip ${String(file.gzip).padStart(7)}  brotli ${String(file.brotli).padStart(7)}`);
+    }
+  };
+  printSizes("First load, bytes (Dutch):", sizes);
+  printSizes("Crypto worker, loaded when the questions start, bytes:", sizes.crypto_worker);
 
   const loadTimes = [];
   const sendTimes = [];
+  const receiptCodes = [];
   let transferred = 0;
   for (let run = 0; run < RUNS; run += 1) {
     const context = await stack.browser.newContext();
@@ -61,15 +106,55 @@ try {
     await frame.getByRole("button", { name: ui.next, exact: true }).click();
     await frame.getByRole("button", { name: ui.next, exact: true }).click();
     await frame.getByRole("heading", { name: ui.review_heading, exact: true }).waitFor();
-    const sendStarted = performance.now();
-    await frame.getByRole("button", { name: ui.send, exact: true }).click();
-    await frame.getByRole("heading", { name: ui.receipt_heading, exact: true }).waitFor({ timeout: 120000 });
-    sendTimes.push(performance.now() - sendStarted);
+    sendTimes.push(await timeToStep(frame, ui.send, ui.receipt_heading));
+    // Not timed: the code, once its mailbox is open (a request of its own, paid for too).
+    receiptCodes.push((await frame.locator("#receipt-code").innerText()).trim());
+    await frame.locator("#mailbox-status", { hasText: ui.mailbox_open }).waitFor({ timeout: 120000 });
     await context.close();
   }
   console.log(`Transferred from the relay on a first visit (uncompressed, with headers): ${transferred} bytes`);
   console.log(`Page load to interactive form (cold cache): ${summary(loadTimes)}`);
   console.log(`Send to receipt (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB): ${summary(sendTimes)}`);
+
+  // The coordinator asks something in every mailbox, so opening one has a message to open.
+  runInbox(stack, ["pull"]);
+  for (let tipNumber = 1; tipNumber <= receiptCodes.length; tipNumber += 1) {
+    runInbox(stack, ["reply", String(tipNumber), `Benchmark question ${tipNumber}: which address?`]);
+  }
+  const checkTimes = [];
+  const deriveTimes = [];
+  for (const receiptCode of receiptCodes) {
+    const context = await stack.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.page.origin}/`);
+    const frame = await (await page.waitForSelector("iframe.fluister-frame")).contentFrame();
+    await frame.getByRole("button", { name: ui.start_check_button, exact: true }).click();
+    await frame.getByRole("textbox", { name: ui.check_code_label, exact: true }).fill(receiptCode);
+    checkTimes.push(await timeToStep(frame, ui.check_button, ui.conversation_heading));
+    await frame.locator("ol.conversation > li.message").first().waitFor();
+
+    // The derivation alone: a second crypto worker from the widget's own script, its wasm loaded
+    // by a first request, then one `unlock` timed in the page.
+    deriveTimes.push(await frame.evaluate(async (code) => {
+      const worker = new Worker(document.getElementById("fluister-widget").dataset.worker, { type: "module" });
+      const call = (id, message) => new Promise((resolve, reject) => {
+        worker.onmessage = ({ data }) => (data.error === undefined ? resolve(data.result) : reject(new Error(data.error)));
+        worker.postMessage({ id, ...message });
+      });
+      try {
+        await call(1, { op: "forget" });
+        const started = performance.now();
+        await call(2, { op: "unlock", code });
+        return performance.now() - started;
+      } finally {
+        worker.terminate();
+      }
+    }, receiptCode));
+    await context.close();
+  }
+  const argon2 = receiptArgon2Parameters();
+  console.log(`Receipt code to conversation (fresh context: worker start, ${argon2} + HKDF, one GET, one message opened): ${summary(checkTimes)}`);
+  console.log(`Receipt key derivation alone (${argon2} + HKDF, one worker round trip): ${summary(deriveTimes)}`);
 } finally {
   await stack.close();
 }

@@ -1,11 +1,13 @@
 // What every browser test needs: the real relay binary with a fresh coordinator key, the
-// example municipal page on another origin, and headless Chromium from Debian.
+// example municipal page on another origin, and headless Chromium from Debian; and for the
+// mailbox, the coordinator's real inbox binary and a look inside the relay's database.
 //
-// Environment: FLUISTER_RELAY_BIN (the relay binary), FLUISTER_WIDGET_ASSETS (the output of
-// `cargo xtask widget`), CHROMIUM (default /usr/bin/chromium). `cargo xtask test` sets them.
+// Environment: FLUISTER_RELAY_BIN (the relay binary), FLUISTER_INBOX_BIN (the `fluister-inbox`
+// binary), FLUISTER_WIDGET_ASSETS (the output of `cargo xtask widget`), CHROMIUM (default
+// /usr/bin/chromium). `cargo xtask test` sets them.
 
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,7 @@ import { startStaticServer } from "../tools/static-server.mjs";
 
 export const WORKSPACE = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const RELAY_BIN = process.env.FLUISTER_RELAY_BIN ?? join(WORKSPACE, "target", "debug", "relay-server");
+const INBOX_BIN = process.env.FLUISTER_INBOX_BIN ?? join(WORKSPACE, "target", "debug", "fluister-inbox");
 const ASSETS = process.env.FLUISTER_WIDGET_ASSETS ?? join(WORKSPACE, "target", "widget");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const EXAMPLE_DIRECTORY = join(WORKSPACE, "examples", "municipal-page");
@@ -41,8 +44,12 @@ export function makeCoordinator() {
   return { directory, keyFile, recipient, token, tokenHash };
 }
 
-/** Starts the relay binary; resolves once it prints its address. */
-export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0" }) {
+/**
+ * Starts the relay binary; resolves once it prints its address. `limits` adds fields to the
+ * config's `[limits]` table, e.g. `{ mailbox_request_burst: 20 }` (a float field needs a
+ * fraction: write `0.5`, not `1`).
+ */
+export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0", limits = {} }) {
   const configFile = join(coordinator.directory, "relay.toml");
   writeFileSync(configFile, [
     "[server]",
@@ -59,6 +66,8 @@ export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8
     "[widget]",
     `assets_dir = "${ASSETS}"`,
     `embedding_origins = [${embeddingOrigins.map((origin) => `"${origin}"`).join(", ")}]`,
+    "[limits]",
+    ...Object.entries(limits).map(([name, value]) => `${name} = ${value}`),
     "",
   ].join("\n"));
   const child = spawn(RELAY_BIN, ["--config", configFile], { stdio: ["ignore", "pipe", "inherit"] });
@@ -91,8 +100,9 @@ export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8
   };
 }
 
-/** Everything one test file needs, started together; `close()` ends it all. */
-export async function startStack({ difficulty = 8 } = {}) {
+/** Everything one test file needs, started together; `close()` ends it all. `limits` goes to
+ * the relay's config (see `startRelay`). */
+export async function startStack({ difficulty = 8, limits = {} } = {}) {
   const coordinator = makeCoordinator();
   // The example page's origin must be known before the relay starts (it goes into its config),
   // and the page must know the relay's: start the page server on a fixed free port first.
@@ -100,7 +110,7 @@ export async function startStack({ difficulty = 8 } = {}) {
   const pagePort = new URL(probe.origin).port;
   await probe.close();
   const pageOrigin = `http://127.0.0.1:${pagePort}`;
-  const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty });
+  const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty, limits });
   const page = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: relay.origin, port: Number(pagePort) });
   const browser = await launchBrowser();
   const stack = {
@@ -189,4 +199,44 @@ export async function readStoredTips(stack) {
     tips.push({ id, sealed, document: JSON.parse(plaintext) });
   }
   return tips;
+}
+
+/**
+ * Runs the coordinator's real `fluister-inbox` binary against the stack's relay, with the
+ * coordinator's plain age key (`--identity`, as for an offline backup key), English labels, and
+ * an inbox folder of its own in the stack's scratch directory. Returns what it printed (standard
+ * output, then standard error); throws with both if it fails.
+ */
+export function runInbox(stack, args) {
+  const home = join(stack.coordinator.directory, "inbox");
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const result = spawnSync(INBOX_BIN, ["--home", home, "--identity", stack.coordinator.keyFile, "--lang", "en", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, FLUISTER_RELAY_URL: stack.relay.origin, FLUISTER_TOKEN: stack.coordinator.token },
+  });
+  const printed = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  if (result.error || result.status !== 0) {
+    throw new Error(`fluister-inbox ${args.join(" ")} failed (${result.error ?? `exit ${result.status}`}):\n${printed}`);
+  }
+  return printed;
+}
+
+/** The relay's data directory: `relay.sqlite3` with its `-wal` and `-shm` files. */
+export function relayDataDirectory(stack) {
+  return join(stack.coordinator.directory, "data");
+}
+
+/** Every file in the relay's data directory, by name, with all its bytes. */
+export function relayDataFiles(stack) {
+  const directory = relayDataDirectory(stack);
+  return readdirSync(directory).map((name) => ({ name, bytes: readFileSync(join(directory, name)) }));
+}
+
+/**
+ * Runs one read-only query on the relay's live SQLite database with the `sqlite3` command line
+ * tool (Debian package `sqlite3`, which the inbox's tests use too); returns the rows as objects.
+ */
+export function queryRelayDatabase(stack, sql) {
+  const output = execFileSync("sqlite3", ["-readonly", "-json", join(relayDataDirectory(stack), "relay.sqlite3"), sql], { encoding: "utf8" });
+  return output.trim() === "" ? [] : JSON.parse(output);
 }

@@ -28,11 +28,12 @@ pub fn run(arguments: &[String]) -> TaskResult {
     run_command(cargo().args(["bench", "--package", package, "--bench", bench]))
 }
 
-/// `bench widget`: bundle sizes, load time and send-to-receipt time in headless Chromium
-/// against the real relay (`tests/bench/widget.mjs`).
+/// `bench widget`: bundle sizes, load time, send-to-receipt time and the receipt code's key
+/// derivation in headless Chromium against the real relay, with the real inbox asking the
+/// questions (`tests/bench/widget.mjs`).
 fn widget_benchmark() -> TaskResult {
     crate::widget::build()?;
-    step("The relay (release build) for the widget benchmark");
+    step("The relay and inbox (release build) for the widget benchmark");
     run_command(cargo().args([
         "build",
         "--release",
@@ -40,6 +41,10 @@ fn widget_benchmark() -> TaskResult {
         "relay-server",
         "--bin",
         "relay-server",
+        "--package",
+        "fluister-inbox",
+        "--bin",
+        "fluister-inbox",
     ]))?;
     step("Benchmark: widget in headless Chromium");
     run_command(
@@ -49,6 +54,10 @@ fn widget_benchmark() -> TaskResult {
             .env(
                 "FLUISTER_RELAY_BIN",
                 crate::util::target_dir().join("release/relay-server"),
+            )
+            .env(
+                "FLUISTER_INBOX_BIN",
+                crate::util::target_dir().join("release/fluister-inbox"),
             )
             .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
     )

@@ -84,17 +84,21 @@ pub fn run(arguments: &[String]) -> TaskResult {
     browser_tests()
 }
 
-/// Builds the widget bundle and the relay, then runs `tests/browser/*.test.mjs` in headless
-/// Chromium against the real relay binary.
+/// Builds the widget bundle, the relay and the inbox, then runs `tests/browser/*.test.mjs` in
+/// headless Chromium against the real relay binary (and, for the mailbox, the real inbox).
 fn browser_tests() -> TaskResult {
     crate::widget::build()?;
-    step("The relay binary for the browser tests");
+    step("The relay and inbox binaries for the browser tests");
     run_command(cargo().args([
         "build",
         "--package",
         "relay-server",
         "--bin",
         "relay-server",
+        "--package",
+        "fluister-inbox",
+        "--bin",
+        "fluister-inbox",
     ]))?;
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !std::path::Path::new(&chromium).exists() {
@@ -102,7 +106,7 @@ fn browser_tests() -> TaskResult {
             "headless Chromium is missing at {chromium}: `apt-get install chromium` (or set CHROMIUM)"
         ));
     }
-    step("Browser tests (headless Chromium, the real relay, the example page)");
+    step("Browser tests (headless Chromium, the real relay and inbox, the example page)");
     run_command(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "browser/"])
@@ -111,6 +115,10 @@ fn browser_tests() -> TaskResult {
             .env(
                 "FLUISTER_RELAY_BIN",
                 target_dir().join("debug/relay-server"),
+            )
+            .env(
+                "FLUISTER_INBOX_BIN",
+                target_dir().join("debug/fluister-inbox"),
             )
             .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
     )
