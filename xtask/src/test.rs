@@ -60,11 +60,19 @@ pub fn run(arguments: &[String]) -> TaskResult {
     ensure_test_npm_packages()?;
     let vectors = age_vectors_dir()?;
 
-    for tool in ["age", "age-keygen"] {
+    for (tool, why) in [
+        (
+            "age",
+            "`apt-get install age` (the reference implementation the interop tests use)",
+        ),
+        ("age-keygen", "`apt-get install age`"),
+        (
+            "sqlite3",
+            "`apt-get install sqlite3` (the tests read the relay's database as an outsider would)",
+        ),
+    ] {
         if !have_program(tool, "--version") {
-            return Err(format!(
-                "`{tool}` is missing: `apt-get install age` (the reference implementation the interop tests use)"
-            ));
+            return Err(format!("`{tool}` is missing: {why}"));
         }
     }
 
