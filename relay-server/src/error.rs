@@ -145,7 +145,7 @@ impl ApiError {
             ApiError::RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "The relay is receiving many tips right now. Please try again in a minute.",
+                "The relay is receiving many requests right now. Please try again in a minute.",
             ),
             ApiError::Overloaded => (
                 StatusCode::SERVICE_UNAVAILABLE,
