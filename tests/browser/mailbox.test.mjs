@@ -167,9 +167,15 @@ async function checkCode(frame, code, timeout = 60000) {
         error: error && !error.hidden ? error.textContent.trim() : null,
       };
     });
-    if (state.checking !== "") {
+    // A wrong code is the field's error; a busy or unreachable relay shows in the status line
+    // instead, and leaves the field valid.
+    if (state.checking === ui.check_opening) {
       statuses.add(state.checking);
+    } else if (state.checking !== "") {
+      assert.equal(await codeInput(frame).getAttribute("aria-invalid"), "false");
+      return { error: state.checking, statuses: [...statuses] };
     } else if (state.error !== null) {
+      assert.equal(await codeInput(frame).getAttribute("aria-invalid"), "true");
       return { error: state.error, statuses: [...statuses] };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -41,7 +41,7 @@ pub struct StartupSettings {
     pub translations: Translations,
     /// The municipality the host page named, if it is one the form knows.
     pub municipality: Option<Municipality>,
-    /// The URL of the proof-of-work worker script.
+    /// The URL of the crypto worker's script.
     pub worker_url: String,
 }
 
@@ -166,8 +166,11 @@ struct ConversationMessage {
 #[derive(Clone, Copy)]
 struct MailboxSignals {
     code: RwSignal<String>,
-    /// The key of the message about the code (typo, not found, ...), if any.
+    /// The key of the message about the code itself (missing, typo, not found), if any.
     code_error: RwSignal<Option<&'static str>>,
+    /// The key of the message about a failed check that is not the code's fault (the relay is
+    /// busy or unreachable), if any.
+    check_failure: RwSignal<Option<&'static str>>,
     /// The key of the status while the mailbox opens or an answer is sent.
     status: RwSignal<Option<&'static str>>,
     /// The mailbox id and token.
@@ -185,6 +188,7 @@ impl MailboxSignals {
         Self {
             code: RwSignal::new(String::new()),
             code_error: RwSignal::new(None),
+            check_failure: RwSignal::new(None),
             status: RwSignal::new(None),
             access: StoredValue::new(None),
             messages: RwSignal::new(Vec::new()),
@@ -199,6 +203,7 @@ impl MailboxSignals {
         self.code.update(zeroize::Zeroize::zeroize);
         self.answer.update(zeroize::Zeroize::zeroize);
         self.code_error.set(None);
+        self.check_failure.set(None);
         self.status.set(None);
         self.answer_note.set(None);
         self.access.set_value(None);
@@ -1492,6 +1497,7 @@ fn check_code_step(context: WidgetContext) -> impl IntoView {
             return;
         }
         error.set(None);
+        mailbox.check_failure.set(None);
         leptos::task::spawn_local(unlock_mailbox(context));
     };
     view! {
@@ -1525,7 +1531,9 @@ fn check_code_step(context: WidgetContext) -> impl IntoView {
                     on:input=move |event| mailbox.code.set(event_target_value(&event))
                 />
             </div>
-            <p id="check-status" role="status">{move || mailbox.status.get().map(|key| context.text(key))}</p>
+            <p id="check-status" role="status" tabindex="-1" class:error-message=move || !busy() && mailbox.check_failure.get().is_some()>
+                {move || mailbox.status.get().or(mailbox.check_failure.get()).map(|key| context.text(key))}
+            </p>
             <progress hidden=move || !busy() aria-labelledby="check-status"></progress>
             <div class="step-buttons">
                 <button
@@ -1550,11 +1558,19 @@ fn check_code_step(context: WidgetContext) -> impl IntoView {
 /// Derives the keys of the typed code in the worker, then fetches and opens the conversation.
 async fn unlock_mailbox(context: WidgetContext) {
     let mailbox = context.mailbox;
+    // A wrong code is the field's error; a busy or unreachable relay is not the code's fault.
     let done = |error: Option<&'static str>| {
         mailbox.status.set(None);
-        mailbox.code_error.set(error);
-        if error.is_some() {
-            focus_soon("receipt-input");
+        match error {
+            Some("check_code_typo" | "check_not_found") => {
+                mailbox.code_error.set(error);
+                focus_soon("receipt-input");
+            }
+            Some(failure) => {
+                mailbox.check_failure.set(Some(failure));
+                focus_soon("check-status");
+            }
+            None => {}
         }
     };
     mailbox.status.set(Some("check_opening"));
