@@ -254,10 +254,9 @@ impl WidgetContext {
             .with_untracked(|translations| read(translations))
     }
 
-    /// Goes to `step` and moves keyboard and screen-reader focus to its heading. Once the
-    /// reporter is on a question, the crypto worker prepares the receipt code in the background.
-    /// A step after the start screen is shown once its chunk is loaded (usually it already is:
-    /// [`widget_view`] fetches it as soon as the start screen is up).
+    /// Goes to `step` and moves keyboard and screen-reader focus to its heading. A step after
+    /// the start screen is shown once its chunk is loaded (usually it already is: [`widget_view`]
+    /// fetches it as soon as the start screen is up).
     fn go_to(self, step: Step) {
         if step != Step::Start && self.later_steps.get_value().is_none() {
             leptos::task::spawn_local(async move {
@@ -272,9 +271,6 @@ impl WidgetContext {
         }
         self.step.set(step);
         focus_soon("step-heading");
-        if step.number().is_some() {
-            self.prepare_receipt();
-        }
     }
 
     /// Loads the chunk with the steps after the start screen, and says whether it is loaded.
@@ -538,6 +534,12 @@ fn current_step_view(context: WidgetContext, step: Step) -> AnyView {
 }
 
 fn step_view(context: WidgetContext, step: Step) -> AnyView {
+    // Once the reporter is on a question, the crypto worker prepares the receipt code in the
+    // background (once per tip). Here rather than in `go_to`, so that the code starting the
+    // worker is in the chunk, not in the first load.
+    if step.number().is_some() {
+        context.prepare_receipt();
+    }
     match step {
         Step::Start => start_step(context).into_any(),
         Step::Kind => radio_step(
