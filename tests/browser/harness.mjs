@@ -150,10 +150,15 @@ export async function launchBrowser() {
 /**
  * Opens the example page in a fresh context and waits for the widget; returns the page, the
  * widget's frame, and the list of Content Security Policy violations seen (should stay empty).
- * With `themed: false` the page's NL Design System token sheet is left out.
+ * With `themed: false` the page's NL Design System token sheet is left out; `prepare` gets the
+ * context before the page loads (to route requests).
  */
-export async function openExamplePage(stack, { path = "/", viewport = { width: 1000, height: 900 }, themed = true } = {}) {
+export async function openExamplePage(
+  stack,
+  { path = "/", viewport = { width: 1000, height: 900 }, themed = true, prepare = async () => {} } = {},
+) {
   const context = await stack.browser.newContext({ viewport });
+  await prepare(context);
   if (!themed) {
     // A host page without NL Design System tokens: the loader passes an empty theme.
     await context.route(`${stack.page.origin}/theme.css`, (route) => route.fulfill({ contentType: "text/css; charset=utf-8", body: "" }));

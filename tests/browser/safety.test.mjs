@@ -1,6 +1,8 @@
 // Safety: the quick exit (button, Shift three times in the widget and on the host page) lands on
-// the neutral page; a page whose origin is not configured cannot frame the widget; and when
-// the relay is down the reporter is told plainly, keeps the sealed tip, and can retry.
+// the neutral page; a page whose origin is not configured cannot frame the widget; when the
+// relay is down the reporter is told plainly, keeps the sealed tip, and can retry; and when the
+// chunk with the later steps cannot be fetched, the start screen says so and start still works
+// once it can.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -115,5 +117,31 @@ test("relay down: a clear message and the phone numbers; retry sends the same ti
   const tips = await readStoredTips(stack);
   const mine = tips.filter((tip) => tip.document.text === "Tekst die niet verloren mag gaan");
   assert.equal(mine.length, 1);
+  await context.close();
+});
+
+test("the later steps cannot be fetched: the start screen says so, keeps the phone numbers, and start works once they can", async () => {
+  let chunkRequests = 0;
+  let blocked = true;
+  const { context, frame } = await openExamplePage(stack, {
+    prepare: (context) =>
+      context.route(/\/w\/split_later_steps-[0-9a-f]+\.wasm$/, (route) => {
+        chunkRequests += 1;
+        return blocked ? route.abort("internetdisconnected") : route.continue();
+      }),
+  });
+  await press(frame, ui.start_button);
+  await frame.getByText(ui.error_unreachable).waitFor();
+  // Still the start screen, with its heading and the other ways to report.
+  assert.ok(await frame.getByRole("heading", { name: ui.start_heading, exact: true }).isVisible());
+  assert.ok(await frame.getByRole("link", { name: "0800-7000" }).isVisible());
+  assert.deepEqual(await accessibilityViolations(frame), []);
+  // The prefetch and the press each tried; a failed fetch is not remembered.
+  assert.ok(chunkRequests >= 2, `the chunk was requested ${chunkRequests} times`);
+
+  blocked = false;
+  await press(frame, ui.start_button);
+  await expectStep(frame, ui.kind_heading);
+  assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
   await context.close();
 });

@@ -239,6 +239,10 @@ struct WidgetContext {
     exited: RwSignal<bool>,
     shift_status: RwSignal<String>,
     shift_counter: StoredValue<ShiftPressCounter>,
+    /// The views of every step after the start screen, once their wasm chunk is loaded.
+    later_steps: StoredValue<Option<StepRenderer>>,
+    /// Whether the reporter asked for a step whose chunk could not be loaded.
+    later_steps_failed: RwSignal<bool>,
 }
 
 impl WidgetContext {
@@ -255,13 +259,34 @@ impl WidgetContext {
             .with_untracked(|translations| read(translations))
     }
 
-    /// Goes to `step` and moves keyboard and screen-reader focus to its heading. Once the
-    /// reporter is on a question, the crypto worker prepares the receipt code in the background.
+    /// Goes to `step` and moves keyboard and screen-reader focus to its heading. A step after
+    /// the start screen is shown once its chunk is loaded (usually it already is: [`widget_view`]
+    /// fetches it as soon as the start screen is up).
     fn go_to(self, step: Step) {
+        if step != Step::Start && self.later_steps.get_value().is_none() {
+            leptos::task::spawn_local(async move {
+                let loaded = self.load_later_steps().await;
+                // Said on the start screen, where the reporter pressed the button.
+                self.later_steps_failed.set(!loaded);
+                if loaded {
+                    self.go_to(step);
+                }
+            });
+            return;
+        }
         self.step.set(step);
         focus_soon("step-heading");
-        if step.number().is_some() {
-            self.prepare_receipt();
+    }
+
+    /// Loads the chunk with the steps after the start screen, and says whether it is loaded.
+    /// The chunk is fetched at most once; a failed fetch is tried again on the next call.
+    async fn load_later_steps(self) -> bool {
+        match later_steps().await {
+            Ok(render) => {
+                self.later_steps.set_value(Some(render));
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -360,7 +385,13 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         exited: RwSignal::new(false),
         shift_status: RwSignal::new(String::new()),
         shift_counter: StoredValue::new(ShiftPressCounter::default()),
+        later_steps: StoredValue::new(None),
+        later_steps_failed: RwSignal::new(false),
     };
+    // Runs once the start screen is mounted: the rest of the form loads while the reporter reads.
+    leptos::task::spawn_local(async move {
+        context.load_later_steps().await;
+    });
     leptos::task::spawn_local(async move {
         if let Ok(config) = api::fetch_config().await {
             context.config.set(Some(config));
@@ -383,7 +414,7 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
                 </p>
                 <main class="form-area">
                     {language_choice(context)}
-                    {move || step_view(context, context.step.get())}
+                    {move || current_step_view(context, context.step.get())}
                 </main>
             </div>
         }
@@ -485,7 +516,35 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
     }
 }
 
+/// Renders a step with its view function: the views after the start screen live in their own
+/// wasm chunk.
+type StepRenderer = fn(WidgetContext, Step) -> AnyView;
+
+/// The chunk with every step after the start screen: the questions, review, sending, receipt
+/// and checking for an answer. `cargo xtask widget` splits this function and everything only
+/// it reaches into a wasm chunk of its own; elsewhere it is an ordinary call. `fallible`: a
+/// chunk that cannot be fetched is an error the start screen shows, not a panic.
+#[wasm_split_helpers::wasm_split(later_steps, fallible)]
+fn later_steps() -> Result<StepRenderer, wasm_split_helpers::SplitLoaderError> {
+    Ok(step_view)
+}
+
+/// The step on screen: the start screen from the main module, any other step from the chunk
+/// (`go_to` shows those only once the chunk is loaded).
+fn current_step_view(context: WidgetContext, step: Step) -> AnyView {
+    match context.later_steps.get_value() {
+        Some(render) if step != Step::Start => render(context, step),
+        _ => start_step(context).into_any(),
+    }
+}
+
 fn step_view(context: WidgetContext, step: Step) -> AnyView {
+    // Once the reporter is on a question, the crypto worker prepares the receipt code in the
+    // background (once per tip). Here rather than in `go_to`, so that the code starting the
+    // worker is in the chunk, not in the first load.
+    if step.number().is_some() {
+        context.prepare_receipt();
+    }
     match step {
         Step::Start => start_step(context).into_any(),
         Step::Kind => radio_step(
@@ -670,6 +729,9 @@ fn start_step(context: WidgetContext) -> impl IntoView {
                 <button type="button" class="button-secondary" on:click=move |_| context.go_to(Step::CheckCode)>
                     {context.text("start_check_button")}
                 </button>
+            </p>
+            <p class="error-message" role="alert" hidden=move || !context.later_steps_failed.get()>
+                {context.text("error_unreachable")}
             </p>
             {alternatives(context)}
         </form>

@@ -78,7 +78,44 @@ const languages = languageCodes.map((code) => ({
 // The form's module and its glue, started by start.js; the crypto worker's module and its glue,
 // started by worker.js when the reporter first needs it.
 const wasmFile = writeHashed("widget", "_bg.wasm", readFileSync(join(bindgenDirectory, "fluister_widget_bg.wasm")));
-const glueFile = writeHashed("widget", ".js", readFileSync(join(bindgenDirectory, "fluister_widget.js")));
+
+// The form's later steps are split off into wasm chunks (`cargo xtask widget`, wasm-split-cli);
+// the splitter's loader `__wasm_split.js` fetches them as `new URL("./<chunk>.wasm",
+// import.meta.url)`. Each chunk gets a hashed name, written into the loader.
+const SPLIT_LOADER = "__wasm_split.js";
+const GLUE = "fluister_widget.js";
+let splitLoader = readFileSync(join(bindgenDirectory, SPLIT_LOADER), "utf8");
+const chunkFiles = [];
+splitLoader = splitLoader.replace(/"\.\/([A-Za-z0-9_]+)\.wasm"/g, (_, base) => {
+  const name = writeHashed(base.replace(/^_+/, ""), ".wasm", readFileSync(join(bindgenDirectory, `${base}.wasm`)));
+  if (!chunkFiles.includes(name)) {
+    chunkFiles.push(name);
+  }
+  return JSON.stringify(`./${name}`);
+});
+if (chunkFiles.length === 0) {
+  fail(`${SPLIT_LOADER} loads no wasm chunk: the form's module was not split`);
+}
+// The glue imports the loader and the loader imports the glue (for the main module's exports),
+// so neither name can be the hash of the other's final text: both carry one hash of both texts
+// (with the chunks' hashed names already in the loader), which changes whenever either does.
+let glue = readFileSync(join(bindgenDirectory, GLUE), "utf8");
+// Only the `import … from "./<name>"` specifier: the glue's imports object keeps the module
+// name the wasm imports from (`"./__wasm_split.js": import1`).
+const importOf = (name) => new RegExp(`(from\\s*)(["'])\\./${name.replaceAll(".", "\\.")}\\2`, "g");
+if (!importOf(SPLIT_LOADER).test(glue)) {
+  fail(`the JS glue does not import ${SPLIT_LOADER}`);
+}
+if (!importOf(GLUE).test(splitLoader)) {
+  fail(`${SPLIT_LOADER} does not import the JS glue ${GLUE}`);
+}
+const pairHash = contentHash(Buffer.from(`${glue}\0${splitLoader}`));
+const glueFile = `widget-${pairHash}.js`;
+const splitLoaderFile = `split-${pairHash}.js`;
+glue = glue.replace(importOf(SPLIT_LOADER), `$1$2./${splitLoaderFile}$2`);
+splitLoader = splitLoader.replace(importOf(GLUE), `$1$2./${glueFile}$2`);
+writeFileSync(join(widgetDirectory, glueFile), glue);
+writeFileSync(join(widgetDirectory, splitLoaderFile), splitLoader);
 const workerWasmFile = writeHashed(
   "crypto",
   "_bg.wasm",
@@ -101,6 +138,7 @@ const indexHtml = readFileSync(join(webDirectory, "index.html"), "utf8")
   .replaceAll("LOADING_TEXT", escapeHtml(dutch.loading))
   .replaceAll("STYLE_FILE", styleFile)
   .replaceAll("GLUE_FILE", glueFile)
+  .replaceAll("SPLIT_LOADER_FILE", splitLoaderFile)
   .replaceAll("WASM_FILE", wasmFile)
   .replaceAll("START_FILE", startFile)
   .replaceAll("WORKER_FILE", workerFile)
@@ -130,6 +168,8 @@ const manifest = {
   start: `w/${startFile}`,
   glue: `w/${glueFile}`,
   wasm: `w/${wasmFile}`,
+  split_loader: `w/${splitLoaderFile}`,
+  chunks: chunkFiles.map((name) => `w/${name}`),
   style: `w/${styleFile}`,
   worker: `w/${workerFile}`,
   worker_glue: `w/${workerGlueFile}`,
@@ -138,8 +178,9 @@ const manifest = {
 };
 writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
-// Sizes: what a first visit in Dutch downloads, file by file; then what the crypto worker
-// downloads once the reporter starts answering questions or checks for an answer.
+// Sizes: what a first visit in Dutch downloads until the start screen works, file by file; then
+// the chunk with the later steps, which the form fetches right after; then what the crypto
+// worker downloads once the reporter starts answering questions or checks for an answer.
 function measure(files) {
   const rows = files.map(([label, path]) => {
     const bytes = readFileSync(join(outputDirectory, path));
@@ -172,19 +213,30 @@ const firstLoad = measure([
   ["style", manifest.style],
   ["start script", manifest.start],
   ["JS glue", manifest.glue],
+  ["chunk loader", manifest.split_loader],
   ["wasm", manifest.wasm],
   ["Dutch table", manifest.languages.nl],
 ]);
+const laterSteps = measure(manifest.chunks.map((path) => ["later steps wasm", path]));
 const cryptoWorker = measure([
   ["worker script", manifest.worker],
   ["worker JS glue", manifest.worker_glue],
   ["worker wasm", manifest.worker_wasm],
 ]);
 console.log(`\nWidget assets in ${outputDirectory}.`);
-print("First load in Dutch, until the form is ready", firstLoad);
+print("First load in Dutch, until the start screen is ready", firstLoad);
+print("The later steps, fetched as soon as the start screen is up", laterSteps);
+print("First load and the later steps together", {
+  files: [],
+  total: {
+    raw: firstLoad.total.raw + laterSteps.total.raw,
+    gzip: firstLoad.total.gzip + laterSteps.total.gzip,
+    brotli: firstLoad.total.brotli + laterSteps.total.brotli,
+  },
+});
 print("The crypto worker, loaded when the reporter starts the questions or checks for an answer", cryptoWorker);
 console.log(`Loader for Subresource Integrity: /${manifest.versioned_loader} integrity="${loaderIntegrity}"`);
 writeFileSync(
   join(outputDirectory, "sizes.json"),
-  JSON.stringify({ files: firstLoad.files, total: firstLoad.total, crypto_worker: cryptoWorker }, null, 2) + "\n",
+  JSON.stringify({ files: firstLoad.files, total: firstLoad.total, later_steps: laterSteps, crypto_worker: cryptoWorker }, null, 2) + "\n",
 );
