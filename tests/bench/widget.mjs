@@ -2,11 +2,14 @@
 // against the real relay. Prints numbers; asserts nothing.
 //
 //  1. bytes of a first visit (loader, iframe document, CSS, scripts, wasm, the Dutch table):
-//     as transferred from the relay here (uncompressed) and as a compressing proxy would send
-//     them (gzip -9, brotli 11, from `cargo xtask widget`'s sizes.json); and the crypto worker's
-//     bytes, loaded only once the reporter starts the questions (or checks for an answer);
+//     as transferred from the relay here (uncompressed, counted a second after the start screen
+//     is up, without touching it) and as a compressing proxy would send them (gzip -9, brotli
+//     11, from `cargo xtask widget`'s sizes.json); the later steps' chunk, fetched when the
+//     reporter moves to go on; and the crypto worker's bytes, loaded only once the reporter
+//     starts the questions (or checks for an answer);
 //  2. time from starting to load the host page to the form being interactive (first step's
-//     heading in the frame), cold cache;
+//     heading in the frame), cold cache; and from pressing "start" to the first question, which
+//     includes fetching the later steps' chunk;
 //  3. time from pressing "send" to the receipt code, at the relay's default proof of work;
 //  4. time from pressing "open my mailbox" with a valid receipt code to the conversation, in a
 //     fresh context: the crypto worker starts, derives the keys (Argon2id, then HKDF), one GET,
@@ -75,9 +78,11 @@ try {
     }
   };
   printSizes("First load, bytes (Dutch):", sizes);
+  printSizes("Later steps' chunk, fetched when the reporter moves to go on, bytes:", sizes.later_steps);
   printSizes("Crypto worker, loaded when the questions start, bytes:", sizes.crypto_worker);
 
   const loadTimes = [];
+  const startTimes = [];
   const sendTimes = [];
   const receiptCodes = [];
   let transferred = 0;
@@ -96,9 +101,11 @@ try {
     const frame = await (await page.waitForSelector("iframe.fluister-frame")).contentFrame();
     await frame.getByRole("heading", { name: ui.start_heading, exact: true }).waitFor();
     loadTimes.push(performance.now() - started);
+    // A visitor who only reads the start screen: nothing more arrives.
+    await page.waitForTimeout(1000);
     transferred = bytesFromRelay;
 
-    await frame.getByRole("button", { name: ui.start_button, exact: true }).click();
+    startTimes.push(await timeToStep(frame, ui.start_button, ui.kind_heading));
     for (let step = 0; step < 5; step += 1) {
       await frame.getByRole("button", { name: ui.next, exact: true }).click();
     }
@@ -114,6 +121,7 @@ try {
   }
   console.log(`Transferred from the relay on a first visit (uncompressed, with headers): ${transferred} bytes`);
   console.log(`Page load to interactive form (cold cache): ${summary(loadTimes)}`);
+  console.log(`Press start to the first question (fetches the later steps' chunk): ${summary(startTimes)}`);
   console.log(`Send to receipt (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB): ${summary(sendTimes)}`);
 
   // The coordinator asks something in every mailbox, so opening one has a message to open.

@@ -243,6 +243,10 @@ struct WidgetContext {
     later_steps: StoredValue<Option<StepRenderer>>,
     /// Whether the reporter asked for a step whose chunk could not be loaded.
     later_steps_failed: RwSignal<bool>,
+    /// Whether the reporter asked for a step whose chunk is still loading.
+    later_steps_loading: RwSignal<bool>,
+    /// Whether the chunk's fetch was started ahead of a button press.
+    later_steps_prefetched: StoredValue<bool>,
 }
 
 impl WidgetContext {
@@ -260,12 +264,16 @@ impl WidgetContext {
     }
 
     /// Goes to `step` and moves keyboard and screen-reader focus to its heading. A step after
-    /// the start screen is shown once its chunk is loaded (usually it already is: [`widget_view`]
-    /// fetches it as soon as the start screen is up).
+    /// the start screen is shown once its chunk is loaded (usually it already is: the start
+    /// screen fetches it as soon as the reporter points at or tabs into it); meanwhile the start
+    /// screen says it is loading.
     fn go_to(self, step: Step) {
         if step != Step::Start && self.later_steps.get_value().is_none() {
+            self.later_steps_failed.set(false);
+            self.later_steps_loading.set(true);
             leptos::task::spawn_local(async move {
                 let loaded = self.load_later_steps().await;
+                self.later_steps_loading.set(false);
                 // Said on the start screen, where the reporter pressed the button.
                 self.later_steps_failed.set(!loaded);
                 if loaded {
@@ -288,6 +296,22 @@ impl WidgetContext {
             }
             Err(_) => false,
         }
+    }
+
+    /// Starts fetching the later steps' chunk when the reporter shows an intent to go on
+    /// (points at the start screen or moves focus into it), not on page load: a visit that
+    /// only reads the start screen downloads only the first load.
+    fn prefetch_later_steps(self) {
+        if self.later_steps.get_value().is_some() || self.later_steps_prefetched.get_value() {
+            return;
+        }
+        self.later_steps_prefetched.set_value(true);
+        leptos::task::spawn_local(async move {
+            if !self.load_later_steps().await {
+                // A failed prefetch is retried when the reporter presses a button.
+                self.later_steps_prefetched.set_value(false);
+            }
+        });
     }
 
     /// The crypto worker, started if it is not running.
@@ -387,11 +411,9 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         shift_counter: StoredValue::new(ShiftPressCounter::default()),
         later_steps: StoredValue::new(None),
         later_steps_failed: RwSignal::new(false),
+        later_steps_loading: RwSignal::new(false),
+        later_steps_prefetched: StoredValue::new(false),
     };
-    // Runs once the start screen is mounted: the rest of the form loads while the reporter reads.
-    leptos::task::spawn_local(async move {
-        context.load_later_steps().await;
-    });
     leptos::task::spawn_local(async move {
         if let Ok(config) = api::fetch_config().await {
             context.config.set(Some(config));
@@ -704,7 +726,12 @@ fn alternatives(context: WidgetContext) -> impl IntoView {
 
 fn start_step(context: WidgetContext) -> impl IntoView {
     view! {
-        <form class="step" novalidate>
+        <form
+            class="step"
+            novalidate
+            on:pointerover=move |_| context.prefetch_later_steps()
+            on:focusin=move |_| context.prefetch_later_steps()
+        >
             <h2 id="step-heading" tabindex="-1">{context.text("start_heading")}</h2>
             <p>{context.text("start_intro")}</p>
             <ul class="promises">
@@ -729,6 +756,9 @@ fn start_step(context: WidgetContext) -> impl IntoView {
                 <button type="button" class="button-secondary" on:click=move |_| context.go_to(Step::CheckCode)>
                     {context.text("start_check_button")}
                 </button>
+            </p>
+            <p role="status">
+                {move || context.later_steps_loading.get().then(|| context.text("loading"))}
             </p>
             <p class="error-message" role="alert" hidden=move || !context.later_steps_failed.get()>
                 {context.text("error_unreachable")}

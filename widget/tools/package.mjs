@@ -178,8 +178,9 @@ const manifest = {
 };
 writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
-// Sizes: what a first visit in Dutch downloads until the start screen works, file by file; then
-// the chunk with the later steps, which the form fetches right after; then what the crypto
+// Sizes: what a first visit in Dutch downloads, file by file (the start screen, and nothing more
+// unless the reporter moves towards a button); then the chunk with the later steps, fetched when
+// the reporter points at or tabs into the start screen or presses a button; then what the crypto
 // worker downloads once the reporter starts answering questions or checks for an answer.
 function measure(files) {
   const rows = files.map(([label, path]) => {
@@ -224,8 +225,8 @@ const cryptoWorker = measure([
   ["worker wasm", manifest.worker_wasm],
 ]);
 console.log(`\nWidget assets in ${outputDirectory}.`);
-print("First load in Dutch, until the start screen is ready", firstLoad);
-print("The later steps, fetched as soon as the start screen is up", laterSteps);
+print("First load in Dutch: the start screen", firstLoad);
+print("The later steps, fetched when the reporter moves to go on", laterSteps);
 print("First load and the later steps together", {
   files: [],
   total: {
