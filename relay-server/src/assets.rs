@@ -4,6 +4,10 @@
 //! Files whose names carry a content hash (a `-` or `.` separated part of at least 8 hex digits,
 //! as in `widget-3f2a9c1d0b7e4a55_bg.wasm`) never change, so they are cached for a year and
 //! marked immutable. Everything else is revalidated.
+//!
+//! `cargo xtask widget` writes a brotli copy next to each file (`<name>.br`); a browser that
+//! accepts brotli gets that copy with `Content-Encoding: br`, so the widget's first load is
+//! small without a compressing proxy.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -36,16 +40,17 @@ impl Assets {
     }
 
     /// `GET /embed.js`: the loader. Its name has no hash (municipal pages link to it), so it is
-    /// cached briefly; pages can pin it with Subresource Integrity.
-    pub async fn embed_script(&self) -> Response {
-        match self.read("embed.js").await {
-            Some(bytes) => file_response(
-                bytes,
+    /// cached briefly; pages can pin it with Subresource Integrity (over the decoded bytes, so
+    /// the brotli copy matches too).
+    pub async fn embed_script(&self, accepts_brotli: bool) -> Response {
+        match self.read_encoded("embed.js", accepts_brotli).await {
+            Some(file) => file_response(
+                file,
                 "text/javascript; charset=utf-8",
                 "public, max-age=300",
             ),
             None if self.directory.is_none() => file_response(
-                PLACEHOLDER_SCRIPT.as_bytes().to_vec(),
+                EncodedFile::identity(PLACEHOLDER_SCRIPT.as_bytes().to_vec()),
                 "text/javascript; charset=utf-8",
                 "no-cache",
             ),
@@ -54,7 +59,7 @@ impl Assets {
     }
 
     /// `GET /w/{path}`: a file of the widget.
-    pub async fn widget_file(&self, relative_path: &str) -> Response {
+    pub async fn widget_file(&self, relative_path: &str, accepts_brotli: bool) -> Response {
         let relative_path = if relative_path.is_empty() || relative_path.ends_with('/') {
             format!("{relative_path}index.html")
         } else {
@@ -64,8 +69,11 @@ impl Assets {
             return ApiError::NotFound.into_response();
         };
         let on_disk = Path::new("w").join(&safe_path);
-        match self.read(&on_disk.to_string_lossy()).await {
-            Some(bytes) => {
+        match self
+            .read_encoded(&on_disk.to_string_lossy(), accepts_brotli)
+            .await
+        {
+            Some(file) => {
                 let file_name = safe_path
                     .file_name()
                     .map(|name| name.to_string_lossy().into_owned())
@@ -75,15 +83,26 @@ impl Assets {
                 } else {
                     "no-cache"
                 };
-                file_response(bytes, content_type(&file_name), cache_control)
+                file_response(file, content_type(&file_name), cache_control)
             }
             None if self.directory.is_none() && relative_path == "index.html" => file_response(
-                PLACEHOLDER_PAGE.as_bytes().to_vec(),
+                EncodedFile::identity(PLACEHOLDER_PAGE.as_bytes().to_vec()),
                 "text/html; charset=utf-8",
                 "no-cache",
             ),
             None => ApiError::NotFound.into_response(),
         }
+    }
+
+    /// The file, as its brotli copy when the browser accepts brotli and the copy exists.
+    async fn read_encoded(&self, relative_path: &str, accepts_brotli: bool) -> Option<EncodedFile> {
+        if accepts_brotli && let Some(bytes) = self.read(&format!("{relative_path}.br")).await {
+            return Some(EncodedFile {
+                bytes,
+                brotli: true,
+            });
+        }
+        self.read(relative_path).await.map(EncodedFile::identity)
     }
 
     async fn read(&self, relative_path: &str) -> Option<Vec<u8>> {
@@ -97,12 +116,42 @@ impl Assets {
     }
 }
 
-fn file_response(
+/// A file's bytes as sent: as is, or its brotli copy.
+struct EncodedFile {
     bytes: Vec<u8>,
+    brotli: bool,
+}
+
+impl EncodedFile {
+    fn identity(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            brotli: false,
+        }
+    }
+}
+
+/// Whether an `Accept-Encoding` header value accepts brotli (`br`, not refused with `q=0`).
+pub fn accepts_brotli(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|parameter| {
+            parameter
+                .strip_prefix("q=")
+                .and_then(|quality| quality.parse::<f32>().ok())
+                .is_some_and(|quality| quality <= 0.0)
+        });
+        name.eq_ignore_ascii_case("br") && !refused
+    })
+}
+
+fn file_response(
+    file: EncodedFile,
     content_type: &'static str,
     cache_control: &'static str,
 ) -> Response {
-    (
+    let mut response = (
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -110,10 +159,17 @@ fn file_response(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(cache_control),
             ),
+            (header::VARY, HeaderValue::from_static("Accept-Encoding")),
         ],
-        bytes,
+        file.bytes,
     )
-        .into_response()
+        .into_response();
+    if file.brotli {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+    }
+    response
 }
 
 /// Accepts only plain relative paths made of ordinary names: no `..`, no root, no hidden files,
@@ -179,6 +235,16 @@ mod tests {
             safe_relative_path("pkg/widget-0123abcd_bg.wasm"),
             Some(PathBuf::from("pkg/widget-0123abcd_bg.wasm"))
         );
+    }
+
+    #[test]
+    fn brotli_is_accepted_only_when_offered_and_not_refused() {
+        assert!(accepts_brotli("gzip, deflate, br, zstd"));
+        assert!(accepts_brotli("BR;q=0.5"));
+        assert!(!accepts_brotli("gzip, deflate"));
+        assert!(!accepts_brotli("br;q=0, gzip"));
+        assert!(!accepts_brotli("brotli"));
+        assert!(!accepts_brotli(""));
     }
 
     #[test]

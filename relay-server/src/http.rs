@@ -738,19 +738,46 @@ async fn metrics<S: Storage>(
         .into_response())
 }
 
-async fn embed_script<S: Storage>(State(state): State<AppState<S>>) -> Response {
-    state.inner.assets.embed_script().await
+/// Whether the request accepts brotli, for the widget's precompressed files.
+fn request_accepts_brotli(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(crate::assets::accepts_brotli)
 }
 
-async fn widget_index<S: Storage>(State(state): State<AppState<S>>) -> Response {
-    state.inner.assets.widget_file("index.html").await
+async fn embed_script<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    state
+        .inner
+        .assets
+        .embed_script(request_accepts_brotli(&headers))
+        .await
+}
+
+async fn widget_index<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    state
+        .inner
+        .assets
+        .widget_file("index.html", request_accepts_brotli(&headers))
+        .await
 }
 
 async fn widget_file<S: Storage>(
     State(state): State<AppState<S>>,
     Path(path): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
-    state.inner.assets.widget_file(&path).await
+    state
+        .inner
+        .assets
+        .widget_file(&path, request_accepts_brotli(&headers))
+        .await
 }
 
 /// A global token bucket: `rate` tokens a second, at most `burst` saved up. It is shared by all

@@ -539,6 +539,12 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
         "import './widget.js';",
     )
     .unwrap();
+    // The brotli copy `cargo xtask widget` writes next to a file (its bytes do not matter here).
+    std::fs::write(
+        assets.join("w/pkg/widget-0123456789abcdef_bg.wasm.br"),
+        b"brotli copy",
+    )
+    .unwrap();
     std::fs::write(assets.join("secret.txt"), "do not serve").unwrap();
     let relay = Relay::start(
         "widget",
@@ -579,6 +585,36 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
         wasm.header("cache-control"),
         Some("public, max-age=31536000, immutable")
     );
+
+    assert_eq!(wasm.body, b"\0asm");
+    assert_eq!(wasm.header("content-encoding"), None);
+    assert_eq!(wasm.header("vary"), Some("Accept-Encoding"));
+
+    // A browser that accepts brotli gets the precompressed copy; one that refuses it does not.
+    let wasm_path = "/w/pkg/widget-0123456789abcdef_bg.wasm";
+    let brotli = relay.request(
+        "GET",
+        wasm_path,
+        &[("Accept-Encoding", "gzip, deflate, br")],
+        b"",
+    );
+    assert_eq!(brotli.status, 200);
+    assert_eq!(brotli.body, b"brotli copy");
+    assert_eq!(brotli.header("content-encoding"), Some("br"));
+    assert_eq!(brotli.header("content-type"), Some("application/wasm"));
+    assert_eq!(brotli.header("vary"), Some("Accept-Encoding"));
+    let refused = relay.request(
+        "GET",
+        wasm_path,
+        &[("Accept-Encoding", "br;q=0, gzip")],
+        b"",
+    );
+    assert_eq!(refused.body, b"\0asm");
+    assert_eq!(refused.header("content-encoding"), None);
+    // A file without a brotli copy is sent as it is.
+    let page_brotli = relay.request("GET", "/w/", &[("Accept-Encoding", "br")], b"");
+    assert_eq!(page_brotli.text(), "<!doctype html><title>w</title>");
+    assert_eq!(page_brotli.header("content-encoding"), None);
 
     let loader = relay.request("GET", "/embed.js", &[], b"");
     assert_eq!(loader.status, 200);
