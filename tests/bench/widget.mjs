@@ -2,7 +2,7 @@
 // against the real relay. Prints numbers; asserts nothing.
 //
 //  1. bytes of a first visit (loader, iframe document, CSS, scripts, wasm, the Dutch table):
-//     as transferred from the relay here (uncompressed, counted a second after the start screen
+//     as transferred from the relay here (as sent, brotli; counted a second after the start screen
 //     is up, without touching it) and as a compressing proxy would send them (gzip -9, brotli
 //     11, from `cargo xtask widget`'s sizes.json); the later steps' chunk, fetched when the
 //     reporter moves to go on; and the crypto worker's bytes, loaded only once the reporter
@@ -119,7 +119,7 @@ try {
     await frame.locator("#mailbox-status", { hasText: ui.mailbox_open }).waitFor({ timeout: 120000 });
     await context.close();
   }
-  console.log(`Transferred from the relay on a first visit (uncompressed, with headers): ${transferred} bytes`);
+  console.log(`Transferred from the relay on a first visit, as sent (brotli where the browser accepts it), response headers included: ${transferred} bytes`);
   console.log(`Page load to interactive form (cold cache): ${summary(loadTimes)}`);
   console.log(`Press start to the first question (fetches the later steps' chunk): ${summary(startTimes)}`);
   console.log(`Send to receipt (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB): ${summary(sendTimes)}`);
