@@ -757,15 +757,8 @@ async fn embed_script<S: Storage>(
         .await
 }
 
-async fn widget_index<S: Storage>(
-    State(state): State<AppState<S>>,
-    headers: HeaderMap,
-) -> Response {
-    state
-        .inner
-        .assets
-        .widget_file("index.html", request_accepts_brotli(&headers))
-        .await
+async fn widget_index<S: Storage>(state: State<AppState<S>>, headers: HeaderMap) -> Response {
+    widget_file(state, Path("index.html".to_owned()), headers).await
 }
 
 async fn widget_file<S: Storage>(

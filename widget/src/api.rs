@@ -114,43 +114,42 @@ pub struct Payment<'a> {
     pub nonce: u32,
 }
 
-/// `POST /api/v1/tips`; succeeds on 200 or 201.
+/// A `POST` of `body` paid for with a proof of work, with `headers` besides the payment's;
+/// succeeds on 200 or 201.
+async fn paid_post(
+    url: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    payment: Payment<'_>,
+) -> Result<(), RequestFailure> {
+    let nonce = payment.nonce.to_string();
+    let mut all_headers = headers.to_vec();
+    all_headers.extend([
+        ("Fluister-Challenge", payment.seed),
+        ("Fluister-Nonce", nonce.as_str()),
+    ]);
+    request_text("POST", url, Some(body), &all_headers)
+        .await
+        .map(drop)
+}
+
+/// `POST /api/v1/tips`.
 pub async fn submit_tip(
     ciphertext: &[u8],
     submission_key: &str,
     payment: Payment<'_>,
 ) -> Result<(), RequestFailure> {
-    let nonce = payment.nonce.to_string();
-    request_text(
-        "POST",
-        "/api/v1/tips",
-        Some(ciphertext),
-        &[
-            ("Content-Type", "application/octet-stream"),
-            ("Fluister-Submission-Key", submission_key),
-            ("Fluister-Challenge", payment.seed),
-            ("Fluister-Nonce", &nonce),
-        ],
-    )
-    .await
-    .map(drop)
+    let headers = [
+        ("Content-Type", "application/octet-stream"),
+        ("Fluister-Submission-Key", submission_key),
+    ];
+    paid_post("/api/v1/tips", ciphertext, &headers, payment).await
 }
 
 /// `POST /api/v1/mailboxes` with the registration body the worker made (id and token hash).
 pub async fn open_mailbox(body: &[u8], payment: Payment<'_>) -> Result<(), RequestFailure> {
-    let nonce = payment.nonce.to_string();
-    request_text(
-        "POST",
-        "/api/v1/mailboxes",
-        Some(body),
-        &[
-            ("Content-Type", "application/json"),
-            ("Fluister-Challenge", payment.seed),
-            ("Fluister-Nonce", &nonce),
-        ],
-    )
-    .await
-    .map(drop)
+    let headers = [("Content-Type", "application/json")];
+    paid_post("/api/v1/mailboxes", body, &headers, payment).await
 }
 
 /// `GET /api/v1/mailboxes/{id}/messages` as the reporter; the JSON goes to the worker as is.
@@ -172,21 +171,13 @@ pub async fn post_answer(
     submission_key: &str,
     payment: Payment<'_>,
 ) -> Result<(), RequestFailure> {
-    let nonce = payment.nonce.to_string();
-    request_text(
-        "POST",
-        &format!("/api/v1/mailboxes/{mailbox}/messages"),
-        Some(ciphertext),
-        &[
-            ("Content-Type", "application/octet-stream"),
-            ("Fluister-Mailbox-Token", token),
-            ("Fluister-Submission-Key", submission_key),
-            ("Fluister-Challenge", payment.seed),
-            ("Fluister-Nonce", &nonce),
-        ],
-    )
-    .await
-    .map(drop)
+    let headers = [
+        ("Content-Type", "application/octet-stream"),
+        ("Fluister-Mailbox-Token", token),
+        ("Fluister-Submission-Key", submission_key),
+    ];
+    let url = format!("/api/v1/mailboxes/{mailbox}/messages");
+    paid_post(&url, ciphertext, &headers, payment).await
 }
 
 async fn request_text(

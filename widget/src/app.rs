@@ -1627,23 +1627,33 @@ fn check_code_step(context: WidgetContext) -> impl IntoView {
                 {move || mailbox.status.get().or(mailbox.check_failure.get()).map(|key| context.text(key))}
             </p>
             <progress hidden=move || !busy() aria-labelledby="check-status"></progress>
-            <div class="step-buttons">
-                <button
-                    type="button"
-                    class="button-secondary"
-                    on:click=move |_| {
-                        mailbox.clear();
-                        context.end_crypto();
-                        context.go_to(Step::Start);
-                    }
-                >
-                    {context.text("back")}
-                </button>
-                <button type="submit" class="button-primary" on:click=on_open>
-                    {context.text("check_button")}
-                </button>
-            </div>
+            {mailbox_buttons(context, "back", "check_button", on_open)}
         </form>
+    }
+}
+
+/// The buttons under a mailbox step: leave (forgetting the code, the conversation and the
+/// worker with its keys) and the step's own action.
+fn mailbox_buttons(
+    context: WidgetContext,
+    leave_key: &'static str,
+    action_key: &'static str,
+    on_action: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> impl IntoView {
+    let leave = move |_| {
+        context.mailbox.clear();
+        context.end_crypto();
+        context.go_to(Step::Start);
+    };
+    view! {
+        <div class="step-buttons">
+            <button type="button" class="button-secondary" on:click=leave>
+                {context.text(leave_key)}
+            </button>
+            <button type="submit" class="button-primary" on:click=on_action>
+                {context.text(action_key)}
+            </button>
+        </div>
     }
 }
 
@@ -1814,22 +1824,7 @@ fn conversation_step(context: WidgetContext) -> impl IntoView {
             <p id="answer-note" role="status" class:error-message=move || note.get().is_some_and(|key| key != "answer_sent")>
                 {move || mailbox.status.get().or(note.get()).map(|key| context.text(key))}
             </p>
-            <div class="step-buttons">
-                <button
-                    type="button"
-                    class="button-secondary"
-                    on:click=move |_| {
-                        mailbox.clear();
-                        context.end_crypto();
-                        context.go_to(Step::Start);
-                    }
-                >
-                    {context.text("close_mailbox")}
-                </button>
-                <button type="submit" class="button-primary" on:click=on_send>
-                    {context.text("answer_send")}
-                </button>
-            </div>
+            {mailbox_buttons(context, "close_mailbox", "answer_send", on_send)}
         </form>
     }
 }
