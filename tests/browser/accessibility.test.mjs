@@ -1,5 +1,5 @@
-// Accessibility: axe-core (WCAG 2.0/2.1 A and AA, 2.2 AA) finds nothing on any step, error
-// state included, in any language, at 320 px wide without horizontal scrolling; and a
+// Accessibility: axe-core (WCAG 2.0/2.1 A and AA, 2.2 AA) finds nothing on any step (checking
+// for an answer included), error state included, in any language, at 320 px wide without horizontal scrolling; and a
 // keyboard-only run completes a tip.
 
 import assert from "node:assert/strict";
@@ -64,6 +64,8 @@ for (const language of LANGUAGES) {
     await checkStep(frame, language, "review");
     await press(frame, ui.send);
     await expectStep(frame, ui.receipt_heading);
+    const receiptCode = (await frame.locator("#receipt-code").innerText()).trim();
+    await frame.locator("#mailbox-status", { hasText: ui.mailbox_open }).waitFor({ timeout: 60000 });
     await checkStep(frame, language, "receipt");
     await press(frame, ui.finish);
     await frame.getByText(ui.receipt_confirm_missing).waitFor();
@@ -72,6 +74,25 @@ for (const language of LANGUAGES) {
     await press(frame, ui.finish);
     await expectStep(frame, ui.done_heading);
     await checkStep(frame, language, "done");
+
+    // Checking for an answer with the code: the code step (empty, then with its error), and
+    // the mailbox without messages (with the missing-answer error).
+    await press(frame, ui.new_report);
+    await expectStep(frame, ui.start_heading);
+    await press(frame, ui.start_check_button);
+    await expectStep(frame, ui.check_heading);
+    await checkStep(frame, language, "check for an answer");
+    await press(frame, ui.check_button);
+    await frame.getByText(ui.check_code_missing).waitFor();
+    await checkStep(frame, language, "check for an answer, code missing");
+    await frame.getByRole("textbox", { name: ui.check_code_label, exact: true }).fill(receiptCode);
+    await press(frame, ui.check_button);
+    await expectStep(frame, ui.conversation_heading);
+    assert.ok(await frame.getByText(ui.conversation_empty).isVisible());
+    await checkStep(frame, language, "mailbox");
+    await press(frame, ui.answer_send);
+    await frame.getByText(ui.answer_missing).waitFor();
+    await checkStep(frame, language, "mailbox, answer missing");
     assert.deepEqual(problems, []);
     await context.close();
   });
