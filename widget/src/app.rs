@@ -560,6 +560,15 @@ fn current_step_view(context: WidgetContext, step: Step) -> AnyView {
     }
 }
 
+/// Identifiers with their labels in the language in use, for a radio group.
+fn labelled(
+    context: WidgetContext,
+    ids: impl Iterator<Item = &'static str>,
+    label: fn(&Translations, &str) -> String,
+) -> Vec<(&'static str, String)> {
+    context.with_translations(|translations| ids.map(|id| (id, label(translations, id))).collect())
+}
+
 fn step_view(context: WidgetContext, step: Step) -> AnyView {
     // Once the reporter is on a question, the crypto worker prepares the receipt code in the
     // background (once per tip). Here rather than in `go_to`, so that the code starting the
@@ -574,17 +583,11 @@ fn step_view(context: WidgetContext, step: Step) -> AnyView {
             Step::Kind,
             "kind_heading",
             "kind",
-            Kind::ALL
-                .iter()
-                .map(|kind| {
-                    (
-                        kind.as_str(),
-                        context.with_translations(|translations| {
-                            translations.kind_label(kind.as_str())
-                        }),
-                    )
-                })
-                .collect(),
+            labelled(
+                context,
+                Kind::ALL.iter().map(Kind::as_str),
+                Translations::kind_label,
+            ),
             context
                 .answers
                 .kind
@@ -597,17 +600,11 @@ fn step_view(context: WidgetContext, step: Step) -> AnyView {
             Step::Role,
             "role_heading",
             "role",
-            Role::ALL
-                .iter()
-                .map(|role| {
-                    (
-                        role.as_str(),
-                        context.with_translations(|translations| {
-                            translations.role_label(role.as_str())
-                        }),
-                    )
-                })
-                .collect(),
+            labelled(
+                context,
+                Role::ALL.iter().map(Role::as_str),
+                Translations::role_label,
+            ),
             context
                 .answers
                 .role
