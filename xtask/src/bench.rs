@@ -34,31 +34,14 @@ pub fn run(arguments: &[String]) -> TaskResult {
 fn widget_benchmark() -> TaskResult {
     crate::widget::build()?;
     step("The relay and inbox (release build) for the widget benchmark");
-    run_command(cargo().args([
-        "build",
-        "--release",
-        "--package",
-        "relay-server",
-        "--bin",
-        "relay-server",
-        "--package",
-        "fluister-inbox",
-        "--bin",
-        "fluister-inbox",
-    ]))?;
+    let binaries = crate::util::build_relay_and_inbox(true)?;
     step("Benchmark: widget in headless Chromium");
     run_command(
         std::process::Command::new("node")
             .arg("bench/widget.mjs")
             .current_dir(crate::util::workspace_root().join("tests"))
-            .env(
-                "FLUISTER_RELAY_BIN",
-                crate::util::target_dir().join("release/relay-server"),
-            )
-            .env(
-                "FLUISTER_INBOX_BIN",
-                crate::util::target_dir().join("release/fluister-inbox"),
-            )
+            .env("FLUISTER_RELAY_BIN", &binaries.relay)
+            .env("FLUISTER_INBOX_BIN", &binaries.inbox)
             .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
     )
 }

@@ -10,7 +10,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use crate::util::{TaskResult, cargo, have_program, run_command, step, target_dir, workspace_root};
+use crate::util::{
+    TaskResult, build_relay_and_inbox, have_program, run_command, step, target_dir, workspace_root,
+};
 
 const RELAY_ADDRESS: &str = "127.0.0.1:8787";
 const PAGE_PORT: &str = "8788";
@@ -31,15 +33,8 @@ pub fn run(arguments: &[String]) -> TaskResult {
     }
     crate::widget::build()?;
     step("The relay and the inbox");
-    run_command(cargo().args([
-        "build",
-        "--package",
-        "relay-server",
-        "--package",
-        "fluister-inbox",
-    ]))?;
-    let relay_binary = target_dir().join("debug/relay-server");
-    let inbox_binary = target_dir().join("debug/fluister-inbox");
+    let binaries = build_relay_and_inbox(false)?;
+    let (relay_binary, inbox_binary) = (binaries.relay, binaries.inbox);
 
     step("Demo coordinator key and token (target/demo)");
     let demo = target_dir().join("demo");

@@ -97,17 +97,7 @@ pub fn run(arguments: &[String]) -> TaskResult {
 fn browser_tests() -> TaskResult {
     crate::widget::build()?;
     step("The relay and inbox binaries for the browser tests");
-    run_command(cargo().args([
-        "build",
-        "--package",
-        "relay-server",
-        "--bin",
-        "relay-server",
-        "--package",
-        "fluister-inbox",
-        "--bin",
-        "fluister-inbox",
-    ]))?;
+    let binaries = crate::util::build_relay_and_inbox(false)?;
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !std::path::Path::new(&chromium).exists() {
         return Err(format!(
@@ -120,14 +110,8 @@ fn browser_tests() -> TaskResult {
             .args(["--test", "--test-concurrency=1", "browser/"])
             .current_dir(workspace_root().join("tests"))
             .env("CHROMIUM", &chromium)
-            .env(
-                "FLUISTER_RELAY_BIN",
-                target_dir().join("debug/relay-server"),
-            )
-            .env(
-                "FLUISTER_INBOX_BIN",
-                target_dir().join("debug/fluister-inbox"),
-            )
+            .env("FLUISTER_RELAY_BIN", &binaries.relay)
+            .env("FLUISTER_INBOX_BIN", &binaries.inbox)
             .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
     )
 }

@@ -103,3 +103,39 @@ pub fn ensure_test_npm_packages() -> TaskResult {
             .current_dir(&tests_dir),
     )
 }
+
+/// The relay and inbox binaries, as built by [`build_relay_and_inbox`].
+#[derive(Debug)]
+pub struct Binaries {
+    /// `relay-server`.
+    pub relay: PathBuf,
+    /// `fluister-inbox`.
+    pub inbox: PathBuf,
+}
+
+/// Builds the `relay-server` and `fluister-inbox` binaries (debug, or `release`), for the
+/// browser tests, the widget benchmark and the demo, and says where they are. The same command
+/// everywhere, so one task reuses what another built.
+pub fn build_relay_and_inbox(release: bool) -> Result<Binaries, String> {
+    let mut command = cargo();
+    command.arg("build");
+    if release {
+        command.arg("--release");
+    }
+    command.args([
+        "--package",
+        "relay-server",
+        "--bin",
+        "relay-server",
+        "--package",
+        "fluister-inbox",
+        "--bin",
+        "fluister-inbox",
+    ]);
+    run_command(&mut command)?;
+    let profile = target_dir().join(if release { "release" } else { "debug" });
+    Ok(Binaries {
+        relay: profile.join("relay-server"),
+        inbox: profile.join("fluister-inbox"),
+    })
+}
