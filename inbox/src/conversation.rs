@@ -20,7 +20,8 @@ use anyhow::{Context as _, Result};
 use fluister_envelope::receipt::MailboxId;
 
 use crate::home::{
-    InboxHome, create_private_directory, sync_directory, write_and_flush, write_durably,
+    InboxHome, create_private_directory, directory_entries, sync_directory, write_and_flush,
+    write_durably,
 };
 use crate::relay::{MailboxMessageOnRelay, MessageAuthor, RelayClient, is_message_id, is_tip_id};
 use crate::store::{PullStep, StoredTip, kill_switch};
@@ -73,28 +74,20 @@ pub fn conversation_directory(home: &InboxHome, tip_relay_id: &str) -> PathBuf {
 /// The stored messages of one tip, in conversation order (empty if there are none).
 pub fn stored_messages(home: &InboxHome, tip_relay_id: &str) -> Result<Vec<StoredMessage>> {
     let directory = conversation_directory(home, tip_relay_id);
-    let entries = match std::fs::read_dir(&directory) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => {
-            return Err(error).with_context(|| format!("cannot read {}", directory.display()));
-        }
-    };
-    let mut messages = Vec::new();
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read {}", directory.display()))?;
-        if let Some((position, received_hour, author, message_id)) =
-            parse_stored_message_file_name(&entry.file_name().to_string_lossy())
-        {
-            messages.push(StoredMessage {
+    let mut messages: Vec<StoredMessage> = directory_entries(&directory)?
+        .into_iter()
+        .filter_map(|(name, path)| {
+            let (position, received_hour, author, message_id) =
+                parse_stored_message_file_name(&name)?;
+            Some(StoredMessage {
                 position,
                 received_hour,
                 author,
                 message_id,
-                path: entry.path(),
-            });
-        }
-    }
+                path,
+            })
+        })
+        .collect();
     messages.sort_by(|left, right| {
         (left.position, left.received_hour, &left.message_id).cmp(&(
             right.position,

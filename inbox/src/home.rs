@@ -107,6 +107,26 @@ impl InboxHome {
     }
 }
 
+/// The name and path of every entry in `directory`; none if the folder does not exist yet.
+pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let entries = match fs::read_dir(directory) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read {}", directory.display()));
+        }
+    };
+    entries
+        .map(|entry| {
+            let entry = entry.with_context(|| format!("cannot read {}", directory.display()))?;
+            Ok((
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.path(),
+            ))
+        })
+        .collect()
+}
+
 /// Creates `directory` (and parents) and makes it readable by its owner only.
 pub fn create_private_directory(directory: &Path) -> Result<()> {
     fs::create_dir_all(directory).with_context(|| {

@@ -26,7 +26,7 @@ use fluister_envelope::age::{self, Identity, armor};
 use fluister_envelope::tip::TipDocument;
 use zeroize::Zeroizing;
 
-use crate::home::{InboxHome, sync_directory, write_and_flush};
+use crate::home::{InboxHome, directory_entries, sync_directory, write_and_flush};
 use crate::keys::UnlockedKeys;
 use crate::progress::Progress;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
@@ -61,29 +61,18 @@ fn parse_stored_file_name(file_name: &str) -> Option<(u64, u64, String)> {
 
 /// Every stored tip, by local number.
 pub fn stored_tips(home: &InboxHome) -> Result<Vec<StoredTip>> {
-    let directory = home.tips_directory();
-    let entries = match std::fs::read_dir(&directory) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => {
-            return Err(error).with_context(|| format!("cannot read {}", directory.display()));
-        }
-    };
-    let mut tips = Vec::new();
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read {}", directory.display()))?;
-        let file_name = entry.file_name();
-        if let Some((number, received_hour, relay_id)) =
-            parse_stored_file_name(&file_name.to_string_lossy())
-        {
-            tips.push(StoredTip {
+    let mut tips: Vec<StoredTip> = directory_entries(&home.tips_directory())?
+        .into_iter()
+        .filter_map(|(name, path)| {
+            let (number, received_hour, relay_id) = parse_stored_file_name(&name)?;
+            Some(StoredTip {
                 number,
                 received_hour,
                 relay_id,
-                path: entry.path(),
-            });
-        }
-    }
+                path,
+            })
+        })
+        .collect();
     tips.sort_by_key(|tip| tip.number);
     Ok(tips)
 }
