@@ -10,6 +10,9 @@ use zeroize::Zeroizing;
 
 use crate::home::{InboxHome, permission_bits, replace_file};
 
+/// Who wrote a mailbox message (the words the relay lists and stored file names use).
+pub use fluister_envelope::message::MessageAuthor;
+
 /// Environment variable that overrides the relay address in the connection file.
 pub const RELAY_URL_ENVIRONMENT_VARIABLE: &str = "FLUISTER_RELAY_URL";
 
@@ -364,35 +367,6 @@ impl RelayClient {
 /// Whether `id` is a relay message id (32 lower-case hex digits, like a tip id).
 pub fn is_message_id(id: &str) -> bool {
     is_tip_id(id)
-}
-
-/// Who wrote a mailbox message, as the relay records it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MessageAuthor {
-    /// The coordinator (this inbox, or another coordinator's inbox).
-    Coordinator,
-    /// The reporter, through the widget.
-    Reporter,
-}
-
-impl MessageAuthor {
-    /// The word used in stored file names.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageAuthor::Coordinator => "coordinator",
-            MessageAuthor::Reporter => "reporter",
-        }
-    }
-
-    /// Reads the word used in stored file names back.
-    pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "coordinator" => Some(MessageAuthor::Coordinator),
-            "reporter" => Some(MessageAuthor::Reporter),
-            _ => None,
-        }
-    }
 }
 
 /// One message of a conversation, as `GET /api/v1/mailboxes/{id}/messages` lists it.

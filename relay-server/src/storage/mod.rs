@@ -18,6 +18,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::encoding::encode_hex;
 use crate::sealed::Challenge;
 
+/// Who wrote a mailbox message (the same words in the database and the API).
+pub use fluister_envelope::message::MessageAuthor;
+
 /// Seconds in an hour: every stored timestamp is rounded down to a multiple of it.
 pub const SECONDS_PER_HOUR: i64 = 3600;
 
@@ -177,34 +180,6 @@ pub enum RegistrationOutcome {
     Conflict,
     /// The challenge is unknown, used or expired; nothing stored.
     ChallengeInvalid,
-}
-
-/// Who wrote a message in a mailbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageAuthor {
-    /// The coordinator, sealed to the reporter's reply key.
-    Coordinator,
-    /// The reporter, sealed to the coordinator's recipients.
-    Reporter,
-}
-
-impl MessageAuthor {
-    /// The value stored in the database and shown in the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageAuthor::Coordinator => "coordinator",
-            MessageAuthor::Reporter => "reporter",
-        }
-    }
-
-    /// Reads the stored value back.
-    pub fn from_stored(text: &str) -> Option<Self> {
-        match text {
-            "coordinator" => Some(MessageAuthor::Coordinator),
-            "reporter" => Some(MessageAuthor::Reporter),
-            _ => None,
-        }
-    }
 }
 
 /// A validated message, ready to be stored in a mailbox.

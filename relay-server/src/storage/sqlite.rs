@@ -412,7 +412,7 @@ impl Storage for SqliteStorage {
                 let author: String = row.get(1)?;
                 Ok(StoredMessage {
                     id: MessageId(row.get(0)?),
-                    author: MessageAuthor::from_stored(&author).ok_or_else(|| {
+                    author: MessageAuthor::parse(&author).ok_or_else(|| {
                         rusqlite::Error::InvalidColumnType(
                             1,
                             "author".to_owned(),

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fluister_envelope::age::{self, Recipient};
-use fluister_envelope::message::MailboxMessage;
+use fluister_envelope::message::{MailboxMessage, MessageAuthor};
 use fluister_envelope::pow::ciphertext_sha256;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
 use fluister_envelope::tip::{ReplyInfo, TipDocument};
@@ -58,8 +58,8 @@ pub struct SealedFile {
 /// One message of a conversation, opened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OpenedMessage {
-    /// `coordinator` or `reporter`, as the relay recorded who posted it.
-    pub author: String,
+    /// Who posted it, as the relay recorded it.
+    pub author: MessageAuthor,
     /// When the relay received it, rounded down to the hour (Unix seconds).
     pub received_hour: u64,
     /// The text, or `None` if the message cannot be opened with this code's key.
@@ -74,7 +74,7 @@ struct Conversation {
 
 #[derive(Deserialize)]
 struct RelayMessage {
-    author: String,
+    author: MessageAuthor,
     received_hour: u64,
     ciphertext: String,
 }
@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(
             opened,
             [OpenedMessage {
-                author: "coordinator".into(),
+                author: MessageAuthor::Coordinator,
                 received_hour: 1_764_313_200,
                 text: Some("Which address?".into()),
             }]
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(opened[0].text.as_deref(), Some("At the back of the farm."));
         // Not an age file: kept, without text.
         assert_eq!(opened[1].text, None);
-        assert_eq!(opened[1].author, "coordinator");
+        assert_eq!(opened[1].author, MessageAuthor::Coordinator);
     }
 
     #[test]
