@@ -187,16 +187,7 @@ impl Relay {
 
     /// Submits one sealed tip the way the widget does: a challenge, its solution, the POST.
     pub fn submit(&self, sealed: &[u8]) -> String {
-        let mut response = self
-            .agent
-            .post(format!("{}/api/v1/challenges", self.url))
-            .send_empty()
-            .expect("challenge request");
-        assert_eq!(response.status().as_u16(), 201);
-        let challenge_json: serde_json::Value =
-            serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
-        let challenge: pow::Challenge = serde_json::from_value(challenge_json.clone()).unwrap();
-        let solution = pow::solve(&challenge, &pow::ciphertext_sha256(sealed)).expect("solve");
+        let (seed, nonce) = self.solved_challenge(sealed);
         let mut submission_key = [0u8; 32];
         getrandom::fill(&mut submission_key).unwrap();
         let mut response = self
@@ -207,11 +198,8 @@ impl Relay {
                 "Fluister-Submission-Key",
                 URL_SAFE_NO_PAD.encode(submission_key),
             )
-            .header(
-                "Fluister-Challenge",
-                challenge_json["seed"].as_str().unwrap(),
-            )
-            .header("Fluister-Nonce", solution.nonce.to_string())
+            .header("Fluister-Challenge", seed)
+            .header("Fluister-Nonce", nonce)
             .send(sealed)
             .expect("submit tip");
         let status = response.status().as_u16();
