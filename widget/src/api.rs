@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
-use crate::crypto_worker::{array_field, field, string_field};
+use crate::js::{array_field, field, string_field};
 
 /// The part of `GET /api/v1/config` the widget uses.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -16,10 +16,10 @@ use wasm_bindgen::JsCast;
 
 use crate::api::{self, PublicConfig, RequestFailure};
 use crate::crypto_worker::{CryptoWorker, ProgressHandler, WorkerFailure};
-use crate::crypto_worker::{array_field, bytes_field, field, string_field};
 use crate::embedding::{self, ShiftPressCounter};
 use crate::form::{DESCRIPTION_MAX_CHARS, FormAnswers, NUMBERED_STEPS, Step};
 use crate::i18n::{LanguageAsset, Translations};
+use crate::js::{array_field, bytes_field, field, string_field};
 
 /// Phone numbers shown as alternatives when the relay's configuration lists none: the
 /// translation key of each one's description, and the number (CONTENT.md).
@@ -45,21 +45,34 @@ pub struct StartupSettings {
     pub worker_url: String,
 }
 
-/// A sealed tip waiting to be accepted by the relay. It is kept in memory (only) until the relay
-/// answers 2xx, so a retry after a failure sends exactly the same bytes under the same key.
-#[derive(Clone, Default)]
-struct SealedTip {
-    /// The age v1 file: the only thing about the tip that leaves the browser.
+/// A file the worker sealed (a tip or an answer), waiting to be accepted by the relay. It is kept
+/// in memory (only) until the relay answers 2xx, so a retry after a failure sends exactly the
+/// same bytes under the same key.
+#[derive(Clone)]
+struct SealedFile {
+    /// The age v1 file: the only form in which anything typed leaves the browser.
     ciphertext: Vec<u8>,
     /// Its SHA-256, which the proof of work is bound to.
     sha256: Vec<u8>,
     /// `Fluister-Submission-Key`, the same on every retry.
     submission_key: String,
+}
+
+/// A sealed tip, with what goes with it once the relay accepts it.
+#[derive(Clone)]
+struct SealedTip {
+    file: SealedFile,
     /// The receipt code shown once the tip is accepted.
     receipt_code: String,
-    /// The mailbox registration (its id and the hash of its token) and the SHA-256 of it.
-    registration: Vec<u8>,
-    registration_sha256: Vec<u8>,
+    registration: Registration,
+}
+
+/// The mailbox registration the worker made (the mailbox id and the hash of its token), and
+/// its SHA-256 for the proof of work.
+#[derive(Clone)]
+struct Registration {
+    body: Vec<u8>,
+    sha256: Vec<u8>,
 }
 
 /// Where the mailbox for answers stands after a tip was sent.
@@ -180,7 +193,7 @@ struct MailboxSignals {
     /// The key of the message about the answer (missing, sent, failed), if any.
     answer_note: RwSignal<Option<&'static str>>,
     /// An answer sealed but not yet accepted: kept for a retry, like a tip.
-    sealed_answer: StoredValue<Option<(String, SealedTip)>>,
+    sealed_answer: StoredValue<Option<SealedFile>>,
 }
 
 impl MailboxSignals {
@@ -234,7 +247,7 @@ struct WidgetContext {
     /// Whether the worker has a fresh receipt code ready for the next tip.
     receipt_prepared: StoredValue<bool>,
     mailbox_state: RwSignal<MailboxState>,
-    registration: StoredValue<Option<SealedTip>>,
+    registration: StoredValue<Option<Registration>>,
     mailbox: MailboxSignals,
     exited: RwSignal<bool>,
     shift_status: RwSignal<String>,
@@ -1253,14 +1266,23 @@ where
 }
 
 /// Reads a sealed file from the worker's answer (`seal_tip` or `seal_answer`).
-fn sealed_from_worker(answer: &wasm_bindgen::JsValue) -> Option<SealedTip> {
-    Some(SealedTip {
+fn sealed_file(answer: &wasm_bindgen::JsValue) -> Option<SealedFile> {
+    Some(SealedFile {
         ciphertext: bytes_field(answer, "ciphertext")?,
         sha256: bytes_field(answer, "sha256")?,
         submission_key: string_field(answer, "submission_key")?,
-        receipt_code: string_field(answer, "receipt_code").unwrap_or_default(),
-        registration: bytes_field(answer, "registration").unwrap_or_default(),
-        registration_sha256: bytes_field(answer, "registration_sha256").unwrap_or_default(),
+    })
+}
+
+/// Reads a sealed tip, its receipt code and its mailbox registration from `seal_tip`'s answer.
+fn sealed_tip(answer: &wasm_bindgen::JsValue) -> Option<SealedTip> {
+    Some(SealedTip {
+        file: sealed_file(answer)?,
+        receipt_code: string_field(answer, "receipt_code")?,
+        registration: Registration {
+            body: bytes_field(answer, "registration")?,
+            sha256: bytes_field(answer, "registration_sha256")?,
+        },
     })
 }
 
@@ -1313,8 +1335,8 @@ async fn send_sealed_tip(context: WidgetContext) {
             .await;
         // The receipt code was used (or the worker failed): the next try prepares a new one.
         context.receipt_prepared.set_value(false);
-        match answer.ok().as_ref().map(sealed_from_worker) {
-            Some(Some(sealed)) => context.sealed.set_value(Some(sealed)),
+        match answer.ok().as_ref().and_then(sealed_tip) {
+            Some(sealed) => context.sealed.set_value(Some(sealed)),
             _ => {
                 context.end_crypto();
                 return fail("error_sealing");
@@ -1326,14 +1348,14 @@ async fn send_sealed_tip(context: WidgetContext) {
     };
     let posted = pay_and_post(
         &crypto,
-        &sealed.sha256,
+        &sealed.file.sha256,
         move |state| context.sending.set(state),
         |challenge, nonce| {
-            let sealed = &sealed;
+            let file = &sealed.file;
             async move {
                 api::submit_tip(
-                    &sealed.ciphertext,
-                    &sealed.submission_key,
+                    &file.ciphertext,
+                    &file.submission_key,
                     api::Payment {
                         seed: &challenge.seed,
                         nonce,
@@ -1353,7 +1375,7 @@ async fn send_sealed_tip(context: WidgetContext) {
                 .clear(context.preset_municipality.get_value());
             context.receipt_confirmed.set(false);
             context.receipt_unconfirmed_error.set(false);
-            context.registration.set_value(Some(sealed));
+            context.registration.set_value(Some(sealed.registration));
             context.go_to(Step::Receipt);
             leptos::task::spawn_local(open_mailbox(context, crypto));
         }
@@ -1372,10 +1394,10 @@ async fn open_mailbox(context: WidgetContext, crypto: Rc<CryptoWorker>) {
     for attempt in 0..4 {
         let posted = pay_and_post(
             &crypto,
-            &registration.registration_sha256,
+            &registration.sha256,
             |_| {},
             |challenge, nonce| {
-                let body = &registration.registration;
+                let body = &registration.body;
                 async move {
                     api::open_mailbox(
                         body,
@@ -1854,12 +1876,12 @@ async fn send_answer(context: WidgetContext) {
                 None,
             )
             .await;
-        match sealed.ok().as_ref().map(sealed_from_worker) {
-            Some(Some(sealed)) => mailbox.sealed_answer.set_value(Some((text, sealed))),
-            _ => return finish("error_sealing"),
+        match sealed.ok().as_ref().and_then(sealed_file) {
+            Some(sealed) => mailbox.sealed_answer.set_value(Some(sealed)),
+            None => return finish("error_sealing"),
         }
     }
-    let Some((_, sealed)) = mailbox.sealed_answer.get_value() else {
+    let Some(sealed) = mailbox.sealed_answer.get_value() else {
         return finish("error_sealing");
     };
     let posted = pay_and_post(
@@ -1887,8 +1909,8 @@ async fn send_answer(context: WidgetContext) {
     match posted {
         Ok(()) => {
             mailbox.sealed_answer.set_value(None);
+            // Wiped, which also empties the text area.
             mailbox.answer.update(zeroize::Zeroize::zeroize);
-            mailbox.answer.set(String::new());
             // The answer is stored; if the refresh fails, the next visit shows it.
             let _ = refresh_conversation(context, &crypto).await;
             finish("answer_sent");

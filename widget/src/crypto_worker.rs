@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
+
+use crate::js::field;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -159,32 +161,6 @@ impl Drop for CryptoWorker {
 
 fn unavailable() -> WorkerFailure {
     WorkerFailure("unavailable".to_owned())
-}
-
-/// `object[name]`, or `undefined`.
-pub fn field(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// `object[name]` as a string, if it is one.
-pub fn string_field(object: &JsValue, name: &str) -> Option<String> {
-    field(object, name).as_string()
-}
-
-/// The items of the array `object[name]`; none if it is not an array.
-pub fn array_field(object: &JsValue, name: &str) -> Vec<JsValue> {
-    field(object, name)
-        .dyn_into::<js_sys::Array>()
-        .map(|array| array.to_vec())
-        .unwrap_or_default()
-}
-
-/// `object[name]` as bytes, if it is a `Uint8Array`.
-pub fn bytes_field(object: &JsValue, name: &str) -> Option<Vec<u8>> {
-    field(object, name)
-        .dyn_into::<js_sys::Uint8Array>()
-        .ok()
-        .map(|array| array.to_vec())
 }
 
 fn set(object: &Object, name: &str, value: &JsValue) {

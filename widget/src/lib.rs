@@ -14,6 +14,7 @@ pub mod crypto_worker;
 pub mod embedding;
 pub mod form;
 pub mod i18n;
+pub mod js;
 
 /// Reads one `name=value` parameter from a URL query string (`?lang=nl&municipality=assen`).
 /// Only identifiers are expected, so no percent-decoding is needed; anything else is ignored.
