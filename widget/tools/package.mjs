@@ -182,15 +182,26 @@ writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manif
 // unless the reporter moves towards a button); then the chunk with the later steps, fetched when
 // the reporter points at or tabs into the start screen or presses a button; then what the crypto
 // worker downloads once the reporter starts answering questions or checks for an answer.
+// Brotli at quality 11 is slow on a wasm module: each file is compressed once, for the sizes and
+// for its `.br` copy below.
+const brotliCopies = new Map();
+function brotli(path, bytes) {
+  if (!brotliCopies.has(path)) {
+    brotliCopies.set(path, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  }
+  return brotliCopies.get(path);
+}
+
 function measure(files) {
-  const rows = files.map(([label, path]) => {
-    const bytes = readFileSync(join(outputDirectory, path));
+  const rows = files.map(([label, relativePath]) => {
+    const path = join(outputDirectory, relativePath);
+    const bytes = readFileSync(path);
     return {
       label,
-      path,
+      path: relativePath,
       raw: bytes.length,
       gzip: gzipSync(bytes, { level: 9 }).length,
-      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+      brotli: brotli(path, bytes).length,
     };
   });
   const total = rows.reduce(
@@ -252,7 +263,7 @@ for (const directory of [outputDirectory, widgetDirectory]) {
       continue;
     }
     const bytes = readFileSync(path);
-    const compressed = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+    const compressed = brotli(path, bytes);
     if (compressed.length < bytes.length) {
       writeFileSync(`${path}.br`, compressed);
     }
