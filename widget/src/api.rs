@@ -106,10 +106,10 @@ pub async fn fetch_challenge() -> Result<Challenge, RequestFailure> {
 }
 
 /// A solved challenge, for the `Fluister-Challenge` and `Fluister-Nonce` headers.
-#[derive(Clone, Copy, Debug)]
-pub struct Payment<'a> {
-    /// The challenge's seed.
-    pub seed: &'a str,
+#[derive(Clone, Debug)]
+pub struct Payment {
+    /// The challenge's seed, as the relay sent it.
+    pub seed: String,
     /// The nonce that solves it for the body.
     pub nonce: u32,
 }
@@ -120,12 +120,12 @@ async fn paid_post(
     url: &str,
     body: &[u8],
     headers: &[(&str, &str)],
-    payment: Payment<'_>,
+    payment: Payment,
 ) -> Result<(), RequestFailure> {
     let nonce = payment.nonce.to_string();
     let mut all_headers = headers.to_vec();
     all_headers.extend([
-        ("Fluister-Challenge", payment.seed),
+        ("Fluister-Challenge", payment.seed.as_str()),
         ("Fluister-Nonce", nonce.as_str()),
     ]);
     request_text("POST", url, Some(body), &all_headers)
@@ -137,7 +137,7 @@ async fn paid_post(
 pub async fn submit_tip(
     ciphertext: &[u8],
     submission_key: &str,
-    payment: Payment<'_>,
+    payment: Payment,
 ) -> Result<(), RequestFailure> {
     let headers = [
         ("Content-Type", "application/octet-stream"),
@@ -147,7 +147,7 @@ pub async fn submit_tip(
 }
 
 /// `POST /api/v1/mailboxes` with the registration body the worker made (id and token hash).
-pub async fn open_mailbox(body: &[u8], payment: Payment<'_>) -> Result<(), RequestFailure> {
+pub async fn open_mailbox(body: &[u8], payment: Payment) -> Result<(), RequestFailure> {
     let headers = [("Content-Type", "application/json")];
     paid_post("/api/v1/mailboxes", body, &headers, payment).await
 }
@@ -169,7 +169,7 @@ pub async fn post_answer(
     token: &str,
     ciphertext: &[u8],
     submission_key: &str,
-    payment: Payment<'_>,
+    payment: Payment,
 ) -> Result<(), RequestFailure> {
     let headers = [
         ("Content-Type", "application/octet-stream"),

@@ -1223,7 +1223,7 @@ async fn pay_and_post<Posted>(
     crypto: &CryptoWorker,
     sha256: &[u8],
     on_state: impl Fn(SendingState) + 'static,
-    post: impl Fn(api::Challenge, u32) -> Posted,
+    post: impl Fn(api::Payment) -> Posted,
 ) -> Result<(), SendFailure>
 where
     Posted: Future<Output = Result<(), RequestFailure>>,
@@ -1253,7 +1253,11 @@ where
             .and_then(|nonce| u32::try_from(nonce as u64).ok())
             .ok_or(SendFailure::Worker)?;
         on_state(SendingState::Posting);
-        match post(challenge, nonce).await {
+        let payment = api::Payment {
+            seed: challenge.seed,
+            nonce,
+        };
+        match post(payment).await {
             Ok(()) => return Ok(()),
             Err(RequestFailure::Refused { code, .. }) if code == "challenge_invalid" => continue,
             Err(failure) => return Err(SendFailure::Request(failure)),
@@ -1350,19 +1354,12 @@ async fn send_sealed_tip(context: WidgetContext) {
         &crypto,
         &sealed.file.sha256,
         move |state| context.sending.set(state),
-        |challenge, nonce| {
-            let file = &sealed.file;
-            async move {
-                api::submit_tip(
-                    &file.ciphertext,
-                    &file.submission_key,
-                    api::Payment {
-                        seed: &challenge.seed,
-                        nonce,
-                    },
-                )
-                .await
-            }
+        |payment| {
+            api::submit_tip(
+                &sealed.file.ciphertext,
+                &sealed.file.submission_key,
+                payment,
+            )
         },
     )
     .await;
@@ -1396,19 +1393,7 @@ async fn open_mailbox(context: WidgetContext, crypto: Rc<CryptoWorker>) {
             &crypto,
             &registration.sha256,
             |_| {},
-            |challenge, nonce| {
-                let body = &registration.body;
-                async move {
-                    api::open_mailbox(
-                        body,
-                        api::Payment {
-                            seed: &challenge.seed,
-                            nonce,
-                        },
-                    )
-                    .await
-                }
-            },
+            |payment| api::open_mailbox(&registration.body, payment),
         )
         .await;
         match posted {
@@ -1888,21 +1873,14 @@ async fn send_answer(context: WidgetContext) {
         &crypto,
         &sealed.sha256,
         |_| {},
-        |challenge, nonce| {
-            let (sealed, id, token) = (&sealed, &id, &token);
-            async move {
-                api::post_answer(
-                    id,
-                    token,
-                    &sealed.ciphertext,
-                    &sealed.submission_key,
-                    api::Payment {
-                        seed: &challenge.seed,
-                        nonce,
-                    },
-                )
-                .await
-            }
+        |payment| {
+            api::post_answer(
+                &id,
+                &token,
+                &sealed.ciphertext,
+                &sealed.submission_key,
+                payment,
+            )
         },
     )
     .await;
