@@ -20,8 +20,8 @@ use anyhow::{Context as _, Result};
 use fluister_envelope::receipt::MailboxId;
 
 use crate::home::{
-    InboxHome, create_private_directory, directory_entries, sync_directory, write_and_flush,
-    write_durably,
+    InboxHome, create_private_directory, directory_entries, remove_leftover_parts, sync_directory,
+    write_and_flush, write_durably,
 };
 use crate::relay::{MailboxMessageOnRelay, MessageAuthor, RelayClient, is_message_id, is_tip_id};
 use crate::store::{PullStep, StoredTip, kill_switch};
@@ -213,23 +213,6 @@ pub fn store_sent_reply(
     let _ = std::fs::remove_file(&temporary_path);
     write_durably(&temporary_path, &final_path, sealed)
         .map_err(|error| storage_failed(&directory, error))
-}
-
-/// Removes `.part` files a killed process left behind (their messages are still on the relay).
-fn remove_leftover_parts(directory: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(directory)
-        .with_context(|| format!("cannot read {}", directory.display()))?
-    {
-        let path = entry?.path();
-        if path
-            .extension()
-            .is_some_and(|extension| extension == "part")
-        {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// A stored tip whose reporter has a mailbox.

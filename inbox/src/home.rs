@@ -107,6 +107,24 @@ impl InboxHome {
     }
 }
 
+/// Removes the `.part` files a killed process left behind in `directory` (what they held is
+/// still on the relay).
+pub fn remove_leftover_parts(directory: &Path) -> Result<()> {
+    for entry in
+        fs::read_dir(directory).with_context(|| format!("cannot read {}", directory.display()))?
+    {
+        let path = entry?.path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "part")
+        {
+            fs::remove_file(&path)
+                .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// The name and path of every entry in `directory`; none if the folder does not exist yet.
 pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
     let entries = match fs::read_dir(directory) {

@@ -26,7 +26,9 @@ use fluister_envelope::age::{self, Identity, armor};
 use fluister_envelope::tip::TipDocument;
 use zeroize::Zeroizing;
 
-use crate::home::{InboxHome, directory_entries, sync_directory, write_and_flush};
+use crate::home::{
+    InboxHome, directory_entries, remove_leftover_parts, sync_directory, write_and_flush,
+};
 use crate::keys::UnlockedKeys;
 use crate::progress::Progress;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
@@ -257,18 +259,7 @@ pub fn pull(
 ) -> Result<PullReport> {
     let _lock = home.lock()?;
     let tips_directory = home.tips_directory();
-    for entry in std::fs::read_dir(&tips_directory)
-        .with_context(|| format!("cannot read {}", tips_directory.display()))?
-    {
-        let path = entry?.path();
-        if path
-            .extension()
-            .is_some_and(|extension| extension == "part")
-        {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
-        }
-    }
+    remove_leftover_parts(&tips_directory)?;
     let already_stored: HashMap<String, u64> = stored_tips(home)?
         .into_iter()
         .map(|tip| (tip.relay_id, tip.number))
