@@ -4,7 +4,8 @@
 // question and sends an answer, which `fluister-inbox show` threads under the tip. Then: a
 // replayed answer is stored once; the relay's database holds no plaintext and no link between
 // tip and mailbox; a code that was never used finds nothing; a mistyped code never reaches the
-// relay; and guessing codes runs into one global budget, which the widget reports as busy.
+// relay; guessing codes runs into one global budget, which the widget reports as busy; and an
+// answer whose request is lost is kept and sent once when the reporter tries again.
 
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
@@ -541,4 +542,40 @@ test("guessing codes: every reporter mailbox request draws from one budget; once
   } finally {
     await limited.close();
   }
+});
+
+test("the relay unreachable while answering: a clear message, the answer kept, and sending again stores it once", async () => {
+  assert.ok(loop.receiptCode, "the first test sent a tip");
+  const LATE_ANSWER = "Er kwam vannacht nog een busje bij. laat-4417";
+  const { context, frame, problems } = await openCheckStep(stack);
+  // The first answer POST never reaches the relay, as when the network drops; later ones do.
+  let posts = 0;
+  await context.route(/\/api\/v1\/mailboxes\/[0-9a-f]{64}\/messages$/, (route) => {
+    if (route.request().method() !== "POST") {
+      return route.continue();
+    }
+    posts += 1;
+    return posts === 1 ? route.abort("internetdisconnected") : route.continue();
+  });
+  assert.equal((await checkCode(frame, loop.receiptCode)).error, null);
+  await expectStep(frame, ui.conversation_heading);
+  const before = await shownMessages(frame);
+
+  const answer = frame.getByRole("textbox", { name: ui.answer_label, exact: true });
+  await answer.fill(LATE_ANSWER);
+  const answerNote = frame.locator("#answer-note");
+  const finalNotes = [ui.answer_sent, ui.error_unreachable, ui.error_busy, ui.error_server, ui.error_refused, ui.error_sealing, ui.error_proof_of_work];
+  await press(frame, ui.answer_send);
+  assert.equal(await settledText(answerNote, finalNotes), ui.error_unreachable);
+  assert.equal(await answer.inputValue(), LATE_ANSWER, "the typed answer is still there");
+
+  await press(frame, ui.answer_send);
+  assert.equal(await settledText(answerNote, finalNotes), ui.answer_sent);
+  assert.equal(posts, 2);
+  const after = await shownMessages(frame);
+  assert.equal(after.length, before.length + 1, JSON.stringify(after));
+  assert.equal(after.filter((message) => message.text === LATE_ANSWER).length, 1);
+  // The browser's own note on the dropped request, and nothing else.
+  assert.deepEqual(problems, ["Failed to load resource: net::ERR_INTERNET_DISCONNECTED"]);
+  await context.close();
 });
