@@ -116,6 +116,15 @@ fn line_at(input: &[u8], start: usize) -> Option<(&[u8], usize)> {
     Some((&remaining[..length], start + length + 1))
 }
 
+/// Reads one header line like [`line_at`], refusing a line that ends past [`MAX_HEADER_BYTES`]:
+/// the limit holds for a complete header as much as for one still arriving.
+fn header_line_at(input: &[u8], start: usize) -> Result<Option<(&[u8], usize)>> {
+    match line_at(input, start) {
+        Some((_, next)) if next > MAX_HEADER_BYTES => Err(Error::TooLarge),
+        line => Ok(line),
+    }
+}
+
 fn is_argument_byte(byte: u8) -> bool {
     (0x21..=0x7e).contains(&byte)
 }
@@ -158,7 +167,7 @@ impl Header {
 
         let mut stanzas = Vec::new();
         loop {
-            let Some((line, next)) = line_at(input, position) else {
+            let Some((line, next)) = header_line_at(input, position)? else {
                 return Self::incomplete_unless_too_long(input);
             };
             if let Some(mac_encoded) = line.strip_prefix(MAC_PREFIX) {
@@ -195,7 +204,7 @@ impl Header {
 
             let mut body_encoded = Vec::new();
             loop {
-                let Some((body_line, next)) = line_at(input, position) else {
+                let Some((body_line, next)) = header_line_at(input, position)? else {
                     return Self::incomplete_unless_too_long(input);
                 };
                 if body_line.len() > BODY_COLUMNS {
@@ -317,6 +326,40 @@ mod tests {
                 Ok(Parsed::Incomplete)
             ));
         }
+    }
+
+    /// A complete header of exactly `length` bytes: one stanza whose body fills the rest.
+    fn header_of_length(length: usize) -> Vec<u8> {
+        // Grow the body until the header reaches the length; each 48 body bytes add 65 bytes.
+        let file_key = FileKey::from_bytes([4; 16]);
+        let mut body_length = (length / 65) * 48;
+        loop {
+            let bytes = Header::seal(vec![stanza_with_body(body_length)], &file_key).to_bytes();
+            if bytes.len() >= length {
+                return bytes;
+            }
+            body_length += 1;
+        }
+    }
+
+    #[test]
+    fn complete_header_over_the_limit_is_too_large() {
+        let fits = header_of_length(MAX_HEADER_BYTES - 200);
+        assert!(fits.len() <= MAX_HEADER_BYTES, "{}", fits.len());
+        assert!(matches!(
+            Header::parse_prefix(&fits),
+            Ok(Parsed::Complete(_, _))
+        ));
+        let too_large = header_of_length(MAX_HEADER_BYTES + 1);
+        assert!(too_large.len() > MAX_HEADER_BYTES);
+        assert!(matches!(
+            Header::parse_prefix(&too_large),
+            Err(Error::TooLarge)
+        ));
+        // With a payload after it, as the relay sees a body.
+        let mut file = too_large;
+        file.extend_from_slice(&[0; 16 + 16]);
+        assert!(matches!(Header::parse(&file), Err(Error::TooLarge)));
     }
 
     #[test]
