@@ -44,9 +44,11 @@ pub enum ApiError {
     SubmissionKeyConflict,
     /// The storage quota is full.
     StorageFull,
-    /// The global submission rate was exceeded.
+    /// This hour's share of the storage quota is used up; the next hour has room again.
+    StorageBusy,
+    /// A budget is spent: the global rate of verified submissions, or one mailbox's reads.
     RateLimited,
-    /// Too many requests at once, or too many outstanding challenges.
+    /// Too many requests at once, or too many challenges in use.
     Overloaded,
     /// The request took longer than `limits.request_timeout_seconds`.
     RequestTimeout,
@@ -142,6 +144,11 @@ impl ApiError {
                 "storage_full",
                 "The relay cannot store more tips right now. Please use one of the phone numbers.",
             ),
+            ApiError::StorageBusy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_busy",
+                "The relay has taken in unusually much this hour. Please try again later.",
+            ),
             ApiError::RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
@@ -207,6 +214,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::RateLimited | ApiError::Overloaded => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::StorageBusy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("600"));
             }
             ApiError::RequestTimeout | ApiError::BodyTooLarge => {
                 // The rest of the body may still be in flight; do not reuse the connection.

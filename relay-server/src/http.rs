@@ -8,7 +8,7 @@ mod mailbox;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
@@ -23,6 +23,8 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::assets::Assets;
+use crate::budgets::{AdaptiveDifficulty, MailboxReadBudgets, SlidingCount, TokenBucket};
+use crate::challenges::{ChallengeKeys, Claim, IssuedChallenge, Presenter, UsedChallenges};
 use crate::encoding::{decode_base64url, encode_base64url};
 use crate::error::ApiError;
 use crate::sealed::{self, BodyProblem};
@@ -61,17 +63,32 @@ struct StateInner<S> {
     widget_content_security_policy: HeaderValue,
     assets: Assets,
     request_permits: Arc<Semaphore>,
+    /// Verified submissions (tips, registrations, reporters' messages) draw from this one
+    /// global bucket, and only once their proof of work checked out.
     submission_bucket: TokenBucket,
-    /// Every reporter request to a mailbox draws from this one global bucket.
-    mailbox_bucket: TokenBucket,
+    /// Each mailbox's own read budget, charged after its token checked out.
+    mailbox_reads: MailboxReadBudgets,
+    /// The key stateless challenges are MACed with.
+    challenge_keys: ChallengeKeys,
+    /// Challenges a proof was presented for, until they expire.
+    used_challenges: UsedChallenges,
+    /// Proofs of work verified at once.
+    verifications: Semaphore,
+    /// The difficulty of newly issued challenges, following verified submissions.
+    difficulty: AdaptiveDifficulty,
     /// What a wrong mailbox token is compared against when the mailbox does not exist.
     missing_mailbox_stand_in: [u8; 32],
     metrics: Metrics,
 }
 
 impl<S: Storage> AppState<S> {
-    /// Builds the shared state from validated settings and an opened storage backend.
-    pub fn new(settings: Settings, storage: S) -> Result<Self, crate::settings::SettingsError> {
+    /// Builds the shared state from validated settings, an opened storage backend and the
+    /// challenge key.
+    pub fn new(
+        settings: Settings,
+        storage: S,
+        challenge_keys: ChallengeKeys,
+    ) -> Result<Self, crate::settings::SettingsError> {
         settings.validate()?;
         let token_hashes = settings.token_hashes()?;
         let recipients: Vec<String> = settings
@@ -111,10 +128,19 @@ impl<S: Storage> AppState<S> {
             settings.limits.submissions_per_second,
             settings.limits.submission_burst,
         );
-        let mailbox_bucket = TokenBucket::new(
-            settings.limits.mailbox_requests_per_second,
+        let mailbox_reads = MailboxReadBudgets::new(
+            settings.limits.mailbox_requests_per_minute,
             settings.limits.mailbox_request_burst,
         );
+        let proof = &settings.proof_of_work;
+        let difficulty = AdaptiveDifficulty::new(
+            proof.difficulty,
+            proof.max_difficulty,
+            proof.flood_baseline,
+            Duration::from_secs(proof.flood_window_seconds),
+        );
+        let used_challenges = UsedChallenges::new(proof.max_used_challenges);
+        let verifications = Semaphore::new(settings.limits.max_concurrent_verifications);
         let assets = Assets::new(settings.widget.assets_dir.clone());
         Ok(Self {
             inner: Arc::new(StateInner {
@@ -126,7 +152,11 @@ impl<S: Storage> AppState<S> {
                 assets,
                 request_permits,
                 submission_bucket,
-                mailbox_bucket,
+                mailbox_reads,
+                challenge_keys,
+                used_challenges,
+                verifications,
+                difficulty,
                 missing_mailbox_stand_in: crate::encoding::random_bytes(),
                 metrics: Metrics::default(),
             }),
@@ -141,6 +171,11 @@ impl<S: Storage> AppState<S> {
     /// The settings the state was built from.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Forgets the records of challenges that have expired (the hourly sweep calls this).
+    pub fn forget_expired_challenges(&self, now_unix: i64) {
+        self.inner.used_challenges.forget_expired(now_unix);
     }
 }
 
@@ -176,6 +211,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
             axum::routing::post(issue_challenge::<S>),
         )
         .route("/api/v1/tips", get(list_tips::<S>).post(submit_tip::<S>))
+        .route("/api/v1/status", get(relay_status::<S>))
         .route(
             "/api/v1/tips/{id}",
             get(fetch_tip::<S>).delete(delete_tip::<S>),
@@ -386,34 +422,116 @@ struct ChallengeResponse {
     expires_in_seconds: u64,
 }
 
-async fn issue_challenge<S: Storage>(
-    State(state): State<AppState<S>>,
-) -> Result<Response, ApiError> {
-    let metrics = &state.inner.metrics;
-    if !state.inner.submission_bucket.try_take() {
-        return Err(metrics.count_rejection(ApiError::RateLimited));
-    }
+/// `POST /api/v1/challenges`: a stateless challenge at the current difficulty. It costs the
+/// relay one HMAC, stores nothing and draws from no budget.
+async fn issue_challenge<S: Storage>(State(state): State<AppState<S>>) -> Response {
     let proof_settings = &state.inner.settings.proof_of_work;
-    let challenge = sealed::new_challenge(proof_settings.difficulty, proof_settings.memory_kib);
     let lifetime = proof_settings.challenge_lifetime_seconds;
-    let expires_at = now_unix() + i64::try_from(lifetime).unwrap_or(i64::MAX / 2);
-    let recorded = state
+    let issued = state.inner.challenge_keys.issue(
+        state.inner.difficulty.current(),
+        proof_settings.memory_kib,
+        lifetime,
+        now_unix(),
+    );
+    state
         .inner
-        .storage
-        .issue_challenge(challenge.clone(), expires_at)
-        .await
-        .map_err(|error| internal(metrics, &error))?;
-    if !recorded {
-        return Err(metrics.count_rejection(ApiError::Overloaded));
-    }
-    metrics.challenges_issued.fetch_add(1, Ordering::Relaxed);
+        .metrics
+        .challenges_issued
+        .fetch_add(1, Ordering::Relaxed);
     let body = ChallengeResponse {
-        seed: encode_base64url(&challenge.seed),
-        difficulty: challenge.difficulty,
-        memory_kib: challenge.memory_kib,
+        seed: encode_base64url(&issued.challenge.seed),
+        difficulty: issued.challenge.difficulty,
+        memory_kib: issued.challenge.memory_kib,
         expires_in_seconds: lifetime,
     };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+/// A proof of work that was presented with a request and accepted.
+enum Paid {
+    /// Verified now, and charged to the submission budget: store what it paid for, then
+    /// [`settle`] the challenge.
+    Fresh(IssuedChallenge),
+    /// The same presenter used this challenge successfully before: a retry whose reply was
+    /// lost. Answer from what was stored then; store nothing new.
+    Retry,
+}
+
+/// Checks a request's proof of work and charges the shared budget, in the order that keeps a
+/// client who does no work from costing anyone anything: the challenge's MAC (one HMAC), then
+/// the challenge taken atomically (so one challenge buys at most one verification), then a look
+/// at the budget (a spent budget refuses before any hashing), then the verification itself
+/// (at most `limits.max_concurrent_verifications` at once), and only then the budget charged.
+async fn take_payment<S: Storage>(
+    state: &AppState<S>,
+    (seed, nonce): ([u8; 32], u32),
+    body_sha256: [u8; 32],
+    presenter: Presenter,
+) -> Result<Paid, ApiError> {
+    let inner = &state.inner;
+    let now = now_unix();
+    let challenge = inner
+        .challenge_keys
+        .open(&seed, now)
+        .ok_or(ApiError::ChallengeInvalid)?;
+    match inner.used_challenges.claim(&challenge, presenter, now) {
+        Claim::Fresh => {}
+        Claim::UsedBySamePresenter => return Ok(Paid::Retry),
+        Claim::Unavailable => return Err(ApiError::ChallengeInvalid),
+        Claim::Full => return Err(ApiError::Overloaded),
+    }
+    if !inner.submission_bucket.has_token() {
+        inner.used_challenges.release(&challenge);
+        return Err(ApiError::RateLimited);
+    }
+    let verified = {
+        let Ok(_permit) = inner.verifications.acquire().await else {
+            inner.used_challenges.release(&challenge);
+            return Err(ApiError::Overloaded);
+        };
+        inner
+            .metrics
+            .proof_verifications
+            .fetch_add(1, Ordering::Relaxed);
+        let puzzle = challenge.challenge.clone();
+        tokio::task::spawn_blocking(move || {
+            sealed::verify_proof_of_work(&puzzle, &body_sha256, nonce)
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?
+    };
+    if !verified {
+        // The challenge stays used: a client cannot make the relay search for its nonce.
+        return Err(ApiError::ProofOfWorkInvalid);
+    }
+    if !inner.submission_bucket.try_take() {
+        inner.used_challenges.release(&challenge);
+        return Err(ApiError::RateLimited);
+    }
+    inner.difficulty.record_verified();
+    Ok(Paid::Fresh(challenge))
+}
+
+/// After storage answered for a freshly paid request: the challenge is used for good, by this
+/// presenter (so a retry is recognised), unless the storage itself failed, in which case the
+/// client may present the same proof again.
+fn settle<S, T>(
+    state: &AppState<S>,
+    challenge: &IssuedChallenge,
+    presenter: Presenter,
+    stored: &Result<T, crate::storage::StorageError>,
+) {
+    match stored {
+        Ok(_) => state.inner.used_challenges.mark_used(challenge, presenter),
+        Err(_) => state.inner.used_challenges.release(challenge),
+    }
+}
+
+/// The presenter of a proof: the first 8 bytes of a SHA-256 it was made for.
+fn presenter(sha256: &[u8; 32]) -> Presenter {
+    let mut presenter = [0u8; 8];
+    presenter.copy_from_slice(&sha256[..8]);
+    presenter
 }
 
 /// The body of a successful `POST /api/v1/tips`.
@@ -508,13 +626,10 @@ async fn submit_tip_inner<S: Storage>(
     state: &AppState<S>,
     request: Request,
 ) -> Result<(StatusCode, TipId), ApiError> {
-    if !state.inner.submission_bucket.try_take() {
-        return Err(ApiError::RateLimited);
-    }
     let headers = request.headers();
     require_media_type(headers, "application/octet-stream")?;
     let submission_key = submission_key(headers)?;
-    let (challenge_seed, nonce) = proof_of_work_headers(headers)?;
+    let proof = proof_of_work_headers(headers)?;
 
     let body = read_body(state, request, state.inner.settings.limits.max_tip_bytes).await?;
     check_age_body(&body)?;
@@ -526,42 +641,39 @@ async fn submit_tip_inner<S: Storage>(
         ApiError::Internal
     };
 
-    let now = now_unix();
-    let Some(challenge) = storage
-        .find_challenge(challenge_seed, now)
-        .await
-        .map_err(storage_failed)?
-    else {
-        // A retry after a lost reply arrives with a challenge that its first try used up.
-        return match storage
-            .find_submission(submission_key_sha256)
-            .await
-            .map_err(storage_failed)?
-        {
-            Some(previous) if previous.body_sha256 == body_sha256 => {
-                Ok((StatusCode::OK, previous.tip_id))
-            }
-            Some(_) => Err(ApiError::SubmissionKeyConflict),
-            None => Err(ApiError::ChallengeInvalid),
-        };
+    let presenter = presenter(&submission_key_sha256);
+    let challenge = match take_payment(state, proof, body_sha256, presenter).await? {
+        Paid::Fresh(challenge) => challenge,
+        // A retry after a lost reply, with the challenge its first try used.
+        Paid::Retry => {
+            return match storage
+                .find_submission(submission_key_sha256)
+                .await
+                .map_err(storage_failed)?
+            {
+                Some(previous) if previous.body_sha256 == body_sha256 => {
+                    Ok((StatusCode::OK, previous.tip_id))
+                }
+                Some(_) => Err(ApiError::SubmissionKeyConflict),
+                None => Err(ApiError::ChallengeInvalid),
+            };
+        }
     };
-    spend_challenge(state, challenge, nonce, body_sha256).await?;
-    let outcome = storage
+    let stored = storage
         .store_tip(NewTip {
             submission_key_sha256,
             body_sha256,
-            challenge_seed,
             ciphertext: body,
-            received_hour: round_down_to_hour(now),
+            received_hour: round_down_to_hour(now_unix()),
         })
-        .await
-        .map_err(storage_failed)?;
-    match outcome {
+        .await;
+    settle(state, &challenge, presenter, &stored);
+    match stored.map_err(storage_failed)? {
         StoreOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
         StoreOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
         StoreOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
-        StoreOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
         StoreOutcome::StorageFull => Err(ApiError::StorageFull),
+        StoreOutcome::HourlyLimitReached => Err(ApiError::StorageBusy),
     }
 }
 
@@ -584,36 +696,6 @@ fn proof_of_work_headers(headers: &HeaderMap) -> Result<([u8; 32], u32), ApiErro
             "`Fluister-Nonce` must be a decimal number from 0 to 4294967295.",
         ))?;
     Ok((challenge_seed, nonce))
-}
-
-/// Verifies a proof of work for `body_sha256` off the async threads. A wrong nonce uses the
-/// challenge up: a challenge buys one verification, or a client could make the relay search
-/// for the nonce on its behalf.
-async fn spend_challenge<S: Storage>(
-    state: &AppState<S>,
-    challenge: sealed::Challenge,
-    nonce: u32,
-    body_sha256: [u8; 32],
-) -> Result<(), ApiError> {
-    let challenge_seed = challenge.seed;
-    let verified = tokio::task::spawn_blocking(move || {
-        sealed::verify_proof_of_work(&challenge, &body_sha256, nonce)
-    })
-    .await
-    .map_err(|_| ApiError::Internal)?;
-    if verified {
-        return Ok(());
-    }
-    state
-        .inner
-        .storage
-        .forget_challenge(challenge_seed)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "storage failed");
-            ApiError::Internal
-        })?;
-    Err(ApiError::ProofOfWorkInvalid)
 }
 
 /// Checks the coordinator's bearer token against every configured hash in constant time.
@@ -727,7 +809,10 @@ async fn metrics<S: Storage>(
 ) -> Result<Response, ApiError> {
     require_coordinator(&state, &headers)
         .map_err(|error| state.inner.metrics.count_rejection(error))?;
-    let text = state.inner.metrics.render(state.inner.storage.counts());
+    let text = state
+        .inner
+        .metrics
+        .render(state.inner.storage.counts(), pressure(&state));
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -736,6 +821,83 @@ async fn metrics<S: Storage>(
         text,
     )
         .into_response())
+}
+
+/// The load the relay is under, for `/metrics` and `/api/v1/status`.
+#[derive(Debug, Clone, Copy)]
+struct Pressure {
+    difficulty: u32,
+    verified_in_window: u64,
+    used_challenges: u64,
+}
+
+fn pressure<S: Storage>(state: &AppState<S>) -> Pressure {
+    let difficulty = &state.inner.difficulty;
+    let verified_in_window = difficulty.verified_in_window();
+    Pressure {
+        difficulty: crate::budgets::difficulty_for(
+            difficulty.base(),
+            difficulty.maximum(),
+            difficulty.baseline(),
+            verified_in_window,
+        ),
+        verified_in_window,
+        used_challenges: state.inner.used_challenges.len() as u64,
+    }
+}
+
+/// The body of `GET /api/v1/status`.
+#[derive(Serialize)]
+struct RelayStatus {
+    difficulty: DifficultyStatus,
+    verified_submissions: VerifiedStatus,
+    refused_last_day: std::collections::BTreeMap<&'static str, u64>,
+}
+
+#[derive(Serialize)]
+struct DifficultyStatus {
+    current: u32,
+    base: u32,
+    maximum: u32,
+}
+
+#[derive(Serialize)]
+struct VerifiedStatus {
+    in_window: u64,
+    baseline: u64,
+    window_seconds: u64,
+}
+
+/// `GET /api/v1/status`: what the coordinator needs to see an attack, without content: the
+/// difficulty now, the verified submissions behind it, and the refusals for budget in the last
+/// 24 hours.
+async fn relay_status<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let metrics = &state.inner.metrics;
+    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    let now = pressure(&state);
+    let difficulty = &state.inner.difficulty;
+    let refused_last_day = BUDGET_CODES
+        .iter()
+        .zip(&metrics.recent_budget_refusals)
+        .map(|(code, count)| (*code, count.total()))
+        .collect();
+    Ok(Json(RelayStatus {
+        difficulty: DifficultyStatus {
+            current: now.difficulty,
+            base: difficulty.base(),
+            maximum: difficulty.maximum(),
+        },
+        verified_submissions: VerifiedStatus {
+            in_window: now.verified_in_window,
+            baseline: difficulty.baseline(),
+            window_seconds: difficulty.window().as_secs(),
+        },
+        refused_last_day,
+    })
+    .into_response())
 }
 
 /// Whether the request accepts brotli, for the widget's precompressed files.
@@ -773,55 +935,44 @@ async fn widget_file<S: Storage>(
         .await
 }
 
-/// A global token bucket: `rate` tokens a second, at most `burst` saved up. It is shared by all
-/// clients, because the relay does not know (and must not learn) who a client is.
+/// Counters for `/metrics` and `/api/v1/status`: counts only, never anything about a client.
 #[derive(Debug)]
-struct TokenBucket {
-    rate_per_second: f64,
-    burst: f64,
-    state: std::sync::Mutex<(f64, Instant)>,
-}
-
-impl TokenBucket {
-    fn new(rate_per_second: f64, burst: u32) -> Self {
-        let burst = f64::from(burst);
-        Self {
-            rate_per_second,
-            burst,
-            state: std::sync::Mutex::new((burst, Instant::now())),
-        }
-    }
-
-    fn try_take(&self) -> bool {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (tokens, last_refill) = &mut *state;
-        let now = Instant::now();
-        let elapsed = now.duration_since(*last_refill).as_secs_f64();
-        *tokens = (*tokens + elapsed * self.rate_per_second).min(self.burst);
-        *last_refill = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-/// Counters for `/metrics`: counts only, never anything about a client.
-#[derive(Debug, Default)]
 struct Metrics {
     challenges_issued: AtomicU64,
+    proof_verifications: AtomicU64,
     tips_stored: AtomicU64,
     tips_resubmitted: AtomicU64,
     rejections: [AtomicU64; REJECTION_CODES.len()],
+    /// Refusals for budget over the last 24 hours, one count per code in [`BUDGET_CODES`].
+    recent_budget_refusals: [SlidingCount; BUDGET_CODES.len()],
 }
 
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            challenges_issued: AtomicU64::new(0),
+            proof_verifications: AtomicU64::new(0),
+            tips_stored: AtomicU64::new(0),
+            tips_resubmitted: AtomicU64::new(0),
+            rejections: std::array::from_fn(|_| AtomicU64::new(0)),
+            recent_budget_refusals: std::array::from_fn(|_| {
+                SlidingCount::new(Duration::from_secs(24 * 3600), 24)
+            }),
+        }
+    }
+}
+
+/// The refusals that mean a budget or limit was spent, shown to the coordinator for the last day.
+const BUDGET_CODES: [&str; 5] = [
+    "rate_limited",
+    "overloaded",
+    "storage_full",
+    "storage_busy",
+    "request_timeout",
+];
+
 /// The error codes counted in `fluister_requests_rejected_total`.
-const REJECTION_CODES: [&str; 21] = [
+const REJECTION_CODES: [&str; 25] = [
     "not_found",
     "tip_not_found",
     "cross_origin",
@@ -843,6 +994,10 @@ const REJECTION_CODES: [&str; 21] = [
     "mailbox_conflict",
     "mailbox_full",
     "bad_registration",
+    "method_not_allowed",
+    "body_unreadable",
+    "storage_busy",
+    "internal",
 ];
 
 impl Metrics {
@@ -852,10 +1007,13 @@ impl Metrics {
         if let Some(index) = REJECTION_CODES.iter().position(|known| *known == code) {
             self.rejections[index].fetch_add(1, Ordering::Relaxed);
         }
+        if let Some(index) = BUDGET_CODES.iter().position(|known| *known == code) {
+            self.recent_budget_refusals[index].record();
+        }
         error
     }
 
-    fn render(&self, counts: crate::storage::StorageCounts) -> String {
+    fn render(&self, counts: crate::storage::StorageCounts, pressure: Pressure) -> String {
         use std::fmt::Write as _;
         let mut text = String::new();
         let mut counter = |name: &str, help: &str, kind: &str, value: u64| {
@@ -869,6 +1027,24 @@ impl Metrics {
             "Proof-of-work challenges issued since start.",
             "counter",
             self.challenges_issued.load(Ordering::Relaxed),
+        );
+        counter(
+            "fluister_proof_verifications_total",
+            "Proofs of work verified (one Argon2id hash each) since start.",
+            "counter",
+            self.proof_verifications.load(Ordering::Relaxed),
+        );
+        counter(
+            "fluister_proof_of_work_difficulty",
+            "The difficulty of challenges issued now.",
+            "gauge",
+            u64::from(pressure.difficulty),
+        );
+        counter(
+            "fluister_verified_submissions_in_window",
+            "Submissions whose proof of work checked out in the adaptive-difficulty window.",
+            "gauge",
+            pressure.verified_in_window,
         );
         counter(
             "fluister_tips_received_total",
@@ -907,10 +1083,10 @@ impl Metrics {
             counts.messages,
         );
         counter(
-            "fluister_outstanding_challenges",
-            "Challenges issued and not yet used or expired.",
+            "fluister_used_challenges",
+            "Challenges remembered as used until they expire.",
             "gauge",
-            counts.outstanding_challenges,
+            pressure.used_challenges,
         );
         let _ = writeln!(
             text,

@@ -5,10 +5,14 @@
 //! - [`http`]: the router ([`http::app`]), its handlers and middleware.
 //! - [`server`]: [`server::serve`], the accept loop with header-read timeouts and a connection cap.
 //! - [`storage`]: the [`storage::Storage`] trait and its backends.
+//! - [`challenges`]: stateless proof-of-work challenges and the record of used ones.
+//! - [`budgets`]: the budgets and counts that keep one client from silencing the relay.
 //! - [`sealed`]: the only calls into the envelope crate (age header check, proof of work).
 #![deny(missing_docs)]
 
 pub mod assets;
+pub mod budgets;
+pub mod challenges;
 pub mod encoding;
 pub mod error;
 pub mod http;

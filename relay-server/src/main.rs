@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
+use fluister_relay::challenges::ChallengeKeys;
 use fluister_relay::http::AppState;
 use fluister_relay::settings::{EXAMPLE_CONFIG, Settings};
 use fluister_relay::storage::Storage;
 use fluister_relay::storage::discard::DiscardStorage;
-use fluister_relay::storage::sqlite::SqliteStorage;
+use fluister_relay::storage::sqlite::{SqliteStorage, StorageLimits};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -156,14 +157,16 @@ fn serve(options: ServeOptions) -> Result<()> {
                 tracing::warn!(
                     "storage.backend = \"discard\": tips are NOT stored. Use this for benchmarks only."
                 );
-                let storage = DiscardStorage::new(settings.proof_of_work.max_outstanding_challenges);
+                let storage = DiscardStorage::new();
                 run(settings, storage).await
             }
             _ => {
                 let storage = SqliteStorage::open(
                     &settings.storage.data_dir,
-                    settings.storage.max_stored_bytes,
-                    settings.proof_of_work.max_outstanding_challenges,
+                    StorageLimits {
+                        max_stored_bytes: settings.storage.max_stored_bytes,
+                        max_stored_bytes_per_hour: settings.storage.max_stored_bytes_per_hour,
+                    },
                 )
                 .with_context(|| {
                     format!(
@@ -197,7 +200,10 @@ async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
     let bound = listener
         .local_addr()
         .context("cannot read the bound address")?;
-    let state = AppState::new(settings, storage)?;
+    let challenge_key_path = settings.challenge_key_path();
+    let challenge_keys = ChallengeKeys::load_or_create(&challenge_key_path)
+        .context("cannot use the challenge key (proof_of_work.key_file)")?;
+    let state = AppState::new(settings, storage, challenge_keys)?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on http://{bound}")?;

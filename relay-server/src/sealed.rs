@@ -42,11 +42,6 @@ pub fn ciphertext_sha256(body: &[u8]) -> [u8; 32] {
     pow::ciphertext_sha256(body)
 }
 
-/// Makes a challenge with a fresh random seed.
-pub fn new_challenge(difficulty: u32, memory_kib: u32) -> Challenge {
-    Challenge::generate(difficulty, memory_kib).expect("the operating system supplies random bytes")
-}
-
 /// Verifies a proof of work for a ciphertext. This is the CPU-heavy step (one Argon2id hash);
 /// call it off the async threads.
 pub fn verify_proof_of_work(challenge: &Challenge, body_sha256: &[u8; 32], nonce: u32) -> bool {

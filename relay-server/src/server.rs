@@ -91,6 +91,7 @@ async fn sweep_forever<S: Storage>(state: AppState<S>) {
     loop {
         interval.tick().await;
         let now = now_unix();
+        state.forget_expired_challenges(now);
         match state
             .storage()
             .sweep(retention_cutoff_hour(now, retention_days), now)

@@ -60,6 +60,9 @@ pub struct StorageSettings {
     pub retention_days: u32,
     /// The most ciphertext bytes stored at once; further tips are refused until some are pulled.
     pub max_stored_bytes: u64,
+    /// The most bytes of tips and reporters' messages stored in one clock hour, so that a flood
+    /// fills at most this much of the quota per hour and real tips still fit.
+    pub max_stored_bytes_per_hour: u64,
 }
 
 /// Request, connection and traffic limits.
@@ -79,8 +82,9 @@ pub struct LimitSettings {
     pub max_concurrent_requests: usize,
     /// Open connections at the same time; more wait in the kernel's accept queue.
     pub max_connections: usize,
-    /// Submissions (challenges and tips) accepted per second across all clients together.
-    /// Never keyed on client addresses, which the relay does not read.
+    /// Submissions (tips, mailbox registrations, reporters' messages) accepted per second across
+    /// all clients together, charged only once a submission's proof of work checked out. Never
+    /// keyed on client addresses, which the relay does not read.
     pub submissions_per_second: f64,
     /// How many submissions may arrive in a burst above the steady rate.
     pub submission_burst: u32,
@@ -88,25 +92,39 @@ pub struct LimitSettings {
     pub max_message_bytes: usize,
     /// The most messages one mailbox holds; further posts get 409 `mailbox_full`.
     pub max_messages_per_mailbox: u32,
-    /// Reporter requests to mailboxes accepted per second across all clients together. Every
-    /// such request draws from this one budget, so guessing receipt codes gets nowhere.
-    pub mailbox_requests_per_second: f64,
-    /// How many reporter mailbox requests may arrive in a burst above the steady rate.
+    /// Reads of one mailbox (with its right token) refilled per minute, per mailbox. Only reads
+    /// whose token checked out draw from it, so nobody can spend another reporter's budget;
+    /// guessing is hopeless anyway against a code's 115 random bits.
+    pub mailbox_requests_per_minute: f64,
+    /// How many reads of one mailbox may come in a burst above the steady rate.
     pub mailbox_request_burst: u32,
+    /// Proofs of work verified at the same time (each is one Argon2id hash); more wait their turn.
+    pub max_concurrent_verifications: usize,
 }
 
 /// Proof-of-work parameters.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProofOfWorkSettings {
-    /// How hard a challenge is. 0 makes every nonce valid (tests and demos only).
+    /// How hard a challenge is without a flood. 0 makes every nonce valid (tests and demos
+    /// only) and turns the adaptive rise off.
     pub difficulty: u32,
+    /// The most the difficulty rises to under a flood.
+    pub max_difficulty: u32,
+    /// Verified submissions per window that raise no difficulty; above it the difficulty doubles
+    /// for every doubling of the traffic.
+    pub flood_baseline: u64,
+    /// Seconds over which verified submissions are counted for the adaptive difficulty.
+    pub flood_window_seconds: u64,
     /// Memory per Argon2id try, in KiB.
     pub memory_kib: u32,
     /// Seconds a challenge stays valid after it was issued.
     pub challenge_lifetime_seconds: u64,
-    /// The most unused challenges held at once; further challenge requests get 503.
-    pub max_outstanding_challenges: usize,
+    /// The most challenges remembered as used (until they expire); further proofs get 503.
+    pub max_used_challenges: usize,
+    /// The file with the key challenges are MACed with; created if missing. Relays that accept
+    /// each other's challenges share it. Empty: `challenge-key` in the data directory.
+    pub key_file: Option<PathBuf>,
 }
 
 /// The coordinator's keys and tokens.
@@ -172,6 +190,7 @@ impl Default for StorageSettings {
             data_dir: PathBuf::from("fluister-data"),
             retention_days: 90,
             max_stored_bytes: 1 << 30,
+            max_stored_bytes_per_hour: 16 << 20,
         }
     }
 }
@@ -189,8 +208,9 @@ impl Default for LimitSettings {
             submission_burst: 200,
             max_message_bytes: 64 * 1024,
             max_messages_per_mailbox: 200,
-            mailbox_requests_per_second: 5.0,
-            mailbox_request_burst: 100,
+            mailbox_requests_per_minute: 10.0,
+            mailbox_request_burst: 20,
+            max_concurrent_verifications: 4,
         }
     }
 }
@@ -200,8 +220,12 @@ impl Default for ProofOfWorkSettings {
         Self {
             difficulty: crate::sealed::DEFAULT_DIFFICULTY,
             memory_kib: crate::sealed::DEFAULT_MEMORY_KIB,
+            max_difficulty: crate::sealed::MAX_DIFFICULTY,
+            flood_baseline: 30,
+            flood_window_seconds: 3600,
             challenge_lifetime_seconds: 600,
-            max_outstanding_challenges: 100_000,
+            max_used_challenges: 1_000_000,
+            key_file: None,
         }
     }
 }
@@ -294,6 +318,14 @@ impl Settings {
             };
         }
         Ok(())
+    }
+
+    /// The challenge key file: `proof_of_work.key_file`, or `challenge-key` in the data directory.
+    pub fn challenge_key_path(&self) -> PathBuf {
+        match &self.proof_of_work.key_file {
+            Some(path) if !path.as_os_str().is_empty() => path.clone(),
+            _ => self.storage.data_dir.join("challenge-key"),
+        }
     }
 
     /// The listening address, parsed.
@@ -427,8 +459,12 @@ impl Settings {
             ),
             ("limits.max_connections", self.limits.max_connections),
             (
-                "proof_of_work.max_outstanding_challenges",
-                self.proof_of_work.max_outstanding_challenges,
+                "proof_of_work.max_used_challenges",
+                self.proof_of_work.max_used_challenges,
+            ),
+            (
+                "limits.max_concurrent_verifications",
+                self.limits.max_concurrent_verifications,
             ),
         ] {
             if value == 0 {
@@ -451,20 +487,29 @@ impl Settings {
                 "use at least 1 (the default is 200)",
             ));
         }
-        if !(self.limits.mailbox_requests_per_second.is_finite()
-            && self.limits.mailbox_requests_per_second > 0.0)
+        if !(self.limits.mailbox_requests_per_minute.is_finite()
+            && self.limits.mailbox_requests_per_minute > 0.0)
         {
             return Err(field_error(
-                "limits.mailbox_requests_per_second",
+                "limits.mailbox_requests_per_minute",
                 "is not a positive number",
-                "use e.g. 5.0 (a fraction like 0.5 means one every two seconds)",
+                "use e.g. 10.0 (a fraction like 0.5 means one every two minutes)",
             ));
         }
         if self.limits.mailbox_request_burst == 0 {
             return Err(field_error(
                 "limits.mailbox_request_burst",
                 "is 0",
-                "use at least 1 (the default is 100)",
+                "use at least 1 (the default is 20)",
+            ));
+        }
+        if self.storage.max_stored_bytes_per_hour
+            < self.limits.max_tip_bytes.max(self.limits.max_message_bytes) as u64
+        {
+            return Err(field_error(
+                "storage.max_stored_bytes_per_hour",
+                "is smaller than the largest tip or message, so that one could never be stored",
+                "raise it (the default is 16777216, 16 MiB)",
             ));
         }
         if self.limits.max_messages_per_mailbox == 0 {
@@ -491,6 +536,33 @@ impl Settings {
                     crate::sealed::MAX_DIFFICULTY,
                     crate::sealed::DEFAULT_DIFFICULTY
                 ),
+            ));
+        }
+        if proof.max_difficulty < proof.difficulty
+            || proof.max_difficulty > crate::sealed::MAX_DIFFICULTY
+        {
+            return Err(field_error(
+                "proof_of_work.max_difficulty",
+                &format!("is {}", proof.max_difficulty),
+                &format!(
+                    "use a value from proof_of_work.difficulty ({}) to {} (the default)",
+                    proof.difficulty,
+                    crate::sealed::MAX_DIFFICULTY
+                ),
+            ));
+        }
+        if proof.flood_baseline == 0 {
+            return Err(field_error(
+                "proof_of_work.flood_baseline",
+                "is 0",
+                "use the number of verified submissions per window that is normal, e.g. 30",
+            ));
+        }
+        if proof.flood_window_seconds == 0 || proof.flood_window_seconds > 86_400 {
+            return Err(field_error(
+                "proof_of_work.flood_window_seconds",
+                &format!("is {}", proof.flood_window_seconds),
+                "use a number of seconds from 1 to 86400 (the default is 3600)",
             ));
         }
         if proof.memory_kib < crate::sealed::MIN_MEMORY_KIB

@@ -406,6 +406,7 @@ fn coordinator_routes_need_a_valid_token_and_a_known_id() {
         ("GET", format!("/api/v1/tips/{id}")),
         ("DELETE", format!("/api/v1/tips/{id}")),
         ("GET", "/metrics".to_owned()),
+        ("GET", "/api/v1/status".to_owned()),
     ] {
         for authorization in [
             None,
@@ -677,18 +678,31 @@ fn storage_quota_refuses_tips_that_do_not_fit() {
 }
 
 #[test]
-fn global_rate_limit_refuses_excess_submissions() {
+fn only_verified_submissions_draw_from_the_global_budget() {
     let relay = Relay::start(
         "rate-limit",
         "[limits]\nsubmissions_per_second = 0.001\nsubmission_burst = 3\n",
     );
-    for _ in 0..3 {
+    let (_, recipient) = coordinator_keys();
+    // Challenges are free: many more than the budget holds.
+    for _ in 0..20 {
         assert_eq!(
             relay.request("POST", "/api/v1/challenges", &[], b"").status,
             201
         );
     }
-    let limited = relay.request("POST", "/api/v1/challenges", &[], b"");
+    // Requests whose proof of work never checks out spend nothing: forged and reused seeds.
+    let body = sealed_tip(&recipient, 100, 1);
+    for _ in 0..10 {
+        let forged = relay.submit_with(&body, &submission_key(), &random_bytes::<32>(), 0);
+        assert_eq!(forged.error_code(), "challenge_invalid");
+    }
+    // So the whole budget is still there for real tips.
+    for marker in 0..3 {
+        let tip = sealed_tip(&recipient, 100, 10 + marker);
+        assert_eq!(relay.submit(&tip, &submission_key()).status, 201);
+    }
+    let limited = relay.submit(&sealed_tip(&recipient, 100, 20), &submission_key());
     assert_eq!(limited.status, 429);
     assert_eq!(limited.error_code(), "rate_limited");
     assert!(limited.header("retry-after").is_some());
@@ -944,4 +958,174 @@ fn subcommands_print_example_config_and_mint_a_usable_token() {
     );
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(relay.coordinator_get("/api/v1/tips").status, 401);
+}
+
+/// Reads one counter or gauge from `/metrics`.
+fn metric(relay: &Relay, name: &str) -> u64 {
+    let text = relay.coordinator_get("/metrics").text();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+        .parse()
+        .expect("a whole number")
+}
+
+#[test]
+fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
+    let relay = Relay::start(
+        "racing-nonces",
+        "[proof_of_work]\ndifficulty = 1000\nmemory_kib = 8\n",
+    );
+    let (_, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 100, 30);
+    let body_hash = pow::ciphertext_sha256(&body);
+    let challenge = relay.challenge();
+    let wrong_nonces: Vec<u32> = (0..)
+        .filter(|nonce| {
+            pow::verify(&challenge, &body_hash, &pow::Solution { nonce: *nonce }).is_err()
+        })
+        .take(50)
+        .collect();
+    let before = metric(&relay, "fluister_proof_verifications_total");
+    let start = std::sync::Barrier::new(wrong_nonces.len());
+    let mut codes: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = wrong_nonces
+            .iter()
+            .map(|nonce| {
+                let (relay, body, start, seed) = (&relay, &body, &start, &challenge.seed);
+                scope.spawn(move || {
+                    start.wait();
+                    relay
+                        .submit_with(body, &submission_key(), seed, *nonce)
+                        .error_code()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    assert_eq!(
+        metric(&relay, "fluister_proof_verifications_total") - before,
+        1
+    );
+    codes.sort();
+    let invalid = codes.iter().filter(|code| *code == "proof_of_work_invalid");
+    let taken = codes.iter().filter(|code| *code == "challenge_invalid");
+    assert_eq!((invalid.count(), taken.count()), (1, 49), "{codes:?}");
+    // The challenge stays used: even the right nonce gets nothing now.
+    let right = pow::solve(&challenge, &body_hash).unwrap();
+    let late = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonce);
+    assert_eq!(late.error_code(), "challenge_invalid");
+    assert!(relay.stored_tip_ids().is_empty());
+    relay.assert_serving();
+}
+
+#[test]
+fn a_challenge_with_its_difficulty_lowered_is_refused() {
+    let relay = Relay::start(
+        "forged-challenge",
+        "[proof_of_work]\ndifficulty = 1000\nmemory_kib = 8\n",
+    );
+    let (_, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 100, 31);
+    let mut forged = relay.challenge();
+    // The seed carries its difficulty (bytes 6 and 7, big-endian) under the relay's MAC.
+    forged.seed[6..8].copy_from_slice(&1u16.to_be_bytes());
+    let response = relay.submit_with(&body, &submission_key(), &forged.seed, 0);
+    assert_eq!(response.error_code(), "challenge_invalid");
+    assert_eq!(metric(&relay, "fluister_proof_verifications_total"), 0);
+    assert!(relay.stored_tip_ids().is_empty());
+}
+
+/// An age file whose header (one stanza after another, each `-> junk a` and an empty body) is
+/// at least `header_bytes` long, with the shortest possible payload after it.
+fn age_file_with_header_of(header_bytes: usize) -> Vec<u8> {
+    let mut file = b"age-encryption.org/v1\n".to_vec();
+    while file.len() + 48 < header_bytes {
+        file.extend_from_slice(b"-> junk a\n\n");
+    }
+    file.extend_from_slice(b"--- ");
+    file.extend_from_slice(&[b'A'; 43]);
+    file.push(b'\n');
+    file.extend_from_slice(&[7u8; 16 + 16]);
+    file
+}
+
+#[test]
+fn a_complete_header_over_64_kib_is_refused_and_nothing_is_stored() {
+    let relay = Relay::start("big-age-header", "");
+    let fits = age_file_with_header_of(60 * 1024);
+    assert_eq!(relay.submit(&fits, &submission_key()).status, 201);
+    let too_large = age_file_with_header_of(64 * 1024 + 100);
+    assert!(too_large.len() < 256 * 1024, "under the body limit");
+    let response = relay.submit(&too_large, &submission_key());
+    assert_eq!(response.status, 400, "{}", response.text());
+    assert_eq!(response.error_code(), "broken_age_header");
+    assert_eq!(relay.stored_tip_ids().len(), 1);
+    assert_eq!(relay.database_row_counts(), (1, 1));
+    relay.assert_serving();
+}
+
+#[test]
+fn difficulty_rises_under_a_flood_of_valid_tips_and_falls_after_it() {
+    let relay = Relay::start(
+        "adaptive-difficulty",
+        "[proof_of_work]\ndifficulty = 2\nmemory_kib = 8\nmax_difficulty = 8\n\
+         flood_baseline = 2\nflood_window_seconds = 3\n",
+    );
+    let (_, recipient) = coordinator_keys();
+    let status = || relay.coordinator_get("/api/v1/status").json();
+    assert_eq!(relay.challenge().difficulty, 2);
+    assert_eq!(status()["difficulty"]["current"], 2);
+    for marker in 0..3 {
+        let tip = sealed_tip(&recipient, 100, 40 + marker);
+        assert_eq!(relay.submit(&tip, &submission_key()).status, 201);
+    }
+    // Three verified submissions against a baseline of two: twice the work.
+    assert_eq!(relay.challenge().difficulty, 4);
+    for marker in 3..9 {
+        let tip = sealed_tip(&recipient, 100, 40 + marker);
+        assert_eq!(relay.submit(&tip, &submission_key()).status, 201);
+    }
+    // Nine: four times the work would be 8, and 8 is the configured maximum.
+    assert_eq!(relay.challenge().difficulty, 8);
+    let flooded = status();
+    assert_eq!(flooded["difficulty"]["current"], 8);
+    assert_eq!(flooded["difficulty"]["base"], 2);
+    assert_eq!(flooded["difficulty"]["maximum"], 8);
+    assert_eq!(flooded["verified_submissions"]["in_window"], 9);
+    assert_eq!(flooded["verified_submissions"]["baseline"], 2);
+    assert_eq!(flooded["verified_submissions"]["window_seconds"], 3);
+    assert_eq!(flooded["refused_last_day"]["rate_limited"], 0);
+    // Once the flood has left the window, challenges are as easy as before.
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(relay.challenge().difficulty, 2);
+    assert_eq!(status()["verified_submissions"]["in_window"], 0);
+}
+
+#[test]
+fn status_counts_refusals_for_budget_over_the_last_day() {
+    let relay = Relay::start(
+        "status-refusals",
+        "[limits]\nsubmissions_per_second = 0.001\nsubmission_burst = 1\n",
+    );
+    let (_, recipient) = coordinator_keys();
+    assert_eq!(
+        relay
+            .submit(&sealed_tip(&recipient, 100, 50), &submission_key())
+            .status,
+        201
+    );
+    for marker in 0..2 {
+        let tip = sealed_tip(&recipient, 100, 51 + marker);
+        assert_eq!(relay.submit(&tip, &submission_key()).status, 429);
+    }
+    let status = relay.coordinator_get("/api/v1/status");
+    assert_eq!(status.status, 200);
+    assert_eq!(status.header("cache-control"), Some("no-store"));
+    let json = status.json();
+    assert_eq!(json["refused_last_day"]["rate_limited"], 2);
+    assert_eq!(json["refused_last_day"]["storage_busy"], 0);
 }

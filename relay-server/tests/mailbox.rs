@@ -206,33 +206,56 @@ fn wrong_token_missing_mailbox_and_malformed_id_get_the_same_answer() {
 }
 
 #[test]
-fn guessing_codes_is_rate_limited_for_everyone() {
+fn guesses_spend_no_budget_and_each_mailbox_has_its_own() {
     let relay = Relay::start(
         "mailbox-guessing",
-        "[limits]\nmailbox_requests_per_second = 0.01\nmailbox_request_burst = 5\n",
+        "[limits]\nmailbox_requests_per_minute = 0.01\nmailbox_request_burst = 3\n",
     );
     let keys = mailbox_keys();
+    let other = mailbox_keys();
     assert_eq!(register(&relay, &registration_body(&keys)).status, 201);
-    let mut refused_for_guessing = 0;
-    for _ in 0..5 {
-        let guess = reporter_get(
+    assert_eq!(register(&relay, &registration_body(&other)).status, 201);
+    // Many more guesses than any budget holds: every one gets the same 404, none a 429. Guesses
+    // at a real mailbox's id with a wrong token included.
+    for guess in 0..40 {
+        let mailbox_id = if guess % 2 == 0 {
+            encode_hex(&random_bytes::<32>())
+        } else {
+            keys.mailbox_id.as_str().to_owned()
+        };
+        let answer = reporter_get(
             &relay,
-            &encode_hex(&random_bytes::<32>()),
+            &mailbox_id,
             &encode_base64url(&random_bytes::<32>()),
         );
-        assert_eq!(guess.error_code(), "mailbox_not_found");
-        refused_for_guessing += 1;
+        assert_eq!(
+            (answer.status, answer.error_code()),
+            (404, "mailbox_not_found".to_owned()),
+            "guess {guess}"
+        );
     }
-    assert_eq!(refused_for_guessing, 5);
-    // The budget is global: once guesses have spent it, even the right code waits.
-    let right = reporter_get(
-        &relay,
-        keys.mailbox_id.as_str(),
-        &keys.mailbox_token.to_base64url(),
+    // The right code still reads its mailbox, up to that mailbox's own budget.
+    let token = keys.mailbox_token.to_base64url();
+    for _ in 0..3 {
+        assert_eq!(
+            reporter_get(&relay, keys.mailbox_id.as_str(), &token).status,
+            200
+        );
+    }
+    let spent = reporter_get(&relay, keys.mailbox_id.as_str(), &token);
+    assert_eq!(spent.status, 429);
+    assert_eq!(spent.error_code(), "rate_limited");
+    assert!(spent.header("retry-after").is_some());
+    // Spending one mailbox's budget leaves every other mailbox's alone.
+    assert_eq!(
+        reporter_get(
+            &relay,
+            other.mailbox_id.as_str(),
+            &other.mailbox_token.to_base64url()
+        )
+        .status,
+        200
     );
-    assert_eq!(right.status, 429);
-    assert_eq!(right.error_code(), "rate_limited");
-    assert!(right.header("retry-after").is_some());
     // The coordinator is not affected.
     assert_eq!(
         relay

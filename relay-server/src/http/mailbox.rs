@@ -11,8 +11,10 @@
 //!   pays with proof of work, the coordinator with their token.
 //! - `DELETE /api/v1/mailboxes/{id}`: the coordinator closes a mailbox.
 //!
-//! A wrong token and a missing mailbox get the same answer after the same work, and every
-//! reporter request draws from one global rate limit, so guessing codes gets nowhere.
+//! A wrong token and a missing mailbox get the same answer after the same work. Guessing is
+//! hopeless against a receipt code's 115 random bits, so wrong guesses draw from no budget (a
+//! shared budget is what one client could spend for everyone); reads with the right token draw
+//! from that mailbox's own budget, and posts pay with proof of work like tips.
 
 use axum::Json;
 use axum::extract::{Path, Request, State};
@@ -23,8 +25,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{
-    AppState, check_age_body, header_text, internal, proof_of_work_headers, read_body,
-    require_coordinator, require_media_type, spend_challenge, submission_key,
+    AppState, Paid, check_age_body, header_text, internal, presenter, proof_of_work_headers,
+    read_body, require_coordinator, require_media_type, settle, submission_key, take_payment,
 };
 use crate::encoding::{decode_base64url, decode_hex_32, encode_base64url};
 use crate::error::ApiError;
@@ -53,9 +55,8 @@ fn expiry_day<S: Storage>(state: &AppState<S>) -> i64 {
 }
 
 /// Works out who is calling: the coordinator (bearer token) or the mailbox's reporter (mailbox
-/// token). A reporter request always costs one token from the global mailbox rate limit, and a
-/// wrong token, a malformed id and a missing mailbox all end in the same `mailbox_not_found`
-/// after the same hash comparison.
+/// token). A wrong token, a malformed id and a missing mailbox all end in the same
+/// `mailbox_not_found` after the same hash comparison.
 async fn authenticate<S: Storage>(
     state: &AppState<S>,
     headers: &HeaderMap,
@@ -81,9 +82,6 @@ async fn authenticate<S: Storage>(
     let token_text = header_text(headers, MAILBOX_TOKEN_HEADER).ok_or(ApiError::BadHeader(
         "Send the mailbox access token in the `Fluister-Mailbox-Token` header.",
     ))?;
-    if !state.inner.mailbox_bucket.try_take() {
-        return Err(ApiError::RateLimited);
-    }
     let presented: [u8; 32] = decode_base64url(token_text).unwrap_or([0; 32]);
     let presented_sha256: [u8; 32] = Sha256::digest(presented).into();
     let id = MailboxId::parse(mailbox_id_text);
@@ -135,12 +133,9 @@ async fn register_mailbox_inner<S: Storage>(
     state: &AppState<S>,
     request: Request,
 ) -> Result<(StatusCode, MailboxId), ApiError> {
-    if !state.inner.submission_bucket.try_take() {
-        return Err(ApiError::RateLimited);
-    }
     let headers = request.headers();
     require_media_type(headers, "application/json")?;
-    let (challenge_seed, nonce) = proof_of_work_headers(headers)?;
+    let proof = proof_of_work_headers(headers)?;
     let body = read_body(state, request, MAX_REGISTRATION_BYTES).await?;
     let registration: Registration =
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRegistration)?;
@@ -149,26 +144,35 @@ async fn register_mailbox_inner<S: Storage>(
         decode_hex_32(&registration.token_sha256).ok_or(ApiError::BadRegistration)?;
 
     let storage = &state.inner.storage;
-    let challenge = storage
-        .find_challenge(challenge_seed, now_unix())
-        .await
-        .map_err(|error| internal(&state.inner.metrics, &error))?
-        .ok_or(ApiError::ChallengeInvalid)?;
-    spend_challenge(state, challenge, nonce, sealed::ciphertext_sha256(&body)).await?;
-    let outcome = storage
+    let body_sha256 = sealed::ciphertext_sha256(&body);
+    let presenter = presenter(&body_sha256);
+    let challenge = match take_payment(state, proof, body_sha256, presenter).await? {
+        Paid::Fresh(challenge) => challenge,
+        // A retried registration whose first try used this challenge: answer from the relay's
+        // state, without opening anything new.
+        Paid::Retry => {
+            let existing = storage
+                .mailbox_token_sha256(id, round_down_to_day(now_unix()))
+                .await
+                .map_err(|error| internal(&state.inner.metrics, &error))?;
+            return match existing {
+                Some(existing) if existing == token_sha256 => Ok((StatusCode::OK, id)),
+                _ => Err(ApiError::ChallengeInvalid),
+            };
+        }
+    };
+    let registered = storage
         .register_mailbox(NewMailbox {
             id,
             token_sha256,
-            challenge_seed,
             expires_day: expiry_day(state),
         })
-        .await
-        .map_err(|error| internal(&state.inner.metrics, &error))?;
-    match outcome {
+        .await;
+    settle(state, &challenge, presenter, &registered);
+    match registered.map_err(|error| internal(&state.inner.metrics, &error))? {
         RegistrationOutcome::Created => Ok((StatusCode::CREATED, id)),
         RegistrationOutcome::AlreadyRegistered => Ok((StatusCode::OK, id)),
         RegistrationOutcome::Conflict => Err(ApiError::MailboxConflict),
-        RegistrationOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
     }
 }
 
@@ -194,9 +198,13 @@ pub(super) async fn list_messages<S: Storage>(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let metrics = &state.inner.metrics;
-    let (_, id) = authenticate(&state, &headers, &id)
+    let (caller, id) = authenticate(&state, &headers, &id)
         .await
         .map_err(|error| metrics.count_rejection(error))?;
+    // Only a reader holding this mailbox's token spends its budget.
+    if matches!(caller, Caller::Reporter) && !state.inner.mailbox_reads.try_take(&id.0) {
+        return Err(metrics.count_rejection(ApiError::RateLimited));
+    }
     let messages = state
         .inner
         .storage
@@ -250,47 +258,57 @@ async fn post_message_inner<S: Storage>(
     let body = read_body(state, request, limit).await?;
     check_age_body(&body)?;
     let body_sha256 = sealed::ciphertext_sha256(&body);
+    let submission_key_sha256: [u8; 32] = Sha256::digest(submission_key).into();
     let storage = &state.inner.storage;
-    let now = now_unix();
-    let mut challenge_seed = None;
-    if let Some((seed, nonce)) = proof {
-        // A retried post whose first try used the challenge up is recognised by the storage,
-        // so an unknown challenge is only an error for a message not stored before.
-        if let Some(challenge) = storage
-            .find_challenge(seed, now)
-            .await
-            .map_err(|error| internal(&state.inner.metrics, &error))?
-        {
-            spend_challenge(state, challenge, nonce, body_sha256).await?;
+    let presenter = presenter(&submission_key_sha256);
+    let mut challenge = None;
+    if let Some(proof) = proof {
+        match take_payment(state, proof, body_sha256, presenter).await? {
+            Paid::Fresh(fresh) => challenge = Some(fresh),
+            // A retried post whose first try used this challenge: answered from what that try
+            // stored, never by storing anything new.
+            Paid::Retry => {
+                let previous = storage
+                    .find_message_submission(submission_key_sha256)
+                    .await
+                    .map_err(|error| internal(&state.inner.metrics, &error))?;
+                return match previous {
+                    Some(previous) if previous.body_sha256 == body_sha256 => {
+                        Ok((StatusCode::OK, previous.message_id))
+                    }
+                    Some(_) => Err(ApiError::SubmissionKeyConflict),
+                    None => Err(ApiError::ChallengeInvalid),
+                };
+            }
         }
-        challenge_seed = Some(seed);
     }
     let author = match caller {
         Caller::Coordinator => MessageAuthor::Coordinator,
         Caller::Reporter => MessageAuthor::Reporter,
     };
-    let outcome = storage
+    let stored = storage
         .store_message(NewMessage {
             mailbox_id,
             author,
-            submission_key_sha256: Sha256::digest(submission_key).into(),
+            submission_key_sha256,
             body_sha256,
-            challenge_seed,
             ciphertext: body,
-            received_hour: round_down_to_hour(now),
+            received_hour: round_down_to_hour(now_unix()),
             expires_day: expiry_day(state),
             max_messages_per_mailbox: state.inner.settings.limits.max_messages_per_mailbox,
         })
-        .await
-        .map_err(|error| internal(&state.inner.metrics, &error))?;
-    match outcome {
+        .await;
+    if let Some(challenge) = &challenge {
+        settle(state, challenge, presenter, &stored);
+    }
+    match stored.map_err(|error| internal(&state.inner.metrics, &error))? {
         MessageOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
         MessageOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
         MessageOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
-        MessageOutcome::ChallengeInvalid => Err(ApiError::ChallengeInvalid),
         MessageOutcome::MailboxNotFound => Err(ApiError::MailboxNotFound),
         MessageOutcome::MailboxFull => Err(ApiError::MailboxFull),
         MessageOutcome::StorageFull => Err(ApiError::StorageFull),
+        MessageOutcome::HourlyLimitReached => Err(ApiError::StorageBusy),
     }
 }
 

@@ -4,63 +4,27 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::challenges::ChallengeBook;
 use super::{
-    MailboxId, MessageOutcome, NewMailbox, NewMessage, NewTip, PreviousSubmission,
+    MailboxId, MessageOutcome, NewMailbox, NewMessage, NewTip, PreviousMessage, PreviousSubmission,
     RegistrationOutcome, Storage, StorageCounts, StorageResult, StoreOutcome, StoredMessage, TipId,
-    TipSummary, now_unix,
+    TipSummary,
 };
-use crate::sealed::Challenge;
 
-/// Validates and consumes challenges like the real backends, then forgets the tip.
-#[derive(Debug)]
+/// Accepts every tip and forgets it.
+#[derive(Debug, Default)]
 pub struct DiscardStorage {
-    challenges: ChallengeBook,
     tips_discarded: AtomicU64,
 }
 
 impl DiscardStorage {
-    /// A discarding backend holding at most `max_outstanding_challenges` challenges.
-    pub fn new(max_outstanding_challenges: usize) -> Self {
-        Self {
-            challenges: ChallengeBook::new(max_outstanding_challenges),
-            tips_discarded: AtomicU64::new(0),
-        }
+    /// A discarding backend.
+    pub fn new() -> Self {
+        Self::default()
     }
 }
 
 impl Storage for DiscardStorage {
-    async fn issue_challenge(
-        &self,
-        challenge: Challenge,
-        expires_at_unix: i64,
-    ) -> StorageResult<bool> {
-        Ok(self
-            .challenges
-            .insert(challenge, expires_at_unix, now_unix()))
-    }
-
-    async fn find_challenge(
-        &self,
-        seed: [u8; 32],
-        now_unix: i64,
-    ) -> StorageResult<Option<Challenge>> {
-        Ok(self.challenges.find(&seed, now_unix))
-    }
-
-    async fn forget_challenge(&self, seed: [u8; 32]) -> StorageResult<()> {
-        self.challenges.take(&seed, i64::MIN);
-        Ok(())
-    }
-
-    async fn store_tip(&self, tip: NewTip) -> StorageResult<StoreOutcome> {
-        if self
-            .challenges
-            .take(&tip.challenge_seed, now_unix())
-            .is_none()
-        {
-            return Ok(StoreOutcome::ChallengeInvalid);
-        }
+    async fn store_tip(&self, _tip: NewTip) -> StorageResult<StoreOutcome> {
         self.tips_discarded.fetch_add(1, Ordering::Relaxed);
         Ok(StoreOutcome::Stored(TipId::random()))
     }
@@ -84,19 +48,11 @@ impl Storage for DiscardStorage {
         Ok(false)
     }
 
-    async fn sweep(&self, _cutoff_hour: i64, now_unix: i64) -> StorageResult<u64> {
-        self.challenges.forget_expired(now_unix);
+    async fn sweep(&self, _cutoff_hour: i64, _now_unix: i64) -> StorageResult<u64> {
         Ok(0)
     }
 
-    async fn register_mailbox(&self, mailbox: NewMailbox) -> StorageResult<RegistrationOutcome> {
-        if self
-            .challenges
-            .take(&mailbox.challenge_seed, now_unix())
-            .is_none()
-        {
-            return Ok(RegistrationOutcome::ChallengeInvalid);
-        }
+    async fn register_mailbox(&self, _mailbox: NewMailbox) -> StorageResult<RegistrationOutcome> {
         Ok(RegistrationOutcome::Created)
     }
 
@@ -112,6 +68,13 @@ impl Storage for DiscardStorage {
         Ok(MessageOutcome::MailboxNotFound)
     }
 
+    async fn find_message_submission(
+        &self,
+        _submission_key_sha256: [u8; 32],
+    ) -> StorageResult<Option<PreviousMessage>> {
+        Ok(None)
+    }
+
     async fn messages(&self, _id: MailboxId) -> StorageResult<Vec<StoredMessage>> {
         Ok(Vec::new())
     }
@@ -121,9 +84,6 @@ impl Storage for DiscardStorage {
     }
 
     fn counts(&self) -> StorageCounts {
-        StorageCounts {
-            outstanding_challenges: self.challenges.len() as u64,
-            ..StorageCounts::default()
-        }
+        StorageCounts::default()
     }
 }

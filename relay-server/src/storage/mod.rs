@@ -4,10 +4,9 @@
 //! - [`discard`]: stores nothing; it exists only so the benchmark can measure the HTTP ceiling.
 //!
 //! A PostgreSQL backend (several relays on one database) is one more module implementing
-//! [`Storage`]. Outstanding proof-of-work challenges are part of the trait because a tip's
-//! challenge is consumed atomically with storing the tip.
+//! [`Storage`]. Proof-of-work challenges are not stored at all: they are stateless (see
+//! [`crate::challenges`]), and a request reaches the storage only once its proof checked out.
 
-pub mod challenges;
 pub mod discard;
 pub mod sqlite;
 
@@ -16,7 +15,6 @@ use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::encoding::encode_hex;
-use crate::sealed::Challenge;
 
 /// Who wrote a mailbox message (the same words in the database and the API).
 pub use fluister_envelope::message::MessageAuthor;
@@ -68,8 +66,6 @@ pub struct NewTip {
     pub submission_key_sha256: [u8; 32],
     /// SHA-256 of the ciphertext, to recognise a retried submission.
     pub body_sha256: [u8; 32],
-    /// The challenge this tip's proof of work solved; consumed with the tip.
-    pub challenge_seed: [u8; 32],
     /// The sealed age file.
     pub ciphertext: bytes_alias::Bytes,
     /// Unix seconds, rounded down to the hour.
@@ -90,10 +86,10 @@ pub enum StoreOutcome {
     AlreadyStored(TipId),
     /// The submission key was stored before with a different body; nothing stored.
     SubmissionKeyConflict,
-    /// The challenge is unknown, used or expired; nothing stored.
-    ChallengeInvalid,
     /// Storing the tip would exceed the quota; nothing stored.
     StorageFull,
+    /// Storing the tip would exceed this hour's share of the quota; nothing stored.
+    HourlyLimitReached,
 }
 
 /// What an earlier submission with the same key left behind.
@@ -163,8 +159,6 @@ pub struct NewMailbox {
     pub id: MailboxId,
     /// SHA-256 of the reporter's mailbox access token (the token itself is never sent here).
     pub token_sha256: [u8; 32],
-    /// The challenge this registration's proof of work solved; consumed with it.
-    pub challenge_seed: [u8; 32],
     /// The day (Unix seconds, rounded down to a day) after which the mailbox is deleted.
     pub expires_day: i64,
 }
@@ -178,8 +172,6 @@ pub enum RegistrationOutcome {
     AlreadyRegistered,
     /// It exists with a different token hash; nothing changed.
     Conflict,
-    /// The challenge is unknown, used or expired; nothing stored.
-    ChallengeInvalid,
 }
 
 /// A validated message, ready to be stored in a mailbox.
@@ -193,14 +185,12 @@ pub struct NewMessage {
     pub submission_key_sha256: [u8; 32],
     /// SHA-256 of the ciphertext: the same message posted twice (a replay) is stored once.
     pub body_sha256: [u8; 32],
-    /// The reporter's proof-of-work challenge, consumed with the message; the coordinator pays
-    /// with a token instead.
-    pub challenge_seed: Option<[u8; 32]>,
     /// The sealed age file.
     pub ciphertext: bytes_alias::Bytes,
     /// Unix seconds, rounded down to the hour.
     pub received_hour: i64,
-    /// The mailbox's new expiry day: activity keeps a conversation alive.
+    /// The mailbox's new expiry day if the coordinator wrote the message: the coordinator's
+    /// activity keeps a conversation alive, a reporter's alone does not.
     pub expires_day: i64,
     /// The most messages one mailbox may hold.
     pub max_messages_per_mailbox: u32,
@@ -216,14 +206,23 @@ pub enum MessageOutcome {
     AlreadyStored(MessageId),
     /// The submission key was used before with a different body; nothing stored.
     SubmissionKeyConflict,
-    /// The challenge is unknown, used or expired; nothing stored.
-    ChallengeInvalid,
     /// There is no such mailbox (or it expired); nothing stored.
     MailboxNotFound,
     /// The mailbox holds the most messages allowed; nothing stored.
     MailboxFull,
     /// The quota is full; nothing stored.
     StorageFull,
+    /// A reporter's message would exceed this hour's share of the quota; nothing stored.
+    HourlyLimitReached,
+}
+
+/// What an earlier post of a mailbox message with the same submission key left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreviousMessage {
+    /// The message it stored.
+    pub message_id: MessageId,
+    /// The SHA-256 of its body.
+    pub body_sha256: [u8; 32],
 }
 
 /// One message as stored.
@@ -246,8 +245,6 @@ pub struct StorageCounts {
     pub tips_stored: u64,
     /// Ciphertext bytes stored now.
     pub stored_bytes: u64,
-    /// Challenges issued and not yet used or expired.
-    pub outstanding_challenges: u64,
     /// Mailboxes open now.
     pub mailboxes: u64,
     /// Messages stored in mailboxes now.
@@ -275,28 +272,10 @@ impl From<rusqlite::Error> for StorageError {
 /// Result of a storage operation.
 pub type StorageResult<T> = Result<T, StorageError>;
 
-/// A place to keep challenges and sealed tips. Every method that changes something returns only
-/// after the change is durable.
+/// A place to keep sealed tips and mailboxes. Every method that changes something returns only
+/// after the change is durable. Callers have checked the proof of work already.
 pub trait Storage: Send + Sync + 'static {
-    /// Records a freshly issued challenge that expires at `expires_at_unix`. Returns `false`
-    /// (and records nothing) when too many challenges are outstanding.
-    fn issue_challenge(
-        &self,
-        challenge: Challenge,
-        expires_at_unix: i64,
-    ) -> impl Future<Output = StorageResult<bool>> + Send;
-
-    /// Returns a challenge that is still unused and unexpired at `now_unix`.
-    fn find_challenge(
-        &self,
-        seed: [u8; 32],
-        now_unix: i64,
-    ) -> impl Future<Output = StorageResult<Option<Challenge>>> + Send;
-
-    /// Forgets a challenge without storing anything, after a wrong proof of work.
-    fn forget_challenge(&self, seed: [u8; 32]) -> impl Future<Output = StorageResult<()>> + Send;
-
-    /// Stores a tip and consumes its challenge in one transaction, or explains why not.
+    /// Stores a tip, or explains why not.
     fn store_tip(&self, tip: NewTip) -> impl Future<Output = StorageResult<StoreOutcome>> + Send;
 
     /// Looks up an earlier submission by the SHA-256 of its submission key.
@@ -315,14 +294,14 @@ pub trait Storage: Send + Sync + 'static {
     fn delete_tip(&self, id: TipId) -> impl Future<Output = StorageResult<bool>> + Send;
 
     /// Deletes tips and submission records received before `cutoff_hour` and mailboxes that
-    /// expired before today, and forgets expired challenges. Returns how many tips were deleted.
+    /// expired before today. Returns how many tips were deleted.
     fn sweep(
         &self,
         cutoff_hour: i64,
         now_unix: i64,
     ) -> impl Future<Output = StorageResult<u64>> + Send;
 
-    /// Opens a mailbox and consumes its registration challenge in one transaction.
+    /// Opens a mailbox (or recognises a retried registration).
     fn register_mailbox(
         &self,
         mailbox: NewMailbox,
@@ -336,12 +315,18 @@ pub trait Storage: Send + Sync + 'static {
         today: i64,
     ) -> impl Future<Output = StorageResult<Option<[u8; 32]>>> + Send;
 
-    /// Stores a message in an existing mailbox (consuming its challenge, if any) and extends the
-    /// mailbox's life, in one transaction.
+    /// Stores a message in an existing mailbox and, for the coordinator's, extends the mailbox's
+    /// life, in one transaction.
     fn store_message(
         &self,
         message: NewMessage,
     ) -> impl Future<Output = StorageResult<MessageOutcome>> + Send;
+
+    /// Looks up an earlier mailbox message by the SHA-256 of its submission key.
+    fn find_message_submission(
+        &self,
+        submission_key_sha256: [u8; 32],
+    ) -> impl Future<Output = StorageResult<Option<PreviousMessage>>> + Send;
 
     /// The messages of a mailbox, in the order they arrived.
     fn messages(

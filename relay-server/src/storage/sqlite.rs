@@ -14,13 +14,12 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
-use super::challenges::ChallengeBook;
 use super::{
     MailboxId, MessageAuthor, MessageId, MessageOutcome, NewMailbox, NewMessage, NewTip,
-    PreviousSubmission, RegistrationOutcome, Storage, StorageCounts, StorageError, StorageResult,
-    StoreOutcome, StoredMessage, TipId, TipSummary, now_unix, round_down_to_day,
+    PreviousMessage, PreviousSubmission, RegistrationOutcome, Storage, StorageCounts, StorageError,
+    StorageResult, StoreOutcome, StoredMessage, TipId, TipSummary, now_unix, round_down_to_day,
+    round_down_to_hour,
 };
-use crate::sealed::Challenge;
 
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE_NAME: &str = "relay.sqlite3";
@@ -118,7 +117,6 @@ struct Inner {
     path: PathBuf,
     writer: mpsc::UnboundedSender<WriteCommandBox>,
     readers: Mutex<Vec<Connection>>,
-    challenges: Arc<ChallengeBook>,
     totals: Arc<Totals>,
     /// Dropping this stops the checkpointer thread.
     _checkpointer_stop: std::sync::mpsc::Sender<()>,
@@ -191,14 +189,19 @@ fn migrate(connection: &mut Connection) -> StorageResult<()> {
     Ok(())
 }
 
+/// How much the backend may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageLimits {
+    /// The most ciphertext bytes held at once (tips and mailbox messages).
+    pub max_stored_bytes: u64,
+    /// The most bytes of tips and reporters' messages accepted in one clock hour.
+    pub max_stored_bytes_per_hour: u64,
+}
+
 impl SqliteStorage {
     /// Opens (creating if needed) the database in `data_dir`, migrates it, and starts the
     /// writer thread.
-    pub fn open(
-        data_dir: &Path,
-        max_stored_bytes: u64,
-        max_outstanding_challenges: usize,
-    ) -> StorageResult<Self> {
+    pub fn open(data_dir: &Path, limits: StorageLimits) -> StorageResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|error| {
             StorageError(format!(
                 "cannot create the data directory {}: {error}",
@@ -210,14 +213,13 @@ impl SqliteStorage {
         migrate(&mut writer_connection)?;
         let totals = Arc::new(Totals::default());
         totals.count_from(&writer_connection)?;
-        let challenges = Arc::new(ChallengeBook::new(max_outstanding_challenges));
         let (sender, receiver) = mpsc::unbounded_channel();
         let writer = Writer {
             connection: writer_connection,
             receiver,
-            challenges: Arc::clone(&challenges),
             totals: Arc::clone(&totals),
-            max_stored_bytes,
+            limits,
+            this_hour: HourlyBytes::default(),
         };
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
@@ -236,7 +238,6 @@ impl SqliteStorage {
                 path,
                 writer: sender,
                 readers: Mutex::new(Vec::new()),
-                challenges,
                 totals,
                 _checkpointer_stop: checkpointer_stop,
             }),
@@ -289,30 +290,6 @@ impl SqliteStorage {
 }
 
 impl Storage for SqliteStorage {
-    async fn issue_challenge(
-        &self,
-        challenge: Challenge,
-        expires_at_unix: i64,
-    ) -> StorageResult<bool> {
-        Ok(self
-            .inner
-            .challenges
-            .insert(challenge, expires_at_unix, now_unix()))
-    }
-
-    async fn find_challenge(
-        &self,
-        seed: [u8; 32],
-        now_unix: i64,
-    ) -> StorageResult<Option<Challenge>> {
-        Ok(self.inner.challenges.find(&seed, now_unix))
-    }
-
-    async fn forget_challenge(&self, seed: [u8; 32]) -> StorageResult<()> {
-        self.inner.challenges.take(&seed, i64::MIN);
-        Ok(())
-    }
-
     async fn store_tip(&self, tip: NewTip) -> StorageResult<StoreOutcome> {
         self.send(|answer| WriteCommand::StoreTip(tip, answer))
             .await
@@ -360,8 +337,7 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn sweep(&self, cutoff_hour: i64, now_unix: i64) -> StorageResult<u64> {
-        self.inner.challenges.forget_expired(now_unix);
+    async fn sweep(&self, cutoff_hour: i64, _now_unix: i64) -> StorageResult<u64> {
         self.send(|answer| WriteCommand::Sweep(cutoff_hour, answer))
             .await
     }
@@ -370,7 +346,6 @@ impl Storage for SqliteStorage {
         StorageCounts {
             tips_stored: self.inner.totals.tips_stored.load(Ordering::Relaxed),
             stored_bytes: self.inner.totals.stored_bytes.load(Ordering::Relaxed),
-            outstanding_challenges: self.inner.challenges.len() as u64,
             mailboxes: self.inner.totals.mailboxes.load(Ordering::Relaxed),
             messages: self.inner.totals.messages.load(Ordering::Relaxed),
         }
@@ -399,6 +374,14 @@ impl Storage for SqliteStorage {
 
     async fn store_message(&self, message: NewMessage) -> StorageResult<MessageOutcome> {
         self.send(|answer| WriteCommand::StoreMessage(message, answer))
+            .await
+    }
+
+    async fn find_message_submission(
+        &self,
+        submission_key_sha256: [u8; 32],
+    ) -> StorageResult<Option<PreviousMessage>> {
+        self.read(move |connection| find_message_submission(connection, &submission_key_sha256))
             .await
     }
 
@@ -461,13 +444,38 @@ fn find_submission(
         .optional()
 }
 
+fn find_message_submission(
+    connection: &Connection,
+    submission_key_sha256: &[u8; 32],
+) -> rusqlite::Result<Option<PreviousMessage>> {
+    connection
+        .prepare_cached(
+            "SELECT message_id, body_sha256 FROM message_submissions WHERE key_sha256 = ?1",
+        )?
+        .query_row(params![submission_key_sha256], |row| {
+            Ok(PreviousMessage {
+                message_id: MessageId(row.get(0)?),
+                body_sha256: row.get(1)?,
+            })
+        })
+        .optional()
+}
+
+/// The bytes of tips and reporters' messages accepted in one clock hour (in memory only: a
+/// restart starts the hour's count afresh).
+#[derive(Debug, Default, Clone, Copy)]
+struct HourlyBytes {
+    hour: i64,
+    bytes: u64,
+}
+
 /// The writer thread's state.
 struct Writer {
     connection: Connection,
     receiver: mpsc::UnboundedReceiver<WriteCommandBox>,
-    challenges: Arc<ChallengeBook>,
     totals: Arc<Totals>,
-    max_stored_bytes: u64,
+    limits: StorageLimits,
+    this_hour: HourlyBytes,
 }
 
 /// An answer computed inside a transaction, sent only after the commit.
@@ -508,10 +516,9 @@ impl PendingAnswer {
     }
 }
 
-/// Changes a batch made to the totals and the challenge book, applied or undone after commit.
+/// Changes a batch made to the totals, applied after commit.
 #[derive(Default)]
 struct BatchEffects {
-    taken_challenges: Vec<(Challenge, i64)>,
     tips_added: i64,
     bytes_added: i64,
     mailboxes_added: i64,
@@ -538,9 +545,11 @@ impl Writer {
     fn commit_batch(&mut self, batch: &mut Vec<WriteCommand>) {
         let mut answers = Vec::with_capacity(batch.len());
         let mut effects = BatchEffects::default();
-        let result = self.run_batch(batch, &mut answers, &mut effects);
+        let mut this_hour = self.this_hour;
+        let result = self.run_batch(batch, &mut answers, &mut effects, &mut this_hour);
         match result {
             Ok(()) => {
+                self.this_hour = this_hour;
                 let totals = &self.totals;
                 if effects.recount_needed {
                     self.recount();
@@ -556,7 +565,6 @@ impl Writer {
             }
             Err(error) => {
                 tracing::error!(%error, "storage transaction failed; nothing in it was stored");
-                self.challenges.restore(effects.taken_challenges);
                 for answer in answers {
                     answer.send_error(&error);
                 }
@@ -572,22 +580,25 @@ impl Writer {
         batch: &mut Vec<WriteCommand>,
         answers: &mut Vec<PendingAnswer>,
         effects: &mut BatchEffects,
+        this_hour: &mut HourlyBytes,
     ) -> StorageResult<()> {
         let now = now_unix();
+        let hour = round_down_to_hour(now);
+        if this_hour.hour != hour {
+            *this_hour = HourlyBytes { hour, bytes: 0 };
+        }
         let mut stored_bytes = self.totals.stored_bytes.load(Ordering::Relaxed);
+        let limits = self.limits;
         let transaction = self.connection.transaction()?;
         for command in batch.drain(..) {
             match command {
                 WriteCommand::StoreTip(tip, sender) => {
-                    let outcome = store_tip(
-                        &transaction,
-                        &tip,
-                        now,
-                        &self.challenges,
-                        &mut stored_bytes,
-                        self.max_stored_bytes,
-                        effects,
-                    );
+                    let quota = Quota {
+                        stored_bytes: &mut stored_bytes,
+                        this_hour: &mut this_hour.bytes,
+                        limits,
+                    };
+                    let outcome = store_tip(&transaction, &tip, quota, effects);
                     match outcome {
                         Ok(outcome) => answers.push(PendingAnswer::StoreTip(sender, outcome)),
                         Err(error) => {
@@ -607,7 +618,7 @@ impl Writer {
                     }
                 }
                 WriteCommand::RegisterMailbox(mailbox, sender) => {
-                    match register_mailbox(&transaction, &mailbox, now, &self.challenges, effects) {
+                    match register_mailbox(&transaction, &mailbox, effects) {
                         Ok(outcome) => {
                             answers.push(PendingAnswer::RegisterMailbox(sender, outcome));
                         }
@@ -620,16 +631,10 @@ impl Writer {
                 WriteCommand::StoreMessage(message, sender) => {
                     let quota = Quota {
                         stored_bytes: &mut stored_bytes,
-                        max_stored_bytes: self.max_stored_bytes,
+                        this_hour: &mut this_hour.bytes,
+                        limits,
                     };
-                    match store_message(
-                        &transaction,
-                        &message,
-                        now,
-                        &self.challenges,
-                        quota,
-                        effects,
-                    ) {
+                    match store_message(&transaction, &message, now, quota, effects) {
                         Ok(outcome) => answers.push(PendingAnswer::StoreMessage(sender, outcome)),
                         Err(error) => {
                             drop(sender.send(Err(error.clone())));
@@ -720,16 +725,32 @@ fn add_signed(counter: &AtomicU64, delta: i64) {
     }
 }
 
+/// The bytes stored so far (in all and in this hour, this batch included) and the limits.
+struct Quota<'a> {
+    stored_bytes: &'a mut u64,
+    this_hour: &'a mut u64,
+    limits: StorageLimits,
+}
+
+impl Quota<'_> {
+    /// Whether `size` more bytes fit in the total quota.
+    fn fits(&self, size: u64) -> bool {
+        self.stored_bytes.saturating_add(size) <= self.limits.max_stored_bytes
+    }
+
+    /// Whether `size` more bytes from a reporter fit in this hour's share.
+    fn fits_this_hour(&self, size: u64) -> bool {
+        self.this_hour.saturating_add(size) <= self.limits.max_stored_bytes_per_hour
+    }
+}
+
 fn store_tip(
     transaction: &rusqlite::Transaction<'_>,
     tip: &NewTip,
-    now: i64,
-    challenges: &ChallengeBook,
-    stored_bytes: &mut u64,
-    max_stored_bytes: u64,
+    quota: Quota<'_>,
     effects: &mut BatchEffects,
 ) -> StorageResult<StoreOutcome> {
-    // A retried submission is recognised before its (already consumed) challenge is checked.
+    // A retried submission is recognised before anything else is checked.
     if let Some(previous) = find_submission(transaction, &tip.submission_key_sha256)? {
         return Ok(if previous.body_sha256 == tip.body_sha256 {
             StoreOutcome::AlreadyStored(previous.tip_id)
@@ -739,13 +760,12 @@ fn store_tip(
     }
     let size = tip.ciphertext.len() as u64;
     let size_column = i64::try_from(size).unwrap_or(i64::MAX);
-    if stored_bytes.saturating_add(size) > max_stored_bytes {
+    if !quota.fits(size) {
         return Ok(StoreOutcome::StorageFull);
     }
-    let Some(taken) = challenges.take(&tip.challenge_seed, now) else {
-        return Ok(StoreOutcome::ChallengeInvalid);
-    };
-    effects.taken_challenges.push(taken);
+    if !quota.fits_this_hour(size) {
+        return Ok(StoreOutcome::HourlyLimitReached);
+    }
     let id = TipId::random();
     transaction
         .prepare_cached(
@@ -768,7 +788,8 @@ fn store_tip(
             tip.body_sha256,
             tip.received_hour
         ])?;
-    *stored_bytes += size;
+    *quota.stored_bytes += size;
+    *quota.this_hour += size;
     effects.tips_added += 1;
     effects.bytes_added += i64::try_from(size).unwrap_or(i64::MAX);
     Ok(StoreOutcome::Stored(id))
@@ -826,8 +847,6 @@ fn sweep(
 fn register_mailbox(
     transaction: &rusqlite::Transaction<'_>,
     mailbox: &NewMailbox,
-    now: i64,
-    challenges: &ChallengeBook,
     effects: &mut BatchEffects,
 ) -> StorageResult<RegistrationOutcome> {
     let existing: Option<[u8; 32]> = transaction
@@ -841,10 +860,6 @@ fn register_mailbox(
             RegistrationOutcome::Conflict
         });
     }
-    let Some(taken) = challenges.take(&mailbox.challenge_seed, now) else {
-        return Ok(RegistrationOutcome::ChallengeInvalid);
-    };
-    effects.taken_challenges.push(taken);
     transaction
         .prepare_cached(
             "INSERT INTO mailboxes (id, token_sha256, expires_day) VALUES (?1, ?2, ?3)",
@@ -858,17 +873,10 @@ fn register_mailbox(
     Ok(RegistrationOutcome::Created)
 }
 
-/// The bytes stored so far in this batch, and the most allowed.
-struct Quota<'a> {
-    stored_bytes: &'a mut u64,
-    max_stored_bytes: u64,
-}
-
 fn store_message(
     transaction: &rusqlite::Transaction<'_>,
     message: &NewMessage,
     now: i64,
-    challenges: &ChallengeBook,
     quota: Quota<'_>,
     effects: &mut BatchEffects,
 ) -> StorageResult<MessageOutcome> {
@@ -915,14 +923,12 @@ fn store_message(
         return Ok(MessageOutcome::MailboxFull);
     }
     let size = message.ciphertext.len() as u64;
-    if quota.stored_bytes.saturating_add(size) > quota.max_stored_bytes {
+    if !quota.fits(size) {
         return Ok(MessageOutcome::StorageFull);
     }
-    if let Some(seed) = message.challenge_seed {
-        let Some(taken) = challenges.take(&seed, now) else {
-            return Ok(MessageOutcome::ChallengeInvalid);
-        };
-        effects.taken_challenges.push(taken);
+    let from_reporter = message.author == MessageAuthor::Reporter;
+    if from_reporter && !quota.fits_this_hour(size) {
+        return Ok(MessageOutcome::HourlyLimitReached);
     }
     let id = MessageId(crate::encoding::random_bytes());
     let size_column = i64::try_from(size).unwrap_or(i64::MAX);
@@ -952,9 +958,17 @@ fn store_message(
             message.body_sha256,
             message.received_hour
         ])?;
-    transaction
-        .prepare_cached("UPDATE mailboxes SET expires_day = MAX(expires_day, ?2) WHERE id = ?1")?
-        .execute(params![message.mailbox_id.0, message.expires_day])?;
+    // Only the coordinator's messages keep a conversation alive: a reporter (or whoever holds a
+    // code) posting alone cannot keep a mailbox on the relay for ever.
+    if !from_reporter {
+        transaction
+            .prepare_cached(
+                "UPDATE mailboxes SET expires_day = MAX(expires_day, ?2) WHERE id = ?1",
+            )?
+            .execute(params![message.mailbox_id.0, message.expires_day])?;
+    } else {
+        *quota.this_hour += size;
+    }
     *quota.stored_bytes += size;
     effects.messages_added += 1;
     effects.bytes_added += size_column;
@@ -996,58 +1010,48 @@ mod tests {
         directory
     }
 
-    fn new_tip(storage: &SqliteStorage, key: u8, body: &[u8], hour: i64) -> NewTip {
-        let seed = crate::encoding::random_bytes();
-        assert!(storage.inner.challenges.insert(
-            Challenge {
-                seed,
-                difficulty: 0,
-                memory_kib: 8,
-            },
-            now_unix() + 600,
-            now_unix()
-        ));
+    fn new_tip(key: u8, body: &[u8], hour: i64) -> NewTip {
         NewTip {
             submission_key_sha256: [key; 32],
             body_sha256: crate::sealed::ciphertext_sha256(body),
-            challenge_seed: seed,
             ciphertext: body.to_vec().into(),
             received_hour: hour,
+        }
+    }
+
+    fn limits(max_stored_bytes: u64) -> StorageLimits {
+        StorageLimits {
+            max_stored_bytes,
+            max_stored_bytes_per_hour: max_stored_bytes,
         }
     }
 
     #[tokio::test]
     async fn story_store_list_read_delete_sweep() {
         let directory = temporary_directory("story");
-        let storage = SqliteStorage::open(&directory, 1 << 20, 100).unwrap();
+        let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
         let hour = round_down_to_hour(now_unix());
 
-        let first = new_tip(&storage, 1, b"first body", hour);
+        let first = new_tip(1, b"first body", hour);
         let StoreOutcome::Stored(first_id) = storage.store_tip(first.clone()).await.unwrap() else {
             panic!("first tip not stored");
         };
-        // The same key and body: recognised, not stored twice, even with its challenge used.
+        // The same key and body: recognised, not stored twice.
         assert_eq!(
             storage.store_tip(first).await.unwrap(),
             StoreOutcome::AlreadyStored(first_id)
         );
         // The same key, another body: refused.
-        let conflicting = new_tip(&storage, 1, b"other body", hour);
+        let conflicting = new_tip(1, b"other body", hour);
         assert_eq!(
             storage.store_tip(conflicting).await.unwrap(),
             StoreOutcome::SubmissionKeyConflict
         );
-        // A used challenge cannot store another tip.
-        let mut reused = new_tip(&storage, 2, b"second body", hour);
-        let StoreOutcome::Stored(_) = storage.store_tip(reused.clone()).await.unwrap() else {
+        let second = new_tip(2, b"second body", hour);
+        let StoreOutcome::Stored(_) = storage.store_tip(second).await.unwrap() else {
             panic!("second tip not stored");
         };
-        reused.submission_key_sha256 = [3; 32];
-        assert_eq!(
-            storage.store_tip(reused).await.unwrap(),
-            StoreOutcome::ChallengeInvalid
-        );
-        let old = new_tip(&storage, 4, b"old body", hour - 100 * SECONDS_PER_HOUR);
+        let old = new_tip(4, b"old body", hour - 100 * SECONDS_PER_HOUR);
         let StoreOutcome::Stored(old_id) = storage.store_tip(old).await.unwrap() else {
             panic!("old tip not stored");
         };
@@ -1078,21 +1082,21 @@ mod tests {
     #[tokio::test]
     async fn quota_refuses_tips_that_do_not_fit() {
         let directory = temporary_directory("quota");
-        let storage = SqliteStorage::open(&directory, 25, 100).unwrap();
+        let storage = SqliteStorage::open(&directory, limits(25)).unwrap();
         let hour = round_down_to_hour(now_unix());
-        let fits = new_tip(&storage, 1, &[7u8; 20], hour);
+        let fits = new_tip(1, &[7u8; 20], hour);
         assert!(matches!(
             storage.store_tip(fits).await.unwrap(),
             StoreOutcome::Stored(_)
         ));
-        let too_much = new_tip(&storage, 2, &[7u8; 20], hour);
+        let too_much = new_tip(2, &[7u8; 20], hour);
         assert_eq!(
             storage.store_tip(too_much).await.unwrap(),
             StoreOutcome::StorageFull
         );
         drop(storage);
         // The quota survives a restart because the totals are recounted on open.
-        let reopened = SqliteStorage::open(&directory, 25, 100).unwrap();
+        let reopened = SqliteStorage::open(&directory, limits(25)).unwrap();
         assert_eq!(reopened.counts().stored_bytes, 20);
         std::fs::remove_dir_all(directory).unwrap();
     }
@@ -1100,29 +1104,16 @@ mod tests {
     #[tokio::test]
     async fn expired_mailboxes_are_invisible_then_swept_with_their_messages() {
         let directory = temporary_directory("mailbox-expiry");
-        let storage = SqliteStorage::open(&directory, 1 << 20, 100).unwrap();
+        let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
         let today = round_down_to_day(now_unix());
         let hour = round_down_to_hour(now_unix());
         let mut opened = Vec::new();
         for (index, expires_day) in [(1u8, today - SECONDS_PER_DAY), (2u8, today)] {
-            let seed = crate::encoding::random_bytes();
-            let challenge = Challenge {
-                seed,
-                difficulty: 0,
-                memory_kib: 8,
-            };
-            assert!(
-                storage
-                    .inner
-                    .challenges
-                    .insert(challenge, now_unix() + 600, now_unix())
-            );
             let id = MailboxId([index; 32]);
             let outcome = storage
                 .register_mailbox(NewMailbox {
                     id,
                     token_sha256: [index; 32],
-                    challenge_seed: seed,
                     expires_day,
                 })
                 .await
@@ -1133,7 +1124,6 @@ mod tests {
                 author: MessageAuthor::Coordinator,
                 submission_key_sha256: [index; 32],
                 body_sha256: [index; 32],
-                challenge_seed: None,
                 ciphertext: vec![index; 10].into(),
                 received_hour: hour,
                 // Posting does not shorten a mailbox's life.
@@ -1174,6 +1164,126 @@ mod tests {
         assert!(storage.delete_mailbox(opened[1]).await.unwrap());
         assert_eq!(storage.counts().messages, 0);
         assert_eq!(storage.counts().stored_bytes, 0);
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_flood_fills_at_most_the_hourly_share_and_the_coordinator_is_not_held_up() {
+        let directory = temporary_directory("hourly");
+        let storage = SqliteStorage::open(
+            &directory,
+            StorageLimits {
+                max_stored_bytes: 1 << 20,
+                max_stored_bytes_per_hour: 50,
+            },
+        )
+        .unwrap();
+        let hour = round_down_to_hour(now_unix());
+        for key in 0..2 {
+            let tip = new_tip(key, &[key; 20], hour);
+            assert!(matches!(
+                storage.store_tip(tip).await.unwrap(),
+                StoreOutcome::Stored(_)
+            ));
+        }
+        assert_eq!(
+            storage.store_tip(new_tip(9, &[9; 20], hour)).await.unwrap(),
+            StoreOutcome::HourlyLimitReached
+        );
+        // The total quota still has room: only this hour's share is spent.
+        assert_eq!(storage.counts().stored_bytes, 40);
+        let id = MailboxId([5; 32]);
+        assert_eq!(
+            storage
+                .register_mailbox(NewMailbox {
+                    id,
+                    token_sha256: [5; 32],
+                    expires_day: round_down_to_day(now_unix()),
+                })
+                .await
+                .unwrap(),
+            RegistrationOutcome::Created
+        );
+        let message = |author, key: u8| NewMessage {
+            mailbox_id: id,
+            author,
+            submission_key_sha256: [key; 32],
+            body_sha256: [key; 32],
+            ciphertext: vec![key; 20].into(),
+            received_hour: hour,
+            expires_day: round_down_to_day(now_unix()),
+            max_messages_per_mailbox: 10,
+        };
+        assert_eq!(
+            storage
+                .store_message(message(MessageAuthor::Reporter, 1))
+                .await
+                .unwrap(),
+            MessageOutcome::HourlyLimitReached
+        );
+        assert!(matches!(
+            storage
+                .store_message(message(MessageAuthor::Coordinator, 2))
+                .await
+                .unwrap(),
+            MessageOutcome::Stored(_)
+        ));
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[tokio::test]
+    async fn only_the_coordinator_keeps_a_mailbox_alive() {
+        let directory = temporary_directory("mailbox-life");
+        let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
+        let today = round_down_to_day(now_unix());
+        let hour = round_down_to_hour(now_unix());
+        let id = MailboxId([7; 32]);
+        storage
+            .register_mailbox(NewMailbox {
+                id,
+                token_sha256: [7; 32],
+                expires_day: today,
+            })
+            .await
+            .unwrap();
+        let later = today + 90 * SECONDS_PER_DAY;
+        let message = |author, key: u8| NewMessage {
+            mailbox_id: id,
+            author,
+            submission_key_sha256: [key; 32],
+            body_sha256: [key; 32],
+            ciphertext: vec![key; 10].into(),
+            received_hour: hour,
+            expires_day: later,
+            max_messages_per_mailbox: 10,
+        };
+        let stored = storage
+            .store_message(message(MessageAuthor::Reporter, 1))
+            .await
+            .unwrap();
+        assert!(matches!(stored, MessageOutcome::Stored(_)));
+        let tomorrow = today + SECONDS_PER_DAY;
+        assert_eq!(
+            storage.mailbox_token_sha256(id, tomorrow).await.unwrap(),
+            None,
+            "a reporter's message extended the mailbox"
+        );
+        let stored = storage
+            .store_message(message(MessageAuthor::Coordinator, 2))
+            .await
+            .unwrap();
+        assert!(matches!(stored, MessageOutcome::Stored(_)));
+        assert_eq!(
+            storage.mailbox_token_sha256(id, later).await.unwrap(),
+            Some([7; 32])
+        );
+        // A retry of the reporter's post is found by its submission key alone.
+        let previous = storage
+            .find_message_submission([1; 32])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(previous.body_sha256, [1; 32]);
         std::fs::remove_dir_all(directory).unwrap();
     }
 }

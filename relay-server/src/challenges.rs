@@ -1,0 +1,446 @@
+//! Proof-of-work challenges that cost the relay nothing to issue.
+//!
+//! A challenge is stateless: its 32-byte seed carries its own parameters and a MAC,
+//!
+//! ```text
+//! seed = version (1) ‖ key epoch, low byte (1) ‖ expires at, Unix seconds (u32 BE)
+//!        ‖ difficulty (u16 BE) ‖ memory KiB (u16 BE) ‖ random (6) ‖ MAC (16)
+//! MAC  = HMAC-SHA256(epoch key, the first 16 bytes)[..16]
+//! epoch key = HMAC-SHA256(master key, "fluister challenge key v1" ‖ epoch (u64 BE))
+//! ```
+//!
+//! so issuing one writes nothing and draws from no budget, and any relay holding the same master
+//! key (a file in the data directory) can verify it. The MAC key changes every
+//! [`KEY_EPOCH_SECONDS`]; a challenge made under the previous epoch's key is accepted until it
+//! expires (its lifetime is at most one epoch). The widget treats the seed as opaque bytes and
+//! uses it as the Argon2id salt, as before.
+//!
+//! Single use is kept by [`UsedChallenges`]: a record is written only when a proof is presented
+//! for a challenge whose MAC checks out, before the proof is verified, so one challenge buys at
+//! most one verification however many requests race for it. Records live in memory until their
+//! challenge expires; nothing about a challenge reaches the disk.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::sealed::Challenge;
+
+/// How long one MAC key is used for new challenges, in seconds (a day).
+pub const KEY_EPOCH_SECONDS: i64 = 86_400;
+
+/// The seed layout's version byte.
+const SEED_VERSION: u8 = 1;
+
+/// The length of the master key file's contents.
+const MASTER_KEY_BYTES: usize = 32;
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// The relay's challenge key: the master secret epoch keys are derived from. Its `Debug` form
+/// does not show it.
+pub struct ChallengeKeys {
+    master: zeroize::Zeroizing<[u8; MASTER_KEY_BYTES]>,
+}
+
+impl std::fmt::Debug for ChallengeKeys {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("ChallengeKeys(..)")
+    }
+}
+
+/// Why a challenge key file could not be used.
+#[derive(Debug)]
+pub struct KeyFileError(pub String);
+
+impl std::fmt::Display for KeyFileError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for KeyFileError {}
+
+impl ChallengeKeys {
+    /// Keys from a master secret (tests, and relays that share one).
+    pub fn from_master(master: [u8; MASTER_KEY_BYTES]) -> Self {
+        Self {
+            master: zeroize::Zeroizing::new(master),
+        }
+    }
+
+    /// Reads the master key from `path`, or creates the file (mode 0600, 32 random bytes) if
+    /// there is none. Relays that verify each other's challenges share this file.
+    pub fn load_or_create(path: &Path) -> Result<Self, KeyFileError> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let master: [u8; MASTER_KEY_BYTES] = bytes.try_into().map_err(|_| {
+                    KeyFileError(format!(
+                        "the challenge key file {} is not {MASTER_KEY_BYTES} bytes long; delete it \
+                         and the relay makes a new one (open challenges then stop working, and \
+                         widgets fetch new ones)",
+                        path.display()
+                    ))
+                })?;
+                Ok(Self::from_master(master))
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let master: [u8; MASTER_KEY_BYTES] = crate::encoding::random_bytes();
+                write_new_key_file(path, &master).map_err(|error| {
+                    KeyFileError(format!(
+                        "cannot create the challenge key file {}: {error}; check that the data \
+                         directory is writable",
+                        path.display()
+                    ))
+                })?;
+                Ok(Self::from_master(master))
+            }
+            Err(error) => Err(KeyFileError(format!(
+                "cannot read the challenge key file {}: {error}",
+                path.display()
+            ))),
+        }
+    }
+
+    fn epoch_key(&self, epoch: i64) -> HmacSha256 {
+        let mut derive = <HmacSha256 as KeyInit>::new_from_slice(&self.master[..])
+            .expect("HMAC takes any key length");
+        derive.update(b"fluister challenge key v1");
+        derive.update(&epoch.to_be_bytes());
+        let epoch_key = derive.finalize().into_bytes();
+        <HmacSha256 as KeyInit>::new_from_slice(&epoch_key).expect("HMAC takes any key length")
+    }
+
+    fn tag(&self, epoch: i64, signed: &[u8]) -> [u8; 16] {
+        let mut mac = self.epoch_key(epoch);
+        mac.update(signed);
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&full[..16]);
+        tag
+    }
+
+    /// Makes a challenge that expires `lifetime_seconds` from `now_unix`. Difficulty and memory
+    /// must fit in 16 bits (the envelope's limits do).
+    pub fn issue(
+        &self,
+        difficulty: u32,
+        memory_kib: u32,
+        lifetime_seconds: u64,
+        now_unix: i64,
+    ) -> IssuedChallenge {
+        let epoch = now_unix.div_euclid(KEY_EPOCH_SECONDS);
+        let expires_at = now_unix.saturating_add(i64::try_from(lifetime_seconds).unwrap_or(0));
+        let expires_at = u32::try_from(expires_at).unwrap_or(u32::MAX);
+        let difficulty = u16::try_from(difficulty).unwrap_or(u16::MAX);
+        let memory_kib = u16::try_from(memory_kib).unwrap_or(u16::MAX);
+        let mut seed = [0u8; 32];
+        seed[0] = SEED_VERSION;
+        seed[1] = epoch.to_be_bytes()[7];
+        seed[2..6].copy_from_slice(&expires_at.to_be_bytes());
+        seed[6..8].copy_from_slice(&difficulty.to_be_bytes());
+        seed[8..10].copy_from_slice(&memory_kib.to_be_bytes());
+        seed[10..16].copy_from_slice(&crate::encoding::random_bytes::<6>());
+        let tag = self.tag(epoch, &seed[..16]);
+        seed[16..].copy_from_slice(&tag);
+        IssuedChallenge {
+            challenge: Challenge {
+                seed,
+                difficulty: u32::from(difficulty),
+                memory_kib: u32::from(memory_kib),
+            },
+            expires_at: i64::from(expires_at),
+        }
+    }
+
+    /// Reads a seed a client sent back: the challenge it stands for, if this relay made it (the
+    /// MAC checks out under this or the previous epoch's key) and it has not expired at
+    /// `now_unix`. One HMAC at most; no storage.
+    pub fn open(&self, seed: &[u8; 32], now_unix: i64) -> Option<IssuedChallenge> {
+        if seed[0] != SEED_VERSION {
+            return None;
+        }
+        let current_epoch = now_unix.div_euclid(KEY_EPOCH_SECONDS);
+        let epoch = [current_epoch, current_epoch - 1]
+            .into_iter()
+            .find(|epoch| epoch.to_be_bytes()[7] == seed[1])?;
+        let expected = self.tag(epoch, &seed[..16]);
+        if !bool::from(expected.ct_eq(&seed[16..])) {
+            return None;
+        }
+        let expires_at = i64::from(u32::from_be_bytes(seed[2..6].try_into().ok()?));
+        if expires_at <= now_unix {
+            return None;
+        }
+        let difficulty = u32::from(u16::from_be_bytes(seed[6..8].try_into().ok()?));
+        let memory_kib = u32::from(u16::from_be_bytes(seed[8..10].try_into().ok()?));
+        Some(IssuedChallenge {
+            challenge: Challenge {
+                seed: *seed,
+                difficulty,
+                memory_kib,
+            },
+            expires_at,
+        })
+    }
+}
+
+/// Writes a new key file that only its owner can read, without replacing an existing one.
+fn write_new_key_file(path: &Path, master: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(master)?;
+    file.sync_all()
+}
+
+/// A challenge as this relay made it, with the moment it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedChallenge {
+    /// The puzzle, as the envelope's proof of work reads it.
+    pub challenge: Challenge,
+    /// Unix seconds after which it is no longer accepted.
+    pub expires_at: i64,
+}
+
+impl IssuedChallenge {
+    /// The part of the seed that names this challenge in [`UsedChallenges`]: its MAC.
+    pub fn tag(&self) -> [u8; 16] {
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&self.challenge.seed[16..]);
+        tag
+    }
+}
+
+/// Who presented a proof for a challenge: the first 8 bytes of the SHA-256 of the submission
+/// key (tips, messages) or of the body (mailbox registrations). It lets a retry whose reply was
+/// lost be recognised without a second verification.
+pub type Presenter = [u8; 8];
+
+/// What [`UsedChallenges::claim`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Nobody presented a proof for this challenge before: verify it now.
+    Fresh,
+    /// The same presenter used this challenge successfully before: a retry, to be answered
+    /// from what was stored then (never by storing anything new).
+    UsedBySamePresenter,
+    /// The challenge is in use, was used by someone else, or was burnt by a wrong proof.
+    Unavailable,
+    /// Too many challenges are in use; nothing was recorded.
+    Full,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct UsedEntry {
+    expires_at: i64,
+    /// Set once the challenge paid for something stored; `None` while its proof is being
+    /// verified and after a wrong proof burnt it.
+    used_by: Option<Presenter>,
+}
+
+/// The challenges for which a proof was presented, until they expire.
+#[derive(Debug)]
+pub struct UsedChallenges {
+    entries: Mutex<HashMap<[u8; 16], UsedEntry>>,
+    capacity: usize,
+}
+
+impl UsedChallenges {
+    /// An empty set that holds at most `capacity` records.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], UsedEntry>> {
+        // Every operation is one call on the map, so a panic cannot leave it half-changed.
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes the challenge for one verification, atomically: of many requests presenting
+    /// proofs for one challenge at once, exactly one gets [`Claim::Fresh`].
+    pub fn claim(&self, challenge: &IssuedChallenge, presenter: Presenter, now_unix: i64) -> Claim {
+        let tag = challenge.tag();
+        let mut entries = self.lock();
+        if let Some(entry) = entries.get(&tag) {
+            return if entry.used_by == Some(presenter) {
+                Claim::UsedBySamePresenter
+            } else {
+                Claim::Unavailable
+            };
+        }
+        if entries.len() >= self.capacity {
+            entries.retain(|_, entry| entry.expires_at > now_unix);
+            if entries.len() >= self.capacity {
+                return Claim::Full;
+            }
+        }
+        entries.insert(
+            tag,
+            UsedEntry {
+                expires_at: challenge.expires_at,
+                used_by: None,
+            },
+        );
+        Claim::Fresh
+    }
+
+    /// Records that the claimed challenge paid for something now stored by `presenter`.
+    pub fn mark_used(&self, challenge: &IssuedChallenge, presenter: Presenter) {
+        if let Some(entry) = self.lock().get_mut(&challenge.tag()) {
+            entry.used_by = Some(presenter);
+        }
+    }
+
+    /// Gives a claimed challenge back, when the relay (not the proof) is why nothing was stored.
+    pub fn release(&self, challenge: &IssuedChallenge) {
+        self.lock().remove(&challenge.tag());
+    }
+
+    /// Drops the records of expired challenges.
+    pub fn forget_expired(&self, now_unix: i64) {
+        self.lock().retain(|_, entry| entry.expires_at > now_unix);
+    }
+
+    /// How many records are held.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no record is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_780_000_000;
+
+    fn keys() -> ChallengeKeys {
+        ChallengeKeys::from_master([9; 32])
+    }
+
+    #[test]
+    fn an_issued_challenge_opens_with_its_parameters() {
+        let issued = keys().issue(320, 4096, 600, NOW);
+        assert_eq!(issued.challenge.difficulty, 320);
+        assert_eq!(issued.challenge.memory_kib, 4096);
+        assert_eq!(issued.expires_at, NOW + 600);
+        assert_eq!(keys().open(&issued.challenge.seed, NOW + 1), Some(issued));
+    }
+
+    #[test]
+    fn seeds_are_fresh() {
+        let first = keys().issue(160, 4096, 600, NOW);
+        let second = keys().issue(160, 4096, 600, NOW);
+        assert_ne!(first.challenge.seed, second.challenge.seed);
+    }
+
+    #[test]
+    fn an_expired_challenge_does_not_open() {
+        let issued = keys().issue(160, 4096, 600, NOW);
+        assert_eq!(keys().open(&issued.challenge.seed, NOW + 600), None);
+    }
+
+    #[test]
+    fn a_changed_byte_or_another_key_does_not_open() {
+        let issued = keys().issue(160, 4096, 600, NOW);
+        for index in 0..32 {
+            let mut seed = issued.challenge.seed;
+            seed[index] ^= 1;
+            assert_eq!(keys().open(&seed, NOW), None, "byte {index}");
+        }
+        // Lowering the difficulty in the seed is exactly what the MAC stops.
+        let mut easier = issued.challenge.seed;
+        easier[6..8].copy_from_slice(&0u16.to_be_bytes());
+        assert_eq!(keys().open(&easier, NOW), None);
+        let other = ChallengeKeys::from_master([8; 32]);
+        assert_eq!(other.open(&issued.challenge.seed, NOW), None);
+    }
+
+    #[test]
+    fn the_previous_epochs_key_is_accepted_until_its_challenges_expire() {
+        let epoch_end = (NOW.div_euclid(KEY_EPOCH_SECONDS) + 1) * KEY_EPOCH_SECONDS;
+        let issued = keys().issue(160, 4096, 600, epoch_end - 10);
+        assert!(keys().open(&issued.challenge.seed, epoch_end + 5).is_some());
+        assert_eq!(keys().open(&issued.challenge.seed, epoch_end + 590), None);
+        // Two epochs on, the key is no longer tried at all.
+        let old = keys().issue(160, 4096, 86_400, NOW);
+        assert_eq!(
+            keys().open(&old.challenge.seed, NOW + 2 * KEY_EPOCH_SECONDS),
+            None
+        );
+    }
+
+    #[test]
+    fn a_key_file_is_created_once_and_read_back() {
+        let directory = std::env::temp_dir().join(format!(
+            "fluister-challenge-key-{}",
+            crate::encoding::encode_hex(&crate::encoding::random_bytes::<8>())
+        ));
+        let path = directory.join("challenge-key");
+        let first = ChallengeKeys::load_or_create(&path).unwrap();
+        let issued = first.issue(160, 4096, 600, NOW);
+        let again = ChallengeKeys::load_or_create(&path).unwrap();
+        assert!(again.open(&issued.challenge.seed, NOW).is_some());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, b"short").unwrap();
+        let error = ChallengeKeys::load_or_create(&path).unwrap_err();
+        assert!(error.0.contains("not 32 bytes"), "{error}");
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn one_claim_per_challenge() {
+        let used = UsedChallenges::new(10);
+        let issued = keys().issue(160, 4096, 600, NOW);
+        assert_eq!(used.claim(&issued, [1; 8], NOW), Claim::Fresh);
+        // While it is being verified, and after a wrong proof, nobody gets it.
+        assert_eq!(used.claim(&issued, [1; 8], NOW), Claim::Unavailable);
+        assert_eq!(used.claim(&issued, [2; 8], NOW), Claim::Unavailable);
+        used.mark_used(&issued, [1; 8]);
+        assert_eq!(used.claim(&issued, [1; 8], NOW), Claim::UsedBySamePresenter);
+        assert_eq!(used.claim(&issued, [2; 8], NOW), Claim::Unavailable);
+        used.release(&issued);
+        assert_eq!(used.claim(&issued, [2; 8], NOW), Claim::Fresh);
+    }
+
+    #[test]
+    fn a_full_set_drops_expired_records_before_refusing() {
+        let used = UsedChallenges::new(2);
+        let short = keys().issue(160, 4096, 10, NOW);
+        let long = keys().issue(160, 4096, 600, NOW);
+        let third = keys().issue(160, 4096, 600, NOW);
+        assert_eq!(used.claim(&short, [0; 8], NOW), Claim::Fresh);
+        assert_eq!(used.claim(&long, [0; 8], NOW), Claim::Fresh);
+        assert_eq!(used.claim(&third, [0; 8], NOW), Claim::Full);
+        assert_eq!(used.claim(&third, [0; 8], NOW + 20), Claim::Fresh);
+        assert_eq!(used.len(), 2);
+    }
+}
