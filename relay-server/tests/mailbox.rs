@@ -4,40 +4,13 @@
 
 mod common;
 
-use common::{COORDINATOR_TOKEN, Relay, Response, submission_key};
+use common::{
+    COORDINATOR_TOKEN, Relay, Response, mailbox_keys, register, registration_body, submission_key,
+};
 use fluister_envelope::age::{Identity, open, seal};
 use fluister_envelope::pow;
-use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
+use fluister_envelope::receipt::MailboxKeys;
 use fluister_relay::encoding::{decode_base64url_vec, encode_base64url, encode_hex, random_bytes};
-
-fn mailbox_keys() -> MailboxKeys {
-    ReceiptCode::generate().unwrap().derive_keys().unwrap()
-}
-
-fn registration_body(keys: &MailboxKeys) -> Vec<u8> {
-    format!(
-        r#"{{"id":"{}","token_sha256":"{}"}}"#,
-        keys.mailbox_id.as_str(),
-        encode_hex(&keys.mailbox_token.storage_hash())
-    )
-    .into_bytes()
-}
-
-/// Registers with an honestly solved proof of work over the body.
-fn register(relay: &Relay, body: &[u8]) -> Response {
-    let challenge = relay.challenge();
-    let solution = pow::solve(&challenge, &pow::ciphertext_sha256(body)).unwrap();
-    relay.request(
-        "POST",
-        "/api/v1/mailboxes",
-        &[
-            ("Content-Type", "application/json"),
-            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
-            ("Fluister-Nonce", &solution.nonce.to_string()),
-        ],
-        body,
-    )
-}
 
 fn messages_path(mailbox_id: &str) -> String {
     format!("/api/v1/mailboxes/{mailbox_id}/messages")

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use fluister_envelope::age::{Identity, Recipient, seal};
 use fluister_envelope::pow;
+use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
 use fluister_relay::encoding::{decode_base64url, encode_base64url, encode_hex, random_bytes};
 use sha2::{Digest, Sha256};
 
@@ -452,4 +453,35 @@ pub fn sealed_tip(recipient: &Recipient, plaintext_length: usize, marker: u64) -
 /// A random submission key.
 pub fn submission_key() -> [u8; 32] {
     random_bytes()
+}
+
+/// Fresh keys from a fresh receipt code, as the widget derives them.
+pub fn mailbox_keys() -> MailboxKeys {
+    ReceiptCode::generate().unwrap().derive_keys().unwrap()
+}
+
+/// The body of `POST /api/v1/mailboxes` for these keys: the id and the token's hash.
+pub fn registration_body(keys: &MailboxKeys) -> Vec<u8> {
+    format!(
+        r#"{{"id":"{}","token_sha256":"{}"}}"#,
+        keys.mailbox_id.as_str(),
+        encode_hex(&keys.mailbox_token.storage_hash())
+    )
+    .into_bytes()
+}
+
+/// Registers with an honestly solved proof of work over the body.
+pub fn register(relay: &Relay, body: &[u8]) -> Response {
+    let challenge = relay.challenge();
+    let solution = pow::solve(&challenge, &pow::ciphertext_sha256(body)).unwrap();
+    relay.request(
+        "POST",
+        "/api/v1/mailboxes",
+        &[
+            ("Content-Type", "application/json"),
+            ("Fluister-Challenge", &encode_base64url(&challenge.seed)),
+            ("Fluister-Nonce", &solution.nonce.to_string()),
+        ],
+        body,
+    )
 }
