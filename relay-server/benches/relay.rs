@@ -1,11 +1,14 @@
-//! Relay throughput benchmark (not a test): starts the real `relay-server` binary twice, once
-//! with storage switched off (the HTTP ceiling) and once with durable SQLite, drives each with
-//! 64 concurrent keep-alive connections submitting 4 KiB sealed tips, and prints submissions per
-//! second, p50/p99 latency, their ratio, and the relay's peak resident memory.
+//! Relay throughput benchmark (not a test): starts the real `relay-server` binary three times:
+//! with storage switched off (the HTTP ceiling), with durable SQLite, and with durable SQLite
+//! while a flood of free requests runs beside the reporters (challenges, mailbox reads with
+//! random codes, tips with forged challenges: everything one client can send without doing
+//! work). Each drives 64 concurrent keep-alive connections submitting 4 KiB sealed tips, and
+//! prints submissions per second, the share of submissions stored, p50/p99 latency, and the
+//! relay's peak resident memory; the flood mode also prints the flood's own rate.
 //!
 //! Run with `cargo bench -p relay-server --bench relay`. Optional environment variables:
 //! `RELAY_BENCH_SECONDS` (measured seconds per mode, default 5), `RELAY_BENCH_CONNECTIONS`
-//! (default 64). Only 127.0.0.1 is used.
+//! (default 64), `RELAY_BENCH_FLOOD_CONNECTIONS` (default 16). Only 127.0.0.1 is used.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -43,7 +46,7 @@ impl RelayProcess {
              [storage]\nbackend = \"{backend}\"\ndata_dir = \"{}\"\nmax_stored_bytes = 17179869184\n\
              [limits]\nmax_concurrent_requests = 4096\nmax_connections = 4096\n\
              submissions_per_second = 1000000.0\nsubmission_burst = 1000000\n\
-             [proof_of_work]\ndifficulty = 0\nmax_outstanding_challenges = 1000000\n",
+             [proof_of_work]\ndifficulty = 0\nmax_used_challenges = 10000000\n",
             directory.join("data").display()
         );
         let config_path = directory.join("relay.toml");
@@ -166,6 +169,41 @@ struct Results {
     tip_post_p99: Duration,
     peak_rss_kib: Option<u64>,
     submissions: usize,
+    /// Submissions in the measured window that were not stored (any answer but 201).
+    refused: usize,
+    /// Free requests the flood sent per second in the measured window (0 without a flood).
+    flood_requests_per_second: f64,
+}
+
+/// One request of the flood: something that costs its sender nothing to make.
+async fn send_free_request(connection: &mut Connection, index: usize) -> u16 {
+    match index % 3 {
+        0 => connection.exchange("POST", "/api/v1/challenges", "", b"").await.0,
+        1 => {
+            let path = format!(
+                "/api/v1/mailboxes/{}/messages",
+                encode_hex(&random_bytes::<32>())
+            );
+            let headers = format!(
+                "Fluister-Mailbox-Token: {}\r\n",
+                encode_base64url(&random_bytes::<32>())
+            );
+            connection.exchange("GET", &path, &headers, b"").await.0
+        }
+        _ => {
+            let headers = format!(
+                "Content-Type: application/octet-stream\r\nFluister-Submission-Key: {}\r\n\
+                 Fluister-Challenge: {}\r\nFluister-Nonce: 0\r\n",
+                encode_base64url(&random_bytes::<32>()),
+                encode_base64url(&random_bytes::<32>()),
+            );
+            let body = b"age-encryption.org/v1\n-> X25519 junk\n\n--- junk\n";
+            connection
+                .exchange("POST", "/api/v1/tips", &headers, body)
+                .await
+                .0
+        }
+    }
 }
 
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
@@ -180,12 +218,38 @@ async fn run_mode(
     backend: &str,
     bodies: Arc<Vec<Vec<u8>>>,
     connections: usize,
+    flood_connections: usize,
     measured: Duration,
 ) -> Results {
     let relay = RelayProcess::start(backend);
     let start = Instant::now();
     let measure_from = start + WARM_UP;
     let measure_until = measure_from + measured;
+    let mut flood_tasks = Vec::new();
+    for flood_index in 0..flood_connections {
+        let address = relay.address;
+        flood_tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(address).await;
+            let mut sent_in_window = 0usize;
+            let mut index = flood_index;
+            loop {
+                let began = Instant::now();
+                if began >= measure_until {
+                    break;
+                }
+                let status = send_free_request(&mut connection, index).await;
+                index += 1;
+                assert!(
+                    status == 201 || status >= 400,
+                    "a free request was answered {status}"
+                );
+                if began >= measure_from {
+                    sent_in_window += 1;
+                }
+            }
+            sent_in_window
+        }));
+    }
     let mut tasks = Vec::new();
     for connection_index in 0..connections {
         let bodies = Arc::clone(&bodies);
@@ -194,6 +258,7 @@ async fn run_mode(
             let mut connection = Connection::open(address).await;
             let mut submission_latencies = Vec::new();
             let mut tip_latencies = Vec::new();
+            let mut refused = 0usize;
             let mut next_body = connection_index;
             loop {
                 let began = Instant::now();
@@ -203,7 +268,12 @@ async fn run_mode(
                 let (status, challenge) = connection
                     .exchange("POST", "/api/v1/challenges", "", b"")
                     .await;
-                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&challenge));
+                if status != 201 {
+                    if began >= measure_from {
+                        refused += 1;
+                    }
+                    continue;
+                }
                 let challenge: serde_json::Value = serde_json::from_slice(&challenge).unwrap();
                 let headers = format!(
                     "Content-Type: application/octet-stream\r\nFluister-Submission-Key: {}\r\n\
@@ -214,25 +284,34 @@ async fn run_mode(
                 let tip_began = Instant::now();
                 let body = &bodies[next_body % bodies.len()];
                 next_body += 1;
-                let (status, answer) = connection
+                let (status, _) = connection
                     .exchange("POST", "/api/v1/tips", &headers, body)
                     .await;
-                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
                 let finished = Instant::now();
                 if began >= measure_from && finished <= measure_until {
-                    submission_latencies.push(finished - began);
-                    tip_latencies.push(finished - tip_began);
+                    if status == 201 {
+                        submission_latencies.push(finished - began);
+                        tip_latencies.push(finished - tip_began);
+                    } else {
+                        refused += 1;
+                    }
                 }
             }
-            (submission_latencies, tip_latencies)
+            (submission_latencies, tip_latencies, refused)
         }));
     }
     let mut submission_latencies = Vec::new();
     let mut tip_latencies = Vec::new();
+    let mut refused = 0;
     for task in tasks {
-        let (submissions, tips) = task.await.expect("client task");
+        let (submissions, tips, refused_here) = task.await.expect("client task");
         submission_latencies.extend(submissions);
         tip_latencies.extend(tips);
+        refused += refused_here;
+    }
+    let mut flood_sent = 0;
+    for task in flood_tasks {
+        flood_sent += task.await.expect("flood task");
     }
     submission_latencies.sort();
     tip_latencies.sort();
@@ -244,6 +323,8 @@ async fn run_mode(
         tip_post_p99: percentile(&tip_latencies, 0.99),
         peak_rss_kib: relay.peak_rss_kib(),
         submissions: submission_latencies.len(),
+        refused,
+        flood_requests_per_second: flood_sent as f64 / measured.as_secs_f64(),
     }
 }
 
@@ -252,10 +333,13 @@ fn milliseconds(duration: Duration) -> f64 {
 }
 
 fn print_results(label: &str, results: &Results) {
+    let attempted = results.submissions + results.refused;
     println!(
-        "{label:<28} {:>9.0} submissions/s   submission p50 {:>6.2} ms  p99 {:>6.2} ms   \
-         tip POST p50 {:>6.2} ms  p99 {:>6.2} ms   peak RSS {}   ({} submissions)",
+        "{label:<36} {:>7.0} submissions/s   stored {:>6.2} %   submission p50 {:>6.2} ms  \
+         p99 {:>6.2} ms   tip POST p50 {:>6.2} ms  p99 {:>6.2} ms   peak RSS {}   \
+         ({} submissions){}",
         results.submissions_per_second,
+        100.0 * results.submissions as f64 / attempted.max(1) as f64,
         milliseconds(results.submission_p50),
         milliseconds(results.submission_p99),
         milliseconds(results.tip_post_p50),
@@ -267,6 +351,14 @@ fn print_results(label: &str, results: &Results) {
                 kib as f64 / 1024.0
             )),
         results.submissions,
+        if results.flood_requests_per_second > 0.0 {
+            format!(
+                "   flood {:.0} free requests/s",
+                results.flood_requests_per_second
+            )
+        } else {
+            String::new()
+        },
     );
 }
 
@@ -285,6 +377,10 @@ fn main() {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(64);
+    let flood_connections: usize = std::env::var("RELAY_BENCH_FLOOD_CONNECTIONS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(16);
 
     // Seal bodies of exactly SEALED_BYTES: measure the overhead once, then size the plaintext.
     let recipient = Identity::generate().unwrap().to_recipient();
@@ -315,6 +411,7 @@ fn main() {
         "discard",
         Arc::clone(&bodies),
         connections,
+        0,
         measured,
     ));
     print_results("(a) storage off (discard)", &discard);
@@ -322,11 +419,23 @@ fn main() {
         "sqlite",
         Arc::clone(&bodies),
         connections,
+        0,
         measured,
     ));
     print_results("(b) durable SQLite", &sqlite);
     println!(
         "ratio (b)/(a): {:.2}",
         sqlite.submissions_per_second / discard.submissions_per_second
+    );
+    let flooded = runtime.block_on(run_mode(
+        "sqlite",
+        Arc::clone(&bodies),
+        connections,
+        flood_connections,
+        measured,
+    ));
+    print_results(
+        &format!("(c) SQLite + free-request flood ({flood_connections} conns)"),
+        &flooded,
     );
 }
