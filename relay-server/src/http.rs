@@ -78,6 +78,9 @@ struct StateInner<S> {
     difficulty: AdaptiveDifficulty,
     /// What a wrong mailbox token is compared against when the mailbox does not exist.
     missing_mailbox_stand_in: [u8; 32],
+    /// When this process started: challenges issued before it are refused, because the record
+    /// of which of them were used did not survive the restart.
+    started_at: i64,
     metrics: Metrics,
 }
 
@@ -158,6 +161,7 @@ impl<S: Storage> AppState<S> {
                 verifications,
                 difficulty,
                 missing_mailbox_stand_in: crate::encoding::random_bytes(),
+                started_at: now_unix(),
                 metrics: Metrics::default(),
             }),
         })
@@ -474,6 +478,11 @@ async fn take_payment<S: Storage>(
         .challenge_keys
         .open(&seed, now)
         .ok_or(ApiError::ChallengeInvalid)?;
+    let lifetime =
+        i64::try_from(inner.settings.proof_of_work.challenge_lifetime_seconds).unwrap_or(i64::MAX);
+    if challenge.expires_at.saturating_sub(lifetime) < inner.started_at {
+        return Err(ApiError::ChallengeInvalid);
+    }
     match inner.used_challenges.claim(&challenge, presenter, now) {
         Claim::Fresh => {}
         Claim::UsedBySamePresenter => return Ok(Paid::Retry),

@@ -1129,3 +1129,28 @@ fn status_counts_refusals_for_budget_over_the_last_day() {
     assert_eq!(json["refused_last_day"]["rate_limited"], 2);
     assert_eq!(json["refused_last_day"]["storage_busy"], 0);
 }
+
+#[test]
+fn challenges_from_before_a_restart_are_refused_and_the_key_survives_it() {
+    let mut relay = Relay::start("restart-challenges", "");
+    let key_path = relay.directory.join("data").join("challenge-key");
+    let key_before = std::fs::read(&key_path).expect("the relay made its challenge key");
+    assert_eq!(key_before.len(), 32);
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let (_, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 100, 60);
+    let old_challenge = relay.challenge();
+    relay.kill();
+    // The relay compares whole seconds: start it again in a later second.
+    std::thread::sleep(Duration::from_millis(1100));
+    relay.launch();
+    // Which challenges were used is not known across a restart, so none from before counts.
+    let refused = relay.submit_with(&body, &submission_key(), &old_challenge.seed, 0);
+    assert_eq!(refused.error_code(), "challenge_invalid");
+    assert_eq!(std::fs::read(&key_path).unwrap(), key_before);
+    assert_eq!(relay.submit(&body, &submission_key()).status, 201);
+}
