@@ -64,6 +64,12 @@ impl InboxHome {
         self.root.join("tips")
     }
 
+    /// Tips that did not open with the coordinator's keys when they were pulled (sealed to
+    /// another key, or damaged), kept sealed exactly as the relay held them, without a number.
+    pub fn quarantine_directory(&self) -> PathBuf {
+        self.root.join("quarantine")
+    }
+
     /// The triage book (status and notes per tip), sealed to the coordinator's own recipient.
     pub fn triage_path(&self) -> PathBuf {
         self.root.join("triage.age")

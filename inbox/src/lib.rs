@@ -7,6 +7,8 @@
 //! - [`passphrase`] and [`keys`]: the passphrase-protected age identity (`keygen`, unlocking).
 //! - [`relay`]: the connection settings and the relay's coordinator API.
 //! - [`store`]: the local store of sealed tips and `pull`, which is crash-safe and idempotent.
+//! - [`quarantine`]: the tips `pull` could not open (sealed to another key, perhaps junk sent to
+//!   fill the relay, or damaged), kept sealed and off the relay, and the way back into the store.
 //! - [`conversation`]: the anonymous mailbox's messages per tip, stored sealed, fetched by
 //!   `pull` and written by `reply`.
 //! - [`triage`]: status and notes per tip, sealed to the coordinator's own key.
@@ -21,6 +23,7 @@ pub mod home;
 pub mod keys;
 pub mod passphrase;
 pub mod progress;
+pub mod quarantine;
 pub mod relay;
 pub mod render;
 pub mod stats;

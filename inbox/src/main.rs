@@ -17,6 +17,7 @@ use fluister_inbox::home::{
 };
 use fluister_inbox::keys::{self, UnlockedKeys};
 use fluister_inbox::passphrase::PassphraseSource;
+use fluister_inbox::quarantine::{self, QuarantinedTip};
 use fluister_inbox::relay::{Connection, MessageAuthor, RelayClient, ReplyFailure};
 use fluister_inbox::render::{self, ConversationEntry, RedactPart, TipContext};
 use fluister_inbox::stats::{self, CountedTip, Counts};
@@ -31,7 +32,7 @@ use zeroize::Zeroizing;
 ///
 /// First day: `keygen` (make your key), `connect` (relay address and token), `status` (check).
 /// Daily: `pull`, `list`, `show N`, `reply N "question"`, `triage N`, `export N`. For reports:
-/// `stats`.
+/// `stats`. Tips that did not open with your key: `quarantine`.
 ///
 /// Tips stay encrypted on this computer; they are decrypted only to show or export them, with
 /// your key, after you type its passphrase. The coordinator's guide (docs/coordinator-guide.nl.md
@@ -96,6 +97,10 @@ enum Command {
     /// then deleted on the relay. Safe to interrupt: run it again and it continues, without
     /// losing or doubling a tip. Asks for your passphrase (it checks each tip opens).
     ///
+    /// A tip that does not open with your key (sealed to another key, perhaps junk sent to fill
+    /// the relay, or damaged) is kept sealed in the quarantine folder instead, without a number,
+    /// and deleted on the relay so it no longer takes its space. See `quarantine`.
+    ///
     /// Then it fetches the conversation of every tip whose reporter has an anonymous mailbox
     /// and stores new answers (encrypted, as they came). Those stay on the relay, where the
     /// reporter reads the conversation; the mailbox expires by itself.
@@ -106,6 +111,29 @@ enum Command {
         /// Fetch only new tips, not the reporters' answers.
         #[arg(long)]
         no_messages: bool,
+    },
+
+    /// Show the quarantine: tips `pull` could not open with the key it was given (sealed to
+    /// another key, possibly junk sent to fill the relay, or damaged). They are kept sealed
+    /// and unread, without a number, outside `list`, `show` and `stats`. Without options, lists
+    /// them (count, size, hour received) and changes nothing.
+    ///
+    /// Pulled with the wrong key by mistake? `quarantine --recheck` (with --identity FILE for
+    /// another key) moves every one that opens into your tips as a normal numbered tip.
+    /// `quarantine --delete` deletes them for good, after you confirm and after checking once
+    /// more that none opens with your key.
+    Quarantine {
+        /// Check every quarantined file against your key (or --identity FILE) and move each one
+        /// that opens into your tips. Asks for your passphrase.
+        #[arg(long, conflicts_with = "delete")]
+        recheck: bool,
+        /// Delete the quarantined files for good, after confirming. Any that opens with your
+        /// key is stored as a tip instead. Asks for your passphrase.
+        #[arg(long)]
+        delete: bool,
+        /// Confirm --delete without asking (for scripts).
+        #[arg(long, requires = "delete")]
+        yes: bool,
     },
 
     /// List the tips: number, hour received (Dutch time), municipality, kind, who reported, and
@@ -278,6 +306,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             connections,
             no_messages,
         } => pull(&settings, connections, !no_messages),
+        Command::Quarantine {
+            recheck,
+            delete,
+            yes,
+        } => match (recheck, delete) {
+            (true, _) => recheck_quarantine(&settings),
+            (false, true) => delete_quarantine(&settings, yes),
+            (false, false) => show_quarantine(&settings),
+        },
         Command::List {
             status,
             municipality,
@@ -464,6 +501,21 @@ fn status(settings: &Settings) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A size in bytes for people: "512 bytes", "18.3 kB", "1.1 GB" (powers of 1000).
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 fn pull(settings: &Settings, connections: usize, with_messages: bool) -> Result<ExitCode> {
     let connection = Connection::load(&settings.home)?;
     let keys = settings.unlock()?;
@@ -483,23 +535,218 @@ fn pull(settings: &Settings, connections: usize, with_messages: bool) -> Result<
             report.completed_earlier
         );
     }
+    if report.quarantined_earlier > 0 {
+        println!(
+            "{} tip(s) put in quarantine by an interrupted earlier pull were now also removed from \
+             the relay.",
+            report.quarantined_earlier
+        );
+    }
     if !stored.is_empty() {
         println!("See them with: fluister-inbox list --status new");
+    }
+    if report.quarantined() > 0 {
+        print_quarantine_notice(settings, &report);
     }
     if with_messages {
         pull_answers(settings, &client, &keys)?;
     }
-    if !report.left_on_relay.is_empty() {
-        for (_, reason) in &report.left_on_relay {
-            eprintln!("{reason}");
-        }
-        bail!(
-            "{} tip(s) could not be opened with your key and were left on the relay (nothing of \
-             them was deleted)",
-            report.left_on_relay.len()
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `pull` says about the tips it put in quarantine: what happened, that nothing is lost,
+/// and the next step.
+fn print_quarantine_notice(settings: &Settings, report: &store::PullReport) {
+    let reasons = match (
+        report.quarantined_for_another_key,
+        report.quarantined_damaged,
+    ) {
+        (other_key, 0) => format!("sealed to another key: {other_key}"),
+        (0, damaged) => format!("damaged: {damaged}"),
+        (other_key, damaged) => format!("sealed to another key: {other_key}; damaged: {damaged}"),
+    };
+    println!();
+    println!(
+        "{} tip(s) did not open with your key and were put in quarantine ({reasons}).",
+        report.quarantined()
+    );
+    println!(
+        "Tips sealed to another key are possibly junk sent to fill the relay. They were \
+         removed from the relay, so they no longer take its space, and are kept here, still \
+         sealed and unread, in {}. They get no number and do not appear in `list`.",
+        settings.home.quarantine_directory().display()
+    );
+    if report.stored_numbers.is_empty() && report.completed_earlier == 0 {
+        println!(
+            "None of the tips opened with this key. If you expected real tips, check that you \
+             used the right key and that the relay seals tips to it: `fluister-inbox status`."
+        );
+    }
+    println!(
+        "Nothing is lost: if you pulled with the wrong key, `fluister-inbox quarantine --recheck` \
+         (add --identity FILE for another key) turns every one that opens into a normal tip. \
+         See: fluister-inbox quarantine"
+    );
+}
+
+/// `quarantine`: what is in it, per hour received, and what to do.
+fn show_quarantine(settings: &Settings) -> Result<ExitCode> {
+    let tips = quarantine::quarantined_tips(&settings.home)?;
+    if tips.is_empty() {
+        println!("The quarantine is empty: every pulled tip opened with your key.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} tip(s) in quarantine ({}), in {}.",
+        tips.len(),
+        human_size(quarantine::total_size(&tips)),
+        settings.home.quarantine_directory().display()
+    );
+    println!(
+        "They did not open with the key used when they were pulled: sealed to another key \
+         (possibly junk sent to fill the relay) or damaged. They are kept sealed and unread; \
+         they have no number and do not appear in `list`, `show` or `stats`."
+    );
+    println!();
+    let headings = match settings.language {
+        Language::Nl => ["ontvangen", "bestanden", "grootte"],
+        Language::En => ["received", "files", "size"],
+    };
+    println!(
+        "{:<16}  {:>9}  {:>10}",
+        headings[0], headings[1], headings[2]
+    );
+    let mut per_hour: std::collections::BTreeMap<u64, (usize, u64)> = Default::default();
+    for tip in &tips {
+        let entry = per_hour.entry(tip.received_hour).or_default();
+        entry.0 += 1;
+        entry.1 += tip.size;
+    }
+    for (received_hour, (count, size)) in per_hour {
+        println!(
+            "{:<16}  {count:>9}  {:>10}",
+            LocalHour::from_unix_seconds(received_hour).to_string(),
+            human_size(size)
+        );
+    }
+    println!();
+    println!("What to do:");
+    println!(
+        "  - Pulled with the wrong key by mistake (for example before the relay had your new \
+         key)? Check them against the right key; every one that opens becomes a normal tip:"
+    );
+    println!("        fluister-inbox quarantine --recheck");
+    println!("        fluister-inbox quarantine --recheck --identity FILE   (e.g. the backup key)");
+    println!(
+        "  - What opens with none of your keys nobody here can read. When you are sure, delete \
+         it for good (you are asked to confirm):"
+    );
+    println!("        fluister-inbox quarantine --delete");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `quarantine --recheck`: moves what opens with the keys given now into the store.
+fn recheck_quarantine(settings: &Settings) -> Result<ExitCode> {
+    let before = quarantine::quarantined_tips(&settings.home)?;
+    if before.is_empty() {
+        println!("The quarantine is empty; there is nothing to check.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let keys = settings.unlock()?;
+    let report = quarantine::recheck(&settings.home, &keys)?;
+    print_moved_from_quarantine(&report.moved_numbers);
+    let remaining = &report.still_quarantined;
+    if remaining.is_empty() {
+        println!("The quarantine is empty now.");
+    } else if report.moved_numbers.is_empty() {
+        println!(
+            "None of the {} quarantined tip(s) opens with this key; they stay in quarantine. \
+             If you have another key (the offline backup key, a predecessor's key), try it: \
+             fluister-inbox quarantine --recheck --identity FILE. What opens with none of your \
+             keys is most likely junk: fluister-inbox quarantine --delete",
+            remaining.len()
+        );
+    } else {
+        println!(
+            "{} tip(s) ({}) still do not open with this key and stay in quarantine.",
+            remaining.len(),
+            human_size(quarantine::total_size(remaining))
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says which new tip numbers came out of the quarantine.
+fn print_moved_from_quarantine(moved_numbers: &[u64]) {
+    match (moved_numbers.first(), moved_numbers.last()) {
+        (Some(first), Some(last)) if first == last => println!(
+            "1 quarantined tip opened with this key and is now tip {first}. See it with: \
+             fluister-inbox show {first}"
+        ),
+        (Some(first), Some(last)) => println!(
+            "{} quarantined tips opened with this key and are now tips {first} to {last}. See \
+             them with: fluister-inbox list --status new",
+            moved_numbers.len()
+        ),
+        _ => {}
+    }
+}
+
+/// `quarantine --delete`: after confirming, rechecks and deletes what still does not open.
+fn delete_quarantine(settings: &Settings, confirmed_by_flag: bool) -> Result<ExitCode> {
+    let tips = quarantine::quarantined_tips(&settings.home)?;
+    if tips.is_empty() {
+        println!("The quarantine is empty; there is nothing to delete.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !confirmed_by_flag {
+        confirm_deletion(&tips)?;
+    }
+    let keys = settings.unlock()?;
+    let report = quarantine::delete(&settings.home, &keys, &tips)?;
+    print_moved_from_quarantine(&report.moved_numbers);
+    println!(
+        "Deleted {} quarantined file(s) ({}) for good.",
+        report.deleted,
+        human_size(report.deleted_bytes)
+    );
+    if report.kept_unconfirmed > 0 {
+        println!(
+            "{} file(s) came into the quarantine while you confirmed and were kept: see \
+             fluister-inbox quarantine",
+            report.kept_unconfirmed
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks on the terminal before `quarantine --delete` deletes `tips`; fails if not confirmed.
+fn confirm_deletion(tips: &[QuarantinedTip]) -> Result<()> {
+    use std::io::IsTerminal as _;
+    let summary = format!(
+        "{} quarantined file(s) ({})",
+        tips.len(),
+        human_size(quarantine::total_size(tips))
+    );
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "deleting {summary} needs your confirmation, and there is no terminal to ask on. \
+             Add --yes to confirm. Nothing was deleted."
+        );
+    }
+    print!(
+        "This deletes {summary} for good. Each one is first checked once more against your key; \
+         any that opens is stored as a tip instead. Type yes to go on: "
+    );
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("cannot read your answer")?;
+    if answer.trim() != "yes" {
+        bail!("not confirmed; nothing was deleted");
+    }
+    Ok(())
 }
 
 /// The second half of `pull`: fetches the conversation of every stored tip that has a mailbox.

@@ -13,15 +13,22 @@
 //! after it leaves the stored file, whose relay id the next pull recognises. A lock keeps two
 //! pulls from running at once.
 //!
+//! A tip that does not open with the coordinator's keys (sealed to another key, perhaps junk
+//! sent to fill the relay, or damaged) takes the same path into the quarantine folder instead
+//! (see [`crate::quarantine`]): `quarantine/.ID.part`, flushed, renamed to `HOUR-ID.age`, the
+//! folder flushed, and only then deleted on the relay, so it stops taking the relay's space. A
+//! kill leaves it on the relay, or in the quarantine under its relay id, which the next pull
+//! recognises just like a stored tip's and only deletes on the relay. It gets no number.
+//!
 //! Downloads and deletes run in two stages side by side (see [`pull`]), so the relay's durable
 //! deletes do not hold up the downloads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use fluister_envelope::age::{self, Identity, armor};
 use fluister_envelope::tip::TipDocument;
 use zeroize::Zeroizing;
@@ -31,6 +38,7 @@ use crate::home::{
 };
 use crate::keys::UnlockedKeys;
 use crate::progress::Progress;
+use crate::quarantine;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
 
 /// One tip in the local store.
@@ -171,8 +179,21 @@ pub struct PullReport {
     pub completed_earlier: usize,
     /// Tips the relay listed but no longer had when asked (another pull took them).
     pub vanished: usize,
-    /// Tips left on the relay because they do not open with this key: relay id and reason.
-    pub left_on_relay: Vec<(String, String)>,
+    /// Tips that do not open with the keys used, because they were sealed to another key, now
+    /// moved into the quarantine folder and deleted on the relay.
+    pub quarantined_for_another_key: usize,
+    /// Tips that are damaged (they fail age's integrity checks), now moved into the quarantine
+    /// folder and deleted on the relay.
+    pub quarantined_damaged: usize,
+    /// Tips an interrupted earlier pull had put in quarantine but not yet deleted on the relay.
+    pub quarantined_earlier: usize,
+}
+
+impl PullReport {
+    /// How many tips this pull moved into the quarantine folder.
+    pub fn quarantined(&self) -> usize {
+        self.quarantined_for_another_key + self.quarantined_damaged
+    }
 }
 
 /// The step after which the test-only kill switch fires (see [`pull`]).
@@ -183,11 +204,19 @@ pub(crate) enum PullStep {
     Deleted,
     /// A mailbox message was written and renamed into its conversation folder.
     MessageStored,
+    /// A tip that does not open was written and renamed into the quarantine folder (before the
+    /// folder is flushed and the tip deleted on the relay).
+    Quarantined,
+    /// `quarantine --recheck` stored a quarantined tip that now opens (renamed into the store
+    /// and the store flushed, but not yet removed from the quarantine).
+    MovedFromQuarantine,
 }
 
 /// The test-only kill switch: `FLUISTER_INBOX_TEST_KILL_AT=stored:3` makes the process SIGKILL
 /// itself right after the third tip reaches that step (`message:3`: the third mailbox message
-/// stored), so the tests can crash a pull at an exact point. Unset in normal use.
+/// stored; `quarantined:3`: the third tip put in quarantine; `moved:3`: the third quarantined
+/// tip moved into the store by `quarantine --recheck`), so the tests can crash a pull at an
+/// exact point. Unset in normal use.
 #[derive(Debug)]
 pub(crate) struct KillSwitch {
     step: PullStep,
@@ -204,6 +233,8 @@ impl KillSwitch {
             "stored" => PullStep::Stored,
             "deleted" => PullStep::Deleted,
             "message" => PullStep::MessageStored,
+            "quarantined" => PullStep::Quarantined,
+            "moved" => PullStep::MovedFromQuarantine,
             _ => return None,
         };
         Some(Self {
@@ -243,14 +274,51 @@ fn storage_failed(home: &InboxHome, error: std::io::Error) -> anyhow::Error {
     ))
 }
 
+/// Writes a sealed tip into the store under the next free number: `tips/.ID.part`, flushed to
+/// disk, then renamed to its numbered name. Numbers are handed out and used under one lock, in
+/// order, so a kill never leaves a gap: a number exists only once its file does. The caller
+/// flushes the folder ([`sync_directory`]) before anything relies on the rename, such as
+/// deleting the tip on the relay or its copy in the quarantine.
+pub(crate) fn store_sealed_tip(
+    home: &InboxHome,
+    next_number: &Mutex<u64>,
+    relay_id: &str,
+    received_hour: u64,
+    sealed: &[u8],
+) -> std::io::Result<u64> {
+    debug_assert!(is_tip_id(relay_id));
+    let tips_directory = home.tips_directory();
+    // In the store's own folder, so the rename below stays within one directory.
+    let temporary_path = tips_directory.join(format!(".{relay_id}.part"));
+    write_and_flush(&temporary_path, sealed)?;
+    let mut next_number = next_number.lock().expect("number lock");
+    let number = *next_number;
+    let final_path = tips_directory.join(stored_file_name(number, received_hour, relay_id));
+    std::fs::rename(&temporary_path, &final_path)?;
+    *next_number += 1;
+    Ok(number)
+}
+
+/// The next free local number, after every stored tip.
+pub(crate) fn next_free_number(stored: &[StoredTip]) -> u64 {
+    stored.iter().map(|tip| tip.number).max().unwrap_or(0) + 1
+}
+
+/// Where a pulled tip went before it is deleted on the relay: the folder to flush first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Destination {
+    Store,
+    Quarantine,
+}
+
 /// How many tips are fetched and written at once by default: enough to overlap network round
 /// trips, the relay's group commits and our disk flushes (which the file system batches into
 /// one journal commit).
 pub const DEFAULT_PULL_CONNECTIONS: usize = 16;
 
 /// Downloads every waiting tip into the store and deletes it on the relay (see the module
-/// documentation for the crash-safety argument). Tips that do not open with `keys` stay on the
-/// relay and are reported.
+/// documentation for the crash-safety argument). Tips that do not open with `keys` go into the
+/// quarantine folder the same way, are deleted on the relay too, and are counted in the report.
 pub fn pull(
     home: &InboxHome,
     client: &RelayClient,
@@ -259,12 +327,20 @@ pub fn pull(
 ) -> Result<PullReport> {
     let _lock = home.lock()?;
     let tips_directory = home.tips_directory();
+    // `lock` created the store's folder; make its entry in the inbox folder durable too.
+    sync_directory(home.root()).map_err(|error| storage_failed(home, error))?;
     remove_leftover_parts(&tips_directory)?;
-    let already_stored: HashMap<String, u64> = stored_tips(home)?
+    let stored = stored_tips(home)?;
+    let next_number = Mutex::new(next_free_number(&stored));
+    let already_stored: HashMap<String, u64> = stored
         .into_iter()
         .map(|tip| (tip.relay_id, tip.number))
         .collect();
-    let next_number = Mutex::new(already_stored.values().copied().max().unwrap_or(0) + 1);
+    let quarantine_directory = quarantine::prepare(home)?;
+    let already_quarantined: HashSet<String> = quarantine::quarantined_tips(home)?
+        .into_iter()
+        .map(|tip| tip.relay_id)
+        .collect();
     let waiting = client.list_waiting_tips()?;
     let progress = Progress::new("Pulling tips", waiting.len());
     let report = Mutex::new(PullReport::default());
@@ -273,20 +349,24 @@ pub fn pull(
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let kill_switch = kill_switch();
 
-    // Stage one (fetchers) downloads, checks and stores; stage two (deleters) flushes the folder
-    // once for a batch of stored tips and then deletes them on the relay. Running the two side by
-    // side keeps the relay's durable deletes from holding up the downloads.
-    let (stored_sender, stored_receiver) = std::sync::mpsc::channel::<String>();
-    let stored_receiver = Mutex::new(stored_receiver);
+    // Stage one (fetchers) downloads, checks and stores (or quarantines); stage two (deleters)
+    // flushes the folders once for a batch and then deletes the batch on the relay. Running the
+    // two side by side keeps the relay's durable deletes from holding up the downloads.
+    let (kept_sender, kept_receiver) = std::sync::mpsc::channel::<(String, Destination)>();
+    let kept_receiver = Mutex::new(kept_receiver);
     let fail = |error: anyhow::Error| {
         stop.store(true, Ordering::Relaxed);
         first_error.lock().expect("error lock").get_or_insert(error);
     };
 
-    let store_one = |tip: &WaitingTip| -> Result<Option<String>> {
+    let keep_one = |tip: &WaitingTip| -> Result<Option<Destination>> {
         if already_stored.contains_key(&tip.id) {
             report.lock().expect("report lock").completed_earlier += 1;
-            return Ok(Some(tip.id.clone()));
+            return Ok(Some(Destination::Store));
+        }
+        if already_quarantined.contains(&tip.id) {
+            report.lock().expect("report lock").quarantined_earlier += 1;
+            return Ok(Some(Destination::Quarantine));
         }
         let Some(sealed) = client.fetch_tip(&tip.id)? else {
             report.lock().expect("report lock").vanished += 1;
@@ -296,45 +376,51 @@ pub fn pull(
             kill_switch.reached(PullStep::Downloaded);
         }
         if let Err(failure) = open_sealed(&keys.identities, &sealed) {
-            let reason = failure.explain(&format!("The tip {} on the relay", tip.id));
-            report
-                .lock()
-                .expect("report lock")
-                .left_on_relay
-                .push((tip.id.clone(), reason));
-            return Ok(None);
+            quarantine::write_quarantined(
+                &quarantine_directory,
+                &tip.id,
+                tip.received_hour,
+                &sealed,
+            )
+            .map_err(|error| quarantine::storage_failed(home, error))?;
+            if let Some(kill_switch) = kill_switch {
+                kill_switch.reached(PullStep::Quarantined);
+            }
+            let mut report = report.lock().expect("report lock");
+            match failure {
+                OpenFailure::NotForThisKey => report.quarantined_for_another_key += 1,
+                OpenFailure::Damaged | OpenFailure::NotATipDocument(_) => {
+                    report.quarantined_damaged += 1;
+                }
+            }
+            return Ok(Some(Destination::Quarantine));
         }
-        // In the store's own folder, so the rename below locks one directory, not two.
-        let temporary_path = tips_directory.join(format!(".{}.part", tip.id));
-        write_and_flush(&temporary_path, &sealed).map_err(|error| storage_failed(home, error))?;
-        // Numbers are handed out and used under one lock, in order, so a kill never leaves a
-        // gap: a number exists only once its file does.
-        let mut next_number = next_number.lock().expect("number lock");
-        let number = *next_number;
-        let final_path =
-            home.tips_directory()
-                .join(stored_file_name(number, tip.received_hour, &tip.id));
-        std::fs::rename(&temporary_path, &final_path)
+        let number = store_sealed_tip(home, &next_number, &tip.id, tip.received_hour, &sealed)
             .map_err(|error| storage_failed(home, error))?;
-        *next_number += 1;
-        drop(next_number);
         report
             .lock()
             .expect("report lock")
             .stored_numbers
             .push(number);
-        Ok(Some(tip.id.clone()))
+        Ok(Some(Destination::Store))
     };
 
-    let delete_batch = |batch: &[String]| -> Result<()> {
+    let delete_batch = |batch: &[(String, Destination)]| -> Result<()> {
         // The renames must be durable before the relay forgets the tips.
-        sync_directory(&home.tips_directory()).map_err(|error| storage_failed(home, error))?;
+        let holds = |wanted: Destination| batch.iter().any(|(_, kept)| *kept == wanted);
+        if holds(Destination::Store) {
+            sync_directory(&tips_directory).map_err(|error| storage_failed(home, error))?;
+        }
+        if holds(Destination::Quarantine) {
+            sync_directory(&quarantine_directory)
+                .map_err(|error| quarantine::storage_failed(home, error))?;
+        }
         if let Some(kill_switch) = kill_switch {
             for _ in batch {
                 kill_switch.reached(PullStep::Stored);
             }
         }
-        for tip_id in batch {
+        for (tip_id, _) in batch {
             client.delete_tip(tip_id)?;
             if let Some(kill_switch) = kill_switch {
                 kill_switch.reached(PullStep::Deleted);
@@ -346,17 +432,17 @@ pub fn pull(
 
     let stage_width = connections.clamp(1, 64).min(waiting.len());
     let (stop, next_index, waiting, progress) = (&stop, &next_index, &waiting, &progress);
-    let (store_one, fail) = (&store_one, &fail);
+    let (keep_one, fail) = (&keep_one, &fail);
     std::thread::scope(|scope| {
         for _ in 0..stage_width {
-            let stored_sender = stored_sender.clone();
+            let kept_sender = kept_sender.clone();
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let index = next_index.fetch_add(1, Ordering::Relaxed);
                     let Some(tip) = waiting.get(index) else { break };
-                    match store_one(tip) {
-                        Ok(Some(tip_id)) => {
-                            let _ = stored_sender.send(tip_id);
+                    match keep_one(tip) {
+                        Ok(Some(destination)) => {
+                            let _ = kept_sender.send((tip.id.clone(), destination));
                         }
                         Ok(None) => progress.advance(),
                         Err(error) => {
@@ -367,17 +453,17 @@ pub fn pull(
                 }
             });
         }
-        drop(stored_sender);
+        drop(kept_sender);
         for _ in 0..stage_width {
             scope.spawn(|| {
                 loop {
                     let batch = {
-                        let receiver = stored_receiver.lock().expect("receiver lock");
+                        let receiver = kept_receiver.lock().expect("receiver lock");
                         let Ok(first) = receiver.recv() else { break };
                         let mut batch = vec![first];
                         while batch.len() < 64 {
                             match receiver.try_recv() {
-                                Ok(tip_id) => batch.push(tip_id),
+                                Ok(kept) => batch.push(kept),
                                 Err(_) => break,
                             }
                         }
@@ -400,9 +486,6 @@ pub fn pull(
             "the pull stopped early ({stored} new tips were stored safely; the rest are still on \
              the relay, and `fluister-inbox pull` continues where it stopped)"
         )));
-    }
-    if report.left_on_relay.len() > waiting.len() {
-        bail!("internal error: more tips left on the relay than listed");
     }
     Ok(report)
 }

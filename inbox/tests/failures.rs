@@ -1,6 +1,7 @@
 //! What goes wrong in real life, against the real binaries: a pull killed at any moment, a wrong
 //! passphrase, a wrong key, a damaged local file, a relay that is down, a refused token. Each
-//! must give a clear message and a non-zero exit, and lose or delete nothing.
+//! must give a clear message and lose nothing; the errors exit non-zero and delete nothing, and
+//! tips pulled with the wrong key wait, still sealed, in the quarantine.
 
 mod support;
 
@@ -173,7 +174,7 @@ fn wrong_passphrase_is_refused_and_nothing_is_pulled() {
 }
 
 #[test]
-fn tips_for_another_key_stay_on_the_relay() {
+fn tips_pulled_with_the_wrong_key_are_quarantined_and_come_back_with_the_right_one() {
     let inbox = Inbox::new("wrong-key");
     inbox.keygen();
     let someone_else = Inbox::new("someone-else");
@@ -189,17 +190,44 @@ fn tips_for_another_key_stay_on_the_relay() {
         status_text.contains("does NOT seal tips to your key"),
         "{status_text}{status}"
     );
-    let error = inbox.run_failing(&["pull"]);
-    assert!(error.contains("cannot be opened with your key"), "{error}");
-    assert!(error.contains("left on the relay"), "{error}");
+    // The pull keeps them, still sealed, in quarantine (off the relay), and says what to do.
+    let pulled = inbox.run_ok(&["pull"]);
+    assert!(
+        pulled.contains("3 tip(s) did not open with your key and were put in quarantine"),
+        "{pulled}"
+    );
+    assert!(
+        pulled.contains("None of the tips opened with this key")
+            && pulled.contains("fluister-inbox status")
+            && pulled.contains("quarantine --recheck"),
+        "{pulled}"
+    );
     assert!(inbox.stored_file_names().is_empty());
+    assert!(relay.waiting_tip_ids().is_empty());
     assert_eq!(
-        relay.waiting_tip_ids().into_iter().collect::<BTreeSet<_>>(),
+        inbox
+            .quarantined_relay_ids()
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
         sent
     );
-    // The right key (here: the other inbox's identity file, given with --identity) pulls them.
+    // The right key (here: the other inbox's identity file, given with --identity) brings them
+    // back as normal numbered tips.
     let other_identity = someone_else.home.join("identity.age");
-    inbox.run_ok(&["pull", "--identity", other_identity.to_str().unwrap()]);
+    let checked = inbox.run_ok(&[
+        "quarantine",
+        "--recheck",
+        "--identity",
+        other_identity.to_str().unwrap(),
+    ]);
+    assert!(
+        checked.contains("3 quarantined tips opened with this key and are now tips 1 to 3"),
+        "{checked}"
+    );
+    assert!(
+        checked.contains("The quarantine is empty now."),
+        "{checked}"
+    );
     assert_eq!(
         inbox
             .stored_relay_ids()
@@ -207,6 +235,7 @@ fn tips_for_another_key_stay_on_the_relay() {
             .collect::<BTreeSet<_>>(),
         sent
     );
+    assert!(inbox.quarantined_relay_ids().is_empty());
 }
 
 #[test]

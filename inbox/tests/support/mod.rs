@@ -98,6 +98,20 @@ pub fn mint_token() -> (String, String) {
     (token, hash)
 }
 
+/// Relay settings a test changes from [`Relay::start`]'s; `None` keeps the relay's default.
+#[derive(Clone, Debug, Default)]
+pub struct RelayOptions {
+    /// `limits.max_tip_bytes`.
+    pub max_tip_bytes: Option<u64>,
+    /// `storage.max_stored_bytes`: the quota whose 507 the quarantine frees.
+    pub max_stored_bytes: Option<u64>,
+    /// `proof_of_work.difficulty`; 0 (any nonce) unless set.
+    pub proof_of_work_difficulty: Option<u32>,
+    /// `proof_of_work.flood_baseline`: verified submissions per window before the difficulty
+    /// rises.
+    pub flood_baseline: Option<u64>,
+}
+
 /// A running relay.
 pub struct Relay {
     /// `http://127.0.0.1:PORT`.
@@ -114,20 +128,41 @@ impl Relay {
     /// Starts a relay that tells widgets to seal to `recipients`, with proof of work off and a
     /// submission rate high enough for the benchmark.
     pub fn start(name: &str, recipients: &[String]) -> Relay {
+        Self::start_with(name, recipients, &RelayOptions::default())
+    }
+
+    /// [`Relay::start`] with some settings changed.
+    pub fn start_with(name: &str, recipients: &[String], options: &RelayOptions) -> Relay {
         let directory = temporary_directory(&format!("relay-{name}"));
         let (token, token_hash) = mint_token();
         let recipients_toml: Vec<String> = recipients
             .iter()
             .map(|recipient| format!("\"{recipient}\""))
             .collect();
+        let line = |key: &str, value: Option<String>| {
+            value.map_or_else(String::new, |value| format!("{key} = {value}\n"))
+        };
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:0\"\nlog_level = \"warn\"\n\n\
-             [storage]\ndata_dir = \"{}\"\n\n\
+             [storage]\ndata_dir = \"{}\"\n{}\n\
              [limits]\nsubmissions_per_second = 1000000.0\nsubmission_burst = 1000000\n\
-             max_concurrent_requests = 1024\n\n\
-             [proof_of_work]\ndifficulty = 0\n\n\
+             max_concurrent_requests = 1024\n{}\n\
+             [proof_of_work]\ndifficulty = {}\n{}\n\
              [coordinator]\nrecipients = [{}]\ntoken_sha256 = [\"{token_hash}\"]\n",
             directory.join("data").display(),
+            line(
+                "max_stored_bytes",
+                options.max_stored_bytes.map(|bytes| bytes.to_string())
+            ),
+            line(
+                "max_tip_bytes",
+                options.max_tip_bytes.map(|bytes| bytes.to_string())
+            ),
+            options.proof_of_work_difficulty.unwrap_or(0),
+            line(
+                "flood_baseline",
+                options.flood_baseline.map(|count| count.to_string())
+            ),
             recipients_toml.join(", ")
         );
         let config_path = directory.join("relay.toml");
@@ -186,7 +221,16 @@ impl Relay {
     }
 
     /// Submits one sealed tip the way the widget does: a challenge, its solution, the POST.
+    /// Panics unless the relay stores it (201); returns its id.
     pub fn submit(&self, sealed: &[u8]) -> String {
+        let (status, body) = self.try_submit(sealed);
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Submits one sealed tip the way [`Relay::submit`] does and returns the relay's status
+    /// and JSON answer, whatever they are.
+    pub fn try_submit(&self, sealed: &[u8]) -> (u16, serde_json::Value) {
         let (seed, nonce) = self.solved_challenge(sealed);
         let mut submission_key = [0u8; 32];
         getrandom::fill(&mut submission_key).unwrap();
@@ -205,8 +249,7 @@ impl Relay {
         let status = response.status().as_u16();
         let body: serde_json::Value =
             serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
-        assert_eq!(status, 201, "{body}");
-        body["id"].as_str().unwrap().to_owned()
+        (status, body)
     }
 
     /// Seals `document` with our envelope to `recipient` and submits it.
@@ -486,6 +529,37 @@ impl Inbox {
         };
         names.sort();
         names
+    }
+
+    /// The relay ids of the tips in quarantine (from their file names `HOUR-ID.age`), sorted.
+    pub fn quarantined_relay_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = match std::fs::read_dir(self.home.join("quarantine")) {
+            Ok(entries) => entries
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .filter_map(|name| {
+                    let stem = name.strip_suffix(".age")?.to_owned();
+                    Some(stem.rsplit('-').next().unwrap().to_owned())
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        ids.sort();
+        ids
+    }
+
+    /// The names of every file in the inbox's `tips/` and `quarantine/` folders that a killed
+    /// process left half-written (`.part`).
+    pub fn leftover_part_files(&self) -> Vec<String> {
+        ["tips", "quarantine"]
+            .iter()
+            .flat_map(|folder| {
+                std::fs::read_dir(self.home.join(folder))
+                    .into_iter()
+                    .flatten()
+                    .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.ends_with(".part"))
+            })
+            .collect()
     }
 
     /// The relay ids of the stored tips (from their file names).
