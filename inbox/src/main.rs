@@ -18,7 +18,7 @@ use fluister_inbox::home::{
 use fluister_inbox::keys::{self, UnlockedKeys};
 use fluister_inbox::passphrase::PassphraseSource;
 use fluister_inbox::quarantine::{self, QuarantinedTip};
-use fluister_inbox::relay::{Connection, MessageAuthor, RelayClient, ReplyFailure};
+use fluister_inbox::relay::{Connection, MessageAuthor, RelayClient, RelayStatus, ReplyFailure};
 use fluister_inbox::render::{self, ConversationEntry, RedactPart, TipContext};
 use fluister_inbox::stats::{self, CountedTip, Counts};
 use fluister_inbox::store::{self, OpenFailure, StoredTip};
@@ -89,8 +89,9 @@ enum Command {
     },
 
     /// Check everything without changing anything: the key, the connection file, whether the
-    /// relay answers, whether it accepts your token, whether it seals tips to your key, and how
-    /// many tips are waiting.
+    /// relay answers, whether it accepts your token, whether it seals tips to your key, how
+    /// many tips are waiting and in quarantine, and whether the relay sees a flood of
+    /// submissions (its proof-of-work difficulty and refusals; counts only, no content).
     Status,
 
     /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder and only
@@ -438,6 +439,15 @@ fn status(settings: &Settings) -> Result<ExitCode> {
     }
     let stored = store::stored_tips(&settings.home)?;
     println!("        {} tips stored in this inbox", stored.len());
+    let quarantined = quarantine::quarantined_tips(&settings.home)?;
+    match quarantined.len() {
+        0 => println!("        no tips in quarantine"),
+        count => println!(
+            "        {count} tip(s) in quarantine ({}): they did not open with your key when \
+             pulled; see `fluister-inbox quarantine`",
+            human_size(quarantine::total_size(&quarantined))
+        ),
+    }
     let connection = match Connection::load(&settings.home) {
         Ok(connection) => connection,
         Err(error) => {
@@ -463,6 +473,14 @@ fn status(settings: &Settings) -> Result<ExitCode> {
                 "the relay accepts your token; {} tips are waiting (`fluister-inbox pull`)",
                 waiting.len()
             ),
+        ),
+        Err(error) => report(false, error.to_string()),
+    }
+    match client.relay_status() {
+        Ok(Some(relay_status)) => print_relay_status(&relay_status),
+        Ok(None) => println!(
+            "        the relay does not report its load (it is an older version without \
+             /api/v1/status); the other checks still apply"
         ),
         Err(error) => report(false, error.to_string()),
     }
@@ -499,6 +517,68 @@ fn status(settings: &Settings) -> Result<ExitCode> {
     }
     println!("Everything looks fine.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The relay's load, for `status`: the lines, and a calm note with the next step when the relay
+/// sees a flood or ran out of storage.
+fn print_relay_status(relay_status: &RelayStatus) {
+    let difficulty = &relay_status.difficulty;
+    let verified = &relay_status.verified_submissions;
+    let refused = &relay_status.refused_last_day;
+    println!(
+        "        proof of work asked of a new tip: difficulty {} (normally {}, at most {})",
+        difficulty.current, difficulty.base, difficulty.maximum
+    );
+    println!(
+        "        submissions verified in the last {}: {} (normal: up to {})",
+        describe_window(verified.window_seconds),
+        verified.in_window,
+        verified.baseline
+    );
+    let refusals: Vec<String> = refused
+        .by_code()
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(code, count)| format!("{count} {code}"))
+        .collect();
+    if refusals.is_empty() {
+        println!("        refused for budget in the last 24 hours: none");
+    } else {
+        println!(
+            "        refused for budget in the last 24 hours: {} ({})",
+            refused.total(),
+            refusals.join(", ")
+        );
+    }
+    if difficulty.is_raised() {
+        println!(
+            "note    The relay is raising the cost of sending a tip (difficulty {} instead of {}) \
+             because it received unusually many submissions: possibly a flood of junk. Nothing \
+             urgent for you: real tips still arrive, sending one just takes longer. Pull as \
+             usual (junk goes into quarantine). If it lasts more than a day, tell the relay's \
+             operator.",
+            difficulty.current, difficulty.base
+        );
+    }
+    if refused.storage_full > 0 {
+        println!(
+            "note    The relay refused {} submission(s) in the last 24 hours because its storage \
+             was full. Pull now to make room: `fluister-inbox pull` (junk goes into \
+             quarantine). If it keeps happening, tell the relay's operator.",
+            refused.storage_full
+        );
+    }
+}
+
+/// A sliding window's length in words: "hour", "2 hours", "10 minutes".
+fn describe_window(seconds: u64) -> String {
+    match seconds {
+        3600 => "hour".to_owned(),
+        seconds if seconds % 3600 == 0 => format!("{} hours", seconds / 3600),
+        60 => "minute".to_owned(),
+        seconds if seconds % 60 == 0 => format!("{} minutes", seconds / 60),
+        seconds => format!("{seconds} seconds"),
+    }
 }
 
 /// A size in bytes for people: "512 bytes", "18.3 kB", "1.1 GB" (powers of 1000).

@@ -172,6 +172,80 @@ struct RelayConfig {
     recipients: Vec<String>,
 }
 
+/// What the relay says about the load it is under (`GET /api/v1/status`): counts only, nothing
+/// about a tip or a reporter. Fields the relay adds later are ignored.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct RelayStatus {
+    /// The proof of work asked of a new submission.
+    pub difficulty: DifficultyStatus,
+    /// Submissions whose proof of work checked out, which drive the difficulty.
+    pub verified_submissions: VerifiedSubmissions,
+    /// Requests refused in the last 24 hours because a budget or limit was spent, by error code.
+    pub refused_last_day: RefusedLastDay,
+}
+
+/// The proof-of-work difficulty (the expected number of tries) now, normally, and at most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub struct DifficultyStatus {
+    /// Asked of new challenges now.
+    pub current: u32,
+    /// Asked when submissions are at their usual level.
+    pub base: u32,
+    /// The most the relay ever asks.
+    pub maximum: u32,
+}
+
+/// Verified submissions in the relay's sliding window, against the level it considers normal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub struct VerifiedSubmissions {
+    /// Submissions verified in the current window.
+    pub in_window: u64,
+    /// The usual number per window; above it the difficulty rises.
+    pub baseline: u64,
+    /// The window's length in seconds.
+    pub window_seconds: u64,
+}
+
+/// Refusals for budget in the last 24 hours, by the relay's error code (`docs/api.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub struct RefusedLastDay {
+    /// 429: more submissions than the relay's global rate allows.
+    pub rate_limited: u64,
+    /// 503: more requests at once than the relay handles.
+    pub overloaded: u64,
+    /// 507: the storage quota was full (until tips are pulled).
+    pub storage_full: u64,
+    /// 503: this hour's share of the storage quota was used up.
+    pub storage_busy: u64,
+    /// 408: requests that took too long.
+    pub request_timeout: u64,
+}
+
+impl RefusedLastDay {
+    /// Every count with its code, in the order above.
+    pub fn by_code(&self) -> [(&'static str, u64); 5] {
+        [
+            ("rate_limited", self.rate_limited),
+            ("overloaded", self.overloaded),
+            ("storage_full", self.storage_full),
+            ("storage_busy", self.storage_busy),
+            ("request_timeout", self.request_timeout),
+        ]
+    }
+
+    /// All refusals together.
+    pub fn total(&self) -> u64 {
+        self.by_code().iter().map(|(_, count)| count).sum()
+    }
+}
+
+impl DifficultyStatus {
+    /// Whether the relay asks more work than usual: it saw unusually many submissions.
+    pub fn is_raised(&self) -> bool {
+        self.current > self.base
+    }
+}
+
 /// Whether `id` is a relay tip id (32 lower-case hex digits). Anything else from the relay is
 /// refused, so a broken or hostile relay cannot steer file names.
 pub fn is_tip_id(id: &str) -> bool {
@@ -332,6 +406,20 @@ impl RelayClient {
             );
         }
         Ok(list.tips)
+    }
+
+    /// `GET /api/v1/status`: the load the relay is under. `Ok(None)` if the relay is older and
+    /// does not have this route (404).
+    pub fn relay_status(&self) -> Result<Option<RelayStatus>> {
+        let (status, body) = self.coordinator_get("/api/v1/status", 64 * 1024)?;
+        match status {
+            200 => {}
+            404 => return Ok(None),
+            _ => return Err(self.unexpected("the status request", status, &body)),
+        }
+        let relay_status = serde_json::from_slice(&body)
+            .context("the relay's /api/v1/status answer is not what this inbox expects")?;
+        Ok(Some(relay_status))
     }
 
     /// `GET /api/v1/tips/{id}`: the sealed file. `Ok(None)` if the relay no longer has it.
@@ -508,5 +596,24 @@ impl RelayClient {
                 &body,
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_status_is_read_and_unknown_fields_are_ignored() {
+        let body = r#"{"difficulty": {"current": 320, "base": 160, "maximum": 16384, "next": 1},
+            "verified_submissions": {"in_window": 45, "baseline": 30, "window_seconds": 3600},
+            "refused_last_day": {"rate_limited": 10, "overloaded": 0, "storage_full": 0,
+                "storage_busy": 2, "request_timeout": 0, "something_new": 7},
+            "version": "2"}"#;
+        let status: RelayStatus = serde_json::from_str(body).unwrap();
+        assert!(status.difficulty.is_raised());
+        assert_eq!(status.verified_submissions.in_window, 45);
+        assert_eq!(status.refused_last_day.total(), 12);
+        assert_eq!(status.refused_last_day.by_code()[3], ("storage_busy", 2));
     }
 }

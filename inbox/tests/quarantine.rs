@@ -2,7 +2,8 @@
 //! relay's storage quota until real tips are refused (507). `pull` stores the real tips, moves
 //! the junk into the local quarantine, still sealed, and deletes it on the relay, which then
 //! accepts tips again. A pull killed while quarantining loses and doubles nothing;
-//! `quarantine --recheck` brings back what opens with another key.
+//! `quarantine --recheck` brings back what opens with another key; `status` shows the
+//! quarantine and the relay's proof-of-work difficulty and refusals.
 
 mod support;
 
@@ -387,5 +388,50 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
         inbox.stored_relay_ids().len(),
         3,
         "stored tips are untouched"
+    );
+}
+
+#[test]
+fn status_shows_the_quarantine_and_a_relay_raising_its_proof_of_work() {
+    let inbox = Inbox::new("status-flood");
+    let recipient_text = inbox.keygen();
+    let recipient: Recipient = recipient_text.parse().unwrap();
+    let relay = Relay::start_with(
+        "status-flood",
+        std::slice::from_ref(&recipient_text),
+        &RelayOptions {
+            max_tip_bytes: Some(65_536),
+            max_stored_bytes: Some(65_536),
+            proof_of_work_difficulty: Some(1),
+            flood_baseline: Some(1),
+        },
+    );
+    inbox.connect(&relay);
+    relay.submit(&real_tip(&recipient, "A real one among the junk."));
+    relay.submit(&junk(30_000));
+    relay.submit(&junk(30_000));
+    let (status, body) = relay.try_submit(&junk(30_000));
+    assert_eq!(status, 507, "{body}");
+    inbox.run_ok(&["pull"]);
+
+    let output = inbox.run_ok(&["status"]);
+    assert!(output.contains("2 tip(s) in quarantine"), "{output}");
+    assert!(
+        output.contains("proof of work asked of a new tip: difficulty")
+            && output.contains("(normally 1, at most"),
+        "{output}"
+    );
+    assert!(
+        output.contains("raising the cost of sending a tip")
+            && output.contains("tell the relay's operator"),
+        "{output}"
+    );
+    assert!(
+        output.contains("submissions verified in the last hour"),
+        "{output}"
+    );
+    assert!(
+        output.contains("1 storage_full") && output.contains("because its storage was full"),
+        "{output}"
     );
 }
