@@ -396,7 +396,17 @@ fn keygen_refuses_to_overwrite_a_key_and_short_passphrases() {
 fn every_command_explains_itself() {
     let inbox = Inbox::new("help");
     for command in [
-        "keygen", "connect", "status", "pull", "list", "show", "triage", "export", "stats",
+        "keygen",
+        "connect",
+        "status",
+        "pull",
+        "quarantine",
+        "list",
+        "show",
+        "reply",
+        "triage",
+        "export",
+        "stats",
     ] {
         let help = inbox.run_ok(&[command, "--help"]);
         assert!(
