@@ -35,7 +35,18 @@ struct RelayProcess {
 }
 
 impl RelayProcess {
+    /// A relay tuned to measure throughput: proof of work off, every budget out of reach.
     fn start(backend: &str) -> RelayProcess {
+        Self::start_with(
+            backend,
+            "[limits]\nmax_concurrent_requests = 4096\nmax_connections = 4096\n\
+             submissions_per_second = 1000000.0\nsubmission_burst = 1000000\n\
+             [proof_of_work]\ndifficulty = 0\nmax_used_challenges = 10000000\n",
+        )
+    }
+
+    /// A relay with the given `[limits]` and `[proof_of_work]` sections (defaults otherwise).
+    fn start_with(backend: &str, sections: &str) -> RelayProcess {
         let directory = std::env::temp_dir().join(format!(
             "fluister-relay-bench-{backend}-{}",
             encode_hex(&random_bytes::<8>())
@@ -44,9 +55,7 @@ impl RelayProcess {
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:0\"\nlog_level = \"warn\"\n\
              [storage]\nbackend = \"{backend}\"\ndata_dir = \"{}\"\nmax_stored_bytes = 17179869184\n\
-             [limits]\nmax_concurrent_requests = 4096\nmax_connections = 4096\n\
-             submissions_per_second = 1000000.0\nsubmission_burst = 1000000\n\
-             [proof_of_work]\ndifficulty = 0\nmax_used_challenges = 10000000\n",
+             max_stored_bytes_per_hour = 17179869184\n{sections}",
             directory.join("data").display()
         );
         let config_path = directory.join("relay.toml");
@@ -178,7 +187,12 @@ struct Results {
 /// One request of the flood: something that costs its sender nothing to make.
 async fn send_free_request(connection: &mut Connection, index: usize) -> u16 {
     match index % 3 {
-        0 => connection.exchange("POST", "/api/v1/challenges", "", b"").await.0,
+        0 => {
+            connection
+                .exchange("POST", "/api/v1/challenges", "", b"")
+                .await
+                .0
+        }
         1 => {
             let path = format!(
                 "/api/v1/mailboxes/{}/messages",
@@ -328,6 +342,231 @@ async fn run_mode(
     }
 }
 
+/// What a flood in the reporters' view sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flood {
+    None,
+    /// Challenges, mailbox reads with random codes, junk tips: nothing that needs work.
+    FreeRequests,
+    /// A fresh challenge, then a real sealed tip with a nonce that was never searched for:
+    /// each costs the relay one verification and its sender nothing.
+    WrongProofs,
+}
+
+/// How many reporters solve real proofs of work at once in the reporters' view.
+const REPORTERS: usize = 2;
+
+/// The reporters' view of one flood.
+struct ReporterResults {
+    attempted: usize,
+    stored: usize,
+    tip_post_p50: Duration,
+    tip_post_p99: Duration,
+    whole_p50: Duration,
+    whole_p99: Duration,
+    flood_requests_per_second: f64,
+}
+
+/// One request on a fresh connection, blocking: status and body.
+fn blocking_exchange(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n{headers}\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("write");
+    stream.write_all(body).expect("write");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let status = std::str::from_utf8(response.get(9..12).unwrap_or(b"000"))
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(0);
+    let body_start = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .map_or(response.len(), |position| position + 4);
+    (status, response[body_start..].to_vec())
+}
+
+/// `REPORTERS` threads fetch a challenge at the default difficulty and memory, solve it
+/// honestly, and post a sealed tip, over and over, while `flood` runs beside them on
+/// `flood_connections` keep-alive connections. The relay runs with its default limits; only the
+/// adaptive rise is set out of reach, so that every mode measures the same difficulty.
+fn reporters_view(
+    flood: Flood,
+    flood_connections: usize,
+    measured: Duration,
+    bodies: &Arc<Vec<Vec<u8>>>,
+) -> ReporterResults {
+    let relay = RelayProcess::start_with("sqlite", "[proof_of_work]\nflood_baseline = 100000000\n");
+    let address = relay.address;
+    let start = Instant::now();
+    let measure_from = start + WARM_UP;
+    let measure_until = measure_from + measured;
+    let flood_thread = {
+        let bodies = Arc::clone(bodies);
+        std::thread::spawn(move || {
+            if flood == Flood::None {
+                return 0;
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let mut tasks = Vec::new();
+                for flood_index in 0..flood_connections {
+                    let bodies = Arc::clone(&bodies);
+                    tasks.push(tokio::spawn(async move {
+                        let mut connection = Connection::open(address).await;
+                        let mut sent_in_window = 0usize;
+                        let mut index = flood_index;
+                        while Instant::now() < measure_until {
+                            let began = Instant::now();
+                            if flood == Flood::FreeRequests {
+                                send_free_request(&mut connection, index).await;
+                            } else {
+                                let (_, challenge) = connection
+                                    .exchange("POST", "/api/v1/challenges", "", b"")
+                                    .await;
+                                let challenge: serde_json::Value =
+                                    serde_json::from_slice(&challenge).unwrap();
+                                let headers = format!(
+                                    "Content-Type: application/octet-stream\r\n\
+                                     Fluister-Submission-Key: {}\r\nFluister-Challenge: {}\r\n\
+                                     Fluister-Nonce: {index}\r\n",
+                                    encode_base64url(&random_bytes::<32>()),
+                                    challenge["seed"].as_str().unwrap()
+                                );
+                                let body = &bodies[index % bodies.len()];
+                                connection
+                                    .exchange("POST", "/api/v1/tips", &headers, body)
+                                    .await;
+                            }
+                            index += 1;
+                            if began >= measure_from {
+                                sent_in_window += 1;
+                            }
+                        }
+                        sent_in_window
+                    }));
+                }
+                let mut sent = 0;
+                for task in tasks {
+                    sent += task.await.expect("flood task");
+                }
+                sent
+            })
+        })
+    };
+    let reporters: Vec<_> = (0..REPORTERS)
+        .map(|reporter| {
+            let bodies = Arc::clone(bodies);
+            std::thread::spawn(move || {
+                let mut outcomes = Vec::new();
+                let mut next_body = reporter;
+                while Instant::now() < measure_until {
+                    let began = Instant::now();
+                    let (status, challenge) =
+                        blocking_exchange(address, "POST", "/api/v1/challenges", "", b"");
+                    let body = &bodies[next_body % bodies.len()];
+                    next_body += 1;
+                    let stored = if status == 201 {
+                        let json: serde_json::Value = serde_json::from_slice(&challenge).unwrap();
+                        let seed_text = json["seed"].as_str().unwrap().to_owned();
+                        let challenge = fluister_envelope::pow::Challenge {
+                            seed: fluister_relay::encoding::decode_base64url(&seed_text).unwrap(),
+                            difficulty: u32::try_from(json["difficulty"].as_u64().unwrap())
+                                .unwrap(),
+                            memory_kib: u32::try_from(json["memory_kib"].as_u64().unwrap())
+                                .unwrap(),
+                        };
+                        let hash = fluister_envelope::pow::ciphertext_sha256(body);
+                        let nonce = fluister_envelope::pow::solve(&challenge, &hash)
+                            .unwrap()
+                            .nonce;
+                        let headers = format!(
+                            "Content-Type: application/octet-stream\r\nFluister-Submission-Key: {}\r\n\
+                             Fluister-Challenge: {seed_text}\r\nFluister-Nonce: {nonce}\r\n",
+                            encode_base64url(&random_bytes::<32>()),
+                        );
+                        let posted = Instant::now();
+                        let (status, _) =
+                            blocking_exchange(address, "POST", "/api/v1/tips", &headers, body);
+                        Some((status == 201, posted.elapsed()))
+                    } else {
+                        None
+                    };
+                    let finished = Instant::now();
+                    if began >= measure_from && finished <= measure_until {
+                        outcomes.push((stored, finished - began));
+                    }
+                }
+                outcomes
+            })
+        })
+        .collect();
+    let outcomes: Vec<_> = reporters
+        .into_iter()
+        .flat_map(|reporter| reporter.join().expect("reporter"))
+        .collect();
+    let flood_sent = flood_thread.join().expect("flood");
+    let mut tip_posts: Vec<Duration> = outcomes
+        .iter()
+        .filter_map(|(stored, _)| stored.map(|(_, post)| post))
+        .collect();
+    let mut wholes: Vec<Duration> = outcomes.iter().map(|(_, whole)| *whole).collect();
+    tip_posts.sort();
+    wholes.sort();
+    drop(relay);
+    ReporterResults {
+        attempted: outcomes.len(),
+        stored: outcomes
+            .iter()
+            .filter(|(stored, _)| matches!(stored, Some((true, _))))
+            .count(),
+        tip_post_p50: percentile(&tip_posts, 0.50),
+        tip_post_p99: percentile(&tip_posts, 0.99),
+        whole_p50: percentile(&wholes, 0.50),
+        whole_p99: percentile(&wholes, 0.99),
+        flood_requests_per_second: flood_sent as f64 / measured.as_secs_f64(),
+    }
+}
+
+fn print_reporter_results(label: &str, results: &ReporterResults) {
+    println!(
+        "{label:<36} stored {:>3} of {:>3} ({:>6.2} %)   tip POST p50 {:>7.2} ms  p99 {:>7.2} ms   \
+         challenge to answer p50 {:>7.1} ms  p99 {:>7.1} ms{}",
+        results.stored,
+        results.attempted,
+        100.0 * results.stored as f64 / results.attempted.max(1) as f64,
+        milliseconds(results.tip_post_p50),
+        milliseconds(results.tip_post_p99),
+        milliseconds(results.whole_p50),
+        milliseconds(results.whole_p99),
+        if results.flood_requests_per_second > 0.0 {
+            format!(
+                "   flood {:.0} requests/s",
+                results.flood_requests_per_second
+            )
+        } else {
+            String::new()
+        },
+    );
+}
+
 fn milliseconds(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
@@ -438,4 +677,17 @@ fn main() {
         &format!("(c) SQLite + free-request flood ({flood_connections} conns)"),
         &flooded,
     );
+    println!(
+        "reporters' view: {REPORTERS} reporters solving real proofs of work (default difficulty \
+         and memory, default limits, adaptive rise held off), {seconds} s per mode, flood on \
+         {flood_connections} keep-alive connections:"
+    );
+    for (label, flood) in [
+        ("(d) quiet", Flood::None),
+        ("(e) free-request flood", Flood::FreeRequests),
+        ("(f) wrong-proof flood", Flood::WrongProofs),
+    ] {
+        let results = reporters_view(flood, flood_connections, measured, &bodies);
+        print_reporter_results(label, &results);
+    }
 }
