@@ -68,7 +68,15 @@ const MAX_TRACKED_MAILBOXES: usize = 100_000;
 pub struct MailboxReadBudgets {
     rate_per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<[u8; 32], (f64, Instant)>>,
+    buckets: Mutex<ReadBuckets>,
+}
+
+#[derive(Debug, Default)]
+struct ReadBuckets {
+    by_mailbox: HashMap<[u8; 32], (f64, Instant)>,
+    /// When a full map last forgot its full buckets: at most once a second, so that a full map
+    /// cannot be made to scan itself on every request.
+    last_pruned: Option<Instant>,
 }
 
 impl MailboxReadBudgets {
@@ -77,7 +85,7 @@ impl MailboxReadBudgets {
         Self {
             rate_per_second: per_minute / 60.0,
             burst: f64::from(burst),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(ReadBuckets::default()),
         }
     }
 
@@ -88,13 +96,28 @@ impl MailboxReadBudgets {
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= MAX_TRACKED_MAILBOXES && !buckets.contains_key(mailbox_id) {
+        let full = buckets.by_mailbox.len() >= MAX_TRACKED_MAILBOXES;
+        let pruned_lately = buckets
+            .last_pruned
+            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1));
+        if full && !pruned_lately && !buckets.by_mailbox.contains_key(mailbox_id) {
             let (rate, burst) = (self.rate_per_second, self.burst);
-            buckets.retain(|_, (tokens, last)| {
+            buckets.last_pruned = Some(now);
+            buckets.by_mailbox.retain(|_, (tokens, last)| {
                 *tokens + now.duration_since(*last).as_secs_f64() * rate < burst
             });
         }
-        let (tokens, last) = buckets.entry(*mailbox_id).or_insert((self.burst, now));
+        // A mailbox that does not fit is served untracked: only holders of real codes get here,
+        // each of which cost a proof of work to open, and the load limits still apply.
+        if buckets.by_mailbox.len() >= MAX_TRACKED_MAILBOXES
+            && !buckets.by_mailbox.contains_key(mailbox_id)
+        {
+            return true;
+        }
+        let (tokens, last) = buckets
+            .by_mailbox
+            .entry(*mailbox_id)
+            .or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate_per_second)
             .min(self.burst);
         *last = now;

@@ -255,20 +255,28 @@ struct UsedEntry {
 /// The challenges for which a proof was presented, until they expire.
 #[derive(Debug)]
 pub struct UsedChallenges {
-    entries: Mutex<HashMap<[u8; 16], UsedEntry>>,
+    entries: Mutex<Entries>,
     capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    by_tag: HashMap<[u8; 16], UsedEntry>,
+    /// When a full set last dropped its expired records: at most once a second, so that a full
+    /// set cannot be made to scan itself on every request.
+    last_pruned: i64,
 }
 
 impl UsedChallenges {
     /// An empty set that holds at most `capacity` records.
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
             capacity,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], UsedEntry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // Every operation is one call on the map, so a panic cannot leave it half-changed.
         self.entries
             .lock()
@@ -280,20 +288,25 @@ impl UsedChallenges {
     pub fn claim(&self, challenge: &IssuedChallenge, presenter: Presenter, now_unix: i64) -> Claim {
         let tag = challenge.tag();
         let mut entries = self.lock();
-        if let Some(entry) = entries.get(&tag) {
+        if let Some(entry) = entries.by_tag.get(&tag) {
             return if entry.used_by == Some(presenter) {
                 Claim::UsedBySamePresenter
             } else {
                 Claim::Unavailable
             };
         }
-        if entries.len() >= self.capacity {
-            entries.retain(|_, entry| entry.expires_at > now_unix);
-            if entries.len() >= self.capacity {
+        if entries.by_tag.len() >= self.capacity {
+            if entries.last_pruned < now_unix {
+                entries.last_pruned = now_unix;
+                entries
+                    .by_tag
+                    .retain(|_, entry| entry.expires_at > now_unix);
+            }
+            if entries.by_tag.len() >= self.capacity {
                 return Claim::Full;
             }
         }
-        entries.insert(
+        entries.by_tag.insert(
             tag,
             UsedEntry {
                 expires_at: challenge.expires_at,
@@ -305,24 +318,26 @@ impl UsedChallenges {
 
     /// Records that the claimed challenge paid for something now stored by `presenter`.
     pub fn mark_used(&self, challenge: &IssuedChallenge, presenter: Presenter) {
-        if let Some(entry) = self.lock().get_mut(&challenge.tag()) {
+        if let Some(entry) = self.lock().by_tag.get_mut(&challenge.tag()) {
             entry.used_by = Some(presenter);
         }
     }
 
     /// Gives a claimed challenge back, when the relay (not the proof) is why nothing was stored.
     pub fn release(&self, challenge: &IssuedChallenge) {
-        self.lock().remove(&challenge.tag());
+        self.lock().by_tag.remove(&challenge.tag());
     }
 
     /// Drops the records of expired challenges.
     pub fn forget_expired(&self, now_unix: i64) {
-        self.lock().retain(|_, entry| entry.expires_at > now_unix);
+        self.lock()
+            .by_tag
+            .retain(|_, entry| entry.expires_at > now_unix);
     }
 
     /// How many records are held.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().by_tag.len()
     }
 
     /// Whether no record is held.
