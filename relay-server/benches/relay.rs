@@ -438,9 +438,13 @@ fn reporters_view(
                             if flood == Flood::FreeRequests {
                                 send_free_request(&mut connection, index).await;
                             } else {
-                                let (_, challenge) = connection
+                                let (status, challenge) = connection
                                     .exchange("POST", "/api/v1/challenges", "", b"")
                                     .await;
+                                if status != 201 {
+                                    index += 1;
+                                    continue;
+                                }
                                 let challenge: serde_json::Value =
                                     serde_json::from_slice(&challenge).unwrap();
                                 let headers = format!(

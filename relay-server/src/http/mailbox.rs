@@ -25,8 +25,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{
-    AppState, Paid, check_age_body, header_text, internal, presenter, proof_of_work_headers,
-    read_body, require_coordinator, require_media_type, settle, submission_key, take_payment,
+    AppState, Paid, RequestSlot, check_age_body, header_text, internal, presenter,
+    proof_of_work_headers, read_body, require_coordinator, require_media_type, settle,
+    submission_key, take_payment,
 };
 use crate::encoding::{decode_base64url, decode_hex_32, encode_base64url};
 use crate::error::ApiError;
@@ -133,6 +134,7 @@ async fn register_mailbox_inner<S: Storage>(
     state: &AppState<S>,
     request: Request,
 ) -> Result<(StatusCode, MailboxId), ApiError> {
+    let slot = request.extensions().get::<RequestSlot>().cloned();
     let headers = request.headers();
     require_media_type(headers, "application/json")?;
     let proof = proof_of_work_headers(headers)?;
@@ -146,7 +148,7 @@ async fn register_mailbox_inner<S: Storage>(
     let storage = &state.inner.storage;
     let body_sha256 = sealed::ciphertext_sha256(&body);
     let presenter = presenter(&body_sha256);
-    let challenge = match take_payment(state, proof, body_sha256, presenter).await? {
+    let challenge = match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
         Paid::Fresh(challenge) => challenge,
         // A retried registration whose first try used this challenge: answer from the relay's
         // state, without opening anything new.
@@ -246,6 +248,7 @@ async fn post_message_inner<S: Storage>(
     mailbox_id_text: &str,
     request: Request,
 ) -> Result<(StatusCode, crate::storage::MessageId), ApiError> {
+    let slot = request.extensions().get::<RequestSlot>().cloned();
     let headers = request.headers();
     let (caller, mailbox_id) = authenticate(state, headers, mailbox_id_text).await?;
     require_media_type(headers, "application/octet-stream")?;
@@ -263,7 +266,7 @@ async fn post_message_inner<S: Storage>(
     let presenter = presenter(&submission_key_sha256);
     let mut challenge = None;
     if let Some(proof) = proof {
-        match take_payment(state, proof, body_sha256, presenter).await? {
+        match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
             Paid::Fresh(fresh) => challenge = Some(fresh),
             // A retried post whose first try used this challenge: answered from what that try
             // stored, never by storing anything new.
