@@ -1,0 +1,245 @@
+//! Every JSON body the relay sends or takes, in one place: the relay serialises them, the inbox
+//! and the crypto worker deserialise them. Readers ignore fields they do not know, so an older
+//! client keeps working against a newer relay; the one body the relay reads
+//! ([`MailboxRegistration`]) refuses unknown fields.
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{base64url_bytes, hex_bytes};
+use crate::ids::{MailboxId, MessageId, TipId};
+
+/// The API version this crate describes, as `GET /api/v1/config` states it.
+pub const API_VERSION: u32 = 1;
+
+/// `GET /api/v1/config`: what the widget needs to seal and send a tip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicConfig {
+    /// [`API_VERSION`].
+    pub api_version: u32,
+    /// The age recipients (`age1…`) every tip is sealed to, all of them.
+    pub recipients: Vec<String>,
+    /// Limits the widget must keep.
+    pub limits: PublicLimits,
+    /// The proof of work without a flood (each challenge carries its own difficulty).
+    pub proof_of_work: ProofOfWorkParameters,
+    /// The region's name, shown to reporters and coordinators ("Drenthe").
+    #[serde(default)]
+    pub region: String,
+    /// The municipalities a reporter can choose from.
+    pub municipalities: Vec<Municipality>,
+    /// Phone numbers shown as alternatives.
+    pub phone_numbers: Vec<PhoneNumber>,
+}
+
+/// The limits in [`PublicConfig`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicLimits {
+    /// The largest sealed tip accepted, in bytes.
+    pub max_tip_bytes: u64,
+}
+
+/// The proof of work in [`PublicConfig`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofOfWorkParameters {
+    /// Expected tries per challenge without a flood.
+    pub difficulty: u32,
+    /// Argon2id memory per try, in KiB.
+    pub memory_kib: u32,
+    /// Seconds a challenge stays valid.
+    pub challenge_lifetime_seconds: u64,
+}
+
+/// One municipality in the reporter's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Municipality {
+    /// A short stable identifier (`assen`), as in `data-municipality` and in the tip.
+    pub id: String,
+    /// The name shown.
+    pub name: String,
+}
+
+/// One phone number shown as an alternative.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneNumber {
+    /// Who answers.
+    pub label: String,
+    /// The number as dialled.
+    pub number: String,
+}
+
+/// `POST /api/v1/challenges`: a stateless, single-use proof-of-work challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeResponse {
+    /// Opaque to clients: the Argon2id salt, sent back in [`crate::headers::CHALLENGE`].
+    #[serde(with = "seed_base64url")]
+    pub seed: [u8; 32],
+    /// Expected tries; progress is shown against this number.
+    pub difficulty: u32,
+    /// Argon2id memory per try, in KiB.
+    pub memory_kib: u32,
+    /// Seconds until the relay stops accepting it.
+    pub expires_in_seconds: u64,
+}
+
+/// What a successful post created: `201 {"id": …}` (or `200` for a recognised retry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created<Id> {
+    /// The stored thing's identifier.
+    pub id: Id,
+}
+
+/// `GET /api/v1/tips`: the tips waiting on the relay, oldest hour first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipList {
+    /// The tips.
+    pub tips: Vec<TipListEntry>,
+}
+
+/// One tip in [`TipList`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipListEntry {
+    /// The relay's id for it.
+    pub id: TipId,
+    /// The hour it arrived, Unix seconds rounded down to a multiple of 3600.
+    pub received_hour: u64,
+    /// The sealed file's size in bytes.
+    pub size: u64,
+}
+
+/// Who wrote a mailbox message, as the relay records and lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageAuthor {
+    /// A coordinator; sealed to the reporter's reply key.
+    Coordinator,
+    /// The reporter, through the widget; sealed to the coordinators' recipients.
+    Reporter,
+}
+
+impl MessageAuthor {
+    /// The word for it: `coordinator` or `reporter`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageAuthor::Coordinator => "coordinator",
+            MessageAuthor::Reporter => "reporter",
+        }
+    }
+
+    /// Reads the word back; `None` for anything else.
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "coordinator" => Some(MessageAuthor::Coordinator),
+            "reporter" => Some(MessageAuthor::Reporter),
+            _ => None,
+        }
+    }
+}
+
+/// `GET /api/v1/mailboxes/{id}/messages`: the conversation, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageList {
+    /// The messages.
+    pub messages: Vec<MessageEntry>,
+}
+
+/// One message in [`MessageList`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEntry {
+    /// The relay's id for it.
+    pub id: MessageId,
+    /// Who posted it.
+    pub author: MessageAuthor,
+    /// The hour it arrived, Unix seconds rounded down to a multiple of 3600.
+    pub received_hour: u64,
+    /// The sealed age file (unpadded base64url in JSON).
+    #[serde(with = "base64url_bytes")]
+    pub ciphertext: Vec<u8>,
+}
+
+/// `POST /api/v1/mailboxes`: the mailbox's id and the SHA-256 of its token, nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxRegistration {
+    /// The mailbox.
+    pub id: MailboxId,
+    /// SHA-256 of the 32 token bytes (the token itself never reaches the relay here).
+    #[serde(with = "hex_bytes")]
+    pub token_sha256: [u8; 32],
+}
+
+/// `GET /api/v1/status`: what the coordinator needs to see an attack, without content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayStatus {
+    /// The proof of work's difficulty now and its bounds.
+    pub difficulty: DifficultyStatus,
+    /// The submissions behind the difficulty.
+    pub verified_submissions: VerifiedSubmissions,
+    /// Requests refused for budget or load in the last 24 hours.
+    pub refused_last_day: RefusedLastDay,
+}
+
+/// The difficulty in [`RelayStatus`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DifficultyStatus {
+    /// Asked of challenges issued now.
+    pub current: u32,
+    /// Without a flood.
+    pub base: u32,
+    /// The most it rises to.
+    pub maximum: u32,
+}
+
+/// The verified submissions in [`RelayStatus`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedSubmissions {
+    /// Submissions whose proof of work checked out in the window.
+    pub in_window: u64,
+    /// How many raise nothing.
+    pub baseline: u64,
+    /// The window's length.
+    pub window_seconds: u64,
+}
+
+/// Refusals by code in [`RelayStatus`]; a code a relay does not report reads as 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RefusedLastDay {
+    /// `429 rate_limited`.
+    pub rate_limited: u64,
+    /// `503 overloaded`.
+    pub overloaded: u64,
+    /// `507 storage_full`.
+    pub storage_full: u64,
+    /// `503 storage_busy`.
+    pub storage_busy: u64,
+    /// `408 request_timeout`.
+    pub request_timeout: u64,
+}
+
+/// `GET /healthz`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+}
+
+/// Serde glue: the challenge seed as exactly 32 bytes of unpadded base64url.
+mod seed_base64url {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        seed: &[u8; 32],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&crate::codec::encode_base64url(seed))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<[u8; 32], D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        crate::codec::decode_base64url(&text)
+            .ok_or_else(|| D::Error::custom("seed must be 32 bytes of unpadded base64url"))
+    }
+}
