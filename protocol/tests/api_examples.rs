@@ -21,8 +21,11 @@ fn parses_as<T: DeserializeOwned + Serialize>(json: &str) -> Result<(), String> 
     }
 }
 
+/// Checks one example against one body type.
+type Check = fn(&str) -> Result<(), String>;
+
 /// The type of each ```json block of `docs/api.md`, in order.
-const EXPECTED: &[(&str, fn(&str) -> Result<(), String>)] = &[
+const EXPECTED: &[(&str, Check)] = &[
     ("error body", parses_as::<ErrorBody>),
     ("GET /api/v1/config", parses_as::<PublicConfig>),
     ("POST /api/v1/challenges", parses_as::<ChallengeResponse>),
