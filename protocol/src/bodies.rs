@@ -22,9 +22,6 @@ pub struct PublicConfig {
     pub limits: PublicLimits,
     /// The proof of work without a flood (each challenge carries its own difficulty).
     pub proof_of_work: ProofOfWorkParameters,
-    /// The region's name, shown to reporters and coordinators ("Drenthe").
-    #[serde(default)]
-    pub region: String,
     /// The municipalities a reporter can choose from.
     pub municipalities: Vec<Municipality>,
     /// Phone numbers shown as alternatives.

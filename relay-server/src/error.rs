@@ -1,12 +1,15 @@
 //! The one error type of the HTTP API, mapped to responses in one place.
 //!
-//! Every error is JSON, `{"error": {"code": "stable_code", "message": "plain English"}}`, with a
-//! code clients can match on and a message a person can read. No message carries internals.
+//! Every error is JSON, `{"error": {"code": "stable_code", "message": "plain English"}}`
+//! ([`fluister_protocol::error::ErrorBody`]), with a code clients can match on and a message a
+//! person can read. No message carries internals. The response carries its [`ErrorCode`] as an
+//! extension, so the middleware counts every refusal once, wherever it was made.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use fluister_protocol::ErrorCode;
+use fluister_protocol::error::{ErrorBody, ErrorDetail};
 
 /// Everything the API can answer with other than success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,130 +72,136 @@ pub enum ApiError {
 
 impl ApiError {
     /// The HTTP status, stable code and human message of this error.
-    pub fn parts(self) -> (StatusCode, &'static str, &'static str) {
+    pub fn parts(self) -> (StatusCode, ErrorCode, &'static str) {
         match self {
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "There is nothing here."),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "There is nothing here.",
+            ),
             ApiError::TipNotFound => (
                 StatusCode::NOT_FOUND,
-                "tip_not_found",
+                ErrorCode::TipNotFound,
                 "There is no tip with this id. It may have been deleted already.",
             ),
             ApiError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "This address does not accept this method.",
             ),
             ApiError::CrossOrigin => (
                 StatusCode::FORBIDDEN,
-                "cross_origin",
+                ErrorCode::CrossOrigin,
                 "The API only answers requests from the relay's own pages.",
             ),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "A valid coordinator token is needed: send `Authorization: Bearer <token>`.",
             ),
             ApiError::BodyTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+                ErrorCode::BodyTooLarge,
                 "The tip is larger than this relay accepts.",
             ),
             ApiError::NotAgeFile => (
                 StatusCode::BAD_REQUEST,
-                "not_age_file",
+                ErrorCode::NotAgeFile,
                 "The body must be a sealed age v1 file.",
             ),
             ApiError::BrokenAgeHeader => (
                 StatusCode::BAD_REQUEST,
-                "broken_age_header",
+                ErrorCode::BrokenAgeHeader,
                 "The body's age header is malformed.",
             ),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "Send the sealed tip with `Content-Type: application/octet-stream`.",
             ),
-            ApiError::BadHeader(message) => (StatusCode::BAD_REQUEST, "bad_header", message),
+            ApiError::BadHeader(message) => {
+                (StatusCode::BAD_REQUEST, ErrorCode::BadHeader, message)
+            }
             ApiError::BadIdentifier => (
                 StatusCode::NOT_FOUND,
-                "tip_not_found",
+                ErrorCode::TipNotFound,
                 "There is no tip with this id. It may have been deleted already.",
             ),
             ApiError::ProofOfWorkMissing => (
                 StatusCode::BAD_REQUEST,
-                "proof_of_work_missing",
+                ErrorCode::ProofOfWorkMissing,
                 "Fetch a challenge from POST /api/v1/challenges, solve it, and send the \
                  `Fluister-Challenge` and `Fluister-Nonce` headers.",
             ),
             ApiError::ChallengeInvalid => (
                 StatusCode::CONFLICT,
-                "challenge_invalid",
+                ErrorCode::ChallengeInvalid,
                 "This challenge is unknown, expired or already used. Fetch a new one and try again.",
             ),
             ApiError::ProofOfWorkInvalid => (
                 StatusCode::BAD_REQUEST,
-                "proof_of_work_invalid",
+                ErrorCode::ProofOfWorkInvalid,
                 "The proof of work does not solve the challenge for this tip.",
             ),
             ApiError::SubmissionKeyConflict => (
                 StatusCode::CONFLICT,
-                "submission_key_conflict",
+                ErrorCode::SubmissionKeyConflict,
                 "This submission key was already used for a different tip. Use a fresh random key.",
             ),
             ApiError::StorageFull => (
                 StatusCode::INSUFFICIENT_STORAGE,
-                "storage_full",
+                ErrorCode::StorageFull,
                 "The relay cannot store more tips right now. Please use one of the phone numbers.",
             ),
             ApiError::StorageBusy => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "storage_busy",
+                ErrorCode::StorageBusy,
                 "The relay has taken in unusually much this hour. Please try again later.",
             ),
             ApiError::RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "The relay is receiving many requests right now. Please try again in a minute.",
             ),
             ApiError::Overloaded => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
+                ErrorCode::Overloaded,
                 "The relay is busy. Please try again in a moment.",
             ),
             ApiError::RequestTimeout => (
                 StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
+                ErrorCode::RequestTimeout,
                 "The request took too long to arrive.",
             ),
             ApiError::BodyUnreadable => (
                 StatusCode::BAD_REQUEST,
-                "body_unreadable",
+                ErrorCode::BodyUnreadable,
                 "The request body could not be read completely.",
             ),
             ApiError::MailboxNotFound => (
                 StatusCode::NOT_FOUND,
-                "mailbox_not_found",
+                ErrorCode::MailboxNotFound,
                 "There is no mailbox for this code. Check the code; a mailbox closes after a \
                  long time without messages.",
             ),
             ApiError::MailboxConflict => (
                 StatusCode::CONFLICT,
-                "mailbox_conflict",
+                ErrorCode::MailboxConflict,
                 "This mailbox exists already with another access token.",
             ),
             ApiError::MailboxFull => (
                 StatusCode::CONFLICT,
-                "mailbox_full",
+                ErrorCode::MailboxFull,
                 "This mailbox holds as many messages as it can. Please use one of the phone numbers.",
             ),
             ApiError::BadRegistration => (
                 StatusCode::BAD_REQUEST,
-                "bad_registration",
+                ErrorCode::BadRegistration,
                 "Send {\"id\": <64 hex digits>, \"token_sha256\": <64 hex digits>} as JSON.",
             ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                ErrorCode::Internal,
                 "The relay could not complete this request. Nothing was stored; please try again.",
             ),
         }
@@ -202,8 +211,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        let body = json!({ "error": { "code": code, "message": message } });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.to_owned(),
+            },
+        };
         let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(code);
         let headers = response.headers_mut();
         match self {
             ApiError::Unauthorized => {
@@ -225,5 +240,46 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_has_a_protocol_code() {
+        for error in [
+            ApiError::NotFound,
+            ApiError::TipNotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::CrossOrigin,
+            ApiError::Unauthorized,
+            ApiError::BodyTooLarge,
+            ApiError::NotAgeFile,
+            ApiError::BrokenAgeHeader,
+            ApiError::UnsupportedMediaType,
+            ApiError::BadHeader("x"),
+            ApiError::BadIdentifier,
+            ApiError::ProofOfWorkMissing,
+            ApiError::ChallengeInvalid,
+            ApiError::ProofOfWorkInvalid,
+            ApiError::SubmissionKeyConflict,
+            ApiError::StorageFull,
+            ApiError::StorageBusy,
+            ApiError::RateLimited,
+            ApiError::Overloaded,
+            ApiError::RequestTimeout,
+            ApiError::BodyUnreadable,
+            ApiError::MailboxNotFound,
+            ApiError::MailboxConflict,
+            ApiError::MailboxFull,
+            ApiError::BadRegistration,
+            ApiError::Internal,
+        ] {
+            let (_, code, _) = error.parts();
+            assert_ne!(code, ErrorCode::Unknown);
+            assert_eq!(error.into_response().extensions().get(), Some(&code));
+        }
     }
 }

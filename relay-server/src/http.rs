@@ -17,7 +17,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
+use fluister_protocol::bodies::{
+    ChallengeResponse, Created, DifficultyStatus, Health, ProofOfWorkParameters, PublicConfig,
+    PublicLimits, RefusedLastDay, RelayStatus, TipList, TipListEntry, VerifiedSubmissions,
+};
+use fluister_protocol::{ErrorCode, headers as wire};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
@@ -25,20 +29,13 @@ use tokio::sync::Semaphore;
 use crate::assets::Assets;
 use crate::budgets::{AdaptiveDifficulty, MailboxReadBudgets, SlidingCount, TokenBucket};
 use crate::challenges::{ChallengeKeys, Claim, IssuedChallenge, Presenter, UsedChallenges};
-use crate::encoding::{decode_base64url, encode_base64url};
+use crate::encoding::decode_base64url;
 use crate::error::ApiError;
 use crate::sealed::{self, BodyProblem};
 use crate::settings::Settings;
 use crate::storage::{
     NewTip, SECONDS_PER_HOUR, Storage, StoreOutcome, TipId, now_unix, round_down_to_hour,
 };
-
-/// The header carrying the challenge seed (unpadded base64url) a tip's proof of work solves.
-pub const CHALLENGE_HEADER: &str = "fluister-challenge";
-/// The header carrying the proof-of-work nonce, a decimal `u32`.
-pub const NONCE_HEADER: &str = "fluister-nonce";
-/// The header carrying the client's random submission key (32 bytes, unpadded base64url).
-pub const SUBMISSION_KEY_HEADER: &str = "fluister-submission-key";
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -100,18 +97,18 @@ impl<S: Storage> AppState<S> {
             .map(ToString::to_string)
             .collect();
         let config_document = serde_json::to_vec(&PublicConfig {
-            api_version: 1,
+            api_version: fluister_protocol::bodies::API_VERSION,
             recipients,
             limits: PublicLimits {
-                max_tip_bytes: settings.limits.max_tip_bytes,
+                max_tip_bytes: settings.limits.max_tip_bytes as u64,
             },
-            proof_of_work: PublicProofOfWork {
+            proof_of_work: ProofOfWorkParameters {
                 difficulty: settings.proof_of_work.difficulty,
                 memory_kib: settings.proof_of_work.memory_kib,
                 challenge_lifetime_seconds: settings.proof_of_work.challenge_lifetime_seconds,
             },
-            municipalities: &settings.widget.municipalities,
-            phone_numbers: &settings.widget.phone_numbers,
+            municipalities: settings.widget.public_municipalities(),
+            phone_numbers: settings.widget.public_phone_numbers(),
         })
         .expect("the public config serialises")
         .into();
@@ -183,29 +180,6 @@ impl<S: Storage> AppState<S> {
     }
 }
 
-/// The body of `GET /api/v1/config`.
-#[derive(Serialize)]
-struct PublicConfig<'a> {
-    api_version: u32,
-    recipients: Vec<String>,
-    limits: PublicLimits,
-    proof_of_work: PublicProofOfWork,
-    municipalities: &'a [crate::settings::Municipality],
-    phone_numbers: &'a [crate::settings::PhoneNumber],
-}
-
-#[derive(Serialize)]
-struct PublicLimits {
-    max_tip_bytes: usize,
-}
-
-#[derive(Serialize)]
-struct PublicProofOfWork {
-    difficulty: u32,
-    memory_kib: u32,
-    challenge_lifetime_seconds: u64,
-}
-
 /// Builds the relay's router.
 pub fn app<S: Storage>(state: AppState<S>) -> Router {
     let api = Router::new()
@@ -273,14 +247,8 @@ async fn limit_and_secure<S: Storage>(
             &state.inner.settings.server.public_origin,
         );
     let mut response = match Arc::clone(&state.inner.request_permits).try_acquire_owned() {
-        _ if cross_origin_api_request => {
-            state.inner.metrics.count_rejection(ApiError::CrossOrigin);
-            ApiError::CrossOrigin.into_response()
-        }
-        Err(_) => {
-            state.inner.metrics.count_rejection(ApiError::Overloaded);
-            ApiError::Overloaded.into_response()
-        }
+        _ if cross_origin_api_request => ApiError::CrossOrigin.into_response(),
+        Err(_) => ApiError::Overloaded.into_response(),
         Ok(permit) => {
             let mut request = request;
             let slot = RequestSlot(Arc::new(std::sync::Mutex::new(Some(permit))));
@@ -288,18 +256,16 @@ async fn limit_and_secure<S: Storage>(
             let timeout = Duration::from_secs(state.inner.settings.limits.request_timeout_seconds);
             let response = match tokio::time::timeout(timeout, next.run(request)).await {
                 Ok(response) => response,
-                Err(_) => {
-                    state
-                        .inner
-                        .metrics
-                        .count_rejection(ApiError::RequestTimeout);
-                    ApiError::RequestTimeout.into_response()
-                }
+                Err(_) => ApiError::RequestTimeout.into_response(),
             };
             slot.give_back();
             response
         }
     };
+    // Every refusal, wherever it was made, is counted here once.
+    if let Some(code) = response.extensions().get::<ErrorCode>() {
+        state.inner.metrics.count_refusal(*code);
+    }
     add_security_headers(&state, &path, &mut response);
     response
 }
@@ -406,7 +372,9 @@ pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
 }
 
 async fn healthz() -> impl IntoResponse {
-    Json(serde_json::json!({ "status": "ok" }))
+    Json(Health {
+        status: "ok".to_owned(),
+    })
 }
 
 async fn public_config<S: Storage>(State(state): State<AppState<S>>) -> Response {
@@ -418,15 +386,6 @@ async fn public_config<S: Storage>(State(state): State<AppState<S>>) -> Response
         state.inner.config_document.clone(),
     )
         .into_response()
-}
-
-/// The body of `POST /api/v1/challenges`.
-#[derive(Serialize)]
-struct ChallengeResponse {
-    seed: String,
-    difficulty: u32,
-    memory_kib: u32,
-    expires_in_seconds: u64,
 }
 
 /// `POST /api/v1/challenges`: a stateless challenge at the current difficulty. It costs the
@@ -446,7 +405,7 @@ async fn issue_challenge<S: Storage>(State(state): State<AppState<S>>) -> Respon
         .challenges_issued
         .fetch_add(1, Ordering::Relaxed);
     let body = ChallengeResponse {
-        seed: encode_base64url(&issued.challenge.seed),
+        seed: issued.challenge.seed,
         difficulty: issued.challenge.difficulty,
         memory_kib: issued.challenge.memory_kib,
         expires_in_seconds: lifetime,
@@ -571,15 +530,10 @@ fn presenter(sha256: &[u8; 32]) -> Presenter {
     presenter
 }
 
-/// The body of a successful `POST /api/v1/tips`.
-#[derive(Serialize)]
-struct SubmittedTip {
-    id: String,
-}
-
-fn internal(metrics: &Metrics, error: &crate::storage::StorageError) -> ApiError {
+/// Logs a storage failure (never to the client) and answers `internal`.
+fn internal(error: &crate::storage::StorageError) -> ApiError {
     tracing::error!(%error, "storage failed");
-    metrics.count_rejection(ApiError::Internal)
+    ApiError::Internal
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -601,7 +555,7 @@ fn require_media_type(headers: &HeaderMap, expected: &str) -> Result<(), ApiErro
 
 /// The client's random submission key, which makes a retried post idempotent.
 fn submission_key(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
-    header_text(headers, SUBMISSION_KEY_HEADER)
+    header_text(headers, wire::SUBMISSION_KEY)
         .and_then(decode_base64url)
         .ok_or(ApiError::BadHeader(
             "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
@@ -651,12 +605,10 @@ async fn submit_tip<S: Storage>(
         Ok(_) => {
             metrics.tips_resubmitted.fetch_add(1, Ordering::Relaxed);
         }
-        Err(error) => {
-            metrics.count_rejection(*error);
-        }
+        Err(_) => {}
     }
     let (status, id) = result?;
-    Ok((status, Json(SubmittedTip { id: id.to_string() })).into_response())
+    Ok((status, Json(Created { id })).into_response())
 }
 
 async fn submit_tip_inner<S: Storage>(
@@ -717,8 +669,8 @@ async fn submit_tip_inner<S: Storage>(
 
 /// Reads the proof-of-work headers: the challenge's seed and the nonce that solves it.
 fn proof_of_work_headers(headers: &HeaderMap) -> Result<([u8; 32], u32), ApiError> {
-    let challenge_text = header_text(headers, CHALLENGE_HEADER);
-    let nonce_text = header_text(headers, NONCE_HEADER);
+    let challenge_text = header_text(headers, wire::CHALLENGE);
+    let nonce_text = header_text(headers, wire::NONCE);
     let (challenge_text, nonce_text) = match (challenge_text, nonce_text) {
         (Some(challenge), Some(nonce)) => (challenge, nonce),
         _ => return Err(ApiError::ProofOfWorkMissing),
@@ -759,36 +711,22 @@ fn require_coordinator<S: Storage>(
     }
 }
 
-/// One entry of `GET /api/v1/tips`.
-#[derive(Serialize)]
-struct TipListEntry {
-    id: String,
-    received_hour: i64,
-    size: u64,
-}
-
-#[derive(Serialize)]
-struct TipList {
-    tips: Vec<TipListEntry>,
-}
-
 async fn list_tips<S: Storage>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let metrics = &state.inner.metrics;
-    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    require_coordinator(&state, &headers)?;
     let tips = state
         .inner
         .storage
         .list_tips()
         .await
-        .map_err(|error| internal(metrics, &error))?;
+        .map_err(|error| internal(&error))?;
     let tips = tips
         .into_iter()
         .map(|tip| TipListEntry {
-            id: tip.id.to_string(),
-            received_hour: tip.received_hour,
+            id: tip.id,
+            received_hour: u64::try_from(tip.received_hour).unwrap_or(0),
             size: tip.size,
         })
         .collect();
@@ -800,15 +738,14 @@ async fn fetch_tip<S: Storage>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let metrics = &state.inner.metrics;
-    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    require_coordinator(&state, &headers)?;
     let id = TipId::parse(&id).ok_or(ApiError::TipNotFound)?;
     let ciphertext = state
         .inner
         .storage
         .tip(id)
         .await
-        .map_err(|error| internal(metrics, &error))?
+        .map_err(|error| internal(&error))?
         .ok_or(ApiError::TipNotFound)?;
     Ok((
         [(
@@ -825,15 +762,14 @@ async fn delete_tip<S: Storage>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let metrics = &state.inner.metrics;
-    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    require_coordinator(&state, &headers)?;
     let id = TipId::parse(&id).ok_or(ApiError::TipNotFound)?;
     let deleted = state
         .inner
         .storage
         .delete_tip(id)
         .await
-        .map_err(|error| internal(metrics, &error))?;
+        .map_err(|error| internal(&error))?;
     if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -845,8 +781,7 @@ async fn metrics<S: Storage>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    require_coordinator(&state, &headers)
-        .map_err(|error| state.inner.metrics.count_rejection(error))?;
+    require_coordinator(&state, &headers)?;
     let text = state
         .inner
         .metrics
@@ -884,28 +819,6 @@ fn pressure<S: Storage>(state: &AppState<S>) -> Pressure {
     }
 }
 
-/// The body of `GET /api/v1/status`.
-#[derive(Serialize)]
-struct RelayStatus {
-    difficulty: DifficultyStatus,
-    verified_submissions: VerifiedStatus,
-    refused_last_day: std::collections::BTreeMap<&'static str, u64>,
-}
-
-#[derive(Serialize)]
-struct DifficultyStatus {
-    current: u32,
-    base: u32,
-    maximum: u32,
-}
-
-#[derive(Serialize)]
-struct VerifiedStatus {
-    in_window: u64,
-    baseline: u64,
-    window_seconds: u64,
-}
-
 /// `GET /api/v1/status`: what the coordinator needs to see an attack, without content: the
 /// difficulty now, the verified submissions behind it, and the refusals for budget in the last
 /// 24 hours.
@@ -913,22 +826,24 @@ async fn relay_status<S: Storage>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let metrics = &state.inner.metrics;
-    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    require_coordinator(&state, &headers)?;
     let now = pressure(&state);
     let difficulty = &state.inner.difficulty;
-    let refused_last_day = BUDGET_CODES
-        .iter()
-        .zip(&metrics.recent_budget_refusals)
-        .map(|(code, count)| (*code, count.total()))
-        .collect();
+    let refused = |code| state.inner.metrics.refused_last_day(code);
+    let refused_last_day = RefusedLastDay {
+        rate_limited: refused(ErrorCode::RateLimited),
+        overloaded: refused(ErrorCode::Overloaded),
+        storage_full: refused(ErrorCode::StorageFull),
+        storage_busy: refused(ErrorCode::StorageBusy),
+        request_timeout: refused(ErrorCode::RequestTimeout),
+    };
     Ok(Json(RelayStatus {
         difficulty: DifficultyStatus {
             current: now.difficulty,
             base: difficulty.base(),
             maximum: difficulty.maximum(),
         },
-        verified_submissions: VerifiedStatus {
+        verified_submissions: VerifiedSubmissions {
             in_window: now.verified_in_window,
             baseline: difficulty.baseline(),
             window_seconds: difficulty.window().as_secs(),
@@ -980,7 +895,8 @@ struct Metrics {
     proof_verifications: AtomicU64,
     tips_stored: AtomicU64,
     tips_resubmitted: AtomicU64,
-    rejections: [AtomicU64; REJECTION_CODES.len()],
+    /// Refusals since start, one count per code of [`ErrorCode::ALL`], in its order.
+    refusals: Vec<AtomicU64>,
     /// Refusals for budget over the last 24 hours, one count per code in [`BUDGET_CODES`].
     recent_budget_refusals: [SlidingCount; BUDGET_CODES.len()],
 }
@@ -992,7 +908,7 @@ impl Default for Metrics {
             proof_verifications: AtomicU64::new(0),
             tips_stored: AtomicU64::new(0),
             tips_resubmitted: AtomicU64::new(0),
-            rejections: std::array::from_fn(|_| AtomicU64::new(0)),
+            refusals: ErrorCode::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
             recent_budget_refusals: std::array::from_fn(|_| {
                 SlidingCount::new(Duration::from_secs(24 * 3600), 24)
             }),
@@ -1001,54 +917,32 @@ impl Default for Metrics {
 }
 
 /// The refusals that mean a budget or limit was spent, shown to the coordinator for the last day.
-const BUDGET_CODES: [&str; 5] = [
-    "rate_limited",
-    "overloaded",
-    "storage_full",
-    "storage_busy",
-    "request_timeout",
-];
-
-/// The error codes counted in `fluister_requests_rejected_total`.
-const REJECTION_CODES: [&str; 25] = [
-    "not_found",
-    "tip_not_found",
-    "cross_origin",
-    "unauthorized",
-    "body_too_large",
-    "not_age_file",
-    "broken_age_header",
-    "unsupported_media_type",
-    "bad_header",
-    "proof_of_work_missing",
-    "challenge_invalid",
-    "proof_of_work_invalid",
-    "submission_key_conflict",
-    "storage_full",
-    "rate_limited",
-    "overloaded",
-    "request_timeout",
-    "mailbox_not_found",
-    "mailbox_conflict",
-    "mailbox_full",
-    "bad_registration",
-    "method_not_allowed",
-    "body_unreadable",
-    "storage_busy",
-    "internal",
+const BUDGET_CODES: [ErrorCode; 5] = [
+    ErrorCode::RateLimited,
+    ErrorCode::Overloaded,
+    ErrorCode::StorageFull,
+    ErrorCode::StorageBusy,
+    ErrorCode::RequestTimeout,
 ];
 
 impl Metrics {
-    /// Counts a rejection under its error code and hands the error back.
-    fn count_rejection(&self, error: ApiError) -> ApiError {
-        let (_, code, _) = error.parts();
-        if let Some(index) = REJECTION_CODES.iter().position(|known| *known == code) {
-            self.rejections[index].fetch_add(1, Ordering::Relaxed);
+    /// Counts one refusal under its code (the middleware calls this for every response that
+    /// carries one).
+    fn count_refusal(&self, code: ErrorCode) {
+        if let Some(index) = ErrorCode::ALL.iter().position(|known| *known == code) {
+            self.refusals[index].fetch_add(1, Ordering::Relaxed);
         }
         if let Some(index) = BUDGET_CODES.iter().position(|known| *known == code) {
             self.recent_budget_refusals[index].record();
         }
-        error
+    }
+
+    /// Refusals with `code` in the last 24 hours (0 for a code that is not a budget's).
+    fn refused_last_day(&self, code: ErrorCode) -> u64 {
+        BUDGET_CODES
+            .iter()
+            .position(|known| *known == code)
+            .map_or(0, |index| self.recent_budget_refusals[index].total())
     }
 
     fn render(&self, counts: crate::storage::StorageCounts, pressure: Pressure) -> String {
@@ -1131,7 +1025,7 @@ impl Metrics {
             "# HELP fluister_requests_rejected_total Requests refused since start, by error code.\n\
              # TYPE fluister_requests_rejected_total counter"
         );
-        for (code, count) in REJECTION_CODES.iter().zip(&self.rejections) {
+        for (code, count) in ErrorCode::ALL.iter().zip(&self.refusals) {
             let _ = writeln!(
                 text,
                 "fluister_requests_rejected_total{{code=\"{code}\"}} {}",

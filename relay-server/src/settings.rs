@@ -153,8 +153,32 @@ pub struct WidgetSettings {
     pub phone_numbers: Vec<PhoneNumber>,
 }
 
+impl WidgetSettings {
+    /// The municipalities as `GET /api/v1/config` lists them.
+    pub fn public_municipalities(&self) -> Vec<fluister_protocol::bodies::Municipality> {
+        self.municipalities
+            .iter()
+            .map(|municipality| fluister_protocol::bodies::Municipality {
+                id: municipality.id.clone(),
+                name: municipality.name.clone(),
+            })
+            .collect()
+    }
+
+    /// The phone numbers as `GET /api/v1/config` lists them.
+    pub fn public_phone_numbers(&self) -> Vec<fluister_protocol::bodies::PhoneNumber> {
+        self.phone_numbers
+            .iter()
+            .map(|phone| fluister_protocol::bodies::PhoneNumber {
+                label: phone.label.clone(),
+                number: phone.number.clone(),
+            })
+            .collect()
+    }
+}
+
 /// One municipality in the widget's list.
-#[derive(Clone, Debug, Deserialize, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Municipality {
     /// A short stable identifier, e.g. `assen`, used in `data-municipality`.
@@ -164,7 +188,7 @@ pub struct Municipality {
 }
 
 /// One phone number the widget shows.
-#[derive(Clone, Debug, Deserialize, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PhoneNumber {
     /// Who answers, e.g. `Meld Misdaad Anoniem`.
@@ -364,13 +388,15 @@ impl Settings {
             .iter()
             .enumerate()
             .map(|(index, text)| {
-                crate::encoding::decode_hex_32(text.trim()).ok_or_else(|| {
-                    field_error(
-                        &format!("coordinator.token_sha256[{index}]"),
-                        "is not 64 hexadecimal digits",
-                        "paste the line printed by `relay-server mint-token`",
-                    )
-                })
+                crate::encoding::decode_hex::<32>(&text.trim().to_ascii_lowercase()).ok_or_else(
+                    || {
+                        field_error(
+                            &format!("coordinator.token_sha256[{index}]"),
+                            "is not 64 hexadecimal digits",
+                            "paste the line printed by `relay-server mint-token`",
+                        )
+                    },
+                )
             })
             .collect()
     }

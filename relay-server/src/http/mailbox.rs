@@ -20,7 +20,8 @@ use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use fluister_protocol::bodies::{Created, MailboxRegistration, MessageEntry, MessageList};
+use fluister_protocol::headers as wire;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -29,16 +30,13 @@ use super::{
     proof_of_work_headers, read_body, require_coordinator, require_media_type, settle,
     submission_key, take_payment,
 };
-use crate::encoding::{decode_base64url, decode_hex_32, encode_base64url};
+use crate::encoding::decode_base64url;
 use crate::error::ApiError;
 use crate::sealed;
 use crate::storage::{
     MailboxId, MessageAuthor, MessageOutcome, NewMailbox, NewMessage, RegistrationOutcome,
     SECONDS_PER_DAY, Storage, now_unix, round_down_to_day, round_down_to_hour,
 };
-
-/// The header carrying the reporter's mailbox access token (32 bytes, unpadded base64url).
-pub const MAILBOX_TOKEN_HEADER: &str = "fluister-mailbox-token";
 
 /// The largest registration body accepted: two hex strings and a little JSON.
 const MAX_REGISTRATION_BYTES: usize = 1024;
@@ -73,14 +71,14 @@ async fn authenticate<S: Storage>(
             .storage
             .mailbox_token_sha256(id, round_down_to_day(now_unix()))
             .await
-            .map_err(|error| internal(&state.inner.metrics, &error))?
+            .map_err(|error| internal(&error))?
             .is_some();
         if !exists {
             return Err(ApiError::MailboxNotFound);
         }
         return Ok((Caller::Coordinator, id));
     }
-    let token_text = header_text(headers, MAILBOX_TOKEN_HEADER).ok_or(ApiError::BadHeader(
+    let token_text = header_text(headers, wire::MAILBOX_TOKEN).ok_or(ApiError::BadHeader(
         "Send the mailbox access token in the `Fluister-Mailbox-Token` header.",
     ))?;
     let presented: [u8; 32] = decode_base64url(token_text).unwrap_or([0; 32]);
@@ -92,7 +90,7 @@ async fn authenticate<S: Storage>(
             .storage
             .mailbox_token_sha256(id, round_down_to_day(now_unix()))
             .await
-            .map_err(|error| internal(&state.inner.metrics, &error))?,
+            .map_err(|error| internal(&error))?,
         None => None,
     };
     // Compare against a stand-in when there is no mailbox, so both cases take the same path.
@@ -104,30 +102,13 @@ async fn authenticate<S: Storage>(
     }
 }
 
-/// The body of `POST /api/v1/mailboxes`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Registration {
-    /// The mailbox id, 64 hex digits.
-    id: String,
-    /// SHA-256 of the mailbox access token, 64 hex digits.
-    token_sha256: String,
-}
-
-#[derive(Serialize)]
-struct Created {
-    id: String,
-}
-
 /// `POST /api/v1/mailboxes`: opens a mailbox, paid for with a proof of work over the body.
 pub(super) async fn register_mailbox<S: Storage>(
     State(state): State<AppState<S>>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let metrics = &state.inner.metrics;
-    let result = register_mailbox_inner(&state, request).await;
-    let (status, id) = result.map_err(|error| metrics.count_rejection(error))?;
-    Ok((status, Json(Created { id: id.to_string() })).into_response())
+    let (status, id) = register_mailbox_inner(&state, request).await?;
+    Ok((status, Json(Created { id })).into_response())
 }
 
 async fn register_mailbox_inner<S: Storage>(
@@ -139,11 +120,8 @@ async fn register_mailbox_inner<S: Storage>(
     require_media_type(headers, "application/json")?;
     let proof = proof_of_work_headers(headers)?;
     let body = read_body(state, request, MAX_REGISTRATION_BYTES).await?;
-    let registration: Registration =
+    let MailboxRegistration { id, token_sha256 } =
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRegistration)?;
-    let id = MailboxId::parse(&registration.id).ok_or(ApiError::BadRegistration)?;
-    let token_sha256 =
-        decode_hex_32(&registration.token_sha256).ok_or(ApiError::BadRegistration)?;
 
     let storage = &state.inner.storage;
     let body_sha256 = sealed::ciphertext_sha256(&body);
@@ -156,7 +134,7 @@ async fn register_mailbox_inner<S: Storage>(
             let existing = storage
                 .mailbox_token_sha256(id, round_down_to_day(now_unix()))
                 .await
-                .map_err(|error| internal(&state.inner.metrics, &error))?;
+                .map_err(|error| internal(&error))?;
             return match existing {
                 Some(existing) if existing == token_sha256 => Ok((StatusCode::OK, id)),
                 _ => Err(ApiError::ChallengeInvalid),
@@ -171,26 +149,11 @@ async fn register_mailbox_inner<S: Storage>(
         })
         .await;
     settle(state, &challenge, presenter, &registered);
-    match registered.map_err(|error| internal(&state.inner.metrics, &error))? {
+    match registered.map_err(|error| internal(&error))? {
         RegistrationOutcome::Created => Ok((StatusCode::CREATED, id)),
         RegistrationOutcome::AlreadyRegistered => Ok((StatusCode::OK, id)),
         RegistrationOutcome::Conflict => Err(ApiError::MailboxConflict),
     }
-}
-
-/// One message in `GET /api/v1/mailboxes/{id}/messages`.
-#[derive(Serialize)]
-struct MessageEntry {
-    id: String,
-    author: &'static str,
-    received_hour: i64,
-    /// The sealed age file, unpadded base64url.
-    ciphertext: String,
-}
-
-#[derive(Serialize)]
-struct MessageList {
-    messages: Vec<MessageEntry>,
 }
 
 /// `GET /api/v1/mailboxes/{id}/messages`: the whole conversation, oldest first.
@@ -199,26 +162,23 @@ pub(super) async fn list_messages<S: Storage>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let metrics = &state.inner.metrics;
-    let (caller, id) = authenticate(&state, &headers, &id)
-        .await
-        .map_err(|error| metrics.count_rejection(error))?;
+    let (caller, id) = authenticate(&state, &headers, &id).await?;
     // Only a reader holding this mailbox's token spends its budget.
     if matches!(caller, Caller::Reporter) && !state.inner.mailbox_reads.try_take(&id.0) {
-        return Err(metrics.count_rejection(ApiError::RateLimited));
+        return Err(ApiError::RateLimited);
     }
     let messages = state
         .inner
         .storage
         .messages(id)
         .await
-        .map_err(|error| internal(metrics, &error))?
+        .map_err(|error| internal(&error))?
         .into_iter()
         .map(|message| MessageEntry {
-            id: message.id.to_string(),
-            author: message.author.as_str(),
-            received_hour: message.received_hour,
-            ciphertext: encode_base64url(&message.ciphertext),
+            id: message.id,
+            author: message.author,
+            received_hour: u64::try_from(message.received_hour).unwrap_or(0),
+            ciphertext: message.ciphertext,
         })
         .collect();
     Ok(Json(MessageList { messages }).into_response())
@@ -230,17 +190,8 @@ pub(super) async fn post_message<S: Storage>(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let metrics = &state.inner.metrics;
-    let (status, message_id) = post_message_inner(&state, &id, request)
-        .await
-        .map_err(|error| metrics.count_rejection(error))?;
-    Ok((
-        status,
-        Json(Created {
-            id: message_id.to_string(),
-        }),
-    )
-        .into_response())
+    let (status, message_id) = post_message_inner(&state, &id, request).await?;
+    Ok((status, Json(Created { id: message_id })).into_response())
 }
 
 async fn post_message_inner<S: Storage>(
@@ -274,7 +225,7 @@ async fn post_message_inner<S: Storage>(
                 let previous = storage
                     .find_message_submission(submission_key_sha256)
                     .await
-                    .map_err(|error| internal(&state.inner.metrics, &error))?;
+                    .map_err(|error| internal(&error))?;
                 return match previous {
                     Some(previous) if previous.body_sha256 == body_sha256 => {
                         Ok((StatusCode::OK, previous.message_id))
@@ -304,7 +255,7 @@ async fn post_message_inner<S: Storage>(
     if let Some(challenge) = &challenge {
         settle(state, challenge, presenter, &stored);
     }
-    match stored.map_err(|error| internal(&state.inner.metrics, &error))? {
+    match stored.map_err(|error| internal(&error))? {
         MessageOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
         MessageOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
         MessageOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
@@ -321,18 +272,17 @@ pub(super) async fn delete_mailbox<S: Storage>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let metrics = &state.inner.metrics;
-    require_coordinator(&state, &headers).map_err(|error| metrics.count_rejection(error))?;
+    require_coordinator(&state, &headers)?;
     let id = MailboxId::parse(&id).ok_or(ApiError::MailboxNotFound)?;
     let deleted = state
         .inner
         .storage
         .delete_mailbox(id)
         .await
-        .map_err(|error| internal(metrics, &error))?;
+        .map_err(|error| internal(&error))?;
     if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(metrics.count_rejection(ApiError::MailboxNotFound))
+        Err(ApiError::MailboxNotFound)
     }
 }

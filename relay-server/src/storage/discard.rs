@@ -26,7 +26,7 @@ impl DiscardStorage {
 impl Storage for DiscardStorage {
     async fn store_tip(&self, _tip: NewTip) -> StorageResult<StoreOutcome> {
         self.tips_discarded.fetch_add(1, Ordering::Relaxed);
-        Ok(StoreOutcome::Stored(TipId::random()))
+        Ok(StoreOutcome::Stored(super::random_tip_id()))
     }
 
     async fn find_submission(

@@ -14,49 +14,23 @@ use std::fmt;
 use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::encoding::encode_hex;
-
 /// Who wrote a mailbox message (the same words in the database and the API).
-pub use fluister_envelope::message::MessageAuthor;
+pub use fluister_protocol::MessageAuthor;
 
 /// Seconds in an hour: every stored timestamp is rounded down to a multiple of it.
 pub const SECONDS_PER_HOUR: i64 = 3600;
 
-/// The random identifier of a stored tip, shown as 32 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TipId(pub [u8; 16]);
+/// The identifiers the relay hands out and stores, as the protocol writes them.
+pub use fluister_protocol::ids::{MailboxId, MessageId, TipId};
 
-impl TipId {
-    /// A fresh random identifier.
-    pub fn random() -> Self {
-        Self(crate::encoding::random_bytes())
-    }
-
-    /// Parses 32 hex digits.
-    pub fn parse(text: &str) -> Option<Self> {
-        if text.len() != 32 {
-            return None;
-        }
-        let mut padded = String::with_capacity(64);
-        padded.push_str(text);
-        padded.push_str(&"0".repeat(32));
-        let bytes = crate::encoding::decode_hex_32(&padded)?;
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&bytes[..16]);
-        Some(Self(id))
-    }
+/// A fresh random tip identifier.
+pub fn random_tip_id() -> TipId {
+    TipId(crate::encoding::random_bytes())
 }
 
-impl fmt::Display for TipId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&encode_hex(&self.0))
-    }
-}
-
-impl fmt::Debug for TipId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "TipId({self})")
-    }
+/// A fresh random message identifier.
+pub fn random_message_id() -> MessageId {
+    MessageId(crate::encoding::random_bytes())
 }
 
 /// A validated tip, ready to be stored.
@@ -67,15 +41,13 @@ pub struct NewTip {
     /// SHA-256 of the ciphertext, to recognise a retried submission.
     pub body_sha256: [u8; 32],
     /// The sealed age file.
-    pub ciphertext: bytes_alias::Bytes,
+    pub ciphertext: Bytes,
     /// Unix seconds, rounded down to the hour.
     pub received_hour: i64,
 }
 
-/// Re-export of the byte buffer type used for bodies, so backends need no extra dependency.
-pub mod bytes_alias {
-    pub use axum::body::Bytes;
-}
+/// The byte buffer bodies arrive in, handed to the storage without a copy.
+pub use bytes::Bytes;
 
 /// What happened to a tip handed to [`Storage::store_tip`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,46 +84,6 @@ pub struct TipSummary {
     pub size: u64,
 }
 
-/// A mailbox's identifier: the 32 bytes the reporter derives from their receipt code, shown as
-/// 64 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MailboxId(pub [u8; 32]);
-
-impl MailboxId {
-    /// Parses 64 hex digits.
-    pub fn parse(text: &str) -> Option<Self> {
-        crate::encoding::decode_hex_32(text).map(Self)
-    }
-}
-
-impl fmt::Display for MailboxId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&encode_hex(&self.0))
-    }
-}
-
-impl fmt::Debug for MailboxId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "MailboxId({self})")
-    }
-}
-
-/// The random identifier of a message in a mailbox, shown as 32 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MessageId(pub [u8; 16]);
-
-impl fmt::Display for MessageId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&encode_hex(&self.0))
-    }
-}
-
-impl fmt::Debug for MessageId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "MessageId({self})")
-    }
-}
-
 /// A mailbox the reporter's widget asks the relay to open.
 #[derive(Debug, Clone)]
 pub struct NewMailbox {
@@ -186,7 +118,7 @@ pub struct NewMessage {
     /// SHA-256 of the ciphertext: the same message posted twice (a replay) is stored once.
     pub body_sha256: [u8; 32],
     /// The sealed age file.
-    pub ciphertext: bytes_alias::Bytes,
+    pub ciphertext: Bytes,
     /// Unix seconds, rounded down to the hour.
     pub received_hour: i64,
     /// The mailbox's new expiry day if the coordinator wrote the message: the coordinator's
@@ -262,12 +194,6 @@ impl fmt::Display for StorageError {
 }
 
 impl std::error::Error for StorageError {}
-
-impl From<rusqlite::Error> for StorageError {
-    fn from(error: rusqlite::Error) -> Self {
-        Self(error.to_string())
-    }
-}
 
 /// Result of a storage operation.
 pub type StorageResult<T> = Result<T, StorageError>;

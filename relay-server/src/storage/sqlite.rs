@@ -21,6 +21,12 @@ use super::{
     round_down_to_hour,
 };
 
+impl From<rusqlite::Error> for StorageError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self(error.to_string())
+    }
+}
+
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE_NAME: &str = "relay.sqlite3";
 
@@ -766,7 +772,7 @@ fn store_tip(
     if !quota.fits_this_hour(size) {
         return Ok(StoreOutcome::HourlyLimitReached);
     }
-    let id = TipId::random();
+    let id = super::random_tip_id();
     transaction
         .prepare_cached(
             "INSERT INTO tips (id, received_hour, size, ciphertext) VALUES (?1, ?2, ?3, ?4)",
@@ -930,7 +936,7 @@ fn store_message(
     if from_reporter && !quota.fits_this_hour(size) {
         return Ok(MessageOutcome::HourlyLimitReached);
     }
-    let id = MessageId(crate::encoding::random_bytes());
+    let id = super::random_message_id();
     let size_column = i64::try_from(size).unwrap_or(i64::MAX);
     transaction
         .prepare_cached(
