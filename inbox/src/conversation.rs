@@ -150,13 +150,14 @@ pub fn store_conversation(
         .collect();
     let mut changed = false;
     for (position, message) in (0u64..).zip(messages) {
+        let message_id = message.id.to_string();
         let final_path = directory.join(stored_message_file_name(
             position,
             message.received_hour,
             message.author,
-            &message.id,
+            &message_id,
         ));
-        if let Some(stored) = already_stored.get(&message.id) {
+        if let Some(stored) = already_stored.get(&message_id) {
             if stored.path != final_path {
                 std::fs::rename(&stored.path, &final_path)
                     .map_err(|error| storage_failed(&directory, error))?;
@@ -165,7 +166,7 @@ pub fn store_conversation(
             continue;
         }
         let temporary_path = directory.join(format!(".{}.part", message.id));
-        write_and_flush(&temporary_path, &message.sealed)
+        write_and_flush(&temporary_path, &message.ciphertext)
             .map_err(|error| storage_failed(&directory, error))?;
         std::fs::rename(&temporary_path, &final_path)
             .map_err(|error| storage_failed(&directory, error))?;

@@ -1319,7 +1319,7 @@ fn reply(settings: &Settings, number: u64, source: MessageSource) -> Result<Exit
     conversation::store_sent_reply(
         &settings.home,
         &stored.relay_id,
-        &message_id,
+        &message_id.to_string(),
         now - now % 3600,
         &sealed,
     )
@@ -1344,10 +1344,9 @@ fn reply(settings: &Settings, number: u64, source: MessageSource) -> Result<Exit
 
 /// A fresh random `Fluister-Submission-Key`: 32 bytes, unpadded base64url.
 fn random_submission_key() -> Result<String> {
-    use base64::Engine as _;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).context("the operating system gave no random numbers")?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    Ok(fluister_protocol::codec::encode_base64url(&bytes))
 }
 
 fn triage(

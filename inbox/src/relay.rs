@@ -11,7 +11,18 @@ use zeroize::Zeroizing;
 use crate::home::{InboxHome, permission_bits, replace_file};
 
 /// Who wrote a mailbox message (the words the relay lists and stored file names use).
-pub use fluister_envelope::message::MessageAuthor;
+pub use fluister_protocol::MessageAuthor;
+/// One message of a conversation, as `GET /api/v1/mailboxes/{id}/messages` lists it.
+pub use fluister_protocol::bodies::MessageEntry as MailboxMessageOnRelay;
+/// A tip waiting on the relay, as `GET /api/v1/tips` lists it.
+pub use fluister_protocol::bodies::TipListEntry as WaitingTip;
+use fluister_protocol::bodies::{Created, MessageList, PublicConfig, TipList};
+/// What the relay says about the load it is under (`GET /api/v1/status`): counts only, nothing
+/// about a tip or a reporter.
+pub use fluister_protocol::bodies::{
+    DifficultyStatus, RefusedLastDay, RelayStatus, VerifiedSubmissions,
+};
+use fluister_protocol::ids::{MessageId, TipId};
 
 /// Environment variable that overrides the relay address in the connection file.
 pub const RELAY_URL_ENVIRONMENT_VARIABLE: &str = "FLUISTER_RELAY_URL";
@@ -151,108 +162,10 @@ impl Connection {
     }
 }
 
-/// A tip waiting on the relay, as `GET /api/v1/tips` lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct WaitingTip {
-    /// 32 lower-case hex digits.
-    pub id: String,
-    /// The hour it arrived, as Unix seconds rounded down to a multiple of 3600.
-    pub received_hour: u64,
-    /// The sealed file's size in bytes.
-    pub size: u64,
-}
-
-#[derive(Deserialize)]
-struct TipList {
-    tips: Vec<WaitingTip>,
-}
-
-#[derive(Deserialize)]
-struct RelayConfig {
-    recipients: Vec<String>,
-}
-
-/// What the relay says about the load it is under (`GET /api/v1/status`): counts only, nothing
-/// about a tip or a reporter. Fields the relay adds later are ignored.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct RelayStatus {
-    /// The proof of work asked of a new submission.
-    pub difficulty: DifficultyStatus,
-    /// Submissions whose proof of work checked out, which drive the difficulty.
-    pub verified_submissions: VerifiedSubmissions,
-    /// Requests refused in the last 24 hours because a budget or limit was spent, by error code.
-    pub refused_last_day: RefusedLastDay,
-}
-
-/// The proof-of-work difficulty (the expected number of tries) now, normally, and at most.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub struct DifficultyStatus {
-    /// Asked of new challenges now.
-    pub current: u32,
-    /// Asked when submissions are at their usual level.
-    pub base: u32,
-    /// The most the relay ever asks.
-    pub maximum: u32,
-}
-
-/// Verified submissions in the relay's sliding window, against the level it considers normal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub struct VerifiedSubmissions {
-    /// Submissions verified in the current window.
-    pub in_window: u64,
-    /// The usual number per window; above it the difficulty rises.
-    pub baseline: u64,
-    /// The window's length in seconds.
-    pub window_seconds: u64,
-}
-
-/// Refusals for budget in the last 24 hours, by the relay's error code (`docs/api.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-pub struct RefusedLastDay {
-    /// 429: more submissions than the relay's global rate allows.
-    pub rate_limited: u64,
-    /// 503: more requests at once than the relay handles.
-    pub overloaded: u64,
-    /// 507: the storage quota was full (until tips are pulled).
-    pub storage_full: u64,
-    /// 503: this hour's share of the storage quota was used up.
-    pub storage_busy: u64,
-    /// 408: requests that took too long.
-    pub request_timeout: u64,
-}
-
-impl RefusedLastDay {
-    /// Every count with its code, in the order above.
-    pub fn by_code(&self) -> [(&'static str, u64); 5] {
-        [
-            ("rate_limited", self.rate_limited),
-            ("overloaded", self.overloaded),
-            ("storage_full", self.storage_full),
-            ("storage_busy", self.storage_busy),
-            ("request_timeout", self.request_timeout),
-        ]
-    }
-
-    /// All refusals together.
-    pub fn total(&self) -> u64 {
-        self.by_code().iter().map(|(_, count)| count).sum()
-    }
-}
-
-impl DifficultyStatus {
-    /// Whether the relay asks more work than usual: it saw unusually many submissions.
-    pub fn is_raised(&self) -> bool {
-        self.current > self.base
-    }
-}
-
 /// Whether `id` is a relay tip id (32 lower-case hex digits). Anything else from the relay is
 /// refused, so a broken or hostile relay cannot steer file names.
 pub fn is_tip_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+    TipId::parse(id).is_some()
 }
 
 /// A client for one relay's coordinator API. Cheap to clone; clones share connections.
@@ -385,7 +298,7 @@ impl RelayClient {
         if status != 200 {
             return Err(self.unexpected("the config request", status, &body));
         }
-        let config: RelayConfig = serde_json::from_slice(&body)
+        let config: PublicConfig = serde_json::from_slice(&body)
             .context("the relay's /api/v1/config answer is not what this inbox expects")?;
         Ok(config.recipients)
     }
@@ -396,15 +309,11 @@ impl RelayClient {
         if status != 200 {
             return Err(self.unexpected("the list of tips", status, &body));
         }
-        let list: TipList = serde_json::from_slice(&body)
-            .context("the relay's list of tips is not what this inbox expects")?;
-        if let Some(bad) = list.tips.iter().find(|tip| !is_tip_id(&tip.id)) {
-            bail!(
-                "the relay listed a tip with a malformed id ({:?}); refusing to continue. Tell \
-                 the relay's operator.",
-                bad.id
-            );
-        }
+        // A malformed id fails here: a broken or hostile relay cannot steer file names.
+        let list: TipList = serde_json::from_slice(&body).context(
+            "the relay's list of tips is not what this inbox expects (a malformed id or field); \
+             refusing to continue. Tell the relay's operator.",
+        )?;
         Ok(list.tips)
     }
 
@@ -423,8 +332,7 @@ impl RelayClient {
     }
 
     /// `GET /api/v1/tips/{id}`: the sealed file. `Ok(None)` if the relay no longer has it.
-    pub fn fetch_tip(&self, tip_id: &str) -> Result<Option<Vec<u8>>> {
-        debug_assert!(is_tip_id(tip_id));
+    pub fn fetch_tip(&self, tip_id: &TipId) -> Result<Option<Vec<u8>>> {
         let (status, body) =
             self.coordinator_get(&format!("/api/v1/tips/{tip_id}"), 16 * 1024 * 1024)?;
         match status {
@@ -435,8 +343,7 @@ impl RelayClient {
     }
 
     /// `DELETE /api/v1/tips/{id}`. A tip that is already gone counts as deleted.
-    pub fn delete_tip(&self, tip_id: &str) -> Result<()> {
-        debug_assert!(is_tip_id(tip_id));
+    pub fn delete_tip(&self, tip_id: &TipId) -> Result<()> {
         let mut response = self
             .agent
             .delete(format!("{}/api/v1/tips/{tip_id}", self.relay_url))
@@ -454,38 +361,7 @@ impl RelayClient {
 
 /// Whether `id` is a relay message id (32 lower-case hex digits, like a tip id).
 pub fn is_message_id(id: &str) -> bool {
-    is_tip_id(id)
-}
-
-/// One message of a conversation, as `GET /api/v1/mailboxes/{id}/messages` lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MailboxMessageOnRelay {
-    /// The relay's id for the message, 32 lower-case hex digits.
-    pub id: String,
-    /// Who wrote it.
-    pub author: MessageAuthor,
-    /// The hour it arrived, Unix seconds rounded down to a multiple of 3600.
-    pub received_hour: u64,
-    /// The sealed age file, exactly as it was posted.
-    pub sealed: Vec<u8>,
-}
-
-#[derive(Deserialize)]
-struct MessageListEntry {
-    id: String,
-    author: MessageAuthor,
-    received_hour: u64,
-    ciphertext: String,
-}
-
-#[derive(Deserialize)]
-struct MessageList {
-    messages: Vec<MessageListEntry>,
-}
-
-#[derive(Deserialize)]
-struct CreatedMessage {
-    id: String,
+    MessageId::parse(id).is_some()
 }
 
 /// Why posting a reply did not work, where the command needs to tell the cases apart.
@@ -504,7 +380,6 @@ impl RelayClient {
     /// `GET /api/v1/mailboxes/{id}/messages` as the coordinator: the whole conversation, oldest
     /// first. `Ok(None)` if the mailbox is gone (expired or closed) or was never opened.
     pub fn mailbox_messages(&self, mailbox_id: &str) -> Result<Option<Vec<MailboxMessageOnRelay>>> {
-        use base64::Engine as _;
         let (status, body) = self.coordinator_get(
             &format!("/api/v1/mailboxes/{mailbox_id}/messages"),
             256 * 1024 * 1024,
@@ -514,28 +389,13 @@ impl RelayClient {
             404 => return Ok(None),
             _ => return Err(self.unexpected("reading a conversation", status, &body)),
         }
-        let list: MessageList = serde_json::from_slice(&body)
-            .context("the relay's conversation list is not what this inbox expects")?;
-        let mut messages = Vec::with_capacity(list.messages.len());
-        for entry in list.messages {
-            if !is_message_id(&entry.id) {
-                bail!(
-                    "the relay listed a message with a malformed id ({:?}); refusing to continue. \
-                     Tell the relay's operator.",
-                    entry.id
-                );
-            }
-            let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(entry.ciphertext.as_bytes())
-                .context("the relay sent a message that is not valid base64url")?;
-            messages.push(MailboxMessageOnRelay {
-                id: entry.id,
-                author: entry.author,
-                received_hour: entry.received_hour,
-                sealed,
-            });
-        }
-        Ok(Some(messages))
+        // A malformed id or ciphertext fails here: a broken or hostile relay cannot steer file
+        // names.
+        let list: MessageList = serde_json::from_slice(&body).context(
+            "the relay's conversation list is not what this inbox expects (a malformed id or \
+             field); refusing to continue. Tell the relay's operator.",
+        )?;
+        Ok(Some(list.messages))
     }
 
     /// `POST /api/v1/mailboxes/{id}/messages` as the coordinator, returning the relay's message
@@ -546,7 +406,7 @@ impl RelayClient {
         mailbox_id: &str,
         sealed: &[u8],
         submission_key: &str,
-    ) -> Result<String, ReplyFailure> {
+    ) -> Result<MessageId, ReplyFailure> {
         let mut attempt = 0;
         let mut response = loop {
             attempt += 1;
@@ -558,7 +418,7 @@ impl RelayClient {
                 ))
                 .header("Authorization", &self.authorization)
                 .header("Content-Type", "application/octet-stream")
-                .header("Fluister-Submission-Key", submission_key)
+                .header(fluister_protocol::headers::SUBMISSION_KEY, submission_key)
                 .send(sealed);
             match outcome {
                 Ok(response) => break response,
@@ -575,18 +435,12 @@ impl RelayClient {
             .map_err(|error| ReplyFailure::Other(self.unreachable(error)))?;
         match status {
             200 | 201 => {
-                let created: CreatedMessage = serde_json::from_slice(&body).map_err(|_| {
+                let created: Created<MessageId> = serde_json::from_slice(&body).map_err(|_| {
                     ReplyFailure::Other(anyhow::anyhow!(
                         "the relay accepted the reply but its answer is not what this inbox \
                          expects; `fluister-inbox pull` will fetch the conversation"
                     ))
                 })?;
-                if !is_message_id(&created.id) {
-                    return Err(ReplyFailure::Other(anyhow::anyhow!(
-                        "the relay accepted the reply but gave a malformed id ({:?})",
-                        created.id
-                    )));
-                }
                 Ok(created.id)
             }
             404 => Err(ReplyFailure::MailboxNotFound),

@@ -40,6 +40,7 @@ use crate::keys::UnlockedKeys;
 use crate::progress::Progress;
 use crate::quarantine;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
+use fluister_protocol::ids::TipId;
 
 /// One tip in the local store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -352,7 +353,7 @@ pub fn pull(
     // Stage one (fetchers) downloads, checks and stores (or quarantines); stage two (deleters)
     // flushes the folders once for a batch and then deletes the batch on the relay. Running the
     // two side by side keeps the relay's durable deletes from holding up the downloads.
-    let (kept_sender, kept_receiver) = std::sync::mpsc::channel::<(String, Destination)>();
+    let (kept_sender, kept_receiver) = std::sync::mpsc::channel::<(TipId, Destination)>();
     let kept_receiver = Mutex::new(kept_receiver);
     let fail = |error: anyhow::Error| {
         stop.store(true, Ordering::Relaxed);
@@ -360,11 +361,12 @@ pub fn pull(
     };
 
     let keep_one = |tip: &WaitingTip| -> Result<Option<Destination>> {
-        if already_stored.contains_key(&tip.id) {
+        let relay_id = tip.id.to_string();
+        if already_stored.contains_key(&relay_id) {
             report.lock().expect("report lock").completed_earlier += 1;
             return Ok(Some(Destination::Store));
         }
-        if already_quarantined.contains(&tip.id) {
+        if already_quarantined.contains(&relay_id) {
             report.lock().expect("report lock").quarantined_earlier += 1;
             return Ok(Some(Destination::Quarantine));
         }
@@ -378,7 +380,7 @@ pub fn pull(
         if let Err(failure) = open_sealed(&keys.identities, &sealed) {
             quarantine::write_quarantined(
                 &quarantine_directory,
-                &tip.id,
+                &relay_id,
                 tip.received_hour,
                 &sealed,
             )
@@ -395,7 +397,7 @@ pub fn pull(
             }
             return Ok(Some(Destination::Quarantine));
         }
-        let number = store_sealed_tip(home, &next_number, &tip.id, tip.received_hour, &sealed)
+        let number = store_sealed_tip(home, &next_number, &relay_id, tip.received_hour, &sealed)
             .map_err(|error| storage_failed(home, error))?;
         report
             .lock()
@@ -405,7 +407,7 @@ pub fn pull(
         Ok(Some(Destination::Store))
     };
 
-    let delete_batch = |batch: &[(String, Destination)]| -> Result<()> {
+    let delete_batch = |batch: &[(TipId, Destination)]| -> Result<()> {
         // The renames must be durable before the relay forgets the tips.
         let holds = |wanted: Destination| batch.iter().any(|(_, kept)| *kept == wanted);
         if holds(Destination::Store) {
@@ -442,7 +444,7 @@ pub fn pull(
                     let Some(tip) = waiting.get(index) else { break };
                     match keep_one(tip) {
                         Ok(Some(destination)) => {
-                            let _ = kept_sender.send((tip.id.clone(), destination));
+                            let _ = kept_sender.send((tip.id, destination));
                         }
                         Ok(None) => progress.advance(),
                         Err(error) => {

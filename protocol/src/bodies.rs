@@ -213,6 +213,31 @@ pub struct RefusedLastDay {
     pub request_timeout: u64,
 }
 
+impl RefusedLastDay {
+    /// Every count with its code.
+    pub fn by_code(&self) -> [(&'static str, u64); 5] {
+        [
+            ("rate_limited", self.rate_limited),
+            ("overloaded", self.overloaded),
+            ("storage_full", self.storage_full),
+            ("storage_busy", self.storage_busy),
+            ("request_timeout", self.request_timeout),
+        ]
+    }
+
+    /// All refusals together.
+    pub fn total(&self) -> u64 {
+        self.by_code().iter().map(|(_, count)| count).sum()
+    }
+}
+
+impl DifficultyStatus {
+    /// Whether the relay asks more work than usual: it saw unusually many submissions.
+    pub fn is_raised(&self) -> bool {
+        self.current > self.base
+    }
+}
+
 /// `GET /healthz`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {

@@ -8,12 +8,11 @@ use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fluister_envelope::age::{Recipient, seal};
 use fluister_envelope::pow;
 use fluister_envelope::receipt::MailboxKeys;
 use fluister_envelope::tip::TipDocument;
+use fluister_protocol::codec::{decode_base64url_vec, encode_base64url};
 
 /// The passphrase every test inbox uses.
 pub const PASSPHRASE: &str = "purple elephants dance quietly";
@@ -238,10 +237,7 @@ impl Relay {
             .agent
             .post(format!("{}/api/v1/tips", self.url))
             .header("Content-Type", "application/octet-stream")
-            .header(
-                "Fluister-Submission-Key",
-                URL_SAFE_NO_PAD.encode(submission_key),
-            )
+            .header("Fluister-Submission-Key", encode_base64url(&submission_key))
             .header("Fluister-Challenge", seed)
             .header("Fluister-Nonce", nonce)
             .send(sealed)
@@ -330,9 +326,7 @@ impl Relay {
             .map(|message| {
                 (
                     message["author"].as_str().unwrap().to_owned(),
-                    URL_SAFE_NO_PAD
-                        .decode(message["ciphertext"].as_str().unwrap())
-                        .unwrap(),
+                    decode_base64url_vec(message["ciphertext"].as_str().unwrap()).unwrap(),
                 )
             })
             .collect()
@@ -355,10 +349,7 @@ impl Relay {
                 keys.mailbox_token.to_base64url().as_str(),
             )
             .header("Content-Type", "application/octet-stream")
-            .header(
-                "Fluister-Submission-Key",
-                URL_SAFE_NO_PAD.encode(submission_key),
-            )
+            .header("Fluister-Submission-Key", encode_base64url(&submission_key))
             .header("Fluister-Challenge", &seed)
             .header("Fluister-Nonce", &nonce)
             .send(sealed)
