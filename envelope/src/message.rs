@@ -26,34 +26,8 @@ pub const MAX_MESSAGE_TEXT_CHARS: usize = 10_000;
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
 
 /// Who wrote a mailbox message, as the relay records it and lists it (`"coordinator"`,
-/// `"reporter"`), and as the inbox names stored messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MessageAuthor {
-    /// A coordinator; sealed to the reporter's reply key.
-    Coordinator,
-    /// The reporter, through the widget; sealed to the coordinators' recipients.
-    Reporter,
-}
-
-impl MessageAuthor {
-    /// The word for it: `coordinator` or `reporter`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageAuthor::Coordinator => "coordinator",
-            MessageAuthor::Reporter => "reporter",
-        }
-    }
-
-    /// Reads the word back; `None` for anything else.
-    pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "coordinator" => Some(MessageAuthor::Coordinator),
-            "reporter" => Some(MessageAuthor::Reporter),
-            _ => None,
-        }
-    }
-}
+/// `"reporter"`), and as the inbox names stored messages: the protocol's one definition.
+pub use fluister_protocol::MessageAuthor;
 
 /// One mailbox message, schema version 1.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
