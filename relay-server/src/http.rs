@@ -688,6 +688,22 @@ fn proof_of_work_headers(headers: &HeaderMap) -> Result<([u8; 32], u32), ApiErro
     Ok((challenge_seed, nonce))
 }
 
+/// A request whose bearer token is one of the coordinators': as a handler argument, it refuses
+/// everyone else with `401 unauthorized` before the handler runs.
+#[derive(Debug, Clone, Copy)]
+struct Coordinator;
+
+impl<S: Storage> axum::extract::FromRequestParts<AppState<S>> for Coordinator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState<S>,
+    ) -> Result<Self, ApiError> {
+        require_coordinator(state, &parts.headers).map(|()| Coordinator)
+    }
+}
+
 /// Checks the coordinator's bearer token against every configured hash in constant time.
 fn require_coordinator<S: Storage>(
     state: &AppState<S>,
@@ -713,9 +729,8 @@ fn require_coordinator<S: Storage>(
 
 async fn list_tips<S: Storage>(
     State(state): State<AppState<S>>,
-    headers: HeaderMap,
+    _: Coordinator,
 ) -> Result<Response, ApiError> {
-    require_coordinator(&state, &headers)?;
     let tips = state
         .inner
         .storage
@@ -735,10 +750,9 @@ async fn list_tips<S: Storage>(
 
 async fn fetch_tip<S: Storage>(
     State(state): State<AppState<S>>,
-    headers: HeaderMap,
+    _: Coordinator,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    require_coordinator(&state, &headers)?;
     let id = TipId::parse(&id).ok_or(ApiError::TipNotFound)?;
     let ciphertext = state
         .inner
@@ -759,10 +773,9 @@ async fn fetch_tip<S: Storage>(
 
 async fn delete_tip<S: Storage>(
     State(state): State<AppState<S>>,
-    headers: HeaderMap,
+    _: Coordinator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_coordinator(&state, &headers)?;
     let id = TipId::parse(&id).ok_or(ApiError::TipNotFound)?;
     let deleted = state
         .inner
@@ -779,9 +792,8 @@ async fn delete_tip<S: Storage>(
 
 async fn metrics<S: Storage>(
     State(state): State<AppState<S>>,
-    headers: HeaderMap,
+    _: Coordinator,
 ) -> Result<Response, ApiError> {
-    require_coordinator(&state, &headers)?;
     let text = state
         .inner
         .metrics
@@ -824,9 +836,8 @@ fn pressure<S: Storage>(state: &AppState<S>) -> Pressure {
 /// 24 hours.
 async fn relay_status<S: Storage>(
     State(state): State<AppState<S>>,
-    headers: HeaderMap,
+    _: Coordinator,
 ) -> Result<Response, ApiError> {
-    require_coordinator(&state, &headers)?;
     let now = pressure(&state);
     let difficulty = &state.inner.difficulty;
     let refused = |code| state.inner.metrics.refused_last_day(code);

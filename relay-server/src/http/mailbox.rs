@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{
-    AppState, Paid, RequestSlot, check_age_body, header_text, internal, presenter,
+    AppState, Coordinator, Paid, RequestSlot, check_age_body, header_text, internal, presenter,
     proof_of_work_headers, read_body, require_coordinator, require_media_type, settle,
     submission_key, take_payment,
 };
@@ -269,10 +269,9 @@ async fn post_message_inner<S: Storage>(
 /// `DELETE /api/v1/mailboxes/{id}`: the coordinator closes a mailbox and its messages for good.
 pub(super) async fn delete_mailbox<S: Storage>(
     State(state): State<AppState<S>>,
-    headers: HeaderMap,
+    _: Coordinator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_coordinator(&state, &headers)?;
     let id = MailboxId::parse(&id).ok_or(ApiError::MailboxNotFound)?;
     let deleted = state
         .inner
