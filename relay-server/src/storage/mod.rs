@@ -287,3 +287,184 @@ pub fn round_down_to_day(unix_seconds: i64) -> i64 {
 pub fn round_down_to_hour(unix_seconds: i64) -> i64 {
     unix_seconds - unix_seconds.rem_euclid(SECONDS_PER_HOUR)
 }
+
+/// The story every backend must tell the same way, run by each backend's own tests (the
+/// benchmark-only `discard` backend stores nothing and has no story to tell).
+#[cfg(test)]
+pub(crate) mod story {
+    use super::*;
+
+    /// A tip of `body` sent with submission key `[key; 32]` in `hour`.
+    pub(crate) fn new_tip(key: u8, body: &[u8], hour: i64) -> NewTip {
+        NewTip {
+            submission_key_sha256: [key; 32],
+            body_sha256: crate::sealed::ciphertext_sha256(body),
+            ciphertext: body.to_vec().into(),
+            received_hour: hour,
+        }
+    }
+
+    /// Tips stored once however often they are retried, listed oldest first, read, deleted and
+    /// swept; a mailbox opened once, written by both sides, kept alive by the coordinator only,
+    /// and closed with its messages.
+    pub(crate) async fn tips_and_mailboxes<S: Storage>(storage: &S) {
+        let now = now_unix();
+        let hour = round_down_to_hour(now);
+        let today = round_down_to_day(now);
+
+        let first = new_tip(1, b"first body", hour);
+        let StoreOutcome::Stored(first_id) = storage.store_tip(first.clone()).await.unwrap() else {
+            panic!("first tip not stored");
+        };
+        // The same key and body: recognised, not stored twice.
+        assert_eq!(
+            storage.store_tip(first).await.unwrap(),
+            StoreOutcome::AlreadyStored(first_id)
+        );
+        let previous = storage.find_submission([1; 32]).await.unwrap().unwrap();
+        assert_eq!(previous.tip_id, first_id);
+        // The same key, another body: refused.
+        assert_eq!(
+            storage
+                .store_tip(new_tip(1, b"other body", hour))
+                .await
+                .unwrap(),
+            StoreOutcome::SubmissionKeyConflict
+        );
+        let StoreOutcome::Stored(_) = storage
+            .store_tip(new_tip(2, b"second body", hour))
+            .await
+            .unwrap()
+        else {
+            panic!("second tip not stored");
+        };
+        let old = new_tip(4, b"old body", hour - 100 * SECONDS_PER_HOUR);
+        let StoreOutcome::Stored(old_id) = storage.store_tip(old).await.unwrap() else {
+            panic!("old tip not stored");
+        };
+
+        let listed = storage.list_tips().await.unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(listed[0].id, old_id);
+        assert_eq!(storage.counts().tips_stored, 3);
+        assert_eq!(
+            storage.tip(first_id).await.unwrap().as_deref(),
+            Some(&b"first body"[..])
+        );
+        assert!(storage.delete_tip(first_id).await.unwrap());
+        assert!(!storage.delete_tip(first_id).await.unwrap());
+        assert_eq!(storage.tip(first_id).await.unwrap(), None);
+        let swept = storage
+            .sweep(hour - 50 * SECONDS_PER_HOUR, now)
+            .await
+            .unwrap();
+        assert_eq!(swept, 1);
+        assert_eq!(storage.list_tips().await.unwrap().len(), 1);
+        assert_eq!(storage.counts().tips_stored, 1);
+
+        let mailbox = MailboxId([9; 32]);
+        let opened = NewMailbox {
+            id: mailbox,
+            token_sha256: [9; 32],
+            expires_day: today,
+        };
+        assert_eq!(
+            storage.register_mailbox(opened.clone()).await.unwrap(),
+            RegistrationOutcome::Created
+        );
+        assert_eq!(
+            storage.register_mailbox(opened).await.unwrap(),
+            RegistrationOutcome::AlreadyRegistered
+        );
+        let other_token = NewMailbox {
+            id: mailbox,
+            token_sha256: [8; 32],
+            expires_day: today,
+        };
+        assert_eq!(
+            storage.register_mailbox(other_token).await.unwrap(),
+            RegistrationOutcome::Conflict
+        );
+        let later = today + 90 * SECONDS_PER_DAY;
+        let message = |author, key: u8| NewMessage {
+            mailbox_id: mailbox,
+            author,
+            submission_key_sha256: [key; 32],
+            body_sha256: [key; 32],
+            ciphertext: vec![key; 10].into(),
+            received_hour: hour,
+            expires_day: later,
+            max_messages_per_mailbox: 3,
+        };
+        let MessageOutcome::Stored(answer) = storage
+            .store_message(message(MessageAuthor::Reporter, 1))
+            .await
+            .unwrap()
+        else {
+            panic!("the reporter's message was not stored");
+        };
+        assert_eq!(
+            storage
+                .store_message(message(MessageAuthor::Reporter, 1))
+                .await
+                .unwrap(),
+            MessageOutcome::AlreadyStored(answer)
+        );
+        let tomorrow = today + SECONDS_PER_DAY;
+        assert_eq!(
+            storage
+                .mailbox_token_sha256(mailbox, tomorrow)
+                .await
+                .unwrap(),
+            None,
+            "a reporter's message extended the mailbox"
+        );
+        assert!(matches!(
+            storage
+                .store_message(message(MessageAuthor::Coordinator, 2))
+                .await
+                .unwrap(),
+            MessageOutcome::Stored(_)
+        ));
+        assert_eq!(
+            storage.mailbox_token_sha256(mailbox, later).await.unwrap(),
+            Some([9; 32])
+        );
+        assert!(matches!(
+            storage
+                .store_message(message(MessageAuthor::Coordinator, 3))
+                .await
+                .unwrap(),
+            MessageOutcome::Stored(_)
+        ));
+        assert_eq!(
+            storage
+                .store_message(message(MessageAuthor::Coordinator, 4))
+                .await
+                .unwrap(),
+            MessageOutcome::MailboxFull
+        );
+        let conversation = storage.messages(mailbox).await.unwrap();
+        let authors: Vec<_> = conversation.iter().map(|message| message.author).collect();
+        assert_eq!(
+            authors,
+            [
+                MessageAuthor::Reporter,
+                MessageAuthor::Coordinator,
+                MessageAuthor::Coordinator
+            ]
+        );
+        assert_eq!(
+            storage
+                .find_message_submission([1; 32])
+                .await
+                .unwrap()
+                .map(|previous| previous.message_id),
+            Some(answer)
+        );
+        assert!(storage.delete_mailbox(mailbox).await.unwrap());
+        assert!(!storage.delete_mailbox(mailbox).await.unwrap());
+        assert!(storage.messages(mailbox).await.unwrap().is_empty());
+        assert_eq!(storage.counts().messages, 0);
+    }
+}

@@ -1016,14 +1016,7 @@ mod tests {
         directory
     }
 
-    fn new_tip(key: u8, body: &[u8], hour: i64) -> NewTip {
-        NewTip {
-            submission_key_sha256: [key; 32],
-            body_sha256: crate::sealed::ciphertext_sha256(body),
-            ciphertext: body.to_vec().into(),
-            received_hour: hour,
-        }
-    }
+    use crate::storage::story::new_tip;
 
     fn limits(max_stored_bytes: u64) -> StorageLimits {
         StorageLimits {
@@ -1033,55 +1026,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn story_store_list_read_delete_sweep() {
+    async fn the_storage_story() {
         let directory = temporary_directory("story");
         let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
-        let hour = round_down_to_hour(now_unix());
-
-        let first = new_tip(1, b"first body", hour);
-        let StoreOutcome::Stored(first_id) = storage.store_tip(first.clone()).await.unwrap() else {
-            panic!("first tip not stored");
-        };
-        // The same key and body: recognised, not stored twice.
-        assert_eq!(
-            storage.store_tip(first).await.unwrap(),
-            StoreOutcome::AlreadyStored(first_id)
-        );
-        // The same key, another body: refused.
-        let conflicting = new_tip(1, b"other body", hour);
-        assert_eq!(
-            storage.store_tip(conflicting).await.unwrap(),
-            StoreOutcome::SubmissionKeyConflict
-        );
-        let second = new_tip(2, b"second body", hour);
-        let StoreOutcome::Stored(_) = storage.store_tip(second).await.unwrap() else {
-            panic!("second tip not stored");
-        };
-        let old = new_tip(4, b"old body", hour - 100 * SECONDS_PER_HOUR);
-        let StoreOutcome::Stored(old_id) = storage.store_tip(old).await.unwrap() else {
-            panic!("old tip not stored");
-        };
-
-        let listed = storage.list_tips().await.unwrap();
-        assert_eq!(listed.len(), 3);
-        assert_eq!(listed[0].id, old_id);
-        assert_eq!(storage.counts().tips_stored, 3);
-        assert_eq!(
-            storage.tip(first_id).await.unwrap().as_deref(),
-            Some(&b"first body"[..])
-        );
-
-        assert!(storage.delete_tip(first_id).await.unwrap());
-        assert!(!storage.delete_tip(first_id).await.unwrap());
-        assert_eq!(storage.tip(first_id).await.unwrap(), None);
-
-        let swept = storage
-            .sweep(hour - 50 * SECONDS_PER_HOUR, now_unix())
-            .await
-            .unwrap();
-        assert_eq!(swept, 1);
-        assert_eq!(storage.list_tips().await.unwrap().len(), 1);
-        assert_eq!(storage.counts().tips_stored, 1);
+        crate::storage::story::tips_and_mailboxes(&storage).await;
         std::fs::remove_dir_all(directory).unwrap();
     }
 
@@ -1234,62 +1182,6 @@ mod tests {
                 .unwrap(),
             MessageOutcome::Stored(_)
         ));
-        std::fs::remove_dir_all(directory).unwrap();
-    }
-
-    #[tokio::test]
-    async fn only_the_coordinator_keeps_a_mailbox_alive() {
-        let directory = temporary_directory("mailbox-life");
-        let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
-        let today = round_down_to_day(now_unix());
-        let hour = round_down_to_hour(now_unix());
-        let id = MailboxId([7; 32]);
-        storage
-            .register_mailbox(NewMailbox {
-                id,
-                token_sha256: [7; 32],
-                expires_day: today,
-            })
-            .await
-            .unwrap();
-        let later = today + 90 * SECONDS_PER_DAY;
-        let message = |author, key: u8| NewMessage {
-            mailbox_id: id,
-            author,
-            submission_key_sha256: [key; 32],
-            body_sha256: [key; 32],
-            ciphertext: vec![key; 10].into(),
-            received_hour: hour,
-            expires_day: later,
-            max_messages_per_mailbox: 10,
-        };
-        let stored = storage
-            .store_message(message(MessageAuthor::Reporter, 1))
-            .await
-            .unwrap();
-        assert!(matches!(stored, MessageOutcome::Stored(_)));
-        let tomorrow = today + SECONDS_PER_DAY;
-        assert_eq!(
-            storage.mailbox_token_sha256(id, tomorrow).await.unwrap(),
-            None,
-            "a reporter's message extended the mailbox"
-        );
-        let stored = storage
-            .store_message(message(MessageAuthor::Coordinator, 2))
-            .await
-            .unwrap();
-        assert!(matches!(stored, MessageOutcome::Stored(_)));
-        assert_eq!(
-            storage.mailbox_token_sha256(id, later).await.unwrap(),
-            Some([7; 32])
-        );
-        // A retry of the reporter's post is found by its submission key alone.
-        let previous = storage
-            .find_message_submission([1; 32])
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(previous.body_sha256, [1; 32]);
         std::fs::remove_dir_all(directory).unwrap();
     }
 }
