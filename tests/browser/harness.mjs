@@ -226,7 +226,8 @@ export function runInbox(stack, args) {
   return printed;
 }
 
-/** The relay's data directory: `relay.sqlite3` with its `-wal` and `-shm` files. */
+/** The relay's data directory: `relay.sqlite3` with its `-wal` and `-shm` files, and
+ * `challenge-key`. */
 export function relayDataDirectory(stack) {
   return join(stack.coordinator.directory, "data");
 }

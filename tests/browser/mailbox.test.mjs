@@ -457,9 +457,10 @@ test("the relay's database holds no plaintext and no link between the tip and it
   const tokenBytes = Buffer.from(loop.mailboxToken, "base64url");
   assert.equal(mailbox.token_sha256, sha256(tokenBytes).toString("hex").toUpperCase());
 
-  // Every byte of the database, its write-ahead log and shared memory.
+  // Every byte of the database, its write-ahead log and shared memory, and of the key
+  // challenges are MACed with.
   const files = relayDataFiles(stack);
-  assert.deepEqual(files.map((file) => file.name).sort(), ["relay.sqlite3", "relay.sqlite3-shm", "relay.sqlite3-wal"]);
+  assert.deepEqual(files.map((file) => file.name).sort(), ["challenge-key", "relay.sqlite3", "relay.sqlite3-shm", "relay.sqlite3-wal"]);
   const everything = Buffer.concat(files.map((file) => file.bytes));
   assert.ok(everything.includes(Buffer.from(loop.mailboxId, "hex")), "the search reads the stored data");
   const canonicalCode = loop.receiptCode.replaceAll("-", "");
