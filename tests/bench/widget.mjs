@@ -10,7 +10,10 @@
 //  2. time from starting to load the host page to the form being interactive (first step's
 //     heading in the frame), cold cache; and from pressing "start" to the first question, which
 //     includes fetching the later steps' chunk;
-//  3. time from pressing "send" to the receipt code, at the relay's default proof of work;
+//  3. time from pressing "send" to the receipt code, at the relay's default proof of work, for a
+//     reporter whose mailbox was opened while they filled in the form, more than 7 seconds
+//     before (one who sends sooner also waits for that, and for the pause of 3 to 7 seconds the
+//     widget keeps between the mailbox and the tip);
 //  4. time from pressing "open my mailbox" with a valid receipt code to the conversation, in a
 //     fresh context: the crypto worker starts, derives the keys (Argon2id, then HKDF), one GET,
 //     and the coordinator's question (sent with the real `fluister-inbox reply`) is opened;
@@ -90,7 +93,11 @@ try {
     const context = await stack.browser.newContext();
     const page = await context.newPage();
     let bytesFromRelay = 0;
+    let mailboxOpenedAt = null;
     page.on("requestfinished", async (request) => {
+      if (request.method() === "POST" && new URL(request.url()).pathname === "/api/v1/mailboxes") {
+        mailboxOpenedAt = Date.now();
+      }
       if (request.url().startsWith(stack.relay.origin) && !request.url().includes("/api/")) {
         const sizes = await request.sizes();
         bytesFromRelay += sizes.responseBodySize + sizes.responseHeadersSize;
@@ -113,16 +120,19 @@ try {
     await frame.getByRole("button", { name: ui.next, exact: true }).click();
     await frame.getByRole("button", { name: ui.next, exact: true }).click();
     await frame.getByRole("heading", { name: ui.review_heading, exact: true }).waitFor();
+    // Not timed: the mailbox, opened at a random moment while the reporter fills in the form (a
+    // request of its own, paid for too).
+    while (mailboxOpenedAt === null || Date.now() - mailboxOpenedAt < 7000) {
+      await page.waitForTimeout(100);
+    }
     sendTimes.push(await timeToStep(frame, ui.send, ui.receipt_heading));
-    // Not timed: the code, once its mailbox is open (a request of its own, paid for too).
     receiptCodes.push((await frame.locator("#receipt-code").innerText()).trim());
-    await frame.locator("#mailbox-status", { hasText: ui.mailbox_open }).waitFor({ timeout: 120000 });
     await context.close();
   }
   console.log(`Transferred from the relay on a first visit, as sent (brotli where the browser accepts it), response headers included: ${transferred} bytes`);
   console.log(`Page load to interactive form (cold cache): ${summary(loadTimes)}`);
   console.log(`Press start to the first question (fetches the later steps' chunk): ${summary(startTimes)}`);
-  console.log(`Send to receipt (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB): ${summary(sendTimes)}`);
+  console.log(`Send to receipt, the mailbox open for 7 s already (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB): ${summary(sendTimes)}`);
 
   // The coordinator asks something in every mailbox, so opening one has a message to open.
   runInbox(stack, ["pull"]);

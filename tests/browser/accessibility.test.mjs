@@ -1,12 +1,13 @@
 // Accessibility: axe-core (WCAG 2.0/2.1 A and AA, 2.2 AA) finds nothing on any step (checking
-// for an answer included), error state included, in any language, at 320 px wide without horizontal scrolling; and a
+// for an answer included), error state included, in any language, at 320 px wide without horizontal scrolling
+// (sending while the mailbox for answers is set up, and the receipt without a mailbox, too); and a
 // keyboard-only run completes a tip.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { LANGUAGES, openExamplePage, readStoredTips, startStack, translations } from "./harness.mjs";
-import { accessibilityViolations, expectStep, press, scrollsHorizontally } from "./steps.mjs";
+import { accessibilityViolations, expectStep, press, scrollsHorizontally, walkToReview } from "./steps.mjs";
 
 let stack;
 before(async () => {
@@ -94,6 +95,47 @@ for (const language of LANGUAGES) {
     await frame.getByText(ui.answer_missing).waitFor();
     await checkStep(frame, language, "mailbox, answer missing");
     assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+for (const language of LANGUAGES) {
+  test(`waiting for the mailbox, and a receipt without one, in ${language} pass axe-core at 320 px wide`, async () => {
+    const { ui } = translations(language);
+    const { context, frame, problems } = await openExamplePage(stack, { viewport: { width: 320, height: 640 } });
+    // The relay holds the mailbox registration, then refuses it.
+    let release;
+    const released = new Promise((resolve) => {
+      release = resolve;
+    });
+    await context.route("**/api/v1/mailboxes", async (route) => {
+      if (route.request().method() !== "POST") {
+        return route.continue();
+      }
+      await released;
+      return route.fulfill({
+        status: 409,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "mailbox_conflict", message: "This mailbox exists with another token." } }),
+      });
+    });
+    if (language !== "nl") {
+      const dutch = translations("nl").ui;
+      await frame.getByRole("combobox", { name: dutch.language_label, exact: true }).selectOption(language);
+      await expectStep(frame, ui.start_heading);
+    }
+    await walkToReview(frame, ui, `test ${language}`);
+    await press(frame, ui.send);
+    await frame.locator("#sending-status", { hasText: ui.sending_mailbox }).waitFor();
+    await checkStep(frame, language, "sending, waiting for the mailbox");
+    release();
+    await expectStep(frame, ui.receipt_heading);
+    await frame.getByText(ui.receipt_no_mailbox_refused).waitFor();
+    await checkStep(frame, language, "receipt without a mailbox");
+    await press(frame, ui.finish);
+    await expectStep(frame, ui.done_heading);
+    // The browser's own note on the refusal, and nothing else.
+    assert.deepEqual(problems, ["Failed to load resource: the server responded with a status of 409 (Conflict)"]);
     await context.close();
   });
 }

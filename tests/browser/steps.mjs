@@ -57,3 +57,21 @@ export async function press(frame, name) {
 export async function expectStep(frame, heading) {
   await frame.getByRole("heading", { name: heading, exact: true }).waitFor();
 }
+
+/**
+ * From the start screen to the review step, answering only the one required question with
+ * `description`; `ui` is the language's table.
+ */
+export async function walkToReview(frame, ui, description) {
+  await press(frame, ui.start_button);
+  await expectStep(frame, ui.kind_heading);
+  for (let step = 0; step < 5; step += 1) {
+    await press(frame, ui.next);
+  }
+  await expectStep(frame, ui.description_heading);
+  await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(description);
+  await press(frame, ui.next);
+  await expectStep(frame, ui.contact_heading);
+  await press(frame, ui.next);
+  await expectStep(frame, ui.review_heading);
+}

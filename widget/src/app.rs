@@ -58,13 +58,12 @@ struct SealedFile {
     submission_key: String,
 }
 
-/// A sealed tip, with what goes with it once the relay accepts it.
+/// A sealed tip, with the receipt code shown once the relay accepts it.
 #[derive(Clone)]
 struct SealedTip {
     file: SealedFile,
-    /// The receipt code shown once the tip is accepted.
+    /// The receipt code, shown once the tip is accepted and its mailbox exists.
     receipt_code: String,
-    registration: Registration,
 }
 
 /// The mailbox registration the worker made (the mailbox id and the hash of its token), and
@@ -75,24 +74,50 @@ struct Registration {
     sha256: Vec<u8>,
 }
 
-/// Where the mailbox for answers stands after a tip was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The mailbox for answers of the next tip. It is opened with the relay while the reporter
+/// fills in the form, in a request of its own at a random moment, so that it exists before the
+/// receipt code is shown (a reporter may close the page at once) and the relay sees nothing
+/// that ties it to the tip.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 enum MailboxState {
-    /// No tip sent in this visit.
+    /// No receipt code is prepared.
+    #[default]
     None,
+    /// The worker is making the receipt code and deriving its keys.
+    Preparing,
+    /// The keys are ready; the registration waits for its moment (or for the reporter to send).
+    Waiting,
     /// Registering it with the relay (its own request, with its own proof of work).
     Opening,
-    /// Registered.
-    Open,
-    /// Could not be registered; the reporter can try again.
-    Failed,
+    /// Registered; `at` is when the relay said so (`Date.now()`), to keep the tip apart from it.
+    Open { at: f64 },
+    /// Could not be registered: the relay was busy or unreachable (`temporary`: sending tries
+    /// once more), or refused it.
+    Failed { temporary: bool },
 }
+
+/// The next tip's mailbox, kept together.
+#[derive(Clone, Default)]
+struct NextMailbox {
+    state: MailboxState,
+    /// The registration the worker made for the prepared code.
+    registration: Option<Registration>,
+    /// Changes whenever the code is forgotten, so that a registration still running stops.
+    generation: u32,
+    /// Whether the reporter waits for it (is sending): retries come sooner.
+    hurry: bool,
+}
+
+/// How often the mailbox registration is tried before it counts as failed.
+const REGISTRATION_ATTEMPTS: u32 = 4;
 
 /// Where sending stands.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum SendingState {
     /// Sealing the tip and fetching a challenge.
     Preparing,
+    /// Waiting for the mailbox for answers to be opened first.
+    OpeningMailbox,
     /// Solving the proof of work: percent of the expected tries done (capped at 99).
     Solving { percent: u32 },
     /// Posting the sealed tip.
@@ -244,10 +269,8 @@ struct WidgetContext {
     worker_url: StoredValue<String>,
     /// The crypto worker, started when first needed; it holds the receipt code's keys.
     crypto: StoredValue<Option<Rc<CryptoWorker>>, LocalStorage>,
-    /// Whether the worker has a fresh receipt code ready for the next tip.
-    receipt_prepared: StoredValue<bool>,
-    mailbox_state: RwSignal<MailboxState>,
-    registration: StoredValue<Option<Registration>>,
+    /// The next tip's mailbox.
+    next_mailbox: StoredValue<NextMailbox>,
     mailbox: MailboxSignals,
     exited: RwSignal<bool>,
     shift_status: RwSignal<String>,
@@ -337,26 +360,77 @@ impl WidgetContext {
         Ok(crypto)
     }
 
-    /// Ends the crypto worker (once a task still using it is done) and forgets its keys.
+    /// Ends the crypto worker (once a task still using it is done) and forgets its keys. The
+    /// next tip's code goes with them, unless a sealed tip waits for a retry: its mailbox is
+    /// still needed, and any worker can pay for that.
     fn end_crypto(self) {
         self.crypto.set_value(None);
-        self.receipt_prepared.set_value(false);
+        if self.sealed.with_value(Option::is_none) {
+            self.forget_mailbox();
+        }
+    }
+
+    /// Forgets the next tip's mailbox; a registration still running stops at its next step.
+    fn forget_mailbox(self) {
+        self.next_mailbox.update_value(|mailbox| {
+            *mailbox = NextMailbox {
+                generation: mailbox.generation.wrapping_add(1),
+                ..NextMailbox::default()
+            }
+        });
+    }
+
+    /// Where the next tip's mailbox stands.
+    fn mailbox_state(self) -> MailboxState {
+        self.next_mailbox.with_value(|mailbox| mailbox.state)
+    }
+
+    /// Sets where the next tip's mailbox stands.
+    fn set_mailbox_state(self, state: MailboxState) {
+        self.next_mailbox
+            .update_value(|mailbox| mailbox.state = state);
+    }
+
+    /// The count that changes whenever the next tip's code is forgotten.
+    fn mailbox_generation(self) -> u32 {
+        self.next_mailbox.with_value(|mailbox| mailbox.generation)
     }
 
     /// Has the worker make the receipt code of the next tip and derive its keys (Argon2id, about
-    /// a second), so that sending does not wait for it.
+    /// a second), so that sending does not wait for it; then opens its mailbox.
     fn prepare_receipt(self) {
-        if self.receipt_prepared.get_value() {
+        if self.mailbox_state() != MailboxState::None {
             return;
         }
         let Ok(crypto) = self.crypto() else {
             return;
         };
-        self.receipt_prepared.set_value(true);
+        self.set_mailbox_state(MailboxState::Preparing);
+        let generation = self.mailbox_generation();
+        // Posted now, so a tip sealed right after uses this code. The task does not keep the
+        // worker: ending it ends it at once.
+        let preparing = crypto.call("prepare_receipt", &[], None);
         leptos::task::spawn_local(async move {
-            if crypto.call("prepare_receipt", &[], None).await.is_err() {
-                self.receipt_prepared.set_value(false);
+            let prepared = preparing.await;
+            if self.mailbox_generation() != generation {
+                return;
             }
+            let registration = prepared.ok().and_then(|answer| {
+                Some(Registration {
+                    body: bytes_field(&answer, "registration")?,
+                    sha256: bytes_field(&answer, "registration_sha256")?,
+                })
+            });
+            if registration.is_none() {
+                // Tried again on the next step (or by sending).
+                self.set_mailbox_state(MailboxState::None);
+                return;
+            }
+            self.next_mailbox.update_value(|mailbox| {
+                mailbox.registration = registration;
+                mailbox.state = MailboxState::Waiting;
+            });
+            register_mailbox(self, generation, true).await;
         });
     }
 
@@ -366,7 +440,6 @@ impl WidgetContext {
         self.exited.set(true);
         self.answers.clear(None);
         self.sealed.set_value(None);
-        self.registration.set_value(None);
         self.receipt_code.update(zeroize::Zeroize::zeroize);
         self.mailbox.clear();
         self.end_crypto();
@@ -415,9 +488,7 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         receipt_code: RwSignal::new(String::new()),
         worker_url: StoredValue::new(settings.worker_url),
         crypto: StoredValue::new_local(None),
-        receipt_prepared: StoredValue::new(false),
-        mailbox_state: RwSignal::new(MailboxState::None),
-        registration: StoredValue::new(None),
+        next_mailbox: StoredValue::new(NextMailbox::default()),
         mailbox: MailboxSignals::new(),
         exited: RwSignal::new(false),
         shift_status: RwSignal::new(String::new()),
@@ -1278,15 +1349,11 @@ fn sealed_file(answer: &wasm_bindgen::JsValue) -> Option<SealedFile> {
     })
 }
 
-/// Reads a sealed tip, its receipt code and its mailbox registration from `seal_tip`'s answer.
+/// Reads a sealed tip and its receipt code from `seal_tip`'s answer.
 fn sealed_tip(answer: &wasm_bindgen::JsValue) -> Option<SealedTip> {
     Some(SealedTip {
         file: sealed_file(answer)?,
         receipt_code: string_field(answer, "receipt_code")?,
-        registration: Registration {
-            body: bytes_field(answer, "registration")?,
-            sha256: bytes_field(answer, "registration_sha256")?,
-        },
     })
 }
 
@@ -1319,11 +1386,11 @@ async fn send_sealed_tip(context: WidgetContext) {
     if ensure_config(context).await.is_err() {
         return fail("error_unreachable");
     }
-    context.prepare_receipt();
-    let Ok(crypto) = context.crypto() else {
-        return fail("error_sealing");
-    };
     if context.sealed.with_value(Option::is_none) {
+        context.prepare_receipt();
+        let Ok(crypto) = context.crypto() else {
+            return fail("error_sealing");
+        };
         let Ok(document) = context.answers.snapshot().to_tip_json() else {
             return fail("error_invalid");
         };
@@ -1337,8 +1404,6 @@ async fn send_sealed_tip(context: WidgetContext) {
                 None,
             )
             .await;
-        // The receipt code was used (or the worker failed): the next try prepares a new one.
-        context.receipt_prepared.set_value(false);
         match answer.ok().as_ref().and_then(sealed_tip) {
             Some(sealed) => context.sealed.set_value(Some(sealed)),
             _ => {
@@ -1347,68 +1412,158 @@ async fn send_sealed_tip(context: WidgetContext) {
             }
         }
     }
-    let Some(sealed) = context.sealed.get_value() else {
+    let (Some(sealed), Ok(crypto)) = (context.sealed.get_value(), context.crypto()) else {
         return fail("error_sealing");
     };
+    // The mailbox first, then a pause, then the tip.
+    let not_before = wait_for_mailbox(context).await;
     let posted = pay_and_post(
         &crypto,
         &sealed.file.sha256,
         move |state| context.sending.set(state),
         |payment| {
-            api::submit_tip(
+            let posting = api::submit_tip(
                 &sealed.file.ciphertext,
                 &sealed.file.submission_key,
                 payment,
-            )
+            );
+            async move {
+                sleep_until(not_before).await;
+                posting.await
+            }
         },
     )
     .await;
     match posted {
         Ok(()) => {
-            context.receipt_code.set(sealed.receipt_code.clone());
+            // A code is shown only when it opens something.
+            if matches!(context.mailbox_state(), MailboxState::Open { .. }) {
+                context.receipt_code.set(sealed.receipt_code.clone());
+            }
             context.sealed.set_value(None);
             context
                 .answers
                 .clear(context.preset_municipality.get_value());
             context.receipt_confirmed.set(false);
             context.receipt_unconfirmed_error.set(false);
-            context.registration.set_value(Some(sealed.registration));
             context.go_to(Step::Receipt);
-            leptos::task::spawn_local(open_mailbox(context, crypto));
         }
         Err(SendFailure::Worker) => fail("error_proof_of_work"),
         Err(SendFailure::Request(failure)) => fail(failure_message(&failure)),
     }
 }
 
-/// Registers the tip's mailbox with the relay, in a request of its own after the tip was
-/// accepted (so the relay cannot link the two), retrying a few times when the relay is busy.
-async fn open_mailbox(context: WidgetContext, crypto: Rc<CryptoWorker>) {
-    let Some(registration) = context.registration.get_value() else {
+/// Opens the next tip's mailbox with the relay (the registration `prepare_receipt` got from the
+/// worker): after a random pause of a few seconds when `pause_first`, so that it is tied neither
+/// to the page's loading nor to the tip; in a request of its own, with its own proof of work;
+/// trying again when the relay is busy or unreachable, sooner while the reporter waits. Stops
+/// once the code is forgotten.
+async fn register_mailbox(context: WidgetContext, generation: u32, pause_first: bool) {
+    let current = move || context.mailbox_generation() == generation;
+    if pause_first {
+        pause(context, random_between(3_000.0, 20_000.0), 0.0).await;
+    }
+    let Some(registration) = context
+        .next_mailbox
+        .with_value(|mailbox| mailbox.registration.clone())
+    else {
         return;
     };
-    context.mailbox_state.set(MailboxState::Opening);
-    for attempt in 0..4 {
-        let posted = pay_and_post(
-            &crypto,
-            &registration.sha256,
-            |_| {},
-            |payment| api::open_mailbox(&registration.body, payment),
-        )
-        .await;
-        match posted {
+    for attempt in 0..REGISTRATION_ATTEMPTS {
+        if !current() {
+            return;
+        }
+        context.set_mailbox_state(MailboxState::Opening);
+        let posted = match context.crypto() {
+            Ok(crypto) => {
+                pay_and_post(
+                    &crypto,
+                    &registration.sha256,
+                    |_| {},
+                    |payment| api::open_mailbox(&registration.body, payment),
+                )
+                .await
+            }
+            Err(_) => Err(SendFailure::Worker),
+        };
+        if !current() {
+            return;
+        }
+        let temporary = match posted {
             Ok(()) => {
-                context.registration.set_value(None);
-                context.mailbox_state.set(MailboxState::Open);
+                context.set_mailbox_state(MailboxState::Open {
+                    at: js_sys::Date::now(),
+                });
                 return;
             }
-            Err(SendFailure::Request(failure)) if failure.is_temporary() && attempt < 3 => {
-                sleep(2_000 << attempt).await;
+            Err(SendFailure::Request(failure)) => failure.is_temporary(),
+            Err(SendFailure::Worker) => true,
+        };
+        if !temporary || attempt + 1 == REGISTRATION_ATTEMPTS {
+            context.set_mailbox_state(MailboxState::Failed { temporary });
+            return;
+        }
+        // 2, 4, 8 seconds, give or take half; a quarter of that while the reporter waits.
+        let backoff = f64::from(2_000 << attempt) * random_between(0.5, 1.5);
+        pause(context, backoff, backoff / 4.0).await;
+    }
+}
+
+/// Waits until the next tip's mailbox is open or has failed, hurrying its registration (one
+/// that failed because the relay was busy or unreachable is tried again), and returns the
+/// earliest moment the tip may be posted: a few seconds, at random, after the relay opened the
+/// mailbox, so that the two requests are never adjacent.
+async fn wait_for_mailbox(context: WidgetContext) -> f64 {
+    context
+        .next_mailbox
+        .update_value(|mailbox| mailbox.hurry = true);
+    if context.mailbox_state() == (MailboxState::Failed { temporary: true }) {
+        context.set_mailbox_state(MailboxState::Opening);
+        let generation = context.mailbox_generation();
+        leptos::task::spawn_local(register_mailbox(context, generation, false));
+    }
+    loop {
+        match context.mailbox_state() {
+            MailboxState::Open { at } => return at + random_between(3_000.0, 7_000.0),
+            MailboxState::Failed { .. } | MailboxState::None => return 0.0,
+            MailboxState::Preparing | MailboxState::Waiting | MailboxState::Opening => {
+                if context.sending.get_untracked() != SendingState::OpeningMailbox {
+                    context.sending.set(SendingState::OpeningMailbox);
+                }
+                sleep(200).await;
             }
-            Err(_) => break,
         }
     }
-    context.mailbox_state.set(MailboxState::Failed);
+}
+
+/// A random number from `low` to `high` (timing only, nothing secret).
+fn random_between(low: f64, high: f64) -> f64 {
+    low + js_sys::Math::random() * (high - low)
+}
+
+/// Waits `calm` milliseconds, or only `hurried` once the reporter waits for the mailbox.
+async fn pause(context: WidgetContext, calm: f64, hurried: f64) {
+    let start = js_sys::Date::now();
+    loop {
+        let limit = if context.next_mailbox.with_value(|mailbox| mailbox.hurry) {
+            hurried.min(calm)
+        } else {
+            calm
+        };
+        let left = start + limit - js_sys::Date::now();
+        if left <= 0.0 {
+            return;
+        }
+        sleep(left.min(250.0) as i32).await;
+    }
+}
+
+/// Waits until the time `moment` (`Date.now()` milliseconds), if it is still ahead.
+async fn sleep_until(moment: f64) {
+    let left = moment - js_sys::Date::now();
+    if left > 0.0 {
+        sleep(left as i32).await;
+    }
 }
 
 /// Waits `milliseconds` without blocking the page.
@@ -1434,6 +1589,7 @@ fn sending_step(context: WidgetContext) -> impl IntoView {
     let failed = move || matches!(sending.get(), SendingState::Failed { .. });
     let status = move || match sending.get() {
         SendingState::Preparing => context.text("sending_preparing"),
+        SendingState::OpeningMailbox => context.text("sending_mailbox"),
         SendingState::Solving { percent } => context.with_translations(|translations| {
             translations.format("sending_working", &[("percent", &percent.to_string())])
         }),
@@ -1447,10 +1603,11 @@ fn sending_step(context: WidgetContext) -> impl IntoView {
             context.text("sending_heading")
         }
     };
+    // Without a value the bar shows that something is going on, not how much of it is done.
     let progress_value = move || match sending.get() {
-        SendingState::Solving { percent } => percent.to_string(),
-        SendingState::Posting => "100".to_owned(),
-        _ => "0".to_owned(),
+        SendingState::Solving { percent } => Some(percent.to_string()),
+        SendingState::Posting => Some("100".to_owned()),
+        _ => None,
     };
     view! {
         <div class="step">
@@ -1475,15 +1632,31 @@ fn sending_step(context: WidgetContext) -> impl IntoView {
     }
 }
 
-fn receipt_step(context: WidgetContext) -> impl IntoView {
+/// The receipt code, shown only once its mailbox exists; or, when the mailbox could not be
+/// opened, what that means (the tip did arrive).
+fn receipt_step(context: WidgetContext) -> AnyView {
+    match context.mailbox_state() {
+        MailboxState::Open { .. } => receipt_code_step(context).into_any(),
+        MailboxState::Failed { temporary: true } => {
+            receipt_without_mailbox(context, "receipt_no_mailbox_busy").into_any()
+        }
+        _ => receipt_without_mailbox(context, "receipt_no_mailbox_refused").into_any(),
+    }
+}
+
+/// "Done" on the receipt step: forgets the code, and with the worker its keys.
+fn finish_receipt(context: WidgetContext) {
+    context.receipt_code.update(zeroize::Zeroize::zeroize);
+    context.end_crypto();
+    context.go_to(Step::Done);
+}
+
+fn receipt_code_step(context: WidgetContext) -> impl IntoView {
     let unconfirmed = context.receipt_unconfirmed_error;
     let on_finish = move |_| {
         if context.receipt_confirmed.get_untracked() {
             unconfirmed.set(false);
-            context.receipt_code.update(zeroize::Zeroize::zeroize);
-            // The registration, if still running, keeps the worker until it is done.
-            context.end_crypto();
-            context.go_to(Step::Done);
+            finish_receipt(context);
         } else {
             unconfirmed.set(true);
             focus_soon("receipt-confirmed");
@@ -1498,7 +1671,7 @@ fn receipt_step(context: WidgetContext) -> impl IntoView {
                 {context.receipt_code.get_untracked()}
             </p>
             <p class="hint">{context.text("receipt_explanation")}</p>
-            {mailbox_status(context)}
+            <p id="mailbox-status">{context.text("mailbox_open")}</p>
             <div class="choice" class:field-error=move || unconfirmed.get()>
                 <input
                     type="checkbox"
@@ -1529,28 +1702,25 @@ fn receipt_step(context: WidgetContext) -> impl IntoView {
     }
 }
 
-/// Whether the mailbox for answers is ready, with a retry when it could not be opened.
-fn mailbox_status(context: WidgetContext) -> impl IntoView {
-    let state = context.mailbox_state;
-    let retry = move |_| {
-        if let Ok(crypto) = context.crypto() {
-            leptos::task::spawn_local(open_mailbox(context, crypto));
-        }
-    };
+/// The tip arrived but its mailbox could not be opened: no code (it would open nothing), and
+/// why, plainly; `reason_key` says whether the relay was busy or refused.
+fn receipt_without_mailbox(context: WidgetContext, reason_key: &'static str) -> impl IntoView {
     view! {
-        <p id="mailbox-status" role="status" class:error-message=move || state.get() == MailboxState::Failed>
-            {move || match state.get() {
-                MailboxState::None => String::new(),
-                MailboxState::Opening => context.text("mailbox_opening"),
-                MailboxState::Open => context.text("mailbox_open"),
-                MailboxState::Failed => context.text("mailbox_failed"),
-            }}
-        </p>
-        <p hidden=move || state.get() != MailboxState::Failed>
-            <button type="button" class="button-secondary" on:click=retry>
-                {context.text("mailbox_retry")}
-            </button>
-        </p>
+        <div class="step">
+            <h2 id="step-heading" tabindex="-1">{context.text("receipt_heading")}</h2>
+            <p>{context.text("receipt_intro")}</p>
+            <div class="warning" id="mailbox-status">
+                <p>{context.text("receipt_no_mailbox")}</p>
+                <p>{context.text(reason_key)}</p>
+            </div>
+            <p>{context.text("receipt_no_mailbox_later")}</p>
+            <div class="step-buttons">
+                <button type="button" class="button-primary" on:click=move |_| finish_receipt(context)>
+                    {context.text("finish")}
+                </button>
+            </div>
+            {alternatives(context)}
+        </div>
     }
 }
 

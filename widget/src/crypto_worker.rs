@@ -105,13 +105,14 @@ impl CryptoWorker {
         })
     }
 
-    /// Sends `op` with the fields of `arguments` and waits for the answer.
-    pub async fn call(
+    /// Sends `op` with the fields of `arguments` at once (so requests reach the worker in the
+    /// order they are made, even when their answers are awaited later) and returns the answer.
+    pub fn call(
         &self,
         op: &str,
         arguments: &[(&str, JsValue)],
         on_progress: Option<ProgressHandler>,
-    ) -> Result<JsValue, WorkerFailure> {
+    ) -> impl Future<Output = Result<JsValue, WorkerFailure>> + 'static {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         let message = Object::new();
@@ -130,17 +131,22 @@ impl CryptoWorker {
                 },
             );
         });
-        if self.worker.post_message(&message).is_err() {
+        let posted = self.worker.post_message(&message).is_ok();
+        if !posted {
             self.pending.borrow_mut().remove(&id);
-            return Err(unavailable());
         }
-        JsFuture::from(answer).await.map_err(|error| {
-            WorkerFailure(
-                error
-                    .as_string()
-                    .unwrap_or_else(|| "unavailable".to_owned()),
-            )
-        })
+        async move {
+            if !posted {
+                return Err(unavailable());
+            }
+            JsFuture::from(answer).await.map_err(|error| {
+                WorkerFailure(
+                    error
+                        .as_string()
+                        .unwrap_or_else(|| "unavailable".to_owned()),
+                )
+            })
+        }
     }
 }
 

@@ -32,22 +32,19 @@ function solve(id, challenge, hash) {
 }
 
 const operations = {
+  // The code stays here; the page gets the mailbox registration (its id and the hash of its
+  // token), to open the mailbox before the tip is sent.
   prepare_receipt() {
     session.prepare_receipt();
-    return {};
+    const registration = session.registration_body();
+    return { registration, registration_sha256: sha256(registration) };
   },
   unlock({ code }) {
     session.unlock(code);
     return { mailbox: session.mailbox_id(), token: session.mailbox_token() };
   },
   seal_tip({ document, recipients }) {
-    const registration = session.registration_body();
-    return {
-      ...sealed(session.seal_tip(document, recipients)),
-      receipt_code: session.receipt_code(),
-      registration,
-      registration_sha256: sha256(registration),
-    };
+    return { ...sealed(session.seal_tip(document, recipients)), receipt_code: session.receipt_code() };
   },
   seal_answer({ text, recipients }) {
     return sealed(session.seal_answer(text, recipients));
