@@ -47,9 +47,10 @@ export function makeCoordinator() {
 /**
  * Starts the relay binary; resolves once it prints its address. `limits` adds fields to the
  * config's `[limits]` table, e.g. `{ mailbox_request_burst: 20 }` (a float field needs a
- * fraction: write `0.5`, not `1`).
+ * fraction: write `0.5`, not `1`); `proofOfWork` to its `[proof_of_work]` table, e.g.
+ * `{ flood_baseline: 1 }`.
  */
-export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0", limits = {} }) {
+export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0", limits = {}, proofOfWork = {} }) {
   const configFile = join(coordinator.directory, "relay.toml");
   writeFileSync(configFile, [
     "[server]",
@@ -60,6 +61,7 @@ export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8
     "[proof_of_work]",
     `difficulty = ${difficulty}`,
     "memory_kib = 4096",
+    ...Object.entries(proofOfWork).map(([name, value]) => `${name} = ${value}`),
     "[coordinator]",
     `recipients = ["${coordinator.recipient}"]`,
     `token_sha256 = ["${coordinator.tokenHash}"]`,
@@ -100,9 +102,9 @@ export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8
   };
 }
 
-/** Everything one test file needs, started together; `close()` ends it all. `limits` goes to
- * the relay's config (see `startRelay`). */
-export async function startStack({ difficulty = 8, limits = {} } = {}) {
+/** Everything one test file needs, started together; `close()` ends it all. `limits` and
+ * `proofOfWork` go to the relay's config (see `startRelay`). */
+export async function startStack({ difficulty = 8, limits = {}, proofOfWork = {} } = {}) {
   const coordinator = makeCoordinator();
   // The example page's origin must be known before the relay starts (it goes into its config),
   // and the page must know the relay's: start the page server on a fixed free port first.
@@ -110,7 +112,7 @@ export async function startStack({ difficulty = 8, limits = {} } = {}) {
   const pagePort = new URL(probe.origin).port;
   await probe.close();
   const pageOrigin = `http://127.0.0.1:${pagePort}`;
-  const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty, limits });
+  const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty, limits, proofOfWork });
   const page = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: relay.origin, port: Number(pagePort) });
   const browser = await launchBrowser();
   const stack = {

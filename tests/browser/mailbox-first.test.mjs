@@ -4,7 +4,8 @@
 // told so), and the tip's POST comes a few seconds after the mailbox's 2xx. So a reporter who
 // closes the page the moment the code appears still gets the coordinator's reply. When the mailbox
 // cannot be opened at all the tip is still sent, and the receipt step says plainly that answers
-// are not possible this time, and why, without a code that would open nothing.
+// are not possible this time, and why, without a code that would open nothing. Under a flood the
+// relay raises the proof of work's difficulty, and the sending step says that it is busy.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -269,4 +270,59 @@ test("a relay that cannot be reached for the mailbox: tried again, then the tip 
   const stored = await storedTip(TEXT);
   assert.equal(mailboxCount(stored.document.reply.mailbox), 0);
   pullOneTip();
+});
+
+test("under a flood the relay raises the difficulty: the progress follows each challenge's own difficulty and the sending step says it is busy", async () => {
+  // Every verified submission beyond the first in the window doubles the difficulty.
+  const flooded = await startStack({ proofOfWork: { flood_baseline: 1 } });
+  try {
+    const { context, frame } = await openExamplePage(flooded);
+    // Every text the sending step shows, however briefly.
+    await frame.evaluate(() => {
+      window.sendingTexts = [];
+      new MutationObserver(() => {
+        const text = document.getElementById("sending-status")?.textContent.trim();
+        if (text && window.sendingTexts.at(-1) !== text) {
+          window.sendingTexts.push(text);
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    // The percentages shown with the text under `key`.
+    const percentOf = (texts, key) => {
+      const [prefix, suffix] = ui[key].split("{percent}");
+      return texts
+        .filter((text) => text.startsWith(prefix) && text.endsWith(suffix))
+        .map((text) => text.slice(prefix.length, text.length - suffix.length))
+        .filter((number) => /^\d+$/.test(number))
+        .map(Number);
+    };
+
+    // The first tip: the mailbox and the tip at the usual difficulty.
+    await walkToReview(frame, ui, "Eerste melding in een drukke tijd. druk-1");
+    await press(frame, ui.send);
+    await expectStep(frame, ui.receipt_heading);
+    const first = await frame.evaluate(() => window.sendingTexts.splice(0));
+    assert.ok(percentOf(first, "sending_working").length > 0, JSON.stringify(first));
+    assert.deepEqual(percentOf(first, "sending_working_busy"), [], JSON.stringify(first));
+    assert.equal(first.includes(ui.sending_mailbox_busy), false, JSON.stringify(first));
+
+    // The second: two verified submissions in the window, so its challenges are harder.
+    await frame.getByRole("checkbox", { name: ui.receipt_confirm, exact: true }).check();
+    await press(frame, ui.finish);
+    await press(frame, ui.new_report);
+    await walkToReview(frame, ui, "Tweede melding in een drukke tijd. druk-2");
+    await press(frame, ui.send);
+    await expectStep(frame, ui.receipt_heading);
+    const second = await frame.evaluate(() => window.sendingTexts.splice(0));
+    const busy = percentOf(second, "sending_working_busy");
+    assert.ok(busy.length > 0, JSON.stringify(second));
+    assert.deepEqual(percentOf(second, "sending_working"), [], "every proof of work of this tip was harder than usual");
+    // Never past 99 % while the work goes on, and never backwards.
+    assert.ok(busy.every((percent, index) => percent <= 99 && (index === 0 || percent >= busy[index - 1] || percent === 0)), JSON.stringify(busy));
+    const status = await (await fetch(`${flooded.relay.origin}/api/v1/status`, { headers: { Authorization: `Bearer ${flooded.coordinator.token}` } })).json();
+    assert.ok(status.difficulty.current > status.difficulty.base, JSON.stringify(status));
+    await context.close();
+  } finally {
+    await flooded.close();
+  }
 });

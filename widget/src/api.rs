@@ -15,6 +15,9 @@ pub struct PublicConfig {
     pub recipients: Vec<String>,
     /// Phone numbers the operator wants shown as alternatives.
     pub phone_numbers: Vec<PhoneNumber>,
+    /// The proof of work's difficulty without a flood (`proof_of_work.difficulty`); a challenge
+    /// above it means the relay is busy.
+    pub base_difficulty: Option<u32>,
 }
 
 /// A phone number from the relay's configuration.
@@ -34,6 +37,8 @@ pub struct Challenge {
     pub json: String,
     /// The seed, unpadded base64url, exactly as received.
     pub seed: String,
+    /// The expected number of tries.
+    pub difficulty: u32,
 }
 
 /// Why a request did not succeed.
@@ -90,6 +95,7 @@ pub async fn fetch_config() -> Result<PublicConfig, RequestFailure> {
     Ok(PublicConfig {
         recipients: strings(&config, "recipients"),
         phone_numbers,
+        base_difficulty: whole_number(&field(&config, "proof_of_work"), "difficulty"),
     })
 }
 
@@ -98,11 +104,25 @@ pub async fn fetch_widget_file(relative_path: &str) -> Result<String, RequestFai
     request_text("GET", relative_path, None, &[]).await
 }
 
+/// `object[name]` as a `u32`, if it is one.
+fn whole_number(object: &JsValue, name: &str) -> Option<u32> {
+    field(object, name)
+        .as_f64()
+        .filter(|number| number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(number))
+        .map(|number| number as u32)
+}
+
 /// `POST /api/v1/challenges`.
 pub async fn fetch_challenge() -> Result<Challenge, RequestFailure> {
     let json = request_text("POST", "/api/v1/challenges", None, &[]).await?;
-    let seed = string_field(&parse_json(&json)?, "seed").ok_or(RequestFailure::Unreachable)?;
-    Ok(Challenge { json, seed })
+    let challenge = parse_json(&json)?;
+    let seed = string_field(&challenge, "seed").ok_or(RequestFailure::Unreachable)?;
+    let difficulty = whole_number(&challenge, "difficulty").ok_or(RequestFailure::Unreachable)?;
+    Ok(Challenge {
+        json,
+        seed,
+        difficulty,
+    })
 }
 
 /// A solved challenge, for the `Fluister-Challenge` and `Fluister-Nonce` headers.

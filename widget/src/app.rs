@@ -116,10 +116,12 @@ const REGISTRATION_ATTEMPTS: u32 = 4;
 enum SendingState {
     /// Sealing the tip and fetching a challenge.
     Preparing,
-    /// Waiting for the mailbox for answers to be opened first.
-    OpeningMailbox,
-    /// Solving the proof of work: percent of the expected tries done (capped at 99).
-    Solving { percent: u32 },
+    /// Waiting for the mailbox for answers to be opened first; `busy` when the relay raised the
+    /// proof of work's difficulty above its usual level.
+    OpeningMailbox { busy: bool },
+    /// Solving the proof of work: the share of solvers who would be done by now (capped at 99),
+    /// and whether the relay raised the difficulty.
+    Solving { percent: u32, busy: bool },
     /// Posting the sealed tip.
     Posting,
     /// Not sent; the key of the message saying why.
@@ -1289,8 +1291,10 @@ enum SendFailure {
 
 /// Fetches a challenge, has the worker solve it for the file with hash `sha256`, and makes the
 /// request with `post`. A used-up or expired challenge is not the reporter's problem: a fresh
-/// one is fetched, up to three times. `on_state` hears each stage.
+/// one is fetched, up to three times. `on_state` hears each stage, and whether the challenge is
+/// harder than the relay's usual one (it is busy).
 async fn pay_and_post<Posted>(
+    context: WidgetContext,
     crypto: &CryptoWorker,
     sha256: &[u8],
     on_state: impl Fn(SendingState) + 'static,
@@ -1303,10 +1307,17 @@ where
     for _attempt in 0..3 {
         on_state(SendingState::Preparing);
         let challenge = api::fetch_challenge().await.map_err(SendFailure::Request)?;
-        on_state(SendingState::Solving { percent: 0 });
+        let usual = context.config.with_untracked(|config| {
+            config
+                .as_ref()
+                .and_then(|config| config.base_difficulty)
+                .unwrap_or(fluister_envelope::pow::DEFAULT_DIFFICULTY)
+        });
+        let busy = challenge.difficulty > usual;
+        on_state(SendingState::Solving { percent: 0, busy });
         let progress: ProgressHandler = {
             let on_state = Rc::clone(&on_state);
-            Rc::new(move |percent| on_state(SendingState::Solving { percent }))
+            Rc::new(move |percent| on_state(SendingState::Solving { percent, busy }))
         };
         let solved = crypto
             .call(
@@ -1418,6 +1429,7 @@ async fn send_sealed_tip(context: WidgetContext) {
     // The mailbox first, then a pause, then the tip.
     let not_before = wait_for_mailbox(context).await;
     let posted = pay_and_post(
+        context,
         &crypto,
         &sealed.file.sha256,
         move |state| context.sending.set(state),
@@ -1469,6 +1481,17 @@ async fn register_mailbox(context: WidgetContext, generation: u32, pause_first: 
     else {
         return;
     };
+    // The reporter waiting on the sending step hears when the relay is busy.
+    let on_state = move |state| {
+        if let SendingState::Solving { busy, .. } = state
+            && matches!(
+                context.sending.get_untracked(),
+                SendingState::OpeningMailbox { .. }
+            )
+        {
+            context.sending.set(SendingState::OpeningMailbox { busy });
+        }
+    };
     for attempt in 0..REGISTRATION_ATTEMPTS {
         if !current() {
             return;
@@ -1477,9 +1500,10 @@ async fn register_mailbox(context: WidgetContext, generation: u32, pause_first: 
         let posted = match context.crypto() {
             Ok(crypto) => {
                 pay_and_post(
+                    context,
                     &crypto,
                     &registration.sha256,
-                    |_| {},
+                    on_state,
                     |payment| api::open_mailbox(&registration.body, payment),
                 )
                 .await
@@ -1527,8 +1551,13 @@ async fn wait_for_mailbox(context: WidgetContext) -> f64 {
             MailboxState::Open { at } => return at + random_between(3_000.0, 7_000.0),
             MailboxState::Failed { .. } | MailboxState::None => return 0.0,
             MailboxState::Preparing | MailboxState::Waiting | MailboxState::Opening => {
-                if context.sending.get_untracked() != SendingState::OpeningMailbox {
-                    context.sending.set(SendingState::OpeningMailbox);
+                if !matches!(
+                    context.sending.get_untracked(),
+                    SendingState::OpeningMailbox { .. }
+                ) {
+                    context
+                        .sending
+                        .set(SendingState::OpeningMailbox { busy: false });
                 }
                 sleep(200).await;
             }
@@ -1589,9 +1618,15 @@ fn sending_step(context: WidgetContext) -> impl IntoView {
     let failed = move || matches!(sending.get(), SendingState::Failed { .. });
     let status = move || match sending.get() {
         SendingState::Preparing => context.text("sending_preparing"),
-        SendingState::OpeningMailbox => context.text("sending_mailbox"),
-        SendingState::Solving { percent } => context.with_translations(|translations| {
-            translations.format("sending_working", &[("percent", &percent.to_string())])
+        SendingState::OpeningMailbox { busy: false } => context.text("sending_mailbox"),
+        SendingState::OpeningMailbox { busy: true } => context.text("sending_mailbox_busy"),
+        SendingState::Solving { percent, busy } => context.with_translations(|translations| {
+            let key = if busy {
+                "sending_working_busy"
+            } else {
+                "sending_working"
+            };
+            translations.format(key, &[("percent", &percent.to_string())])
         }),
         SendingState::Posting => context.text("sending_posting"),
         SendingState::Failed { message_key } => context.text(message_key),
@@ -1605,7 +1640,7 @@ fn sending_step(context: WidgetContext) -> impl IntoView {
     };
     // Without a value the bar shows that something is going on, not how much of it is done.
     let progress_value = move || match sending.get() {
-        SendingState::Solving { percent } => Some(percent.to_string()),
+        SendingState::Solving { percent, .. } => Some(percent.to_string()),
         SendingState::Posting => Some("100".to_owned()),
         _ => None,
     };
@@ -2040,6 +2075,7 @@ async fn send_answer(context: WidgetContext) {
         return finish("error_sealing");
     };
     let posted = pay_and_post(
+        context,
         &crypto,
         &sealed.sha256,
         |_| {},

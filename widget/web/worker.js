@@ -15,6 +15,11 @@ function sealed(file) {
   return result;
 }
 
+// Solving is a lottery: each try wins with chance 1/difficulty, however many came before, so no
+// one knows how much work is left. The percent reported is the share of solvers who would be done
+// after this many tries, 1 − e^(−tries/difficulty): it keeps moving for as long as the work goes
+// on (63 % at the expected number of tries, 95 % at three times it) instead of sitting at 99 %
+// for an unlucky reporter, and it follows the challenge's own difficulty, however high.
 function solve(id, challenge, hash) {
   const task = new ProofOfWorkTask(challenge, hash);
   const expected = task.expected_tries();
@@ -24,7 +29,8 @@ function solve(id, challenge, hash) {
       if (nonce !== undefined) {
         return { nonce };
       }
-      self.postMessage({ id, percent: Math.min(99, Math.floor((task.tries_so_far() * 100) / expected)) });
+      const share = -Math.expm1(-task.tries_so_far() / expected);
+      self.postMessage({ id, percent: Math.min(99, Math.floor(share * 100)) });
     }
   } finally {
     task.free();
