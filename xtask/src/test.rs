@@ -92,12 +92,15 @@ pub fn run(arguments: &[String]) -> TaskResult {
     browser_tests()
 }
 
-/// Builds the widget bundle, the relay and the inbox, then runs `tests/browser/*.test.mjs` in
-/// headless Chromium against the real relay binary (and, for the mailbox, the real inbox).
+/// Builds the widget bundle, then runs `tests/browser/*.test.mjs` in headless Chromium against
+/// the real relay binary (and, for the mailbox, the real inbox).
+///
+/// The binaries are the ones the test run just built for the crates' own integration tests: a
+/// `cargo build` of them here would resolve features differently (no dev-dependencies, fewer
+/// workspace members) and compile the relay, the inbox and part of their dependency tree again.
 fn browser_tests() -> TaskResult {
     crate::widget::build()?;
-    step("The relay and inbox binaries for the browser tests");
-    let binaries = crate::util::build_relay_and_inbox(false)?;
+    let binaries = tested_relay_and_inbox()?;
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !std::path::Path::new(&chromium).exists() {
         return Err(format!(
@@ -105,6 +108,11 @@ fn browser_tests() -> TaskResult {
         ));
     }
     step("Browser tests (headless Chromium, the real relay and inbox, the example page)");
+    println!(
+        "relay: {}\ninbox: {}",
+        binaries.relay.display(),
+        binaries.inbox.display()
+    );
     run_command(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "browser/"])
@@ -114,4 +122,24 @@ fn browser_tests() -> TaskResult {
             .env("FLUISTER_INBOX_BIN", &binaries.inbox)
             .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
     )
+}
+
+/// The `relay-server` and `fluister-inbox` binaries the workspace's test run built (their
+/// integration tests run them), in the debug profile.
+fn tested_relay_and_inbox() -> Result<crate::util::Binaries, String> {
+    let profile = target_dir().join("debug");
+    let binaries = crate::util::Binaries {
+        relay: profile.join("relay-server"),
+        inbox: profile.join("fluister-inbox"),
+    };
+    for binary in [&binaries.relay, &binaries.inbox] {
+        if !binary.is_file() {
+            return Err(format!(
+                "{} is missing after the tests ran; the relay's and the inbox's integration \
+                 tests should have built it",
+                binary.display()
+            ));
+        }
+    }
+    Ok(binaries)
 }
