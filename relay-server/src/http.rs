@@ -564,11 +564,18 @@ fn submission_key(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
 }
 
 /// Reads a whole body of at most `limit` bytes (the route's body limit applies too).
+///
+/// The request gives its place among `limits.max_concurrent_requests` back first: a client that
+/// sends a body slowly must not hold places that the relay's other answers need (the whole
+/// request still has `limits.request_timeout_seconds`, and connections are capped).
 async fn read_body<S: Storage>(
     state: &AppState<S>,
     request: Request,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
+    if let Some(slot) = request.extensions().get::<RequestSlot>() {
+        slot.give_back();
+    }
     let body = Bytes::from_request(request, state)
         .await
         .map_err(|rejection| {

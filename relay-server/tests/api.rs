@@ -774,8 +774,39 @@ fn slow_request_body_times_out_and_stores_nothing() {
 #[test]
 fn concurrency_limit_answers_503_while_full() {
     let relay = Relay::start("concurrency", "[limits]\nmax_concurrent_requests = 1\n");
+    // One request place and many clients at once: some find it taken and are refused at once.
+    let refused: Vec<common::Response> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..16)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..100)
+                        .map(|_| relay.request("GET", "/api/v1/config", &[], b""))
+                        .filter(|response| response.status == 503)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|client| client.join().unwrap())
+            .collect()
+    });
+    assert!(
+        !refused.is_empty(),
+        "the concurrency limit never took effect"
+    );
+    for response in &refused {
+        assert_eq!(response.error_code(), "overloaded");
+        assert!(response.header("retry-after").is_some());
+    }
+    relay.assert_serving();
+}
+
+#[test]
+fn a_slowly_sent_body_holds_no_request_place() {
+    let relay = Relay::start("slow-body-place", "[limits]\nmax_concurrent_requests = 1\n");
     let challenge = relay.challenge();
-    // Occupy the only request slot with a tip whose body is still arriving.
+    // A tip whose body is still arriving, on the relay's only request place.
     let mut slow = connect(relay.address);
     write_request(
         &mut slow,
@@ -795,20 +826,15 @@ fn concurrency_limit_answers_503_while_full() {
         b"",
     );
     slow.write_all(b"not an age file").unwrap();
-    // Once the relay has picked that request up, every other request is refused at once.
-    let mut saw_overloaded = false;
-    for _ in 0..200 {
-        let response = relay.request("GET", "/healthz", &[], b"");
-        if response.status == 503 {
-            assert_eq!(response.error_code(), "overloaded");
-            assert!(response.header("retry-after").is_some());
-            saw_overloaded = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    // Everything else is still answered while it trickles in.
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..20 {
+        assert_eq!(relay.request("GET", "/healthz", &[], b"").status, 200);
+        assert_eq!(
+            relay.request("POST", "/api/v1/challenges", &[], b"").status,
+            201
+        );
     }
-    assert!(saw_overloaded, "the concurrency limit never took effect");
-    // Finishing the slow request frees the slot.
     slow.write_all(&[b'x'; 85]).unwrap();
     let response = read_response(&mut slow);
     assert_eq!(response.status, 400);
