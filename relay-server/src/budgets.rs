@@ -61,21 +61,37 @@ impl TokenBucket {
 /// budget are forgotten (they are the same as new ones).
 const MAX_TRACKED_MAILBOXES: usize = 100_000;
 
+/// How often the read budgets forget the mailboxes whose budget has refilled.
+const FORGET_REFILLED_EVERY: Duration = Duration::from_secs(60);
+
 /// A read budget per mailbox, charged only after the mailbox token checked out. A client can
 /// spend only the budget of a mailbox it holds the code of; a wrong guess costs the guesser a
 /// request and the relay one indexed read, and draws from no budget anyone else needs.
-#[derive(Debug)]
+///
+/// The budgets are keyed by a keyed hash of the mailbox id (the key is made at start and never
+/// stored), and a budget that has refilled is forgotten within a minute or two, so memory holds
+/// no list of mailboxes with the moments they were read.
 pub struct MailboxReadBudgets {
     rate_per_second: f64,
     burst: f64,
+    key: [u8; 32],
     buckets: Mutex<ReadBuckets>,
+}
+
+impl std::fmt::Debug for MailboxReadBudgets {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MailboxReadBudgets")
+            .field("rate_per_second", &self.rate_per_second)
+            .field("burst", &self.burst)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
 struct ReadBuckets {
-    by_mailbox: HashMap<[u8; 32], (f64, Instant)>,
-    /// When a full map last forgot its full buckets: at most once a second, so that a full map
-    /// cannot be made to scan itself on every request.
+    by_mailbox: HashMap<[u8; 16], (f64, Instant)>,
+    /// When the refilled buckets were last forgotten.
     last_pruned: Option<Instant>,
 }
 
@@ -85,22 +101,37 @@ impl MailboxReadBudgets {
         Self {
             rate_per_second: per_minute / 60.0,
             burst: f64::from(burst),
+            key: crate::encoding::random_bytes(),
             buckets: Mutex::new(ReadBuckets::default()),
         }
     }
 
+    fn bucket_name(&self, mailbox_id: &[u8; 32]) -> [u8; 16] {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key)
+            .expect("HMAC takes any key length");
+        mac.update(mailbox_id);
+        let mut name = [0u8; 16];
+        name.copy_from_slice(&mac.finalize().into_bytes()[..16]);
+        name
+    }
+
     /// Takes one read from this mailbox's budget, if it has one left.
     pub fn try_take(&self, mailbox_id: &[u8; 32]) -> bool {
+        let name = self.bucket_name(mailbox_id);
         let now = Instant::now();
         let mut buckets = self
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = buckets
+            .last_pruned
+            .is_none_or(|last| now.duration_since(last) >= FORGET_REFILLED_EVERY);
         let full = buckets.by_mailbox.len() >= MAX_TRACKED_MAILBOXES;
         let pruned_lately = buckets
             .last_pruned
             .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1));
-        if full && !pruned_lately && !buckets.by_mailbox.contains_key(mailbox_id) {
+        if due || (full && !pruned_lately) {
             let (rate, burst) = (self.rate_per_second, self.burst);
             buckets.last_pruned = Some(now);
             buckets.by_mailbox.retain(|_, (tokens, last)| {
@@ -110,14 +141,11 @@ impl MailboxReadBudgets {
         // A mailbox that does not fit is served untracked: only holders of real codes get here,
         // each of which cost a proof of work to open, and the load limits still apply.
         if buckets.by_mailbox.len() >= MAX_TRACKED_MAILBOXES
-            && !buckets.by_mailbox.contains_key(mailbox_id)
+            && !buckets.by_mailbox.contains_key(&name)
         {
             return true;
         }
-        let (tokens, last) = buckets
-            .by_mailbox
-            .entry(*mailbox_id)
-            .or_insert((self.burst, now));
+        let (tokens, last) = buckets.by_mailbox.entry(name).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate_per_second)
             .min(self.burst);
         *last = now;

@@ -3,22 +3,25 @@
 //! A challenge is stateless: its 32-byte seed carries its own parameters and a MAC,
 //!
 //! ```text
-//! seed = version (1) ‖ key epoch, low byte (1) ‖ expires at, Unix seconds (u32 BE)
-//!        ‖ difficulty (u16 BE) ‖ memory KiB (u16 BE) ‖ random (6) ‖ MAC (16)
+//! seed = version (1) ‖ issued at, Unix seconds (u32 BE) ‖ difficulty (u16 BE)
+//!        ‖ memory KiB (u16 BE) ‖ random (7) ‖ MAC (16)
 //! MAC  = HMAC-SHA256(epoch key, the first 16 bytes)[..16]
-//! epoch key = HMAC-SHA256(master key, "fluister challenge key v1" ‖ epoch (u64 BE))
+//! epoch key = HMAC-SHA256(master key, "fluister challenge key v2" ‖ epoch (u64 BE))
+//! epoch = issued at / KEY_EPOCH_SECONDS
 //! ```
 //!
 //! so issuing one writes nothing and draws from no budget, and any relay holding the same master
 //! key (a file in the data directory) can verify it. The MAC key changes every
 //! [`KEY_EPOCH_SECONDS`]; a challenge made under the previous epoch's key is accepted until it
-//! expires (its lifetime is at most one epoch). The widget treats the seed as opaque bytes and
-//! uses it as the Argon2id salt, as before.
+//! expires. It expires `proof_of_work.challenge_lifetime_seconds` (at most one epoch) after it
+//! was issued, by the verifying relay's config. The widget treats the seed as opaque bytes and
+//! uses it as the Argon2id salt.
 //!
 //! Single use is kept by [`UsedChallenges`]: a record is written only when a proof is presented
 //! for a challenge whose MAC checks out, before the proof is verified, so one challenge buys at
 //! most one verification however many requests race for it. Records live in memory until their
-//! challenge expires; nothing about a challenge reaches the disk.
+//! challenge expires; nothing about a challenge reaches the disk. Relays that share a key but not
+//! this record accept a proof once each.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -110,7 +113,7 @@ impl ChallengeKeys {
     fn epoch_key(&self, epoch: i64) -> HmacSha256 {
         let mut derive = <HmacSha256 as KeyInit>::new_from_slice(&self.master[..])
             .expect("HMAC takes any key length");
-        derive.update(b"fluister challenge key v1");
+        derive.update(b"fluister challenge key v2");
         derive.update(&epoch.to_be_bytes());
         let epoch_key = derive.finalize().into_bytes();
         <HmacSha256 as KeyInit>::new_from_slice(&epoch_key).expect("HMAC takes any key length")
@@ -125,66 +128,64 @@ impl ChallengeKeys {
         tag
     }
 
-    /// Makes a challenge that expires `lifetime_seconds` from `now_unix`. Difficulty and memory
-    /// must fit in 16 bits (the envelope's limits do).
-    pub fn issue(
-        &self,
-        difficulty: u32,
-        memory_kib: u32,
-        lifetime_seconds: u64,
-        now_unix: i64,
-    ) -> IssuedChallenge {
-        let epoch = now_unix.div_euclid(KEY_EPOCH_SECONDS);
-        let expires_at = now_unix.saturating_add(i64::try_from(lifetime_seconds).unwrap_or(0));
-        let expires_at = u32::try_from(expires_at).unwrap_or(u32::MAX);
+    /// Makes a challenge issued at `now_unix`. Difficulty and memory must fit in 16 bits (the
+    /// envelope's limits do).
+    pub fn issue(&self, difficulty: u32, memory_kib: u32, now_unix: i64) -> Challenge {
+        let issued_at = u32::try_from(now_unix).unwrap_or(u32::MAX);
+        let epoch = i64::from(issued_at).div_euclid(KEY_EPOCH_SECONDS);
         let difficulty = u16::try_from(difficulty).unwrap_or(u16::MAX);
         let memory_kib = u16::try_from(memory_kib).unwrap_or(u16::MAX);
         let mut seed = [0u8; 32];
         seed[0] = SEED_VERSION;
-        seed[1] = epoch.to_be_bytes()[7];
-        seed[2..6].copy_from_slice(&expires_at.to_be_bytes());
-        seed[6..8].copy_from_slice(&difficulty.to_be_bytes());
-        seed[8..10].copy_from_slice(&memory_kib.to_be_bytes());
-        seed[10..16].copy_from_slice(&crate::encoding::random_bytes::<6>());
+        seed[1..5].copy_from_slice(&issued_at.to_be_bytes());
+        seed[5..7].copy_from_slice(&difficulty.to_be_bytes());
+        seed[7..9].copy_from_slice(&memory_kib.to_be_bytes());
+        seed[9..16].copy_from_slice(&crate::encoding::random_bytes::<7>());
         let tag = self.tag(epoch, &seed[..16]);
         seed[16..].copy_from_slice(&tag);
-        IssuedChallenge {
-            challenge: Challenge {
-                seed,
-                difficulty: u32::from(difficulty),
-                memory_kib: u32::from(memory_kib),
-            },
-            expires_at: i64::from(expires_at),
+        Challenge {
+            seed,
+            difficulty: u32::from(difficulty),
+            memory_kib: u32::from(memory_kib),
         }
     }
 
     /// Reads a seed a client sent back: the challenge it stands for, if this relay made it (the
-    /// MAC checks out under this or the previous epoch's key) and it has not expired at
-    /// `now_unix`. One HMAC at most; no storage.
-    pub fn open(&self, seed: &[u8; 32], now_unix: i64) -> Option<IssuedChallenge> {
+    /// MAC checks out under the key of its epoch, this one or the last), it was not issued in
+    /// the future, and it has not expired at `now_unix` after `lifetime_seconds`. One HMAC at
+    /// most; no storage.
+    pub fn open(
+        &self,
+        seed: &[u8; 32],
+        now_unix: i64,
+        lifetime_seconds: u64,
+    ) -> Option<IssuedChallenge> {
         if seed[0] != SEED_VERSION {
             return None;
         }
+        let issued_at = i64::from(u32::from_be_bytes(seed[1..5].try_into().ok()?));
+        let epoch = issued_at.div_euclid(KEY_EPOCH_SECONDS);
         let current_epoch = now_unix.div_euclid(KEY_EPOCH_SECONDS);
-        let epoch = [current_epoch, current_epoch - 1]
-            .into_iter()
-            .find(|epoch| epoch.to_be_bytes()[7] == seed[1])?;
+        if issued_at > now_unix || epoch < current_epoch - 1 {
+            return None;
+        }
         let expected = self.tag(epoch, &seed[..16]);
         if !bool::from(expected.ct_eq(&seed[16..])) {
             return None;
         }
-        let expires_at = i64::from(u32::from_be_bytes(seed[2..6].try_into().ok()?));
+        let expires_at = issued_at.saturating_add(i64::try_from(lifetime_seconds).ok()?);
         if expires_at <= now_unix {
             return None;
         }
-        let difficulty = u32::from(u16::from_be_bytes(seed[6..8].try_into().ok()?));
-        let memory_kib = u32::from(u16::from_be_bytes(seed[8..10].try_into().ok()?));
+        let difficulty = u32::from(u16::from_be_bytes(seed[5..7].try_into().ok()?));
+        let memory_kib = u32::from(u16::from_be_bytes(seed[7..9].try_into().ok()?));
         Some(IssuedChallenge {
             challenge: Challenge {
                 seed: *seed,
                 difficulty,
                 memory_kib,
             },
+            issued_at,
             expires_at,
         })
     }
@@ -207,11 +208,13 @@ fn write_new_key_file(path: &Path, master: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// A challenge as this relay made it, with the moment it expires.
+/// A challenge as this relay made it, with when it was issued and when it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedChallenge {
     /// The puzzle, as the envelope's proof of work reads it.
     pub challenge: Challenge,
+    /// Unix seconds at which it was issued.
+    pub issued_at: i64,
     /// Unix seconds after which it is no longer accepted.
     pub expires_at: i64,
 }
@@ -246,10 +249,21 @@ pub enum Claim {
 
 #[derive(Debug, Clone, Copy)]
 struct UsedEntry {
+    /// When the challenge expires, rounded up to the minute: the record says no more than that.
     expires_at: i64,
-    /// Set once the challenge paid for something stored; `None` while its proof is being
-    /// verified and after a wrong proof burnt it.
-    used_by: Option<Presenter>,
+    state: UsedState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UsedState {
+    /// Its proof is being verified.
+    Verifying,
+    /// A wrong proof used it up. Such a record only stops a second verification of the same
+    /// challenge, which is worth no more to a client than a fresh (free) challenge, so a full
+    /// set drops these first.
+    Burnt,
+    /// It paid for something stored by this presenter.
+    UsedBy(Presenter),
 }
 
 /// The challenges for which a proof was presented, until they expire.
@@ -289,7 +303,7 @@ impl UsedChallenges {
         let tag = challenge.tag();
         let mut entries = self.lock();
         if let Some(entry) = entries.by_tag.get(&tag) {
-            return if entry.used_by == Some(presenter) {
+            return if entry.state == UsedState::UsedBy(presenter) {
                 Claim::UsedBySamePresenter
             } else {
                 Claim::Unavailable
@@ -298,19 +312,20 @@ impl UsedChallenges {
         if entries.by_tag.len() >= self.capacity {
             if entries.last_pruned < now_unix {
                 entries.last_pruned = now_unix;
-                entries
-                    .by_tag
-                    .retain(|_, entry| entry.expires_at > now_unix);
+                entries.by_tag.retain(|_, entry| {
+                    entry.expires_at > now_unix && entry.state != UsedState::Burnt
+                });
             }
             if entries.by_tag.len() >= self.capacity {
                 return Claim::Full;
             }
         }
+        let expires_at = challenge.expires_at.saturating_add(59) / 60 * 60;
         entries.by_tag.insert(
             tag,
             UsedEntry {
-                expires_at: challenge.expires_at,
-                used_by: None,
+                expires_at,
+                state: UsedState::Verifying,
             },
         );
         Claim::Fresh
@@ -319,7 +334,14 @@ impl UsedChallenges {
     /// Records that the claimed challenge paid for something now stored by `presenter`.
     pub fn mark_used(&self, challenge: &IssuedChallenge, presenter: Presenter) {
         if let Some(entry) = self.lock().by_tag.get_mut(&challenge.tag()) {
-            entry.used_by = Some(presenter);
+            entry.state = UsedState::UsedBy(presenter);
+        }
+    }
+
+    /// Records that a wrong proof used the claimed challenge up.
+    pub fn mark_burnt(&self, challenge: &IssuedChallenge) {
+        if let Some(entry) = self.lock().by_tag.get_mut(&challenge.tag()) {
+            entry.state = UsedState::Burnt;
         }
     }
 
@@ -356,54 +378,66 @@ mod tests {
         ChallengeKeys::from_master([9; 32])
     }
 
+    /// Issues and opens at once, as a relay with a 600-second lifetime does.
+    fn issued(difficulty: u32, at: i64) -> IssuedChallenge {
+        let challenge = keys().issue(difficulty, 4096, at);
+        keys().open(&challenge.seed, at, 600).unwrap()
+    }
+
     #[test]
     fn an_issued_challenge_opens_with_its_parameters() {
-        let issued = keys().issue(320, 4096, 600, NOW);
-        assert_eq!(issued.challenge.difficulty, 320);
-        assert_eq!(issued.challenge.memory_kib, 4096);
-        assert_eq!(issued.expires_at, NOW + 600);
-        assert_eq!(keys().open(&issued.challenge.seed, NOW + 1), Some(issued));
+        let challenge = keys().issue(320, 4096, NOW);
+        assert_eq!(challenge.difficulty, 320);
+        assert_eq!(challenge.memory_kib, 4096);
+        let opened = keys().open(&challenge.seed, NOW + 1, 600).unwrap();
+        assert_eq!(opened.challenge, challenge);
+        assert_eq!((opened.issued_at, opened.expires_at), (NOW, NOW + 600));
     }
 
     #[test]
     fn seeds_are_fresh() {
-        let first = keys().issue(160, 4096, 600, NOW);
-        let second = keys().issue(160, 4096, 600, NOW);
-        assert_ne!(first.challenge.seed, second.challenge.seed);
+        assert_ne!(
+            keys().issue(160, 4096, NOW).seed,
+            keys().issue(160, 4096, NOW).seed
+        );
     }
 
     #[test]
-    fn an_expired_challenge_does_not_open() {
-        let issued = keys().issue(160, 4096, 600, NOW);
-        assert_eq!(keys().open(&issued.challenge.seed, NOW + 600), None);
+    fn a_challenge_expires_by_the_verifying_relays_lifetime_and_never_comes_from_the_future() {
+        let seed = keys().issue(160, 4096, NOW).seed;
+        assert_eq!(keys().open(&seed, NOW + 600, 600), None);
+        assert!(keys().open(&seed, NOW + 599, 600).is_some());
+        // A relay restarted with a shorter lifetime applies it to challenges issued before.
+        assert_eq!(keys().open(&seed, NOW + 60, 60), None);
+        assert_eq!(keys().open(&seed, NOW - 1, 600), None);
     }
 
     #[test]
     fn a_changed_byte_or_another_key_does_not_open() {
-        let issued = keys().issue(160, 4096, 600, NOW);
+        let seed = keys().issue(160, 4096, NOW).seed;
         for index in 0..32 {
-            let mut seed = issued.challenge.seed;
-            seed[index] ^= 1;
-            assert_eq!(keys().open(&seed, NOW), None, "byte {index}");
+            let mut changed = seed;
+            changed[index] ^= 1;
+            assert_eq!(keys().open(&changed, NOW, 600), None, "byte {index}");
         }
         // Lowering the difficulty in the seed is exactly what the MAC stops.
-        let mut easier = issued.challenge.seed;
-        easier[6..8].copy_from_slice(&0u16.to_be_bytes());
-        assert_eq!(keys().open(&easier, NOW), None);
+        let mut easier = seed;
+        easier[5..7].copy_from_slice(&0u16.to_be_bytes());
+        assert_eq!(keys().open(&easier, NOW, 600), None);
         let other = ChallengeKeys::from_master([8; 32]);
-        assert_eq!(other.open(&issued.challenge.seed, NOW), None);
+        assert_eq!(other.open(&seed, NOW, 600), None);
     }
 
     #[test]
     fn the_previous_epochs_key_is_accepted_until_its_challenges_expire() {
         let epoch_end = (NOW.div_euclid(KEY_EPOCH_SECONDS) + 1) * KEY_EPOCH_SECONDS;
-        let issued = keys().issue(160, 4096, 600, epoch_end - 10);
-        assert!(keys().open(&issued.challenge.seed, epoch_end + 5).is_some());
-        assert_eq!(keys().open(&issued.challenge.seed, epoch_end + 590), None);
+        let seed = keys().issue(160, 4096, epoch_end - 10).seed;
+        assert!(keys().open(&seed, epoch_end + 5, 600).is_some());
+        assert_eq!(keys().open(&seed, epoch_end + 590, 600), None);
         // Two epochs on, the key is no longer tried at all.
-        let old = keys().issue(160, 4096, 86_400, NOW);
+        let old = keys().issue(160, 4096, NOW).seed;
         assert_eq!(
-            keys().open(&old.challenge.seed, NOW + 2 * KEY_EPOCH_SECONDS),
+            keys().open(&old, NOW + 2 * KEY_EPOCH_SECONDS, 86_400 * 3),
             None
         );
     }
@@ -416,9 +450,9 @@ mod tests {
         ));
         let path = directory.join("challenge-key");
         let first = ChallengeKeys::load_or_create(&path).unwrap();
-        let issued = first.issue(160, 4096, 600, NOW);
+        let seed = first.issue(160, 4096, NOW).seed;
         let again = ChallengeKeys::load_or_create(&path).unwrap();
-        assert!(again.open(&issued.challenge.seed, NOW).is_some());
+        assert!(again.open(&seed, NOW, 600).is_some());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
@@ -434,10 +468,11 @@ mod tests {
     #[test]
     fn one_claim_per_challenge() {
         let used = UsedChallenges::new(10);
-        let issued = keys().issue(160, 4096, 600, NOW);
+        let issued = issued(160, NOW);
         assert_eq!(used.claim(&issued, [1; 8], NOW), Claim::Fresh);
         // While it is being verified, and after a wrong proof, nobody gets it.
         assert_eq!(used.claim(&issued, [1; 8], NOW), Claim::Unavailable);
+        used.mark_burnt(&issued);
         assert_eq!(used.claim(&issued, [2; 8], NOW), Claim::Unavailable);
         used.mark_used(&issued, [1; 8]);
         assert_eq!(used.claim(&issued, [1; 8], NOW), Claim::UsedBySamePresenter);
@@ -447,15 +482,27 @@ mod tests {
     }
 
     #[test]
-    fn a_full_set_drops_expired_records_before_refusing() {
+    fn a_full_set_drops_expired_and_burnt_records_before_refusing() {
         let used = UsedChallenges::new(2);
-        let short = keys().issue(160, 4096, 10, NOW);
-        let long = keys().issue(160, 4096, 600, NOW);
-        let third = keys().issue(160, 4096, 600, NOW);
-        assert_eq!(used.claim(&short, [0; 8], NOW), Claim::Fresh);
-        assert_eq!(used.claim(&long, [0; 8], NOW), Claim::Fresh);
+        let first = issued(160, NOW);
+        let second = issued(160, NOW);
+        let third = issued(160, NOW);
+        assert_eq!(used.claim(&first, [0; 8], NOW), Claim::Fresh);
+        used.mark_used(&first, [0; 8]);
+        assert_eq!(used.claim(&second, [0; 8], NOW), Claim::Fresh);
+        // The second is still being verified: nothing can go.
         assert_eq!(used.claim(&third, [0; 8], NOW), Claim::Full);
-        assert_eq!(used.claim(&third, [0; 8], NOW + 20), Claim::Fresh);
+        // A wrong proof burnt it: its record is worth no more than a fresh challenge, and goes.
+        used.mark_burnt(&second);
+        assert_eq!(used.claim(&third, [0; 8], NOW + 1), Claim::Fresh);
         assert_eq!(used.len(), 2);
+        assert_eq!(
+            used.claim(&first, [0; 8], NOW + 1),
+            Claim::UsedBySamePresenter,
+            "a record that paid for something stays"
+        );
+        // Once expired (rounded up to the minute), every record may go.
+        let later = NOW + 600 + 60;
+        assert_eq!(used.claim(&issued(160, later), [0; 8], later), Claim::Fresh);
     }
 }

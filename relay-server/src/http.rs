@@ -78,6 +78,8 @@ struct StateInner<S> {
     /// When this process started: challenges issued before it are refused, because the record
     /// of which of them were used did not survive the restart.
     started_at: i64,
+    /// The key of [`presenter`], made at start and never stored.
+    presenter_key: [u8; 32],
     metrics: Metrics,
 }
 
@@ -159,6 +161,7 @@ impl<S: Storage> AppState<S> {
                 difficulty,
                 missing_mailbox_stand_in: crate::encoding::random_bytes(),
                 started_at: now_unix(),
+                presenter_key: crate::encoding::random_bytes(),
                 metrics: Metrics::default(),
             }),
         })
@@ -393,10 +396,9 @@ async fn public_config<S: Storage>(State(state): State<AppState<S>>) -> Response
 async fn issue_challenge<S: Storage>(State(state): State<AppState<S>>) -> Response {
     let proof_settings = &state.inner.settings.proof_of_work;
     let lifetime = proof_settings.challenge_lifetime_seconds;
-    let issued = state.inner.challenge_keys.issue(
+    let challenge = state.inner.challenge_keys.issue(
         state.inner.difficulty.current(),
         proof_settings.memory_kib,
-        lifetime,
         now_unix(),
     );
     state
@@ -405,9 +407,9 @@ async fn issue_challenge<S: Storage>(State(state): State<AppState<S>>) -> Respon
         .challenges_issued
         .fetch_add(1, Ordering::Relaxed);
     let body = ChallengeResponse {
-        seed: issued.challenge.seed,
-        difficulty: issued.challenge.difficulty,
-        memory_kib: issued.challenge.memory_kib,
+        seed: challenge.seed,
+        difficulty: challenge.difficulty,
+        memory_kib: challenge.memory_kib,
         expires_in_seconds: lifetime,
     };
     (StatusCode::CREATED, Json(body)).into_response()
@@ -457,11 +459,21 @@ async fn take_payment<S: Storage>(
     let now = now_unix();
     let challenge = inner
         .challenge_keys
-        .open(&seed, now)
+        .open(
+            &seed,
+            now,
+            inner.settings.proof_of_work.challenge_lifetime_seconds,
+        )
         .ok_or(ApiError::ChallengeInvalid)?;
-    let lifetime =
-        i64::try_from(inner.settings.proof_of_work.challenge_lifetime_seconds).unwrap_or(i64::MAX);
-    if challenge.expires_at.saturating_sub(lifetime) < inner.started_at {
+    // Which challenges were used before a restart is not known, so none issued before counts.
+    if challenge.issued_at < inner.started_at {
+        return Err(ApiError::ChallengeInvalid);
+    }
+    // A challenge fetched before a flood raised the difficulty pays for nothing once the
+    // difficulty is more than twice its own: challenges are free, so fetching a pile of cheap
+    // ones ahead must not outlast the rise. Nor is any challenge easier than the base.
+    let asked = challenge.challenge.difficulty;
+    if asked < inner.difficulty.base() || asked.saturating_mul(2) < inner.difficulty.current() {
         return Err(ApiError::ChallengeInvalid);
     }
     match inner.used_challenges.claim(&challenge, presenter, now) {
@@ -498,6 +510,7 @@ async fn take_payment<S: Storage>(
     };
     if !verified {
         // The challenge stays used: a client cannot make the relay search for its nonce.
+        inner.used_challenges.mark_burnt(&challenge);
         return Err(ApiError::ProofOfWorkInvalid);
     }
     if !inner.submission_bucket.try_take() {
@@ -524,9 +537,15 @@ fn settle<S, T>(
 }
 
 /// The presenter of a proof: the first 8 bytes of a SHA-256 it was made for.
-fn presenter(sha256: &[u8; 32]) -> Presenter {
+fn presenter<S: Storage>(state: &AppState<S>, sha256: &[u8; 32]) -> Presenter {
+    use hmac::{KeyInit as _, Mac as _};
+    // Keyed by a secret made at start, so the record in memory cannot be matched to the hashes
+    // the database keeps (`submissions.key_sha256`).
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&state.inner.presenter_key)
+        .expect("HMAC takes any key length");
+    mac.update(sha256);
     let mut presenter = [0u8; 8];
-    presenter.copy_from_slice(&sha256[..8]);
+    presenter.copy_from_slice(&mac.finalize().into_bytes()[..8]);
     presenter
 }
 
@@ -638,7 +657,7 @@ async fn submit_tip_inner<S: Storage>(
         ApiError::Internal
     };
 
-    let presenter = presenter(&submission_key_sha256);
+    let presenter = presenter(state, &submission_key_sha256);
     let challenge = match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
         Paid::Fresh(challenge) => challenge,
         // A retry after a lost reply, with the challenge its first try used.

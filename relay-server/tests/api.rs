@@ -774,31 +774,47 @@ fn slow_request_body_times_out_and_stores_nothing() {
 #[test]
 fn concurrency_limit_answers_503_while_full() {
     let relay = Relay::start("concurrency", "[limits]\nmax_concurrent_requests = 1\n");
-    // One request place and many clients at once: some find it taken and are refused at once.
-    let refused: Vec<common::Response> = std::thread::scope(|scope| {
-        let clients: Vec<_> = (0..16)
-            .map(|_| {
-                scope.spawn(|| {
-                    (0..100)
-                        .map(|_| relay.request("GET", "/api/v1/config", &[], b""))
-                        .filter(|response| response.status == 503)
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        clients
-            .into_iter()
-            .flat_map(|client| client.join().unwrap())
-            .collect()
+    // Hold the database's write lock so that a delete waits in its handler, on the only
+    // request place.
+    let database = rusqlite::Connection::open(relay.database_path()).expect("open database");
+    database
+        .busy_timeout(Duration::from_secs(10))
+        .expect("set a busy timeout");
+    database
+        .execute_batch("BEGIN IMMEDIATE;")
+        .expect("take the write lock");
+    let waiting = std::thread::scope(|scope| {
+        let deleter = scope.spawn(|| {
+            relay.request(
+                "DELETE",
+                &format!("/api/v1/tips/{}", "ab".repeat(16)),
+                &[("Authorization", &format!("Bearer {COORDINATOR_TOKEN}"))],
+                b"",
+            )
+        });
+        // While it waits (give it a moment to reach its handler first), every other request is
+        // refused at once.
+        std::thread::sleep(Duration::from_millis(300));
+        let mut saw_overloaded = false;
+        for _ in 0..200 {
+            let response = relay.request("GET", "/healthz", &[], b"");
+            if response.status == 503 {
+                assert_eq!(response.error_code(), "overloaded");
+                assert!(response.header("retry-after").is_some());
+                saw_overloaded = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(saw_overloaded, "the concurrency limit never took effect");
+        database
+            .execute_batch("COMMIT;")
+            .expect("give the write lock back");
+        deleter.join().unwrap()
     });
-    assert!(
-        !refused.is_empty(),
-        "the concurrency limit never took effect"
-    );
-    for response in &refused {
-        assert_eq!(response.error_code(), "overloaded");
-        assert!(response.header("retry-after").is_some());
-    }
+    drop(database);
+    // The waiting delete finishes once the database is free, and frees the place.
+    assert_eq!(waiting.error_code(), "tip_not_found");
     relay.assert_serving();
 }
 
@@ -1057,8 +1073,8 @@ fn a_challenge_with_its_difficulty_lowered_is_refused() {
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 100, 31);
     let mut forged = relay.challenge();
-    // The seed carries its difficulty (bytes 6 and 7, big-endian) under the relay's MAC.
-    forged.seed[6..8].copy_from_slice(&1u16.to_be_bytes());
+    // The seed carries its difficulty (bytes 5 and 6, big-endian) under the relay's MAC.
+    forged.seed[5..7].copy_from_slice(&1u16.to_be_bytes());
     let response = relay.submit_with(&body, &submission_key(), &forged.seed, 0);
     assert_eq!(response.error_code(), "challenge_invalid");
     assert_eq!(metric(&relay, "fluister_proof_verifications_total"), 0);
@@ -1103,7 +1119,9 @@ fn difficulty_rises_under_a_flood_of_valid_tips_and_falls_after_it() {
     );
     let (_, recipient) = coordinator_keys();
     let status = || relay.coordinator_get("/api/v1/status").json();
-    assert_eq!(relay.challenge().difficulty, 2);
+    // One fetched before the flood, kept for later: challenges are free to fetch ahead.
+    let early = relay.challenge();
+    assert_eq!(early.difficulty, 2);
     assert_eq!(status()["difficulty"]["current"], 2);
     for marker in 0..3 {
         let tip = sealed_tip(&recipient, 100, 40 + marker);
@@ -1117,6 +1135,11 @@ fn difficulty_rises_under_a_flood_of_valid_tips_and_falls_after_it() {
     }
     // Nine: four times the work would be 8, and 8 is the configured maximum.
     assert_eq!(relay.challenge().difficulty, 8);
+    // A cheap challenge fetched ahead no longer pays once the difficulty is past twice its own.
+    let body = sealed_tip(&recipient, 100, 60);
+    let solution = pow::solve(&early, &pow::ciphertext_sha256(&body)).unwrap();
+    let late = relay.submit_with(&body, &submission_key(), &early.seed, solution.nonce);
+    assert_eq!(late.error_code(), "challenge_invalid");
     let flooded = status();
     assert_eq!(flooded["difficulty"]["current"], 8);
     assert_eq!(flooded["difficulty"]["base"], 2);

@@ -125,7 +125,7 @@ async fn register_mailbox_inner<S: Storage>(
 
     let storage = &state.inner.storage;
     let body_sha256 = sealed::ciphertext_sha256(&body);
-    let presenter = presenter(&body_sha256);
+    let presenter = presenter(state, &body_sha256);
     let challenge = match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
         Paid::Fresh(challenge) => challenge,
         // A retried registration whose first try used this challenge: answer from the relay's
@@ -214,7 +214,7 @@ async fn post_message_inner<S: Storage>(
     let body_sha256 = sealed::ciphertext_sha256(&body);
     let submission_key_sha256: [u8; 32] = Sha256::digest(submission_key).into();
     let storage = &state.inner.storage;
-    let presenter = presenter(&submission_key_sha256);
+    let presenter = presenter(state, &submission_key_sha256);
     let mut challenge = None;
     if let Some(proof) = proof {
         match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
