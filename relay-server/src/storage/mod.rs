@@ -304,6 +304,27 @@ pub(crate) mod story {
         }
     }
 
+    /// A message of ten `key` bytes to `mailbox_id`, sent with submission key `[key; 32]` in
+    /// `hour`, which keeps the mailbox until `expires_day` if the coordinator wrote it.
+    pub(crate) fn new_message(
+        mailbox_id: MailboxId,
+        author: MessageAuthor,
+        key: u8,
+        hour: i64,
+        expires_day: i64,
+    ) -> NewMessage {
+        NewMessage {
+            mailbox_id,
+            author,
+            submission_key_sha256: [key; 32],
+            body_sha256: [key; 32],
+            ciphertext: vec![key; 10].into(),
+            received_hour: hour,
+            expires_day,
+            max_messages_per_mailbox: 3,
+        }
+    }
+
     /// Tips stored once however often they are retried, listed oldest first, read, deleted and
     /// swept; a mailbox opened once, written by both sides, kept alive by the coordinator only,
     /// and closed with its messages.
@@ -386,16 +407,7 @@ pub(crate) mod story {
             RegistrationOutcome::Conflict
         );
         let later = today + 90 * SECONDS_PER_DAY;
-        let message = |author, key: u8| NewMessage {
-            mailbox_id: mailbox,
-            author,
-            submission_key_sha256: [key; 32],
-            body_sha256: [key; 32],
-            ciphertext: vec![key; 10].into(),
-            received_hour: hour,
-            expires_day: later,
-            max_messages_per_mailbox: 3,
-        };
+        let message = |author, key: u8| new_message(mailbox, author, key, hour, later);
         let MessageOutcome::Stored(answer) = storage
             .store_message(message(MessageAuthor::Reporter, 1))
             .await

@@ -1016,7 +1016,7 @@ mod tests {
         directory
     }
 
-    use crate::storage::story::new_tip;
+    use crate::storage::story::{new_message, new_tip};
 
     fn limits(max_stored_bytes: u64) -> StorageLimits {
         StorageLimits {
@@ -1158,15 +1158,10 @@ mod tests {
                 .unwrap(),
             RegistrationOutcome::Created
         );
-        let message = |author, key: u8| NewMessage {
-            mailbox_id: id,
-            author,
-            submission_key_sha256: [key; 32],
-            body_sha256: [key; 32],
-            ciphertext: vec![key; 20].into(),
-            received_hour: hour,
-            expires_day: round_down_to_day(now_unix()),
-            max_messages_per_mailbox: 10,
+        let message = |author, key: u8| {
+            let mut message = new_message(id, author, key, hour, round_down_to_day(now_unix()));
+            message.ciphertext = vec![key; 20].into();
+            message
         };
         assert_eq!(
             storage
