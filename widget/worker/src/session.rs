@@ -1,14 +1,13 @@
 //! One reporter's secrets for as long as the worker lives: the receipt code and the keys derived
 //! from it, and what is sealed or opened with them. Plain Rust, no browser.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fluister_envelope::age::{self, Recipient};
 use fluister_envelope::message::{MailboxMessage, MessageAuthor};
 use fluister_envelope::pow::ciphertext_sha256;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
 use fluister_envelope::tip::{ReplyInfo, TipDocument};
-use serde::{Deserialize, Serialize};
+use fluister_protocol::bodies::{MailboxRegistration, MessageList};
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// The most messages of one conversation the worker opens; the relay's own limit is lower.
@@ -64,19 +63,6 @@ pub struct OpenedMessage {
     pub received_hour: u64,
     /// The text, or `None` if the message cannot be opened with this code's key.
     pub text: Option<String>,
-}
-
-/// The relay's `GET /api/v1/mailboxes/{id}/messages` answer.
-#[derive(Deserialize)]
-struct Conversation {
-    messages: Vec<RelayMessage>,
-}
-
-#[derive(Deserialize)]
-struct RelayMessage {
-    author: MessageAuthor,
-    received_hour: u64,
-    ciphertext: String,
 }
 
 /// The receipt code and its keys, once prepared (for a new tip) or unlocked (typed back in).
@@ -135,12 +121,12 @@ impl Session {
     /// The body of `POST /api/v1/mailboxes`: the id and the SHA-256 of the token, nothing else.
     pub fn registration_body(&self) -> Result<Vec<u8>, Failure> {
         let keys = self.keys()?;
-        Ok(format!(
-            r#"{{"id":"{}","token_sha256":"{}"}}"#,
-            keys.mailbox_id.as_str(),
-            hex(&keys.mailbox_token.storage_hash())
-        )
-        .into_bytes())
+        let registration = MailboxRegistration {
+            id: fluister_protocol::MailboxId::parse(keys.mailbox_id.as_str())
+                .ok_or(Failure::Crypto)?,
+            token_sha256: keys.mailbox_token.storage_hash(),
+        };
+        serde_json::to_vec(&registration).map_err(|_| Failure::Crypto)
     }
 
     /// Seals the tip document the form built (JSON, unpadded) to the coordinator recipients,
@@ -182,7 +168,7 @@ impl Session {
     /// cannot open (or that is not a valid message) is kept, without text, so the page can say so.
     pub fn open_conversation(&self, relay_json: &str) -> Result<Vec<OpenedMessage>, Failure> {
         let keys = self.keys()?;
-        let conversation: Conversation =
+        let conversation: MessageList =
             serde_json::from_str(relay_json).map_err(|_| Failure::InvalidInput)?;
         if conversation.messages.len() > MAX_MESSAGES {
             return Err(Failure::InvalidInput);
@@ -192,10 +178,8 @@ impl Session {
             .messages
             .into_iter()
             .map(|message| {
-                let text = URL_SAFE_NO_PAD
-                    .decode(&message.ciphertext)
+                let text = age::open(&identities, &message.ciphertext)
                     .ok()
-                    .and_then(|file| age::open(&identities, &file).ok())
                     .map(Zeroizing::new)
                     .and_then(|plaintext| MailboxMessage::from_bytes(&plaintext).ok())
                     .map(|message| message.text);
@@ -237,22 +221,8 @@ fn seal(recipients: &[Recipient], padded: &[u8]) -> Result<SealedFile, Failure> 
     Ok(SealedFile {
         sha256: ciphertext_sha256(&ciphertext),
         ciphertext,
-        submission_key: URL_SAFE_NO_PAD.encode(key_bytes),
+        submission_key: fluister_protocol::codec::encode_base64url(&key_bytes),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes
-        .iter()
-        .flat_map(|byte| {
-            [
-                DIGITS[usize::from(byte >> 4)],
-                DIGITS[usize::from(byte & 15)],
-            ]
-        })
-        .map(char::from)
-        .collect()
 }
 
 #[cfg(test)]
@@ -260,6 +230,7 @@ mod tests {
     use super::*;
     use fluister_envelope::age::Identity;
     use fluister_envelope::receipt::MailboxToken;
+    use fluister_protocol::codec::{encode_base64url, encode_hex};
 
     fn coordinator() -> (Identity, Vec<String>) {
         let identity = Identity::generate().unwrap();
@@ -304,8 +275,8 @@ mod tests {
         )
         .unwrap();
         let relay_json = format!(
-            r#"{{"messages":[{{"id":"x","author":"coordinator","received_hour":1764313200,"ciphertext":"{}"}}]}}"#,
-            URL_SAFE_NO_PAD.encode(&question)
+            r#"{{"messages":[{{"id":"00000000000000000000000000000001","author":"coordinator","received_hour":1764313200,"ciphertext":"{}"}}]}}"#,
+            encode_base64url(&question)
         );
         let opened = again.open_conversation(&relay_json).unwrap();
         assert_eq!(
@@ -331,9 +302,9 @@ mod tests {
                 .unwrap();
         assert_eq!(for_coordinator.text, "At the back of the farm.");
         let relay_json = format!(
-            r#"{{"messages":[{{"id":"y","author":"reporter","received_hour":0,"ciphertext":"{}"}},
-                {{"id":"z","author":"coordinator","received_hour":3600,"ciphertext":"bm90IGFnZQ"}}]}}"#,
-            URL_SAFE_NO_PAD.encode(&sealed.ciphertext)
+            r#"{{"messages":[{{"id":"00000000000000000000000000000002","author":"reporter","received_hour":0,"ciphertext":"{}"}},
+                {{"id":"00000000000000000000000000000003","author":"coordinator","received_hour":3600,"ciphertext":"bm90IGFnZQ"}}]}}"#,
+            encode_base64url(&sealed.ciphertext)
         );
         let opened = session.open_conversation(&relay_json).unwrap();
         assert_eq!(opened[0].text.as_deref(), Some("At the back of the farm."));
@@ -353,7 +324,7 @@ mod tests {
             format!(
                 r#"{{"id":"{}","token_sha256":"{}"}}"#,
                 session.mailbox_id().unwrap(),
-                hex(&token.storage_hash())
+                encode_hex(&token.storage_hash())
             )
         );
         assert!(!body.contains(session.mailbox_token().unwrap().as_str()));
