@@ -35,6 +35,14 @@ macro_rules! error_codes {
                     ErrorCode::Unknown => "unknown",
                 }
             }
+
+            /// Reads a code as it appears in JSON; [`ErrorCode::Unknown`] for any other word.
+            pub fn from_word(word: &str) -> ErrorCode {
+                match word {
+                    $($code => ErrorCode::$variant,)*
+                    _ => ErrorCode::Unknown,
+                }
+            }
         }
     };
 }
@@ -136,12 +144,17 @@ mod tests {
     #[test]
     fn codes_are_their_json_words_and_unknown_ones_are_read() {
         for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_word(code.as_str()), *code);
             let json = serde_json::to_string(code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), *code);
         }
         assert_eq!(
             serde_json::from_str::<ErrorCode>("\"from_a_newer_relay\"").unwrap(),
+            ErrorCode::Unknown
+        );
+        assert_eq!(
+            ErrorCode::from_word("from_a_newer_relay"),
             ErrorCode::Unknown
         );
         let body: ErrorBody = serde_json::from_str(

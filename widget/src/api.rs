@@ -1,6 +1,7 @@
 //! Every request the widget makes, all to its own origin (the relay): the configuration, a
 //! proof-of-work challenge, the sealed tip, and the mailbox. See `docs/api.md` for the contract.
 
+use fluister_protocol::{ErrorCode, headers};
 use js_sys::{JSON, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -50,8 +51,8 @@ pub enum RequestFailure {
     Refused {
         /// The HTTP status.
         status: u16,
-        /// The `error.code` of the JSON body, or empty.
-        code: String,
+        /// The `error.code` of the JSON body ([`ErrorCode::Unknown`] if there was none).
+        code: ErrorCode,
     },
 }
 
@@ -61,7 +62,7 @@ impl RequestFailure {
         match self {
             RequestFailure::Unreachable => true,
             RequestFailure::Refused { status, code } => {
-                *status >= 500 || *status == 429 || code == "challenge_invalid"
+                *status >= 500 || *status == 429 || *code == ErrorCode::ChallengeInvalid
             }
         }
     }
@@ -145,8 +146,8 @@ async fn paid_post(
     let nonce = payment.nonce.to_string();
     let mut all_headers = headers.to_vec();
     all_headers.extend([
-        ("Fluister-Challenge", payment.seed.as_str()),
-        ("Fluister-Nonce", nonce.as_str()),
+        (headers::CHALLENGE, payment.seed.as_str()),
+        (headers::NONCE, nonce.as_str()),
     ]);
     request_text("POST", url, Some(body), &all_headers)
         .await
@@ -161,7 +162,7 @@ pub async fn submit_tip(
 ) -> Result<(), RequestFailure> {
     let headers = [
         ("Content-Type", "application/octet-stream"),
-        ("Fluister-Submission-Key", submission_key),
+        (headers::SUBMISSION_KEY, submission_key),
     ];
     paid_post("/api/v1/tips", ciphertext, &headers, payment).await
 }
@@ -178,7 +179,7 @@ pub async fn fetch_conversation(mailbox: &str, token: &str) -> Result<String, Re
         "GET",
         &format!("/api/v1/mailboxes/{mailbox}/messages"),
         None,
-        &[("Fluister-Mailbox-Token", token)],
+        &[(headers::MAILBOX_TOKEN, token)],
     )
     .await
 }
@@ -193,8 +194,8 @@ pub async fn post_answer(
 ) -> Result<(), RequestFailure> {
     let headers = [
         ("Content-Type", "application/octet-stream"),
-        ("Fluister-Mailbox-Token", token),
-        ("Fluister-Submission-Key", submission_key),
+        (headers::MAILBOX_TOKEN, token),
+        (headers::SUBMISSION_KEY, submission_key),
     ];
     let url = format!("/api/v1/mailboxes/{mailbox}/messages");
     paid_post(&url, ciphertext, &headers, payment).await
@@ -241,7 +242,7 @@ async fn request_text(
         let code = parse_json(&text)
             .ok()
             .and_then(|body| string_field(&field(&body, "error"), "code"))
-            .unwrap_or_default();
+            .map_or(ErrorCode::Unknown, |word| ErrorCode::from_word(&word));
         Err(RequestFailure::Refused { status, code })
     }
 }

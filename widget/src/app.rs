@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
+use fluister_protocol::ErrorCode;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -1341,13 +1342,16 @@ where
         };
         match post(payment).await {
             Ok(()) => return Ok(()),
-            Err(RequestFailure::Refused { code, .. }) if code == "challenge_invalid" => continue,
+            Err(RequestFailure::Refused {
+                code: ErrorCode::ChallengeInvalid,
+                ..
+            }) => continue,
             Err(failure) => return Err(SendFailure::Request(failure)),
         }
     }
     Err(SendFailure::Request(RequestFailure::Refused {
         status: 503,
-        code: String::new(),
+        code: ErrorCode::Unknown,
     }))
 }
 
