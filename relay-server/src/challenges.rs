@@ -90,6 +90,7 @@ impl ChallengeKeys {
                         path.display()
                     ))
                 })?;
+                warn_if_others_can_read(path);
                 Ok(Self::from_master(master))
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -188,6 +189,23 @@ impl ChallengeKeys {
             issued_at,
             expires_at,
         })
+    }
+}
+
+/// Logs a warning when users other than the owner may read the key file: whoever holds the key
+/// can make challenges without asking the relay.
+fn warn_if_others_can_read(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "the challenge key file {} can be read by other users; run `chmod 600` on it",
+                path.display()
+            );
+        }
     }
 }
 

@@ -529,6 +529,13 @@ impl Settings {
                 "use at least 1 (the default is 20)",
             ));
         }
+        if self.limits.max_concurrent_verifications > 256 {
+            return Err(field_error(
+                "limits.max_concurrent_verifications",
+                &format!("is {}", self.limits.max_concurrent_verifications),
+                "use at most 256 (each verification may use up to 16 MiB; the default is 4)",
+            ));
+        }
         if self.storage.max_stored_bytes_per_hour
             < self.limits.max_tip_bytes.max(self.limits.max_message_bytes) as u64
         {
@@ -703,6 +710,19 @@ mod tests {
         settings.widget.embedding_origins = vec!["https://www.assen.nl/".to_owned()];
         let error = settings.validate().unwrap_err();
         assert!(error.0.contains("widget.embedding_origins[0]"), "{error}");
+    }
+
+    #[test]
+    fn verifications_at_once_are_bounded() {
+        let mut settings = Settings::default();
+        settings.limits.max_concurrent_verifications = 10_000;
+        let error = settings.validate().unwrap_err();
+        assert!(
+            error.0.contains("limits.max_concurrent_verifications"),
+            "{error}"
+        );
+        settings.limits.max_concurrent_verifications = 0;
+        assert!(settings.validate().is_err());
     }
 
     #[test]
