@@ -249,12 +249,13 @@ impl AdaptiveDifficulty {
 
     /// The difficulty for a challenge issued now.
     pub fn current(&self) -> u32 {
-        difficulty_for(
-            self.base,
-            self.maximum,
-            self.baseline,
-            self.verified_in_window(),
-        )
+        self.for_verified(self.verified_in_window())
+    }
+
+    /// The difficulty for `verified` submissions in the window (so a caller that reads the count
+    /// once gets a difficulty that matches it).
+    pub fn for_verified(&self, verified: u64) -> u32 {
+        difficulty_for(self.base, self.maximum, self.baseline, verified)
     }
 
     /// The difficulty without a flood.

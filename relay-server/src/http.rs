@@ -846,12 +846,7 @@ fn pressure<S: Storage>(state: &AppState<S>) -> Pressure {
     let difficulty = &state.inner.difficulty;
     let verified_in_window = difficulty.verified_in_window();
     Pressure {
-        difficulty: crate::budgets::difficulty_for(
-            difficulty.base(),
-            difficulty.maximum(),
-            difficulty.baseline(),
-            verified_in_window,
-        ),
+        difficulty: difficulty.for_verified(verified_in_window),
         verified_in_window,
         used_challenges: state.inner.used_challenges.len() as u64,
     }
