@@ -4,6 +4,7 @@
 //! Nothing here reads the client's address (there is no `ConnectInfo`), user agent, referrer or
 //! cookies, and nothing logs request headers.
 
+mod extract;
 mod mailbox;
 
 use std::sync::Arc;
@@ -11,27 +12,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use fluister_protocol::ErrorCode;
 use fluister_protocol::bodies::{
     ChallengeResponse, Created, DifficultyStatus, Health, ProofOfWorkParameters, PublicConfig,
     PublicLimits, RefusedLastDay, RelayStatus, TipList, TipListEntry, VerifiedSubmissions,
 };
-use fluister_protocol::{ErrorCode, headers as wire};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use sha2::Sha256;
 use tokio::sync::Semaphore;
 
+use self::extract::{AgeBody, Coordinator, OctetStream, Payment, SentAs, SubmissionKey, TipLimit};
 use crate::assets::Assets;
 use crate::budgets::{AdaptiveDifficulty, MailboxReadBudgets, SlidingCount, TokenBucket};
 use crate::challenges::{ChallengeKeys, Claim, IssuedChallenge, Presenter, UsedChallenges};
-use crate::encoding::decode_base64url;
 use crate::error::ApiError;
-use crate::sealed::{self, BodyProblem};
+use crate::sealed;
 use crate::settings::Settings;
 use crate::storage::{
     NewTip, SECONDS_PER_HOUR, Storage, StoreOutcome, TipId, now_unix, round_down_to_hour,
@@ -555,75 +555,16 @@ fn internal(error: &crate::storage::StorageError) -> ApiError {
     ApiError::Internal
 }
 
-fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
-}
-
-/// Refuses a request whose `Content-Type` (parameters aside) is not `expected`.
-fn require_media_type(headers: &HeaderMap, expected: &str) -> Result<(), ApiError> {
-    let media_type = header_text(headers, header::CONTENT_TYPE.as_str())
-        .and_then(|value| value.split(';').next())
-        .unwrap_or("")
-        .trim();
-    if media_type.eq_ignore_ascii_case(expected) {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType)
-    }
-}
-
-/// The client's random submission key, which makes a retried post idempotent.
-fn submission_key(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
-    header_text(headers, wire::SUBMISSION_KEY)
-        .and_then(decode_base64url)
-        .ok_or(ApiError::BadHeader(
-            "Send a fresh random submission key: 32 bytes, unpadded base64url, in the \
-             `Fluister-Submission-Key` header, and the same key when retrying.",
-        ))
-}
-
-/// Reads a whole body of at most `limit` bytes (the route's body limit applies too).
-///
-/// The request gives its place among `limits.max_concurrent_requests` back first: a client that
-/// sends a body slowly must not hold places that the relay's other answers need (the whole
-/// request still has `limits.request_timeout_seconds`, and connections are capped).
-async fn read_body<S: Storage>(
-    state: &AppState<S>,
-    request: Request,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    if let Some(slot) = request.extensions().get::<RequestSlot>() {
-        slot.give_back();
-    }
-    let body = Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::BodyTooLarge
-            } else {
-                ApiError::BodyUnreadable
-            }
-        })?;
-    if body.len() > limit {
-        return Err(ApiError::BodyTooLarge);
-    }
-    Ok(body)
-}
-
-/// Refuses a body that is not a well-formed age v1 file.
-fn check_age_body(body: &[u8]) -> Result<(), ApiError> {
-    sealed::check_age_file(body).map_err(|problem| match problem {
-        BodyProblem::NotAge => ApiError::NotAgeFile,
-        BodyProblem::BrokenHeader => ApiError::BrokenAgeHeader,
-    })
-}
-
+/// `POST /api/v1/tips`: a sealed tip, paid for with a proof of work over its bytes.
 async fn submit_tip<S: Storage>(
     State(state): State<AppState<S>>,
-    request: Request,
+    _: SentAs<OctetStream>,
+    submission_key: SubmissionKey,
+    payment: Payment,
+    AgeBody(body): AgeBody<TipLimit>,
 ) -> Result<Response, ApiError> {
     let metrics = &state.inner.metrics;
-    let result = submit_tip_inner(&state, request).await;
+    let result = store_paid_tip(&state, submission_key, payment, body).await;
     match &result {
         Ok((StatusCode::CREATED, _)) => {
             metrics.tips_stored.fetch_add(1, Ordering::Relaxed);
@@ -637,37 +578,24 @@ async fn submit_tip<S: Storage>(
     Ok((status, Json(Created { id })).into_response())
 }
 
-async fn submit_tip_inner<S: Storage>(
+async fn store_paid_tip<S: Storage>(
     state: &AppState<S>,
-    request: Request,
+    submission_key: SubmissionKey,
+    payment: Payment,
+    body: extract::Body<TipLimit>,
 ) -> Result<(StatusCode, TipId), ApiError> {
-    let slot = request.extensions().get::<RequestSlot>().cloned();
-    let headers = request.headers();
-    require_media_type(headers, "application/octet-stream")?;
-    let submission_key = submission_key(headers)?;
-    let proof = proof_of_work_headers(headers)?;
-
-    let body = read_body(state, request, state.inner.settings.limits.max_tip_bytes).await?;
-    check_age_body(&body)?;
-    let body_sha256 = sealed::ciphertext_sha256(&body);
-    let submission_key_sha256: [u8; 32] = Sha256::digest(submission_key).into();
     let storage = &state.inner.storage;
-    let storage_failed = |error: crate::storage::StorageError| {
-        tracing::error!(%error, "storage failed");
-        ApiError::Internal
-    };
-
-    let presenter = presenter(state, &submission_key_sha256);
-    let challenge = match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
+    let presenter = presenter(state, &submission_key.sha256);
+    let challenge = match payment.pay(state, body.sha256, presenter).await? {
         Paid::Fresh(challenge) => challenge,
         // A retry after a lost reply, with the challenge its first try used.
         Paid::Retry => {
             return match storage
-                .find_submission(submission_key_sha256)
+                .find_submission(submission_key.sha256)
                 .await
-                .map_err(storage_failed)?
+                .map_err(|error| internal(&error))?
             {
-                Some(previous) if previous.body_sha256 == body_sha256 => {
+                Some(previous) if previous.body_sha256 == body.sha256 => {
                     Ok((StatusCode::OK, previous.tip_id))
                 }
                 Some(_) => Err(ApiError::SubmissionKeyConflict),
@@ -677,79 +605,19 @@ async fn submit_tip_inner<S: Storage>(
     };
     let stored = storage
         .store_tip(NewTip {
-            submission_key_sha256,
-            body_sha256,
-            ciphertext: body,
+            submission_key_sha256: submission_key.sha256,
+            body_sha256: body.sha256,
+            ciphertext: body.bytes,
             received_hour: round_down_to_hour(now_unix()),
         })
         .await;
     settle(state, &challenge, presenter, &stored);
-    match stored.map_err(storage_failed)? {
+    match stored.map_err(|error| internal(&error))? {
         StoreOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
         StoreOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
         StoreOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
         StoreOutcome::StorageFull => Err(ApiError::StorageFull),
         StoreOutcome::HourlyLimitReached => Err(ApiError::StorageBusy),
-    }
-}
-
-/// Reads the proof-of-work headers: the challenge's seed and the nonce that solves it.
-fn proof_of_work_headers(headers: &HeaderMap) -> Result<([u8; 32], u32), ApiError> {
-    let challenge_text = header_text(headers, wire::CHALLENGE);
-    let nonce_text = header_text(headers, wire::NONCE);
-    let (challenge_text, nonce_text) = match (challenge_text, nonce_text) {
-        (Some(challenge), Some(nonce)) => (challenge, nonce),
-        _ => return Err(ApiError::ProofOfWorkMissing),
-    };
-    let challenge_seed: [u8; 32] = decode_base64url(challenge_text).ok_or(ApiError::BadHeader(
-        "`Fluister-Challenge` must be the challenge's seed exactly as the relay sent it.",
-    ))?;
-    let nonce: u32 = nonce_text
-        .parse()
-        .ok()
-        .filter(|_| nonce_text.bytes().all(|byte| byte.is_ascii_digit()))
-        .ok_or(ApiError::BadHeader(
-            "`Fluister-Nonce` must be a decimal number from 0 to 4294967295.",
-        ))?;
-    Ok((challenge_seed, nonce))
-}
-
-/// A request whose bearer token is one of the coordinators': as a handler argument, it refuses
-/// everyone else with `401 unauthorized` before the handler runs.
-#[derive(Debug, Clone, Copy)]
-struct Coordinator;
-
-impl<S: Storage> axum::extract::FromRequestParts<AppState<S>> for Coordinator {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState<S>,
-    ) -> Result<Self, ApiError> {
-        require_coordinator(state, &parts.headers).map(|()| Coordinator)
-    }
-}
-
-/// Checks the coordinator's bearer token against every configured hash in constant time.
-fn require_coordinator<S: Storage>(
-    state: &AppState<S>,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
-    let presented = header_text(headers, header::AUTHORIZATION.as_str())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or(ApiError::Unauthorized)?;
-    let presented_hash: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-    // Compare against every hash without stopping early, so timing reveals nothing.
-    let mut matched = subtle::Choice::from(0u8);
-    for configured in &state.inner.token_hashes {
-        matched |= configured.ct_eq(&presented_hash);
-    }
-    if bool::from(matched) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
     }
 }
 

@@ -17,7 +17,8 @@
 //! from that mailbox's own budget, and posts pay with proof of work like tips.
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fluister_protocol::bodies::{Created, MailboxRegistration, MessageEntry, MessageList};
@@ -25,24 +26,21 @@ use fluister_protocol::headers as wire;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{
-    AppState, Coordinator, Paid, RequestSlot, check_age_body, header_text, internal, presenter,
-    proof_of_work_headers, read_body, require_coordinator, require_media_type, settle,
-    submission_key, take_payment,
+use super::extract::{
+    AgeBody, Body, Coordinator, JsonDocument, MessageLimit, OctetStream, Payment,
+    RegistrationLimit, SentAs, SubmissionKey, header_text, require_coordinator,
 };
+use super::{AppState, Paid, internal, presenter, settle};
 use crate::encoding::decode_base64url;
 use crate::error::ApiError;
-use crate::sealed;
 use crate::storage::{
     MailboxId, MessageAuthor, MessageOutcome, NewMailbox, NewMessage, RegistrationOutcome,
     SECONDS_PER_DAY, Storage, now_unix, round_down_to_day, round_down_to_hour,
 };
 
-/// The largest registration body accepted: two hex strings and a little JSON.
-const MAX_REGISTRATION_BYTES: usize = 1024;
-
 /// Who is asking, once their credentials checked out.
-enum Caller {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Caller {
     Coordinator,
     Reporter,
 }
@@ -53,9 +51,30 @@ fn expiry_day<S: Storage>(state: &AppState<S>) -> i64 {
         + i64::from(state.inner.settings.storage.retention_days) * SECONDS_PER_DAY
 }
 
-/// Works out who is calling: the coordinator (bearer token) or the mailbox's reporter (mailbox
-/// token). A wrong token, a malformed id and a missing mailbox all end in the same
-/// `mailbox_not_found` after the same hash comparison.
+/// The mailbox named in the path, and who may use it: the coordinator (bearer token) or the
+/// mailbox's reporter (mailbox token). A wrong token, a malformed id and a missing mailbox all
+/// end in the same `mailbox_not_found` after the same hash comparison.
+///
+/// It leaves the caller in the request's extensions for [`ReporterPayment`].
+#[derive(Debug)]
+pub(super) struct MailboxAccess {
+    caller: Caller,
+    id: MailboxId,
+}
+
+impl<S: Storage> FromRequestParts<AppState<S>> for MailboxAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, ApiError> {
+        let Path(id_text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::MailboxNotFound)?;
+        let (caller, id) = authenticate(state, &parts.headers, &id_text).await?;
+        parts.extensions.insert(caller);
+        Ok(Self { caller, id })
+    }
+}
+
 async fn authenticate<S: Storage>(
     state: &AppState<S>,
     headers: &HeaderMap,
@@ -102,31 +121,37 @@ async fn authenticate<S: Storage>(
     }
 }
 
+/// The proof of work a reporter's post pays with; the coordinator pays with their token, so
+/// their posts carry none. Reads the caller [`MailboxAccess`] left, so it must come after it.
+#[derive(Debug)]
+pub(super) struct ReporterPayment(Option<Payment>);
+
+impl<S: Storage> FromRequestParts<AppState<S>> for ReporterPayment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, ApiError> {
+        match parts.extensions.get::<Caller>() {
+            Some(Caller::Coordinator) => Ok(Self(None)),
+            Some(Caller::Reporter) => Payment::from_request_parts(parts, state)
+                .await
+                .map(|payment| Self(Some(payment))),
+            None => Err(ApiError::Internal),
+        }
+    }
+}
+
 /// `POST /api/v1/mailboxes`: opens a mailbox, paid for with a proof of work over the body.
 pub(super) async fn register_mailbox<S: Storage>(
     State(state): State<AppState<S>>,
-    request: Request,
+    _: SentAs<JsonDocument>,
+    payment: Payment,
+    body: Body<RegistrationLimit>,
 ) -> Result<Response, ApiError> {
-    let (status, id) = register_mailbox_inner(&state, request).await?;
-    Ok((status, Json(Created { id })).into_response())
-}
-
-async fn register_mailbox_inner<S: Storage>(
-    state: &AppState<S>,
-    request: Request,
-) -> Result<(StatusCode, MailboxId), ApiError> {
-    let slot = request.extensions().get::<RequestSlot>().cloned();
-    let headers = request.headers();
-    require_media_type(headers, "application/json")?;
-    let proof = proof_of_work_headers(headers)?;
-    let body = read_body(state, request, MAX_REGISTRATION_BYTES).await?;
     let MailboxRegistration { id, token_sha256 } =
-        serde_json::from_slice(&body).map_err(|_| ApiError::BadRegistration)?;
-
+        serde_json::from_slice(&body.bytes).map_err(|_| ApiError::BadRegistration)?;
     let storage = &state.inner.storage;
-    let body_sha256 = sealed::ciphertext_sha256(&body);
-    let presenter = presenter(state, &body_sha256);
-    let challenge = match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
+    let presenter = presenter(&state, &body.sha256);
+    let challenge = match payment.pay(&state, body.sha256, presenter).await? {
         Paid::Fresh(challenge) => challenge,
         // A retried registration whose first try used this challenge: answer from the relay's
         // state, without opening anything new.
@@ -136,7 +161,7 @@ async fn register_mailbox_inner<S: Storage>(
                 .await
                 .map_err(|error| internal(&error))?;
             return match existing {
-                Some(existing) if existing == token_sha256 => Ok((StatusCode::OK, id)),
+                Some(existing) if existing == token_sha256 => Ok(created(StatusCode::OK, id)),
                 _ => Err(ApiError::ChallengeInvalid),
             };
         }
@@ -145,26 +170,29 @@ async fn register_mailbox_inner<S: Storage>(
         .register_mailbox(NewMailbox {
             id,
             token_sha256,
-            expires_day: expiry_day(state),
+            expires_day: expiry_day(&state),
         })
         .await;
-    settle(state, &challenge, presenter, &registered);
+    settle(&state, &challenge, presenter, &registered);
     match registered.map_err(|error| internal(&error))? {
-        RegistrationOutcome::Created => Ok((StatusCode::CREATED, id)),
-        RegistrationOutcome::AlreadyRegistered => Ok((StatusCode::OK, id)),
+        RegistrationOutcome::Created => Ok(created(StatusCode::CREATED, id)),
+        RegistrationOutcome::AlreadyRegistered => Ok(created(StatusCode::OK, id)),
         RegistrationOutcome::Conflict => Err(ApiError::MailboxConflict),
     }
+}
+
+/// A `201 Created` (or `200` for a retry) naming what was made.
+fn created<Id: serde::Serialize>(status: StatusCode, id: Id) -> Response {
+    (status, Json(Created { id })).into_response()
 }
 
 /// `GET /api/v1/mailboxes/{id}/messages`: the whole conversation, oldest first.
 pub(super) async fn list_messages<S: Storage>(
     State(state): State<AppState<S>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    MailboxAccess { caller, id }: MailboxAccess,
 ) -> Result<Response, ApiError> {
-    let (caller, id) = authenticate(&state, &headers, &id).await?;
     // Only a reader holding this mailbox's token spends its budget.
-    if matches!(caller, Caller::Reporter) && !state.inner.mailbox_reads.try_take(&id.0) {
+    if caller == Caller::Reporter && !state.inner.mailbox_reads.try_take(&id.0) {
         return Err(ApiError::RateLimited);
     }
     let messages = state
@@ -187,48 +215,28 @@ pub(super) async fn list_messages<S: Storage>(
 /// `POST /api/v1/mailboxes/{id}/messages`: a sealed message from the coordinator or the reporter.
 pub(super) async fn post_message<S: Storage>(
     State(state): State<AppState<S>>,
-    Path(id): Path<String>,
-    request: Request,
+    MailboxAccess { caller, id }: MailboxAccess,
+    _: SentAs<OctetStream>,
+    submission_key: SubmissionKey,
+    ReporterPayment(payment): ReporterPayment,
+    AgeBody(body): AgeBody<MessageLimit>,
 ) -> Result<Response, ApiError> {
-    let (status, message_id) = post_message_inner(&state, &id, request).await?;
-    Ok((status, Json(Created { id: message_id })).into_response())
-}
-
-async fn post_message_inner<S: Storage>(
-    state: &AppState<S>,
-    mailbox_id_text: &str,
-    request: Request,
-) -> Result<(StatusCode, crate::storage::MessageId), ApiError> {
-    let slot = request.extensions().get::<RequestSlot>().cloned();
-    let headers = request.headers();
-    let (caller, mailbox_id) = authenticate(state, headers, mailbox_id_text).await?;
-    require_media_type(headers, "application/octet-stream")?;
-    let submission_key = submission_key(headers)?;
-    let proof = match caller {
-        Caller::Reporter => Some(proof_of_work_headers(headers)?),
-        Caller::Coordinator => None,
-    };
-    let limit = state.inner.settings.limits.max_message_bytes;
-    let body = read_body(state, request, limit).await?;
-    check_age_body(&body)?;
-    let body_sha256 = sealed::ciphertext_sha256(&body);
-    let submission_key_sha256: [u8; 32] = Sha256::digest(submission_key).into();
     let storage = &state.inner.storage;
-    let presenter = presenter(state, &submission_key_sha256);
+    let presenter = presenter(&state, &submission_key.sha256);
     let mut challenge = None;
-    if let Some(proof) = proof {
-        match take_payment(state, slot.as_ref(), proof, body_sha256, presenter).await? {
+    if let Some(payment) = payment {
+        match payment.pay(&state, body.sha256, presenter).await? {
             Paid::Fresh(fresh) => challenge = Some(fresh),
             // A retried post whose first try used this challenge: answered from what that try
             // stored, never by storing anything new.
             Paid::Retry => {
                 let previous = storage
-                    .find_message_submission(submission_key_sha256)
+                    .find_message_submission(submission_key.sha256)
                     .await
                     .map_err(|error| internal(&error))?;
                 return match previous {
-                    Some(previous) if previous.body_sha256 == body_sha256 => {
-                        Ok((StatusCode::OK, previous.message_id))
+                    Some(previous) if previous.body_sha256 == body.sha256 => {
+                        Ok(created(StatusCode::OK, previous.message_id))
                     }
                     Some(_) => Err(ApiError::SubmissionKeyConflict),
                     None => Err(ApiError::ChallengeInvalid),
@@ -242,22 +250,22 @@ async fn post_message_inner<S: Storage>(
     };
     let stored = storage
         .store_message(NewMessage {
-            mailbox_id,
+            mailbox_id: id,
             author,
-            submission_key_sha256,
-            body_sha256,
-            ciphertext: body,
+            submission_key_sha256: submission_key.sha256,
+            body_sha256: body.sha256,
+            ciphertext: body.bytes,
             received_hour: round_down_to_hour(now_unix()),
-            expires_day: expiry_day(state),
+            expires_day: expiry_day(&state),
             max_messages_per_mailbox: state.inner.settings.limits.max_messages_per_mailbox,
         })
         .await;
     if let Some(challenge) = &challenge {
-        settle(state, challenge, presenter, &stored);
+        settle(&state, challenge, presenter, &stored);
     }
     match stored.map_err(|error| internal(&error))? {
-        MessageOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
-        MessageOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
+        MessageOutcome::Stored(id) => Ok(created(StatusCode::CREATED, id)),
+        MessageOutcome::AlreadyStored(id) => Ok(created(StatusCode::OK, id)),
         MessageOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
         MessageOutcome::MailboxNotFound => Err(ApiError::MailboxNotFound),
         MessageOutcome::MailboxFull => Err(ApiError::MailboxFull),
