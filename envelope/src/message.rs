@@ -13,7 +13,9 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use zeroize::Zeroizing;
 
+use crate::age::{self, Recipient};
 use crate::error::{Error, Result};
 use crate::tip::{SCHEMA_VERSION, pad, unpad};
 
@@ -86,6 +88,24 @@ impl MailboxMessage {
     }
 }
 
+/// Seals a mailbox message with `text` (surrounding white space trimmed) to every recipient in
+/// `recipients`, each once: the one way both the coordinator's inbox (`reply`) and the
+/// reporter's crypto worker (an answer) seal a message, so both write the same padded document.
+///
+/// Fails with [`Error::InvalidDocument`] for a blank text, [`Error::TooLarge`] for one longer
+/// than [`MAX_MESSAGE_TEXT_CHARS`] characters, and as [`age::seal`] does (no recipients, no
+/// randomness).
+pub fn seal_message(text: &str, recipients: &[Recipient]) -> Result<Vec<u8>> {
+    let padded = Zeroizing::new(MailboxMessage::new(text.trim()).to_padded_bytes()?);
+    let mut distinct_recipients: Vec<Recipient> = Vec::with_capacity(recipients.len());
+    for recipient in recipients {
+        if !distinct_recipients.contains(recipient) {
+            distinct_recipients.push(*recipient);
+        }
+    }
+    age::seal(&distinct_recipients, &padded)
+}
+
 impl fmt::Debug for MailboxMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MailboxMessage")
@@ -137,6 +157,44 @@ mod tests {
             MailboxMessage::from_bytes(&vec![b' '; MAX_MESSAGE_BYTES + 1]),
             Err(Error::TooLarge)
         );
+    }
+
+    #[test]
+    fn a_sealed_message_opens_for_every_recipient_trimmed_and_padded() {
+        let coordinator = age::Identity::generate().unwrap();
+        let reporter = age::Identity::generate().unwrap();
+        let recipients = [
+            reporter.to_recipient(),
+            coordinator.to_recipient(),
+            reporter.to_recipient(),
+        ];
+        let sealed = seal_message("  Which address is it?\n", &recipients).unwrap();
+        assert!(sealed.starts_with(b"age-encryption.org/v1\n"));
+        assert!(!String::from_utf8_lossy(&sealed).contains("Which address"));
+        // The reporter's recipient, given twice, is one stanza.
+        let (header, _) = age::Header::parse(&sealed).unwrap();
+        assert_eq!(header.stanza_types().count(), 2);
+        for identity in [&coordinator, &reporter] {
+            let plaintext = age::open(std::slice::from_ref(identity), &sealed).unwrap();
+            assert_eq!(plaintext.len(), 1024, "padded to the first bucket");
+            let message = MailboxMessage::from_bytes(&plaintext).unwrap();
+            assert_eq!(message.text, "Which address is it?");
+            assert_eq!(message.v, SCHEMA_VERSION);
+        }
+    }
+
+    #[test]
+    fn blank_oversized_and_unaddressed_messages_are_not_sealed() {
+        let recipient = age::Identity::generate().unwrap().to_recipient();
+        assert_eq!(
+            seal_message(" \n\t", &[recipient]),
+            Err(Error::InvalidDocument)
+        );
+        assert_eq!(
+            seal_message(&"é".repeat(MAX_MESSAGE_TEXT_CHARS + 1), &[recipient]),
+            Err(Error::TooLarge)
+        );
+        assert_eq!(seal_message("Hello", &[]), Err(Error::NoRecipients));
     }
 
     #[test]

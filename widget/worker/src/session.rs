@@ -155,13 +155,21 @@ impl Session {
         let keys = self.keys()?;
         let mut recipients = parse_recipients(recipients)?;
         recipients.push(keys.reply_identity.to_recipient());
-        let message = MailboxMessage::new(text.trim());
-        let padded = Zeroizing::new(
-            message
-                .to_padded_bytes()
-                .map_err(|_| Failure::InvalidInput)?,
-        );
-        seal(&recipients, &padded)
+        let ciphertext = fluister_envelope::message::seal_message(text, &recipients).map_err(
+            |error| match error {
+                fluister_envelope::Error::InvalidDocument | fluister_envelope::Error::TooLarge => {
+                    Failure::InvalidInput
+                }
+                _ => Failure::Crypto,
+            },
+        )?;
+        let mut submission_key = [0u8; 32];
+        getrandom::fill(&mut submission_key).map_err(|_| Failure::Crypto)?;
+        Ok(SealedFile {
+            sha256: ciphertext_sha256(&ciphertext),
+            ciphertext,
+            submission_key: fluister_protocol::codec::encode_base64url(&submission_key),
+        })
     }
 
     /// Opens the conversation as the relay sent it, oldest first. A message this code's key
