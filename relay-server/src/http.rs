@@ -753,23 +753,11 @@ async fn relay_status<S: Storage>(
     .into_response())
 }
 
-/// Whether the request accepts brotli, for the widget's precompressed files.
-fn request_accepts_brotli(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(crate::assets::accepts_brotli)
-}
-
 async fn embed_script<S: Storage>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
 ) -> Response {
-    state
-        .inner
-        .assets
-        .embed_script(request_accepts_brotli(&headers))
-        .await
+    state.inner.assets.embed_script(&headers).await
 }
 
 async fn widget_index<S: Storage>(state: State<AppState<S>>, headers: HeaderMap) -> Response {
@@ -781,11 +769,7 @@ async fn widget_file<S: Storage>(
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    state
-        .inner
-        .assets
-        .widget_file(&path, request_accepts_brotli(&headers))
-        .await
+    state.inner.assets.widget_file(&path, &headers).await
 }
 
 /// Counters for `/metrics` and `/api/v1/status`: counts only, never anything about a client.
