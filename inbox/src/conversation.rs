@@ -23,8 +23,9 @@ use crate::home::{
     InboxHome, create_private_directory, directory_entries, remove_leftover_parts, sync_directory,
     write_and_flush, write_durably,
 };
+use crate::kill_switch::{self, Step};
 use crate::relay::{MailboxMessageOnRelay, MessageAuthor, RelayClient, is_message_id, is_tip_id};
-use crate::store::{PullStep, StoredTip, kill_switch};
+use crate::store::StoredTip;
 
 /// One message stored locally.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,9 +171,7 @@ pub fn store_conversation(
             .map_err(|error| storage_failed(&directory, error))?;
         std::fs::rename(&temporary_path, &final_path)
             .map_err(|error| storage_failed(&directory, error))?;
-        if let Some(kill_switch) = kill_switch() {
-            kill_switch.reached(PullStep::MessageStored);
-        }
+        kill_switch::reached(Step::MessageStored);
         changed = true;
         match message.author {
             MessageAuthor::Reporter => counts.new_from_reporter += 1,

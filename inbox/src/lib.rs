@@ -21,6 +21,7 @@
 pub mod conversation;
 pub mod home;
 pub mod keys;
+mod kill_switch;
 pub mod passphrase;
 pub mod progress;
 pub mod quarantine;

@@ -32,8 +32,9 @@ use crate::home::{
     write_and_flush,
 };
 use crate::keys::UnlockedKeys;
+use crate::kill_switch::{self, Step};
 use crate::relay::is_tip_id;
-use crate::store::{self, PullStep, kill_switch, open_sealed};
+use crate::store::{self, open_sealed};
 
 /// One quarantined tip.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,9 +220,7 @@ fn recheck_locked(home: &InboxHome, keys: &UnlockedKeys) -> Result<RecheckReport
     sync_directory(&home.tips_directory())
         .with_context(|| format!("cannot flush {}", home.tips_directory().display()))?;
     for tip in &moved {
-        if let Some(kill_switch) = kill_switch() {
-            kill_switch.reached(PullStep::MovedFromQuarantine);
-        }
+        kill_switch::reached(Step::MovedFromQuarantine);
         remove_quarantined_file(&tip.path)?;
     }
     sync_directory(&directory).with_context(|| format!("cannot flush {}", directory.display()))?;

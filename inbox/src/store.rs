@@ -37,6 +37,7 @@ use crate::home::{
     InboxHome, directory_entries, remove_leftover_parts, sync_directory, write_and_flush,
 };
 use crate::keys::UnlockedKeys;
+use crate::kill_switch::{self, Step};
 use crate::progress::Progress;
 use crate::quarantine;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
@@ -197,75 +198,6 @@ impl PullReport {
     }
 }
 
-/// The step after which the test-only kill switch fires (see [`pull`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PullStep {
-    Downloaded,
-    Stored,
-    Deleted,
-    /// A mailbox message was written and renamed into its conversation folder.
-    MessageStored,
-    /// A tip that does not open was written and renamed into the quarantine folder (before the
-    /// folder is flushed and the tip deleted on the relay).
-    Quarantined,
-    /// `quarantine --recheck` stored a quarantined tip that now opens (renamed into the store
-    /// and the store flushed, but not yet removed from the quarantine).
-    MovedFromQuarantine,
-}
-
-/// The test-only kill switch: `FLUISTER_INBOX_TEST_KILL_AT=stored:3` makes the process SIGKILL
-/// itself right after the third tip reaches that step (`message:3`: the third mailbox message
-/// stored; `quarantined:3`: the third tip put in quarantine; `moved:3`: the third quarantined
-/// tip moved into the store by `quarantine --recheck`), so the tests can crash a pull at an
-/// exact point. Unset in normal use.
-#[derive(Debug)]
-pub(crate) struct KillSwitch {
-    step: PullStep,
-    after_count: usize,
-    counter: AtomicUsize,
-}
-
-impl KillSwitch {
-    fn from_environment() -> Option<Self> {
-        let value = std::env::var("FLUISTER_INBOX_TEST_KILL_AT").ok()?;
-        let (step, count) = value.split_once(':')?;
-        let step = match step {
-            "downloaded" => PullStep::Downloaded,
-            "stored" => PullStep::Stored,
-            "deleted" => PullStep::Deleted,
-            "message" => PullStep::MessageStored,
-            "quarantined" => PullStep::Quarantined,
-            "moved" => PullStep::MovedFromQuarantine,
-            _ => return None,
-        };
-        Some(Self {
-            step,
-            after_count: count.parse().ok()?,
-            counter: AtomicUsize::new(0),
-        })
-    }
-
-    pub(crate) fn reached(&self, step: PullStep) {
-        if step == self.step && self.counter.fetch_add(1, Ordering::SeqCst) + 1 == self.after_count
-        {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &std::process::id().to_string()])
-                .status();
-            loop {
-                std::thread::park();
-            }
-        }
-    }
-}
-
-/// The process's kill switch, read from the environment once (counts run across the whole pull).
-pub(crate) fn kill_switch() -> Option<&'static KillSwitch> {
-    static KILL_SWITCH: std::sync::OnceLock<Option<KillSwitch>> = std::sync::OnceLock::new();
-    KILL_SWITCH
-        .get_or_init(KillSwitch::from_environment)
-        .as_ref()
-}
-
 /// The error for a tip that could not be written into the store.
 fn storage_failed(home: &InboxHome, error: std::io::Error) -> anyhow::Error {
     anyhow::Error::new(error).context(format!(
@@ -348,7 +280,6 @@ pub fn pull(
     let next_index = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    let kill_switch = kill_switch();
 
     // Stage one (fetchers) downloads, checks and stores (or quarantines); stage two (deleters)
     // flushes the folders once for a batch and then deletes the batch on the relay. Running the
@@ -374,9 +305,7 @@ pub fn pull(
             report.lock().expect("report lock").vanished += 1;
             return Ok(None);
         };
-        if let Some(kill_switch) = kill_switch {
-            kill_switch.reached(PullStep::Downloaded);
-        }
+        kill_switch::reached(Step::Downloaded);
         if let Err(failure) = open_sealed(&keys.identities, &sealed) {
             quarantine::write_quarantined(
                 &quarantine_directory,
@@ -385,9 +314,7 @@ pub fn pull(
                 &sealed,
             )
             .map_err(|error| quarantine::storage_failed(home, error))?;
-            if let Some(kill_switch) = kill_switch {
-                kill_switch.reached(PullStep::Quarantined);
-            }
+            kill_switch::reached(Step::Quarantined);
             let mut report = report.lock().expect("report lock");
             match failure {
                 OpenFailure::NotForThisKey => report.quarantined_for_another_key += 1,
@@ -417,16 +344,12 @@ pub fn pull(
             sync_directory(&quarantine_directory)
                 .map_err(|error| quarantine::storage_failed(home, error))?;
         }
-        if let Some(kill_switch) = kill_switch {
-            for _ in batch {
-                kill_switch.reached(PullStep::Stored);
-            }
+        for _ in batch {
+            kill_switch::reached(Step::Stored);
         }
         for (tip_id, _) in batch {
             client.delete_tip(tip_id)?;
-            if let Some(kill_switch) = kill_switch {
-                kill_switch.reached(PullStep::Deleted);
-            }
+            kill_switch::reached(Step::Deleted);
             progress.advance();
         }
         Ok(())
