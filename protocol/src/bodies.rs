@@ -22,7 +22,12 @@ pub struct PublicConfig {
     pub limits: PublicLimits,
     /// The proof of work without a flood (each challenge carries its own difficulty).
     pub proof_of_work: ProofOfWorkParameters,
-    /// The municipalities a reporter can choose from.
+    /// The region the relay serves (`Drenthe`), as the form and the coordinator's tools name it.
+    /// Empty from a relay older than the field.
+    #[serde(default)]
+    pub region: String,
+    /// The region's municipalities, which a reporter can choose from, in the form's order; the
+    /// form adds "somewhere else" (`other`) itself.
     pub municipalities: Vec<Municipality>,
     /// Phone numbers shown as alternatives.
     pub phone_numbers: Vec<PhoneNumber>,

@@ -109,6 +109,7 @@ impl<S: Storage> AppState<S> {
                 memory_kib: settings.proof_of_work.memory_kib,
                 challenge_lifetime_seconds: settings.proof_of_work.challenge_lifetime_seconds,
             },
+            region: settings.widget.region.clone(),
             municipalities: settings.widget.public_municipalities(),
             phone_numbers: settings.widget.public_phone_numbers(),
         })

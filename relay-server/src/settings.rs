@@ -139,7 +139,7 @@ pub struct CoordinatorSettings {
 }
 
 /// Widget assets and what the widget shows.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct WidgetSettings {
     /// The directory with the built widget (`embed.js` and `w/…`). Empty: a placeholder is served.
@@ -147,10 +147,54 @@ pub struct WidgetSettings {
     /// The origins of the municipal pages allowed to embed the widget, e.g.
     /// `https://www.assen.nl`. They become the widget's CSP `frame-ancestors`.
     pub embedding_origins: Vec<String>,
-    /// Municipalities the reporter can choose from.
+    /// The region the relay serves, as the form and the coordinator's tools name it.
+    pub region: String,
+    /// The region's municipalities, which the reporter can choose from, in the form's order.
     pub municipalities: Vec<Municipality>,
     /// Phone numbers the widget shows as alternatives.
     pub phone_numbers: Vec<PhoneNumber>,
+}
+
+/// The region a relay serves unless its config names another (`region-drenthe.toml`).
+const DEFAULT_REGION: &str = include_str!("region-drenthe.toml");
+
+/// The shape of [`DEFAULT_REGION`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Region {
+    region: String,
+    municipalities: Vec<Municipality>,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        let Region {
+            region,
+            municipalities,
+        } = toml::from_str(DEFAULT_REGION).expect("the default region parses");
+        Self {
+            assets_dir: None,
+            embedding_origins: Vec::new(),
+            region,
+            municipalities,
+            phone_numbers: Vec::new(),
+        }
+    }
+}
+
+/// The most municipalities a region may list (the Netherlands has 342 in all).
+const MAX_MUNICIPALITIES: usize = 400;
+
+/// The longest region or municipality name, in characters.
+const MAX_NAME_CHARS: usize = 80;
+
+/// Whether `name` can be shown as a name: 1 to [`MAX_NAME_CHARS`] characters, no control or
+/// bidirectional-override characters, not only spaces.
+fn is_showable_name(name: &str) -> bool {
+    let bidi_control = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    !name.trim().is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && !name.chars().any(|c| c.is_control() || bidi_control(c))
 }
 
 impl WidgetSettings {
@@ -623,20 +667,79 @@ impl Settings {
             return Err(field_error(
                 "widget.assets_dir",
                 &format!("is {}, which is not a directory", directory.display()),
-                "build the widget (`cargo xtask build-widget`) or remove the field to serve the placeholder",
+                "build the widget (`cargo xtask widget`) or remove the field to serve the placeholder",
             ));
         }
-        for (index, municipality) in self.widget.municipalities.iter().enumerate() {
-            let valid_id = !municipality.id.is_empty()
-                && municipality
-                    .id
+        self.validate_region()
+    }
+
+    /// The region and its municipalities: names that can be shown, identifiers a tip can carry,
+    /// none twice, and not Drenthe's list under another region's name.
+    fn validate_region(&self) -> Result<(), SettingsError> {
+        let widget = &self.widget;
+        if !is_showable_name(&widget.region) {
+            return Err(field_error(
+                "widget.region",
+                &format!("is `{}`", widget.region.escape_debug()),
+                &format!("name the region in 1 to {MAX_NAME_CHARS} characters, e.g. `Drenthe`"),
+            ));
+        }
+        if widget.municipalities.len() > MAX_MUNICIPALITIES {
+            return Err(field_error(
+                "widget.municipalities",
+                &format!("lists {}", widget.municipalities.len()),
+                &format!("list at most {MAX_MUNICIPALITIES}"),
+            ));
+        }
+        let defaults = WidgetSettings::default();
+        if widget.region != defaults.region && widget.municipalities == defaults.municipalities {
+            return Err(field_error(
+                "widget.municipalities",
+                &format!(
+                    "still lists {}'s municipalities while `widget.region` is `{}`",
+                    defaults.region, widget.region
+                ),
+                "list your region's municipalities as `[[widget.municipalities]]` tables",
+            ));
+        }
+        for (index, municipality) in widget.municipalities.iter().enumerate() {
+            let id = &municipality.id;
+            let valid_id = !id.is_empty()
+                && id.len() <= 64
+                && id
                     .bytes()
                     .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
             if !valid_id {
                 return Err(field_error(
                     &format!("widget.municipalities[{index}].id"),
-                    &format!("is `{}`", municipality.id),
-                    "use lower-case letters, digits and `-` only, e.g. `assen`",
+                    &format!("is `{}`", id.escape_debug()),
+                    "use 1 to 64 lower-case letters, digits and `-`, e.g. `assen`",
+                ));
+            }
+            if id == "other" {
+                return Err(field_error(
+                    &format!("widget.municipalities[{index}].id"),
+                    "is `other`, which the form itself uses for a place outside the list",
+                    "remove it: the form always offers \"somewhere else\"",
+                ));
+            }
+            if widget.municipalities[..index]
+                .iter()
+                .any(|earlier| earlier.id == *id)
+            {
+                return Err(field_error(
+                    &format!("widget.municipalities[{index}].id"),
+                    &format!("is `{id}`, listed before"),
+                    "list each municipality once",
+                ));
+            }
+            if !is_showable_name(&municipality.name) {
+                return Err(field_error(
+                    &format!("widget.municipalities[{index}].name"),
+                    &format!("is `{}`", municipality.name.escape_debug()),
+                    &format!(
+                        "give the name as the form shows it, 1 to {MAX_NAME_CHARS} characters"
+                    ),
                 ));
             }
         }
@@ -723,6 +826,79 @@ mod tests {
         );
         settings.limits.max_concurrent_verifications = 0;
         assert!(settings.validate().is_err());
+    }
+
+    #[test]
+    fn the_default_region_is_drenthe_with_its_twelve_municipalities() {
+        let widget = WidgetSettings::default();
+        assert_eq!(widget.region, "Drenthe");
+        assert_eq!(widget.municipalities.len(), 12);
+        assert_eq!(widget.municipalities[1].id, "assen");
+        assert_eq!(widget.municipalities[8].name, "Midden-Drenthe");
+        // A config that says nothing of the widget gets the same.
+        let settings = Settings::from_toml("[server]\nlisten = \"127.0.0.1:0\"\n").unwrap();
+        assert_eq!(settings.widget.municipalities, widget.municipalities);
+    }
+
+    #[test]
+    fn another_region_comes_from_the_config_alone() {
+        let settings = Settings::from_toml(
+            "[widget]\nregion = \"Groningen\"\n\
+             [[widget.municipalities]]\nid = \"groningen\"\nname = \"Groningen\"\n\
+             [[widget.municipalities]]\nid = \"het-hogeland\"\nname = \"Het Hogeland\"\n",
+        )
+        .unwrap();
+        settings.validate().unwrap();
+        let public = settings.widget.public_municipalities();
+        assert_eq!(public.len(), 2);
+        assert_eq!(public[1].name, "Het Hogeland");
+    }
+
+    #[test]
+    fn bad_regions_are_refused_with_the_field_named() {
+        let refused = |edit: &dyn Fn(&mut WidgetSettings), field: &str| {
+            let mut settings = Settings::default();
+            edit(&mut settings.widget);
+            let error = settings.validate().unwrap_err();
+            assert!(error.0.contains(field), "{field}: {error}");
+        };
+        refused(&|widget| widget.region = " ".to_owned(), "widget.region");
+        refused(
+            &|widget| widget.region = "Dren\u{202e}the".to_owned(),
+            "widget.region",
+        );
+        refused(
+            &|widget| widget.region = "Groningen".to_owned(),
+            "widget.municipalities",
+        );
+        refused(
+            &|widget| widget.municipalities[0].id = "Assen".to_owned(),
+            "widget.municipalities[0].id",
+        );
+        refused(
+            &|widget| widget.municipalities[2].id = "other".to_owned(),
+            "widget.municipalities[2].id",
+        );
+        refused(
+            &|widget| widget.municipalities[3].id = "assen".to_owned(),
+            "widget.municipalities[3].id",
+        );
+        refused(
+            &|widget| widget.municipalities[4].name = "a\nb".to_owned(),
+            "widget.municipalities[4].name",
+        );
+        refused(
+            &|widget| {
+                let one = widget.municipalities[0].clone();
+                widget.municipalities = (0..=MAX_MUNICIPALITIES)
+                    .map(|n| Municipality {
+                        id: format!("m{n}"),
+                        ..one.clone()
+                    })
+                    .collect();
+            },
+            "widget.municipalities",
+        );
     }
 
     #[test]
