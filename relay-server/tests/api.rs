@@ -1,20 +1,21 @@
 //! Every endpoint and every bad input, against the real `relay-server` binary on a port the OS
 //! picked. Each bad input must get the right 4xx, store nothing, and leave the relay serving.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use common::{
-    COORDINATOR_TOKEN, Relay, SECOND_COORDINATOR_TOKEN, connect, coordinator_keys, read_response,
-    sealed_tip, submission_key, write_request,
-};
 use fluister_envelope::pow;
+use fluister_protocol::{ErrorCode, TipId};
 use fluister_relay::encoding::{encode_base64url, random_bytes};
+use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
+use fluister_testkit::http::{connect, read_response, write_request};
+use fluister_testkit::{
+    COORDINATOR_TOKEN, RelayProcess, Response, SECOND_COORDINATOR_TOKEN, SettingsBuilder,
+    TemporaryDirectory,
+};
 
 /// Headers every response must carry.
-fn assert_security_headers(response: &common::Response) {
+fn assert_security_headers(response: &Response) {
     assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
     assert!(response.header("content-security-policy").is_some());
@@ -25,7 +26,7 @@ fn assert_security_headers(response: &common::Response) {
 
 #[test]
 fn submit_list_fetch_delete_round_trip() {
-    let relay = Relay::start("round-trip", "");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
     let (identity, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 4096, 1);
     let key = submission_key();
@@ -69,13 +70,13 @@ fn submit_list_fetch_delete_round_trip() {
         relay.coordinator_get(&format!("/api/v1/tips/{id}")).status,
         404
     );
-    assert!(relay.stored_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
     assert_eq!(relay.database_row_counts().0, 0);
 }
 
 #[test]
 fn config_healthz_and_metrics() {
-    let relay = Relay::start("config", "");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
     let config = relay.request("GET", "/api/v1/config", &[], b"");
     assert_eq!(config.status, 200);
     assert_security_headers(&config);
@@ -116,17 +117,11 @@ fn config_healthz_and_metrics() {
 #[test]
 fn config_lists_recipients_municipalities_and_phone_numbers() {
     let (_, recipient) = coordinator_keys();
-    let relay = Relay::start_edited(
-        "config-lists",
-        "",
-        "[widget]\n[[widget.municipalities]]\nid = \"assen\"\nname = \"Assen\"\n\
-         [[widget.phone_numbers]]\nlabel = \"Meld Misdaad Anoniem\"\nnumber = \"0800-7000\"\n",
-        |config| {
-            config.replace(
-                "[coordinator]\n",
-                &format!("[coordinator]\nrecipients = [\"{recipient}\"]\n"),
-            )
-        },
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .municipality("assen", "Assen")
+            .phone_number("Meld Misdaad Anoniem", "0800-7000")
+            .recipients([recipient]),
     );
     let config = relay.request("GET", "/api/v1/config", &[], b"").json();
     assert_eq!(config["recipients"][0], recipient.to_string().as_str());
@@ -138,7 +133,7 @@ fn config_lists_recipients_municipalities_and_phone_numbers() {
 
 #[test]
 fn retried_submission_is_stored_once_and_key_reuse_with_other_body_conflicts() {
-    let relay = Relay::start("idempotent", "");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 500, 3);
     let key = submission_key();
@@ -154,23 +149,23 @@ fn retried_submission_is_stored_once_and_key_reuse_with_other_body_conflicts() {
     let other_body = sealed_tip(&recipient, 500, 4);
     let conflict = relay.submit(&other_body, &key);
     assert_eq!(conflict.status, 409);
-    assert_eq!(conflict.error_code(), "submission_key_conflict");
+    assert_eq!(conflict.error_code(), ErrorCode::SubmissionKeyConflict);
 
-    assert_eq!(relay.stored_tip_ids().len(), 1);
+    assert_eq!(relay.tip_ids().len(), 1);
     assert_eq!(relay.database_row_counts(), (1, 1));
     relay.assert_serving();
 }
 
 #[test]
 fn bad_bodies_are_refused_and_nothing_is_stored() {
-    let relay = Relay::start("bad-bodies", "[limits]\nmax_tip_bytes = 8192\n");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests().limits("max_tip_bytes", 8192));
     let (_, recipient) = coordinator_keys();
     let valid = sealed_tip(&recipient, 100, 5);
 
     // Not an age file at all.
     let response = relay.submit(b"hello, this is plaintext", &submission_key());
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "not_age_file");
+    assert_eq!(response.error_code(), ErrorCode::NotAgeFile);
     assert_security_headers(&response);
 
     // An age version line with a broken stanza.
@@ -180,7 +175,7 @@ fn bad_bodies_are_refused_and_nothing_is_stored() {
     broken.extend_from_slice(&[0u8; 40]);
     let response = relay.submit(&broken, &submission_key());
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "broken_age_header");
+    assert_eq!(response.error_code(), ErrorCode::BrokenAgeHeader);
 
     // A real file with one header byte changed to a non-canonical character.
     let mut tampered = valid.clone();
@@ -194,22 +189,22 @@ fn bad_bodies_are_refused_and_nothing_is_stored() {
     tampered[second_line] = b'*';
     let response = relay.submit(&tampered, &submission_key());
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "broken_age_header");
+    assert_eq!(response.error_code(), ErrorCode::BrokenAgeHeader);
 
     // A real file cut short inside its header.
     let response = relay.submit(&valid[..30], &submission_key());
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "broken_age_header");
+    assert_eq!(response.error_code(), ErrorCode::BrokenAgeHeader);
 
     // Too large, announced by Content-Length.
     let oversized = sealed_tip(&recipient, 9000, 6);
     let response = relay.submit(&oversized, &submission_key());
     assert_eq!(response.status, 413);
-    assert_eq!(response.error_code(), "body_too_large");
+    assert_eq!(response.error_code(), ErrorCode::BodyTooLarge);
 
     // Too large, in chunks with no announced length.
     let challenge = relay.challenge();
-    let mut stream = connect(relay.address);
+    let mut stream = connect(relay.address());
     let mut chunked = Vec::new();
     for chunk in oversized.chunks(1000) {
         chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
@@ -219,7 +214,7 @@ fn bad_bodies_are_refused_and_nothing_is_stored() {
     chunked.extend_from_slice(b"0\r\n\r\n");
     write_request(
         &mut stream,
-        relay.address,
+        relay.address(),
         "POST",
         "/api/v1/tips",
         &[
@@ -269,10 +264,10 @@ fn bad_bodies_are_refused_and_nothing_is_stored() {
         }
         let response = relay.request("POST", "/api/v1/tips", &headers, &valid);
         assert_eq!(response.status, 400);
-        assert_eq!(response.error_code(), "bad_header");
+        assert_eq!(response.error_code(), ErrorCode::BadHeader);
     }
 
-    assert!(relay.stored_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
     assert_eq!(relay.database_row_counts(), (0, 0));
     relay.assert_serving();
     // The challenge fetched above was never spent, so a good tip still goes through with it.
@@ -282,9 +277,10 @@ fn bad_bodies_are_refused_and_nothing_is_stored() {
 
 #[test]
 fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
-    let relay = Relay::start(
-        "proof-of-work",
-        "[proof_of_work]\ndifficulty = 64\nmemory_kib = 8\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .proof_of_work("difficulty", 64)
+            .proof_of_work("memory_kib", 8),
     );
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 200, 7);
@@ -304,7 +300,7 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
         &body,
     );
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "proof_of_work_missing");
+    assert_eq!(response.error_code(), ErrorCode::ProofOfWorkMissing);
 
     // Malformed nonce.
     let challenge = relay.challenge();
@@ -324,7 +320,7 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
         &body,
     );
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "bad_header");
+    assert_eq!(response.error_code(), ErrorCode::BadHeader);
 
     // A nonce that does not solve the challenge; it also uses the challenge up.
     let wrong_nonce = (0..10_000u32)
@@ -334,11 +330,11 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
         .expect("some nonce is wrong");
     let response = relay.submit_with(&body, &submission_key(), &challenge.seed, wrong_nonce);
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "proof_of_work_invalid");
+    assert_eq!(response.error_code(), ErrorCode::ProofOfWorkInvalid);
     let right = pow::solve(&challenge, &body_hash).unwrap();
     let response = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonce);
     assert_eq!(response.status, 409);
-    assert_eq!(response.error_code(), "challenge_invalid");
+    assert_eq!(response.error_code(), ErrorCode::ChallengeInvalid);
 
     // A solution for another body.
     let challenge = relay.challenge();
@@ -352,15 +348,15 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
             other_solution.nonce,
         );
         assert_eq!(response.status, 400);
-        assert_eq!(response.error_code(), "proof_of_work_invalid");
+        assert_eq!(response.error_code(), ErrorCode::ProofOfWorkInvalid);
     }
 
     // A challenge the relay never issued.
     let response = relay.submit_with(&body, &submission_key(), &random_bytes(), 0);
     assert_eq!(response.status, 409);
-    assert_eq!(response.error_code(), "challenge_invalid");
+    assert_eq!(response.error_code(), ErrorCode::ChallengeInvalid);
 
-    assert!(relay.stored_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
 
     // A good submission, then its challenge replayed for another tip.
     let challenge = relay.challenge();
@@ -369,18 +365,19 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
     assert_eq!(response.status, 201, "{}", response.text());
     let response = relay.submit_with(&body, &submission_key(), &challenge.seed, solution.nonce);
     assert_eq!(response.status, 409);
-    assert_eq!(response.error_code(), "challenge_invalid");
+    assert_eq!(response.error_code(), ErrorCode::ChallengeInvalid);
 
-    assert_eq!(relay.stored_tip_ids().len(), 1);
+    assert_eq!(relay.tip_ids().len(), 1);
     assert_eq!(relay.database_row_counts(), (1, 1));
     relay.assert_serving();
 }
 
 #[test]
 fn expired_challenge_is_refused() {
-    let relay = Relay::start(
-        "expired",
-        "[proof_of_work]\ndifficulty = 0\nchallenge_lifetime_seconds = 1\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .proof_of_work("difficulty", 0)
+            .proof_of_work("challenge_lifetime_seconds", 1),
     );
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 100, 9);
@@ -389,14 +386,14 @@ fn expired_challenge_is_refused() {
     std::thread::sleep(Duration::from_millis(2100));
     let response = relay.submit_with(&body, &submission_key(), &challenge.seed, 0);
     assert_eq!(response.status, 409);
-    assert_eq!(response.error_code(), "challenge_invalid");
-    assert!(relay.stored_tip_ids().is_empty());
+    assert_eq!(response.error_code(), ErrorCode::ChallengeInvalid);
+    assert!(relay.tip_ids().is_empty());
     relay.assert_serving();
 }
 
 #[test]
 fn coordinator_routes_need_a_valid_token_and_a_known_id() {
-    let relay = Relay::start("auth", "");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
     let (_, recipient) = coordinator_keys();
     let stored = relay.submit(&sealed_tip(&recipient, 100, 10), &submission_key());
     let id = stored.json()["id"].as_str().unwrap().to_owned();
@@ -421,7 +418,7 @@ fn coordinator_routes_need_a_valid_token_and_a_known_id() {
                 .unwrap_or_default();
             let response = relay.request(method, &path, &headers, b"");
             assert_eq!(response.status, 401, "{method} {path} {authorization:?}");
-            assert_eq!(response.error_code(), "unauthorized");
+            assert_eq!(response.error_code(), ErrorCode::Unauthorized);
             assert!(response.header("www-authenticate").is_some());
             assert_security_headers(&response);
         }
@@ -437,29 +434,29 @@ fn coordinator_routes_need_a_valid_token_and_a_known_id() {
     ] {
         let response = relay.request(method, &path, &[("Authorization", &authorization)], b"");
         assert_eq!(response.status, 404, "{method} {path}");
-        assert_eq!(response.error_code(), "tip_not_found");
+        assert_eq!(response.error_code(), ErrorCode::TipNotFound);
     }
-    assert_eq!(relay.stored_tip_ids(), vec![id]);
+    assert_eq!(relay.tip_ids(), vec![id.parse::<TipId>().unwrap()]);
     relay.assert_serving();
 }
 
 #[test]
 fn unknown_routes_and_methods_get_json_errors() {
-    let relay = Relay::start("routes", "");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
     let response = relay.request("GET", "/nothing-here", &[], b"");
     assert_eq!(response.status, 404);
-    assert_eq!(response.error_code(), "not_found");
+    assert_eq!(response.error_code(), ErrorCode::NotFound);
     assert_security_headers(&response);
     let response = relay.request("PUT", "/api/v1/tips", &[], b"");
     assert_eq!(response.status, 405);
-    assert_eq!(response.error_code(), "method_not_allowed");
+    assert_eq!(response.error_code(), ErrorCode::MethodNotAllowed);
     relay.assert_serving();
 }
 
 #[test]
 fn cross_origin_api_requests_are_refused_without_cors_headers() {
-    let relay = Relay::start("cross-origin", "");
-    let same_origin = format!("http://{}", relay.address);
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
+    let same_origin = format!("http://{}", relay.address());
     let cases: Vec<(Vec<(&str, &str)>, u16)> = vec![
         (vec![("Origin", "https://evil.example")], 403),
         (vec![("Origin", "null")], 403),
@@ -479,7 +476,7 @@ fn cross_origin_api_requests_are_refused_without_cors_headers() {
         let response = relay.request("POST", "/api/v1/challenges", &headers, b"");
         assert_eq!(response.status, expected, "{headers:?}");
         if expected == 403 {
-            assert_eq!(response.error_code(), "cross_origin");
+            assert_eq!(response.error_code(), ErrorCode::CrossOrigin);
         }
         assert!(response.header("access-control-allow-origin").is_none());
     }
@@ -498,10 +495,8 @@ fn cross_origin_api_requests_are_refused_without_cors_headers() {
     assert!(preflight.header("access-control-allow-methods").is_none());
 
     // With a configured public origin, only that origin passes.
-    let relay = Relay::start_with(
-        "public-origin",
-        "public_origin = \"https://tips.example.nl\"\n",
-        "",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests().server("public_origin", "https://tips.example.nl"),
     );
     let response = relay.request(
         "POST",
@@ -514,7 +509,7 @@ fn cross_origin_api_requests_are_refused_without_cors_headers() {
     let response = relay.request(
         "POST",
         "/api/v1/challenges",
-        &[("Origin", &format!("http://{}", relay.address))],
+        &[("Origin", &format!("http://{}", relay.address()))],
         b"",
     );
     assert_eq!(response.status, 403);
@@ -522,7 +517,7 @@ fn cross_origin_api_requests_are_refused_without_cors_headers() {
 
 #[test]
 fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
-    let assets = common::temporary_directory("assets");
+    let assets = TemporaryDirectory::new("assets");
     std::fs::create_dir_all(assets.join("w/pkg")).unwrap();
     std::fs::write(assets.join("embed.js"), "/* loader */").unwrap();
     std::fs::write(
@@ -547,12 +542,10 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
     )
     .unwrap();
     std::fs::write(assets.join("secret.txt"), "do not serve").unwrap();
-    let relay = Relay::start(
-        "widget",
-        &format!(
-            "[widget]\nassets_dir = \"{}\"\nembedding_origins = [\"https://www.assen.nl\", \"https://www.emmen.nl\"]\n",
-            assets.display()
-        ),
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .assets_dir(assets.path())
+            .embedding_origins(["https://www.assen.nl", "https://www.emmen.nl"]),
     );
 
     let page = relay.request("GET", "/w/", &[], b"");
@@ -638,7 +631,7 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
     }
 
     // Without built assets, placeholders are served.
-    let plain = Relay::start("widget-placeholder", "");
+    let plain = RelayProcess::start(SettingsBuilder::for_tests());
     let page = plain.request("GET", "/w/", &[], b"");
     assert_eq!(page.status, 200);
     assert!(
@@ -648,21 +641,23 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
     );
     assert_eq!(plain.request("GET", "/embed.js", &[], b"").status, 200);
     drop(relay);
-    std::fs::remove_dir_all(assets).unwrap();
+    drop(assets);
 }
 
 #[test]
 fn storage_quota_refuses_tips_that_do_not_fit() {
-    let relay = Relay::start_edited("quota", "", "[limits]\nmax_tip_bytes = 8192\n", |config| {
-        config.replace("[storage]\n", "[storage]\nmax_stored_bytes = 8192\n")
-    });
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .limits("max_tip_bytes", 8192)
+            .storage("max_stored_bytes", 8192),
+    );
     let (_, recipient) = coordinator_keys();
     let first = relay.submit(&sealed_tip(&recipient, 4096, 11), &submission_key());
     assert_eq!(first.status, 201, "{}", first.text());
     let second = relay.submit(&sealed_tip(&recipient, 4096, 12), &submission_key());
     assert_eq!(second.status, 507);
-    assert_eq!(second.error_code(), "storage_full");
-    assert_eq!(relay.stored_tip_ids().len(), 1);
+    assert_eq!(second.error_code(), ErrorCode::StorageFull);
+    assert_eq!(relay.tip_ids().len(), 1);
 
     // Pulling (deleting) a tip frees its space.
     let id = first.json()["id"].as_str().unwrap().to_owned();
@@ -679,9 +674,10 @@ fn storage_quota_refuses_tips_that_do_not_fit() {
 
 #[test]
 fn only_verified_submissions_draw_from_the_global_budget() {
-    let relay = Relay::start(
-        "rate-limit",
-        "[limits]\nsubmissions_per_second = 0.001\nsubmission_burst = 3\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .limits("submissions_per_second", 0.001)
+            .limits("submission_burst", 3),
     );
     let (_, recipient) = coordinator_keys();
     // Challenges are free: many more than the budget holds.
@@ -695,7 +691,7 @@ fn only_verified_submissions_draw_from_the_global_budget() {
     let body = sealed_tip(&recipient, 100, 1);
     for _ in 0..10 {
         let forged = relay.submit_with(&body, &submission_key(), &random_bytes::<32>(), 0);
-        assert_eq!(forged.error_code(), "challenge_invalid");
+        assert_eq!(forged.error_code(), ErrorCode::ChallengeInvalid);
     }
     // So the whole budget is still there for real tips.
     for marker in 0..3 {
@@ -704,7 +700,7 @@ fn only_verified_submissions_draw_from_the_global_budget() {
     }
     let limited = relay.submit(&sealed_tip(&recipient, 100, 20), &submission_key());
     assert_eq!(limited.status, 429);
-    assert_eq!(limited.error_code(), "rate_limited");
+    assert_eq!(limited.error_code(), ErrorCode::RateLimited);
     assert!(limited.header("retry-after").is_some());
     // Reading is not rate limited, and the relay keeps serving.
     assert_eq!(relay.request("GET", "/api/v1/config", &[], b"").status, 200);
@@ -713,7 +709,7 @@ fn only_verified_submissions_draw_from_the_global_budget() {
 
 #[test]
 fn oversized_request_head_is_refused() {
-    let relay = Relay::start("big-head", "");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
     let huge = "x".repeat(20 * 1024);
     let response = relay.request("GET", "/healthz", &[("X-Padding", &huge)], b"");
     assert_eq!(response.status, 431);
@@ -722,8 +718,9 @@ fn oversized_request_head_is_refused() {
 
 #[test]
 fn slow_request_head_is_cut_off() {
-    let relay = Relay::start("slow-head", "[limits]\nheader_read_timeout_seconds = 1\n");
-    let mut stream = connect(relay.address);
+    let relay =
+        RelayProcess::start(SettingsBuilder::for_tests().limits("header_read_timeout_seconds", 1));
+    let mut stream = connect(relay.address());
     stream
         .write_all(b"POST /api/v1/tips HTTP/1.1\r\nHost: relay\r\nContent-Type: application/oct")
         .unwrap();
@@ -744,12 +741,13 @@ fn slow_request_head_is_cut_off() {
 
 #[test]
 fn slow_request_body_times_out_and_stores_nothing() {
-    let relay = Relay::start("slow-body", "[limits]\nrequest_timeout_seconds = 1\n");
+    let relay =
+        RelayProcess::start(SettingsBuilder::for_tests().limits("request_timeout_seconds", 1));
     let challenge = relay.challenge();
-    let mut stream = connect(relay.address);
+    let mut stream = connect(relay.address());
     write_request(
         &mut stream,
-        relay.address,
+        relay.address(),
         "POST",
         "/api/v1/tips",
         &[
@@ -766,14 +764,15 @@ fn slow_request_body_times_out_and_stores_nothing() {
     );
     let response = read_response(&mut stream);
     assert_eq!(response.status, 408);
-    assert_eq!(response.error_code(), "request_timeout");
-    assert!(relay.stored_tip_ids().is_empty());
+    assert_eq!(response.error_code(), ErrorCode::RequestTimeout);
+    assert!(relay.tip_ids().is_empty());
     relay.assert_serving();
 }
 
 #[test]
 fn concurrency_limit_answers_503_while_full() {
-    let relay = Relay::start("concurrency", "[limits]\nmax_concurrent_requests = 1\n");
+    let relay =
+        RelayProcess::start(SettingsBuilder::for_tests().limits("max_concurrent_requests", 1));
     // Hold the database's write lock so that a delete waits in its handler, on the only
     // request place.
     let database = rusqlite::Connection::open(relay.database_path()).expect("open database");
@@ -799,7 +798,7 @@ fn concurrency_limit_answers_503_while_full() {
         for _ in 0..200 {
             let response = relay.request("GET", "/healthz", &[], b"");
             if response.status == 503 {
-                assert_eq!(response.error_code(), "overloaded");
+                assert_eq!(response.error_code(), ErrorCode::Overloaded);
                 assert!(response.header("retry-after").is_some());
                 saw_overloaded = true;
                 break;
@@ -814,19 +813,20 @@ fn concurrency_limit_answers_503_while_full() {
     });
     drop(database);
     // The waiting delete finishes once the database is free, and frees the place.
-    assert_eq!(waiting.error_code(), "tip_not_found");
+    assert_eq!(waiting.error_code(), ErrorCode::TipNotFound);
     relay.assert_serving();
 }
 
 #[test]
 fn a_slowly_sent_body_holds_no_request_place() {
-    let relay = Relay::start("slow-body-place", "[limits]\nmax_concurrent_requests = 1\n");
+    let relay =
+        RelayProcess::start(SettingsBuilder::for_tests().limits("max_concurrent_requests", 1));
     let challenge = relay.challenge();
     // A tip whose body is still arriving, on the relay's only request place.
-    let mut slow = connect(relay.address);
+    let mut slow = connect(relay.address());
     write_request(
         &mut slow,
-        relay.address,
+        relay.address(),
         "POST",
         "/api/v1/tips",
         &[
@@ -854,13 +854,13 @@ fn a_slowly_sent_body_holds_no_request_place() {
     slow.write_all(&[b'x'; 85]).unwrap();
     let response = read_response(&mut slow);
     assert_eq!(response.status, 400);
-    assert_eq!(response.error_code(), "not_age_file");
+    assert_eq!(response.error_code(), ErrorCode::NotAgeFile);
     relay.assert_serving();
 }
 
 #[test]
 fn bad_config_names_the_field_and_the_fix() {
-    let directory = common::temporary_directory("bad-config");
+    let directory = TemporaryDirectory::new("bad-config");
     for (config, expected) in [
         ("[limits]\nmax_tip_bytes = 1\n", "limits.max_tip_bytes"),
         ("[limits]\nmax_tip_byte = 5000\n", "max_tip_byte"),
@@ -891,15 +891,14 @@ fn bad_config_names_the_field_and_the_fix() {
         assert!(message.contains(expected), "{config}: {message}");
         assert!(output.stdout.is_empty(), "{config}: started anyway");
     }
-    std::fs::remove_dir_all(directory).unwrap();
 }
 
 #[test]
 fn environment_overrides_and_defaults_start_without_a_config() {
-    let directory = common::temporary_directory("environment");
+    let directory = TemporaryDirectory::new("environment");
     let data = directory.join("from-env");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
-        .current_dir(&directory)
+        .current_dir(directory.path())
         .env("FLUISTER_LISTEN", "127.0.0.1:0")
         .env("FLUISTER_DATA_DIR", &data)
         .env("FLUISTER_POW_DIFFICULTY", "0")
@@ -920,12 +919,11 @@ fn environment_overrides_and_defaults_start_without_a_config() {
         .expect("started")
         .parse()
         .unwrap();
-    let config = common::request(address, "GET", "/api/v1/config", &[], b"").json();
+    let config = fluister_testkit::http::request(address, "GET", "/api/v1/config", &[], b"").json();
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(config["proof_of_work"]["difficulty"], 0);
     assert!(data.join("relay.sqlite3").is_file());
-    std::fs::remove_dir_all(directory).unwrap();
 }
 
 #[test]
@@ -976,22 +974,19 @@ fn subcommands_print_example_config_and_mint_a_usable_token() {
         .expect("config line");
     assert_eq!(
         hash_line,
-        format!("token_sha256 = [\"{}\"]", common::token_hash(&token))
+        format!(
+            "token_sha256 = [\"{}\"]",
+            fluister_testkit::token_hash(&token)
+        )
     );
 
     // A relay that knows only the minted token's hash.
-    let relay = Relay::start_edited("minted", "", "", |config| {
-        config
-            .lines()
-            .map(|line| {
-                if line.starts_with("token_sha256") {
-                    format!("{hash_line}\n")
-                } else {
-                    format!("{line}\n")
-                }
-            })
-            .collect()
-    });
+    let minted_hash = hash_line
+        .strip_prefix("token_sha256 = [\"")
+        .and_then(|rest| rest.strip_suffix("\"]"))
+        .expect("one hash in the config line");
+    let relay =
+        RelayProcess::start(SettingsBuilder::for_tests().coordinator_token_hashes([minted_hash]));
     let response = relay.request(
         "GET",
         "/api/v1/tips",
@@ -1003,7 +998,7 @@ fn subcommands_print_example_config_and_mint_a_usable_token() {
 }
 
 /// Reads one counter or gauge from `/metrics`.
-fn metric(relay: &Relay, name: &str) -> u64 {
+fn metric(relay: &RelayProcess, name: &str) -> u64 {
     let text = relay.coordinator_get("/metrics").text();
     text.lines()
         .find_map(|line| line.strip_prefix(&format!("{name} ")))
@@ -1014,9 +1009,10 @@ fn metric(relay: &Relay, name: &str) -> u64 {
 
 #[test]
 fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
-    let relay = Relay::start(
-        "racing-nonces",
-        "[proof_of_work]\ndifficulty = 1000\nmemory_kib = 8\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .proof_of_work("difficulty", 1000)
+            .proof_of_work("memory_kib", 8),
     );
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 100, 30);
@@ -1030,7 +1026,7 @@ fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
         .collect();
     let before = metric(&relay, "fluister_proof_verifications_total");
     let start = std::sync::Barrier::new(wrong_nonces.len());
-    let mut codes: Vec<String> = std::thread::scope(|scope| {
+    let codes: Vec<ErrorCode> = std::thread::scope(|scope| {
         let handles: Vec<_> = wrong_nonces
             .iter()
             .map(|nonce| {
@@ -1052,23 +1048,27 @@ fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
         metric(&relay, "fluister_proof_verifications_total") - before,
         1
     );
-    codes.sort();
-    let invalid = codes.iter().filter(|code| *code == "proof_of_work_invalid");
-    let taken = codes.iter().filter(|code| *code == "challenge_invalid");
+    let invalid = codes
+        .iter()
+        .filter(|code| **code == ErrorCode::ProofOfWorkInvalid);
+    let taken = codes
+        .iter()
+        .filter(|code| **code == ErrorCode::ChallengeInvalid);
     assert_eq!((invalid.count(), taken.count()), (1, 49), "{codes:?}");
     // The challenge stays used: even the right nonce gets nothing now.
     let right = pow::solve(&challenge, &body_hash).unwrap();
     let late = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonce);
-    assert_eq!(late.error_code(), "challenge_invalid");
-    assert!(relay.stored_tip_ids().is_empty());
+    assert_eq!(late.error_code(), ErrorCode::ChallengeInvalid);
+    assert!(relay.tip_ids().is_empty());
     relay.assert_serving();
 }
 
 #[test]
 fn a_challenge_with_its_difficulty_lowered_is_refused() {
-    let relay = Relay::start(
-        "forged-challenge",
-        "[proof_of_work]\ndifficulty = 1000\nmemory_kib = 8\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .proof_of_work("difficulty", 1000)
+            .proof_of_work("memory_kib", 8),
     );
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 100, 31);
@@ -1076,9 +1076,9 @@ fn a_challenge_with_its_difficulty_lowered_is_refused() {
     // The seed carries its difficulty (bytes 5 and 6, big-endian) under the relay's MAC.
     forged.seed[5..7].copy_from_slice(&1u16.to_be_bytes());
     let response = relay.submit_with(&body, &submission_key(), &forged.seed, 0);
-    assert_eq!(response.error_code(), "challenge_invalid");
+    assert_eq!(response.error_code(), ErrorCode::ChallengeInvalid);
     assert_eq!(metric(&relay, "fluister_proof_verifications_total"), 0);
-    assert!(relay.stored_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
 }
 
 /// An age file whose header (one stanza after another, each `-> junk a` and an empty body) is
@@ -1097,25 +1097,28 @@ fn age_file_with_header_of(header_bytes: usize) -> Vec<u8> {
 
 #[test]
 fn a_complete_header_over_64_kib_is_refused_and_nothing_is_stored() {
-    let relay = Relay::start("big-age-header", "");
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
     let fits = age_file_with_header_of(60 * 1024);
     assert_eq!(relay.submit(&fits, &submission_key()).status, 201);
     let too_large = age_file_with_header_of(64 * 1024 + 100);
     assert!(too_large.len() < 256 * 1024, "under the body limit");
     let response = relay.submit(&too_large, &submission_key());
     assert_eq!(response.status, 400, "{}", response.text());
-    assert_eq!(response.error_code(), "broken_age_header");
-    assert_eq!(relay.stored_tip_ids().len(), 1);
+    assert_eq!(response.error_code(), ErrorCode::BrokenAgeHeader);
+    assert_eq!(relay.tip_ids().len(), 1);
     assert_eq!(relay.database_row_counts(), (1, 1));
     relay.assert_serving();
 }
 
 #[test]
 fn difficulty_rises_under_a_flood_of_valid_tips_and_falls_after_it() {
-    let relay = Relay::start(
-        "adaptive-difficulty",
-        "[proof_of_work]\ndifficulty = 2\nmemory_kib = 8\nmax_difficulty = 8\n\
-         flood_baseline = 2\nflood_window_seconds = 3\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .proof_of_work("difficulty", 2)
+            .proof_of_work("memory_kib", 8)
+            .proof_of_work("max_difficulty", 8)
+            .proof_of_work("flood_baseline", 2)
+            .proof_of_work("flood_window_seconds", 3),
     );
     let (_, recipient) = coordinator_keys();
     let status = || relay.coordinator_get("/api/v1/status").json();
@@ -1139,7 +1142,7 @@ fn difficulty_rises_under_a_flood_of_valid_tips_and_falls_after_it() {
     let body = sealed_tip(&recipient, 100, 60);
     let solution = pow::solve(&early, &pow::ciphertext_sha256(&body)).unwrap();
     let late = relay.submit_with(&body, &submission_key(), &early.seed, solution.nonce);
-    assert_eq!(late.error_code(), "challenge_invalid");
+    assert_eq!(late.error_code(), ErrorCode::ChallengeInvalid);
     let flooded = status();
     assert_eq!(flooded["difficulty"]["current"], 8);
     assert_eq!(flooded["difficulty"]["base"], 2);
@@ -1156,9 +1159,10 @@ fn difficulty_rises_under_a_flood_of_valid_tips_and_falls_after_it() {
 
 #[test]
 fn status_counts_refusals_for_budget_over_the_last_day() {
-    let relay = Relay::start(
-        "status-refusals",
-        "[limits]\nsubmissions_per_second = 0.001\nsubmission_burst = 1\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .limits("submissions_per_second", 0.001)
+            .limits("submission_burst", 1),
     );
     let (_, recipient) = coordinator_keys();
     assert_eq!(
@@ -1181,8 +1185,8 @@ fn status_counts_refusals_for_budget_over_the_last_day() {
 
 #[test]
 fn challenges_from_before_a_restart_are_refused_and_the_key_survives_it() {
-    let mut relay = Relay::start("restart-challenges", "");
-    let key_path = relay.directory.join("data").join("challenge-key");
+    let mut relay = RelayProcess::start(SettingsBuilder::for_tests());
+    let key_path = relay.data_dir().join("challenge-key");
     let key_before = std::fs::read(&key_path).expect("the relay made its challenge key");
     assert_eq!(key_before.len(), 32);
     {
@@ -1199,7 +1203,7 @@ fn challenges_from_before_a_restart_are_refused_and_the_key_survives_it() {
     relay.launch();
     // Which challenges were used is not known across a restart, so none from before counts.
     let refused = relay.submit_with(&body, &submission_key(), &old_challenge.seed, 0);
-    assert_eq!(refused.error_code(), "challenge_invalid");
+    assert_eq!(refused.error_code(), ErrorCode::ChallengeInvalid);
     assert_eq!(std::fs::read(&key_path).unwrap(), key_before);
     assert_eq!(relay.submit(&body, &submission_key()).status, 201);
 }

@@ -2,15 +2,15 @@
 //! data directory each time. Every tip that got a 2xx must be there, byte for byte, and a
 //! submission retried with its key after a crash must never be stored twice.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Relay, coordinator_keys, parse_response, sealed_tip, submission_key};
 use fluister_relay::encoding::encode_base64url;
+use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
+use fluister_testkit::http::try_request;
+use fluister_testkit::{RelayProcess, SettingsBuilder};
 
 /// Kill rounds; the issue asks for at least five.
 const KILL_ROUNDS: u64 = 5;
@@ -39,25 +39,8 @@ struct Ledger {
 
 /// Submits one tip without panicking on a dead relay: `None` when the connection failed.
 fn try_submit(address: std::net::SocketAddr, submission: &Submission) -> Option<(u16, String)> {
-    use std::io::{Read, Write};
     let exchange = |method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]| {
-        let mut stream = std::net::TcpStream::connect(address).ok()?;
-        stream
-            .set_read_timeout(Some(common::SOCKET_SAFETY_TIMEOUT))
-            .ok()?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).ok()?;
-        stream.write_all(body).ok()?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).ok()?;
-        parse_response(&raw)
+        try_request(address, method, path, headers, body).ok()
     };
     let challenge = exchange("POST", "/api/v1/challenges", &[], b"")?;
     if challenge.status != 201 {
@@ -86,9 +69,11 @@ fn try_submit(address: std::net::SocketAddr, submission: &Submission) -> Option<
 
 #[test]
 fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
-    let mut relay = Relay::start(
-        "crash",
-        "[limits]\nsubmissions_per_second = 100000.0\nsubmission_burst = 100000\nmax_concurrent_requests = 1024\n",
+    let mut relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .limits("submissions_per_second", 100000.0)
+            .limits("submission_burst", 100000)
+            .limits("max_concurrent_requests", 1024),
     );
     let (_, recipient) = coordinator_keys();
     let ledger = Arc::new(Mutex::new(Ledger::default()));
@@ -100,7 +85,7 @@ fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
         // First, retry what the last crash left undecided, with the same key and body.
         let undecided = std::mem::take(&mut ledger.lock().unwrap().unknown);
         for submission in undecided {
-            let (status, id) = try_submit(relay.address, &submission).expect("relay is up");
+            let (status, id) = try_submit(relay.address(), &submission).expect("relay is up");
             assert!(status == 200 || status == 201, "retry got {status}");
             retried_after_crash += 1;
             retries_found_stored += usize::from(status == 200);
@@ -120,7 +105,7 @@ fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
                 let ledger = Arc::clone(&ledger);
                 let acknowledged_this_round = Arc::clone(&acknowledged_this_round);
                 let stop = Arc::clone(&stop);
-                let address = relay.address;
+                let address = relay.address();
                 std::thread::spawn(move || {
                     for index in 0..SUBMISSIONS_PER_CLIENT {
                         if stop.load(Ordering::Relaxed) {
@@ -174,7 +159,7 @@ fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
     // Settle the last round's undecided submissions.
     let undecided = std::mem::take(&mut ledger.lock().unwrap().unknown);
     for submission in undecided {
-        let (status, id) = try_submit(relay.address, &submission).expect("relay is up");
+        let (status, id) = try_submit(relay.address(), &submission).expect("relay is up");
         assert!(status == 200 || status == 201, "retry got {status}");
         retried_after_crash += 1;
         retries_found_stored += usize::from(status == 200);
@@ -186,7 +171,7 @@ fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
     }
 
     let ledger = ledger.lock().unwrap();
-    let stored_ids = relay.stored_tip_ids();
+    let stored_ids: Vec<String> = relay.tip_ids().iter().map(ToString::to_string).collect();
     // No duplicates: one stored tip per acknowledged submission key, no more.
     assert_eq!(stored_ids.len(), ledger.acknowledged.len());
     let (tip_rows, submission_rows) = relay.database_row_counts();
@@ -201,7 +186,7 @@ fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
     // Every retry of an acknowledged submission returns its id and stores nothing new.
     for (key, (id, body)) in ledger.acknowledged.iter().take(20) {
         let (status, retried_id) = try_submit(
-            relay.address,
+            relay.address(),
             &Submission {
                 key: *key,
                 body: body.clone(),
@@ -211,7 +196,7 @@ fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
         assert_eq!(status, 200);
         assert_eq!(&retried_id, id);
     }
-    assert_eq!(relay.stored_tip_ids().len(), ledger.acknowledged.len());
+    assert_eq!(relay.tip_ids().len(), ledger.acknowledged.len());
     eprintln!(
         "crash test: {} tips acknowledged over {KILL_ROUNDS} kills, {retried_after_crash} retried \
          after a crash, {retries_found_stored} of them already committed",

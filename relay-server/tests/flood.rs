@@ -2,16 +2,14 @@
 //! flood of free requests (challenges, mailbox reads with random and with wrong codes) runs for
 //! ten seconds while a reporter with real proof of work sends tips and reads an existing mailbox.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{
-    COORDINATOR_TOKEN, Relay, coordinator_keys, mailbox_keys, register, registration_body,
-    sealed_tip, submission_key,
-};
 use fluister_relay::encoding::{encode_base64url, encode_hex, random_bytes};
+use fluister_testkit::fixtures::{
+    coordinator_keys, mailbox_keys, registration_body, sealed_tip, submission_key,
+};
+use fluister_testkit::{COORDINATOR_TOKEN, RelayProcess, SettingsBuilder};
 
 /// How long the flood runs.
 const FLOOD: Duration = Duration::from_secs(10);
@@ -23,13 +21,14 @@ const FLOOD_THREADS: u64 = 4;
 fn a_free_request_flood_does_not_silence_a_reporter() {
     // Real proof of work at the default difficulty and memory; the adaptive rise is set out of
     // reach, since this test is about requests that do no work at all.
-    let relay = Relay::start(
-        "flood",
-        "[proof_of_work]\ndifficulty = 160\nflood_baseline = 100000\n",
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .proof_of_work("difficulty", 160)
+            .proof_of_work("flood_baseline", 100000),
     );
     let (_, recipient) = coordinator_keys();
     let keys = mailbox_keys();
-    assert_eq!(register(&relay, &registration_body(&keys)).status, 201);
+    assert_eq!(relay.register(&registration_body(&keys)).status, 201);
     let mailbox_path = format!("/api/v1/mailboxes/{}/messages", keys.mailbox_id.as_str());
     let question = sealed_tip(&recipient, 100, 0);
     let asked = relay.request(

@@ -2,10 +2,9 @@
 //! referrer and a cookie, neither the relay's log output nor any row, column or byte of its
 //! database contains them, and no stored time is finer than an hour.
 
-mod common;
-
-use common::{COORDINATOR_TOKEN, Relay, coordinator_keys, sealed_tip, submission_key};
 use fluister_relay::encoding::encode_base64url;
+use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
+use fluister_testkit::{COORDINATOR_TOKEN, RelayProcess, SettingsBuilder};
 
 const USER_AGENT: &str = "NoTraceProbe/1.0 (FluisterTest; unique-agent-7f3a9c)";
 const REFERRER: &str = "https://www.assen.nl/melden?secret-referrer-91b2";
@@ -26,9 +25,7 @@ fn is_finer_than_an_hour(value: i64) -> bool {
 
 #[test]
 fn no_address_user_agent_referrer_cookie_or_fine_timestamp_is_kept() {
-    let mut relay = Relay::start_edited("no-trace", "", "", |config| {
-        config.replace("log_level = \"debug\"", "log_level = \"trace\"")
-    });
+    let mut relay = RelayProcess::start(SettingsBuilder::for_tests().server("log_level", "trace"));
     let identifying_headers = [
         ("User-Agent", USER_AGENT),
         ("Referer", REFERRER),
@@ -260,7 +257,7 @@ fn no_address_user_agent_referrer_cookie_or_fine_timestamp_is_kept() {
     assert!(values_checked > 0);
 
     // And the raw bytes of every file in the data directory (database, WAL, shared memory).
-    for entry in std::fs::read_dir(relay.directory.join("data")).unwrap() {
+    for entry in std::fs::read_dir(relay.data_dir()).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         for needle in [
