@@ -6,6 +6,8 @@
 //! - [`headers`]: the names of the relay's own headers.
 //! - [`error`]: the refusal codes clients match on, and the refusal body.
 //! - [`codec`]: the one hex and the one base64url codec.
+//! - [`worker`]: what the widget's page and its crypto worker say to each other (no HTTP, but
+//!   the same kind of contract between two programs).
 #![deny(missing_docs)]
 
 pub mod bodies;
@@ -13,6 +15,7 @@ pub mod codec;
 pub mod error;
 pub mod headers;
 pub mod ids;
+pub mod worker;
 
 pub use bodies::MessageAuthor;
 pub use error::ErrorCode;

@@ -1,7 +1,7 @@
 //! Every request the widget makes, all to its own origin (the relay): the configuration, a
 //! proof-of-work challenge, the sealed tip, and the mailbox. See `docs/api.md` for the contract.
 
-use fluister_protocol::{ErrorCode, headers};
+use fluister_protocol::{ErrorCode, MailboxId, headers};
 use js_sys::{JSON, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -174,7 +174,7 @@ pub async fn open_mailbox(body: &[u8], payment: Payment) -> Result<(), RequestFa
 }
 
 /// `GET /api/v1/mailboxes/{id}/messages` as the reporter; the JSON goes to the worker as is.
-pub async fn fetch_conversation(mailbox: &str, token: &str) -> Result<String, RequestFailure> {
+pub async fn fetch_conversation(mailbox: MailboxId, token: &str) -> Result<String, RequestFailure> {
     request_text(
         "GET",
         &format!("/api/v1/mailboxes/{mailbox}/messages"),
@@ -186,7 +186,7 @@ pub async fn fetch_conversation(mailbox: &str, token: &str) -> Result<String, Re
 
 /// `POST /api/v1/mailboxes/{id}/messages`: the reporter's sealed answer.
 pub async fn post_answer(
-    mailbox: &str,
+    mailbox: MailboxId,
     token: &str,
     ciphertext: &[u8],
     submission_key: &str,

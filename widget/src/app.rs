@@ -11,16 +11,18 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
-use fluister_protocol::ErrorCode;
+use fluister_protocol::worker::{
+    Failure, MailboxAccess, OpenedMessage, PreparedReceipt, SealedFile, SealedTip,
+};
+use fluister_protocol::{ErrorCode, MessageAuthor};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, PublicConfig, RequestFailure};
-use crate::crypto_worker::{CryptoWorker, ProgressHandler, WorkerFailure};
+use crate::crypto_worker::{CryptoWorker, ProgressHandler};
 use crate::embedding::{self, ShiftPressCounter};
 use crate::form::{DESCRIPTION_MAX_CHARS, FormAnswers, NUMBERED_STEPS, Step};
 use crate::i18n::{LanguageAsset, Translations};
-use crate::js::{array_field, bytes_field, field, string_field};
 
 /// Phone numbers shown as alternatives when the relay's configuration lists none: the
 /// translation key of each one's description, and the number (CONTENT.md).
@@ -44,35 +46,6 @@ pub struct StartupSettings {
     pub municipality: Option<Municipality>,
     /// The URL of the crypto worker's script.
     pub worker_url: String,
-}
-
-/// A file the worker sealed (a tip or an answer), waiting to be accepted by the relay. It is kept
-/// in memory (only) until the relay answers 2xx, so a retry after a failure sends exactly the
-/// same bytes under the same key.
-#[derive(Clone)]
-struct SealedFile {
-    /// The age v1 file: the only form in which anything typed leaves the browser.
-    ciphertext: Vec<u8>,
-    /// Its SHA-256, which the proof of work is bound to.
-    sha256: Vec<u8>,
-    /// `Fluister-Submission-Key`, the same on every retry.
-    submission_key: String,
-}
-
-/// A sealed tip, with the receipt code shown once the relay accepts it.
-#[derive(Clone)]
-struct SealedTip {
-    file: SealedFile,
-    /// The receipt code, shown once the tip is accepted and its mailbox exists.
-    receipt_code: String,
-}
-
-/// The mailbox registration the worker made (the mailbox id and the hash of its token), and
-/// its SHA-256 for the proof of work.
-#[derive(Clone)]
-struct Registration {
-    body: Vec<u8>,
-    sha256: Vec<u8>,
 }
 
 /// The mailbox for answers of the next tip. It is opened with the relay while the reporter
@@ -102,7 +75,7 @@ enum MailboxState {
 struct NextMailbox {
     state: MailboxState,
     /// The registration the worker made for the prepared code.
-    registration: Option<Registration>,
+    registration: Option<PreparedReceipt>,
     /// Changes whenever the code is forgotten, so that a registration still running stops.
     generation: u32,
     /// Whether the reporter waits for it (is sending): retries come sooner.
@@ -194,15 +167,6 @@ impl FormSignals {
     }
 }
 
-/// One message of the conversation, as the worker opened it.
-#[derive(Clone, Debug, PartialEq)]
-struct ConversationMessage {
-    from_coordinator: bool,
-    received_hour: f64,
-    /// `None` when the message could not be opened with this code.
-    text: Option<String>,
-}
-
 /// The "check for an answer" part: the code typed in, the mailbox it opened, the conversation.
 #[derive(Clone, Copy)]
 struct MailboxSignals {
@@ -215,8 +179,8 @@ struct MailboxSignals {
     /// The key of the status while the mailbox opens or an answer is sent.
     status: RwSignal<Option<&'static str>>,
     /// The mailbox id and token.
-    access: StoredValue<Option<(String, String)>>,
-    messages: RwSignal<Vec<ConversationMessage>>,
+    access: StoredValue<Option<MailboxAccess>>,
+    messages: RwSignal<Vec<OpenedMessage>>,
     answer: RwSignal<String>,
     /// The key of the message about the answer (missing, sent, failed), if any.
     answer_note: RwSignal<Option<&'static str>>,
@@ -354,7 +318,7 @@ impl WidgetContext {
     }
 
     /// The crypto worker, started if it is not running.
-    fn crypto(self) -> Result<Rc<CryptoWorker>, WorkerFailure> {
+    fn crypto(self) -> Result<Rc<CryptoWorker>, Failure> {
         if let Some(crypto) = self.crypto.get_value() {
             return Ok(crypto);
         }
@@ -412,18 +376,12 @@ impl WidgetContext {
         let generation = self.mailbox_generation();
         // Posted now, so a tip sealed right after uses this code. The task does not keep the
         // worker: ending it ends it at once.
-        let preparing = crypto.call("prepare_receipt", &[], None);
+        let preparing = crypto.prepare_receipt();
         leptos::task::spawn_local(async move {
-            let prepared = preparing.await;
+            let registration = preparing.await.ok();
             if self.mailbox_generation() != generation {
                 return;
             }
-            let registration = prepared.ok().and_then(|answer| {
-                Some(Registration {
-                    body: bytes_field(&answer, "registration")?,
-                    sha256: bytes_field(&answer, "registration_sha256")?,
-                })
-            });
             if registration.is_none() {
                 // Tried again on the next step (or by sending).
                 self.set_mailbox_state(MailboxState::None);
@@ -1297,7 +1255,7 @@ enum SendFailure {
 async fn pay_and_post<Posted>(
     context: WidgetContext,
     crypto: &CryptoWorker,
-    sha256: &[u8],
+    sha256: &[u8; 32],
     on_state: impl Fn(SendingState) + 'static,
     post: impl Fn(api::Payment) -> Posted,
 ) -> Result<(), SendFailure>
@@ -1320,21 +1278,10 @@ where
             let on_state = Rc::clone(&on_state);
             Rc::new(move |percent| on_state(SendingState::Solving { percent, busy }))
         };
-        let solved = crypto
-            .call(
-                "solve",
-                &[
-                    ("challenge", challenge.json.as_str().into()),
-                    ("hash", js_sys::Uint8Array::from(sha256).into()),
-                ],
-                Some(progress),
-            )
+        let nonce = crypto
+            .solve(challenge.json.clone(), *sha256, progress)
             .await
             .map_err(|_| SendFailure::Worker)?;
-        let nonce = field(&solved, "nonce")
-            .as_f64()
-            .and_then(|nonce| u32::try_from(nonce as u64).ok())
-            .ok_or(SendFailure::Worker)?;
         on_state(SendingState::Posting);
         let payment = api::Payment {
             seed: challenge.seed,
@@ -1355,34 +1302,12 @@ where
     }))
 }
 
-/// Reads a sealed file from the worker's answer (`seal_tip` or `seal_answer`).
-fn sealed_file(answer: &wasm_bindgen::JsValue) -> Option<SealedFile> {
-    Some(SealedFile {
-        ciphertext: bytes_field(answer, "ciphertext")?,
-        sha256: bytes_field(answer, "sha256")?,
-        submission_key: string_field(answer, "submission_key")?,
-    })
-}
-
-/// Reads a sealed tip and its receipt code from `seal_tip`'s answer.
-fn sealed_tip(answer: &wasm_bindgen::JsValue) -> Option<SealedTip> {
-    Some(SealedTip {
-        file: sealed_file(answer)?,
-        receipt_code: string_field(answer, "receipt_code")?,
-    })
-}
-
-/// The relay's recipients as a JavaScript array for the worker.
-fn recipients_for_worker(context: WidgetContext) -> wasm_bindgen::JsValue {
-    let recipients = context
+/// The relay's recipients, for the worker to seal to.
+fn recipients(context: WidgetContext) -> Vec<String> {
+    context
         .config
         .with_untracked(|config| config.as_ref().map(|config| config.recipients.clone()))
-        .unwrap_or_default();
-    recipients
-        .into_iter()
-        .map(wasm_bindgen::JsValue::from)
-        .collect::<js_sys::Array>()
-        .into()
+        .unwrap_or_default()
 }
 
 /// Fetches the relay's configuration if it has not arrived yet.
@@ -1409,19 +1334,9 @@ async fn send_sealed_tip(context: WidgetContext) {
         let Ok(document) = context.answers.snapshot().to_tip_json() else {
             return fail("error_invalid");
         };
-        let answer = crypto
-            .call(
-                "seal_tip",
-                &[
-                    ("document", document.into()),
-                    ("recipients", recipients_for_worker(context)),
-                ],
-                None,
-            )
-            .await;
-        match answer.ok().as_ref().and_then(sealed_tip) {
-            Some(sealed) => context.sealed.set_value(Some(sealed)),
-            _ => {
+        match crypto.seal_tip(document, recipients(context)).await {
+            Ok(sealed) => context.sealed.set_value(Some(sealed)),
+            Err(_) => {
                 context.end_crypto();
                 return fail("error_sealing");
             }
@@ -1506,9 +1421,9 @@ async fn register_mailbox(context: WidgetContext, generation: u32, pause_first: 
                 pay_and_post(
                     context,
                     &crypto,
-                    &registration.sha256,
+                    &registration.registration_sha256,
                     on_state,
-                    |payment| api::open_mailbox(&registration.body, payment),
+                    |payment| api::open_mailbox(registration.registration.as_bytes(), payment),
                 )
                 .await
             }
@@ -1895,21 +1810,12 @@ async fn unlock_mailbox(context: WidgetContext) {
         return done(Some("error_sealing"));
     };
     let code = mailbox.code.get_untracked();
-    let unlocked = match crypto
-        .call("unlock", &[("code", code.as_str().into())], None)
-        .await
-    {
-        Ok(unlocked) => unlocked,
-        Err(WorkerFailure(code)) if code == "typo" => return done(Some("check_code_typo")),
+    let access = match crypto.unlock(&code).await {
+        Ok(access) => access,
+        Err(Failure::Typo) => return done(Some("check_code_typo")),
         Err(_) => return done(Some("error_sealing")),
     };
-    let (Some(id), Some(token)) = (
-        string_field(&unlocked, "mailbox"),
-        string_field(&unlocked, "token"),
-    ) else {
-        return done(Some("error_sealing"));
-    };
-    mailbox.access.set_value(Some((id, token)));
+    mailbox.access.set_value(Some(access));
     match refresh_conversation(context, &crypto).await {
         Ok(()) => {
             done(None);
@@ -1928,34 +1834,26 @@ async fn refresh_conversation(
     context: WidgetContext,
     crypto: &CryptoWorker,
 ) -> Result<(), &'static str> {
-    let Some((id, token)) = context.mailbox.access.get_value() else {
+    let Some(access) = context.mailbox.access.get_value() else {
         return Err("check_not_found");
     };
-    let json = api::fetch_conversation(&id, &token)
+    let json = api::fetch_conversation(access.mailbox, &access.token)
         .await
         .map_err(|failure| match failure {
             RequestFailure::Refused { status: 404, .. } => "check_not_found",
             other => failure_message(&other),
         })?;
-    let opened = crypto
-        .call("open_conversation", &[("json", json.into())], None)
+    let messages = crypto
+        .open_conversation(json)
         .await
         .map_err(|_| "error_server")?;
-    let messages = array_field(&opened, "messages")
-        .iter()
-        .map(|message| ConversationMessage {
-            from_coordinator: string_field(message, "author").as_deref() == Some("coordinator"),
-            received_hour: field(message, "received_hour").as_f64().unwrap_or(0.0),
-            text: string_field(message, "text"),
-        })
-        .collect();
     context.mailbox.messages.set(messages);
     Ok(())
 }
 
 /// The day a message arrived, in the language in use (the relay keeps only the hour).
-fn message_day(context: WidgetContext, received_hour: f64) -> String {
-    let date = js_sys::Date::new(&(received_hour * 1000.0).into());
+fn message_day(context: WidgetContext, received_hour: u64) -> String {
+    let date = js_sys::Date::new(&(received_hour as f64 * 1000.0).into());
     date.to_locale_date_string(
         &context.language.get_untracked(),
         &wasm_bindgen::JsValue::UNDEFINED,
@@ -1978,7 +1876,8 @@ fn conversation_step(context: WidgetContext) -> impl IntoView {
         let items = messages
             .into_iter()
             .map(|message| {
-                let author = if message.from_coordinator {
+                let from_coordinator = message.author == MessageAuthor::Coordinator;
+                let author = if from_coordinator {
                     context.text("conversation_coordinator")
                 } else {
                     context.text("conversation_you")
@@ -1988,7 +1887,7 @@ fn conversation_step(context: WidgetContext) -> impl IntoView {
                     .text
                     .unwrap_or_else(|| context.text("conversation_unreadable"));
                 view! {
-                    <li class="message" class:message-own=!message.from_coordinator>
+                    <li class="message" class:message-own=!from_coordinator>
                         <p class="message-author">{author} ", " {day}</p>
                         <p class="message-text">{text}</p>
                     </li>
@@ -2055,24 +1954,14 @@ async fn send_answer(context: WidgetContext) {
     if ensure_config(context).await.is_err() {
         return finish("error_unreachable");
     }
-    let (Ok(crypto), Some((id, token))) = (context.crypto(), mailbox.access.get_value()) else {
+    let (Ok(crypto), Some(access)) = (context.crypto(), mailbox.access.get_value()) else {
         return finish("error_sealing");
     };
     if mailbox.sealed_answer.with_value(Option::is_none) {
         let text = mailbox.answer.get_untracked();
-        let sealed = crypto
-            .call(
-                "seal_answer",
-                &[
-                    ("text", text.as_str().into()),
-                    ("recipients", recipients_for_worker(context)),
-                ],
-                None,
-            )
-            .await;
-        match sealed.ok().as_ref().and_then(sealed_file) {
-            Some(sealed) => mailbox.sealed_answer.set_value(Some(sealed)),
-            None => return finish("error_sealing"),
+        match crypto.seal_answer(text, recipients(context)).await {
+            Ok(sealed) => mailbox.sealed_answer.set_value(Some(sealed)),
+            Err(_) => return finish("error_sealing"),
         }
     }
     let Some(sealed) = mailbox.sealed_answer.get_value() else {
@@ -2085,8 +1974,8 @@ async fn send_answer(context: WidgetContext) {
         |_| {},
         |payment| {
             api::post_answer(
-                &id,
-                &token,
+                access.mailbox,
+                &access.token,
                 &sealed.ciphertext,
                 &sealed.submission_key,
                 payment,

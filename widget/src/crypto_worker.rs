@@ -3,18 +3,23 @@
 //! runs there, so this module carries no cryptography and the page never freezes.
 //!
 //! A [`CryptoWorker`] is started when it is first needed and ended when the reporter is done or
-//! leaves, which also forgets the receipt code's keys it holds.
+//! leaves, which also forgets the receipt code's keys it holds. Its methods are the operations
+//! of `fluister_protocol::worker`, each with its own answer type.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
-
-use crate::js::field;
+use fluister_protocol::worker::{
+    Failure, MailboxAccess, OpenConversation, OpenedMessage, Operation, PrepareReceipt,
+    PreparedReceipt, Request, SealAnswer, SealTip, SealedFile, SealedTip, Solve, Unlock,
+};
+use js_sys::{Function, JSON, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use crate::js::{field, from_value};
 
 /// Called with a percentage while the worker solves a proof of work.
 pub type ProgressHandler = Rc<dyn Fn(u32)>;
@@ -28,11 +33,6 @@ struct Pending {
 
 type PendingRequests = Rc<RefCell<BTreeMap<u32, Pending>>>;
 
-/// Why a request to the worker failed: the worker's code (`typo`, `invalid_input`,
-/// `no_recipients`, `crypto`, ...), or `unavailable` when the worker could not run at all.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WorkerFailure(pub String);
-
 /// A running crypto worker.
 pub struct CryptoWorker {
     worker: Worker,
@@ -44,12 +44,13 @@ pub struct CryptoWorker {
 
 impl CryptoWorker {
     /// Starts the worker script at `url` (a module worker on the widget's own origin).
-    pub fn start(url: &str) -> Result<Self, WorkerFailure> {
+    pub fn start(url: &str) -> Result<Self, Failure> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(url, &options).map_err(|_| unavailable())?;
+        let worker = Worker::new_with_options(url, &options).map_err(|_| Failure::Unavailable)?;
         let pending: PendingRequests = Rc::default();
 
+        // `{id, percent}` while solving, then `{id, result}` or `{id, error}` (see `worker.js`).
         let on_message = {
             let pending = Rc::clone(&pending);
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -88,9 +89,10 @@ impl CryptoWorker {
             Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
                 let failed = std::mem::take(&mut *pending.borrow_mut());
                 for request in failed.into_values() {
-                    let _ = request
-                        .reject
-                        .call1(&JsValue::NULL, &JsValue::from_str("unavailable"));
+                    let _ = request.reject.call1(
+                        &JsValue::NULL,
+                        &JsValue::from_str(Failure::Unavailable.code()),
+                    );
                 }
             })
         };
@@ -105,22 +107,93 @@ impl CryptoWorker {
         })
     }
 
-    /// Sends `op` with the fields of `arguments` at once (so requests reach the worker in the
-    /// order they are made, even when their answers are awaited later) and returns the answer.
-    pub fn call(
+    /// Makes a fresh receipt code for the next tip (the worker keeps it and its keys) and
+    /// returns its mailbox registration.
+    pub fn prepare_receipt(
         &self,
-        op: &str,
-        arguments: &[(&str, JsValue)],
+    ) -> impl Future<Output = Result<PreparedReceipt, Failure>> + 'static {
+        self.call(PrepareReceipt {}, None)
+    }
+
+    /// Reads a typed receipt code ([`Failure::Typo`] if it is not one) and returns what reads
+    /// and writes its mailbox.
+    pub fn unlock(
+        &self,
+        code: &str,
+    ) -> impl Future<Output = Result<MailboxAccess, Failure>> + 'static {
+        self.call(
+            Unlock {
+                code: code.to_owned(),
+            },
+            None,
+        )
+    }
+
+    /// Seals the tip document (JSON) to `recipients`, with the prepared code's reply
+    /// information; returns it with the receipt code.
+    pub fn seal_tip(
+        &self,
+        document: String,
+        recipients: Vec<String>,
+    ) -> impl Future<Output = Result<SealedTip, Failure>> + 'static {
+        self.call(
+            SealTip {
+                document,
+                recipients,
+            },
+            None,
+        )
+    }
+
+    /// Seals the reporter's answer to `recipients` and to the code's own reply key.
+    pub fn seal_answer(
+        &self,
+        text: String,
+        recipients: Vec<String>,
+    ) -> impl Future<Output = Result<SealedFile, Failure>> + 'static {
+        self.call(SealAnswer { text, recipients }, None)
+    }
+
+    /// Opens the conversation as the relay sent it, oldest first.
+    pub fn open_conversation(
+        &self,
+        relay_json: String,
+    ) -> impl Future<Output = Result<Vec<OpenedMessage>, Failure>> + 'static {
+        let answer = self.call(OpenConversation { json: relay_json }, None);
+        async move { Ok(answer.await?.messages) }
+    }
+
+    /// Solves the challenge (as the relay sent it) for the body with hash `sha256`, telling
+    /// `on_progress` how far it is; returns the nonce.
+    pub fn solve(
+        &self,
+        challenge_json: String,
+        sha256: [u8; 32],
+        on_progress: ProgressHandler,
+    ) -> impl Future<Output = Result<u32, Failure>> + 'static {
+        let answer = self.call(
+            Solve {
+                challenge: challenge_json,
+                hash: sha256,
+            },
+            Some(on_progress),
+        );
+        async move { Ok(answer.await?.nonce) }
+    }
+
+    /// Posts `request` at once (so requests reach the worker in the order they are made, even
+    /// when their answers are awaited later) and returns its answer.
+    fn call<R: Request>(
+        &self,
+        request: R,
         on_progress: Option<ProgressHandler>,
-    ) -> impl Future<Output = Result<JsValue, WorkerFailure>> + 'static {
+    ) -> impl Future<Output = Result<R::Answer, Failure>> + 'static {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
-        let message = Object::new();
-        set(&message, "id", &JsValue::from(id));
-        set(&message, "op", &JsValue::from_str(op));
-        for (name, value) in arguments {
-            set(&message, name, value);
-        }
+        let operation: Operation = request.into();
+        let message = serde_json::to_string(&operation)
+            .ok()
+            .and_then(|json| JSON::parse(&json).ok());
         let answer = Promise::new(&mut |resolve, reject| {
             self.pending.borrow_mut().insert(
                 id,
@@ -131,21 +204,25 @@ impl CryptoWorker {
                 },
             );
         });
-        let posted = self.worker.post_message(&message).is_ok();
+        let posted = message.is_some_and(|message| {
+            Reflect::set(&message, &JsValue::from_str("id"), &JsValue::from(id)).is_ok()
+                && self.worker.post_message(&message).is_ok()
+        });
         if !posted {
             self.pending.borrow_mut().remove(&id);
         }
         async move {
             if !posted {
-                return Err(unavailable());
+                return Err(Failure::Unavailable);
             }
-            JsFuture::from(answer).await.map_err(|error| {
-                WorkerFailure(
-                    error
-                        .as_string()
-                        .unwrap_or_else(|| "unavailable".to_owned()),
-                )
-            })
+            match JsFuture::from(answer).await {
+                // Read by the answer's own type.
+                Ok(answer) => from_value(answer).map_err(|_| Failure::InvalidInput),
+                Err(code) => Err(code
+                    .as_string()
+                    .and_then(|code| Failure::from_code(&code))
+                    .unwrap_or(Failure::Unavailable)),
+            }
         }
     }
 }
@@ -163,12 +240,4 @@ impl Drop for CryptoWorker {
     fn drop(&mut self) {
         self.worker.terminate();
     }
-}
-
-fn unavailable() -> WorkerFailure {
-    WorkerFailure("unavailable".to_owned())
-}
-
-fn set(object: &Object, name: &str, value: &JsValue) {
-    let _ = Reflect::set(object, &JsValue::from_str(name), value);
 }

@@ -29,3 +29,118 @@ pub fn bytes_field(object: &JsValue, name: &str) -> Option<Vec<u8>> {
         .ok()
         .map(|array| array.to_vec())
 }
+
+/// Reads a plain JavaScript value (strings, numbers, booleans, `null`, arrays and objects, as
+/// `JSON.parse` makes them) into a Rust type with serde, without a JSON parser in this module:
+/// the crypto worker's answers arrive this way.
+pub fn from_value<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, NotTheType> {
+    T::deserialize(ValueDeserializer(value))
+}
+
+/// A JavaScript value did not have the shape of the type it was read into. Says no more, so that
+/// no formatting code is linked for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotTheType;
+
+impl std::fmt::Display for NotTheType {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("not the expected shape")
+    }
+}
+
+impl std::error::Error for NotTheType {}
+
+impl serde::de::Error for NotTheType {
+    fn custom<T: std::fmt::Display>(_message: T) -> Self {
+        NotTheType
+    }
+}
+
+struct ValueDeserializer(JsValue);
+
+impl<'de> serde::Deserializer<'de> for ValueDeserializer {
+    type Error = NotTheType;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, NotTheType> {
+        let value = self.0;
+        if let Some(text) = value.as_string() {
+            visitor.visit_string(text)
+        } else if let Some(number) = value.as_f64() {
+            // Whole numbers are read as integers (a JavaScript number holds any `u32` exactly).
+            if number.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&number) {
+                visitor.visit_u64(number as u64)
+            } else if number.fract() == 0.0 && (i64::MIN as f64..0.0).contains(&number) {
+                visitor.visit_i64(number as i64)
+            } else {
+                visitor.visit_f64(number)
+            }
+        } else if let Some(flag) = value.as_bool() {
+            visitor.visit_bool(flag)
+        } else if value.is_null() || value.is_undefined() {
+            visitor.visit_unit()
+        } else if Array::is_array(&value) {
+            let items = Array::from(&value).to_vec();
+            visitor.visit_seq(serde::de::value::SeqDeserializer::new(
+                items.into_iter().map(ValueDeserializer),
+            ))
+        } else if value.is_object() {
+            let object = js_sys::Object::from(value);
+            let entries = js_sys::Object::keys(&object)
+                .to_vec()
+                .into_iter()
+                .map(|key| {
+                    let value = Reflect::get(&object, &key).unwrap_or(JsValue::UNDEFINED);
+                    (ValueDeserializer(key), ValueDeserializer(value))
+                });
+            visitor.visit_map(serde::de::value::MapDeserializer::new(entries))
+        } else {
+            Err(NotTheType)
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, NotTheType> {
+        if self.0.is_null() || self.0.is_undefined() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, NotTheType> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    /// Only unit variants, written as their name (`"coordinator"`).
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, NotTheType> {
+        let name = self.0.as_string().ok_or(NotTheType)?;
+        visitor.visit_enum(serde::de::IntoDeserializer::<NotTheType>::into_deserializer(name))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl<'de> serde::de::IntoDeserializer<'de, NotTheType> for ValueDeserializer {
+    type Deserializer = ValueDeserializer;
+
+    fn into_deserializer(self) -> ValueDeserializer {
+        self
+    }
+}

@@ -2,68 +2,17 @@
 //! from it, and what is sealed or opened with them. Plain Rust, no browser.
 
 use fluister_envelope::age::{self, Recipient};
-use fluister_envelope::message::{MailboxMessage, MessageAuthor};
+use fluister_envelope::message::MailboxMessage;
 use fluister_envelope::pow::ciphertext_sha256;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
 use fluister_envelope::tip::{ReplyInfo, TipDocument};
 use fluister_protocol::bodies::{MailboxRegistration, MessageList};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// The most messages of one conversation the worker opens; the relay's own limit is lower.
 pub const MAX_MESSAGES: usize = 500;
 
-/// Why a request to the session failed. Deliberately coarse: nothing here says more than the
-/// page needs to choose its message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// The typed receipt code is not a code: wrong length, a character that is not allowed, or a
-    /// wrong check character.
-    Typo,
-    /// No receipt code was prepared or unlocked yet.
-    NoKeys,
-    /// The document, the text or the relay's answer is not what it should be.
-    InvalidInput,
-    /// The relay's configuration names no usable recipient.
-    NoRecipients,
-    /// The browser's random source or the cryptography failed.
-    Crypto,
-}
-
-impl Failure {
-    /// The stable code the page receives.
-    pub fn code(self) -> &'static str {
-        match self {
-            Failure::Typo => "typo",
-            Failure::NoKeys => "no_keys",
-            Failure::InvalidInput => "invalid_input",
-            Failure::NoRecipients => "no_recipients",
-            Failure::Crypto => "crypto",
-        }
-    }
-}
-
-/// A sealed age file ready to post: the only form in which anything typed leaves the browser.
-#[derive(Clone, Debug)]
-pub struct SealedFile {
-    /// The age v1 file.
-    pub ciphertext: Vec<u8>,
-    /// Its SHA-256, which the proof of work is bound to.
-    pub sha256: [u8; 32],
-    /// `Fluister-Submission-Key`: 32 random bytes, unpadded base64url, kept for every retry.
-    pub submission_key: String,
-}
-
-/// One message of a conversation, opened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct OpenedMessage {
-    /// Who posted it, as the relay recorded it.
-    pub author: MessageAuthor,
-    /// When the relay received it, rounded down to the hour (Unix seconds).
-    pub received_hour: u64,
-    /// The text, or `None` if the message cannot be opened with this code's key.
-    pub text: Option<String>,
-}
+pub use fluister_protocol::worker::{Failure, OpenedMessage, SealedFile};
 
 /// The receipt code and its keys, once prepared (for a new tip) or unlocked (typed back in).
 /// Its `Debug` form shows neither.
@@ -237,6 +186,7 @@ fn seal(recipients: &[Recipient], padded: &[u8]) -> Result<SealedFile, Failure> 
 mod tests {
     use super::*;
     use fluister_envelope::age::Identity;
+    use fluister_envelope::message::MessageAuthor;
     use fluister_envelope::receipt::MailboxToken;
     use fluister_protocol::codec::{encode_base64url, encode_hex};
 

@@ -1,0 +1,194 @@
+//! The worker's one entry point: an [`Operation`] from the page, carried out on the session, and
+//! its answer as JSON. Each arm answers with its request's own [`Request::Answer`] type, so the
+//! page (which reads that same type) and the worker cannot disagree. Plain Rust, no browser.
+
+use fluister_envelope::pow::{Challenge, Solver, ciphertext_sha256};
+use fluister_protocol::worker::{
+    Conversation, MailboxAccess, Operation, PreparedReceipt, Request, SealedTip, Solve, Solved,
+};
+use serde::Serialize;
+
+use crate::session::{Failure, Session};
+
+/// How many Argon2id tries the worker makes between two progress reports.
+const TRIES_PER_PROGRESS_REPORT: u32 = 4;
+
+impl Session {
+    /// Carries out `operation` and returns its answer as JSON. `report_progress` hears a
+    /// percentage while a proof of work is solved.
+    pub fn handle(
+        &mut self,
+        operation: Operation,
+        report_progress: &mut dyn FnMut(u32),
+    ) -> Result<String, Failure> {
+        match operation {
+            Operation::PrepareReceipt(request) => {
+                self.prepare_receipt()?;
+                let registration = self.registration_body()?;
+                let answer = PreparedReceipt {
+                    registration_sha256: ciphertext_sha256(&registration),
+                    registration: String::from_utf8(registration).map_err(|_| Failure::Crypto)?,
+                };
+                answer_to(&request, &answer)
+            }
+            Operation::Unlock(request) => {
+                self.unlock(&request.code)?;
+                let answer = MailboxAccess {
+                    mailbox: fluister_protocol::MailboxId::parse(&self.mailbox_id()?)
+                        .ok_or(Failure::Crypto)?,
+                    token: self.mailbox_token()?.to_string(),
+                };
+                answer_to(&request, &answer)
+            }
+            Operation::SealTip(request) => {
+                let answer = SealedTip {
+                    file: self.seal_tip(request.document.as_bytes(), &request.recipients)?,
+                    receipt_code: self.receipt_code()?.to_string(),
+                };
+                answer_to(&request, &answer)
+            }
+            Operation::SealAnswer(request) => {
+                let answer = self.seal_answer(&request.text, &request.recipients)?;
+                answer_to(&request, &answer)
+            }
+            Operation::OpenConversation(request) => {
+                let answer = Conversation {
+                    messages: self.open_conversation(&request.json)?,
+                };
+                answer_to(&request, &answer)
+            }
+            Operation::Solve(request) => {
+                let answer = solve(&request, report_progress)?;
+                answer_to(&request, &answer)
+            }
+        }
+    }
+}
+
+/// `answer` as JSON; typed by the request, so an arm cannot answer with another request's type.
+fn answer_to<R: Request>(_request: &R, answer: &R::Answer) -> Result<String, Failure>
+where
+    R::Answer: Serialize,
+{
+    serde_json::to_string(answer).map_err(|_| Failure::Crypto)
+}
+
+/// Solves the challenge for the hash, reporting progress after every few tries.
+///
+/// Solving is a lottery: each try wins with chance 1/difficulty, however many came before, so no
+/// one knows how much work is left. The percentage reported is the share of solvers who would be
+/// done after this many tries, 1 − e^(−tries/difficulty): it keeps moving for as long as the work
+/// goes on (63 % at the expected number of tries, 95 % at three times it) instead of sitting at
+/// 99 % for an unlucky reporter, and it follows the challenge's own difficulty, however high.
+fn solve(request: &Solve, report_progress: &mut dyn FnMut(u32)) -> Result<Solved, Failure> {
+    let challenge: Challenge =
+        serde_json::from_str(&request.challenge).map_err(|_| Failure::InvalidInput)?;
+    let mut solver = Solver::new(&challenge, &request.hash).map_err(|_| Failure::InvalidInput)?;
+    let expected_tries = f64::from(challenge.difficulty.max(1));
+    loop {
+        if let Some(solution) = solver
+            .step(TRIES_PER_PROGRESS_REPORT)
+            .map_err(|_| Failure::Crypto)?
+        {
+            return Ok(Solved {
+                nonce: solution.nonce,
+            });
+        }
+        report_progress(solved_share_percent(solver.tries_so_far(), expected_tries));
+    }
+}
+
+/// The share of solvers done after `tries` (see [`solve`]), as a whole percentage below 100.
+fn solved_share_percent(tries: u64, expected_tries: f64) -> u32 {
+    let share = -(-(tries as f64) / expected_tries).exp_m1();
+    (share * 100.0).floor().clamp(0.0, 99.0) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use fluister_envelope::pow;
+    use fluister_protocol::worker::{PrepareReceipt, SealAnswer, Unlock};
+
+    use super::*;
+
+    fn handle(session: &mut Session, operation: impl Into<Operation>) -> Result<String, Failure> {
+        session.handle(operation.into(), &mut |_| {})
+    }
+
+    #[test]
+    fn a_prepared_receipt_answers_with_its_registration_and_the_hash_it_is_paid_by() {
+        let mut session = Session::new();
+        let json = handle(&mut session, PrepareReceipt {}).unwrap();
+        let prepared: PreparedReceipt = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            prepared.registration.as_bytes(),
+            session.registration_body().unwrap()
+        );
+        assert_eq!(
+            prepared.registration_sha256,
+            ciphertext_sha256(prepared.registration.as_bytes())
+        );
+    }
+
+    #[test]
+    fn a_typo_is_the_failure_the_page_matches_on() {
+        let mut session = Session::new();
+        let unlock = Unlock {
+            code: "not a code".into(),
+        };
+        assert_eq!(handle(&mut session, unlock), Err(Failure::Typo));
+        let answer = SealAnswer {
+            text: "x".into(),
+            recipients: vec![],
+        };
+        assert_eq!(handle(&mut session, answer), Err(Failure::NoKeys));
+    }
+
+    #[test]
+    fn solving_reports_growing_progress_and_finds_a_nonce_the_relay_accepts() {
+        let challenge = Challenge::generate(64, pow::MIN_MEMORY_KIB).unwrap();
+        let hash = ciphertext_sha256(b"sealed tip");
+        let request = Solve {
+            challenge: serde_json::to_string(&challenge).unwrap(),
+            hash,
+        };
+        let mut reports = Vec::new();
+        let json = Session::new()
+            .handle(request.into(), &mut |percent| reports.push(percent))
+            .unwrap();
+        let solved: Solved = serde_json::from_str(&json).unwrap();
+        pow::verify(
+            &challenge,
+            &hash,
+            &pow::Solution {
+                nonce: solved.nonce,
+            },
+        )
+        .unwrap();
+        assert!(
+            reports.windows(2).all(|pair| pair[0] <= pair[1]),
+            "{reports:?}"
+        );
+        assert!(reports.iter().all(|percent| *percent <= 99), "{reports:?}");
+    }
+
+    #[test]
+    fn progress_is_the_share_of_solvers_done_and_never_reaches_100() {
+        assert_eq!(solved_share_percent(0, 1000.0), 0);
+        assert_eq!(solved_share_percent(1000, 1000.0), 63);
+        assert_eq!(solved_share_percent(3000, 1000.0), 95);
+        assert_eq!(solved_share_percent(1_000_000, 1000.0), 99);
+    }
+
+    #[test]
+    fn a_challenge_that_is_not_one_is_invalid_input() {
+        let request = Solve {
+            challenge: "{}".into(),
+            hash: [0; 32],
+        };
+        assert_eq!(
+            handle(&mut Session::new(), request),
+            Err(Failure::InvalidInput)
+        );
+    }
+}
