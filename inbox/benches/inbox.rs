@@ -16,7 +16,8 @@ use std::time::Instant;
 use fluister_envelope::age::{Recipient, seal};
 use fluister_envelope::tip::TipDocument;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
-use support::{Inbox, Relay};
+use fluister_testkit::RelayProcess;
+use support::{Inbox, start_relay};
 
 const TIP_COUNT: usize = 10_000;
 const SENDING_THREADS: usize = 4;
@@ -33,19 +34,19 @@ fn four_kibibyte_tip(index: usize) -> Vec<u8> {
 }
 
 /// Sends `TIP_COUNT` sealed tips to `relay` from a few threads.
-fn send_tips(relay: &Relay, recipient: Recipient) {
+fn send_tips(relay: &RelayProcess, recipient: Recipient) {
     let started = Instant::now();
     std::thread::scope(|scope| {
         for thread_index in 0..SENDING_THREADS {
             scope.spawn(move || {
                 for index in (thread_index..TIP_COUNT).step_by(SENDING_THREADS) {
                     let sealed = seal(&[recipient], &four_kibibyte_tip(index)).unwrap();
-                    relay.submit(&sealed);
+                    relay.store_tip(&sealed);
                 }
             });
         }
     });
-    assert_eq!(relay.waiting_tip_ids().len(), TIP_COUNT);
+    assert_eq!(relay.tip_ids().len(), TIP_COUNT);
     println!(
         "  (setup: sent {TIP_COUNT} sealed 4 KiB tips in {:.2} s)",
         started.elapsed().as_secs_f64()
@@ -58,7 +59,7 @@ fn measure(parent: &Path, where_label: &str) {
     let inbox = Inbox::new_in(parent, "bench");
     let recipient_text = inbox.keygen();
     let recipient: Recipient = recipient_text.parse().unwrap();
-    let relay = Relay::start("bench", std::slice::from_ref(&recipient_text));
+    let relay = start_relay(std::slice::from_ref(&recipient_text));
     inbox.connect(&relay);
     send_tips(&relay, recipient);
 
@@ -74,7 +75,7 @@ fn measure(parent: &Path, where_label: &str) {
         pulled.contains(&format!("{TIP_COUNT} new tips")),
         "{pulled}"
     );
-    assert!(relay.waiting_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
 
     let list_started = Instant::now();
     let listed = inbox.run_ok(&["list"]);

@@ -11,7 +11,11 @@ use fluister_envelope::age::{Identity, Recipient, open, seal};
 use fluister_envelope::message::MailboxMessage;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
 use fluister_envelope::tip::{ReplyInfo, TipDocument};
-use support::{Inbox, Relay};
+use fluister_protocol::{MessageAuthor, TipId};
+use fluister_testkit::RelayProcess;
+use fluister_testkit::fixtures::sealed_document;
+use fluister_testkit::fixtures::{mailbox_id, submission_key};
+use support::{Inbox, start_relay};
 
 const QUESTION: &str = "Which address?";
 const ANSWER: &str = "Rolderweg 12 in Assen. She is still there.";
@@ -56,7 +60,9 @@ fn hex(bytes: &[u8]) -> String {
 /// Asserts the relay's database links the tip and the mailbox nowhere: the tips table has no
 /// mailbox column, no mailbox row or message names the tip, no tip row names the mailbox, and
 /// neither message's text is there in the clear.
-fn assert_database_holds_no_link(relay: &Relay, tip_id: &str, mailbox_id: &str) {
+fn assert_database_holds_no_link(relay: &RelayProcess, tip_id: &TipId, mailbox_id: &str) {
+    let tip_id = tip_id.to_string();
+    let tip_id = tip_id.as_str();
     let dump = relay.database_dump().to_lowercase();
     let tips_schema = dump
         .lines()
@@ -101,20 +107,17 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     let coordinator_recipient = inbox.keygen();
     // The relay also lists an offline backup key: replies must open with it too.
     let backup = Identity::generate().unwrap();
-    let relay = Relay::start(
-        "conversation",
-        &[
-            coordinator_recipient.clone(),
-            backup.to_recipient().to_string(),
-        ],
-    );
+    let relay = start_relay(&[
+        coordinator_recipient.clone(),
+        backup.to_recipient().to_string(),
+    ]);
     inbox.connect(&relay);
     let coordinator: Recipient = coordinator_recipient.parse().unwrap();
 
     let keys = mailbox_keys();
     let mailbox_id = keys.mailbox_id.as_str().to_owned();
-    let tip_id = relay.submit_document(&coordinator, &tip_with_reply(&keys));
-    assert_eq!(relay.register_mailbox(&keys), 201);
+    let tip_id = relay.store_tip(&sealed_document(&[coordinator], &tip_with_reply(&keys)));
+    assert_eq!(relay.open_mailbox(&keys).status, 201);
     // Checked while the tip still waits on the relay, and again at the end.
     assert_database_holds_no_link(&relay, &tip_id, &mailbox_id);
 
@@ -131,19 +134,29 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     assert!(sent.contains("Sent your message"), "{sent}");
 
     // The reporter checks with the receipt code and reads the question with the reply key.
-    let on_relay = relay.reporter_messages(&keys);
+    let on_relay = relay.reporter_messages(&keys).messages;
     assert_eq!(on_relay.len(), 1);
-    assert_eq!(on_relay[0].0, "coordinator");
-    let opened = open(std::slice::from_ref(&keys.reply_identity), &on_relay[0].1).unwrap();
+    assert_eq!(on_relay[0].author, MessageAuthor::Coordinator);
+    let opened = open(
+        std::slice::from_ref(&keys.reply_identity),
+        &on_relay[0].ciphertext,
+    )
+    .unwrap();
     assert_eq!(MailboxMessage::from_bytes(&opened).unwrap().text, QUESTION);
-    let for_backup = open(std::slice::from_ref(&backup), &on_relay[0].1).unwrap();
+    let for_backup = open(std::slice::from_ref(&backup), &on_relay[0].ciphertext).unwrap();
     assert_eq!(
         MailboxMessage::from_bytes(&for_backup).unwrap().text,
         QUESTION
     );
 
     assert_eq!(
-        relay.reporter_post(&keys, &reporter_answer(&coordinator, &keys, ANSWER)),
+        relay
+            .reporter_post(
+                &keys,
+                &reporter_answer(&coordinator, &keys, ANSWER),
+                &submission_key()
+            )
+            .status,
         201
     );
     let second_pull = inbox.run_ok(&["pull"]);
@@ -176,7 +189,7 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
         "{third_pull}"
     );
     assert_eq!(stored_message_files(&inbox), files_before);
-    assert_eq!(relay.reporter_messages(&keys).len(), 2);
+    assert_eq!(relay.reporter_messages(&keys).messages.len(), 2);
 
     assert_database_holds_no_link(&relay, &tip_id, &mailbox_id);
 }
@@ -185,19 +198,19 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
 fn reply_refuses_clearly_and_sends_nothing() {
     let inbox = Inbox::new("reply-refusals");
     let coordinator_recipient = inbox.keygen();
-    let mut relay = Relay::start(
-        "reply-refusals",
-        std::slice::from_ref(&coordinator_recipient),
-    );
+    let mut relay = start_relay(std::slice::from_ref(&coordinator_recipient));
     inbox.connect(&relay);
     let coordinator: Recipient = coordinator_recipient.parse().unwrap();
 
     // Tip 1 has no mailbox; tip 2 has one.
-    relay.submit_document(&coordinator, &TipDocument::new("Zonder bonnetjescode."));
+    relay.store_tip(&sealed_document(
+        &[coordinator],
+        &TipDocument::new("Zonder bonnetjescode."),
+    ));
     inbox.run_ok(&["pull"]);
     let keys = mailbox_keys();
-    relay.submit_document(&coordinator, &tip_with_reply(&keys));
-    assert_eq!(relay.register_mailbox(&keys), 201);
+    relay.store_tip(&sealed_document(&[coordinator], &tip_with_reply(&keys)));
+    assert_eq!(relay.open_mailbox(&keys).status, 201);
     inbox.run_ok(&["pull"]);
 
     let no_mailbox = inbox.run_failing(&["reply", "1", QUESTION]);
@@ -236,24 +249,28 @@ fn reply_refuses_clearly_and_sends_nothing() {
         "{}",
         String::from_utf8_lossy(&edited.stderr)
     );
-    let on_relay = relay.reporter_messages(&keys);
+    let on_relay = relay.reporter_messages(&keys).messages;
     let texts: Vec<String> = on_relay
         .iter()
-        .map(|(_, sealed)| {
-            let opened = open(std::slice::from_ref(&keys.reply_identity), sealed).unwrap();
+        .map(|message| {
+            let opened = open(
+                std::slice::from_ref(&keys.reply_identity),
+                &message.ciphertext,
+            )
+            .unwrap();
             MailboxMessage::from_bytes(&opened).unwrap().text
         })
         .collect();
     assert_eq!(texts, [QUESTION, "Is she safe now?"]);
 
     let token_file = inbox.home.with_file_name("token.txt");
-    inbox.connect_with_token(&relay.url, "fluister-coordinator-not-the-right-one");
+    inbox.connect_with_token(&relay.url(), "fluister-coordinator-not-the-right-one");
     let bad_token = inbox.run_failing(&["reply", "2", QUESTION]);
     assert!(bad_token.contains("refused your token"), "{bad_token}");
     inbox.connect(&relay);
     std::fs::remove_file(token_file).unwrap();
 
-    assert_eq!(relay.close_mailbox(keys.mailbox_id.as_str()), 204);
+    assert_eq!(relay.close_mailbox(&mailbox_id(&keys)).status, 204);
     let closed = inbox.run_failing(&["reply", "2", QUESTION]);
     assert!(
         closed.contains("the relay no longer has the mailbox of tip 2"),
@@ -268,7 +285,7 @@ fn reply_refuses_clearly_and_sends_nothing() {
     let shown = inbox.run_ok(&["show", "2", "--lang", "en"]);
     assert!(shown.contains("Is she safe now?"), "{shown}");
 
-    relay.stop();
+    relay.kill();
     let down = inbox.run_failing(&["reply", "2", QUESTION]);
     assert!(down.contains("cannot reach the relay"), "{down}");
     assert_eq!(stored_message_files(&inbox).len(), 2);
@@ -283,22 +300,25 @@ fn pull_killed_while_storing_answers_loses_and_duplicates_nothing() {
 
     let inbox = Inbox::new("conversation-kill");
     let coordinator_recipient = inbox.keygen();
-    let relay = Relay::start(
-        "conversation-kill",
-        std::slice::from_ref(&coordinator_recipient),
-    );
+    let relay = start_relay(std::slice::from_ref(&coordinator_recipient));
     inbox.connect(&relay);
     let coordinator: Recipient = coordinator_recipient.parse().unwrap();
     let keys = mailbox_keys();
-    relay.submit_document(&coordinator, &tip_with_reply(&keys));
-    assert_eq!(relay.register_mailbox(&keys), 201);
+    relay.store_tip(&sealed_document(&[coordinator], &tip_with_reply(&keys)));
+    assert_eq!(relay.open_mailbox(&keys).status, 201);
     // The tip comes in first, so the kills below hit the answers.
     inbox.run_ok(&["pull"]);
 
     let answers: Vec<String> = (1..=6).map(|n| format!("Answer number {n}.")).collect();
     for answer in &answers {
         assert_eq!(
-            relay.reporter_post(&keys, &reporter_answer(&coordinator, &keys, answer)),
+            relay
+                .reporter_post(
+                    &keys,
+                    &reporter_answer(&coordinator, &keys, answer),
+                    &submission_key()
+                )
+                .status,
             201
         );
     }

@@ -9,33 +9,36 @@ use std::collections::BTreeSet;
 
 use fluister_envelope::tip::TipDocument;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality};
-use support::{Inbox, Relay};
+use fluister_protocol::TipId;
+use fluister_testkit::RelayProcess;
+use fluister_testkit::fixtures::sealed_document;
+use support::{Inbox, start_relay};
 
 /// Sends `count` small tips and returns their relay ids.
-fn send_tips(relay: &Relay, recipient: &str, count: usize) -> BTreeSet<String> {
+fn send_tips(relay: &RelayProcess, recipient: &str, count: usize) -> BTreeSet<TipId> {
     let recipient = recipient.parse().unwrap();
     (0..count)
         .map(|index| {
             let mut document = TipDocument::new(format!("tip number {index}"));
             document.kind = Some(Kind::Sexual);
             document.municipality = Some(Municipality::Hoogeveen);
-            relay.submit_document(&recipient, &document)
+            relay.store_tip(&sealed_document(&[recipient], &document))
         })
         .collect()
 }
 
 /// Asserts that the store holds exactly `expected` (each once), numbered 1..=n without repeats,
 /// and that the relay holds nothing more.
-fn assert_everything_pulled_once(inbox: &Inbox, relay: &Relay, expected: &BTreeSet<String>) {
+fn assert_everything_pulled_once(inbox: &Inbox, relay: &RelayProcess, expected: &BTreeSet<TipId>) {
     let stored = inbox.stored_relay_ids();
-    let unique: BTreeSet<String> = stored.iter().cloned().collect();
+    let unique: BTreeSet<TipId> = stored.iter().cloned().collect();
     assert_eq!(
         stored.len(),
         unique.len(),
         "a tip was stored twice: {stored:?}"
     );
     assert_eq!(&unique, expected, "stored tips differ from the sent ones");
-    assert!(relay.waiting_tip_ids().is_empty(), "tips left on the relay");
+    assert!(relay.tip_ids().is_empty(), "tips left on the relay");
     let numbers: BTreeSet<String> = inbox
         .stored_file_names()
         .iter()
@@ -61,7 +64,7 @@ fn was_killed(status: &std::process::ExitStatus) -> bool {
 fn pull_killed_at_each_step_then_rerun_loses_and_duplicates_nothing() {
     let inbox = Inbox::new("kill-steps");
     let recipient = inbox.keygen();
-    let relay = Relay::start("kill-steps", std::slice::from_ref(&recipient));
+    let relay = start_relay(std::slice::from_ref(&recipient));
     inbox.connect(&relay);
     let sent = send_tips(&relay, &recipient, 80);
     // Right after a download (before writing), right after the rename (before the delete), and
@@ -78,14 +81,14 @@ fn pull_killed_at_each_step_then_rerun_loses_and_duplicates_nothing() {
             "pull with {kill_at} was not killed: {output:?}"
         );
         let stored = inbox.stored_relay_ids();
-        let unique: BTreeSet<String> = stored.iter().cloned().collect();
+        let unique: BTreeSet<TipId> = stored.iter().cloned().collect();
         assert_eq!(
             stored.len(),
             unique.len(),
             "duplicate after kill at {kill_at}"
         );
-        let on_relay: BTreeSet<String> = relay.waiting_tip_ids().into_iter().collect();
-        let accounted: BTreeSet<String> = unique.union(&on_relay).cloned().collect();
+        let on_relay: BTreeSet<TipId> = relay.tip_ids().into_iter().collect();
+        let accounted: BTreeSet<TipId> = unique.union(&on_relay).cloned().collect();
         assert_eq!(
             accounted, sent,
             "a tip is neither stored nor on the relay after {kill_at}"
@@ -114,7 +117,7 @@ fn pull_killed_at_each_step_then_rerun_loses_and_duplicates_nothing() {
 fn pull_sigkilled_from_outside_midway_then_rerun_loses_and_duplicates_nothing() {
     let inbox = Inbox::new("kill-outside");
     let recipient = inbox.keygen();
-    let relay = Relay::start("kill-outside", std::slice::from_ref(&recipient));
+    let relay = start_relay(std::slice::from_ref(&recipient));
     inbox.connect(&relay);
     let sent = send_tips(&relay, &recipient, 400);
     let mut child = inbox.command().arg("pull").spawn().unwrap();
@@ -140,17 +143,14 @@ fn pull_sigkilled_from_outside_midway_then_rerun_loses_and_duplicates_nothing() 
 fn wrong_passphrase_is_refused_and_nothing_is_pulled() {
     let mut inbox = Inbox::new("wrong-passphrase");
     let recipient = inbox.keygen();
-    let relay = Relay::start("wrong-passphrase", std::slice::from_ref(&recipient));
+    let relay = start_relay(std::slice::from_ref(&recipient));
     inbox.connect(&relay);
     let sent = send_tips(&relay, &recipient, 2);
     inbox.passphrase = "not the right passphrase".to_owned();
     let error = inbox.run_failing(&["pull"]);
     assert!(error.contains("wrong passphrase"), "{error}");
     assert!(inbox.stored_file_names().is_empty());
-    assert_eq!(
-        relay.waiting_tip_ids().into_iter().collect::<BTreeSet<_>>(),
-        sent
-    );
+    assert_eq!(relay.tip_ids().into_iter().collect::<BTreeSet<_>>(), sent);
     // The passphrase file works too, and the right one pulls.
     let passphrase_file = inbox.home.with_file_name("passphrase.txt");
     std::fs::write(&passphrase_file, format!("{}\n", support::PASSPHRASE)).unwrap();
@@ -180,7 +180,7 @@ fn tips_pulled_with_the_wrong_key_are_quarantined_and_come_back_with_the_right_o
     let someone_else = Inbox::new("someone-else");
     let other_recipient = someone_else.keygen();
     // The relay was configured with somebody else's key by mistake.
-    let relay = Relay::start("wrong-key", std::slice::from_ref(&other_recipient));
+    let relay = start_relay(std::slice::from_ref(&other_recipient));
     inbox.connect(&relay);
     let sent = send_tips(&relay, &other_recipient, 3);
     let status = inbox.run_failing(&["status"]);
@@ -203,7 +203,7 @@ fn tips_pulled_with_the_wrong_key_are_quarantined_and_come_back_with_the_right_o
         "{pulled}"
     );
     assert!(inbox.stored_file_names().is_empty());
-    assert!(relay.waiting_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
     assert_eq!(
         inbox
             .quarantined_relay_ids()
@@ -242,7 +242,7 @@ fn tips_pulled_with_the_wrong_key_are_quarantined_and_come_back_with_the_right_o
 fn a_damaged_local_tip_is_reported_and_kept() {
     let inbox = Inbox::new("damaged");
     let recipient = inbox.keygen();
-    let relay = Relay::start("damaged", std::slice::from_ref(&recipient));
+    let relay = start_relay(std::slice::from_ref(&recipient));
     inbox.connect(&relay);
     send_tips(&relay, &recipient, 2);
     inbox.run_ok(&["pull"]);
@@ -288,11 +288,11 @@ fn a_damaged_local_tip_is_reported_and_kept() {
 fn relay_down_and_refused_token_change_nothing() {
     let inbox = Inbox::new("relay-down");
     let recipient = inbox.keygen();
-    let mut relay = Relay::start("relay-down", std::slice::from_ref(&recipient));
+    let mut relay = start_relay(std::slice::from_ref(&recipient));
     let sent = send_tips(&relay, &recipient, 2);
 
     inbox.connect_with_token(
-        &relay.url,
+        &relay.url(),
         "fluister-coordinator-not-a-token-the-relay-knows",
     );
     let error = inbox.run_failing(&["pull"]);
@@ -304,13 +304,10 @@ fn relay_down_and_refused_token_change_nothing() {
     assert!(!status.status.success());
     assert!(String::from_utf8_lossy(&status.stdout).contains("refused your token"));
     assert!(inbox.stored_file_names().is_empty());
-    assert_eq!(
-        relay.waiting_tip_ids().into_iter().collect::<BTreeSet<_>>(),
-        sent
-    );
+    assert_eq!(relay.tip_ids().into_iter().collect::<BTreeSet<_>>(), sent);
 
     inbox.connect(&relay);
-    relay.stop();
+    relay.kill();
     let error = inbox.run_failing(&["pull"]);
     assert!(
         error.contains("cannot reach the relay") && error.contains("status"),
@@ -346,7 +343,7 @@ fn the_offline_backup_key_opens_every_tip_without_the_passphrase() {
         .find(|word| word.starts_with("age1"))
         .expect("age-keygen prints the public key")
         .to_owned();
-    let relay = Relay::start("backup-key", &[recipient.clone(), backup_recipient.clone()]);
+    let relay = start_relay(&[recipient.clone(), backup_recipient.clone()]);
     inbox.connect(&relay);
     let sent = send_tips(&relay, &recipient, 1);
     // Sealed to both keys, as the relay's config says (the widget seals to every recipient).
@@ -358,11 +355,11 @@ fn the_offline_backup_key_opens_every_tip_without_the_passphrase() {
     document.municipality = Some(Municipality::Westerveld);
     let sealed =
         fluister_envelope::age::seal(&recipients, &document.to_padded_bytes().unwrap()).unwrap();
-    let both_keys_id = relay.submit(&sealed);
+    let both_keys_id = relay.store_tip(&sealed);
     inbox.run_ok(&["pull"]);
     assert_eq!(inbox.stored_file_names().len(), sent.len() + 1);
     // Pulls run in parallel, so look the local numbers up by relay id.
-    let number_of = |relay_id: &str| -> String {
+    let number_of = |relay_id: &TipId| -> String {
         let name = inbox
             .stored_file_names()
             .into_iter()

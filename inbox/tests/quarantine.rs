@@ -14,7 +14,11 @@ use std::process::Command;
 use fluister_envelope::age::{Identity, Recipient, seal};
 use fluister_envelope::tip::TipDocument;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality};
-use support::{Inbox, Relay, RelayOptions};
+use fluister_protocol::bodies::Created;
+use fluister_protocol::{ErrorCode, TipId};
+use fluister_testkit::RelayProcess;
+use fluister_testkit::fixtures::submission_key;
+use support::{Inbox, relay_id_of, relay_settings, start_relay};
 
 /// A real tip for `recipient`, sealed as the widget seals it.
 fn real_tip(recipient: &Recipient, text: &str) -> Vec<u8> {
@@ -72,15 +76,15 @@ fn junk_by_reference_age(directory: &Path, size: usize) -> Vec<u8> {
 /// on the relay; that only real tips are stored and only junk is quarantined.
 fn assert_each_tip_in_one_place(
     inbox: &Inbox,
-    relay: &Relay,
-    real: &BTreeSet<String>,
-    junk: &BTreeSet<String>,
+    relay: &RelayProcess,
+    real: &BTreeSet<TipId>,
+    junk: &BTreeSet<TipId>,
     after: &str,
 ) {
     let stored = inbox.stored_relay_ids();
-    let stored_set: BTreeSet<String> = stored.iter().cloned().collect();
+    let stored_set: BTreeSet<TipId> = stored.iter().cloned().collect();
     assert_eq!(stored.len(), stored_set.len(), "stored twice after {after}");
-    let quarantined: BTreeSet<String> = inbox.quarantined_relay_ids().into_iter().collect();
+    let quarantined: BTreeSet<TipId> = inbox.quarantined_relay_ids().into_iter().collect();
     assert!(
         stored_set.is_subset(real),
         "something other than a real tip was stored after {after}"
@@ -89,9 +93,9 @@ fn assert_each_tip_in_one_place(
         quarantined.is_subset(junk),
         "something other than junk was quarantined after {after}"
     );
-    let on_relay: BTreeSet<String> = relay.waiting_tip_ids().into_iter().collect();
-    let everything: BTreeSet<String> = real.union(junk).cloned().collect();
-    let accounted: BTreeSet<String> = stored_set
+    let on_relay: BTreeSet<TipId> = relay.tip_ids().into_iter().collect();
+    let everything: BTreeSet<TipId> = real.union(junk).cloned().collect();
+    let accounted: BTreeSet<TipId> = stored_set
         .union(&quarantined)
         .cloned()
         .collect::<BTreeSet<_>>()
@@ -109,41 +113,49 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
     let inbox = Inbox::new("flood");
     let recipient_text = inbox.keygen();
     let recipient: Recipient = recipient_text.parse().unwrap();
-    let relay = Relay::start_with(
-        "flood",
-        std::slice::from_ref(&recipient_text),
-        &RelayOptions {
-            max_tip_bytes: Some(65_536),
-            max_stored_bytes: Some(262_144),
-            ..RelayOptions::default()
-        },
+    let relay = RelayProcess::start(
+        relay_settings(std::slice::from_ref(&recipient_text))
+            .limits("max_tip_bytes", 65_536)
+            .storage("max_stored_bytes", 262_144),
     );
     inbox.connect(&relay);
-    let real_id = relay.submit(&real_tip(&recipient, "Er werken kinderen in de kas."));
+    let real_id = relay.store_tip(&real_tip(&recipient, "Er werken kinderen in de kas."));
 
     // The attacker fills the quota: a few files by the reference age, then our envelope's,
     // smaller and smaller, until not even a small one fits.
-    let mut junk_sent: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut junk_sent: BTreeMap<TipId, Vec<u8>> = BTreeMap::new();
     for _ in 0..2 {
         let sealed = junk_by_reference_age(inbox.home.parent().unwrap(), 20_000);
-        junk_sent.insert(relay.submit(&sealed), sealed);
+        junk_sent.insert(relay.store_tip(&sealed), sealed);
     }
     let mut size = 60_000;
     while size >= 256 {
         let sealed = junk(size);
-        let (status, body) = relay.try_submit(&sealed);
-        match status {
+        let response = relay.submit(&sealed, &submission_key());
+        match response.status {
             201 => {
-                junk_sent.insert(body["id"].as_str().unwrap().to_owned(), sealed);
+                junk_sent.insert(response.parse::<Created<TipId>>().id, sealed);
             }
             507 => size /= 2,
-            other => panic!("the relay answered {other} to junk: {body}"),
+            other => panic!("the relay answered {other} to junk: {}", response.text()),
         }
     }
-    let (status, body) =
-        relay.try_submit(&real_tip(&recipient, "Refused while the relay is full."));
-    assert_eq!(status, 507, "a real tip no longer fits: {body}");
-    assert_eq!(body["error"]["code"], "storage_full", "{body}");
+    let refused = relay.submit(
+        &real_tip(&recipient, "Refused while the relay is full."),
+        &submission_key(),
+    );
+    assert_eq!(
+        refused.status,
+        507,
+        "a real tip no longer fits: {}",
+        refused.text()
+    );
+    assert_eq!(
+        refused.error_code(),
+        ErrorCode::StorageFull,
+        "{}",
+        refused.text()
+    );
 
     let pulled = inbox.run_ok(&["pull"]);
     assert!(pulled.contains("1 new tip: number 1."), "{pulled}");
@@ -159,10 +171,7 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
         pulled.contains("quarantine --recheck") && pulled.contains("still sealed"),
         "{pulled}"
     );
-    assert!(
-        relay.waiting_tip_ids().is_empty(),
-        "junk is gone from the relay"
-    );
+    assert!(relay.tip_ids().is_empty(), "junk is gone from the relay");
     assert_eq!(inbox.stored_relay_ids(), vec![real_id]);
     assert_eq!(
         inbox.quarantined_relay_ids(),
@@ -172,13 +181,8 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
     for entry in std::fs::read_dir(inbox.home.join("quarantine")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let relay_id = name
-            .strip_suffix(".age")
-            .unwrap()
-            .rsplit('-')
-            .next()
-            .unwrap();
-        assert_eq!(&std::fs::read(&path).unwrap(), &junk_sent[relay_id]);
+        let relay_id = relay_id_of(&name).expect("HOUR-ID.age");
+        assert_eq!(&std::fs::read(&path).unwrap(), &junk_sent[&relay_id]);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
@@ -204,8 +208,16 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
     assert!(quarantine.contains("received"), "{quarantine}");
 
     // The relay has room again.
-    let (status, body) = relay.try_submit(&real_tip(&recipient, "Accepted after the pull."));
-    assert_eq!(status, 201, "the relay accepts a tip again: {body}");
+    let accepted = relay.submit(
+        &real_tip(&recipient, "Accepted after the pull."),
+        &submission_key(),
+    );
+    assert_eq!(
+        accepted.status,
+        201,
+        "the relay accepts a tip again: {}",
+        accepted.text()
+    );
     let pulled = inbox.run_ok(&["pull"]);
     assert!(pulled.contains("1 new tip: number 2."), "{pulled}");
     assert!(!pulled.contains("quarantine"), "{pulled}");
@@ -218,16 +230,16 @@ fn pull_killed_while_quarantining_then_rerun_loses_and_duplicates_nothing() {
     let inbox = Inbox::new("quarantine-kill");
     let recipient_text = inbox.keygen();
     let recipient: Recipient = recipient_text.parse().unwrap();
-    let relay = Relay::start("quarantine-kill", std::slice::from_ref(&recipient_text));
+    let relay = start_relay(std::slice::from_ref(&recipient_text));
     inbox.connect(&relay);
     let mut real = BTreeSet::new();
     let mut junk_ids = BTreeSet::new();
     // Enough that each killed pull leaves work for the next: its parallel fetchers keep going
     // for the moment the kill takes.
     for index in 0..240 {
-        junk_ids.insert(relay.submit(&junk(2_000)));
+        junk_ids.insert(relay.store_tip(&junk(2_000)));
         if index % 6 == 0 {
-            real.insert(relay.submit(&real_tip(&recipient, &format!("real tip {index}"))));
+            real.insert(relay.store_tip(&real_tip(&recipient, &format!("real tip {index}"))));
         }
     }
     // Right after a quarantine file's rename (before its folder is flushed and the relay
@@ -259,7 +271,7 @@ fn pull_killed_while_quarantining_then_rerun_loses_and_duplicates_nothing() {
         "{finished}"
     );
     assert_each_tip_in_one_place(&inbox, &relay, &real, &junk_ids, "the final pull");
-    assert!(relay.waiting_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
     assert_eq!(
         inbox
             .stored_relay_ids()
@@ -302,23 +314,23 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
         format!("{}\n", second.to_secret_string().as_str()),
     )
     .unwrap();
-    let relay = Relay::start("recheck", std::slice::from_ref(&recipient_text));
+    let relay = start_relay(std::slice::from_ref(&recipient_text));
     inbox.connect(&relay);
-    relay.submit(&real_tip(&recipient, "For the coordinator."));
-    let for_second: BTreeSet<String> = (0..2)
+    relay.store_tip(&real_tip(&recipient, "For the coordinator."));
+    let for_second: BTreeSet<TipId> = (0..2)
         .map(|index| {
-            relay.submit(&real_tip(
+            relay.store_tip(&real_tip(
                 &second.to_recipient(),
                 &format!("Sealed to the colleague's key, number {index}."),
             ))
         })
         .collect();
-    let junk_ids: BTreeSet<String> = (0..3).map(|_| relay.submit(&junk(3_000))).collect();
+    let junk_ids: BTreeSet<TipId> = (0..3).map(|_| relay.store_tip(&junk(3_000))).collect();
 
     let pulled = inbox.run_ok(&["pull"]);
     assert!(pulled.contains("1 new tip: number 1."), "{pulled}");
     assert!(pulled.contains("5 tip(s) did not open"), "{pulled}");
-    assert!(relay.waiting_tip_ids().is_empty());
+    assert!(relay.tip_ids().is_empty());
 
     // The own key opens none of them.
     let checked = inbox.run_ok(&["quarantine", "--recheck"]);
@@ -337,7 +349,7 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
         .output()
         .unwrap();
     assert_eq!(output.status.signal(), Some(9), "{output:?}");
-    let stored: BTreeSet<String> = inbox.stored_relay_ids().into_iter().collect();
+    let stored: BTreeSet<TipId> = inbox.stored_relay_ids().into_iter().collect();
     assert!(for_second.is_subset(&stored), "stored before the kill");
     let listing = inbox.run_ok(&["quarantine"]);
     assert!(
@@ -360,7 +372,7 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
     let number = inbox
         .stored_file_names()
         .iter()
-        .find(|name| for_second.iter().any(|id| name.contains(id.as_str())))
+        .find(|name| for_second.iter().any(|id| name.contains(&id.to_string())))
         .map(|name| name[..6].trim_start_matches('0').to_owned())
         .unwrap();
     let shown = inbox.run_ok(&["show", &number, "--identity", second_key_text]);
@@ -396,22 +408,19 @@ fn status_shows_the_quarantine_and_a_relay_raising_its_proof_of_work() {
     let inbox = Inbox::new("status-flood");
     let recipient_text = inbox.keygen();
     let recipient: Recipient = recipient_text.parse().unwrap();
-    let relay = Relay::start_with(
-        "status-flood",
-        std::slice::from_ref(&recipient_text),
-        &RelayOptions {
-            max_tip_bytes: Some(65_536),
-            max_stored_bytes: Some(65_536),
-            proof_of_work_difficulty: Some(1),
-            flood_baseline: Some(1),
-        },
+    let relay = RelayProcess::start(
+        relay_settings(std::slice::from_ref(&recipient_text))
+            .limits("max_tip_bytes", 65_536)
+            .storage("max_stored_bytes", 65_536)
+            .proof_of_work("difficulty", 1)
+            .proof_of_work("flood_baseline", 1),
     );
     inbox.connect(&relay);
-    relay.submit(&real_tip(&recipient, "A real one among the junk."));
-    relay.submit(&junk(30_000));
-    relay.submit(&junk(30_000));
-    let (status, body) = relay.try_submit(&junk(30_000));
-    assert_eq!(status, 507, "{body}");
+    relay.store_tip(&real_tip(&recipient, "A real one among the junk."));
+    relay.store_tip(&junk(30_000));
+    relay.store_tip(&junk(30_000));
+    let refused = relay.submit(&junk(30_000), &submission_key());
+    assert_eq!(refused.status, 507, "{}", refused.text());
     inbox.run_ok(&["pull"]);
 
     let output = inbox.run_ok(&["status"]);

@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, signals};
 use fluister_envelope::tip::{TipDocument, When};
-use support::{Inbox, Relay};
+use fluister_testkit::fixtures::sealed_document;
+use support::{Inbox, start_relay};
 
 /// Runs the reference `age` with `arguments`; panics with its error output if it fails.
 fn reference_age(arguments: &[&str]) {
@@ -99,7 +100,7 @@ fn coordinator_story_from_keygen_to_stats() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "identity.age must be owner-only");
     }
-    let relay = Relay::start("story", std::slice::from_ref(&recipient));
+    let relay = start_relay(std::slice::from_ref(&recipient));
     inbox.connect(&relay);
     #[cfg(unix)]
     {
@@ -119,7 +120,7 @@ fn coordinator_story_from_keygen_to_stats() {
 
     // One tip sealed by our envelope, one by the reference age from a JSON file.
     let parsed_recipient = recipient.parse().unwrap();
-    let envelope_tip_id = relay.submit_document(&parsed_recipient, &labour_tip());
+    let envelope_tip_id = relay.store_tip(&sealed_document(&[parsed_recipient], &labour_tip()));
     let work = inbox.home.with_file_name("work");
     std::fs::create_dir_all(&work).unwrap();
     let json_path = work.join("criminal.json");
@@ -137,18 +138,18 @@ fn coordinator_story_from_keygen_to_stats() {
         age_sealed_path.to_str().unwrap(),
         json_path.to_str().unwrap(),
     ]);
-    let reference_tip_id = relay.submit(&std::fs::read(&age_sealed_path).unwrap());
+    let reference_tip_id = relay.store_tip(&std::fs::read(&age_sealed_path).unwrap());
     assert!(inbox.run_ok(&["status"]).contains("2 tips are waiting"));
 
     let pulled = inbox.run_ok(&["pull"]);
     assert!(pulled.contains("2 new tips: numbers 1 to 2"), "{pulled}");
     assert!(
-        relay.waiting_tip_ids().is_empty(),
+        relay.tip_ids().is_empty(),
         "pulled tips are deleted on the relay"
     );
     let mut stored_ids = inbox.stored_relay_ids();
     stored_ids.sort();
-    let mut submitted_ids = vec![envelope_tip_id.clone(), reference_tip_id.clone()];
+    let mut submitted_ids = vec![envelope_tip_id, reference_tip_id];
     submitted_ids.sort();
     assert_eq!(stored_ids, submitted_ids);
     // The store holds the sealed files, not plaintext.
