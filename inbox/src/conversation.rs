@@ -16,9 +16,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
 use fluister_envelope::receipt::MailboxId;
 
+use crate::error::{Error, Result};
 use crate::home::{
     InboxHome, create_private_directory, directory_entries, remove_leftover_parts, sync_directory,
     write_and_flush, write_durably,
@@ -108,18 +108,21 @@ fn create_conversation_directory(home: &InboxHome, tip_relay_id: &str) -> Result
         create_private_directory(&directory)?;
         sync_directory(parent)
             .and_then(|()| sync_directory(home.root()))
-            .with_context(|| format!("cannot flush {}", parent.display()))?;
+            .map_err(|error| Error::io(format!("cannot flush {}", parent.display()), error))?;
     }
     Ok(directory)
 }
 
 /// The error for a message that could not be written into the store.
-fn storage_failed(directory: &Path, error: std::io::Error) -> anyhow::Error {
-    anyhow::Error::new(error).context(format!(
-        "cannot store a message in {}. Check that the disk is not full; the message stays on \
-         the relay, so run `fluister-inbox pull` again when it is fixed.",
-        directory.display()
-    ))
+fn storage_failed(directory: &Path, error: std::io::Error) -> Error {
+    Error::io(
+        format!(
+            "cannot store a message in {}. Check that the disk is not full; the message stays \
+             on the relay, so run `fluister-inbox pull` again when it is fixed.",
+            directory.display()
+        ),
+        error,
+    )
 }
 
 /// What storing one conversation did.
@@ -256,7 +259,12 @@ pub fn pull_conversations(
         let number = tip_with_mailbox.tip.number;
         let Some(messages) = client
             .mailbox_messages(tip_with_mailbox.mailbox_id.as_str())
-            .with_context(|| format!("fetching the conversation of tip {number} stopped"))?
+            .map_err(|error| {
+                Error::interrupted(
+                    format!("fetching the conversation of tip {number} stopped"),
+                    error,
+                )
+            })?
         else {
             report.gone_mailboxes.push(number);
             continue;

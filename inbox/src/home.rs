@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use crate::error::{Error, Result};
 
 /// The environment variable that overrides where the inbox folder is.
 pub const HOME_ENVIRONMENT_VARIABLE: &str = "FLUISTER_INBOX_HOME";
@@ -32,10 +32,14 @@ impl InboxHome {
         }
         let home = std::env::var_os("HOME")
             .filter(|value| !value.is_empty())
-            .context(
-                "cannot tell where your home folder is (HOME is not set). Choose the inbox folder \
-             yourself with --home DIR or the FLUISTER_INBOX_HOME environment variable.",
-            )?;
+            .ok_or_else(|| {
+                Error::NotSetUp(
+                    "cannot tell where your home folder is (HOME is not set). Choose the inbox \
+                     folder yourself with --home DIR or the FLUISTER_INBOX_HOME environment \
+                     variable."
+                        .to_owned(),
+                )
+            })?;
         Ok(PathBuf::from(home).join(".local/share/fluister-inbox"))
     }
 
@@ -99,16 +103,19 @@ impl InboxHome {
             .truncate(false)
             .write(true)
             .open(&path)
-            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+            .map_err(|error| {
+                Error::io(
+                    format!("cannot open the lock file {}", path.display()),
+                    error,
+                )
+            })?;
         match file.try_lock() {
             Ok(()) => Ok(file),
-            Err(fs::TryLockError::WouldBlock) => anyhow::bail!(
-                "another fluister-inbox is busy with {} (for example a pull). Wait until it has \
-                 finished, then try again.",
-                self.root.display()
-            ),
-            Err(fs::TryLockError::Error(error)) => Err(error)
-                .with_context(|| format!("cannot lock the inbox folder {}", self.root.display())),
+            Err(fs::TryLockError::WouldBlock) => Err(Error::Busy(self.root.clone())),
+            Err(fs::TryLockError::Error(error)) => Err(Error::io(
+                format!("cannot lock the inbox folder {}", self.root.display()),
+                error,
+            )),
         }
     }
 }
@@ -116,16 +123,20 @@ impl InboxHome {
 /// Removes the `.part` files a killed process left behind in `directory` (what they held is
 /// still on the relay).
 pub fn remove_leftover_parts(directory: &Path) -> Result<()> {
-    for entry in
-        fs::read_dir(directory).with_context(|| format!("cannot read {}", directory.display()))?
-    {
-        let path = entry?.path();
+    let entries = fs::read_dir(directory)
+        .map_err(|error| Error::io(format!("cannot read {}", directory.display()), error))?;
+    for entry in entries {
+        let path = entry.map_err(Error::UnexplainedIo)?.path();
         if path
             .extension()
             .is_some_and(|extension| extension == "part")
         {
-            fs::remove_file(&path)
-                .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
+            fs::remove_file(&path).map_err(|error| {
+                Error::io(
+                    format!("cannot remove the leftover {}", path.display()),
+                    error,
+                )
+            })?;
         }
     }
     Ok(())
@@ -137,12 +148,17 @@ pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => {
-            return Err(error).with_context(|| format!("cannot read {}", directory.display()));
+            return Err(Error::io(
+                format!("cannot read {}", directory.display()),
+                error,
+            ));
         }
     };
     entries
         .map(|entry| {
-            let entry = entry.with_context(|| format!("cannot read {}", directory.display()))?;
+            let entry = entry.map_err(|error| {
+                Error::io(format!("cannot read {}", directory.display()), error)
+            })?;
             Ok((
                 entry.file_name().to_string_lossy().into_owned(),
                 entry.path(),
@@ -153,16 +169,23 @@ pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
 
 /// Creates `directory` (and parents) and makes it readable by its owner only.
 pub fn create_private_directory(directory: &Path) -> Result<()> {
-    fs::create_dir_all(directory).with_context(|| {
-        format!(
-            "cannot create the folder {}. Check that the disk is not full and that you may \
-             write there, or choose another folder with --home.",
-            directory.display()
+    fs::create_dir_all(directory).map_err(|error| {
+        Error::io(
+            format!(
+                "cannot create the folder {}. Check that the disk is not full and that you may \
+                 write there, or choose another folder with --home.",
+                directory.display()
+            ),
+            error,
         )
     })?;
     #[cfg(unix)]
-    fs::set_permissions(directory, fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("cannot make {} private", directory.display()))?;
+    fs::set_permissions(directory, fs::Permissions::from_mode(0o700)).map_err(|error| {
+        Error::io(
+            format!("cannot make {} private", directory.display()),
+            error,
+        )
+    })?;
     Ok(())
 }
 
@@ -220,10 +243,13 @@ pub fn replace_file(path: &Path, contents: &[u8]) -> Result<()> {
         .unwrap_or_default();
     let temporary_path = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
     let _ = fs::remove_file(&temporary_path);
-    write_durably(&temporary_path, path, contents).with_context(|| {
-        format!(
-            "cannot write {}. Check that the disk is not full and that you may write there.",
-            path.display()
+    write_durably(&temporary_path, path, contents).map_err(|error| {
+        Error::io(
+            format!(
+                "cannot write {}. Check that the disk is not full and that you may write there.",
+                path.display()
+            ),
+            error,
         )
     })
 }

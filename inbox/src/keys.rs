@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
 use fluister_envelope::age::{
     self, DEFAULT_WORK_FACTOR, Identity, Recipient, Unlock, armor, parse_identity_file,
 };
 use zeroize::Zeroizing;
 
+use crate::error::{Error, Result};
 use crate::home::{InboxHome, create_private_file, replace_file, sync_directory};
 use crate::passphrase::PassphraseSource;
 
@@ -52,12 +52,12 @@ fn identity_file_text(identity: &Identity) -> Zeroizing<String> {
 /// tip sealed to it unreadable. `keygen` checks this before asking for a passphrase.
 pub fn refuse_existing_key(identity_path: &Path) -> Result<()> {
     if identity_path.exists() {
-        bail!(
+        return Err(Error::NotSetUp(format!(
             "there is already a key at {}. Making a new one would make the tips sealed to it \
              unreadable. If you really need a new key (for example for a successor), choose \
              another inbox folder with --home, or move the old key somewhere safe first.",
             identity_path.display()
-        );
+        )));
     }
     Ok(())
 }
@@ -67,25 +67,35 @@ pub fn refuse_existing_key(identity_path: &Path) -> Result<()> {
 pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Result<GeneratedKey> {
     refuse_existing_key(identity_path)?;
     home.create_directories()?;
-    let identity = Identity::generate().context("the operating system gave no random numbers")?;
+    let identity = Identity::generate().map_err(|source| Error::Crypto {
+        message: "the operating system gave no random numbers".to_owned(),
+        source,
+    })?;
     let sealed = age::seal_with_passphrase(
         passphrase,
         DEFAULT_WORK_FACTOR,
         identity_file_text(&identity).as_bytes(),
     )
-    .context("sealing the new key failed")?;
+    .map_err(|source| Error::Crypto {
+        message: "sealing the new key failed".to_owned(),
+        source,
+    })?;
     let armored = armor::encode(&sealed);
-    let mut file = create_private_file(identity_path).with_context(|| {
-        format!(
-            "cannot create {}. Check that the folder exists and that you may write there.",
-            identity_path.display()
+    let mut file = create_private_file(identity_path).map_err(|error| {
+        Error::io(
+            format!(
+                "cannot create {}. Check that the folder exists and that you may write there.",
+                identity_path.display()
+            ),
+            error,
         )
     })?;
     use std::io::Write as _;
     file.write_all(armored.as_bytes())
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", identity_path.display()))?;
-    sync_directory(identity_path.parent().unwrap_or(Path::new(".")))?;
+        .map_err(|error| Error::io(format!("cannot write {}", identity_path.display()), error))?;
+    sync_directory(identity_path.parent().unwrap_or(Path::new(".")))
+        .map_err(Error::UnexplainedIo)?;
     let recipient = identity.to_recipient();
     replace_file(&home.recipient_path(), format!("{recipient}\n").as_bytes())?;
     Ok(GeneratedKey { recipient })
@@ -96,17 +106,17 @@ pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Res
 pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Result<UnlockedKeys> {
     let contents = std::fs::read(identity_path).map_err(|error| {
         if error.kind() == std::io::ErrorKind::NotFound {
-            anyhow::anyhow!(
+            Error::Key(format!(
                 "there is no key at {}. On a new computer, run `fluister-inbox keygen` first; if \
                  you have your key elsewhere (for example the backup key), give it with \
                  --identity FILE.",
                 identity_path.display()
-            )
+            ))
         } else {
-            anyhow::anyhow!(
+            Error::Key(format!(
                 "cannot read the key file {}: {error}",
                 identity_path.display()
-            )
+            ))
         }
     })?;
     let identity_text: Zeroizing<String> = if contents.starts_with(b"age-encryption.org/v1")
@@ -123,11 +133,11 @@ pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Res
             .stanza_types()
             .any(|stanza_type| stanza_type == "scrypt")
         {
-            bail!(
+            return Err(Error::Key(format!(
                 "{} is an age file, but not one sealed with a passphrase. Give your key file \
                  (made by `fluister-inbox keygen` or `age-keygen`) with --identity.",
                 identity_path.display()
-            );
+            )));
         }
         let passphrase = passphrase_source.read_existing(&identity_path.display().to_string())?;
         let plaintext = match age::open_with(Unlock::Passphrase(&passphrase), &binary) {
@@ -135,11 +145,11 @@ pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Res
             Err(
                 fluister_envelope::Error::NoMatchingIdentity | fluister_envelope::Error::HeaderMac,
             ) => {
-                bail!(
+                return Err(Error::Key(format!(
                     "wrong passphrase for {}. Try again; mind the keyboard layout and Caps Lock. \
                      If the passphrase is lost, see \"Key loss\" in the coordinator's guide.",
                     identity_path.display()
-                )
+                )));
             }
             Err(_) => return Err(damaged_key_file(identity_path)),
         };
@@ -161,10 +171,10 @@ pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Res
     })
 }
 
-fn damaged_key_file(identity_path: &Path) -> anyhow::Error {
-    anyhow::anyhow!(
+fn damaged_key_file(identity_path: &Path) -> Error {
+    Error::Key(format!(
         "the key file {} is damaged or is not an age key. Restore it from your backup, or use \
          your backup key with --identity FILE (see \"Key loss\" in the coordinator's guide).",
         identity_path.display()
-    )
+    ))
 }

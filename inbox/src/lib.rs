@@ -1,8 +1,12 @@
 //! The coordinator's inbox: receives sealed tips from the relay, keeps them encrypted on the
 //! coordinator's own machine, and decrypts them only to show, triage, export and count them.
 //!
-//! The binary `fluister-inbox` (in `main.rs`) is a thin command line over these modules:
+//! The binary `fluister-inbox` (in `main.rs`) only parses the command line and calls one of
+//! the [`commands`], which work with the modules below and fail with this crate's one
+//! [`Error`]:
 //!
+//! - [`commands`]: one module per command (`keygen`, `connect`, `status`, `pull`, `list`,
+//!   `show`, `reply`, `triage`, `export`, `stats`, `quarantine`), printing what they did.
 //! - [`home`]: the inbox folder (identity, connection, store, triage) and atomic file writes.
 //! - [`passphrase`] and [`keys`]: the passphrase-protected age identity (`keygen`, unlocking).
 //! - [`relay`]: the connection settings and the relay's coordinator API.
@@ -18,7 +22,9 @@
 //! (`show`, `export`); `stats` counts without reading any free text.
 #![deny(missing_docs)]
 
+pub mod commands;
 pub mod conversation;
+mod error;
 pub mod home;
 pub mod keys;
 mod kill_switch;
@@ -32,3 +38,5 @@ pub mod store;
 pub mod time;
 pub mod triage;
 pub mod vocabulary;
+
+pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{Error, Result};
 use zeroize::Zeroizing;
 
 /// The environment variable scripts can set to the passphrase.
@@ -43,9 +43,10 @@ impl PassphraseSource {
             other => other.read_without_terminal()?,
         };
         if passphrase.is_empty() {
-            bail!(
+            return Err(Error::Passphrase(
                 "the passphrase is empty. Type the passphrase you chose at `fluister-inbox keygen`."
-            );
+                    .to_owned(),
+            ));
         }
         Ok(passphrase)
     }
@@ -62,17 +63,19 @@ impl PassphraseSource {
                 let first = ask_on_terminal("New passphrase: ")?;
                 let second = ask_on_terminal("Type it again: ")?;
                 if first != second {
-                    bail!("the two passphrases differ. Run `fluister-inbox keygen` again.");
+                    return Err(Error::Passphrase(
+                        "the two passphrases differ. Run `fluister-inbox keygen` again.".to_owned(),
+                    ));
                 }
                 first
             }
             other => other.read_without_terminal()?,
         };
         if passphrase.chars().count() < MINIMUM_PASSPHRASE_CHARACTERS {
-            bail!(
+            return Err(Error::Passphrase(format!(
                 "the passphrase is too short: use at least {MINIMUM_PASSPHRASE_CHARACTERS} \
                  characters, for example four unrelated words."
-            );
+            )));
         }
         Ok(passphrase)
     }
@@ -80,21 +83,28 @@ impl PassphraseSource {
     fn read_without_terminal(&self) -> Result<Zeroizing<String>> {
         match self {
             PassphraseSource::File(path) => {
-                let text = Zeroizing::new(std::fs::read_to_string(path).with_context(|| {
-                    format!(
-                        "cannot read the passphrase file {}. Check the path given to \
-                         --passphrase-file.",
-                        path.display()
+                let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|error| {
+                    Error::io(
+                        format!(
+                            "cannot read the passphrase file {}. Check the path given to \
+                             --passphrase-file.",
+                            path.display()
+                        ),
+                        error,
                     )
                 })?);
                 let first_line = text.lines().next().unwrap_or_default();
                 Ok(Zeroizing::new(first_line.to_owned()))
             }
             PassphraseSource::Environment => {
-                let value = std::env::var(PASSPHRASE_ENVIRONMENT_VARIABLE).context(
-                    "the FLUISTER_PASSPHRASE environment variable is not valid text. Set it \
-                     again, or leave it unset to be asked on the terminal.",
-                )?;
+                // The variable's own error would print the passphrase; it is left out.
+                let value = std::env::var(PASSPHRASE_ENVIRONMENT_VARIABLE).map_err(|_| {
+                    Error::Passphrase(
+                        "the FLUISTER_PASSPHRASE environment variable is not valid text. Set it \
+                         again, or leave it unset to be asked on the terminal."
+                            .to_owned(),
+                    )
+                })?;
                 Ok(Zeroizing::new(value))
             }
             PassphraseSource::Terminal => unreachable!("handled by the callers"),
@@ -105,8 +115,11 @@ impl PassphraseSource {
 fn ask_on_terminal(prompt: &str) -> Result<Zeroizing<String>> {
     rpassword::prompt_password(prompt)
         .map(Zeroizing::new)
-        .context(
-            "cannot ask for the passphrase: there is no terminal. In a script, give it with \
-             --passphrase-file FILE or the FLUISTER_PASSPHRASE environment variable.",
-        )
+        .map_err(|error| {
+            Error::io(
+                "cannot ask for the passphrase: there is no terminal. In a script, give it with \
+                 --passphrase-file FILE or the FLUISTER_PASSPHRASE environment variable.",
+                error,
+            )
+        })
 }

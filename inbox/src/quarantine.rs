@@ -25,8 +25,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context as _, Result};
-
+use crate::error::{Error, Result};
 use crate::home::{
     InboxHome, create_private_directory, directory_entries, remove_leftover_parts, sync_directory,
     write_and_flush,
@@ -71,7 +70,7 @@ fn quarantine_files(home: &InboxHome) -> Result<Vec<QuarantinedTip>> {
             continue;
         };
         let size = std::fs::metadata(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?
+            .map_err(|error| Error::io(format!("cannot read {}", path.display()), error))?
             .len();
         tips.push(QuarantinedTip {
             received_hour,
@@ -109,12 +108,15 @@ pub fn total_size(tips: &[QuarantinedTip]) -> u64 {
 }
 
 /// The error for a tip that could not be written into the quarantine.
-pub(crate) fn storage_failed(home: &InboxHome, error: std::io::Error) -> anyhow::Error {
-    anyhow::Error::new(error).context(format!(
-        "cannot write into the quarantine folder {}. Check that the disk is not full; the tip \
-         stays on the relay, so run `fluister-inbox pull` again when it is fixed.",
-        home.quarantine_directory().display()
-    ))
+pub(crate) fn storage_failed(home: &InboxHome, error: std::io::Error) -> Error {
+    Error::io(
+        format!(
+            "cannot write into the quarantine folder {}. Check that the disk is not full; the \
+             tip stays on the relay, so run `fluister-inbox pull` again when it is fixed.",
+            home.quarantine_directory().display()
+        ),
+        error,
+    )
 }
 
 /// Creates the quarantine folder (private, durably) and tidies what a killed process left: its
@@ -159,10 +161,13 @@ pub(crate) fn write_quarantined(
 }
 
 fn remove_quarantined_file(path: &Path) -> Result<()> {
-    std::fs::remove_file(path).with_context(|| {
-        format!(
-            "cannot remove {} from the quarantine. Check that you may write in that folder.",
-            path.display()
+    std::fs::remove_file(path).map_err(|error| {
+        Error::io(
+            format!(
+                "cannot remove {} from the quarantine. Check that you may write in that folder.",
+                path.display()
+            ),
+            error,
         )
     })
 }
@@ -203,11 +208,14 @@ fn recheck_locked(home: &InboxHome, keys: &UnlockedKeys) -> Result<RecheckReport
             tip.received_hour,
             &sealed,
         )
-        .with_context(|| {
-            format!(
-                "cannot store a tip in {}. Check that the disk is not full; the tip stays in the \
-                 quarantine, so run the recheck again when it is fixed.",
-                home.tips_directory().display()
+        .map_err(|error| {
+            Error::io(
+                format!(
+                    "cannot store a tip in {}. Check that the disk is not full; the tip stays in \
+                     the quarantine, so run the recheck again when it is fixed.",
+                    home.tips_directory().display()
+                ),
+                error,
             )
         })?;
         report.moved_numbers.push(number);
@@ -217,13 +225,18 @@ fn recheck_locked(home: &InboxHome, keys: &UnlockedKeys) -> Result<RecheckReport
         return Ok(report);
     }
     // The store's renames must be durable before the quarantined copies go.
-    sync_directory(&home.tips_directory())
-        .with_context(|| format!("cannot flush {}", home.tips_directory().display()))?;
+    sync_directory(&home.tips_directory()).map_err(|error| {
+        Error::io(
+            format!("cannot flush {}", home.tips_directory().display()),
+            error,
+        )
+    })?;
     for tip in &moved {
         kill_switch::reached(Step::MovedFromQuarantine);
         remove_quarantined_file(&tip.path)?;
     }
-    sync_directory(&directory).with_context(|| format!("cannot flush {}", directory.display()))?;
+    sync_directory(&directory)
+        .map_err(|error| Error::io(format!("cannot flush {}", directory.display()), error))?;
     Ok(report)
 }
 
@@ -264,7 +277,8 @@ pub fn delete(
         }
     }
     let directory = home.quarantine_directory();
-    sync_directory(&directory).with_context(|| format!("cannot flush {}", directory.display()))?;
+    sync_directory(&directory)
+        .map_err(|error| Error::io(format!("cannot flush {}", directory.display()), error))?;
     Ok(report)
 }
 

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::error::{Error, Result};
 use crate::home::{InboxHome, permission_bits, replace_file};
 
 /// Who wrote a mailbox message (the words the relay lists and stored file names use).
@@ -62,16 +62,16 @@ pub fn normalise_relay_url(url: &str) -> Result<String> {
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
     else {
-        bail!(
+        return Err(Error::Usage(format!(
             "the relay address `{url}` must start with https:// (or http:// for a test relay \
              on this computer), for example https://tips.example.nl"
-        );
+        )));
     };
     if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
-        bail!(
+        return Err(Error::Usage(format!(
             "the relay address `{url}` should be just the address, for example \
              https://tips.example.nl, with no path after it"
-        );
+        )));
     }
     Ok(url.to_owned())
 }
@@ -86,10 +86,11 @@ impl Connection {
     pub fn new(relay_url: &str, token: &str) -> Result<Self> {
         let token = token.trim();
         if !is_plausible_token(token) {
-            bail!(
+            return Err(Error::NotSetUp(
                 "that does not look like a coordinator token (it should be one line of letters \
                  and digits, as printed by `relay-server mint-token`). Copy it again."
-            );
+                    .to_owned(),
+            ));
         }
         Ok(Self {
             relay_url: normalise_relay_url(relay_url)?,
@@ -112,16 +113,22 @@ impl Connection {
         let stored = match std::fs::read(&path) {
             Ok(bytes) => {
                 let bytes = Zeroizing::new(bytes);
-                Some(serde_json::from_slice::<Connection>(&bytes).with_context(|| {
-                    format!(
-                        "the connection file {} is damaged. Run `fluister-inbox connect` again.",
-                        path.display()
-                    )
-                })?)
+                Some(
+                    serde_json::from_slice::<Connection>(&bytes).map_err(|source| {
+                        Error::Unreadable {
+                            message: format!(
+                                "the connection file {} is damaged. Run `fluister-inbox connect` \
+                                 again.",
+                                path.display()
+                            ),
+                            source,
+                        }
+                    })?,
+                )
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
             Err(error) => {
-                return Err(error).with_context(|| format!("cannot read {}", path.display()));
+                return Err(Error::io(format!("cannot read {}", path.display()), error));
             }
         };
         let relay_url = std::env::var(RELAY_URL_ENVIRONMENT_VARIABLE)
@@ -141,10 +148,11 @@ impl Connection {
             });
         match (relay_url, token) {
             (Some(relay_url), Some(token)) => Self::new(&relay_url, &token),
-            _ => bail!(
+            _ => Err(Error::NotSetUp(
                 "the inbox does not know which relay to use yet. Run `fluister-inbox connect \
                  --relay https://ADDRESS` with the token from the relay's operator."
-            ),
+                    .to_owned(),
+            )),
         }
     }
 
@@ -239,33 +247,33 @@ impl RelayClient {
         Ok((status, body))
     }
 
-    fn unreachable(&self, error: ureq::Error) -> anyhow::Error {
-        anyhow::anyhow!(
+    fn unreachable(&self, error: ureq::Error) -> Error {
+        Error::Relay(format!(
             "cannot reach the relay at {} ({error}). Check your internet connection and the \
              address (`fluister-inbox status`); if it still fails, ask the relay's operator \
              whether it is running. Nothing was changed.",
             self.relay_url
-        )
+        ))
     }
 
-    fn unexpected(&self, what: &str, status: u16, body: &[u8]) -> anyhow::Error {
+    fn unexpected(&self, what: &str, status: u16, body: &[u8]) -> Error {
         if status == 401 {
-            return anyhow::anyhow!(
+            return Error::Relay(format!(
                 "the relay at {} refused your token. Ask the relay's operator for a new one \
                  (`relay-server mint-token`) and store it with `fluister-inbox connect`. \
                  Nothing was changed.",
                 self.relay_url
-            );
+            ));
         }
         let message = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .and_then(|json| json["error"]["message"].as_str().map(str::to_owned))
             .unwrap_or_default();
-        anyhow::anyhow!(
+        Error::Relay(format!(
             "the relay at {} answered {status} to {what}. {message} Try again later; if it \
              keeps failing, tell the relay's operator. Nothing was changed.",
             self.relay_url
-        )
+        ))
     }
 
     /// `GET /healthz`: whether the relay answers at all.
@@ -298,8 +306,12 @@ impl RelayClient {
         if status != 200 {
             return Err(self.unexpected("the config request", status, &body));
         }
-        let config: PublicConfig = serde_json::from_slice(&body)
-            .context("the relay's /api/v1/config answer is not what this inbox expects")?;
+        let config: PublicConfig =
+            serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
+                message: "the relay's /api/v1/config answer is not what this inbox expects"
+                    .to_owned(),
+                source,
+            })?;
         Ok(config.recipients)
     }
 
@@ -310,10 +322,12 @@ impl RelayClient {
             return Err(self.unexpected("the list of tips", status, &body));
         }
         // A malformed id fails here: a broken or hostile relay cannot steer file names.
-        let list: TipList = serde_json::from_slice(&body).context(
-            "the relay's list of tips is not what this inbox expects (a malformed id or field); \
-             refusing to continue. Tell the relay's operator.",
-        )?;
+        let list: TipList = serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
+            message: "the relay's list of tips is not what this inbox expects (a malformed id or \
+                      field); refusing to continue. Tell the relay's operator."
+                .to_owned(),
+            source,
+        })?;
         Ok(list.tips)
     }
 
@@ -326,8 +340,10 @@ impl RelayClient {
             404 => return Ok(None),
             _ => return Err(self.unexpected("the status request", status, &body)),
         }
-        let relay_status = serde_json::from_slice(&body)
-            .context("the relay's /api/v1/status answer is not what this inbox expects")?;
+        let relay_status = serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
+            message: "the relay's /api/v1/status answer is not what this inbox expects".to_owned(),
+            source,
+        })?;
         Ok(Some(relay_status))
     }
 
@@ -370,7 +386,7 @@ pub enum ReplyFailure {
     /// The relay has no such mailbox: it expired, was closed, or was never opened.
     MailboxNotFound,
     /// Anything else, with advice for the coordinator.
-    Other(anyhow::Error),
+    Other(Error),
 }
 
 /// How often a reply is sent again, with the same submission key, after a network failure.
@@ -391,10 +407,14 @@ impl RelayClient {
         }
         // A malformed id or ciphertext fails here: a broken or hostile relay cannot steer file
         // names.
-        let list: MessageList = serde_json::from_slice(&body).context(
-            "the relay's conversation list is not what this inbox expects (a malformed id or \
-             field); refusing to continue. Tell the relay's operator.",
-        )?;
+        let list: MessageList =
+            serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
+                message: "the relay's conversation list is not what this inbox expects (a \
+                          malformed id or field); refusing to continue. Tell the relay's \
+                          operator."
+                    .to_owned(),
+                source,
+            })?;
         Ok(Some(list.messages))
     }
 
@@ -436,9 +456,10 @@ impl RelayClient {
         match status {
             200 | 201 => {
                 let created: Created<MessageId> = serde_json::from_slice(&body).map_err(|_| {
-                    ReplyFailure::Other(anyhow::anyhow!(
+                    ReplyFailure::Other(Error::Relay(
                         "the relay accepted the reply but its answer is not what this inbox \
                          expects; `fluister-inbox pull` will fetch the conversation"
+                            .to_owned(),
                     ))
                 })?;
                 Ok(created.id)

@@ -1,5 +1,6 @@
-//! Turns a tip into something a person reads: the terminal view (`show`) and the case files
-//! (`export`, Markdown and JSON), with labels in Dutch or English and optional redaction.
+//! Turns a tip into something a person reads: the terminal view (`show`), the case files
+//! (`export`, Markdown and JSON) and the tables of `list` and `quarantine`, with labels in
+//! Dutch or English and optional redaction.
 //!
 //! Everything a reporter typed is untrusted: control characters and bidirectional overrides are
 //! replaced before printing (they could rewrite the coordinator's terminal or disguise text),
@@ -657,4 +658,153 @@ pub fn conversation_text(
         out.push_str("\n\n");
     }
     out
+}
+
+/// The column headings of `list`.
+pub fn tip_list_heading(language: Language) -> String {
+    let headings = match language {
+        Language::Nl => ["nr", "ontvangen", "gemeente", "soort", "melder", "status"],
+        Language::En => [
+            "no",
+            "received",
+            "municipality",
+            "kind",
+            "reporter",
+            "status",
+        ],
+    };
+    format!(
+        "{:>6}  {:<16}  {:<15}  {:<22}  {:<20}  {}",
+        headings[0], headings[1], headings[2], headings[3], headings[4], headings[5]
+    )
+}
+
+/// A tip's status in `list`: the status in words, and to whom it was handed over.
+pub fn tip_list_status(triage: &TriageRecord, language: Language) -> String {
+    match (&triage.status, &triage.handed_over_to) {
+        (TriageStatus::HandedOver, Some(whom)) => format!(
+            "{}: {}",
+            triage.status.label(language),
+            sanitise(whom, false)
+        ),
+        (status, _) => status.label(language).to_owned(),
+    }
+}
+
+/// One tip's row in `list`: number, hour received, municipality, kind, who reported, status.
+pub fn tip_list_row(
+    number: u64,
+    received_hour: u64,
+    document: &TipDocument,
+    triage: &TriageRecord,
+    labels: &Labels,
+    language: Language,
+) -> String {
+    let dash = || "–".to_owned();
+    format!(
+        "{:>6}  {:<16}  {}  {}  {}  {}",
+        number,
+        LocalHour::from_unix_seconds(received_hour).to_string(),
+        truncate(
+            &document
+                .municipality
+                .as_ref()
+                .map(|value| labels.municipality(value))
+                .unwrap_or_else(dash),
+            15
+        ),
+        truncate(
+            &document
+                .kind
+                .as_ref()
+                .map(|value| labels.kind(value))
+                .unwrap_or_else(dash),
+            22
+        ),
+        truncate(
+            &document
+                .role
+                .as_ref()
+                .map(|value| labels.role(value))
+                .unwrap_or_else(dash),
+            20
+        ),
+        tip_list_status(triage, language)
+    )
+}
+
+/// The row in `list` of a tip that does not open: its number and hour only.
+pub fn unopened_tip_list_row(number: u64, received_hour: u64, language: Language) -> String {
+    let unopened = match language {
+        Language::Nl => "kan niet worden geopend",
+        Language::En => "cannot be opened",
+    };
+    format!(
+        "{:>6}  {:<16}  ({unopened})",
+        number,
+        LocalHour::from_unix_seconds(received_hour).to_string()
+    )
+}
+
+/// `text` cut or padded to `width` characters, with `…` where it was cut.
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        format!("{text:<width$}")
+    } else {
+        let cut: String = text.chars().take(width - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The column headings of the table `quarantine` prints.
+pub fn quarantine_table_heading(language: Language) -> String {
+    let headings = match language {
+        Language::Nl => ["ontvangen", "bestanden", "grootte"],
+        Language::En => ["received", "files", "size"],
+    };
+    format!(
+        "{:<16}  {:>9}  {:>10}",
+        headings[0], headings[1], headings[2]
+    )
+}
+
+/// One hour's row in the quarantine table: how many files arrived then, and their size.
+pub fn quarantine_table_row(received_hour: u64, file_count: usize, size: &str) -> String {
+    format!(
+        "{:<16}  {file_count:>9}  {size:>10}",
+        LocalHour::from_unix_seconds(received_hour).to_string()
+    )
+}
+
+/// A size in bytes for people: "512 bytes", "18.3 kB", "1.1 GB" (powers of 1000).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn long_labels_are_cut_and_short_ones_padded() {
+        assert_eq!(truncate("Assen", 8), "Assen   ");
+        assert_eq!(truncate("Aa en Hunze", 8), "Aa en H…");
+    }
+
+    #[test]
+    fn sizes_are_in_powers_of_a_thousand() {
+        assert_eq!(human_size(512), "512 bytes");
+        assert_eq!(human_size(18_300), "18.3 kB");
+        assert_eq!(human_size(1_100_000_000), "1.1 GB");
+    }
 }

@@ -28,11 +28,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use anyhow::{Context as _, Result};
 use fluister_envelope::age::{self, Identity, armor};
 use fluister_envelope::tip::TipDocument;
 use zeroize::Zeroizing;
 
+use crate::error::{Error, Result};
 use crate::home::{
     InboxHome, directory_entries, remove_leftover_parts, sync_directory, write_and_flush,
 };
@@ -94,12 +94,12 @@ pub fn find_tip(home: &InboxHome, number: u64) -> Result<StoredTip> {
     let tips = stored_tips(home)?;
     tips.into_iter()
         .find(|tip| tip.number == number)
-        .with_context(|| {
-            format!(
+        .ok_or_else(|| {
+            Error::Usage(format!(
                 "there is no tip number {number} in {}. `fluister-inbox list` shows the numbers; \
-             `fluister-inbox pull` fetches new tips.",
+                 `fluister-inbox pull` fetches new tips.",
                 home.root().display()
-            )
+            ))
         })
 }
 
@@ -162,12 +162,44 @@ pub fn open_sealed(
     }
 }
 
+/// Opens every stored tip in `tips` with `keys`, in parallel (up to eight threads), in order.
+/// A file that cannot be read counts as damaged.
+pub fn open_all(tips: &[StoredTip], keys: &UnlockedKeys) -> Vec<Result<TipDocument, OpenFailure>> {
+    let thread_count = std::thread::available_parallelism()
+        .map_or(2, |count| count.get())
+        .min(8);
+    let chunk_size = tips.len().div_ceil(thread_count).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = tips
+            .chunks(chunk_size)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|tip| match std::fs::read(&tip.path) {
+                            Ok(sealed) => open_tip(&keys.identities, &sealed),
+                            Err(_) => Err(OpenFailure::Damaged),
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("opening thread"))
+            .collect()
+    })
+}
+
 /// Reads a file, with advice if it cannot be read.
 pub fn read_sealed_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| {
-        format!(
-            "cannot read {}. Check the path, or restore the file from your backup.",
-            path.display()
+    std::fs::read(path).map_err(|error| {
+        Error::io(
+            format!(
+                "cannot read {}. Check the path, or restore the file from your backup.",
+                path.display()
+            ),
+            error,
         )
     })
 }
@@ -199,12 +231,15 @@ impl PullReport {
 }
 
 /// The error for a tip that could not be written into the store.
-fn storage_failed(home: &InboxHome, error: std::io::Error) -> anyhow::Error {
-    anyhow::Error::new(error).context(format!(
-        "cannot store a tip in {}. Check that the disk is not full; the tip stays on the relay, \
-         so run `fluister-inbox pull` again when it is fixed.",
-        home.tips_directory().display()
-    ))
+fn storage_failed(home: &InboxHome, error: std::io::Error) -> Error {
+    Error::io(
+        format!(
+            "cannot store a tip in {}. Check that the disk is not full; the tip stays on the \
+             relay, so run `fluister-inbox pull` again when it is fixed.",
+            home.tips_directory().display()
+        ),
+        error,
+    )
 }
 
 /// Writes a sealed tip into the store under the next free number: `tips/.ID.part`, flushed to
@@ -279,14 +314,14 @@ pub fn pull(
     let report = Mutex::new(PullReport::default());
     let next_index = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
 
     // Stage one (fetchers) downloads, checks and stores (or quarantines); stage two (deleters)
     // flushes the folders once for a batch and then deletes the batch on the relay. Running the
     // two side by side keeps the relay's durable deletes from holding up the downloads.
     let (kept_sender, kept_receiver) = std::sync::mpsc::channel::<(TipId, Destination)>();
     let kept_receiver = Mutex::new(kept_receiver);
-    let fail = |error: anyhow::Error| {
+    let fail = |error: Error| {
         stop.store(true, Ordering::Relaxed);
         first_error.lock().expect("error lock").get_or_insert(error);
     };
@@ -407,10 +442,13 @@ pub fn pull(
     report.stored_numbers.sort_unstable();
     if let Some(error) = first_error.into_inner().expect("error lock") {
         let stored = report.stored_numbers.len();
-        return Err(error.context(format!(
-            "the pull stopped early ({stored} new tips were stored safely; the rest are still on \
-             the relay, and `fluister-inbox pull` continues where it stopped)"
-        )));
+        return Err(Error::interrupted(
+            format!(
+                "the pull stopped early ({stored} new tips were stored safely; the rest are still \
+                 on the relay, and `fluister-inbox pull` continues where it stopped)"
+            ),
+            error,
+        ));
     }
     Ok(report)
 }

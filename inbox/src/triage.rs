@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context as _, Result};
 use fluister_envelope::age::{self, Identity, Recipient};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::error::{Error, Result};
 use crate::home::{InboxHome, replace_file};
 use crate::vocabulary::Language;
 
@@ -87,7 +87,7 @@ impl TriageBook {
                 });
             }
             Err(error) => {
-                return Err(error).with_context(|| format!("cannot read {}", path.display()));
+                return Err(Error::io(format!("cannot read {}", path.display()), error));
             }
         };
         let plaintext = Zeroizing::new(age::open(identities, &sealed).map_err(|error| {
@@ -96,21 +96,29 @@ impl TriageBook {
             } else {
                 "it is damaged. Restore it from your backup of the inbox folder."
             };
-            anyhow::anyhow!("cannot open the triage notes {}: {advice}", path.display())
+            Error::NotOpened(format!(
+                "cannot open the triage notes {}: {advice}",
+                path.display()
+            ))
         })?);
-        serde_json::from_slice(&plaintext).with_context(|| {
-            format!(
+        serde_json::from_slice(&plaintext).map_err(|source| Error::Unreadable {
+            message: format!(
                 "the triage notes {} opened but are not readable; restore them from your backup",
                 path.display()
-            )
+            ),
+            source,
         })
     }
 
     /// Seals the book to `own_recipient` and replaces the file atomically.
     pub fn save(&self, home: &InboxHome, own_recipient: &Recipient) -> Result<()> {
         let json = Zeroizing::new(serde_json::to_vec(self).expect("the triage book serializes"));
-        let sealed = age::seal(std::slice::from_ref(own_recipient), &json)
-            .context("sealing the triage notes failed")?;
+        let sealed = age::seal(std::slice::from_ref(own_recipient), &json).map_err(|source| {
+            Error::Crypto {
+                message: "sealing the triage notes failed".to_owned(),
+                source,
+            }
+        })?;
         home.create_directories()?;
         replace_file(&home.triage_path(), &sealed)
     }

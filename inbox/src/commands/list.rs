@@ -1,0 +1,117 @@
+//! `list`: the stored tips, one line each.
+
+use std::io::Write as _;
+
+use fluister_envelope::tip::vocabulary::{Kind, Municipality};
+
+use super::Settings;
+use crate::error::{Error, Result};
+use crate::render;
+use crate::store;
+use crate::triage::{TriageBook, TriageStatus};
+use crate::vocabulary::Labels;
+
+/// Which tips `list` shows; the filters combine.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    /// Only tips with this status.
+    pub status: Option<TriageStatus>,
+    /// Only tips about this municipality (an id such as `assen`).
+    pub municipality: Option<String>,
+    /// Only tips of this kind (an id such as `labour`).
+    pub kind: Option<String>,
+}
+
+/// Prints every stored tip that passes `filter`. Tips that do not open are listed as such
+/// (unless a municipality or kind is asked for), explained on standard error, and make the
+/// command fail after the list.
+pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
+    let municipality = filter.municipality.as_deref();
+    let kind = filter.kind.as_deref();
+    let municipality_ids: Vec<&str> = Municipality::ALL.iter().map(Municipality::as_str).collect();
+    let kind_ids: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
+    check_identifier_filter(municipality, &municipality_ids, "municipality")?;
+    check_identifier_filter(kind, &kind_ids, "kind")?;
+    let tips = store::stored_tips(&settings.home)?;
+    if tips.is_empty() {
+        println!(
+            "No tips in {} yet. Fetch them with: fluister-inbox pull",
+            settings.home.root().display()
+        );
+        return Ok(());
+    }
+    let keys = settings.unlock()?;
+    let book = TriageBook::load(&settings.home, &keys.identities)?;
+    let documents = store::open_all(&tips, &keys);
+    let labels = Labels::for_language(settings.language);
+    let mut output = std::io::stdout().lock();
+    writeln!(output, "{}", render::tip_list_heading(settings.language))
+        .map_err(Error::UnexplainedIo)?;
+    let mut unreadable = Vec::new();
+    let mut shown = 0;
+    for (tip, document) in tips.iter().zip(&documents) {
+        let record = book.record(&tip.relay_id);
+        if filter.status.is_some_and(|wanted| wanted != record.status) {
+            continue;
+        }
+        let row = match document {
+            Ok(document) => {
+                if municipality.is_some_and(|wanted| {
+                    document.municipality.as_ref().map(Municipality::as_str) != Some(wanted)
+                }) || kind
+                    .is_some_and(|wanted| document.kind.as_ref().map(Kind::as_str) != Some(wanted))
+                {
+                    continue;
+                }
+                render::tip_list_row(
+                    tip.number,
+                    tip.received_hour,
+                    document,
+                    &record,
+                    &labels,
+                    settings.language,
+                )
+            }
+            Err(failure) => {
+                if municipality.is_some() || kind.is_some() {
+                    continue;
+                }
+                unreadable.push(failure.explain(&format!(
+                    "Tip {} ({})",
+                    tip.number,
+                    tip.path.display()
+                )));
+                render::unopened_tip_list_row(tip.number, tip.received_hour, settings.language)
+            }
+        };
+        writeln!(output, "{row}").map_err(Error::UnexplainedIo)?;
+        shown += 1;
+    }
+    drop(output);
+    if shown == 0 {
+        println!("(no tips match)");
+    }
+    if !unreadable.is_empty() {
+        for reason in &unreadable {
+            eprintln!("{reason}");
+        }
+        return Err(Error::NotOpened(format!(
+            "{} tip(s) could not be opened; nothing was changed or deleted",
+            unreadable.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Fails with the known ids if `value` is given and is not one of them.
+fn check_identifier_filter(value: Option<&str>, known: &[&str], what: &str) -> Result<()> {
+    if let Some(value) = value
+        && !known.contains(&value)
+    {
+        return Err(Error::Usage(format!(
+            "`{value}` is not a {what} id. Use one of: {}",
+            known.join(", ")
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! `reply`: a message to the reporter of a tip, through their anonymous mailbox.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use fluister_envelope::age;
+use fluister_envelope::message::{MAX_MESSAGE_TEXT_CHARS, MailboxMessage};
+use zeroize::Zeroizing;
+
+use super::Settings;
+use crate::conversation;
+use crate::error::{Error, Result};
+use crate::home::create_private_file;
+use crate::relay::{Connection, RelayClient, ReplyFailure};
+use crate::store;
+use crate::time::now_unix_seconds;
+
+/// Where `reply` takes the message from.
+#[derive(Debug)]
+pub enum MessageSource {
+    /// The command line argument.
+    Argument(String),
+    /// Standard input (`-`).
+    StandardInput,
+    /// A text file.
+    File(PathBuf),
+    /// A temporary file the coordinator edits in $VISUAL or $EDITOR.
+    Editor,
+}
+
+impl MessageSource {
+    /// The source the command line names: `--file`, else `--editor`, else the text argument
+    /// (`-` for standard input).
+    pub fn from_arguments(
+        text: Option<String>,
+        file: Option<PathBuf>,
+        editor: bool,
+    ) -> Result<Self> {
+        match (text, file, editor) {
+            (_, Some(path), _) => Ok(MessageSource::File(path)),
+            (_, None, true) => Ok(MessageSource::Editor),
+            (Some(text), None, false) if text == "-" => Ok(MessageSource::StandardInput),
+            (Some(text), None, false) => Ok(MessageSource::Argument(text)),
+            (None, None, false) => Err(Error::Usage(
+                "write the message after the tip number, in quotes".to_owned(),
+            )),
+        }
+    }
+}
+
+/// Seals the message to the reporter of tip `number`, to the coordinator's own key and to
+/// every recipient the relay seals tips to, posts it to the tip's mailbox, and keeps a copy in
+/// the tip's conversation. Refuses, sending nothing, if the tip has no mailbox or the message
+/// is empty or too long.
+pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()> {
+    let stored = store::find_tip(&settings.home, number)?;
+    let sealed_tip = store::read_sealed_file(&stored.path)?;
+    let connection = Connection::load(&settings.home)?;
+    let keys = settings.unlock()?;
+    let document = store::open_tip(&keys.identities, &sealed_tip).map_err(|failure| {
+        Error::NotOpened(failure.explain(&format!("Tip {number} ({})", stored.path.display())))
+    })?;
+    let Some(reply_info) = &document.reply else {
+        return Err(Error::Usage(format!(
+            "the reporter of tip {number} did not get a mailbox; you cannot answer this tip. \
+             (Only tips sent with a receipt code can be answered.) Nothing was sent."
+        )));
+    };
+    let (Some(mailbox_id), Ok(reply_recipient)) = (reply_info.mailbox_id(), reply_info.recipient())
+    else {
+        return Err(Error::Usage(format!(
+            "tip {number} names a mailbox or reply key this inbox cannot use (perhaps from a \
+             newer widget); you cannot answer it with this version. Nothing was sent."
+        )));
+    };
+    let text = read_message_text(settings, number, source)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::Usage(format!(
+            "the message is empty; nothing was sent. Write it after the tip number, in quotes: \
+             fluister-inbox reply {number} \"…\""
+        )));
+    }
+    let padded = Zeroizing::new(
+        MailboxMessage::new(text)
+            .to_padded_bytes()
+            .map_err(|_| message_too_long())?,
+    );
+    // Sealed to the reporter, to this coordinator (so `show` can read it back later), and to
+    // every recipient the relay seals tips to (a colleague's key, the offline backup key), so the
+    // whole conversation opens wherever the tips do.
+    let client = RelayClient::new(&connection);
+    let mut recipients = vec![reply_recipient, keys.own_recipient];
+    let relay_recipients = client.sealing_recipients().map_err(|error| {
+        Error::interrupted(
+            "could not read the relay's recipients; nothing was sent",
+            error,
+        )
+    })?;
+    for text in relay_recipients {
+        let recipient: age::Recipient = text.parse().map_err(|_| {
+            Error::Relay(format!(
+                "the relay lists a recipient this inbox cannot seal to ({text}); ask the \
+                 operator to check coordinator.recipients. Nothing was sent."
+            ))
+        })?;
+        if !recipients.contains(&recipient) {
+            recipients.push(recipient);
+        }
+    }
+    let sealed = age::seal(&recipients, &padded).map_err(|source| Error::Crypto {
+        message: "sealing the reply failed; nothing was sent".to_owned(),
+        source,
+    })?;
+    let submission_key = random_submission_key()?;
+    let _lock = settings.home.lock()?;
+    let message_id =
+        match client.post_mailbox_message(mailbox_id.as_str(), &sealed, &submission_key) {
+            Ok(message_id) => message_id,
+            Err(ReplyFailure::MailboxNotFound) => {
+                return Err(Error::Relay(format!(
+                    "the relay no longer has the mailbox of tip {number}: it expired (the relay \
+                     keeps a mailbox for a while after its last message), it was closed, or the \
+                     reporter never opened it. Nothing was sent."
+                )));
+            }
+            Err(ReplyFailure::Other(error)) => return Err(error),
+        };
+    let now = now_unix_seconds();
+    conversation::store_sent_reply(
+        &settings.home,
+        &stored.relay_id,
+        &message_id.to_string(),
+        now - now % 3600,
+        &sealed,
+    )
+    .map_err(|error| {
+        Error::interrupted(
+            "the reply WAS sent, but its copy could not be stored here; `fluister-inbox pull` \
+             fetches it",
+            error,
+        )
+    })?;
+    println!("Sent your message to the reporter of tip {number}.");
+    // Put it in its exact place in the conversation, and pick up answers that came meanwhile.
+    if let Ok(Some(messages)) = client.mailbox_messages(mailbox_id.as_str()) {
+        let counts = conversation::store_conversation(&settings.home, &stored.relay_id, &messages)?;
+        if counts.new_from_reporter > 0 {
+            println!(
+                "{} new answer(s) from the reporter came in meanwhile: fluister-inbox show {number}",
+                counts.new_from_reporter
+            );
+        }
+    }
+    println!(
+        "The reporter sees it when they check with their receipt code. Answers arrive with \
+         `fluister-inbox pull`; the conversation is in `fluister-inbox show {number}`."
+    );
+    Ok(())
+}
+
+/// The refusal of a message longer than a mailbox message may be.
+fn message_too_long() -> Error {
+    Error::Usage(format!(
+        "the message is too long (at most {MAX_MESSAGE_TEXT_CHARS} characters); shorten it. \
+         Nothing was sent."
+    ))
+}
+
+/// A fresh random `Fluister-Submission-Key`: 32 bytes, unpadded base64url.
+fn random_submission_key() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(Error::Randomness)?;
+    Ok(fluister_protocol::codec::encode_base64url(&bytes))
+}
+
+/// Reads the message for `reply` from where the coordinator put it.
+fn read_message_text(settings: &Settings, number: u64, source: MessageSource) -> Result<String> {
+    match source {
+        MessageSource::Argument(text) => Ok(text),
+        MessageSource::StandardInput => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|error| {
+                Error::io(
+                    "cannot read the message from standard input (it must be UTF-8 text)",
+                    error,
+                )
+            })?;
+            Ok(text)
+        }
+        MessageSource::File(path) => std::fs::read_to_string(&path).map_err(|error| {
+            Error::io(
+                format!(
+                    "cannot read the message from {} (it must exist and be UTF-8 text)",
+                    path.display()
+                ),
+                error,
+            )
+        }),
+        MessageSource::Editor => edit_message(settings, number),
+    }
+}
+
+/// Opens $VISUAL or $EDITOR (else vi) on a private temporary file in the inbox folder and
+/// returns what was written, without the `#` lines. The file is removed afterwards.
+fn edit_message(settings: &Settings, number: u64) -> Result<String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_owned());
+    settings.home.create_directories()?;
+    let path = settings
+        .home
+        .root()
+        .join(format!(".reply-{number}-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    create_private_file(&path)
+        .and_then(|mut file| {
+            file.write_all(
+                format!(
+                    "\n# Write your message to the reporter of tip {number} above these lines.\n\
+                     # Lines starting with # are left out. Save and close the editor to send;\n\
+                     # leave the message empty to send nothing.\n"
+                )
+                .as_bytes(),
+            )
+        })
+        .map_err(|error| Error::io(format!("cannot create {}", path.display()), error))?;
+    // Through the shell, so an editor setting with arguments ("code --wait") works.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status();
+    let text = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(status) => {
+            return Err(Error::Usage(format!(
+                "the editor `{editor}` stopped with {status}; nothing was sent"
+            )));
+        }
+        Err(error) => {
+            return Err(Error::Usage(format!(
+                "cannot start the editor `{editor}` ({error}). Set EDITOR, or give the message \
+                 in quotes or with --file; nothing was sent"
+            )));
+        }
+    }
+    let text =
+        text.map_err(|error| Error::io("cannot read back what was written in the editor", error))?;
+    Ok(text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}

@@ -1,0 +1,121 @@
+//! `show`: one tip in full, and the conversation with its reporter.
+
+use std::path::Path;
+
+use fluister_envelope::message::MailboxMessage;
+use zeroize::Zeroizing;
+
+use super::Settings;
+use crate::conversation;
+use crate::error::{Error, Result};
+use crate::keys::UnlockedKeys;
+use crate::relay::MessageAuthor;
+use crate::render::{self, ConversationEntry, TipContext};
+use crate::store::{self, OpenFailure};
+use crate::triage::TriageBook;
+
+/// Shows the tip `tip` names: a number in the store (with its status, notes and conversation)
+/// or the path of any age file sealed to the coordinator's key. A file that opens but holds no
+/// tip is shown as plain text.
+pub fn run(settings: &Settings, tip: &str) -> Result<()> {
+    let (sealed, context_number, received_hour, relay_id, what) = match tip.parse::<u64>() {
+        Ok(number) => {
+            let stored = store::find_tip(&settings.home, number)?;
+            let sealed = store::read_sealed_file(&stored.path)?;
+            (
+                sealed,
+                Some(number),
+                Some(stored.received_hour),
+                Some(stored.relay_id),
+                format!("Tip {number} ({})", stored.path.display()),
+            )
+        }
+        Err(_) => {
+            let path = Path::new(tip);
+            if !path.exists() {
+                return Err(Error::Usage(format!(
+                    "`{tip}` is neither a tip number nor an existing file. `fluister-inbox list` shows the numbers."
+                )));
+            }
+            (
+                store::read_sealed_file(path)?,
+                None,
+                None,
+                None,
+                format!("The file {tip}"),
+            )
+        }
+    };
+    let keys = settings.unlock()?;
+    let book = match &relay_id {
+        Some(_) => Some(TriageBook::load(&settings.home, &keys.identities)?),
+        None => None,
+    };
+    let record = relay_id
+        .as_ref()
+        .zip(book.as_ref())
+        .map(|(relay_id, book)| book.record(relay_id));
+    let context = TipContext {
+        number: context_number,
+        received_hour,
+        triage: record.as_ref(),
+    };
+    match store::open_tip(&keys.identities, &sealed) {
+        Ok(document) => {
+            print!(
+                "{}",
+                render::show_text(&document, &context, settings.language)
+            );
+            if let (Some(number), Some(relay_id)) = (context_number, &relay_id) {
+                let entries = conversation_entries(settings, relay_id, &keys)?;
+                if document.reply.is_some() || !entries.is_empty() {
+                    print!(
+                        "{}",
+                        render::conversation_text(
+                            &entries,
+                            &format!("fluister-inbox reply {number} \"…\""),
+                            settings.language
+                        )
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(OpenFailure::NotATipDocument(plaintext)) => {
+            eprintln!(
+                "{}",
+                OpenFailure::NotATipDocument(Zeroizing::new(Vec::new())).explain(&what)
+            );
+            println!("{}", render::show_plain_text(&plaintext));
+            Ok(())
+        }
+        Err(failure) => Err(Error::NotOpened(failure.explain(&what))),
+    }
+}
+
+/// The stored conversation of a tip, opened with the coordinator's identities. A message that
+/// does not open is kept in its place and shown as such.
+fn conversation_entries(
+    settings: &Settings,
+    tip_relay_id: &str,
+    keys: &UnlockedKeys,
+) -> Result<Vec<ConversationEntry>> {
+    let messages = conversation::stored_messages(&settings.home, tip_relay_id)?;
+    Ok(messages
+        .iter()
+        .map(|message| {
+            let text = std::fs::read(&message.path)
+                .ok()
+                .and_then(|sealed| store::open_sealed(&keys.identities, &sealed).ok())
+                .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
+                    Ok(opened) => opened.text,
+                    Err(_) => render::show_plain_text(&plaintext),
+                });
+            ConversationEntry {
+                received_hour: message.received_hour,
+                written_by_coordinator: message.author == MessageAuthor::Coordinator,
+                text,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,68 @@
+//! `stats`: counts per municipality, kind and quarter, for policy reports.
+
+use std::path::Path;
+
+use super::Settings;
+use crate::error::{Error, Result};
+use crate::home::replace_file;
+use crate::stats::{self, CountedTip, Counts};
+use crate::store;
+
+/// Counts the stored tips in `quarters` (all when empty) and prints the CSV, or writes it to
+/// `csv_path`; writes a chart to `svg_path`. Tips that do not open are not counted, and make
+/// the command fail after the counts.
+pub fn run(
+    settings: &Settings,
+    quarters: &[String],
+    csv_path: Option<&Path>,
+    svg_path: Option<&Path>,
+) -> Result<()> {
+    for quarter in quarters {
+        let valid = quarter.len() == 7
+            && quarter[..4].bytes().all(|byte| byte.is_ascii_digit())
+            && matches!(&quarter[4..], "-Q1" | "-Q2" | "-Q3" | "-Q4");
+        if !valid {
+            return Err(Error::Usage(format!(
+                "`{quarter}` is not a quarter; write it like 2025-Q1"
+            )));
+        }
+    }
+    let tips = store::stored_tips(&settings.home)?;
+    let keys = settings.unlock()?;
+    let documents = store::open_all(&tips, &keys);
+    let mut counted = Vec::new();
+    let mut unreadable = 0;
+    for (tip, document) in tips.iter().zip(documents) {
+        match document {
+            Ok(document) => counted.push(CountedTip {
+                received_hour: tip.received_hour,
+                municipality: document.municipality,
+                kind: document.kind,
+            }),
+            Err(_) => unreadable += 1,
+        }
+    }
+    let counts = Counts::count(&counted, quarters);
+    let csv = stats::to_csv(&counts, settings.language);
+    match csv_path {
+        Some(path) => {
+            replace_file(path, csv.as_bytes())?;
+            eprintln!(
+                "Wrote the counts ({} tips) to {}",
+                counts.total(),
+                path.display()
+            );
+        }
+        None => print!("{csv}"),
+    }
+    if let Some(path) = svg_path {
+        replace_file(path, stats::to_svg(&counts, settings.language).as_bytes())?;
+        eprintln!("Wrote the chart to {}", path.display());
+    }
+    if unreadable > 0 {
+        return Err(Error::NotOpened(format!(
+            "{unreadable} tip(s) could not be opened and are not counted; `fluister-inbox list` shows which"
+        )));
+    }
+    Ok(())
+}
