@@ -3,8 +3,10 @@
 // mailbox, the coordinator's real inbox binary and a look inside the relay's database.
 //
 // Environment: FLUISTER_RELAY_BIN (the relay binary), FLUISTER_INBOX_BIN (the `fluister-inbox`
-// binary), FLUISTER_WIDGET_ASSETS (the output of `cargo xtask widget`), CHROMIUM (default
-// /usr/bin/chromium). `cargo xtask test` sets them.
+// binary), FLUISTER_FIXTURE_BIN (the testkit's `fluister-fixture`, which writes the relay's config
+// file and makes receipt codes, so no test here re-implements a format), FLUISTER_WIDGET_ASSETS
+// (the output of `cargo xtask widget`), CHROMIUM (default /usr/bin/chromium). `cargo xtask test`
+// sets them.
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +20,7 @@ import { startStaticServer } from "../tools/static-server.mjs";
 export const WORKSPACE = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const RELAY_BIN = process.env.FLUISTER_RELAY_BIN ?? join(WORKSPACE, "target", "debug", "relay-server");
 const INBOX_BIN = process.env.FLUISTER_INBOX_BIN ?? join(WORKSPACE, "target", "debug", "fluister-inbox");
+const FIXTURE_BIN = process.env.FLUISTER_FIXTURE_BIN ?? join(WORKSPACE, "target", "debug", "fluister-fixture");
 const ASSETS = process.env.FLUISTER_WIDGET_ASSETS ?? join(WORKSPACE, "target", "widget");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const EXAMPLE_DIRECTORY = join(WORKSPACE, "examples", "municipal-page");
@@ -31,6 +34,22 @@ export function translations(code) {
 }
 
 export const LANGUAGES = ["nl", "en", "pl", "ro", "bg"];
+
+/** Runs `fluister-fixture` with `args` (and `input` on its standard input); returns what it
+ * printed, trimmed. Throws with its error output if it fails. */
+function fixture(args, input = "") {
+  return execFileSync(FIXTURE_BIN, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
+}
+
+/** Receipt codes as the envelope makes and checks them (through `fluister-fixture`). */
+export const receiptCodes = {
+  /** A well-formed code, shown as the widget shows one, that nobody ever used. */
+  unused: () => fixture(["receipt-code", "unused"]),
+  /** `code` with one data character changed: its check character no longer matches. */
+  mistyped: (code) => fixture(["receipt-code", "mistyped", code]),
+  /** Whether `code` is a code exactly as the widget shows one, with the right check character. */
+  isShownCode: (code) => spawnSync(FIXTURE_BIN, ["receipt-code", "check", code]).status === 0,
+};
 
 /** A coordinator key pair and token, and a scratch directory for one relay. */
 export function makeCoordinator() {
@@ -46,34 +65,23 @@ export function makeCoordinator() {
 
 /**
  * Starts the relay binary; resolves once it prints its address. `limits` adds fields to the
- * config's `[limits]` table, e.g. `{ mailbox_request_burst: 20 }` (a float field needs a
- * fraction: write `0.5`, not `1`); `proofOfWork` to its `[proof_of_work]` table, e.g.
- * `{ flood_baseline: 1 }`. Unless a test sets `flood_baseline`, the adaptive rise of the
- * difficulty is out of reach: a test file sends many tips to one relay, and only the tests about
- * floods should see the difficulty (and the widget's "busy" text) change.
+ * config's `[limits]` table, e.g. `{ mailbox_request_burst: 20 }`; `proofOfWork` to its
+ * `[proof_of_work]` table, e.g. `{ flood_baseline: 1 }`. Unless a test sets `flood_baseline`,
+ * the adaptive rise of the difficulty is out of reach: a test file sends many tips to one relay,
+ * and only the tests about floods should see the difficulty (and the widget's "busy" text)
+ * change. `fluister-fixture relay-config` writes the config file from these settings.
  */
 export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0", limits = {}, proofOfWork = {} }) {
   const configFile = join(coordinator.directory, "relay.toml");
-  writeFileSync(configFile, [
-    "[server]",
-    `listen = "${listen}"`,
-    'log_level = "warn"',
-    "[storage]",
-    `data_dir = "${join(coordinator.directory, "data")}"`,
-    "[proof_of_work]",
-    `difficulty = ${difficulty}`,
-    "memory_kib = 4096",
-    ...Object.entries({ flood_baseline: 1000000, ...proofOfWork }).map(([name, value]) => `${name} = ${value}`),
-    "[coordinator]",
-    `recipients = ["${coordinator.recipient}"]`,
-    `token_sha256 = ["${coordinator.tokenHash}"]`,
-    "[widget]",
-    `assets_dir = "${ASSETS}"`,
-    `embedding_origins = [${embeddingOrigins.map((origin) => `"${origin}"`).join(", ")}]`,
-    "[limits]",
-    ...Object.entries(limits).map(([name, value]) => `${name} = ${value}`),
-    "",
-  ].join("\n"));
+  const settings = {
+    server: { listen, log_level: "warn" },
+    storage: { data_dir: join(coordinator.directory, "data") },
+    proof_of_work: { difficulty, memory_kib: 4096, flood_baseline: 1000000, ...proofOfWork },
+    coordinator: { recipients: [coordinator.recipient], token_sha256: [coordinator.tokenHash] },
+    widget: { assets_dir: ASSETS, embedding_origins: embeddingOrigins },
+    limits,
+  };
+  writeFileSync(configFile, fixture(["relay-config"], JSON.stringify(settings)));
   const child = spawn(RELAY_BIN, ["--config", configFile], { stdio: ["ignore", "pipe", "inherit"] });
   // Never leave a relay behind, even when a test run dies.
   const killOnExit = () => child.kill("SIGKILL");

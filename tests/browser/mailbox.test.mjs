@@ -17,6 +17,7 @@ import {
   openExamplePage,
   queryRelayDatabase,
   readStoredTips,
+  receiptCodes,
   relayDataFiles,
   runInbox,
   startStack,
@@ -31,68 +32,15 @@ const DESCRIPTION = "In de kas aan de Zuidesweg slapen zeven vrouwen op matrasse
 const QUESTION = "Weet u of de vrouwen er overdag ook zijn? vraag-5528";
 const ANSWER = "Ja, ze werken er van zes tot zes. antwoord-8841";
 
-// Receipt codes as envelope/src/receipt.rs makes them: 23 random Crockford base32 characters and
-// a check character that makes Σ αⁱ⁺¹·cᵢ + c₂₃ zero in GF(32) = GF(2)[x] / (x⁵ + x² + 1).
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const DATA_LENGTH = 23;
-
-function fieldMultiply(left, right) {
-  let product = 0;
-  while (right !== 0) {
-    if (right & 1) {
-      product ^= left;
-    }
-    right >>= 1;
-    left <<= 1;
-    if (left & 0x20) {
-      left ^= 0x25;
-    }
-  }
-  return product;
-}
-
-function checkSymbol(data) {
-  let weight = 1;
-  let sum = 0;
-  for (const symbol of data) {
-    weight = fieldMultiply(weight, 2);
-    sum ^= fieldMultiply(weight, symbol);
-  }
-  return sum;
-}
-
-/** The code's 24 symbol values (0–31), read from its shown form. */
-function symbolsOf(code) {
-  return [...code.replaceAll("-", "")].map((character) => ALPHABET.indexOf(character));
-}
-
-/** The shown form: groups of four joined by dashes. */
-function shownCode(symbols) {
-  return symbols.map((symbol) => ALPHABET[symbol]).join("").match(/.{4}/g).join("-");
-}
-
-/** A well-formed code with a correct check character that nobody ever used. */
-function unusedReceiptCode() {
-  const data = [...randomBytes(DATA_LENGTH)].map((byte) => byte & 0x1f);
-  return shownCode([...data, checkSymbol(data)]);
-}
-
-/** `code` with one data character changed: its check character no longer matches. */
-function mistypedCode(code) {
-  const symbols = symbolsOf(code);
-  const position = randomBytes(1)[0] % DATA_LENGTH;
-  symbols[position] = (symbols[position] + 1 + (randomBytes(1)[0] % 31)) % 32;
-  return shownCode(symbols);
-}
+// Receipt codes are the envelope's own (receipt.rs), made and checked through the harness's
+// `fluister-fixture`: a code nobody used, and one with a typo.
+const unusedReceiptCode = receiptCodes.unused;
+const mistypedCode = receiptCodes.mistyped;
 
 /** The code as a hurried person types it: lower case, spaces for dashes, look-alikes. */
 function sloppily(code) {
   return code.replaceAll("-", " ").replaceAll("0", "O").replaceAll("1", "l").replaceAll("V", "u").toLowerCase();
 }
-
-// The generator above is only as good as its agreement with the envelope: the known code of
-// receipt.rs's tests (data symbols 0 to 22) must get its check character `8`.
-assert.equal(ALPHABET[checkSymbol([...Array(DATA_LENGTH).keys()])], "8");
 
 /** Waits until `locator`'s text is one of `finalTexts` (a state that no longer changes); returns
  * it, or fails with the text it was stuck on. */
@@ -231,8 +179,7 @@ test("a tip's receipt code opens its mailbox in a fresh browser: the coordinator
   await expectStep(reporter.frame, ui.receipt_heading);
   const receiptCode = (await reporter.frame.locator("#receipt-code").innerText()).trim();
   assert.match(receiptCode, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){5}$/);
-  const symbols = symbolsOf(receiptCode);
-  assert.equal(checkSymbol(symbols.slice(0, DATA_LENGTH)), symbols[DATA_LENGTH], "the widget's check character follows receipt.rs");
+  assert.ok(receiptCodes.isShownCode(receiptCode), "the widget's check character follows receipt.rs");
   // The code is shown only once its mailbox exists.
   assert.equal(await reporter.frame.locator("#mailbox-status").innerText(), ui.mailbox_open);
   assert.deepEqual(reporter.problems, []);

@@ -93,14 +93,15 @@ pub fn run(arguments: &[String]) -> TaskResult {
 }
 
 /// Builds the widget bundle, then runs `tests/browser/*.test.mjs` in headless Chromium against
-/// the real relay binary (and, for the mailbox, the real inbox).
+/// the real relay binary (and, for the mailbox, the real inbox), with the testkit's
+/// `fluister-fixture` for the formats the tests need (receipt codes, the relay's config file).
 ///
 /// The binaries are the ones the test run just built for the crates' own integration tests: a
 /// `cargo build` of them here would resolve features differently (no dev-dependencies, fewer
 /// workspace members) and compile the relay, the inbox and part of their dependency tree again.
 fn browser_tests() -> TaskResult {
     crate::widget::build()?;
-    let binaries = tested_relay_and_inbox()?;
+    let binaries = tested_binaries()?;
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !std::path::Path::new(&chromium).exists() {
         return Err(format!(
@@ -109,9 +110,10 @@ fn browser_tests() -> TaskResult {
     }
     step("Browser tests (headless Chromium, the real relay and inbox, the example page)");
     println!(
-        "relay: {}\ninbox: {}",
+        "relay: {}\ninbox: {}\nfixture: {}",
         binaries.relay.display(),
-        binaries.inbox.display()
+        binaries.inbox.display(),
+        binaries.fixture.display()
     );
     run_command(
         Command::new("node")
@@ -120,23 +122,32 @@ fn browser_tests() -> TaskResult {
             .env("CHROMIUM", &chromium)
             .env("FLUISTER_RELAY_BIN", &binaries.relay)
             .env("FLUISTER_INBOX_BIN", &binaries.inbox)
+            .env("FLUISTER_FIXTURE_BIN", &binaries.fixture)
             .env("FLUISTER_WIDGET_ASSETS", crate::widget::assets_dir()),
     )
 }
 
-/// The `relay-server` and `fluister-inbox` binaries the workspace's test run built (their
-/// integration tests run them), in the debug profile.
-fn tested_relay_and_inbox() -> Result<crate::util::Binaries, String> {
+/// The binaries the browser tests run.
+struct TestedBinaries {
+    relay: PathBuf,
+    inbox: PathBuf,
+    fixture: PathBuf,
+}
+
+/// The `relay-server`, `fluister-inbox` and `fluister-fixture` binaries the workspace's test run
+/// built (their packages' integration tests run them), in the debug profile.
+fn tested_binaries() -> Result<TestedBinaries, String> {
     let profile = target_dir().join("debug");
-    let binaries = crate::util::Binaries {
+    let binaries = TestedBinaries {
         relay: profile.join("relay-server"),
         inbox: profile.join("fluister-inbox"),
+        fixture: profile.join("fluister-fixture"),
     };
-    for binary in [&binaries.relay, &binaries.inbox] {
+    for binary in [&binaries.relay, &binaries.inbox, &binaries.fixture] {
         if !binary.is_file() {
             return Err(format!(
-                "{} is missing after the tests ran; the relay's and the inbox's integration \
-                 tests should have built it",
+                "{} is missing after the tests ran; the relay's, the inbox's and the testkit's \
+                 integration tests should have built it",
                 binary.display()
             ));
         }
