@@ -4,8 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use fluister_envelope::age;
-use fluister_envelope::message::{MAX_MESSAGE_TEXT_CHARS, MailboxMessage};
-use zeroize::Zeroizing;
+use fluister_envelope::message::{MAX_MESSAGE_TEXT_CHARS, MailboxMessage, seal_message};
 
 use super::Settings;
 use crate::conversation;
@@ -81,11 +80,10 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
              fluister-inbox reply {number} \"…\""
         )));
     }
-    let padded = Zeroizing::new(
-        MailboxMessage::new(text)
-            .to_padded_bytes()
-            .map_err(|_| message_too_long())?,
-    );
+    // Checked before anything goes to the relay; `seal_message` checks the padded size too.
+    if MailboxMessage::new(text).validate().is_err() {
+        return Err(message_too_long());
+    }
     // Sealed to the reporter, to this coordinator (so `show` can read it back later), and to
     // every recipient the relay seals tips to (a colleague's key, the offline backup key), so the
     // whole conversation opens wherever the tips do.
@@ -104,13 +102,16 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
                  operator to check coordinator.recipients. Nothing was sent."
             ))
         })?;
-        if !recipients.contains(&recipient) {
-            recipients.push(recipient);
-        }
+        recipients.push(recipient);
     }
-    let sealed = age::seal(&recipients, &padded).map_err(|source| Error::Crypto {
-        message: "sealing the reply failed; nothing was sent".to_owned(),
-        source,
+    let sealed = seal_message(text, &recipients).map_err(|error| match error {
+        fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
+            message_too_long()
+        }
+        source => Error::Crypto {
+            message: "sealing the reply failed; nothing was sent".to_owned(),
+            source,
+        },
     })?;
     let submission_key = random_submission_key()?;
     let _lock = settings.home.lock()?;
