@@ -1,0 +1,294 @@
+//! The widget's shared state: one signal per answer, the "check for an answer" state, and the
+//! [`WidgetContext`] every view and task gets, with the moves between steps, the crypto worker's
+//! lifetime and the quick exit.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
+use fluister_protocol::worker::{Failure, MailboxAccess, OpenedMessage, SealedFile};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::browser::Browser;
+use super::sending::Delivery;
+use super::{StepRenderer, later_steps, mailbox};
+use crate::crypto_worker::CryptoWorker;
+use crate::embedding::ShiftPressCounter;
+use crate::form::{FormAnswers, Step};
+use crate::i18n::{LanguageAsset, Translations};
+
+/// The answers, one signal per field.
+#[derive(Clone, Copy)]
+pub(crate) struct FormSignals {
+    pub(crate) kind: RwSignal<Option<Kind>>,
+    pub(crate) role: RwSignal<Option<Role>>,
+    pub(crate) signals: RwSignal<Vec<String>>,
+    pub(crate) municipality: RwSignal<Option<Municipality>>,
+    pub(crate) place: RwSignal<String>,
+    pub(crate) date: RwSignal<String>,
+    pub(crate) ongoing: RwSignal<bool>,
+    pub(crate) when_text: RwSignal<String>,
+    pub(crate) description: RwSignal<String>,
+    pub(crate) contact: RwSignal<String>,
+}
+
+impl FormSignals {
+    pub(crate) fn new(municipality: Option<Municipality>) -> Self {
+        Self {
+            kind: RwSignal::new(None),
+            role: RwSignal::new(None),
+            signals: RwSignal::new(Vec::new()),
+            municipality: RwSignal::new(municipality),
+            place: RwSignal::new(String::new()),
+            date: RwSignal::new(String::new()),
+            ongoing: RwSignal::new(false),
+            when_text: RwSignal::new(String::new()),
+            description: RwSignal::new(String::new()),
+            contact: RwSignal::new(String::new()),
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> FormAnswers {
+        FormAnswers {
+            kind: self.kind.get_untracked(),
+            role: self.role.get_untracked(),
+            signals: self.signals.get_untracked(),
+            municipality: self.municipality.get_untracked(),
+            place: self.place.get_untracked(),
+            date: self.date.get_untracked(),
+            ongoing: self.ongoing.get_untracked(),
+            when_text: self.when_text.get_untracked(),
+            description: self.description.get_untracked(),
+            contact: self.contact.get_untracked(),
+        }
+    }
+
+    /// Forgets every answer, wiping the typed text.
+    pub(crate) fn clear(&self, municipality: Option<Municipality>) {
+        for text in [
+            self.place,
+            self.date,
+            self.when_text,
+            self.description,
+            self.contact,
+        ] {
+            text.update(zeroize::Zeroize::zeroize);
+        }
+        self.kind.set(None);
+        self.role.set(None);
+        self.signals.set(Vec::new());
+        self.municipality.set(municipality);
+        self.ongoing.set(false);
+    }
+}
+
+/// The "check for an answer" part: the code typed in, the mailbox it opened, the conversation.
+#[derive(Clone, Copy)]
+pub(crate) struct MailboxSignals {
+    pub(crate) code: RwSignal<String>,
+    /// The key of the message about the code itself (missing, typo, not found), if any.
+    pub(crate) code_error: RwSignal<Option<&'static str>>,
+    /// The key of the message about a failed check that is not the code's fault (the relay is
+    /// busy or unreachable), if any.
+    pub(crate) check_failure: RwSignal<Option<&'static str>>,
+    /// The key of the status while the mailbox opens or an answer is sent.
+    pub(crate) status: RwSignal<Option<&'static str>>,
+    /// The mailbox id and token.
+    pub(crate) access: StoredValue<Option<MailboxAccess>>,
+    pub(crate) messages: RwSignal<Vec<OpenedMessage>>,
+    pub(crate) answer: RwSignal<String>,
+    /// The key of the message about the answer (missing, sent, failed), if any.
+    pub(crate) answer_note: RwSignal<Option<&'static str>>,
+    /// An answer sealed but not yet accepted: kept for a retry, like a tip.
+    pub(crate) sealed_answer: StoredValue<Option<SealedFile>>,
+}
+
+impl MailboxSignals {
+    pub(crate) fn new() -> Self {
+        Self {
+            code: RwSignal::new(String::new()),
+            code_error: RwSignal::new(None),
+            check_failure: RwSignal::new(None),
+            status: RwSignal::new(None),
+            access: StoredValue::new(None),
+            messages: RwSignal::new(Vec::new()),
+            answer: RwSignal::new(String::new()),
+            answer_note: RwSignal::new(None),
+            sealed_answer: StoredValue::new(None),
+        }
+    }
+
+    /// Forgets the code, the access token and the conversation.
+    pub(crate) fn clear(&self) {
+        self.code.update(zeroize::Zeroize::zeroize);
+        self.answer.update(zeroize::Zeroize::zeroize);
+        self.code_error.set(None);
+        self.check_failure.set(None);
+        self.status.set(None);
+        self.answer_note.set(None);
+        self.access.set_value(None);
+        self.sealed_answer.set_value(None);
+        self.messages.set(Vec::new());
+    }
+}
+
+/// The widget's shared state. Every field is a cheap handle, so the context is `Copy`.
+#[derive(Clone, Copy)]
+pub(crate) struct WidgetContext {
+    pub(crate) translations: RwSignal<Translations, LocalStorage>,
+    pub(crate) language: RwSignal<String>,
+    pub(crate) languages: StoredValue<Vec<LanguageAsset>>,
+    pub(crate) step: RwSignal<Step>,
+    pub(crate) answers: FormSignals,
+    pub(crate) preset_municipality: StoredValue<Option<Municipality>>,
+    pub(crate) description_missing: RwSignal<bool>,
+    pub(crate) receipt_confirmed: RwSignal<bool>,
+    pub(crate) receipt_unconfirmed_error: RwSignal<bool>,
+    /// The tip on its way: the relay's configuration, the sending state, the sealed tip and the
+    /// next tip's mailbox.
+    pub(crate) delivery: Delivery,
+    pub(crate) receipt_code: RwSignal<String>,
+    pub(crate) worker_url: StoredValue<String>,
+    /// The crypto worker, started when first needed; it holds the receipt code's keys.
+    pub(crate) crypto: StoredValue<Option<Rc<CryptoWorker>>, LocalStorage>,
+    pub(crate) mailbox: MailboxSignals,
+    pub(crate) exited: RwSignal<bool>,
+    pub(crate) shift_status: RwSignal<String>,
+    pub(crate) shift_counter: StoredValue<ShiftPressCounter>,
+    /// The views of every step after the start screen, once their wasm chunk is loaded.
+    pub(crate) later_steps: StoredValue<Option<StepRenderer>>,
+    /// Whether the reporter asked for a step whose chunk could not be loaded.
+    pub(crate) later_steps_failed: RwSignal<bool>,
+    /// Whether the reporter asked for a step whose chunk is still loading.
+    pub(crate) later_steps_loading: RwSignal<bool>,
+    /// Whether the chunk's fetch was started ahead of a button press.
+    pub(crate) later_steps_prefetched: StoredValue<bool>,
+}
+
+impl WidgetContext {
+    /// The UI string under `key` in the language in use. Not reactive: a language change
+    /// re-renders the whole widget.
+    pub(crate) fn text(self, key: &'static str) -> String {
+        self.translations
+            .with_untracked(|translations| translations.text(key))
+    }
+
+    /// Runs `read` on the table in use, without tracking it (see [`WidgetContext::text`]).
+    pub(crate) fn with_translations<R>(self, read: impl FnOnce(&Translations) -> R) -> R {
+        self.translations
+            .with_untracked(|translations| read(translations))
+    }
+
+    /// Goes to `step` and moves keyboard and screen-reader focus to its heading. A step after
+    /// the start screen is shown once its chunk is loaded (usually it already is: the start
+    /// screen fetches it as soon as the reporter points at or tabs into it); meanwhile the start
+    /// screen says it is loading.
+    pub(crate) fn go_to(self, step: Step) {
+        if step != Step::Start && self.later_steps.get_value().is_none() {
+            self.later_steps_failed.set(false);
+            self.later_steps_loading.set(true);
+            leptos::task::spawn_local(async move {
+                let loaded = self.load_later_steps().await;
+                self.later_steps_loading.set(false);
+                // Said on the start screen, where the reporter pressed the button.
+                self.later_steps_failed.set(!loaded);
+                if loaded {
+                    self.go_to(step);
+                }
+            });
+            return;
+        }
+        self.step.set(step);
+        focus_soon("step-heading");
+    }
+
+    /// Loads the chunk with the steps after the start screen, and says whether it is loaded.
+    /// The chunk is fetched at most once; a failed fetch is tried again on the next call.
+    pub(crate) async fn load_later_steps(self) -> bool {
+        match later_steps().await {
+            Ok(render) => {
+                self.later_steps.set_value(Some(render));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Starts fetching the later steps' chunk when the reporter shows an intent to go on
+    /// (points at the start screen or moves focus into it), not on page load: a visit that
+    /// only reads the start screen downloads only the first load.
+    pub(crate) fn prefetch_later_steps(self) {
+        if self.later_steps.get_value().is_some() || self.later_steps_prefetched.get_value() {
+            return;
+        }
+        self.later_steps_prefetched.set_value(true);
+        leptos::task::spawn_local(async move {
+            if !self.load_later_steps().await {
+                // A failed prefetch is retried when the reporter presses a button.
+                self.later_steps_prefetched.set_value(false);
+            }
+        });
+    }
+
+    /// The browser's relay, crypto worker and clock, for the send and mailbox tasks.
+    pub(crate) fn environment(self) -> Browser {
+        Browser {
+            crypto: self.crypto,
+            worker_url: self.worker_url,
+        }
+    }
+
+    /// The crypto worker, started if it is not running.
+    pub(crate) fn crypto(self) -> Result<Rc<CryptoWorker>, Failure> {
+        use super::sending::Environment as _;
+        self.environment().worker()
+    }
+
+    /// Ends the crypto worker (once a task still using it is done) and forgets its keys; see
+    /// [`Delivery::end_worker`].
+    pub(crate) fn end_crypto(self) {
+        self.delivery.end_worker(&self.environment());
+    }
+
+    /// Has the worker prepare the next tip's receipt code, then opens its mailbox (once per
+    /// tip); see [`mailbox::prepare_receipt`].
+    pub(crate) fn prepare_receipt(self) {
+        mailbox::prepare_receipt(&self.environment(), self.delivery);
+    }
+
+    /// Quick exit: hide everything at once, forget every answer, the sealed tip, the code and
+    /// the mailbox, end the worker with its keys, and leave.
+    pub(crate) fn exit_now(self) {
+        self.exited.set(true);
+        self.answers.clear(None);
+        self.delivery.sealed.set_value(None);
+        self.receipt_code.update(zeroize::Zeroize::zeroize);
+        self.mailbox.clear();
+        self.end_crypto();
+        leave_page();
+    }
+}
+
+/// Focuses the element with `id` once the current render has finished.
+pub(crate) fn focus_soon(id: &'static str) {
+    set_timeout(
+        move || {
+            let element = document()
+                .get_element_by_id(id)
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(element) = element {
+                let _ = element.focus();
+            }
+        },
+        Duration::from_millis(0),
+    );
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn leave_page() {
+    crate::embedding::leave_now();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn leave_page() {}

@@ -1,0 +1,171 @@
+//! The step views. One question per step; every string comes from the translation table in
+//! use. A step is rendered from the current answers when it is shown, and inputs write their
+//! signal on `input`/`change` (see the module documentation of [`crate::app`]).
+
+mod conversation;
+mod questions;
+mod receipt;
+mod review;
+mod send;
+mod start;
+
+use fluister_envelope::tip::vocabulary::{Kind, Role};
+use leptos::prelude::*;
+
+use crate::app::context::WidgetContext;
+use crate::form::{NUMBERED_STEPS, Step};
+use crate::i18n::Translations;
+
+use conversation::{check_code_step, conversation_step};
+use questions::{contact_step, description_step, place_step, radio_step, signals_step, time_step};
+use receipt::{done_step, receipt_step};
+use review::review_step;
+use send::sending_step;
+pub(crate) use start::{alternatives, start_step};
+
+/// Identifiers with their labels in the language in use, for a radio group.
+fn labelled(
+    context: WidgetContext,
+    ids: impl Iterator<Item = &'static str>,
+    label: fn(&Translations, &str) -> String,
+) -> Vec<(&'static str, String)> {
+    context.with_translations(|translations| ids.map(|id| (id, label(translations, id))).collect())
+}
+
+pub(crate) fn step_view(context: WidgetContext, step: Step) -> AnyView {
+    // Once the reporter is on a question, the crypto worker prepares the receipt code in the
+    // background (once per tip). Here rather than in `go_to`, so that the code starting the
+    // worker is in the chunk, not in the first load.
+    if step.number().is_some() {
+        context.prepare_receipt();
+    }
+    match step {
+        Step::Start => start_step(context).into_any(),
+        Step::Kind => radio_step(
+            context,
+            Step::Kind,
+            "kind_heading",
+            "kind",
+            labelled(
+                context,
+                Kind::ALL.iter().map(Kind::as_str),
+                Translations::kind_label,
+            ),
+            context
+                .answers
+                .kind
+                .with_untracked(|kind| kind.as_ref().map(|kind| kind.as_str().to_owned())),
+            move |id| context.answers.kind.set(Some(Kind::from_id(id))),
+        )
+        .into_any(),
+        Step::Role => radio_step(
+            context,
+            Step::Role,
+            "role_heading",
+            "role",
+            labelled(
+                context,
+                Role::ALL.iter().map(Role::as_str),
+                Translations::role_label,
+            ),
+            context
+                .answers
+                .role
+                .with_untracked(|role| role.as_ref().map(|role| role.as_str().to_owned())),
+            move |id| context.answers.role.set(Some(Role::from_id(id))),
+        )
+        .into_any(),
+        Step::Signals => signals_step(context).into_any(),
+        Step::Place => place_step(context).into_any(),
+        Step::Time => time_step(context).into_any(),
+        Step::Description => description_step(context).into_any(),
+        Step::Contact => contact_step(context).into_any(),
+        Step::Review => review_step(context).into_any(),
+        Step::Sending => sending_step(context).into_any(),
+        Step::Receipt => receipt_step(context).into_any(),
+        Step::Done => done_step(context).into_any(),
+        Step::CheckCode => check_code_step(context).into_any(),
+        Step::Conversation => conversation_step(context).into_any(),
+    }
+}
+
+/// "Question 3 of 8", as text and as a bar.
+fn progress_indicator(context: WidgetContext, step: Step) -> impl IntoView {
+    let number = step.number().unwrap_or(0);
+    let total = NUMBERED_STEPS.len();
+    let label = context.with_translations(|translations| {
+        translations.format(
+            "progress",
+            &[
+                ("current", &number.to_string()),
+                ("total", &total.to_string()),
+            ],
+        )
+    });
+    view! {
+        <div class="progress">
+            <p id="progress-label" class="progress-label">{label}</p>
+            <progress max=total.to_string() value=number.to_string() aria-labelledby="progress-label"></progress>
+        </div>
+    }
+}
+
+/// Back and next (or another label for next), and what "next" does.
+fn step_buttons(
+    context: WidgetContext,
+    next_label: &'static str,
+    on_next: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="step-buttons">
+            <button
+                type="button"
+                class="button-secondary"
+                on:click=move |_| context.go_to(context.step.get_untracked().previous())
+            >
+                {context.text("back")}
+            </button>
+            <button
+                type="submit"
+                class="button-primary"
+                on:click=move |event| {
+                    event.prevent_default();
+                    on_next();
+                }
+            >
+                {context.text(next_label)}
+            </button>
+        </div>
+    }
+}
+
+fn next_step(context: WidgetContext) -> impl Fn() + Copy + 'static {
+    move || context.go_to(context.step.get_untracked().next())
+}
+
+/// A one-line text field with a hint, writing `value` as the reporter types.
+fn text_field(
+    context: WidgetContext,
+    id: &'static str,
+    label_key: &'static str,
+    hint_key: &'static str,
+    max_chars: usize,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="field">
+            <label for=id>{context.text(label_key)}</label>
+            <p class="hint" id=hint_id.clone()>{context.text(hint_key)}</p>
+            <input
+                type="text"
+                id=id
+                aria-describedby=hint_id
+                maxlength=max_chars.to_string()
+                autocomplete="off"
+                prop:value=value.get_untracked()
+                on:input=move |event| value.set(event_target_value(&event))
+            />
+        </div>
+    }
+}

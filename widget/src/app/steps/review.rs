@@ -1,0 +1,134 @@
+//! The review: every answer once more, each with a way back to its step, and the send button.
+
+use leptos::prelude::*;
+
+use crate::app::context::{WidgetContext, focus_soon};
+use crate::app::sending::start_sending;
+use crate::form::Step;
+
+use super::progress_indicator;
+use super::questions::require_description;
+use super::step_buttons;
+
+/// The review's answers, as text in the language in use ("not filled in" for blanks).
+fn review_answers(context: WidgetContext) -> Vec<(&'static str, String, Step)> {
+    let answers = context.answers.snapshot();
+    let document = answers.to_tip_document();
+    context.with_translations(|translations| {
+        let join = |parts: Vec<String>, separator: &str| {
+            let parts: Vec<String> = parts
+                .into_iter()
+                .filter(|part| !part.trim().is_empty())
+                .collect();
+            if parts.is_empty() {
+                translations.text("not_answered")
+            } else {
+                parts.join(separator)
+            }
+        };
+        let kind = document
+            .kind
+            .as_ref()
+            .map(|kind| translations.kind_label(kind.as_str()));
+        let role = document
+            .role
+            .as_ref()
+            .map(|role| translations.role_label(role.as_str()));
+        let signals = document
+            .signals
+            .iter()
+            .map(|id| translations.signal(id).label)
+            .collect();
+        let municipality = document
+            .municipality
+            .as_ref()
+            .map(|municipality| translations.municipality_label(municipality));
+        let place = municipality
+            .into_iter()
+            .chain(document.place.clone())
+            .collect();
+        let time = document
+            .when
+            .as_ref()
+            .map(|when| {
+                let mut parts: Vec<String> = when.date.clone().into_iter().collect();
+                if when.ongoing {
+                    parts.push(translations.text("ongoing_label"));
+                }
+                parts.extend(when.text.clone());
+                parts
+            })
+            .unwrap_or_default();
+        vec![
+            (
+                "review_kind",
+                join(kind.into_iter().collect(), ""),
+                Step::Kind,
+            ),
+            (
+                "review_role",
+                join(role.into_iter().collect(), ""),
+                Step::Role,
+            ),
+            ("review_signals", join(signals, "; "), Step::Signals),
+            ("review_place", join(place, ", "), Step::Place),
+            ("review_time", join(time, ", "), Step::Time),
+            (
+                "review_description",
+                join(vec![answers.description.clone()], ""),
+                Step::Description,
+            ),
+            (
+                "review_contact",
+                join(document.contact.clone().into_iter().collect(), ""),
+                Step::Contact,
+            ),
+        ]
+    })
+}
+
+pub(crate) fn review_step(context: WidgetContext) -> impl IntoView {
+    let rows = review_answers(context)
+        .into_iter()
+        .map(|(question_key, answer, step)| {
+            let question = context.text(question_key);
+            view! {
+                <div class="review-row">
+                    <dt>{question.clone()}</dt>
+                    <dd>
+                        <span class="review-answer">{answer}</span>
+                        " "
+                        <button type="button" class="button-link" on:click=move |_| context.go_to(step)>
+                            {context.text("change")}
+                            <span class="visually-hidden">": " {question}</span>
+                        </button>
+                    </dd>
+                </div>
+            }
+        })
+        .collect_view();
+    let on_send = move || {
+        if require_description(context) {
+            start_sending(context);
+        } else {
+            focus_soon("review-error");
+        }
+    };
+    let missing = context.description_missing;
+    view! {
+        <form class="step" novalidate>
+            {progress_indicator(context, Step::Review)}
+            <h2 id="step-heading" tabindex="-1">{context.text("review_heading")}</h2>
+            <p class="hint">{context.text("review_hint")}</p>
+            <p class="error-message" id="review-error" tabindex="-1" hidden=move || !missing.get()>
+                {context.text("description_missing")} " "
+                <button type="button" class="button-link" on:click=move |_| context.go_to(Step::Description)>
+                    {context.text("description_go_to")}
+                </button>
+            </p>
+            <dl class="review">{rows}</dl>
+            <p class="hint">{context.text("review_encryption")}</p>
+            {step_buttons(context, "send", on_send)}
+        </form>
+    }
+}
