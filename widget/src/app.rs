@@ -1,7 +1,7 @@
 //! The form: its frame (safety bar, language choice, the step on screen) here, the shared state
-//! in [`context`], the step views in [`steps`], and the tasks in [`sending`] (the send state
-//! machine, unit-tested natively over small traits with the browser's side in [`browser`]) and
-//! [`mailbox`] (the next tip's mailbox and "check for an answer").
+//! in `context`, the step views in `steps`, and the tasks in `sending` (the send state machine,
+//! unit-tested natively over small traits, with the browser's side in `browser`) and `mailbox`
+//! (the next tip's mailbox and "check for an answer").
 //!
 //! Size matters here (every reactive closure in a view is its own monomorphised code), so the
 //! views are mostly static: a step is rendered from the current answers when it is shown, inputs
