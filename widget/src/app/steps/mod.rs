@@ -32,6 +32,8 @@ fn labelled(
     context.with_translations(|translations| ids.map(|id| (id, label(translations, id))).collect())
 }
 
+/// The view of `step`: every step after the start screen is rendered through here, from the
+/// later steps' wasm chunk.
 pub(crate) fn step_view(context: WidgetContext, step: Step) -> AnyView {
     // Once the reporter is on a question, the crypto worker prepares the receipt code in the
     // background (once per tip). Here rather than in `go_to`, so that the code starting the
