@@ -23,10 +23,20 @@ pub struct Proof {
 }
 
 /// A client of one relay, with a coordinator token for the coordinator's routes.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
     address: SocketAddr,
     coordinator_token: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Client")
+            .field("address", &self.address)
+            .field("coordinator_token", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Client {

@@ -55,12 +55,22 @@ fn sibling_binary(name: &str, how_to_build: &str) -> PathBuf {
 }
 
 /// A coordinator token minted by the real `relay-server mint-token`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MintedToken {
     /// The token the coordinator keeps.
     pub token: String,
     /// Its hash, from the config line the relay printed.
     pub token_sha256: String,
+}
+
+impl std::fmt::Debug for MintedToken {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MintedToken")
+            .field("token", &"<redacted>")
+            .field("token_sha256", &self.token_sha256)
+            .finish()
+    }
 }
 
 /// Runs `relay-server mint-token` and reads the token and its config line.

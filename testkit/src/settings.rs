@@ -9,12 +9,25 @@ use toml::{Table, Value};
 
 /// A relay configuration: sections (`server`, `storage`, `limits`, `proof_of_work`,
 /// `coordinator`, `widget`) of fields, as in `relay-server example-config`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SettingsBuilder {
     table: Table,
     /// The coordinator token a [`RelayProcess`](crate::RelayProcess)'s client uses: the first of
     /// [`SettingsBuilder::coordinator_tokens`], or a minted one.
     client_token: Option<String>,
+}
+
+impl std::fmt::Debug for SettingsBuilder {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SettingsBuilder")
+            .field("table", &self.table)
+            .field(
+                "client_token",
+                &self.client_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl SettingsBuilder {
