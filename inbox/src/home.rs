@@ -63,6 +63,11 @@ impl InboxHome {
         self.root.join("connection.json")
     }
 
+    /// The region and its municipalities as the relay last listed them (see [`crate::region`]).
+    pub fn region_path(&self) -> PathBuf {
+        self.root.join("region.json")
+    }
+
     /// The sealed tips, one age file each, exactly as the relay held them.
     pub fn tips_directory(&self) -> PathBuf {
         self.root.join("tips")

@@ -16,6 +16,7 @@
 //! - [`conversation`]: the anonymous mailbox's messages per tip, stored sealed, fetched by
 //!   `pull` and written by `reply`.
 //! - [`triage`]: status and notes per tip, sealed to the coordinator's own key.
+//! - [`region`]: the region's municipalities as the relay lists them, kept by `pull`.
 //! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
 //!
 //! Tip content never leaves this machine unencrypted, except where the coordinator asks for it
@@ -31,6 +32,7 @@ mod kill_switch;
 pub mod passphrase;
 pub mod progress;
 pub mod quarantine;
+pub mod region;
 pub mod relay;
 pub mod render;
 pub mod stats;

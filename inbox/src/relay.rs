@@ -293,6 +293,11 @@ impl RelayClient {
 
     /// `GET /api/v1/config`: the recipients the relay tells widgets to seal to.
     pub fn sealing_recipients(&self) -> Result<Vec<String>> {
+        Ok(self.config()?.recipients)
+    }
+
+    /// `GET /api/v1/config`: what the relay tells widgets (recipients, region, municipalities).
+    pub fn config(&self) -> Result<PublicConfig> {
         let mut response = self
             .agent
             .get(format!("{}/api/v1/config", self.relay_url))
@@ -312,7 +317,7 @@ impl RelayClient {
                     .to_owned(),
                 source,
             })?;
-        Ok(config.recipients)
+        Ok(config)
     }
 
     /// `GET /api/v1/tips`: the tips waiting, oldest hour first.

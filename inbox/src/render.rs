@@ -235,9 +235,9 @@ fn indent(text: &str, prefix: &str) -> String {
 }
 
 /// The terminal view of a tip (`show`).
-pub fn show_text(document: &TipDocument, context: &TipContext<'_>, language: Language) -> String {
+pub fn show_text(document: &TipDocument, context: &TipContext<'_>, labels: &Labels) -> String {
+    let language = labels.language();
     let words = words(language);
-    let labels = Labels::for_language(language);
     let not_given = || format!("({})", words.not_given);
     let mut out = String::new();
     let heading = heading_line(context, words, language);
@@ -289,7 +289,7 @@ pub fn show_text(document: &TipDocument, context: &TipContext<'_>, language: Lan
         words.when,
         describe_when(document, words).unwrap_or_else(not_given),
     );
-    let (groups, unknown) = grouped_signals(document, &labels);
+    let (groups, unknown) = grouped_signals(document, labels);
     if groups.is_empty() && unknown.is_empty() {
         field(&mut out, words.signals, not_given());
     } else {
@@ -375,11 +375,11 @@ fn markdown_inline(text: &str) -> String {
 pub fn export_markdown(
     document: &TipDocument,
     context: &TipContext<'_>,
-    language: Language,
+    labels: &Labels,
     redact: &[RedactPart],
 ) -> String {
+    let language = labels.language();
     let words = words(language);
-    let labels = Labels::for_language(language);
     let is_redacted = |part: RedactPart| redact.contains(&part);
     let left_out = format!("*({})*", words.redacted);
     let not_given = format!("*({})*", words.not_given);
@@ -448,7 +448,7 @@ pub fn export_markdown(
     if document.reply.is_some() && !is_redacted(RedactPart::Reply) {
         row(words.reply, words.reply_possible.to_owned());
     }
-    let (groups, unknown) = grouped_signals(document, &labels);
+    let (groups, unknown) = grouped_signals(document, labels);
     out.push_str(&format!("\n## {}\n\n", words.signals));
     if groups.is_empty() && unknown.is_empty() {
         out.push_str(&format!("{not_given}\n"));
@@ -499,10 +499,9 @@ pub fn export_markdown(
 pub fn export_json(
     document: &TipDocument,
     context: &TipContext<'_>,
-    language: Language,
+    labels: &Labels,
     redact: &[RedactPart],
 ) -> Value {
-    let labels = Labels::for_language(language);
     let mut document_json = serde_json::to_value(document).expect("a tip document serializes");
     if let Value::Object(fields) = &mut document_json {
         for part in redact {
@@ -543,7 +542,7 @@ pub fn export_json(
         .collect();
     json!({
         "fluister_case_file": 1,
-        "language": labels.language,
+        "language": labels.language_code,
         "tip_number": context.number,
         "received_hour_unix": context.received_hour,
         "received_dutch_time": context.received_hour.map(|hour| LocalHour::from_unix_seconds(hour).to_string()),
@@ -592,12 +591,13 @@ mod tests {
             triage: None,
         };
         let redact = [RedactPart::Text, RedactPart::Contact, RedactPart::Place];
-        let markdown = export_markdown(&document, &context, Language::En, &redact);
-        let json = export_json(&document, &context, Language::En, &redact).to_string();
+        let labels = Labels::for_language(Language::En);
+        let markdown = export_markdown(&document, &context, &labels, &redact);
+        let json = export_json(&document, &context, &labels, &redact).to_string();
         for output in [&markdown, &json] {
             assert!(!output.contains("SECRET"), "{output}");
         }
-        let full = export_markdown(&document, &context, Language::En, &[]);
+        let full = export_markdown(&document, &context, &labels, &[]);
         assert!(full.contains("SECRET TEXT") && full.contains("SECRET PHONE"));
     }
 }
@@ -698,8 +698,8 @@ pub fn tip_list_row(
     document: &TipDocument,
     triage: &TriageRecord,
     labels: &Labels,
-    language: Language,
 ) -> String {
+    let language = labels.language();
     let dash = || "–".to_owned();
     format!(
         "{:>6}  {:<16}  {}  {}  {}  {}",

@@ -99,14 +99,14 @@ fn csv_field(text: &str) -> String {
 }
 
 /// CSV with one row per (quarter, municipality, kind) that has tips: identifiers and labels.
-pub fn to_csv(counts: &Counts, language: Language) -> String {
-    let labels = Labels::for_language(language);
+pub fn to_csv(counts: &Counts, labels: &Labels) -> String {
+    let language = labels.language();
     let mut csv = String::from("quarter,municipality_id,municipality,kind_id,kind,tips\n");
     for ((quarter, municipality, kind), count) in &counts.by_quarter_municipality_kind {
         csv.push_str(&format!(
             "{quarter},{municipality},{},{kind},{},{count}\n",
-            csv_field(&municipality_name(&labels, municipality, language)),
-            csv_field(&kind_name(&labels, kind, language)),
+            csv_field(&municipality_name(labels, municipality, language)),
+            csv_field(&kind_name(labels, kind, language)),
         ));
     }
     csv
@@ -125,12 +125,17 @@ const KIND_COLOURS: &[&str] = &[
 ];
 
 /// An SVG chart: one horizontal bar per municipality, split by kind, over the counted period.
-pub fn to_svg(counts: &Counts, language: Language) -> String {
-    let labels = Labels::for_language(language);
-    let mut rows: Vec<String> = Municipality::ALL
+pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
+    let language = labels.language();
+    // The region's municipalities in the form's order (every one, with or without tips), then
+    // "other", "not given", and any the region no longer lists.
+    let mut rows: Vec<String> = labels
+        .region()
+        .municipalities
         .iter()
-        .map(|municipality| municipality.as_str().to_owned())
+        .map(|municipality| municipality.id.clone())
         .collect();
+    rows.push("other".to_owned());
     rows.push(UNKNOWN.to_owned());
     let mut kinds: Vec<String> = Kind::ALL
         .iter()
@@ -211,7 +216,7 @@ pub fn to_svg(counts: &Counts, language: Language) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
             label_width - 8.0,
             y + 17.0,
-            xml_escape(&municipality_name(&labels, municipality, language))
+            xml_escape(&municipality_name(labels, municipality, language))
         ));
         let mut x = label_width;
         for (kind_index, kind) in kinds.iter().enumerate() {
@@ -228,7 +233,7 @@ pub fn to_svg(counts: &Counts, language: Language) -> String {
                 y + 4.0,
                 row_height - 8.0,
                 KIND_COLOURS[kind_index.min(KIND_COLOURS.len() - 1)],
-                xml_escape(&kind_name(&labels, kind, language))
+                xml_escape(&kind_name(labels, kind, language))
             ));
             x += bar_width;
         }
@@ -246,7 +251,7 @@ pub fn to_svg(counts: &Counts, language: Language) -> String {
             KIND_COLOURS[kind_index.min(KIND_COLOURS.len() - 1)],
             label_width + 22.0,
             y + 12.0,
-            xml_escape(&kind_name(&labels, kind, language))
+            xml_escape(&kind_name(labels, kind, language))
         ));
     }
     svg.push_str("</svg>\n");
@@ -256,6 +261,23 @@ pub fn to_svg(counts: &Counts, language: Language) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::region::{Region, RegionMunicipality};
+
+    /// Labels naming two of Drenthe's municipalities and one the relay no longer lists.
+    fn labels(language: Language) -> Labels {
+        let municipality = |id: &str, name: &str| RegionMunicipality {
+            id: id.to_owned(),
+            name: name.to_owned(),
+        };
+        Labels::for_language(language).with_region(Region {
+            name: "Drenthe".to_owned(),
+            municipalities: vec![
+                municipality("assen", "Assen"),
+                municipality("emmen", "Emmen"),
+                municipality("meppel", "Meppel"),
+            ],
+        })
+    }
 
     #[test]
     fn counts_per_quarter_municipality_and_kind() {
@@ -264,23 +286,23 @@ mod tests {
         let tips = vec![
             CountedTip {
                 received_hour: winter,
-                municipality: Some(Municipality::Assen),
+                municipality: Some(Municipality::from_id("assen")),
                 kind: Some(Kind::Labour),
             },
             CountedTip {
                 received_hour: winter,
-                municipality: Some(Municipality::Assen),
+                municipality: Some(Municipality::from_id("assen")),
                 kind: Some(Kind::Labour),
             },
             CountedTip {
                 received_hour: summer,
-                municipality: Some(Municipality::Emmen),
+                municipality: Some(Municipality::from_id("emmen")),
                 kind: None,
             },
         ];
         let counts = Counts::count(&tips, &[]);
         assert_eq!(counts.total(), 3);
-        let csv = to_csv(&counts, Language::En);
+        let csv = to_csv(&counts, &labels(Language::En));
         assert!(
             csv.contains("2025-Q1,assen,Assen,labour,Labour exploitation,2\n"),
             "{csv}"
@@ -291,8 +313,15 @@ mod tests {
         );
         let only_summer = Counts::count(&tips, &["2025-Q3".to_owned()]);
         assert_eq!(only_summer.total(), 1);
-        let svg = to_svg(&counts, Language::Nl);
+        let svg = to_svg(&counts, &labels(Language::Nl));
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("Arbeidsuitbuiting") && svg.contains("2025-Q1 – 2025-Q3"));
+        // Every municipality of the region gets a row, in the region's order, tips or not.
+        let assen = svg.find(">Assen<").expect("a row for Assen");
+        let meppel = svg
+            .find(">Meppel<")
+            .expect("a row for Meppel, without tips");
+        assert!(assen < meppel, "{svg}");
+        assert!(svg.contains("Andere gemeente of onbekend"), "{svg}");
     }
 }

@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
 use serde::Deserialize;
 
+use crate::region::Region;
+
 /// A language the inbox can show tips in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Language {
     /// Dutch (the default).
+    #[default]
     Nl,
     /// English.
     En,
@@ -24,11 +27,16 @@ pub struct SignalText {
     pub explanation: String,
 }
 
-/// One language's translation table.
+/// One language's translation table, and the region's municipality names.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Labels {
     /// The language code, e.g. `nl`.
-    pub language: String,
+    #[serde(rename = "language")]
+    pub language_code: String,
+    #[serde(skip)]
+    language: Language,
+    #[serde(skip)]
+    region: Region,
     kinds: BTreeMap<String, String>,
     roles: BTreeMap<String, String>,
     signal_groups: BTreeMap<String, String>,
@@ -47,7 +55,24 @@ impl Labels {
             Language::Nl => DUTCH_TABLE,
             Language::En => ENGLISH_TABLE,
         };
-        serde_json::from_str(table).expect("the vocabulary tables are valid JSON")
+        let labels: Self =
+            serde_json::from_str(table).expect("the vocabulary tables are valid JSON");
+        Self { language, ..labels }
+    }
+
+    /// These labels, naming municipalities as `region` does.
+    pub fn with_region(self, region: Region) -> Self {
+        Self { region, ..self }
+    }
+
+    /// The language of these labels.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The region whose municipalities these labels name.
+    pub fn region(&self) -> &Region {
+        &self.region
     }
 
     /// The label of a kind; an identifier this version does not know is shown as it is.
@@ -66,9 +91,10 @@ impl Labels {
             .unwrap_or_else(|| format!("({})", role.as_str()))
     }
 
-    /// The name of a municipality: its proper name, the label for "other", or the identifier.
+    /// The name of a municipality: as the region names it, the label for "other", or the
+    /// identifier in brackets.
     pub fn municipality(&self, municipality: &Municipality) -> String {
-        if let Some(name) = municipality.display_name() {
+        if let Some(name) = self.region.name_of(municipality.as_str()) {
             return name.to_owned();
         }
         self.municipalities
@@ -107,9 +133,8 @@ mod tests {
             for role in Role::ALL {
                 assert!(!labels.role(role).starts_with('('), "{role}");
             }
-            for municipality in Municipality::ALL {
-                assert!(!labels.municipality(municipality).starts_with('('));
-            }
+            let other = labels.municipality(&Municipality::from_id("other"));
+            assert!(!other.starts_with('('), "{other}");
             for signal_id in signals::all_signal_ids() {
                 assert!(labels.signal(signal_id).is_some(), "{signal_id}");
             }
@@ -119,6 +144,28 @@ mod tests {
             dutch.kind(&Kind::from_id("forced_begging")),
             "(forced_begging)"
         );
-        assert_eq!(dutch.municipality(&Municipality::Assen), "Assen");
+        // Municipalities are named as the relay's region names them, else shown by id.
+        assert_eq!(
+            dutch.municipality(&Municipality::from_id("assen")),
+            "(assen)"
+        );
+        let region = Region {
+            name: "Drenthe".to_owned(),
+            municipalities: vec![crate::region::RegionMunicipality {
+                id: "assen".to_owned(),
+                name: "Assen".to_owned(),
+            }],
+        };
+        let dutch = dutch.with_region(region);
+        assert_eq!(dutch.municipality(&Municipality::from_id("assen")), "Assen");
+        assert_eq!(
+            dutch.municipality(&Municipality::from_id("emmen")),
+            "(emmen)"
+        );
+        assert_eq!(
+            dutch.municipality(&Municipality::from_id("other")),
+            "Andere gemeente of onbekend"
+        );
+        assert_eq!(dutch.language(), Language::Nl);
     }
 }

@@ -51,13 +51,13 @@ pub fn run(settings: &Settings, number: u64, options: &ExportOptions) -> Result<
     let redact = &options.redact;
     let text = Zeroizing::new(match options.format {
         ExportFormat::Markdown => {
-            render::export_markdown(&document, &context, settings.language, redact)
+            render::export_markdown(&document, &context, &settings.labels()?, redact)
         }
         ExportFormat::Json => {
             let mut json = serde_json::to_string_pretty(&render::export_json(
                 &document,
                 &context,
-                settings.language,
+                &settings.labels()?,
                 redact,
             ))
             .expect("JSON values serialize");

@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::render;
 use crate::store;
 use crate::triage::{TriageBook, TriageStatus};
-use crate::vocabulary::Labels;
 
 /// Which tips `list` shows; the filters combine.
 #[derive(Clone, Debug, Default)]
@@ -28,7 +27,15 @@ pub struct ListFilter {
 pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
     let municipality = filter.municipality.as_deref();
     let kind = filter.kind.as_deref();
-    let municipality_ids: Vec<&str> = Municipality::ALL.iter().map(Municipality::as_str).collect();
+    let labels = settings.labels()?;
+    // The region's municipalities as `pull` last fetched them, and "somewhere else".
+    let municipality_ids: Vec<&str> = labels
+        .region()
+        .municipalities
+        .iter()
+        .map(|municipality| municipality.id.as_str())
+        .chain(["other"])
+        .collect();
     let kind_ids: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
     check_identifier_filter(municipality, &municipality_ids, "municipality")?;
     check_identifier_filter(kind, &kind_ids, "kind")?;
@@ -43,7 +50,6 @@ pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
     let keys = settings.unlock()?;
     let book = TriageBook::load(&settings.home, &keys.identities)?;
     let documents = store::open_all(&tips, &keys);
-    let labels = Labels::for_language(settings.language);
     let mut output = std::io::stdout().lock();
     writeln!(output, "{}", render::tip_list_heading(settings.language))
         .map_err(Error::UnexplainedIo)?;
@@ -63,14 +69,7 @@ pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
                 {
                     continue;
                 }
-                render::tip_list_row(
-                    tip.number,
-                    tip.received_hour,
-                    document,
-                    &record,
-                    &labels,
-                    settings.language,
-                )
+                render::tip_list_row(tip.number, tip.received_hour, document, &record, &labels)
             }
             Err(failure) => {
                 if municipality.is_some() || kind.is_some() {

@@ -8,7 +8,8 @@ use crate::error::Result;
 use crate::home::InboxHome;
 use crate::keys::{self, UnlockedKeys};
 use crate::passphrase::PassphraseSource;
-use crate::vocabulary::Language;
+use crate::region::Region;
+use crate::vocabulary::{Labels, Language};
 
 pub mod connect;
 pub mod export;
@@ -56,6 +57,12 @@ impl Settings {
             passphrase_source: PassphraseSource::choose(passphrase_file),
             language,
         })
+    }
+
+    /// The labels in the chosen language, naming municipalities as the region `pull` last
+    /// fetched from the relay does.
+    pub fn labels(&self) -> Result<Labels> {
+        Ok(Labels::for_language(self.language).with_region(Region::load(&self.home)?))
     }
 
     /// Unlocks the key file (asking for the passphrase if it is sealed with one).

@@ -4,6 +4,7 @@ use super::Settings;
 use crate::conversation::{self, TipWithMailbox};
 use crate::error::Result;
 use crate::keys::UnlockedKeys;
+use crate::region::Region;
 use crate::relay::{Connection, RelayClient};
 use crate::store::{self, PullReport};
 
@@ -22,6 +23,19 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
     let connection = Connection::load(&settings.home)?;
     let keys = settings.unlock()?;
     let client = RelayClient::new(&connection);
+    // The region's municipality names first, so this pull's tips are listed with them.
+    let region = Region::from_config(&client.config()?);
+    if region.save_merged(&settings.home)? {
+        println!(
+            "Municipalities of {} as the relay lists them: {}.",
+            if region.name.is_empty() {
+                "the region"
+            } else {
+                &region.name
+            },
+            region.municipalities.len()
+        );
+    }
     let report = store::pull(&settings.home, &client, &keys, options.connections)?;
     let stored = &report.stored_numbers;
     match (stored.first(), stored.last()) {

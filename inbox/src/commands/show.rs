@@ -64,7 +64,7 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
         Ok(document) => {
             print!(
                 "{}",
-                render::show_text(&document, &context, settings.language)
+                render::show_text(&document, &context, &settings.labels()?)
             );
             if let (Some(number), Some(relay_id)) = (context_number, &relay_id) {
                 let entries = conversation_entries(settings, relay_id, &keys)?;

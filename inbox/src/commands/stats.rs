@@ -43,7 +43,8 @@ pub fn run(
         }
     }
     let counts = Counts::count(&counted, quarters);
-    let csv = stats::to_csv(&counts, settings.language);
+    let labels = settings.labels()?;
+    let csv = stats::to_csv(&counts, &labels);
     match csv_path {
         Some(path) => {
             replace_file(path, csv.as_bytes())?;
@@ -56,7 +57,7 @@ pub fn run(
         None => print!("{csv}"),
     }
     if let Some(path) = svg_path {
-        replace_file(path, stats::to_svg(&counts, settings.language).as_bytes())?;
+        replace_file(path, stats::to_svg(&counts, &labels).as_bytes())?;
         eprintln!("Wrote the chart to {}", path.display());
     }
     if unreadable > 0 {
