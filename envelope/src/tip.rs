@@ -385,7 +385,7 @@ mod tests {
                 signals::GENERAL_NO_ID_DOCUMENTS.to_owned(),
                 signals::LABOUR_VERY_LONG_DAYS.to_owned(),
             ],
-            municipality: Some(Municipality::Assen),
+            municipality: Some(Municipality::from_id("assen")),
             when: Some(When {
                 date: Some("2025-03-01".to_owned()),
                 ongoing: true,
@@ -505,7 +505,7 @@ mod tests {
         assert_eq!(document.role, Some(Role::Unknown("teacher".to_owned())));
         assert_eq!(
             document.municipality,
-            Some(Municipality::Unknown("groningen".to_owned()))
+            Some(Municipality::from_id("groningen"))
         );
         assert!(!signals::is_known(&document.signals[0]));
         assert_eq!(serde_json::to_value(&document).unwrap(), newer);

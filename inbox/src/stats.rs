@@ -135,7 +135,7 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
         .iter()
         .map(|municipality| municipality.id.clone())
         .collect();
-    rows.push("other".to_owned());
+    rows.push(Municipality::OTHER.to_owned());
     rows.push(UNKNOWN.to_owned());
     let mut kinds: Vec<String> = Kind::ALL
         .iter()

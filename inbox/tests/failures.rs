@@ -21,7 +21,7 @@ fn send_tips(relay: &RelayProcess, recipient: &str, count: usize) -> BTreeSet<Ti
         .map(|index| {
             let mut document = TipDocument::new(format!("tip number {index}"));
             document.kind = Some(Kind::Sexual);
-            document.municipality = Some(Municipality::Hoogeveen);
+            document.municipality = Some(Municipality::from_id("hoogeveen"));
             relay.store_tip(&sealed_document(&[recipient], &document))
         })
         .collect()
@@ -352,7 +352,7 @@ fn the_offline_backup_key_opens_every_tip_without_the_passphrase() {
         backup_recipient.parse().unwrap(),
     ];
     let mut document = TipDocument::new("sealed to the coordinator and the backup key");
-    document.municipality = Some(Municipality::Westerveld);
+    document.municipality = Some(Municipality::from_id("westerveld"));
     let sealed =
         fluister_envelope::age::seal(&recipients, &document.to_padded_bytes().unwrap()).unwrap();
     let both_keys_id = relay.store_tip(&sealed);

@@ -24,7 +24,7 @@ use support::{Inbox, relay_id_of, relay_settings, start_relay};
 fn real_tip(recipient: &Recipient, text: &str) -> Vec<u8> {
     let mut document = TipDocument::new(text);
     document.kind = Some(Kind::Labour);
-    document.municipality = Some(Municipality::Emmen);
+    document.municipality = Some(Municipality::from_id("emmen"));
     seal(&[*recipient], &document.to_padded_bytes().unwrap()).unwrap()
 }
 

@@ -69,7 +69,7 @@ fn labour_tip() -> TipDocument {
     );
     document.kind = Some(Kind::Labour);
     document.role = Some(Role::Witness);
-    document.municipality = Some(Municipality::Assen);
+    document.municipality = Some(Municipality::from_id("assen"));
     document.signals = vec![
         signals::GENERAL_NO_ID_DOCUMENTS.to_owned(),
         signals::LABOUR_VERY_LONG_DAYS.to_owned(),

@@ -1,6 +1,7 @@
 //! Every request the widget makes, all to its own origin (the relay): the configuration, a
 //! proof-of-work challenge, the sealed tip, and the mailbox. See `docs/api.md` for the contract.
 
+use fluister_envelope::tip::vocabulary::Municipality;
 use fluister_protocol::{ErrorCode, MailboxId, headers};
 use js_sys::{JSON, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -19,6 +20,48 @@ pub struct PublicConfig {
     /// The proof of work's difficulty without a flood (`proof_of_work.difficulty`); a challenge
     /// above it means the relay is busy.
     pub base_difficulty: Option<u32>,
+    /// The region's municipalities in the order the form offers them (the form adds
+    /// "somewhere else" itself).
+    pub municipalities: Vec<MunicipalityOption>,
+}
+
+/// One municipality the reporter can choose, from the relay's configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MunicipalityOption {
+    /// The identifier the tip carries, such as `assen`.
+    pub id: String,
+    /// The name shown, such as "Assen".
+    pub name: String,
+}
+
+impl PublicConfig {
+    /// The name of the municipality `id`, if the relay lists it.
+    pub fn municipality_name(&self, id: &str) -> Option<&str> {
+        self.municipalities
+            .iter()
+            .find(|municipality| municipality.id == id)
+            .map(|municipality| municipality.name.as_str())
+    }
+}
+
+/// The municipalities a config lists that a tip can carry: well-formed identifiers other than
+/// `other`, each once, with a name to show.
+fn usable_municipalities(
+    listed: impl IntoIterator<Item = (String, String)>,
+) -> Vec<MunicipalityOption> {
+    let mut usable: Vec<MunicipalityOption> = Vec::new();
+    for (id, name) in listed {
+        let name = name.trim();
+        let usable_id =
+            Municipality::parse(&id).is_some_and(|municipality| !municipality.is_other());
+        if usable_id && !name.is_empty() && !usable.iter().any(|earlier| earlier.id == id) {
+            usable.push(MunicipalityOption {
+                id,
+                name: name.to_owned(),
+            });
+        }
+    }
+    usable
 }
 
 /// A phone number from the relay's configuration.
@@ -93,9 +136,19 @@ pub async fn fetch_config() -> Result<PublicConfig, RequestFailure> {
             })
         })
         .collect();
+    let municipalities =
+        usable_municipalities(array_field(&config, "municipalities").iter().filter_map(
+            |municipality| {
+                Some((
+                    string_field(municipality, "id")?,
+                    string_field(municipality, "name")?,
+                ))
+            },
+        ));
     Ok(PublicConfig {
         recipients: strings(&config, "recipients"),
         phone_numbers,
+        municipalities,
         base_difficulty: whole_number(&field(&config, "proof_of_work"), "difficulty"),
     })
 }
@@ -244,5 +297,42 @@ async fn request_text(
             .and_then(|body| string_field(&field(&body, "error"), "code"))
             .map_or(ErrorCode::Unknown, |word| ErrorCode::from_word(&word));
         Err(RequestFailure::Refused { status, code })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_municipalities_a_tip_can_carry_are_offered() {
+        let listed = [
+            ("assen", "Assen"),
+            ("assen", "Assen again"),
+            ("other", "Elders"),
+            ("Emmen", "Emmen"),
+            ("<img>", "Bad"),
+            ("meppel", "  "),
+            ("het-hogeland", " Het Hogeland "),
+        ]
+        .map(|(id, name)| (id.to_owned(), name.to_owned()));
+        let usable = usable_municipalities(listed);
+        let shown: Vec<(&str, &str)> = usable
+            .iter()
+            .map(|option| (option.id.as_str(), option.name.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [("assen", "Assen"), ("het-hogeland", "Het Hogeland")]
+        );
+        let config = PublicConfig {
+            municipalities: usable,
+            ..PublicConfig::default()
+        };
+        assert_eq!(
+            config.municipality_name("het-hogeland"),
+            Some("Het Hogeland")
+        );
+        assert_eq!(config.municipality_name("emmen"), None);
     }
 }

@@ -251,7 +251,7 @@ mod tests {
                 signals::LABOUR_VERY_LONG_DAYS.into(),
                 signals::SEXUAL_HANDS_OVER_EARNINGS.into(),
             ],
-            municipality: Some(Municipality::Assen),
+            municipality: Some(Municipality::from_id("assen")),
             place: "  the farm  ".into(),
             date: "2025-03-01".into(),
             ongoing: true,

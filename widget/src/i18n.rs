@@ -80,12 +80,14 @@ impl Translations {
         }
     }
 
-    /// The label of a municipality: its official name, or the translated label of `other`.
+    /// The label of a municipality: `name` as the relay's config gives it, else the
+    /// translated label of `other` (or the identifier itself).
     pub fn municipality_label(
         &self,
         municipality: &fluister_envelope::tip::vocabulary::Municipality,
+        name: Option<&str>,
     ) -> String {
-        match municipality.display_name() {
+        match name {
             Some(name) => name.to_owned(),
             None => self.label(&["vocabulary", "municipalities"], municipality.as_str()),
         }

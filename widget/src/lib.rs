@@ -69,9 +69,8 @@ mod browser {
         let query = window().location().search().unwrap_or_default();
         let requested_language = crate::query_parameter(&query, "lang");
         let language = i18n::choose_language(requested_language.as_deref(), &languages)?.clone();
-        let municipality = crate::query_parameter(&query, "municipality")
-            .map(|id| Municipality::from_id(&id))
-            .filter(Municipality::is_known);
+        let municipality =
+            crate::query_parameter(&query, "municipality").and_then(|id| Municipality::parse(&id));
         let text = crate::api::fetch_widget_file(&language.file).await.ok()?;
         let translations = Translations::from_json(&text)?;
         Some(StartupSettings {

@@ -120,58 +120,64 @@ identifier_enum! {
     }
 }
 
-identifier_enum! {
-    /// Where it happens: one of Drenthe's twelve municipalities, or somewhere else.
-    pub enum Municipality {
-        /// Aa en Hunze.
-        AaEnHunze = "aa-en-hunze",
-        /// Assen.
-        Assen = "assen",
-        /// Borger-Odoorn.
-        BorgerOdoorn = "borger-odoorn",
-        /// Coevorden.
-        Coevorden = "coevorden",
-        /// De Wolden.
-        DeWolden = "de-wolden",
-        /// Emmen.
-        Emmen = "emmen",
-        /// Hoogeveen.
-        Hoogeveen = "hoogeveen",
-        /// Meppel.
-        Meppel = "meppel",
-        /// Midden-Drenthe.
-        MiddenDrenthe = "midden-drenthe",
-        /// Noordenveld.
-        Noordenveld = "noordenveld",
-        /// Tynaarlo.
-        Tynaarlo = "tynaarlo",
-        /// Westerveld.
-        Westerveld = "westerveld",
-        /// Outside these twelve, or not known (the widget labels it in the reporter's language).
-        Other = "other",
+/// Where it happens: the identifier of one of the region's municipalities, or
+/// [`Municipality::OTHER`] for somewhere else.
+///
+/// The region and its municipalities are the relay's configuration, not this crate's (Drenthe's
+/// twelve unless a relay names another region; `GET /api/v1/config` lists them with their
+/// names), so any well-formed identifier is a municipality here, and whoever shows one names it
+/// from that list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Municipality(String);
+
+impl Municipality {
+    /// The identifier of "somewhere else, or not known", which the form always offers and
+    /// labels in the reporter's language.
+    pub const OTHER: &'static str = "other";
+
+    /// Reads an identifier as a document carries it (a document's check refuses ill-formed
+    /// ones; see [`is_well_formed_identifier`]).
+    pub fn from_id(id: &str) -> Self {
+        Self(id.to_owned())
+    }
+
+    /// The municipality `id`, if it is a well-formed identifier.
+    pub fn parse(id: &str) -> Option<Self> {
+        is_well_formed_identifier(id).then(|| Self::from_id(id))
+    }
+
+    /// "Somewhere else, or not known".
+    pub fn other() -> Self {
+        Self::from_id(Self::OTHER)
+    }
+
+    /// Whether this is [`Municipality::OTHER`].
+    pub fn is_other(&self) -> bool {
+        self.0 == Self::OTHER
+    }
+
+    /// The stable identifier, as written in the JSON document.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-impl Municipality {
-    /// The municipality's official name (a proper noun, the same in every language), or `None`
-    /// for [`Municipality::Other`] and unknown identifiers, which the widget labels itself.
-    pub fn display_name(&self) -> Option<&'static str> {
-        let name = match self {
-            Municipality::AaEnHunze => "Aa en Hunze",
-            Municipality::Assen => "Assen",
-            Municipality::BorgerOdoorn => "Borger-Odoorn",
-            Municipality::Coevorden => "Coevorden",
-            Municipality::DeWolden => "De Wolden",
-            Municipality::Emmen => "Emmen",
-            Municipality::Hoogeveen => "Hoogeveen",
-            Municipality::Meppel => "Meppel",
-            Municipality::MiddenDrenthe => "Midden-Drenthe",
-            Municipality::Noordenveld => "Noordenveld",
-            Municipality::Tynaarlo => "Tynaarlo",
-            Municipality::Westerveld => "Westerveld",
-            Municipality::Other | Municipality::Unknown(_) => return None,
-        };
-        Some(name)
+impl fmt::Display for Municipality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Municipality {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Municipality {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from_id(&id))
     }
 }
 
@@ -351,28 +357,20 @@ mod tests {
             assert_eq!(&Role::from_id(role.as_str()), role);
             assert!(is_well_formed_identifier(role.as_str()));
         }
-        for municipality in Municipality::ALL {
-            assert_eq!(&Municipality::from_id(municipality.as_str()), municipality);
-            assert!(is_well_formed_identifier(municipality.as_str()));
-        }
+        assert!(Municipality::other().is_other());
+        assert_eq!(
+            Municipality::parse("aa-en-hunze").unwrap().as_str(),
+            "aa-en-hunze"
+        );
+        assert_eq!(Municipality::parse("Assen"), None);
+        assert_eq!(Municipality::parse("<script>"), None);
+        assert_eq!(Municipality::parse(""), None);
     }
 
     #[test]
     fn vocabulary_sizes_match_the_form() {
         assert_eq!(Kind::ALL.len(), 5);
         assert_eq!(Role::ALL.len(), 4);
-        // Drenthe's twelve municipalities plus "other".
-        assert_eq!(Municipality::ALL.len(), 13);
-        let named = Municipality::ALL
-            .iter()
-            .filter(|municipality| municipality.display_name().is_some())
-            .count();
-        assert_eq!(named, 12);
-        assert_eq!(Municipality::Other.display_name(), None);
-        assert_eq!(
-            Municipality::MiddenDrenthe.display_name(),
-            Some("Midden-Drenthe")
-        );
     }
 
     #[test]
@@ -384,8 +382,12 @@ mod tests {
         let role: Role = serde_json::from_str("\"neighbour\"").unwrap();
         assert_eq!(role.as_str(), "neighbour");
         let municipality: Municipality = serde_json::from_str("\"groningen\"").unwrap();
-        assert_eq!(municipality.display_name(), None);
+        assert!(!municipality.is_other());
         assert_eq!(municipality.to_string(), "groningen");
+        assert_eq!(
+            serde_json::to_string(&municipality).unwrap(),
+            "\"groningen\""
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
         .municipalities
         .iter()
         .map(|municipality| municipality.id.as_str())
-        .chain(["other"])
+        .chain([Municipality::OTHER])
         .collect();
     let kind_ids: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
     check_identifier_filter(municipality, &municipality_ids, "municipality")?;

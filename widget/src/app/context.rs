@@ -180,6 +180,35 @@ impl WidgetContext {
             .with_untracked(|translations| read(translations))
     }
 
+    /// The municipalities the relay lists (none until its configuration has arrived), and
+    /// "somewhere else" last.
+    pub(crate) fn municipality_choices(self) -> Vec<(Municipality, String)> {
+        let listed: Vec<(Municipality, String)> = self.delivery.config.with_untracked(|config| {
+            config
+                .iter()
+                .flat_map(|config| &config.municipalities)
+                .map(|option| (Municipality::from_id(&option.id), option.name.clone()))
+                .collect()
+        });
+        let other = Municipality::other();
+        let other_label = self.municipality_label(&other);
+        listed.into_iter().chain([(other, other_label)]).collect()
+    }
+
+    /// A municipality's label: its name as the relay lists it, or the translated "somewhere
+    /// else".
+    pub(crate) fn municipality_label(self, municipality: &Municipality) -> String {
+        let name = self.delivery.config.with_untracked(|config| {
+            config
+                .as_ref()
+                .and_then(|config| config.municipality_name(municipality.as_str()))
+                .map(str::to_owned)
+        });
+        self.with_translations(|translations| {
+            translations.municipality_label(municipality, name.as_deref())
+        })
+    }
+
     /// Goes to `step` and moves keyboard and screen-reader focus to its heading. A step after
     /// the start screen is shown once its chunk is loaded (usually it already is: the start
     /// screen fetches it as soon as the reporter points at or tabs into it); meanwhile the start

@@ -474,6 +474,7 @@ mod tests {
                 recipients: vec!["age1coordinator".into()],
                 phone_numbers: Vec::new(),
                 base_difficulty: Some(100),
+                municipalities: Vec::new(),
             }))
         }
 

@@ -117,14 +117,20 @@ pub(crate) fn signals_step(context: WidgetContext) -> impl IntoView {
 
 pub(crate) fn place_step(context: WidgetContext) -> impl IntoView {
     let municipality = context.answers.municipality;
-    let current = municipality.get_untracked();
-    let options = Municipality::ALL
-        .iter()
-        .map(|option| {
-            let label =
-                context.with_translations(|translations| translations.municipality_label(option));
+    let choices = context.municipality_choices();
+    // A municipality the host page named that the relay does not list is no answer.
+    let current = municipality
+        .get_untracked()
+        .filter(|current| choices.iter().any(|(choice, _)| choice == current));
+    if current.is_none() {
+        municipality.set(None);
+    }
+    let options = choices
+        .into_iter()
+        .map(|(option, label)| {
+            let selected = current.as_ref() == Some(&option);
             view! {
-                <option value=option.as_str().to_owned() selected=current.as_ref() == Some(option)>
+                <option value=option.as_str().to_owned() selected=selected>
                     {label}
                 </option>
             }

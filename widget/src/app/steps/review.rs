@@ -42,7 +42,7 @@ fn review_answers(context: WidgetContext) -> Vec<(&'static str, String, Step)> {
         let municipality = document
             .municipality
             .as_ref()
-            .map(|municipality| translations.municipality_label(municipality));
+            .map(|municipality| context.municipality_label(municipality));
         let place = municipality
             .into_iter()
             .chain(document.place.clone())
