@@ -190,6 +190,14 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
             }
         })
         .unwrap_or_else(|| "—".to_owned());
+    // The region's name in the title, for a report that goes beyond the coordinator's desk.
+    let region = &labels.region().name;
+    let title = if region.is_empty() {
+        title.to_owned()
+    } else {
+        format!("{title} – {region}")
+    };
+    let title = title.as_str();
     let label_width = 170.0;
     let bar_area = 480.0;
     let row_height = 26.0;
@@ -323,5 +331,9 @@ mod tests {
             .expect("a row for Meppel, without tips");
         assert!(assen < meppel, "{svg}");
         assert!(svg.contains("Andere gemeente of onbekend"), "{svg}");
+        assert!(
+            svg.contains("Meldingen per gemeente en soort uitbuiting – Drenthe"),
+            "{svg}"
+        );
     }
 }
