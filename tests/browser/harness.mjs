@@ -69,16 +69,17 @@ export function makeCoordinator() {
  * `[proof_of_work]` table, e.g. `{ flood_baseline: 1 }`. Unless a test sets `flood_baseline`,
  * the adaptive rise of the difficulty is out of reach: a test file sends many tips to one relay,
  * and only the tests about floods should see the difficulty (and the widget's "busy" text)
- * change. `fluister-fixture relay-config` writes the config file from these settings.
+ * change. `widget` adds fields to its `[widget]` table, e.g. another `region` and its
+ * `municipalities`. `fluister-fixture relay-config` writes the config file from these settings.
  */
-export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0", limits = {}, proofOfWork = {} }) {
+export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0", limits = {}, proofOfWork = {}, widget = {} }) {
   const configFile = join(coordinator.directory, "relay.toml");
   const settings = {
     server: { listen, log_level: "warn" },
     storage: { data_dir: join(coordinator.directory, "data") },
     proof_of_work: { difficulty, memory_kib: 4096, flood_baseline: 1000000, ...proofOfWork },
     coordinator: { recipients: [coordinator.recipient], token_sha256: [coordinator.tokenHash] },
-    widget: { assets_dir: ASSETS, embedding_origins: embeddingOrigins },
+    widget: { assets_dir: ASSETS, embedding_origins: embeddingOrigins, ...widget },
     limits,
   };
   writeFileSync(configFile, fixture(["relay-config"], JSON.stringify(settings)));
@@ -112,9 +113,9 @@ export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8
   };
 }
 
-/** Everything one test file needs, started together; `close()` ends it all. `limits` and
- * `proofOfWork` go to the relay's config (see `startRelay`). */
-export async function startStack({ difficulty = 8, limits = {}, proofOfWork = {} } = {}) {
+/** Everything one test file needs, started together; `close()` ends it all. `limits`,
+ * `proofOfWork` and `widget` go to the relay's config (see `startRelay`). */
+export async function startStack({ difficulty = 8, limits = {}, proofOfWork = {}, widget = {} } = {}) {
   const coordinator = makeCoordinator();
   // The example page's origin must be known before the relay starts (it goes into its config),
   // and the page must know the relay's: start the page server on a fixed free port first.
@@ -122,7 +123,7 @@ export async function startStack({ difficulty = 8, limits = {}, proofOfWork = {}
   const pagePort = new URL(probe.origin).port;
   await probe.close();
   const pageOrigin = `http://127.0.0.1:${pagePort}`;
-  const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty, limits, proofOfWork });
+  const relay = await startRelay({ coordinator, embeddingOrigins: [pageOrigin], difficulty, limits, proofOfWork, widget });
   const page = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: relay.origin, port: Number(pagePort) });
   const browser = await launchBrowser();
   const stack = {
