@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod dist;
 mod test;
 mod util;
 mod widget;
@@ -22,6 +23,10 @@ Tasks:
                       read the tips.
   widget              Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
                       target/widget with hashed names, and print its sizes.
+  dist                Build the coordinator's inbox for Linux x86_64 and Windows x86_64
+                      (cross-compiled with MinGW-w64: `apt-get install gcc-mingw-w64-x86-64`)
+                      into release archives in target/dist, with the guides and a LEESMIJ.txt,
+                      and print their sizes and SHA-256.
   bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay, inbox,
                       widget.
   help                Show this text.
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "widget" => widget::run(rest),
         "demo" => demo::run(rest),
+        "dist" => dist::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

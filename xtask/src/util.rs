@@ -67,17 +67,29 @@ fn describe(command: &Command) -> String {
 
 /// Makes sure the wasm target is installed (a no-op when it is).
 pub fn ensure_wasm_target() -> TaskResult {
+    ensure_rust_target("wasm32-unknown-unknown")
+}
+
+/// Makes sure the standard library for `target` is installed, adding it with rustup when it
+/// is missing (a no-op when it is there).
+pub fn ensure_rust_target(target: &str) -> TaskResult {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .map_err(|error| format!("rustup is needed to add the wasm target: {error}"))?;
+        .map_err(|error| {
+            format!(
+                "rustup is needed to add the Rust target {target} (`rustup target add {target}`): \
+                 {error}"
+            )
+        })?;
     if String::from_utf8_lossy(&installed.stdout)
         .lines()
-        .any(|line| line.trim() == "wasm32-unknown-unknown")
+        .any(|line| line.trim() == target)
     {
         return Ok(());
     }
-    run_command(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    run_command(Command::new("rustup").args(["target", "add", target]))
+        .map_err(|error| format!("{error}: the Rust target {target} is missing"))
 }
 
 /// Installs the npm packages of `tests/` (exactly as locked) when they are missing or stale.
