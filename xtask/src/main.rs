@@ -15,7 +15,8 @@ cargo xtask <task> [options]
 
 Tasks:
   test                Run every check and test: formatting, clippy, the wasm build of the
-                      envelope, the official age vectors, unit, integration and interop tests.
+                      envelope, clippy on the inbox's Windows build, the official age
+                      vectors, unit, integration and interop tests.
                       Installs the test's npm packages under tests/ first.
   demo                Build everything and run it here: the relay on 127.0.0.1:8787 with a demo
                       coordinator key (target/demo), the example municipal page on
