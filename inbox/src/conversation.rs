@@ -24,6 +24,7 @@ use crate::home::{
     write_and_flush, write_durably,
 };
 use crate::kill_switch::{self, Step};
+use crate::msg;
 use crate::relay::{MailboxMessageOnRelay, MessageAuthor, RelayClient, is_message_id, is_tip_id};
 use crate::store::StoredTip;
 
@@ -108,7 +109,9 @@ fn create_conversation_directory(home: &InboxHome, tip_relay_id: &str) -> Result
         create_private_directory(&directory)?;
         sync_directory(parent)
             .and_then(|()| sync_directory(home.root()))
-            .map_err(|error| Error::io(format!("cannot flush {}", parent.display()), error))?;
+            .map_err(|error| {
+                Error::io(msg!("io.cannot_flush", folder = parent.display()), error)
+            })?;
     }
     Ok(directory)
 }
@@ -116,11 +119,7 @@ fn create_conversation_directory(home: &InboxHome, tip_relay_id: &str) -> Result
 /// The error for a message that could not be written into the store.
 fn storage_failed(directory: &Path, error: std::io::Error) -> Error {
     Error::io(
-        format!(
-            "cannot store a message in {}. Check that the disk is not full; the message stays \
-             on the relay, so run `fluister-inbox pull` again when it is fixed.",
-            directory.display()
-        ),
+        msg!("conversation.cannot_store", folder = directory.display()),
         error,
     )
 }
@@ -260,10 +259,7 @@ pub fn pull_conversations(
         let Some(messages) = client
             .mailbox_messages(tip_with_mailbox.mailbox_id.as_str())
             .map_err(|error| {
-                Error::interrupted(
-                    format!("fetching the conversation of tip {number} stopped"),
-                    error,
-                )
+                Error::interrupted(msg!("conversation.fetch_stopped", number = number), error)
             })?
         else {
             report.gone_mailboxes.push(number);

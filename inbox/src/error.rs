@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::msg;
+
 /// Everything that can stop an inbox command.
 ///
 /// Each variant's text is a sentence for the coordinator that says what to do next; the
@@ -98,17 +100,10 @@ impl fmt::Display for Error {
             | Error::Unreadable { message, .. }
             | Error::Crypto { message, .. }
             | Error::Interrupted { message, .. } => formatter.write_str(message),
-            Error::Busy(root) => write!(
-                formatter,
-                "another fluister-inbox is busy with {} (for example a pull). Wait until it has \
-                 finished, then try again.",
-                root.display()
-            ),
-            Error::Problems(count) => write!(formatter, "{count} problem(s) found; see above"),
+            Error::Busy(root) => formatter.write_str(&msg!("error.busy", folder = root.display())),
+            Error::Problems(count) => formatter.write_str(&msg!("error.problems", count = count)),
             Error::UnexplainedIo(error) => error.fmt(formatter),
-            Error::Randomness(_) => {
-                formatter.write_str("the operating system gave no random numbers")
-            }
+            Error::Randomness(_) => formatter.write_str(&msg!("error.randomness")),
         }
     }
 }
@@ -170,9 +165,10 @@ mod tests {
             printed(&Error::UnexplainedIo(std::io::Error::other("Broken pipe"))),
             "Broken pipe"
         );
+        // The unit tests run in Dutch, the default language.
         assert_eq!(
             printed(&Error::Problems(2)),
-            "2 problem(s) found; see above"
+            "2 problemen gevonden; zie hierboven"
         );
     }
 }

@@ -8,6 +8,7 @@ use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::msg;
 
 /// The environment variable that overrides where the inbox folder is.
 pub const HOME_ENVIRONMENT_VARIABLE: &str = "FLUISTER_INBOX_HOME";
@@ -32,14 +33,7 @@ impl InboxHome {
         }
         let home = std::env::var_os("HOME")
             .filter(|value| !value.is_empty())
-            .ok_or_else(|| {
-                Error::NotSetUp(
-                    "cannot tell where your home folder is (HOME is not set). Choose the inbox \
-                     folder yourself with --home DIR or the FLUISTER_INBOX_HOME environment \
-                     variable."
-                        .to_owned(),
-                )
-            })?;
+            .ok_or_else(|| Error::NotSetUp(msg!("home.unknown", variable = "HOME")))?;
         Ok(PathBuf::from(home).join(".local/share/fluister-inbox"))
     }
 
@@ -109,16 +103,13 @@ impl InboxHome {
             .write(true)
             .open(&path)
             .map_err(|error| {
-                Error::io(
-                    format!("cannot open the lock file {}", path.display()),
-                    error,
-                )
+                Error::io(msg!("home.lock_unopenable", file = path.display()), error)
             })?;
         match file.try_lock() {
             Ok(()) => Ok(file),
             Err(fs::TryLockError::WouldBlock) => Err(Error::Busy(self.root.clone())),
             Err(fs::TryLockError::Error(error)) => Err(Error::io(
-                format!("cannot lock the inbox folder {}", self.root.display()),
+                msg!("home.cannot_lock", folder = self.root.display()),
                 error,
             )),
         }
@@ -129,7 +120,7 @@ impl InboxHome {
 /// still on the relay).
 pub fn remove_leftover_parts(directory: &Path) -> Result<()> {
     let entries = fs::read_dir(directory)
-        .map_err(|error| Error::io(format!("cannot read {}", directory.display()), error))?;
+        .map_err(|error| Error::io(msg!("io.cannot_read", file = directory.display()), error))?;
     for entry in entries {
         let path = entry.map_err(Error::UnexplainedIo)?.path();
         if path
@@ -138,7 +129,7 @@ pub fn remove_leftover_parts(directory: &Path) -> Result<()> {
         {
             fs::remove_file(&path).map_err(|error| {
                 Error::io(
-                    format!("cannot remove the leftover {}", path.display()),
+                    msg!("home.cannot_remove_leftover", file = path.display()),
                     error,
                 )
             })?;
@@ -154,7 +145,7 @@ pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => {
             return Err(Error::io(
-                format!("cannot read {}", directory.display()),
+                msg!("io.cannot_read", file = directory.display()),
                 error,
             ));
         }
@@ -162,7 +153,7 @@ pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
     entries
         .map(|entry| {
             let entry = entry.map_err(|error| {
-                Error::io(format!("cannot read {}", directory.display()), error)
+                Error::io(msg!("io.cannot_read", file = directory.display()), error)
             })?;
             Ok((
                 entry.file_name().to_string_lossy().into_owned(),
@@ -172,32 +163,25 @@ pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
         .collect()
 }
 
-/// Creates `directory` (and parents) and makes it readable by its owner only: mode 0700 on
-/// Unix. Windows has no mode bits: the folder inherits its parent's access list, which in the
-/// user's profile (`%APPDATA%`) lets in only that user, administrators and the system.
+/// Creates `directory` (and parents) and makes it readable by its owner only.
 pub fn create_private_directory(directory: &Path) -> Result<()> {
     fs::create_dir_all(directory).map_err(|error| {
         Error::io(
-            format!(
-                "cannot create the folder {}. Check that the disk is not full and that you may \
-                 write there, or choose another folder with --home.",
-                directory.display()
-            ),
+            msg!("home.cannot_create_folder", folder = directory.display()),
             error,
         )
     })?;
     #[cfg(unix)]
     fs::set_permissions(directory, fs::Permissions::from_mode(0o700)).map_err(|error| {
         Error::io(
-            format!("cannot make {} private", directory.display()),
+            msg!("home.cannot_make_private", folder = directory.display()),
             error,
         )
     })?;
     Ok(())
 }
 
-/// Opens a new file for writing that only its owner can read: mode 0600 on Unix; on Windows
-/// the file inherits its folder's access list (see [`create_private_directory`]).
+/// Opens a new file for writing that only its owner can read (mode 0600 on Unix).
 pub fn create_private_file(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -207,11 +191,6 @@ pub fn create_private_file(path: &Path) -> std::io::Result<File> {
 }
 
 /// Makes a rename or a new file in `directory` durable.
-///
-/// On Windows this does nothing: the standard library cannot open a folder to flush it, and,
-/// like SQLite there (which flushes files, never folders), the inbox relies on NTFS journaling
-/// the rename. The file itself is flushed before the rename; a power cut in the moment after
-/// it may still undo the rename there.
 pub fn sync_directory(directory: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     File::open(directory)?.sync_all()?;
@@ -256,19 +235,11 @@ pub fn replace_file(path: &Path, contents: &[u8]) -> Result<()> {
         .unwrap_or_default();
     let temporary_path = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
     let _ = fs::remove_file(&temporary_path);
-    write_durably(&temporary_path, path, contents).map_err(|error| {
-        Error::io(
-            format!(
-                "cannot write {}. Check that the disk is not full and that you may write there.",
-                path.display()
-            ),
-            error,
-        )
-    })
+    write_durably(&temporary_path, path, contents)
+        .map_err(|error| Error::io(msg!("home.cannot_write", file = path.display()), error))
 }
 
-/// The Unix permission bits of `path`, or `None` where there are none (Windows, where the
-/// folder's access list decides who reads a file; see [`create_private_directory`]).
+/// The Unix permission bits of `path`, or `None` where there are none.
 pub fn permission_bits(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {

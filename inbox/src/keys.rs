@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::home::{InboxHome, create_private_file, replace_file, sync_directory};
+use crate::msg;
 use crate::passphrase::PassphraseSource;
 
 /// The unlocked identity (or identities, for a plain identity file with several keys) that
@@ -52,11 +53,9 @@ fn identity_file_text(identity: &Identity) -> Zeroizing<String> {
 /// tip sealed to it unreadable. `keygen` checks this before asking for a passphrase.
 pub fn refuse_existing_key(identity_path: &Path) -> Result<()> {
     if identity_path.exists() {
-        return Err(Error::NotSetUp(format!(
-            "there is already a key at {}. Making a new one would make the tips sealed to it \
-             unreadable. If you really need a new key (for example for a successor), choose \
-             another inbox folder with --home, or move the old key somewhere safe first.",
-            identity_path.display()
+        return Err(Error::NotSetUp(msg!(
+            "keys.already_exists",
+            file = identity_path.display()
         )));
     }
     Ok(())
@@ -68,7 +67,7 @@ pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Res
     refuse_existing_key(identity_path)?;
     home.create_directories()?;
     let identity = Identity::generate().map_err(|source| Error::Crypto {
-        message: "the operating system gave no random numbers".to_owned(),
+        message: msg!("error.randomness"),
         source,
     })?;
     let sealed = age::seal_with_passphrase(
@@ -77,23 +76,25 @@ pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Res
         identity_file_text(&identity).as_bytes(),
     )
     .map_err(|source| Error::Crypto {
-        message: "sealing the new key failed".to_owned(),
+        message: msg!("keys.sealing_failed"),
         source,
     })?;
     let armored = armor::encode(&sealed);
     let mut file = create_private_file(identity_path).map_err(|error| {
         Error::io(
-            format!(
-                "cannot create {}. Check that the folder exists and that you may write there.",
-                identity_path.display()
-            ),
+            msg!("keys.cannot_create", file = identity_path.display()),
             error,
         )
     })?;
     use std::io::Write as _;
     file.write_all(armored.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|error| Error::io(format!("cannot write {}", identity_path.display()), error))?;
+        .map_err(|error| {
+            Error::io(
+                msg!("keys.cannot_write", file = identity_path.display()),
+                error,
+            )
+        })?;
     sync_directory(identity_path.parent().unwrap_or(Path::new(".")))
         .map_err(Error::UnexplainedIo)?;
     let recipient = identity.to_recipient();
@@ -106,16 +107,12 @@ pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Res
 pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Result<UnlockedKeys> {
     let contents = std::fs::read(identity_path).map_err(|error| {
         if error.kind() == std::io::ErrorKind::NotFound {
-            Error::Key(format!(
-                "there is no key at {}. On a new computer, run `fluister-inbox keygen` first; if \
-                 you have your key elsewhere (for example the backup key), give it with \
-                 --identity FILE.",
-                identity_path.display()
-            ))
+            Error::Key(msg!("keys.missing", file = identity_path.display()))
         } else {
-            Error::Key(format!(
-                "cannot read the key file {}: {error}",
-                identity_path.display()
+            Error::Key(msg!(
+                "keys.unreadable",
+                file = identity_path.display(),
+                error = error
             ))
         }
     })?;
@@ -133,10 +130,9 @@ pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Res
             .stanza_types()
             .any(|stanza_type| stanza_type == "scrypt")
         {
-            return Err(Error::Key(format!(
-                "{} is an age file, but not one sealed with a passphrase. Give your key file \
-                 (made by `fluister-inbox keygen` or `age-keygen`) with --identity.",
-                identity_path.display()
+            return Err(Error::Key(msg!(
+                "keys.not_a_key_file",
+                file = identity_path.display()
             )));
         }
         let passphrase = passphrase_source.read_existing(&identity_path.display().to_string())?;
@@ -145,10 +141,9 @@ pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Res
             Err(
                 fluister_envelope::Error::NoMatchingIdentity | fluister_envelope::Error::HeaderMac,
             ) => {
-                return Err(Error::Key(format!(
-                    "wrong passphrase for {}. Try again; mind the keyboard layout and Caps Lock. \
-                     If the passphrase is lost, see \"Key loss\" in the coordinator's guide.",
-                    identity_path.display()
+                return Err(Error::Key(msg!(
+                    "keys.wrong_passphrase",
+                    file = identity_path.display()
                 )));
             }
             Err(_) => return Err(damaged_key_file(identity_path)),
@@ -172,9 +167,5 @@ pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Res
 }
 
 fn damaged_key_file(identity_path: &Path) -> Error {
-    Error::Key(format!(
-        "the key file {} is damaged or is not an age key. Restore it from your backup, or use \
-         your backup key with --identity FILE (see \"Key loss\" in the coordinator's guide).",
-        identity_path.display()
-    ))
+    Error::Key(msg!("keys.damaged", file = identity_path.display()))
 }

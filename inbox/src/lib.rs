@@ -17,6 +17,7 @@
 //!   `pull` and written by `reply`.
 //! - [`triage`]: status and notes per tip, sealed to the coordinator's own key.
 //! - [`region`]: the region's municipalities as the relay lists them, kept by `pull`.
+//! - [`messages`]: every message, error and help text in Dutch and English, by stable id.
 //! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
 //!
 //! Tip content never leaves this machine unencrypted, except where the coordinator asks for it
@@ -29,6 +30,7 @@ mod error;
 pub mod home;
 pub mod keys;
 mod kill_switch;
+pub mod messages;
 pub mod passphrase;
 pub mod progress;
 pub mod quarantine;

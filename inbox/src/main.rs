@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use fluister_inbox::commands::export::{ExportFormat, ExportOptions};
 use fluister_inbox::commands::list::ListFilter;
 use fluister_inbox::commands::pull::PullOptions;
@@ -13,6 +13,8 @@ use fluister_inbox::commands::reply::MessageSource;
 use fluister_inbox::commands::triage::TriageChange;
 use fluister_inbox::commands::{self, Settings};
 use fluister_inbox::home::HOME_ENVIRONMENT_VARIABLE;
+use fluister_inbox::messages::{self, LANGUAGE_ENVIRONMENT_VARIABLE};
+use fluister_inbox::msg;
 use fluister_inbox::render::RedactPart;
 use fluister_inbox::store;
 use fluister_inbox::triage::TriageStatus;
@@ -46,15 +48,10 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
 
-    /// Language for labels and headings: nl (Dutch) or en (English).
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        default_value = "nl",
-        env = "FLUISTER_LANG"
-    )]
-    lang: Language,
+    /// Language of everything the program says: nl (Dutch) or en (English). Default: Dutch, or
+    /// English when the system's language (LC_ALL, LC_MESSAGES, LANG) is English.
+    #[arg(long, global = true, value_enum, env = LANGUAGE_ENVIRONMENT_VARIABLE)]
+    lang: Option<Language>,
 
     #[command(subcommand)]
     command: Command,
@@ -227,14 +224,29 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The language first, so the help and clap's own errors speak it too.
+    let arguments: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|argument| argument.to_string_lossy().into_owned())
+        .collect();
+    messages::set_language(messages::choose_language(&arguments, |name| {
+        std::env::var(name).ok()
+    }));
+    let cli = localised_command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|error| exit_with_usage_error(error));
+    if let Some(language) = cli.lang {
+        messages::set_language(language);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let mut message = error.to_string();
             let mut cause = std::error::Error::source(&error);
             while let Some(error) = cause {
-                message.push_str(&format!("\n  because: {error}"));
+                message.push('\n');
+                message.push_str(&msg!("error.because", cause = error));
                 cause = error.source();
             }
             eprintln!("fluister-inbox: {message}");
@@ -243,8 +255,321 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line with every help text, heading and value name from the message catalogue
+/// in the chosen language (the doc comments above are the code's documentation; what the
+/// coordinator reads is this).
+fn localised_command() -> clap::Command {
+    let command = Cli::command()
+        .about(msg!("help.about"))
+        .long_about(format!(
+            "{}\n\n{}",
+            msg!("help.about"),
+            msg!("help.about.details")
+        ))
+        .subcommand_value_name(value_name(msg!("help.value.command")))
+        .disable_help_subcommand(true)
+        .disable_version_flag(true)
+        .arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help(msg!("help.version")),
+        )
+        .mut_arg("home", |arg| {
+            arg.help(msg!("help.home"))
+                .value_name(value_name(msg!("help.value.folder")))
+        })
+        .mut_arg("identity", |arg| {
+            arg.help(msg!("help.identity"))
+                .value_name(value_name(msg!("help.value.file")))
+        })
+        .mut_arg("passphrase_file", |arg| {
+            arg.help(msg!("help.passphrase_file"))
+                .value_name(value_name(msg!("help.value.file")))
+        })
+        .mut_arg("lang", |arg| {
+            arg.help(msg!("help.lang"))
+                .value_name(value_name(msg!("help.value.language")))
+                .hide_possible_values(true)
+        })
+        .mut_subcommand("keygen", |command| {
+            command.about(msg!("help.keygen")).long_about(with_details(
+                msg!("help.keygen"),
+                msg!("help.keygen.details"),
+            ))
+        })
+        .mut_subcommand("connect", |command| {
+            command
+                .about(msg!("help.connect"))
+                .long_about(with_details(
+                    msg!("help.connect"),
+                    msg!("help.connect.details"),
+                ))
+                .mut_arg("relay", |arg| {
+                    arg.help(msg!("help.connect.relay"))
+                        .value_name(value_name(msg!("help.value.address")))
+                })
+                .mut_arg("token_file", |arg| {
+                    arg.help(msg!("help.connect.token_file"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+        })
+        .mut_subcommand("status", |command| {
+            command.about(msg!("help.status")).long_about(with_details(
+                msg!("help.status"),
+                msg!("help.status.details"),
+            ))
+        })
+        .mut_subcommand("pull", |command| {
+            command
+                .about(msg!("help.pull"))
+                .long_about(with_details(msg!("help.pull"), msg!("help.pull.details")))
+                .mut_arg("connections", |arg| {
+                    arg.help(msg!("help.pull.connections"))
+                        .value_name(value_name(msg!("help.value.count")))
+                })
+                .mut_arg("no_messages", |arg| arg.help(msg!("help.pull.no_messages")))
+        })
+        .mut_subcommand("quarantine", |command| {
+            command
+                .about(msg!("help.quarantine"))
+                .long_about(with_details(
+                    msg!("help.quarantine"),
+                    msg!("help.quarantine.details"),
+                ))
+                .mut_arg("recheck", |arg| arg.help(msg!("help.quarantine.recheck")))
+                .mut_arg("delete", |arg| arg.help(msg!("help.quarantine.delete")))
+                .mut_arg("yes", |arg| arg.help(msg!("help.quarantine.yes")))
+        })
+        .mut_subcommand("list", |command| {
+            command
+                .about(msg!("help.list"))
+                .long_about(with_details(msg!("help.list"), msg!("help.list.details")))
+                .mut_arg("status", |arg| {
+                    arg.help(msg!("help.list.status"))
+                        .value_name(value_name(msg!("help.value.status")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("municipality", |arg| {
+                    arg.help(msg!("help.list.municipality"))
+                        .value_name(value_name(msg!("help.value.id")))
+                })
+                .mut_arg("kind", |arg| {
+                    arg.help(msg!("help.list.kind"))
+                        .value_name(value_name(msg!("help.value.id")))
+                })
+        })
+        .mut_subcommand("show", |command| {
+            command
+                .about(msg!("help.show"))
+                .long_about(with_details(msg!("help.show"), msg!("help.show.details")))
+                .mut_arg("tip", |arg| {
+                    arg.help(msg!("help.show.tip"))
+                        .value_name(value_name(msg!("help.value.tip")))
+                })
+        })
+        .mut_subcommand("reply", |command| {
+            command
+                .about(msg!("help.reply"))
+                .long_about(with_details(msg!("help.reply"), msg!("help.reply.details")))
+                .mut_arg("number", |arg| {
+                    arg.help(msg!("help.tip_number"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("text", |arg| {
+                    arg.help(msg!("help.reply.text"))
+                        .value_name(value_name(msg!("help.value.text")))
+                })
+                .mut_arg("file", |arg| {
+                    arg.help(msg!("help.reply.file"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+                .mut_arg("editor", |arg| arg.help(msg!("help.reply.editor")))
+        })
+        .mut_subcommand("triage", |command| {
+            command
+                .about(msg!("help.triage"))
+                .long_about(with_details(
+                    msg!("help.triage"),
+                    msg!("help.triage.details"),
+                ))
+                .mut_arg("number", |arg| {
+                    arg.help(msg!("help.tip_number"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("status", |arg| {
+                    arg.help(msg!("help.triage.status"))
+                        .value_name(value_name(msg!("help.value.status")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("to", |arg| {
+                    arg.help(msg!("help.triage.to"))
+                        .value_name(value_name(msg!("help.value.whom")))
+                })
+                .mut_arg("note", |arg| {
+                    arg.help(msg!("help.triage.note"))
+                        .value_name(value_name(msg!("help.value.text")))
+                })
+        })
+        .mut_subcommand("export", |command| {
+            command
+                .about(msg!("help.export"))
+                .long_about(with_details(
+                    msg!("help.export"),
+                    msg!("help.export.details"),
+                ))
+                .mut_arg("number", |arg| {
+                    arg.help(msg!("help.tip_number"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("format", |arg| {
+                    arg.help(msg!("help.export.format"))
+                        .value_name(value_name(msg!("help.value.format")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("redact", |arg| {
+                    arg.help(msg!("help.export.redact"))
+                        .value_name(value_name(msg!("help.value.parts")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("output", |arg| {
+                    arg.help(msg!("help.export.output"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+        })
+        .mut_subcommand("stats", |command| {
+            command
+                .about(msg!("help.stats"))
+                .long_about(with_details(msg!("help.stats"), msg!("help.stats.details")))
+                .mut_arg("quarter", |arg| {
+                    arg.help(msg!("help.stats.quarter"))
+                        .value_name(value_name(msg!("help.value.quarter")))
+                })
+                .mut_arg("csv", |arg| {
+                    arg.help(msg!("help.stats.csv"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+                .mut_arg("svg", |arg| {
+                    arg.help(msg!("help.stats.svg"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+        });
+    with_localised_help(command)
+}
+
+/// A value name for clap, which takes only `&'static str` without its `string` feature. The
+/// command line is built once per run, so the few short names it leaks do not matter.
+fn value_name(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+/// A command's long description: its summary, then the details.
+fn with_details(summary: String, details: String) -> String {
+    format!("{summary}\n\n{details}")
+}
+
+/// `command` and its subcommands with the help flag and the help's headings in the chosen
+/// language (clap's own are English).
+fn with_localised_help(command: clap::Command) -> clap::Command {
+    let subcommand_names: Vec<String> = command
+        .get_subcommands()
+        .map(|subcommand| subcommand.get_name().to_owned())
+        .collect();
+    let mut template = format!(
+        "{{about-with-newline}}\n{}: {{usage}}\n",
+        msg!("help.heading.usage")
+    );
+    if !subcommand_names.is_empty() {
+        template.push_str(&format!(
+            "\n{}:\n{{subcommands}}\n",
+            msg!("help.heading.commands")
+        ));
+    }
+    if command.get_positionals().next().is_some() {
+        template.push_str(&format!(
+            "\n{}:\n{{positionals}}\n",
+            msg!("help.heading.arguments")
+        ));
+    }
+    template.push_str(&format!(
+        "\n{}:\n{{options}}{{after-help}}",
+        msg!("help.heading.options")
+    ));
+    let mut command = command.help_template(template).disable_help_flag(true).arg(
+        clap::Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(clap::ArgAction::Help)
+            .help(msg!("help.help")),
+    );
+    for name in subcommand_names {
+        command = command.mut_subcommand(name, with_localised_help);
+    }
+    command
+}
+
+/// Prints a command-line mistake in the chosen language and exits as clap does (clap's own
+/// sentences are English, so those are kept only for English).
+fn exit_with_usage_error(error: clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    let keeps_its_own_text = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if keeps_its_own_text || messages::language() == Language::En {
+        error.exit();
+    }
+    let context = |kind: ContextKind| {
+        error
+            .get(kind)
+            .map(|value| value.to_string())
+            .unwrap_or_default()
+    };
+    let sentence = match error.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => msg!(
+            "usage.invalid_value",
+            value = context(ContextKind::InvalidValue),
+            option = context(ContextKind::InvalidArg)
+        ),
+        ErrorKind::UnknownArgument => msg!(
+            "usage.unknown_argument",
+            argument = context(ContextKind::InvalidArg)
+        ),
+        ErrorKind::InvalidSubcommand => msg!(
+            "usage.unknown_command",
+            command = context(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::MissingRequiredArgument => msg!(
+            "usage.missing_argument",
+            argument = context(ContextKind::InvalidArg)
+        ),
+        ErrorKind::MissingSubcommand => msg!("usage.missing_command"),
+        ErrorKind::ArgumentConflict => msg!(
+            "usage.conflict",
+            argument = context(ContextKind::InvalidArg),
+            other = context(ContextKind::PriorArg)
+        ),
+        _ => msg!("usage.other"),
+    };
+    let valid = context(ContextKind::ValidValue);
+    eprintln!("fluister-inbox: {sentence}");
+    if !valid.is_empty() {
+        eprintln!("{}", msg!("usage.valid_values", values = valid));
+    }
+    eprintln!("{}", msg!("usage.more_help"));
+    std::process::exit(2);
+}
+
 fn run(cli: Cli) -> fluister_inbox::Result<()> {
-    let settings = Settings::new(cli.home, cli.identity, cli.passphrase_file, cli.lang)?;
+    let settings = Settings::new(
+        cli.home,
+        cli.identity,
+        cli.passphrase_file,
+        messages::language(),
+    )?;
     match cli.command {
         Command::Keygen => commands::keygen::run(&settings),
         Command::Connect { relay, token_file } => {
@@ -331,5 +656,77 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
         Command::Stats { quarter, csv, svg } => {
             commands::stats::run(&settings, &quarter, csv.as_deref(), svg.as_deref())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text of `command` and its subcommands a coordinator reads in the help.
+    fn help_texts(command: &clap::Command, texts: &mut Vec<(String, String)>) {
+        let name = command.get_name().to_owned();
+        texts.push((
+            name.clone(),
+            command
+                .get_about()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ));
+        if let Some(long_about) = command.get_long_about() {
+            texts.push((name.clone(), long_about.to_string()));
+        }
+        for arg in command.get_arguments() {
+            let id = format!("{name} {}", arg.get_id());
+            texts.push((
+                id.clone(),
+                arg.get_help().map(ToString::to_string).unwrap_or_default(),
+            ));
+            if let Some(long_help) = arg.get_long_help() {
+                texts.push((id.clone(), long_help.to_string()));
+            }
+            if arg.get_action().takes_values() {
+                for value_name in arg.get_value_names().unwrap_or_default() {
+                    texts.push((id.clone(), value_name.to_string()));
+                }
+            }
+            assert!(
+                arg.is_hide_possible_values_set()
+                    || arg
+                        .get_possible_values()
+                        .iter()
+                        .all(|value| value.get_help().is_none()),
+                "{id} shows its values' doc comments; hide them and name them in its help"
+            );
+        }
+        for subcommand in command.get_subcommands() {
+            help_texts(subcommand, texts);
+        }
+    }
+
+    /// The one test that changes the process's language, so no other test sees it change.
+    #[test]
+    fn every_help_text_comes_from_the_catalogue_of_the_chosen_language() {
+        for language in [Language::Nl, Language::En] {
+            messages::set_language(language);
+            let mut command = localised_command();
+            command.build();
+            let catalogue = messages::catalogue(language);
+            let mut texts = Vec::new();
+            help_texts(&command, &mut texts);
+            for (place, text) in texts {
+                let from_catalogue = catalogue.values().any(|entry| *entry == text)
+                    || catalogue.values().any(|summary| {
+                        text.strip_prefix(summary.as_str())
+                            .and_then(|rest| rest.strip_prefix("\n\n"))
+                            .is_some_and(|details| catalogue.values().any(|entry| entry == details))
+                    });
+                assert!(
+                    from_catalogue,
+                    "{language:?}: the help of `{place}` is not from the catalogue: {text:?}"
+                );
+            }
+        }
+        messages::set_language(Language::Nl);
     }
 }

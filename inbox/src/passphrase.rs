@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::msg;
 use zeroize::Zeroizing;
 
 /// The environment variable scripts can set to the passphrase.
@@ -39,14 +40,11 @@ impl PassphraseSource {
     /// Reads the passphrase that opens an existing identity.
     pub fn read_existing(&self, what: &str) -> Result<Zeroizing<String>> {
         let passphrase = match self {
-            PassphraseSource::Terminal => ask_on_terminal(&format!("Passphrase for {what}: "))?,
+            PassphraseSource::Terminal => ask_on_terminal(&msg!("passphrase.prompt", what = what))?,
             other => other.read_without_terminal()?,
         };
         if passphrase.is_empty() {
-            return Err(Error::Passphrase(
-                "the passphrase is empty. Type the passphrase you chose at `fluister-inbox keygen`."
-                    .to_owned(),
-            ));
+            return Err(Error::Passphrase(msg!("passphrase.empty")));
         }
         Ok(passphrase)
     }
@@ -57,24 +55,22 @@ impl PassphraseSource {
         let passphrase = match self {
             PassphraseSource::Terminal => {
                 eprintln!(
-                    "Choose a passphrase for your key: at least {MINIMUM_PASSPHRASE_CHARACTERS} \
-                     characters; a few unrelated words are easy to remember and hard to guess."
+                    "{}",
+                    msg!("passphrase.choose", minimum = MINIMUM_PASSPHRASE_CHARACTERS)
                 );
-                let first = ask_on_terminal("New passphrase: ")?;
-                let second = ask_on_terminal("Type it again: ")?;
+                let first = ask_on_terminal(&msg!("passphrase.new_prompt"))?;
+                let second = ask_on_terminal(&msg!("passphrase.again_prompt"))?;
                 if first != second {
-                    return Err(Error::Passphrase(
-                        "the two passphrases differ. Run `fluister-inbox keygen` again.".to_owned(),
-                    ));
+                    return Err(Error::Passphrase(msg!("passphrase.differ")));
                 }
                 first
             }
             other => other.read_without_terminal()?,
         };
         if passphrase.chars().count() < MINIMUM_PASSPHRASE_CHARACTERS {
-            return Err(Error::Passphrase(format!(
-                "the passphrase is too short: use at least {MINIMUM_PASSPHRASE_CHARACTERS} \
-                 characters, for example four unrelated words."
+            return Err(Error::Passphrase(msg!(
+                "passphrase.too_short",
+                minimum = MINIMUM_PASSPHRASE_CHARACTERS
             )));
         }
         Ok(passphrase)
@@ -85,11 +81,7 @@ impl PassphraseSource {
             PassphraseSource::File(path) => {
                 let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|error| {
                     Error::io(
-                        format!(
-                            "cannot read the passphrase file {}. Check the path given to \
-                             --passphrase-file.",
-                            path.display()
-                        ),
+                        msg!("passphrase.file_unreadable", file = path.display()),
                         error,
                     )
                 })?);
@@ -98,13 +90,8 @@ impl PassphraseSource {
             }
             PassphraseSource::Environment => {
                 // The variable's own error would print the passphrase; it is left out.
-                let value = std::env::var(PASSPHRASE_ENVIRONMENT_VARIABLE).map_err(|_| {
-                    Error::Passphrase(
-                        "the FLUISTER_PASSPHRASE environment variable is not valid text. Set it \
-                         again, or leave it unset to be asked on the terminal."
-                            .to_owned(),
-                    )
-                })?;
+                let value = std::env::var(PASSPHRASE_ENVIRONMENT_VARIABLE)
+                    .map_err(|_| Error::Passphrase(msg!("passphrase.environment_invalid")))?;
                 Ok(Zeroizing::new(value))
             }
             PassphraseSource::Terminal => unreachable!("handled by the callers"),
@@ -115,11 +102,5 @@ impl PassphraseSource {
 fn ask_on_terminal(prompt: &str) -> Result<Zeroizing<String>> {
     rpassword::prompt_password(prompt)
         .map(Zeroizing::new)
-        .map_err(|error| {
-            Error::io(
-                "cannot ask for the passphrase: there is no terminal. In a script, give it with \
-                 --passphrase-file FILE or the FLUISTER_PASSPHRASE environment variable.",
-                error,
-            )
-        })
+        .map_err(|error| Error::io(msg!("passphrase.no_terminal"), error))
 }

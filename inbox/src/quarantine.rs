@@ -32,6 +32,7 @@ use crate::home::{
 };
 use crate::keys::UnlockedKeys;
 use crate::kill_switch::{self, Step};
+use crate::msg;
 use crate::relay::is_tip_id;
 use crate::store::{self, open_sealed};
 
@@ -70,7 +71,7 @@ fn quarantine_files(home: &InboxHome) -> Result<Vec<QuarantinedTip>> {
             continue;
         };
         let size = std::fs::metadata(&path)
-            .map_err(|error| Error::io(format!("cannot read {}", path.display()), error))?
+            .map_err(|error| Error::io(msg!("io.cannot_read", file = path.display()), error))?
             .len();
         tips.push(QuarantinedTip {
             received_hour,
@@ -110,10 +111,9 @@ pub fn total_size(tips: &[QuarantinedTip]) -> u64 {
 /// The error for a tip that could not be written into the quarantine.
 pub(crate) fn storage_failed(home: &InboxHome, error: std::io::Error) -> Error {
     Error::io(
-        format!(
-            "cannot write into the quarantine folder {}. Check that the disk is not full; the \
-             tip stays on the relay, so run `fluister-inbox pull` again when it is fixed.",
-            home.quarantine_directory().display()
+        msg!(
+            "quarantine.cannot_write",
+            folder = home.quarantine_directory().display()
         ),
         error,
     )
@@ -163,10 +163,7 @@ pub(crate) fn write_quarantined(
 fn remove_quarantined_file(path: &Path) -> Result<()> {
     std::fs::remove_file(path).map_err(|error| {
         Error::io(
-            format!(
-                "cannot remove {} from the quarantine. Check that you may write in that folder.",
-                path.display()
-            ),
+            msg!("quarantine.cannot_remove", file = path.display()),
             error,
         )
     })
@@ -210,10 +207,9 @@ fn recheck_locked(home: &InboxHome, keys: &UnlockedKeys) -> Result<RecheckReport
         )
         .map_err(|error| {
             Error::io(
-                format!(
-                    "cannot store a tip in {}. Check that the disk is not full; the tip stays in \
-                     the quarantine, so run the recheck again when it is fixed.",
-                    home.tips_directory().display()
+                msg!(
+                    "quarantine.cannot_store",
+                    folder = home.tips_directory().display()
                 ),
                 error,
             )
@@ -227,7 +223,7 @@ fn recheck_locked(home: &InboxHome, keys: &UnlockedKeys) -> Result<RecheckReport
     // The store's renames must be durable before the quarantined copies go.
     sync_directory(&home.tips_directory()).map_err(|error| {
         Error::io(
-            format!("cannot flush {}", home.tips_directory().display()),
+            msg!("io.cannot_flush", folder = home.tips_directory().display()),
             error,
         )
     })?;
@@ -236,7 +232,7 @@ fn recheck_locked(home: &InboxHome, keys: &UnlockedKeys) -> Result<RecheckReport
         remove_quarantined_file(&tip.path)?;
     }
     sync_directory(&directory)
-        .map_err(|error| Error::io(format!("cannot flush {}", directory.display()), error))?;
+        .map_err(|error| Error::io(msg!("io.cannot_flush", folder = directory.display()), error))?;
     Ok(report)
 }
 
@@ -278,7 +274,7 @@ pub fn delete(
     }
     let directory = home.quarantine_directory();
     sync_directory(&directory)
-        .map_err(|error| Error::io(format!("cannot flush {}", directory.display()), error))?;
+        .map_err(|error| Error::io(msg!("io.cannot_flush", folder = directory.display()), error))?;
     Ok(report)
 }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::home::{InboxHome, replace_file};
+use crate::msg;
 use crate::render::sanitise;
 
 /// The most municipalities kept (a relay refuses to list more).
@@ -77,14 +78,14 @@ impl Region {
         let path = home.region_path();
         match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| Error::Unreadable {
-                message: format!(
-                    "{} is damaged; remove it and run `fluister-inbox pull` to fetch it again",
-                    path.display()
-                ),
+                message: msg!("region.damaged", file = path.display()),
                 source,
             }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(error) => Err(Error::io(format!("cannot read {}", path.display()), error)),
+            Err(error) => Err(Error::io(
+                msg!("io.cannot_read", file = path.display()),
+                error,
+            )),
         }
     }
 
@@ -199,11 +200,12 @@ mod tests {
         assert_eq!(kept.name_of("emmen"), Some("Emmen"));
 
         std::fs::write(home.region_path(), b"{not json").unwrap();
+        // The unit tests run in Dutch, the default language.
         assert!(
             Region::load(&home)
                 .unwrap_err()
                 .to_string()
-                .contains("damaged")
+                .contains("beschadigd")
         );
         std::fs::remove_dir_all(root).unwrap();
     }

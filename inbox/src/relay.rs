@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::home::{InboxHome, permission_bits, replace_file};
+use crate::msg;
 
 /// Who wrote a mailbox message (the words the relay lists and stored file names use).
 pub use fluister_protocol::MessageAuthor;
@@ -62,16 +63,10 @@ pub fn normalise_relay_url(url: &str) -> Result<String> {
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
     else {
-        return Err(Error::Usage(format!(
-            "the relay address `{url}` must start with https:// (or http:// for a test relay \
-             on this computer), for example https://tips.example.nl"
-        )));
+        return Err(Error::Usage(msg!("relay.address_scheme", address = url)));
     };
     if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
-        return Err(Error::Usage(format!(
-            "the relay address `{url}` should be just the address, for example \
-             https://tips.example.nl, with no path after it"
-        )));
+        return Err(Error::Usage(msg!("relay.address_path", address = url)));
     }
     Ok(url.to_owned())
 }
@@ -86,11 +81,7 @@ impl Connection {
     pub fn new(relay_url: &str, token: &str) -> Result<Self> {
         let token = token.trim();
         if !is_plausible_token(token) {
-            return Err(Error::NotSetUp(
-                "that does not look like a coordinator token (it should be one line of letters \
-                 and digits, as printed by `relay-server mint-token`). Copy it again."
-                    .to_owned(),
-            ));
+            return Err(Error::NotSetUp(msg!("relay.not_a_token")));
         }
         Ok(Self {
             relay_url: normalise_relay_url(relay_url)?,
@@ -116,11 +107,7 @@ impl Connection {
                 Some(
                     serde_json::from_slice::<Connection>(&bytes).map_err(|source| {
                         Error::Unreadable {
-                            message: format!(
-                                "the connection file {} is damaged. Run `fluister-inbox connect` \
-                                 again.",
-                                path.display()
-                            ),
+                            message: msg!("relay.connection_damaged", file = path.display()),
                             source,
                         }
                     })?,
@@ -128,7 +115,10 @@ impl Connection {
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
             Err(error) => {
-                return Err(Error::io(format!("cannot read {}", path.display()), error));
+                return Err(Error::io(
+                    msg!("io.cannot_read", file = path.display()),
+                    error,
+                ));
             }
         };
         let relay_url = std::env::var(RELAY_URL_ENVIRONMENT_VARIABLE)
@@ -148,11 +138,7 @@ impl Connection {
             });
         match (relay_url, token) {
             (Some(relay_url), Some(token)) => Self::new(&relay_url, &token),
-            _ => Err(Error::NotSetUp(
-                "the inbox does not know which relay to use yet. Run `fluister-inbox connect \
-                 --relay https://ADDRESS` with the token from the relay's operator."
-                    .to_owned(),
-            )),
+            _ => Err(Error::NotSetUp(msg!("relay.not_connected"))),
         }
     }
 
@@ -160,11 +146,10 @@ impl Connection {
     pub fn file_permission_problem(path: &Path) -> Option<String> {
         let bits = permission_bits(path)?;
         (bits & 0o077 != 0).then(|| {
-            format!(
-                "{} can be read by other users (mode {bits:o}); it holds your token. Fix it \
-                 with: chmod 600 {}",
-                path.display(),
-                path.display()
+            msg!(
+                "relay.connection_readable_by_others",
+                file = path.display(),
+                mode = format!("{bits:o}")
             )
         })
     }
@@ -248,31 +233,27 @@ impl RelayClient {
     }
 
     fn unreachable(&self, error: ureq::Error) -> Error {
-        Error::Relay(format!(
-            "cannot reach the relay at {} ({error}). Check your internet connection and the \
-             address (`fluister-inbox status`); if it still fails, ask the relay's operator \
-             whether it is running. Nothing was changed.",
-            self.relay_url
+        Error::Relay(msg!(
+            "relay.unreachable",
+            address = self.relay_url,
+            error = error
         ))
     }
 
     fn unexpected(&self, what: &str, status: u16, body: &[u8]) -> Error {
         if status == 401 {
-            return Error::Relay(format!(
-                "the relay at {} refused your token. Ask the relay's operator for a new one \
-                 (`relay-server mint-token`) and store it with `fluister-inbox connect`. \
-                 Nothing was changed.",
-                self.relay_url
-            ));
+            return Error::Relay(msg!("relay.token_refused", address = self.relay_url));
         }
         let message = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .and_then(|json| json["error"]["message"].as_str().map(str::to_owned))
             .unwrap_or_default();
-        Error::Relay(format!(
-            "the relay at {} answered {status} to {what}. {message} Try again later; if it \
-             keeps failing, tell the relay's operator. Nothing was changed.",
-            self.relay_url
+        Error::Relay(msg!(
+            "relay.unexpected_answer",
+            address = self.relay_url,
+            status = status,
+            what = what,
+            message = message
         ))
     }
 
@@ -286,7 +267,7 @@ impl RelayClient {
         let status = response.status().as_u16();
         let body = response.body_mut().read_to_vec().unwrap_or_default();
         if status != 200 {
-            return Err(self.unexpected("the health check", status, &body));
+            return Err(self.unexpected(&msg!("relay.what.health"), status, &body));
         }
         Ok(())
     }
@@ -309,12 +290,11 @@ impl RelayClient {
             .read_to_vec()
             .map_err(|error| self.unreachable(error))?;
         if status != 200 {
-            return Err(self.unexpected("the config request", status, &body));
+            return Err(self.unexpected(&msg!("relay.what.config"), status, &body));
         }
         let config: PublicConfig =
             serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
-                message: "the relay's /api/v1/config answer is not what this inbox expects"
-                    .to_owned(),
+                message: msg!("relay.config_unreadable"),
                 source,
             })?;
         Ok(config)
@@ -324,13 +304,11 @@ impl RelayClient {
     pub fn list_waiting_tips(&self) -> Result<Vec<WaitingTip>> {
         let (status, body) = self.coordinator_get("/api/v1/tips", 256 * 1024 * 1024)?;
         if status != 200 {
-            return Err(self.unexpected("the list of tips", status, &body));
+            return Err(self.unexpected(&msg!("relay.what.tip_list"), status, &body));
         }
         // A malformed id fails here: a broken or hostile relay cannot steer file names.
         let list: TipList = serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
-            message: "the relay's list of tips is not what this inbox expects (a malformed id or \
-                      field); refusing to continue. Tell the relay's operator."
-                .to_owned(),
+            message: msg!("relay.tip_list_unreadable"),
             source,
         })?;
         Ok(list.tips)
@@ -343,10 +321,10 @@ impl RelayClient {
         match status {
             200 => {}
             404 => return Ok(None),
-            _ => return Err(self.unexpected("the status request", status, &body)),
+            _ => return Err(self.unexpected(&msg!("relay.what.status"), status, &body)),
         }
         let relay_status = serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
-            message: "the relay's /api/v1/status answer is not what this inbox expects".to_owned(),
+            message: msg!("relay.status_unreadable"),
             source,
         })?;
         Ok(Some(relay_status))
@@ -359,7 +337,7 @@ impl RelayClient {
         match status {
             200 => Ok(Some(body)),
             404 => Ok(None),
-            _ => Err(self.unexpected("a tip download", status, &body)),
+            _ => Err(self.unexpected(&msg!("relay.what.tip_download"), status, &body)),
         }
     }
 
@@ -375,7 +353,7 @@ impl RelayClient {
         let body = response.body_mut().read_to_vec().unwrap_or_default();
         match status {
             200 | 204 | 404 => Ok(()),
-            _ => Err(self.unexpected("deleting a pulled tip", status, &body)),
+            _ => Err(self.unexpected(&msg!("relay.what.tip_delete"), status, &body)),
         }
     }
 }
@@ -408,16 +386,13 @@ impl RelayClient {
         match status {
             200 => {}
             404 => return Ok(None),
-            _ => return Err(self.unexpected("reading a conversation", status, &body)),
+            _ => return Err(self.unexpected(&msg!("relay.what.conversation"), status, &body)),
         }
         // A malformed id or ciphertext fails here: a broken or hostile relay cannot steer file
         // names.
         let list: MessageList =
             serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
-                message: "the relay's conversation list is not what this inbox expects (a \
-                          malformed id or field); refusing to continue. Tell the relay's \
-                          operator."
-                    .to_owned(),
+                message: msg!("relay.conversation_unreadable"),
                 source,
             })?;
         Ok(Some(list.messages))
@@ -461,17 +436,13 @@ impl RelayClient {
         match status {
             200 | 201 => {
                 let created: Created<MessageId> = serde_json::from_slice(&body).map_err(|_| {
-                    ReplyFailure::Other(Error::Relay(
-                        "the relay accepted the reply but its answer is not what this inbox \
-                         expects; `fluister-inbox pull` will fetch the conversation"
-                            .to_owned(),
-                    ))
+                    ReplyFailure::Other(Error::Relay(msg!("relay.reply_answer_unreadable")))
                 })?;
                 Ok(created.id)
             }
             404 => Err(ReplyFailure::MailboxNotFound),
             _ => Err(ReplyFailure::Other(self.unexpected(
-                "sending the reply",
+                &msg!("relay.what.reply"),
                 status,
                 &body,
             ))),

@@ -38,6 +38,7 @@ use crate::home::{
 };
 use crate::keys::UnlockedKeys;
 use crate::kill_switch::{self, Step};
+use crate::msg;
 use crate::progress::Progress;
 use crate::quarantine;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
@@ -95,10 +96,10 @@ pub fn find_tip(home: &InboxHome, number: u64) -> Result<StoredTip> {
     tips.into_iter()
         .find(|tip| tip.number == number)
         .ok_or_else(|| {
-            Error::Usage(format!(
-                "there is no tip number {number} in {}. `fluister-inbox list` shows the numbers; \
-                 `fluister-inbox pull` fetches new tips.",
-                home.root().display()
+            Error::Usage(msg!(
+                "store.no_such_tip",
+                number = number,
+                folder = home.root().display()
             ))
         })
 }
@@ -120,19 +121,9 @@ impl OpenFailure {
     /// what to do next.
     pub fn explain(&self, what: &str) -> String {
         match self {
-            OpenFailure::NotForThisKey => format!(
-                "{what} cannot be opened with your key: it was sealed to another key. Check that \
-                 the relay's coordinator.recipients lists your key (`fluister-inbox status`), or \
-                 open it with the backup key: --identity FILE."
-            ),
-            OpenFailure::Damaged => format!(
-                "{what} is damaged (it fails age's integrity check). Restore the file from your \
-                 backup of the inbox folder; nothing was changed."
-            ),
-            OpenFailure::NotATipDocument(_) => format!(
-                "{what} opened, but its content is not a Fluister tip (perhaps sealed by hand). \
-                 It is shown as plain text."
-            ),
+            OpenFailure::NotForThisKey => msg!("store.sealed_to_another_key", what = what),
+            OpenFailure::Damaged => msg!("store.damaged", what = what),
+            OpenFailure::NotATipDocument(_) => msg!("store.not_a_tip", what = what),
         }
     }
 }
@@ -193,15 +184,8 @@ pub fn open_all(tips: &[StoredTip], keys: &UnlockedKeys) -> Vec<Result<TipDocume
 
 /// Reads a file, with advice if it cannot be read.
 pub fn read_sealed_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|error| {
-        Error::io(
-            format!(
-                "cannot read {}. Check the path, or restore the file from your backup.",
-                path.display()
-            ),
-            error,
-        )
-    })
+    std::fs::read(path)
+        .map_err(|error| Error::io(msg!("store.unreadable", file = path.display()), error))
 }
 
 /// What a pull did.
@@ -233,10 +217,9 @@ impl PullReport {
 /// The error for a tip that could not be written into the store.
 fn storage_failed(home: &InboxHome, error: std::io::Error) -> Error {
     Error::io(
-        format!(
-            "cannot store a tip in {}. Check that the disk is not full; the tip stays on the \
-             relay, so run `fluister-inbox pull` again when it is fixed.",
-            home.tips_directory().display()
+        msg!(
+            "store.cannot_store",
+            folder = home.tips_directory().display()
         ),
         error,
     )
@@ -310,7 +293,7 @@ pub fn pull(
         .map(|tip| tip.relay_id)
         .collect();
     let waiting = client.list_waiting_tips()?;
-    let progress = Progress::new("Pulling tips", waiting.len());
+    let progress = Progress::new(&msg!("store.progress"), waiting.len());
     let report = Mutex::new(PullReport::default());
     let next_index = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
@@ -443,10 +426,7 @@ pub fn pull(
     if let Some(error) = first_error.into_inner().expect("error lock") {
         let stored = report.stored_numbers.len();
         return Err(Error::interrupted(
-            format!(
-                "the pull stopped early ({stored} new tips were stored safely; the rest are still \
-                 on the relay, and `fluister-inbox pull` continues where it stopped)"
-            ),
+            msg!("store.pull_stopped", count = stored),
             error,
         ));
     }

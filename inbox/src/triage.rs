@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::home::{InboxHome, replace_file};
+use crate::msg;
 use crate::vocabulary::Language;
 
 /// Where a tip stands.
@@ -87,25 +88,26 @@ impl TriageBook {
                 });
             }
             Err(error) => {
-                return Err(Error::io(format!("cannot read {}", path.display()), error));
+                return Err(Error::io(
+                    msg!("io.cannot_read", file = path.display()),
+                    error,
+                ));
             }
         };
         let plaintext = Zeroizing::new(age::open(identities, &sealed).map_err(|error| {
             let advice = if error == fluister_envelope::Error::NoMatchingIdentity {
-                "it is sealed to another key. Use the key this inbox was made with (--identity)."
+                msg!("triage.other_key")
             } else {
-                "it is damaged. Restore it from your backup of the inbox folder."
+                msg!("triage.damaged")
             };
-            Error::NotOpened(format!(
-                "cannot open the triage notes {}: {advice}",
-                path.display()
+            Error::NotOpened(msg!(
+                "triage.not_opened",
+                file = path.display(),
+                advice = advice
             ))
         })?);
         serde_json::from_slice(&plaintext).map_err(|source| Error::Unreadable {
-            message: format!(
-                "the triage notes {} opened but are not readable; restore them from your backup",
-                path.display()
-            ),
+            message: msg!("triage.unreadable", file = path.display()),
             source,
         })
     }
@@ -115,7 +117,7 @@ impl TriageBook {
         let json = Zeroizing::new(serde_json::to_vec(self).expect("the triage book serializes"));
         let sealed = age::seal(std::slice::from_ref(own_recipient), &json).map_err(|source| {
             Error::Crypto {
-                message: "sealing the triage notes failed".to_owned(),
+                message: msg!("triage.sealing_failed"),
                 source,
             }
         })?;

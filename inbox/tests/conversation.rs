@@ -121,7 +121,7 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     // Checked while the tip still waits on the relay, and again at the end.
     assert_database_holds_no_link(&relay, &tip_id, &mailbox_id);
 
-    let first_pull = inbox.run_ok(&["pull"]);
+    let first_pull = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(first_pull.contains("1 new tip: number 1."), "{first_pull}");
     assert!(
         first_pull.contains("No new answers from reporters."),
@@ -130,7 +130,7 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     let shown_before = inbox.run_ok(&["show", "1", "--lang", "en"]);
     assert!(shown_before.contains("No messages yet."), "{shown_before}");
 
-    let sent = inbox.run_ok(&["reply", "1", QUESTION]);
+    let sent = inbox.run_ok(&["reply", "1", QUESTION, "--lang", "en"]);
     assert!(sent.contains("Sent your message"), "{sent}");
 
     // The reporter checks with the receipt code and reads the question with the reply key.
@@ -159,7 +159,7 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
             .status,
         201
     );
-    let second_pull = inbox.run_ok(&["pull"]);
+    let second_pull = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         second_pull.contains("1 new answer from reporters: tip 1 (1)."),
         "{second_pull}"
@@ -183,7 +183,7 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
 
     // Pulling again stores nothing twice, and leaves the conversation on the relay.
     let files_before = stored_message_files(&inbox);
-    let third_pull = inbox.run_ok(&["pull"]);
+    let third_pull = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         third_pull.contains("No new answers from reporters."),
         "{third_pull}"
@@ -213,13 +213,13 @@ fn reply_refuses_clearly_and_sends_nothing() {
     assert_eq!(relay.open_mailbox(&keys).status, 201);
     inbox.run_ok(&["pull"]);
 
-    let no_mailbox = inbox.run_failing(&["reply", "1", QUESTION]);
+    let no_mailbox = inbox.run_failing(&["reply", "1", QUESTION, "--lang", "en"]);
     assert!(
         no_mailbox
             .contains("the reporter of tip 1 did not get a mailbox; you cannot answer this tip"),
         "{no_mailbox}"
     );
-    let empty = inbox.run_failing(&["reply", "2", "   "]);
+    let empty = inbox.run_failing(&["reply", "2", "   ", "--lang", "en"]);
     assert!(empty.contains("the message is empty"), "{empty}");
 
     // From a file and from the editor, both work.
@@ -265,18 +265,18 @@ fn reply_refuses_clearly_and_sends_nothing() {
 
     let token_file = inbox.home.with_file_name("token.txt");
     inbox.connect_with_token(&relay.url(), "fluister-coordinator-not-the-right-one");
-    let bad_token = inbox.run_failing(&["reply", "2", QUESTION]);
+    let bad_token = inbox.run_failing(&["reply", "2", QUESTION, "--lang", "en"]);
     assert!(bad_token.contains("refused your token"), "{bad_token}");
     inbox.connect(&relay);
     std::fs::remove_file(token_file).unwrap();
 
     assert_eq!(relay.close_mailbox(&mailbox_id(&keys)).status, 204);
-    let closed = inbox.run_failing(&["reply", "2", QUESTION]);
+    let closed = inbox.run_failing(&["reply", "2", QUESTION, "--lang", "en"]);
     assert!(
         closed.contains("the relay no longer has the mailbox of tip 2"),
         "{closed}"
     );
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         pulled.contains("no longer has the mailbox of tip(s) 2"),
         "{pulled}"
@@ -286,7 +286,7 @@ fn reply_refuses_clearly_and_sends_nothing() {
     assert!(shown.contains("Is she safe now?"), "{shown}");
 
     relay.kill();
-    let down = inbox.run_failing(&["reply", "2", QUESTION]);
+    let down = inbox.run_failing(&["reply", "2", QUESTION, "--lang", "en"]);
     assert!(down.contains("cannot reach the relay"), "{down}");
     assert_eq!(stored_message_files(&inbox).len(), 2);
 }
@@ -351,7 +351,7 @@ fn pull_killed_while_storing_answers_loses_and_duplicates_nothing() {
         );
     }
     // Killed after the 2nd new answer, then the 1st, then the 3rd: 6 of 6 stored, or fewer.
-    let finished = inbox.run_ok(&["pull"]);
+    let finished = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         finished.contains("new answer") || finished.contains("No new answers"),
         "{finished}"

@@ -94,7 +94,7 @@ fn pull_killed_at_each_step_then_rerun_loses_and_duplicates_nothing() {
             "a tip is neither stored nor on the relay after {kill_at}"
         );
     }
-    let finished = inbox.run_ok(&["pull"]);
+    let finished = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         // "1 new tip: …", "12 new tips: …" or "No new tips."
         finished.contains("new tip") || finished.contains("No new tips"),
@@ -147,7 +147,7 @@ fn wrong_passphrase_is_refused_and_nothing_is_pulled() {
     inbox.connect(&relay);
     let sent = send_tips(&relay, &recipient, 2);
     inbox.passphrase = "not the right passphrase".to_owned();
-    let error = inbox.run_failing(&["pull"]);
+    let error = inbox.run_failing(&["pull", "--lang", "en"]);
     assert!(error.contains("wrong passphrase"), "{error}");
     assert!(inbox.stored_file_names().is_empty());
     assert_eq!(relay.tip_ids().into_iter().collect::<BTreeSet<_>>(), sent);
@@ -183,15 +183,15 @@ fn tips_pulled_with_the_wrong_key_are_quarantined_and_come_back_with_the_right_o
     let relay = start_relay(std::slice::from_ref(&other_recipient));
     inbox.connect(&relay);
     let sent = send_tips(&relay, &other_recipient, 3);
-    let status = inbox.run_failing(&["status"]);
-    let status_output = inbox.run(&["status"]);
+    let status = inbox.run_failing(&["status", "--lang", "en"]);
+    let status_output = inbox.run(&["status", "--lang", "en"]);
     let status_text = String::from_utf8_lossy(&status_output.stdout);
     assert!(
         status_text.contains("does NOT seal tips to your key"),
         "{status_text}{status}"
     );
     // The pull keeps them, still sealed, in quarantine (off the relay), and says what to do.
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         pulled.contains("3 tip(s) did not open with your key and were put in quarantine"),
         "{pulled}"
@@ -219,6 +219,8 @@ fn tips_pulled_with_the_wrong_key_are_quarantined_and_come_back_with_the_right_o
         "--recheck",
         "--identity",
         other_identity.to_str().unwrap(),
+        "--lang",
+        "en",
     ]);
     assert!(
         checked.contains("3 quarantined tips opened with this key and are now tips 1 to 3"),
@@ -252,22 +254,26 @@ fn a_damaged_local_tip_is_reported_and_kept() {
     bytes[last] ^= 0x01;
     std::fs::write(&damaged_path, &bytes).unwrap();
 
-    let error = inbox.run_failing(&["show", "1"]);
+    let error = inbox.run_failing(&["show", "1", "--lang", "en"]);
     assert!(
         error.contains("is damaged") && error.contains("backup"),
         "{error}"
     );
-    let error = inbox.run_failing(&["list"]);
+    let error = inbox.run_failing(&["list", "--lang", "en"]);
     assert!(error.contains("could not be opened"), "{error}");
     let listed = String::from_utf8(inbox.run(&["list"]).stdout).unwrap();
     assert!(
         listed.contains("Hoogeveen"),
         "the intact tip is still listed: {listed}"
     );
-    assert!(inbox.run_failing(&["export", "1"]).contains("is damaged"));
     assert!(
         inbox
-            .run_failing(&["stats"])
+            .run_failing(&["export", "1", "--lang", "en"])
+            .contains("is damaged")
+    );
+    assert!(
+        inbox
+            .run_failing(&["stats", "--lang", "en"])
             .contains("could not be opened")
     );
     assert_eq!(
@@ -295,12 +301,12 @@ fn relay_down_and_refused_token_change_nothing() {
         &relay.url(),
         "fluister-coordinator-not-a-token-the-relay-knows",
     );
-    let error = inbox.run_failing(&["pull"]);
+    let error = inbox.run_failing(&["pull", "--lang", "en"]);
     assert!(
         error.contains("refused your token") && error.contains("mint-token"),
         "{error}"
     );
-    let status = inbox.run(&["status"]);
+    let status = inbox.run(&["status", "--lang", "en"]);
     assert!(!status.status.success());
     assert!(String::from_utf8_lossy(&status.stdout).contains("refused your token"));
     assert!(inbox.stored_file_names().is_empty());
@@ -308,7 +314,7 @@ fn relay_down_and_refused_token_change_nothing() {
 
     inbox.connect(&relay);
     relay.kill();
-    let error = inbox.run_failing(&["pull"]);
+    let error = inbox.run_failing(&["pull", "--lang", "en"]);
     assert!(
         error.contains("cannot reach the relay") && error.contains("status"),
         "{error}"
@@ -396,6 +402,8 @@ fn the_offline_backup_key_opens_every_tip_without_the_passphrase() {
             &coordinator_only_number,
             "--identity",
             backup_key.to_str().unwrap(),
+            "--lang",
+            "en",
         ])
         .output()
         .unwrap();

@@ -157,7 +157,7 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
         refused.text()
     );
 
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(pulled.contains("1 new tip: number 1."), "{pulled}");
     let junk_count = junk_sent.len();
     assert!(
@@ -195,7 +195,7 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
     assert_eq!(listed.lines().count(), 2, "{listed}");
     assert!(
         inbox
-            .run_failing(&["show", "2"])
+            .run_failing(&["show", "2", "--lang", "en"])
             .contains("no tip number 2")
     );
     let counts = inbox.run_ok(&["stats"]);
@@ -218,7 +218,7 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
         "the relay accepts a tip again: {}",
         accepted.text()
     );
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(pulled.contains("1 new tip: number 2."), "{pulled}");
     assert!(!pulled.contains("quarantine"), "{pulled}");
 }
@@ -265,7 +265,7 @@ fn pull_killed_while_quarantining_then_rerun_loses_and_duplicates_nothing() {
         );
         assert_each_tip_in_one_place(&inbox, &relay, &real, &junk_ids, kill_at);
     }
-    let finished = inbox.run_ok(&["pull"]);
+    let finished = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         finished.contains("put in quarantine by an interrupted earlier pull"),
         "{finished}"
@@ -327,13 +327,13 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
         .collect();
     let junk_ids: BTreeSet<TipId> = (0..3).map(|_| relay.store_tip(&junk(3_000))).collect();
 
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(pulled.contains("1 new tip: number 1."), "{pulled}");
     assert!(pulled.contains("5 tip(s) did not open"), "{pulled}");
     assert!(relay.tip_ids().is_empty());
 
     // The own key opens none of them.
-    let checked = inbox.run_ok(&["quarantine", "--recheck"]);
+    let checked = inbox.run_ok(&["quarantine", "--recheck", "--lang", "en"]);
     assert!(
         checked.contains("None of the 5 quarantined tip(s) opens with this key"),
         "{checked}"
@@ -351,13 +351,20 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
     assert_eq!(output.status.signal(), Some(9), "{output:?}");
     let stored: BTreeSet<TipId> = inbox.stored_relay_ids().into_iter().collect();
     assert!(for_second.is_subset(&stored), "stored before the kill");
-    let listing = inbox.run_ok(&["quarantine"]);
+    let listing = inbox.run_ok(&["quarantine", "--lang", "en"]);
     assert!(
         listing.contains("3 tip(s) in quarantine"),
         "a copy of a stored tip is not counted: {listing}"
     );
     // Run again: the copies go, nothing is stored twice.
-    let checked = inbox.run_ok(&["quarantine", "--recheck", "--identity", second_key_text]);
+    let checked = inbox.run_ok(&[
+        "quarantine",
+        "--recheck",
+        "--identity",
+        second_key_text,
+        "--lang",
+        "en",
+    ]);
     assert!(checked.contains("None of the 3"), "{checked}");
     let stored = inbox.stored_relay_ids();
     assert_eq!(stored.len(), 3, "{stored:?}");
@@ -379,13 +386,13 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
     assert!(shown.contains("Sealed to the colleague's key"), "{shown}");
 
     // Deleting asks for confirmation; without a terminal only --yes gives it.
-    let refused = inbox.run_failing(&["quarantine", "--delete"]);
+    let refused = inbox.run_failing(&["quarantine", "--delete", "--lang", "en"]);
     assert!(
         refused.contains("--yes") && refused.contains("Nothing was deleted"),
         "{refused}"
     );
     assert_eq!(inbox.quarantined_relay_ids().len(), 3);
-    let deleted = inbox.run_ok(&["quarantine", "--delete", "--yes"]);
+    let deleted = inbox.run_ok(&["quarantine", "--delete", "--yes", "--lang", "en"]);
     assert!(
         deleted.contains("Deleted 3 quarantined file(s)"),
         "{deleted}"
@@ -393,7 +400,7 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
     assert!(inbox.quarantined_relay_ids().is_empty());
     assert!(
         inbox
-            .run_ok(&["quarantine"])
+            .run_ok(&["quarantine", "--lang", "en"])
             .contains("The quarantine is empty")
     );
     assert_eq!(
@@ -423,7 +430,7 @@ fn status_shows_the_quarantine_and_a_relay_raising_its_proof_of_work() {
     assert_eq!(refused.status, 507, "{}", refused.text());
     inbox.run_ok(&["pull"]);
 
-    let output = inbox.run_ok(&["status"]);
+    let output = inbox.run_ok(&["status", "--lang", "en"]);
     assert!(output.contains("2 tip(s) in quarantine"), "{output}");
     assert!(
         output.contains("proof of work asked of a new tip: difficulty")

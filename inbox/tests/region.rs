@@ -46,7 +46,7 @@ fn a_relay_for_another_region_is_named_by_the_inbox_without_code() {
             "Kassen bij Uithuizen, mensen slapen in containers.",
         ),
     ));
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
         pulled.contains("Municipalities of Groningen as the relay lists them: 2."),
         "{pulled}"
@@ -55,7 +55,7 @@ fn a_relay_for_another_region_is_named_by_the_inbox_without_code() {
     assert!(list.contains("Het Hogeland"), "{list}");
     let filtered = inbox.run_ok(&["list", "--municipality", "het-hogeland"]);
     assert!(filtered.contains("Het Hogeland"), "{filtered}");
-    let refused = inbox.run_failing(&["list", "--municipality", "assen"]);
+    let refused = inbox.run_failing(&["list", "--municipality", "assen", "--lang", "en"]);
     assert!(
         refused.contains("Use one of: groningen, het-hogeland, other"),
         "{refused}"

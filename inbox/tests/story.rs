@@ -111,7 +111,7 @@ fn coordinator_story_from_keygen_to_stats() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "connection.json must be owner-only");
     }
-    let status = inbox.run_ok(&["status"]);
+    let status = inbox.run_ok(&["status", "--lang", "en"]);
     assert!(
         status.contains("the relay seals tips to your key"),
         "{status}"
@@ -139,9 +139,13 @@ fn coordinator_story_from_keygen_to_stats() {
         json_path.to_str().unwrap(),
     ]);
     let reference_tip_id = relay.store_tip(&std::fs::read(&age_sealed_path).unwrap());
-    assert!(inbox.run_ok(&["status"]).contains("2 tips are waiting"));
+    assert!(
+        inbox
+            .run_ok(&["status", "--lang", "en"])
+            .contains("2 tips are waiting")
+    );
 
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(pulled.contains("2 new tips: numbers 1 to 2"), "{pulled}");
     assert!(
         relay.tip_ids().is_empty(),
@@ -158,7 +162,11 @@ fn coordinator_story_from_keygen_to_stats() {
         assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
         assert!(!String::from_utf8_lossy(&bytes).contains("Rolderweg"));
     }
-    assert!(inbox.run_ok(&["pull"]).contains("No new tips."));
+    assert!(
+        inbox
+            .run_ok(&["pull", "--lang", "en"])
+            .contains("No new tips.")
+    );
 
     let list = inbox.run_ok(&["list"]);
     assert!(
@@ -179,7 +187,7 @@ fn coordinator_story_from_keygen_to_stats() {
         labour_only.contains("Assen") && !labour_only.contains("Emmen"),
         "{labour_only}"
     );
-    let bad_filter = inbox.run_failing(&["list", "--municipality", "groningen"]);
+    let bad_filter = inbox.run_failing(&["list", "--municipality", "groningen", "--lang", "en"]);
     assert!(
         bad_filter.contains("Use one of: aa-en-hunze"),
         "{bad_filter}"
@@ -301,6 +309,8 @@ fn coordinator_story_from_keygen_to_stats() {
         labour_number,
         "-o",
         json_path_out.to_str().unwrap(),
+        "--lang",
+        "en",
     ]);
     assert!(refused.contains("already exists"), "{refused}");
 
@@ -331,6 +341,20 @@ fn coordinator_story_from_keygen_to_stats() {
     );
     assert!(!csv.contains("Rolderweg") && !csv.contains("telefoons"));
     let svg = std::fs::read_to_string(&svg_path).unwrap();
+    // For scripts: plain commas.
+    let comma_csv = inbox.run_ok(&["stats", "--lang", "en", "--csv-style", "comma"]);
+    assert!(
+        comma_csv.starts_with("quarter,municipality_id,municipality,kind_id,kind,tips\n"),
+        "{comma_csv}"
+    );
+    assert!(
+        comma_csv.contains(",assen,Assen,labour,Labour exploitation,1\n"),
+        "{comma_csv}"
+    );
+    assert!(
+        comma_csv.contains(",emmen,Emmen,criminal,Criminal exploitation,1\n"),
+        "{comma_csv}"
+    );
     assert!(
         svg.starts_with("<svg")
             && svg.contains("Labour exploitation")
@@ -358,7 +382,7 @@ fn keygen_refuses_to_overwrite_a_key_and_short_passphrases() {
     let inbox = Inbox::new("keygen-refusals");
     inbox.keygen();
     let before = std::fs::read(inbox.home.join("identity.age")).unwrap();
-    let refused = inbox.run_failing(&["keygen"]);
+    let refused = inbox.run_failing(&["keygen", "--lang", "en"]);
     assert!(refused.contains("already a key"), "{refused}");
     assert_eq!(
         std::fs::read(inbox.home.join("identity.age")).unwrap(),
@@ -367,7 +391,7 @@ fn keygen_refuses_to_overwrite_a_key_and_short_passphrases() {
 
     let mut short = Inbox::new("keygen-short");
     short.passphrase = "short".to_owned();
-    let refused = short.run_failing(&["keygen"]);
+    let refused = short.run_failing(&["keygen", "--lang", "en"]);
     assert!(refused.contains("too short"), "{refused}");
     assert!(!short.home.join("identity.age").exists());
 

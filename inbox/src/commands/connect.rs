@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use super::Settings;
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::relay::{Connection, TOKEN_ENVIRONMENT_VARIABLE};
 
 /// Stores the connection to `relay_url` with the token from `token_file`, else
@@ -16,7 +17,7 @@ pub fn run(settings: &Settings, relay_url: &str, token_file: Option<&Path>) -> R
             std::fs::read_to_string(path)
                 .map_err(|error| {
                     Error::io(
-                        format!("cannot read the token file {}", path.display()),
+                        msg!("connect.token_file_unreadable", file = path.display()),
                         error,
                     )
                 })?
@@ -27,24 +28,22 @@ pub fn run(settings: &Settings, relay_url: &str, token_file: Option<&Path>) -> R
         ),
         None => match std::env::var(TOKEN_ENVIRONMENT_VARIABLE) {
             Ok(token) => Zeroizing::new(token),
-            Err(_) => Zeroizing::new(rpassword::prompt_password("Coordinator token: ").map_err(
-                |error| {
-                    Error::io(
-                        "cannot ask for the token: there is no terminal. Give it with \
-                         --token-file FILE or the FLUISTER_TOKEN environment variable.",
-                        error,
-                    )
-                },
-            )?),
+            Err(_) => Zeroizing::new(
+                rpassword::prompt_password(msg!("connect.token_prompt"))
+                    .map_err(|error| Error::io(msg!("connect.no_terminal"), error))?,
+            ),
         },
     };
     let connection = Connection::new(relay_url, &token)?;
     connection.save(&settings.home)?;
     println!(
-        "Saved the connection to {} in {}.",
-        connection.relay_url,
-        settings.home.connection_path().display()
+        "{}",
+        msg!(
+            "connect.saved",
+            address = connection.relay_url,
+            file = settings.home.connection_path().display()
+        )
     );
-    println!("Check it with: fluister-inbox status");
+    println!("{}", msg!("connect.check"));
     Ok(())
 }

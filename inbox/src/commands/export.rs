@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 use super::Settings;
 use crate::error::{Error, Result};
 use crate::home::replace_file;
+use crate::msg;
 use crate::render::{self, RedactPart, TipContext};
 use crate::store;
 use crate::triage::TriageBook;
@@ -41,7 +42,11 @@ pub fn run(settings: &Settings, number: u64, options: &ExportOptions) -> Result<
     let book = TriageBook::load(&settings.home, &keys.identities)?;
     let record = book.record(&stored.relay_id);
     let document = store::open_tip(&keys.identities, &sealed).map_err(|failure| {
-        Error::NotOpened(failure.explain(&format!("Tip {number} ({})", stored.path.display())))
+        Error::NotOpened(failure.explain(&msg!(
+            "tip.numbered",
+            number = number,
+            file = stored.path.display()
+        )))
     })?;
     let context = TipContext {
         number: Some(number),
@@ -68,16 +73,12 @@ pub fn run(settings: &Settings, number: u64, options: &ExportOptions) -> Result<
     match &options.output {
         Some(path) => {
             if path.exists() {
-                return Err(Error::Usage(format!(
-                    "{} already exists; choose another name or remove it first",
-                    path.display()
-                )));
+                return Err(Error::Usage(msg!("export.exists", file = path.display())));
             }
             replace_file(path, text.as_bytes())?;
             eprintln!(
-                "Wrote the case file of tip {number} to {} (readable only by you). It is not \
-                 encrypted: hand it over safely and delete it afterwards.",
-                path.display()
+                "{}",
+                msg!("export.written", number = number, file = path.display())
             );
         }
         None => print!("{}", text.as_str()),

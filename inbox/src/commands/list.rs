@@ -6,6 +6,7 @@ use fluister_envelope::tip::vocabulary::{Kind, Municipality};
 
 use super::Settings;
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::render;
 use crate::store;
 use crate::triage::{TriageBook, TriageStatus};
@@ -37,13 +38,17 @@ pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
         .chain([Municipality::OTHER])
         .collect();
     let kind_ids: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
-    check_identifier_filter(municipality, &municipality_ids, "municipality")?;
-    check_identifier_filter(kind, &kind_ids, "kind")?;
+    check_identifier_filter(
+        municipality,
+        &municipality_ids,
+        &msg!("list.what.municipality"),
+    )?;
+    check_identifier_filter(kind, &kind_ids, &msg!("list.what.kind"))?;
     let tips = store::stored_tips(&settings.home)?;
     if tips.is_empty() {
         println!(
-            "No tips in {} yet. Fetch them with: fluister-inbox pull",
-            settings.home.root().display()
+            "{}",
+            msg!("list.no_tips", folder = settings.home.root().display())
         );
         return Ok(());
     }
@@ -75,10 +80,10 @@ pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
                 if municipality.is_some() || kind.is_some() {
                     continue;
                 }
-                unreadable.push(failure.explain(&format!(
-                    "Tip {} ({})",
-                    tip.number,
-                    tip.path.display()
+                unreadable.push(failure.explain(&msg!(
+                    "tip.numbered",
+                    number = tip.number,
+                    file = tip.path.display()
                 )));
                 render::unopened_tip_list_row(tip.number, tip.received_hour, settings.language)
             }
@@ -88,15 +93,15 @@ pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
     }
     drop(output);
     if shown == 0 {
-        println!("(no tips match)");
+        println!("{}", msg!("list.none_match"));
     }
     if !unreadable.is_empty() {
         for reason in &unreadable {
             eprintln!("{reason}");
         }
-        return Err(Error::NotOpened(format!(
-            "{} tip(s) could not be opened; nothing was changed or deleted",
-            unreadable.len()
+        return Err(Error::NotOpened(msg!(
+            "list.not_opened",
+            count = unreadable.len()
         )));
     }
     Ok(())
@@ -107,9 +112,11 @@ fn check_identifier_filter(value: Option<&str>, known: &[&str], what: &str) -> R
     if let Some(value) = value
         && !known.contains(&value)
     {
-        return Err(Error::Usage(format!(
-            "`{value}` is not a {what} id. Use one of: {}",
-            known.join(", ")
+        return Err(Error::Usage(msg!(
+            "list.unknown_id",
+            value = value,
+            what = what,
+            known = known.join(", ")
         )));
     }
     Ok(())

@@ -4,6 +4,7 @@ use super::Settings;
 use crate::conversation::{self, TipWithMailbox};
 use crate::error::Result;
 use crate::keys::UnlockedKeys;
+use crate::msg;
 use crate::region::Region;
 use crate::relay::{Connection, RelayClient};
 use crate::store::{self, PullReport};
@@ -26,40 +27,54 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
     // The region's municipality names first, so this pull's tips are listed with them.
     let region = Region::from_config(&client.config()?);
     if region.save_merged(&settings.home)? {
+        let region_name = if region.name.is_empty() {
+            msg!("pull.the_region")
+        } else {
+            region.name.clone()
+        };
         println!(
-            "Municipalities of {} as the relay lists them: {}.",
-            if region.name.is_empty() {
-                "the region"
-            } else {
-                &region.name
-            },
-            region.municipalities.len()
+            "{}",
+            msg!(
+                "pull.municipalities",
+                region = region_name,
+                count = region.municipalities.len()
+            )
         );
     }
     let report = store::pull(&settings.home, &client, &keys, options.connections)?;
     let stored = &report.stored_numbers;
     match (stored.first(), stored.last()) {
-        (Some(first), Some(last)) if first == last => println!("1 new tip: number {first}."),
-        (Some(first), Some(last)) => {
-            println!("{} new tips: numbers {first} to {last}.", stored.len())
+        (Some(first), Some(last)) if first == last => {
+            println!("{}", msg!("pull.new_tip", number = first))
         }
-        _ => println!("No new tips."),
+        (Some(first), Some(last)) => println!(
+            "{}",
+            msg!(
+                "pull.new_tips",
+                count = stored.len(),
+                first = first,
+                last = last
+            )
+        ),
+        _ => println!("{}", msg!("pull.no_new_tips")),
     }
     if report.completed_earlier > 0 {
         println!(
-            "{} tip(s) stored by an interrupted earlier pull were now also removed from the relay.",
-            report.completed_earlier
+            "{}",
+            msg!("pull.completed_earlier", count = report.completed_earlier)
         );
     }
     if report.quarantined_earlier > 0 {
         println!(
-            "{} tip(s) put in quarantine by an interrupted earlier pull were now also removed from \
-             the relay.",
-            report.quarantined_earlier
+            "{}",
+            msg!(
+                "pull.quarantined_earlier",
+                count = report.quarantined_earlier
+            )
         );
     }
     if !stored.is_empty() {
-        println!("See them with: fluister-inbox list --status new");
+        println!("{}", msg!("pull.see_new_tips"));
     }
     if report.quarantined() > 0 {
         print_quarantine_notice(settings, &report);
@@ -77,32 +92,34 @@ fn print_quarantine_notice(settings: &Settings, report: &PullReport) {
         report.quarantined_for_another_key,
         report.quarantined_damaged,
     ) {
-        (other_key, 0) => format!("sealed to another key: {other_key}"),
-        (0, damaged) => format!("damaged: {damaged}"),
-        (other_key, damaged) => format!("sealed to another key: {other_key}; damaged: {damaged}"),
+        (other_key, 0) => msg!("pull.reason.other_key", count = other_key),
+        (0, damaged) => msg!("pull.reason.damaged", count = damaged),
+        (other_key, damaged) => format!(
+            "{}; {}",
+            msg!("pull.reason.other_key", count = other_key),
+            msg!("pull.reason.damaged", count = damaged)
+        ),
     };
     println!();
     println!(
-        "{} tip(s) did not open with your key and were put in quarantine ({reasons}).",
-        report.quarantined()
+        "{}",
+        msg!(
+            "pull.quarantined",
+            count = report.quarantined(),
+            reasons = reasons
+        )
     );
     println!(
-        "Tips sealed to another key are possibly junk sent to fill the relay. They were \
-         removed from the relay, so they no longer take its space, and are kept here, still \
-         sealed and unread, in {}. They get no number and do not appear in `list`.",
-        settings.home.quarantine_directory().display()
+        "{}",
+        msg!(
+            "pull.quarantine_explained",
+            folder = settings.home.quarantine_directory().display()
+        )
     );
     if report.stored_numbers.is_empty() && report.completed_earlier == 0 {
-        println!(
-            "None of the tips opened with this key. If you expected real tips, check that you \
-             used the right key and that the relay seals tips to it: `fluister-inbox status`."
-        );
+        println!("{}", msg!("pull.none_opened"));
     }
-    println!(
-        "Nothing is lost: if you pulled with the wrong key, `fluister-inbox quarantine --recheck` \
-         (add --identity FILE for another key) turns every one that opens into a normal tip. \
-         See: fluister-inbox quarantine"
-    );
+    println!("{}", msg!("pull.nothing_lost"));
 }
 
 /// The second half of `pull`: fetches the conversation of every stored tip that has a mailbox.
@@ -122,32 +139,40 @@ fn pull_answers(settings: &Settings, client: &RelayClient, keys: &UnlockedKeys) 
     }
     let report = conversation::pull_conversations(&settings.home, client, &tips_with_mailbox)?;
     match report.new_answer_count() {
-        0 => println!("No new answers from reporters."),
+        0 => println!("{}", msg!("pull.no_new_answers")),
         count => {
             let per_tip: Vec<String> = report
                 .new_answers
                 .iter()
-                .map(|(number, answers)| format!("tip {number} ({answers})"))
+                .map(|(number, answers)| {
+                    msg!("pull.answers_of_tip", number = number, count = answers)
+                })
                 .collect();
-            println!(
-                "{count} new answer{} from reporters: {}. Read them with: fluister-inbox show N",
-                if count == 1 { "" } else { "s" },
-                per_tip.join(", ")
-            );
+            let per_tip = per_tip.join(", ");
+            if count == 1 {
+                println!("{}", msg!("pull.new_answer", tips = per_tip));
+            } else {
+                println!(
+                    "{}",
+                    msg!("pull.new_answers", count = count, tips = per_tip)
+                );
+            }
         }
     }
     if report.new_from_coordinator > 0 {
         println!(
-            "{} message(s) from a coordinator that this inbox had not stored were stored too.",
-            report.new_from_coordinator
+            "{}",
+            msg!(
+                "pull.coordinator_messages",
+                count = report.new_from_coordinator
+            )
         );
     }
     if !report.gone_mailboxes.is_empty() {
         let numbers: Vec<String> = report.gone_mailboxes.iter().map(u64::to_string).collect();
         println!(
-            "The relay no longer has the mailbox of tip(s) {}: it expired, was closed, or the \
-             reporter never opened it. What was stored here stays readable.",
-            numbers.join(", ")
+            "{}",
+            msg!("pull.mailboxes_gone", numbers = numbers.join(", "))
         );
     }
     Ok(())

@@ -5,6 +5,7 @@ use std::io::Write as _;
 
 use super::Settings;
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::quarantine::{self, QuarantinedTip};
 use crate::render::{self, human_size};
 
@@ -21,20 +22,19 @@ pub enum DeleteConfirmation {
 pub fn show(settings: &Settings) -> Result<()> {
     let tips = quarantine::quarantined_tips(&settings.home)?;
     if tips.is_empty() {
-        println!("The quarantine is empty: every pulled tip opened with your key.");
+        println!("{}", msg!("quarantine.empty"));
         return Ok(());
     }
     println!(
-        "{} tip(s) in quarantine ({}), in {}.",
-        tips.len(),
-        human_size(quarantine::total_size(&tips)),
-        settings.home.quarantine_directory().display()
+        "{}",
+        msg!(
+            "quarantine.summary",
+            count = tips.len(),
+            size = human_size(quarantine::total_size(&tips)),
+            folder = settings.home.quarantine_directory().display()
+        )
     );
-    println!(
-        "They did not open with the key used when they were pulled: sealed to another key \
-         (possibly junk sent to fill the relay) or damaged. They are kept sealed and unread; \
-         they have no number and do not appear in `list`, `show` or `stats`."
-    );
+    println!("{}", msg!("quarantine.explained"));
     println!();
     println!("{}", render::quarantine_table_heading(settings.language));
     let mut per_hour: BTreeMap<u64, (usize, u64)> = BTreeMap::new();
@@ -50,18 +50,7 @@ pub fn show(settings: &Settings) -> Result<()> {
         );
     }
     println!();
-    println!("What to do:");
-    println!(
-        "  - Pulled with the wrong key by mistake (for example before the relay had your new \
-         key)? Check them against the right key; every one that opens becomes a normal tip:"
-    );
-    println!("        fluister-inbox quarantine --recheck");
-    println!("        fluister-inbox quarantine --recheck --identity FILE   (e.g. the backup key)");
-    println!(
-        "  - What opens with none of your keys nobody here can read. When you are sure, delete \
-         it for good (you are asked to confirm):"
-    );
-    println!("        fluister-inbox quarantine --delete");
+    println!("{}", msg!("quarantine.what_to_do"));
     Ok(())
 }
 
@@ -69,7 +58,7 @@ pub fn show(settings: &Settings) -> Result<()> {
 pub fn recheck(settings: &Settings) -> Result<()> {
     let before = quarantine::quarantined_tips(&settings.home)?;
     if before.is_empty() {
-        println!("The quarantine is empty; there is nothing to check.");
+        println!("{}", msg!("quarantine.nothing_to_check"));
         return Ok(());
     }
     let keys = settings.unlock()?;
@@ -77,20 +66,20 @@ pub fn recheck(settings: &Settings) -> Result<()> {
     print_moved_from_quarantine(&report.moved_numbers);
     let remaining = &report.still_quarantined;
     if remaining.is_empty() {
-        println!("The quarantine is empty now.");
+        println!("{}", msg!("quarantine.empty_now"));
     } else if report.moved_numbers.is_empty() {
         println!(
-            "None of the {} quarantined tip(s) opens with this key; they stay in quarantine. \
-             If you have another key (the offline backup key, a predecessor's key), try it: \
-             fluister-inbox quarantine --recheck --identity FILE. What opens with none of your \
-             keys is most likely junk: fluister-inbox quarantine --delete",
-            remaining.len()
+            "{}",
+            msg!("quarantine.none_opened", count = remaining.len())
         );
     } else {
         println!(
-            "{} tip(s) ({}) still do not open with this key and stay in quarantine.",
-            remaining.len(),
-            human_size(quarantine::total_size(remaining))
+            "{}",
+            msg!(
+                "quarantine.still_quarantined",
+                count = remaining.len(),
+                size = human_size(quarantine::total_size(remaining))
+            )
         );
     }
     Ok(())
@@ -99,14 +88,17 @@ pub fn recheck(settings: &Settings) -> Result<()> {
 /// Says which new tip numbers came out of the quarantine.
 fn print_moved_from_quarantine(moved_numbers: &[u64]) {
     match (moved_numbers.first(), moved_numbers.last()) {
-        (Some(first), Some(last)) if first == last => println!(
-            "1 quarantined tip opened with this key and is now tip {first}. See it with: \
-             fluister-inbox show {first}"
-        ),
+        (Some(first), Some(last)) if first == last => {
+            println!("{}", msg!("quarantine.moved_one", number = first))
+        }
         (Some(first), Some(last)) => println!(
-            "{} quarantined tips opened with this key and are now tips {first} to {last}. See \
-             them with: fluister-inbox list --status new",
-            moved_numbers.len()
+            "{}",
+            msg!(
+                "quarantine.moved",
+                count = moved_numbers.len(),
+                first = first,
+                last = last
+            )
         ),
         _ => {}
     }
@@ -116,7 +108,7 @@ fn print_moved_from_quarantine(moved_numbers: &[u64]) {
 pub fn delete(settings: &Settings, confirmation: DeleteConfirmation) -> Result<()> {
     let tips = quarantine::quarantined_tips(&settings.home)?;
     if tips.is_empty() {
-        println!("The quarantine is empty; there is nothing to delete.");
+        println!("{}", msg!("quarantine.nothing_to_delete"));
         return Ok(());
     }
     if confirmation == DeleteConfirmation::Ask {
@@ -126,15 +118,20 @@ pub fn delete(settings: &Settings, confirmation: DeleteConfirmation) -> Result<(
     let report = quarantine::delete(&settings.home, &keys, &tips)?;
     print_moved_from_quarantine(&report.moved_numbers);
     println!(
-        "Deleted {} quarantined file(s) ({}) for good.",
-        report.deleted,
-        human_size(report.deleted_bytes)
+        "{}",
+        msg!(
+            "quarantine.deleted",
+            count = report.deleted,
+            size = human_size(report.deleted_bytes)
+        )
     );
     if report.kept_unconfirmed > 0 {
         println!(
-            "{} file(s) came into the quarantine while you confirmed and were kept: see \
-             fluister-inbox quarantine",
-            report.kept_unconfirmed
+            "{}",
+            msg!(
+                "quarantine.kept_unconfirmed",
+                count = report.kept_unconfirmed
+            )
         );
     }
     Ok(())
@@ -143,30 +140,32 @@ pub fn delete(settings: &Settings, confirmation: DeleteConfirmation) -> Result<(
 /// Asks on the terminal before `quarantine --delete` deletes `tips`; fails if not confirmed.
 fn confirm_deletion(tips: &[QuarantinedTip]) -> Result<()> {
     use std::io::IsTerminal as _;
-    let summary = format!(
-        "{} quarantined file(s) ({})",
-        tips.len(),
-        human_size(quarantine::total_size(tips))
+    let summary = msg!(
+        "quarantine.files",
+        count = tips.len(),
+        size = human_size(quarantine::total_size(tips))
     );
     if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(format!(
-            "deleting {summary} needs your confirmation, and there is no terminal to ask on. \
-             Add --yes to confirm. Nothing was deleted."
+        return Err(Error::Usage(msg!(
+            "quarantine.confirm_needs_terminal",
+            files = summary
         )));
     }
     print!(
-        "This deletes {summary} for good. Each one is first checked once more against your key; \
-         any that opens is stored as a tip instead. Type yes to go on: "
+        "{}",
+        msg!(
+            "quarantine.confirm",
+            files = summary,
+            yes = msg!("quarantine.yes")
+        )
     );
     std::io::stdout().flush().map_err(Error::UnexplainedIo)?;
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|error| Error::io("cannot read your answer", error))?;
-    if answer.trim() != "yes" {
-        return Err(Error::Usage(
-            "not confirmed; nothing was deleted".to_owned(),
-        ));
+        .map_err(|error| Error::io(msg!("quarantine.answer_unreadable"), error))?;
+    if answer.trim() != msg!("quarantine.yes") {
+        return Err(Error::Usage(msg!("quarantine.not_confirmed")));
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use super::Settings;
 use crate::conversation;
 use crate::error::{Error, Result};
 use crate::home::create_private_file;
+use crate::msg;
 use crate::relay::{Connection, RelayClient, ReplyFailure};
 use crate::store;
 use crate::time::now_unix_seconds;
@@ -40,9 +41,7 @@ impl MessageSource {
             (_, None, true) => Ok(MessageSource::Editor),
             (Some(text), None, false) if text == "-" => Ok(MessageSource::StandardInput),
             (Some(text), None, false) => Ok(MessageSource::Argument(text)),
-            (None, None, false) => Err(Error::Usage(
-                "write the message after the tip number, in quotes".to_owned(),
-            )),
+            (None, None, false) => Err(Error::Usage(msg!("reply.no_message"))),
         }
     }
 }
@@ -57,28 +56,26 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
     let connection = Connection::load(&settings.home)?;
     let keys = settings.unlock()?;
     let document = store::open_tip(&keys.identities, &sealed_tip).map_err(|failure| {
-        Error::NotOpened(failure.explain(&format!("Tip {number} ({})", stored.path.display())))
+        Error::NotOpened(failure.explain(&msg!(
+            "tip.numbered",
+            number = number,
+            file = stored.path.display()
+        )))
     })?;
     let Some(reply_info) = &document.reply else {
-        return Err(Error::Usage(format!(
-            "the reporter of tip {number} did not get a mailbox; you cannot answer this tip. \
-             (Only tips sent with a receipt code can be answered.) Nothing was sent."
-        )));
+        return Err(Error::Usage(msg!("reply.no_mailbox", number = number)));
     };
     let (Some(mailbox_id), Ok(reply_recipient)) = (reply_info.mailbox_id(), reply_info.recipient())
     else {
-        return Err(Error::Usage(format!(
-            "tip {number} names a mailbox or reply key this inbox cannot use (perhaps from a \
-             newer widget); you cannot answer it with this version. Nothing was sent."
+        return Err(Error::Usage(msg!(
+            "reply.unusable_mailbox",
+            number = number
         )));
     };
     let text = read_message_text(settings, number, source)?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(Error::Usage(format!(
-            "the message is empty; nothing was sent. Write it after the tip number, in quotes: \
-             fluister-inbox reply {number} \"…\""
-        )));
+        return Err(Error::Usage(msg!("reply.empty", number = number)));
     }
     // Checked before anything goes to the relay; `seal_message` checks the padded size too.
     if MailboxMessage::new(text).validate().is_err() {
@@ -89,19 +86,13 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
     // whole conversation opens wherever the tips do.
     let client = RelayClient::new(&connection);
     let mut recipients = vec![reply_recipient, keys.own_recipient];
-    let relay_recipients = client.sealing_recipients().map_err(|error| {
-        Error::interrupted(
-            "could not read the relay's recipients; nothing was sent",
-            error,
-        )
-    })?;
+    let relay_recipients = client
+        .sealing_recipients()
+        .map_err(|error| Error::interrupted(msg!("reply.recipients_unreadable"), error))?;
     for text in relay_recipients {
-        let recipient: age::Recipient = text.parse().map_err(|_| {
-            Error::Relay(format!(
-                "the relay lists a recipient this inbox cannot seal to ({text}); ask the \
-                 operator to check coordinator.recipients. Nothing was sent."
-            ))
-        })?;
+        let recipient: age::Recipient = text
+            .parse()
+            .map_err(|_| Error::Relay(msg!("reply.unusable_recipient", key = text)))?;
         recipients.push(recipient);
     }
     let sealed = seal_message(text, &recipients).map_err(|error| match error {
@@ -109,7 +100,7 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
             message_too_long()
         }
         source => Error::Crypto {
-            message: "sealing the reply failed; nothing was sent".to_owned(),
+            message: msg!("reply.sealing_failed"),
             source,
         },
     })?;
@@ -119,11 +110,7 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
         match client.post_mailbox_message(mailbox_id.as_str(), &sealed, &submission_key) {
             Ok(message_id) => message_id,
             Err(ReplyFailure::MailboxNotFound) => {
-                return Err(Error::Relay(format!(
-                    "the relay no longer has the mailbox of tip {number}: it expired (the relay \
-                     keeps a mailbox for a while after its last message), it was closed, or the \
-                     reporter never opened it. Nothing was sent."
-                )));
+                return Err(Error::Relay(msg!("reply.mailbox_gone", number = number)));
             }
             Err(ReplyFailure::Other(error)) => return Err(error),
         };
@@ -135,37 +122,29 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
         now - now % 3600,
         &sealed,
     )
-    .map_err(|error| {
-        Error::interrupted(
-            "the reply WAS sent, but its copy could not be stored here; `fluister-inbox pull` \
-             fetches it",
-            error,
-        )
-    })?;
-    println!("Sent your message to the reporter of tip {number}.");
+    .map_err(|error| Error::interrupted(msg!("reply.sent_not_stored"), error))?;
+    println!("{}", msg!("reply.sent", number = number));
     // Put it in its exact place in the conversation, and pick up answers that came meanwhile.
     if let Ok(Some(messages)) = client.mailbox_messages(mailbox_id.as_str()) {
         let counts = conversation::store_conversation(&settings.home, &stored.relay_id, &messages)?;
         if counts.new_from_reporter > 0 {
             println!(
-                "{} new answer(s) from the reporter came in meanwhile: fluister-inbox show {number}",
-                counts.new_from_reporter
+                "{}",
+                msg!(
+                    "reply.answers_meanwhile",
+                    count = counts.new_from_reporter,
+                    number = number
+                )
             );
         }
     }
-    println!(
-        "The reporter sees it when they check with their receipt code. Answers arrive with \
-         `fluister-inbox pull`; the conversation is in `fluister-inbox show {number}`."
-    );
+    println!("{}", msg!("reply.next", number = number));
     Ok(())
 }
 
 /// The refusal of a message longer than a mailbox message may be.
 fn message_too_long() -> Error {
-    Error::Usage(format!(
-        "the message is too long (at most {MAX_MESSAGE_TEXT_CHARS} characters); shorten it. \
-         Nothing was sent."
-    ))
+    Error::Usage(msg!("reply.too_long", maximum = MAX_MESSAGE_TEXT_CHARS))
 }
 
 /// A fresh random `Fluister-Submission-Key`: 32 bytes, unpadded base64url.
@@ -181,22 +160,12 @@ fn read_message_text(settings: &Settings, number: u64, source: MessageSource) ->
         MessageSource::Argument(text) => Ok(text),
         MessageSource::StandardInput => {
             let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|error| {
-                Error::io(
-                    "cannot read the message from standard input (it must be UTF-8 text)",
-                    error,
-                )
-            })?;
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|error| Error::io(msg!("reply.standard_input_unreadable"), error))?;
             Ok(text)
         }
         MessageSource::File(path) => std::fs::read_to_string(&path).map_err(|error| {
-            Error::io(
-                format!(
-                    "cannot read the message from {} (it must exist and be UTF-8 text)",
-                    path.display()
-                ),
-                error,
-            )
+            Error::io(msg!("reply.file_unreadable", file = path.display()), error)
         }),
         MessageSource::Editor => edit_message(settings, number),
     }
@@ -222,16 +191,9 @@ fn edit_message(settings: &Settings, number: u64) -> Result<String> {
     let _ = std::fs::remove_file(&path);
     create_private_file(&path)
         .and_then(|mut file| {
-            file.write_all(
-                format!(
-                    "\n# Write your message to the reporter of tip {number} above these lines.\n\
-                     # Lines starting with # are left out. Save and close the editor to send;\n\
-                     # leave the message empty to send nothing.\n"
-                )
-                .as_bytes(),
-            )
+            file.write_all(msg!("reply.editor_template", number = number).as_bytes())
         })
-        .map_err(|error| Error::io(format!("cannot create {}", path.display()), error))?;
+        .map_err(|error| Error::io(msg!("io.cannot_create", file = path.display()), error))?;
     // Through the shell, so an editor setting with arguments ("code --wait") works.
     let status = std::process::Command::new("sh")
         .arg("-c")
@@ -244,19 +206,21 @@ fn edit_message(settings: &Settings, number: u64) -> Result<String> {
     match status {
         Ok(status) if status.success() => {}
         Ok(status) => {
-            return Err(Error::Usage(format!(
-                "the editor `{editor}` stopped with {status}; nothing was sent"
+            return Err(Error::Usage(msg!(
+                "reply.editor_failed",
+                editor = editor,
+                status = status
             )));
         }
         Err(error) => {
-            return Err(Error::Usage(format!(
-                "cannot start the editor `{editor}` ({error}). Set EDITOR, or give the message \
-                 in quotes or with --file; nothing was sent"
+            return Err(Error::Usage(msg!(
+                "reply.editor_not_started",
+                editor = editor,
+                error = error
             )));
         }
     }
-    let text =
-        text.map_err(|error| Error::io("cannot read back what was written in the editor", error))?;
+    let text = text.map_err(|error| Error::io(msg!("reply.editor_unreadable"), error))?;
     Ok(text
         .lines()
         .filter(|line| !line.starts_with('#'))

@@ -9,6 +9,7 @@ use super::Settings;
 use crate::conversation;
 use crate::error::{Error, Result};
 use crate::keys::UnlockedKeys;
+use crate::msg;
 use crate::relay::MessageAuthor;
 use crate::render::{self, ConversationEntry, TipContext};
 use crate::store::{self, OpenFailure};
@@ -27,22 +28,24 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
                 Some(number),
                 Some(stored.received_hour),
                 Some(stored.relay_id),
-                format!("Tip {number} ({})", stored.path.display()),
+                msg!(
+                    "tip.numbered",
+                    number = number,
+                    file = stored.path.display()
+                ),
             )
         }
         Err(_) => {
             let path = Path::new(tip);
             if !path.exists() {
-                return Err(Error::Usage(format!(
-                    "`{tip}` is neither a tip number nor an existing file. `fluister-inbox list` shows the numbers."
-                )));
+                return Err(Error::Usage(msg!("show.not_a_tip", tip = tip)));
             }
             (
                 store::read_sealed_file(path)?,
                 None,
                 None,
                 None,
-                format!("The file {tip}"),
+                msg!("tip.file", file = tip),
             )
         }
     };

@@ -5,6 +5,7 @@ use std::path::Path;
 use super::Settings;
 use crate::error::{Error, Result};
 use crate::home::replace_file;
+use crate::msg;
 use crate::stats::{self, CountedTip, Counts};
 use crate::store;
 
@@ -22,9 +23,7 @@ pub fn run(
             && quarter[..4].bytes().all(|byte| byte.is_ascii_digit())
             && matches!(&quarter[4..], "-Q1" | "-Q2" | "-Q3" | "-Q4");
         if !valid {
-            return Err(Error::Usage(format!(
-                "`{quarter}` is not a quarter; write it like 2025-Q1"
-            )));
+            return Err(Error::Usage(msg!("stats.not_a_quarter", quarter = quarter)));
         }
     }
     let tips = store::stored_tips(&settings.home)?;
@@ -49,20 +48,24 @@ pub fn run(
         Some(path) => {
             replace_file(path, csv.as_bytes())?;
             eprintln!(
-                "Wrote the counts ({} tips) to {}",
-                counts.total(),
-                path.display()
+                "{}",
+                msg!(
+                    "stats.csv_written",
+                    count = counts.total(),
+                    file = path.display()
+                )
             );
         }
         None => print!("{csv}"),
     }
     if let Some(path) = svg_path {
         replace_file(path, stats::to_svg(&counts, &labels).as_bytes())?;
-        eprintln!("Wrote the chart to {}", path.display());
+        eprintln!("{}", msg!("stats.chart_written", file = path.display()));
     }
     if unreadable > 0 {
-        return Err(Error::NotOpened(format!(
-            "{unreadable} tip(s) could not be opened and are not counted; `fluister-inbox list` shows which"
+        return Err(Error::NotOpened(msg!(
+            "stats.not_opened",
+            count = unreadable
         )));
     }
     Ok(())

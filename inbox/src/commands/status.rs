@@ -2,6 +2,7 @@
 
 use super::Settings;
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::quarantine;
 use crate::relay::{Connection, RelayClient, RelayStatus};
 use crate::render::human_size;
@@ -16,35 +17,46 @@ pub fn run(settings: &Settings) -> Result<()> {
         if !ok {
             problems += 1;
         }
-        println!("{} {text}", if ok { "ok     " } else { "PROBLEM" });
+        let mark = if ok {
+            msg!("status.mark.ok")
+        } else {
+            msg!("status.mark.problem")
+        };
+        println!("{mark} {text}");
     };
-    println!("Inbox folder: {}", settings.home.root().display());
+    println!(
+        "{}",
+        msg!(
+            "status.inbox_folder",
+            folder = settings.home.root().display()
+        )
+    );
     let recipient = std::fs::read_to_string(settings.home.recipient_path())
         .ok()
         .map(|text| text.trim().to_owned());
     if settings.identity_path.exists() {
         report(
             true,
-            format!("key file {}", settings.identity_path.display()),
+            msg!("status.key_file", file = settings.identity_path.display()),
         );
     } else {
         report(
             false,
-            format!(
-                "no key at {}: run `fluister-inbox keygen` (or give your key with --identity FILE)",
-                settings.identity_path.display()
-            ),
+            msg!("status.no_key", file = settings.identity_path.display()),
         );
     }
     let stored = store::stored_tips(&settings.home)?;
-    println!("        {} tips stored in this inbox", stored.len());
+    println!("        {}", msg!("status.stored", count = stored.len()));
     let quarantined = quarantine::quarantined_tips(&settings.home)?;
     match quarantined.len() {
-        0 => println!("        no tips in quarantine"),
+        0 => println!("        {}", msg!("status.quarantine_empty")),
         count => println!(
-            "        {count} tip(s) in quarantine ({}): they did not open with your key when \
-             pulled; see `fluister-inbox quarantine`",
-            human_size(quarantine::total_size(&quarantined))
+            "        {}",
+            msg!(
+                "status.quarantined",
+                count = count,
+                size = human_size(quarantine::total_size(&quarantined))
+            )
         ),
     }
     let connection = match Connection::load(&settings.home) {
@@ -59,28 +71,22 @@ pub fn run(settings: &Settings) -> Result<()> {
     }
     let client = RelayClient::new(&connection);
     match client.check_health() {
-        Ok(()) => report(true, format!("the relay at {} answers", client.relay_url())),
+        Ok(()) => report(
+            true,
+            msg!("status.relay_answers", address = client.relay_url()),
+        ),
         Err(error) => {
             report(false, error.to_string());
             return Err(Error::Problems(problems));
         }
     }
     match client.list_waiting_tips() {
-        Ok(waiting) => report(
-            true,
-            format!(
-                "the relay accepts your token; {} tips are waiting (`fluister-inbox pull`)",
-                waiting.len()
-            ),
-        ),
+        Ok(waiting) => report(true, msg!("status.token_accepted", count = waiting.len())),
         Err(error) => report(false, error.to_string()),
     }
     match client.relay_status() {
         Ok(Some(relay_status)) => print_relay_status(&relay_status),
-        Ok(None) => println!(
-            "        the relay does not report its load (it is an older version without \
-             /api/v1/status); the other checks still apply"
-        ),
+        Ok(None) => println!("        {}", msg!("status.no_load_report")),
         Err(error) => report(false, error.to_string()),
     }
     match (client.sealing_recipients(), recipient) {
@@ -88,33 +94,37 @@ pub fn run(settings: &Settings) -> Result<()> {
             if recipients.contains(&recipient) {
                 report(
                     true,
-                    format!(
-                        "the relay seals tips to your key {recipient} (and {} other key(s))",
-                        recipients.len() - 1
+                    msg!(
+                        "status.sealed_to_you",
+                        key = recipient,
+                        others = recipients.len() - 1
                     ),
                 );
             } else {
                 report(
                     false,
-                    format!(
-                        "the relay does NOT seal tips to your key {recipient}: ask its operator to add it to \
-                     coordinator.recipients (it now lists {} key(s))",
-                        recipients.len()
+                    msg!(
+                        "status.not_sealed_to_you",
+                        key = recipient,
+                        count = recipients.len()
                     ),
                 );
             }
         }
         (Ok(recipients), None) => println!(
-            "        the relay seals tips to {} key(s): {}",
-            recipients.len(),
-            recipients.join(", ")
+            "        {}",
+            msg!(
+                "status.sealed_to",
+                count = recipients.len(),
+                keys = recipients.join(", ")
+            )
         ),
         (Err(error), _) => report(false, error.to_string()),
     }
     if problems > 0 {
         return Err(Error::Problems(problems));
     }
-    println!("Everything looks fine.");
+    println!("{}", msg!("status.all_fine"));
     Ok(())
 }
 
@@ -125,14 +135,22 @@ fn print_relay_status(relay_status: &RelayStatus) {
     let verified = &relay_status.verified_submissions;
     let refused = &relay_status.refused_last_day;
     println!(
-        "        proof of work asked of a new tip: difficulty {} (normally {}, at most {})",
-        difficulty.current, difficulty.base, difficulty.maximum
+        "        {}",
+        msg!(
+            "status.difficulty",
+            current = difficulty.current,
+            base = difficulty.base,
+            maximum = difficulty.maximum
+        )
     );
     println!(
-        "        submissions verified in the last {}: {} (normal: up to {})",
-        describe_window(verified.window_seconds),
-        verified.in_window,
-        verified.baseline
+        "        {}",
+        msg!(
+            "status.verified",
+            window = describe_window(verified.window_seconds),
+            count = verified.in_window,
+            normal = verified.baseline
+        )
     );
     let refusals: Vec<String> = refused
         .by_code()
@@ -141,42 +159,46 @@ fn print_relay_status(relay_status: &RelayStatus) {
         .map(|(code, count)| format!("{count} {code}"))
         .collect();
     if refusals.is_empty() {
-        println!("        refused for budget in the last 24 hours: none");
+        println!("        {}", msg!("status.refused_none"));
     } else {
         println!(
-            "        refused for budget in the last 24 hours: {} ({})",
-            refused.total(),
-            refusals.join(", ")
+            "        {}",
+            msg!(
+                "status.refused",
+                count = refused.total(),
+                codes = refusals.join(", ")
+            )
         );
     }
     if difficulty.is_raised() {
         println!(
-            "note    The relay is raising the cost of sending a tip (difficulty {} instead of {}) \
-             because it received unusually many submissions: possibly a flood of junk. Nothing \
-             urgent for you: real tips still arrive, sending one just takes longer. Pull as \
-             usual (junk goes into quarantine). If it lasts more than a day, tell the relay's \
-             operator.",
-            difficulty.current, difficulty.base
+            "{} {}",
+            msg!("status.mark.note"),
+            msg!(
+                "status.flood_note",
+                current = difficulty.current,
+                base = difficulty.base
+            )
         );
     }
     if refused.storage_full > 0 {
         println!(
-            "note    The relay refused {} submission(s) in the last 24 hours because its storage \
-             was full. Pull now to make room: `fluister-inbox pull` (junk goes into \
-             quarantine). If it keeps happening, tell the relay's operator.",
-            refused.storage_full
+            "{} {}",
+            msg!("status.mark.note"),
+            msg!("status.storage_full_note", count = refused.storage_full)
         );
     }
 }
 
-/// A sliding window's length in words: "hour", "2 hours", "10 minutes".
+/// A sliding window's length in words: "hour", "2 hours", "10 minutes" (in Dutch with its
+/// preposition: "in het afgelopen uur").
 fn describe_window(seconds: u64) -> String {
     match seconds {
-        3600 => "hour".to_owned(),
-        seconds if seconds % 3600 == 0 => format!("{} hours", seconds / 3600),
-        60 => "minute".to_owned(),
-        seconds if seconds % 60 == 0 => format!("{} minutes", seconds / 60),
-        seconds => format!("{seconds} seconds"),
+        3600 => msg!("status.window.hour"),
+        seconds if seconds % 3600 == 0 => msg!("status.window.hours", count = seconds / 3600),
+        60 => msg!("status.window.minute"),
+        seconds if seconds % 60 == 0 => msg!("status.window.minutes", count = seconds / 60),
+        seconds => msg!("status.window.seconds", count = seconds),
     }
 }
 
@@ -186,10 +208,11 @@ mod tests {
 
     #[test]
     fn windows_are_described_in_the_largest_whole_unit() {
-        assert_eq!(describe_window(3600), "hour");
-        assert_eq!(describe_window(7200), "2 hours");
-        assert_eq!(describe_window(60), "minute");
-        assert_eq!(describe_window(600), "10 minutes");
-        assert_eq!(describe_window(90), "90 seconds");
+        // The unit tests run in Dutch, the default language.
+        assert_eq!(describe_window(3600), "in het afgelopen uur");
+        assert_eq!(describe_window(7200), "in de afgelopen 2 uur");
+        assert_eq!(describe_window(60), "in de afgelopen minuut");
+        assert_eq!(describe_window(600), "in de afgelopen 10 minuten");
+        assert_eq!(describe_window(90), "in de afgelopen 90 seconden");
     }
 }

@@ -2,6 +2,7 @@
 
 use super::Settings;
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::render;
 use crate::store;
 use crate::time::{LocalHour, now_unix_seconds};
@@ -41,24 +42,17 @@ pub fn run(settings: &Settings, number: u64, change: TriageChange) -> Result<()>
         }
         if let Some(whom) = to {
             if whom.trim().is_empty() {
-                return Err(Error::Usage(
-                    "--to needs a name, for example --to \"Politie Drenthe, AVIM\"".to_owned(),
-                ));
+                return Err(Error::Usage(msg!("triage.to_needs_name")));
             }
             if status.is_some_and(|status| status != TriageStatus::HandedOver) {
-                return Err(Error::Usage(
-                    "--to means the tip was handed over; leave out --status, or use --status handed-over"
-                        .to_owned(),
-                ));
+                return Err(Error::Usage(msg!("triage.to_conflicts_with_status")));
             }
             record.status = TriageStatus::HandedOver;
             record.handed_over_to = Some(whom.trim().to_owned());
         }
         if let Some(text) = note {
             if text.trim().is_empty() {
-                return Err(Error::Usage(
-                    "the note is empty; write it after --note in quotes".to_owned(),
-                ));
+                return Err(Error::Usage(msg!("triage.empty_note")));
             }
             record.notes.push(Note {
                 written_at: now_unix_seconds(),
@@ -76,7 +70,10 @@ pub fn run(settings: &Settings, number: u64, change: TriageChange) -> Result<()>
         ),
         (status, _) => status.label(settings.language).to_owned(),
     };
-    println!("Tip {number}: {status_line}");
+    println!(
+        "{}",
+        msg!("triage.status_line", number = number, status = status_line)
+    );
     for note in &record.notes {
         println!(
             "  {}: {}",

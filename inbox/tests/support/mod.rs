@@ -66,6 +66,11 @@ impl Inbox {
             .env("FLUISTER_PASSPHRASE", &self.passphrase)
             .env_remove("FLUISTER_IDENTITY")
             .env_remove("FLUISTER_LANG")
+            // Dutch, the default, whatever the machine's locale; a test that wants English
+            // says `--lang en`.
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
             .env_remove("FLUISTER_RELAY_URL")
             .env_remove("FLUISTER_TOKEN")
             .env_remove("FLUISTER_INBOX_TEST_KILL_AT")
