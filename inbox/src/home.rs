@@ -163,7 +163,9 @@ pub fn directory_entries(directory: &Path) -> Result<Vec<(String, PathBuf)>> {
         .collect()
 }
 
-/// Creates `directory` (and parents) and makes it readable by its owner only.
+/// Creates `directory` (and parents) and makes it readable by its owner only: mode 0700 on
+/// Unix. Windows has no mode bits: the folder inherits its parent's access list, which in the
+/// user's profile (`%APPDATA%`) lets in only that user, administrators and the system.
 pub fn create_private_directory(directory: &Path) -> Result<()> {
     fs::create_dir_all(directory).map_err(|error| {
         Error::io(
@@ -181,7 +183,8 @@ pub fn create_private_directory(directory: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Opens a new file for writing that only its owner can read (mode 0600 on Unix).
+/// Opens a new file for writing that only its owner can read: mode 0600 on Unix; on Windows
+/// the file inherits its folder's access list (see [`create_private_directory`]).
 pub fn create_private_file(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -191,6 +194,11 @@ pub fn create_private_file(path: &Path) -> std::io::Result<File> {
 }
 
 /// Makes a rename or a new file in `directory` durable.
+///
+/// On Windows this does nothing: the standard library cannot open a folder to flush it, and,
+/// like SQLite there (which flushes files, never folders), the inbox relies on NTFS journaling
+/// the rename. The file itself is flushed before the rename; a power cut in the moment after
+/// it may still undo the rename there.
 pub fn sync_directory(directory: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     File::open(directory)?.sync_all()?;
@@ -239,7 +247,8 @@ pub fn replace_file(path: &Path, contents: &[u8]) -> Result<()> {
         .map_err(|error| Error::io(msg!("home.cannot_write", file = path.display()), error))
 }
 
-/// The Unix permission bits of `path`, or `None` where there are none.
+/// The Unix permission bits of `path`, or `None` where there are none (Windows, where the
+/// folder's access list decides who reads a file; see [`create_private_directory`]).
 pub fn permission_bits(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
