@@ -106,7 +106,7 @@ const DUTCH_WORDS: Words = Words {
     contact: "Contact",
     contact_warning: "de melder wil contact; dit kan de anonimiteit opheffen",
     reply: "Antwoorden",
-    reply_possible: "de melder kan een anoniem antwoord ontvangen via de relay",
+    reply_possible: "de melder kan een anoniem antwoord ontvangen via de server",
     unknown_fields: "Velden van een nieuwere widget",
     notes: "Notities",
     not_given: "niet ingevuld",
