@@ -73,7 +73,8 @@ impl InboxHome {
         self.root.join("quarantine")
     }
 
-    /// The triage book (status and notes per tip), sealed to the coordinator's own recipient.
+    /// The triage book (status and notes per tip), sealed to every key of the coordinator's own
+    /// set ([`InboxHome::recipients_path`]).
     pub fn triage_path(&self) -> PathBuf {
         self.root.join("triage.age")
     }
@@ -105,6 +106,12 @@ impl InboxHome {
             .map_err(|error| {
                 Error::io(msg!("home.lock_unopenable", file = path.display()), error)
             })?;
+    /// The coordinator's own set of keys (see [`crate::recipients`]): every key the triage book
+    /// is sealed to, chosen with `fluister-inbox keys`.
+    pub fn recipients_path(&self) -> PathBuf {
+        self.root.join("recipients.txt")
+    }
+
         match file.try_lock() {
             Ok(()) => Ok(file),
             Err(fs::TryLockError::WouldBlock) => Err(Error::Busy(self.root.clone())),

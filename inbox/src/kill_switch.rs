@@ -22,6 +22,9 @@ pub(crate) enum Step {
     /// `moved`: `quarantine --recheck` stored a quarantined tip that now opens (renamed into
     /// the store and the store flushed, but not yet removed from the quarantine).
     MovedFromQuarantine,
+    /// `resealed`: `keys add` or `keys remove` replaced the triage book, sealed to the new set,
+    /// but has not written the set itself yet.
+    Resealed,
 }
 
 /// Called after each `step`; kills the process when the switch is set to it and this is the
@@ -68,6 +71,7 @@ mod enabled {
                 "message" => Step::MessageStored,
                 "quarantined" => Step::Quarantined,
                 "moved" => Step::MovedFromQuarantine,
+                "resealed" => Step::Resealed,
                 _ => return None,
             };
             Some(Self {

@@ -6,7 +6,8 @@
 //! [`Error`]:
 //!
 //! - [`commands`]: one module per command (`keygen`, `connect`, `status`, `pull`, `list`,
-//!   `show`, `reply`, `triage`, `export`, `stats`, `quarantine`), printing what they did.
+//!   `show`, `reply`, `triage`, `export`, `stats`, `quarantine`, `keys`), printing what they
+//!   did.
 //! - [`home`]: the inbox folder (identity, connection, store, triage) and atomic file writes.
 //! - [`passphrase`] and [`keys`]: the passphrase-protected age identity (`keygen`, unlocking).
 //! - [`relay`]: the connection settings and the relay's coordinator API.
@@ -15,7 +16,9 @@
 //!   fill the relay, or damaged), kept sealed and off the relay, and the way back into the store.
 //! - [`conversation`]: the anonymous mailbox's messages per tip, stored sealed, fetched by
 //!   `pull` and written by `reply`.
-//! - [`triage`]: status and notes per tip, sealed to the coordinator's own key.
+//! - [`triage`]: status and notes per tip, sealed to every key of the coordinator's own set.
+//! - [`recipients`]: that set (`recipients.txt`): own key, backup key, successor, chosen with
+//!   `keys`.
 //! - [`region`]: the region's municipalities as the relay lists them, kept by `pull`.
 //! - [`messages`]: every message, error and help text in Dutch and English, by stable id.
 //! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
@@ -34,6 +37,7 @@ pub mod messages;
 pub mod passphrase;
 pub mod progress;
 pub mod quarantine;
+pub mod recipients;
 pub mod region;
 pub mod relay;
 pub mod render;

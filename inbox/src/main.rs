@@ -64,6 +64,15 @@ enum Command {
     /// configuration. Run it once; it never overwrites an existing key.
     Keygen,
 
+    /// Your own set of keys: the keys your notes and statuses (triage.age) are sealed to. Add
+    /// your offline backup key, and later a successor's, so that they open the notes too:
+    /// `keys add age1… --name reservesleutel`. `keys list` shows the set; `status` compares it
+    /// with the keys the relay seals tips to.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+
     /// Store the relay's address and your coordinator token (from the relay's operator, made
     /// with `relay-server mint-token`) in the inbox folder, readable only by you. The token is
     /// asked for on the terminal, or read from --token-file or FLUISTER_TOKEN.
@@ -220,6 +229,30 @@ enum Command {
         /// Write an SVG chart to this file.
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+    },
+}
+
+/// What `keys` does with the coordinator's own set of keys.
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// Show the keys in the set, with their names. Needs no passphrase.
+    List,
+    /// Add a public key (age1…) to the set, and seal the notes to it right away. Asks for your
+    /// passphrase.
+    Add {
+        /// The public key, as age-keygen or fluister-inbox keygen shows it: age1…
+        #[arg(value_name = "AGE1…")]
+        recipient: String,
+        /// What the key is, for `keys list`, e.g. --name "reservesleutel in de kluis".
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+    },
+    /// Take a public key out of the set, and seal the notes to the others. Asks for your
+    /// passphrase.
+    Remove {
+        /// The public key: age1…
+        #[arg(value_name = "AGE1…")]
+        recipient: String,
     },
 }
 
@@ -656,6 +689,13 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
         Command::Stats { quarter, csv, svg } => {
             commands::stats::run(&settings, &quarter, csv.as_deref(), svg.as_deref())
         }
+        Command::Keys { action } => match action {
+            KeysAction::List => commands::keys::list(&settings),
+            KeysAction::Add { recipient, name } => {
+                commands::keys::add(&settings, &recipient, name.as_deref())
+            }
+            KeysAction::Remove { recipient } => commands::keys::remove(&settings, &recipient),
+        },
     }
 }
 

@@ -1,6 +1,8 @@
 //! The triage book: per tip a status (new, in progress, handed over to whom, closed) and dated
-//! notes. Kept in one file, `triage.age`, sealed to the coordinator's own recipient, replaced
-//! atomically on every change: notes about a tip are as sensitive as the tip.
+//! notes. Kept in one file, `triage.age`, sealed to every key of the coordinator's own set
+//! (`recipients.txt`: their own key, the backup key, a successor's; see [`crate::recipients`]),
+//! replaced atomically on every change: notes about a tip are as sensitive as the tip, and must
+//! open with every key that opens the tips.
 
 use std::collections::BTreeMap;
 
@@ -112,14 +114,15 @@ impl TriageBook {
         })
     }
 
-    /// Seals the book to `own_recipient` and replaces the file atomically.
-    pub fn save(&self, home: &InboxHome, own_recipient: &Recipient) -> Result<()> {
+    /// Seals the book to `recipients` (see [`RecipientSet::sealing_recipients`]) and replaces
+    /// the file atomically: a crash leaves the old book or the new one, never a mix.
+    ///
+    /// [`RecipientSet::sealing_recipients`]: crate::recipients::RecipientSet::sealing_recipients
+    pub fn save(&self, home: &InboxHome, recipients: &[Recipient]) -> Result<()> {
         let json = Zeroizing::new(serde_json::to_vec(self).expect("the triage book serializes"));
-        let sealed = age::seal(std::slice::from_ref(own_recipient), &json).map_err(|source| {
-            Error::Crypto {
-                message: msg!("triage.sealing_failed"),
-                source,
-            }
+        let sealed = age::seal(recipients, &json).map_err(|source| Error::Crypto {
+            message: msg!("triage.sealing_failed"),
+            source,
         })?;
         home.create_directories()?;
         replace_file(&home.triage_path(), &sealed)

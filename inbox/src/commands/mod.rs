@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::home::InboxHome;
-use crate::keys::{self, UnlockedKeys};
+use crate::keys::UnlockedKeys;
 use crate::passphrase::PassphraseSource;
 use crate::region::Region;
 use crate::vocabulary::{Labels, Language};
@@ -14,6 +14,7 @@ use crate::vocabulary::{Labels, Language};
 pub mod connect;
 pub mod export;
 pub mod keygen;
+pub mod keys;
 pub mod list;
 pub mod pull;
 pub mod quarantine;
@@ -67,6 +68,6 @@ impl Settings {
 
     /// Unlocks the key file (asking for the passphrase if it is sealed with one).
     pub fn unlock(&self) -> Result<UnlockedKeys> {
-        keys::unlock(&self.identity_path, &self.passphrase_source)
+        crate::keys::unlock(&self.identity_path, &self.passphrase_source)
     }
 }

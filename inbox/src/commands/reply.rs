@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::home::create_private_file;
 use crate::msg;
 use crate::relay::{Connection, RelayClient, ReplyFailure};
+use crate::recipients::RecipientSet;
 use crate::store;
 use crate::time::now_unix_seconds;
 
@@ -97,6 +98,13 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
     }
     let sealed = seal_message(text, &recipients).map_err(|error| match error {
         fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
+    // And to every key of the coordinator's own set (the backup key, a successor's), so the
+    // conversation opens wherever the notes do.
+    for entry in RecipientSet::load(&settings.home, settings.language)?.entries() {
+        if !recipients.contains(&entry.recipient) {
+            recipients.push(entry.recipient);
+        }
+    }
             message_too_long()
         }
         source => Error::Crypto {

@@ -4,9 +4,11 @@ use super::Settings;
 use crate::error::{Error, Result};
 use crate::msg;
 use crate::quarantine;
+use crate::recipients::RecipientSet;
 use crate::relay::{Connection, RelayClient, RelayStatus};
 use crate::render::human_size;
 use crate::store;
+use crate::vocabulary::Language;
 
 /// Checks the key, the connection file, the relay, the token and the recipients, and shows
 /// the tips stored, waiting and in quarantine and the relay's load. Fails with
@@ -120,6 +122,22 @@ pub fn run(settings: &Settings) -> Result<()> {
             )
         ),
         (Err(error), _) => report(false, error.to_string()),
+    }
+    // The relay's recipients against the coordinator's own set: the relay does not decide who
+    // can read the notes, but a key on one side only is worth knowing about.
+    match RecipientSet::load(&settings.home, settings.language) {
+        Ok(set) => {
+            if let Ok(relay_recipients) = client.sealing_recipients() {
+                for warning in set.compare_with_relay(&relay_recipients, settings.language) {
+                    let mark = match settings.language {
+                        Language::Nl => "LET OP  ",
+                        Language::En => "WARNING",
+                    };
+                    println!("{mark} {warning}");
+                }
+            }
+        }
+        Err(error) => report(false, error.to_string()),
     }
     if problems > 0 {
         return Err(Error::Problems(problems));

@@ -3,6 +3,7 @@
 use super::Settings;
 use crate::error::{Error, Result};
 use crate::msg;
+use crate::recipients::RecipientSet;
 use crate::render;
 use crate::store;
 use crate::time::{LocalHour, now_unix_seconds};
@@ -19,7 +20,7 @@ pub struct TriageChange {
     pub note: Option<String>,
 }
 
-/// Applies `change` to tip `number`'s record (sealed again to the coordinator's own key) and
+/// Applies `change` to tip `number`'s record (sealed again to the coordinator's own set of keys) and
 /// prints its status and notes.
 pub fn run(settings: &Settings, number: u64, change: TriageChange) -> Result<()> {
     let TriageChange {
@@ -59,7 +60,10 @@ pub fn run(settings: &Settings, number: u64, change: TriageChange) -> Result<()>
                 text: text.trim().to_owned(),
             });
         }
-        book.save(&settings.home, &keys.own_recipient)?;
+        // Sealed to the coordinator's own set (their key, the backup key, a successor's).
+        let recipients = RecipientSet::load(&settings.home, settings.language)?
+            .sealing_recipients(&keys.own_recipient);
+        book.save(&settings.home, &recipients)?;
     }
     let record = book.record(&stored.relay_id);
     let status_line = match (&record.status, &record.handed_over_to) {
