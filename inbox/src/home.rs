@@ -1,6 +1,7 @@
 //! The inbox folder: where the identity, the connection settings, the tips and the triage notes
 //! live, and the one way files are written into it (atomically, durably, private to the user).
 
+use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
 #[cfg(unix)]
@@ -12,6 +13,30 @@ use crate::msg;
 
 /// The environment variable that overrides where the inbox folder is.
 pub const HOME_ENVIRONMENT_VARIABLE: &str = "FLUISTER_INBOX_HOME";
+
+/// The systems whose conventions decide where the inbox folder is by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux and other Unix systems: the XDG base directories.
+    Unix,
+    /// Windows: the roaming application data folder.
+    Windows,
+    /// macOS: the user's Application Support folder.
+    MacOs,
+}
+
+impl Platform {
+    /// The system this program was built for.
+    pub fn current() -> Self {
+        if cfg!(target_os = "windows") {
+            Platform::Windows
+        } else if cfg!(target_os = "macos") {
+            Platform::MacOs
+        } else {
+            Platform::Unix
+        }
+    }
+}
 
 /// The paths inside one inbox folder.
 #[derive(Clone, Debug)]
@@ -25,16 +50,44 @@ impl InboxHome {
         Self { root }
     }
 
-    /// The default folder: `$XDG_DATA_HOME/fluister-inbox`, else `~/.local/share/fluister-inbox`.
+    /// The default folder, by the conventions of the system the inbox runs on (see
+    /// [`Platform`]). `--home` and `FLUISTER_INBOX_HOME` override it.
     pub fn default_root() -> Result<PathBuf> {
-        if let Some(data_home) = std::env::var_os("XDG_DATA_HOME").filter(|value| !value.is_empty())
-        {
-            return Ok(PathBuf::from(data_home).join("fluister-inbox"));
+        Self::default_root_on(Platform::current(), |name| std::env::var_os(name))
+    }
+
+    /// The default folder on `platform`, reading environment variables with `variable`:
+    ///
+    /// - Linux and other Unix systems: `$XDG_DATA_HOME/fluister-inbox`, else
+    ///   `~/.local/share/fluister-inbox` (the XDG base directory convention);
+    /// - Windows: `%APPDATA%\Fluister\inbox` (the roaming application data folder);
+    /// - macOS: `~/Library/Application Support/Fluister/inbox`.
+    pub fn default_root_on(
+        platform: Platform,
+        variable: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<PathBuf> {
+        let required = |name: &str| {
+            variable(name)
+                .filter(|value| !value.is_empty())
+                .ok_or_else(|| Error::NotSetUp(msg!("home.unknown", variable = name)))
+        };
+        match platform {
+            Platform::Windows => Ok(PathBuf::from(required("APPDATA")?)
+                .join("Fluister")
+                .join("inbox")),
+            Platform::MacOs => Ok(PathBuf::from(required("HOME")?)
+                .join("Library")
+                .join("Application Support")
+                .join("Fluister")
+                .join("inbox")),
+            Platform::Unix => {
+                if let Some(data_home) = variable("XDG_DATA_HOME").filter(|value| !value.is_empty())
+                {
+                    return Ok(PathBuf::from(data_home).join("fluister-inbox"));
+                }
+                Ok(PathBuf::from(required("HOME")?).join(".local/share/fluister-inbox"))
+            }
         }
-        let home = std::env::var_os("HOME")
-            .filter(|value| !value.is_empty())
-            .ok_or_else(|| Error::NotSetUp(msg!("home.unknown", variable = "HOME")))?;
-        Ok(PathBuf::from(home).join(".local/share/fluister-inbox"))
     }
 
     /// The inbox folder itself.
@@ -50,6 +103,12 @@ impl InboxHome {
     /// The public recipient (`age1…`) of the identity, kept in the clear for `status`.
     pub fn recipient_path(&self) -> PathBuf {
         self.root.join("recipient.txt")
+    }
+
+    /// The coordinator's own set of keys (see [`crate::recipients`]): every key the triage book
+    /// is sealed to, chosen with `fluister-inbox keys`.
+    pub fn recipients_path(&self) -> PathBuf {
+        self.root.join("recipients.txt")
     }
 
     /// The relay address and coordinator token.
@@ -106,12 +165,6 @@ impl InboxHome {
             .map_err(|error| {
                 Error::io(msg!("home.lock_unopenable", file = path.display()), error)
             })?;
-    /// The coordinator's own set of keys (see [`crate::recipients`]): every key the triage book
-    /// is sealed to, chosen with `fluister-inbox keys`.
-    pub fn recipients_path(&self) -> PathBuf {
-        self.root.join("recipients.txt")
-    }
-
         match file.try_lock() {
             Ok(()) => Ok(file),
             Err(fs::TryLockError::WouldBlock) => Err(Error::Busy(self.root.clone())),
@@ -267,5 +320,66 @@ pub fn permission_bits(path: &Path) -> Option<u32> {
     {
         let _ = path;
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An environment holding only `pairs`.
+    fn environment(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let pairs: Vec<(String, OsString)> = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), OsString::from(value)))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(known, _)| known == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[test]
+    fn the_default_folder_follows_each_platforms_convention() {
+        let root = |platform, pairs: &[(&str, &str)]| {
+            InboxHome::default_root_on(platform, environment(pairs))
+        };
+        assert_eq!(
+            root(Platform::Unix, &[("HOME", "/home/anna")]).unwrap(),
+            PathBuf::from("/home/anna/.local/share/fluister-inbox")
+        );
+        assert_eq!(
+            root(
+                Platform::Unix,
+                &[("HOME", "/home/anna"), ("XDG_DATA_HOME", "/data")]
+            )
+            .unwrap(),
+            PathBuf::from("/data/fluister-inbox")
+        );
+        let appdata = r"C:\Users\anna\AppData\Roaming";
+        assert_eq!(
+            root(
+                Platform::Windows,
+                &[("APPDATA", appdata), ("HOME", "/ignored")]
+            )
+            .unwrap(),
+            PathBuf::from(appdata).join("Fluister").join("inbox")
+        );
+        assert_eq!(
+            root(
+                Platform::MacOs,
+                &[("HOME", "/Users/anna"), ("XDG_DATA_HOME", "/ignored")]
+            )
+            .unwrap(),
+            PathBuf::from("/Users/anna/Library/Application Support/Fluister/inbox")
+        );
+        let missing = root(Platform::Windows, &[("HOME", "/home/anna")]).unwrap_err();
+        assert!(
+            missing.to_string().contains("APPDATA") && missing.to_string().contains("--home"),
+            "{missing}"
+        );
+        assert!(root(Platform::Unix, &[("HOME", "")]).is_err());
     }
 }

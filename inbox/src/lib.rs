@@ -22,6 +22,7 @@
 //! - [`region`]: the region's municipalities as the relay lists them, kept by `pull`.
 //! - [`messages`]: every message, error and help text in Dutch and English, by stable id.
 //! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
+//! - [`editor`]: the text editor `reply --editor` opens.
 //!
 //! Tip content never leaves this machine unencrypted, except where the coordinator asks for it
 //! (`show`, `export`); `stats` counts without reading any free text.
@@ -29,6 +30,7 @@
 
 pub mod commands;
 pub mod conversation;
+pub mod editor;
 mod error;
 pub mod home;
 pub mod keys;

@@ -178,7 +178,8 @@ enum Command {
         /// Read the message from this file (UTF-8 text).
         #[arg(long, value_name = "FILE", conflicts_with = "editor")]
         file: Option<PathBuf>,
-        /// Write the message in your editor ($VISUAL or $EDITOR, else vi).
+        /// Write the message in your editor ($VISUAL or $EDITOR, else Notepad on Windows, nano
+        /// or vi).
         #[arg(long)]
         editor: bool,
     },

@@ -8,11 +8,12 @@ use fluister_envelope::message::{MAX_MESSAGE_TEXT_CHARS, MailboxMessage, seal_me
 
 use super::Settings;
 use crate::conversation;
+use crate::editor::{self, EditorEnvironment};
 use crate::error::{Error, Result};
 use crate::home::create_private_file;
 use crate::msg;
-use crate::relay::{Connection, RelayClient, ReplyFailure};
 use crate::recipients::RecipientSet;
+use crate::relay::{Connection, RelayClient, ReplyFailure};
 use crate::store;
 use crate::time::now_unix_seconds;
 
@@ -25,7 +26,8 @@ pub enum MessageSource {
     StandardInput,
     /// A text file.
     File(PathBuf),
-    /// A temporary file the coordinator edits in $VISUAL or $EDITOR.
+    /// A temporary file the coordinator edits in $VISUAL or $EDITOR (else the system's plain
+    /// editor).
     Editor,
 }
 
@@ -96,8 +98,6 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
             .map_err(|_| Error::Relay(msg!("reply.unusable_recipient", key = text)))?;
         recipients.push(recipient);
     }
-    let sealed = seal_message(text, &recipients).map_err(|error| match error {
-        fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
     // And to every key of the coordinator's own set (the backup key, a successor's), so the
     // conversation opens wherever the notes do.
     for entry in RecipientSet::load(&settings.home, settings.language)?.entries() {
@@ -105,6 +105,8 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
             recipients.push(entry.recipient);
         }
     }
+    let sealed = seal_message(text, &recipients).map_err(|error| match error {
+        fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
             message_too_long()
         }
         source => Error::Crypto {
@@ -179,18 +181,11 @@ fn read_message_text(settings: &Settings, number: u64, source: MessageSource) ->
     }
 }
 
-/// Opens $VISUAL or $EDITOR (else vi) on a private temporary file in the inbox folder and
-/// returns what was written, without the `#` lines. The file is removed afterwards.
+/// Opens $VISUAL or $EDITOR (else Notepad on Windows, nano or vi; see [`editor`]) on a private
+/// temporary file in the inbox folder and returns what was written, without the `#` lines. The
+/// file is removed afterwards.
 fn edit_message(settings: &Settings, number: u64) -> Result<String> {
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .filter(|value| !value.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|value| !value.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".to_owned());
+    let editor = EditorEnvironment::current().chosen();
     settings.home.create_directories()?;
     let path = settings
         .home
@@ -202,13 +197,7 @@ fn edit_message(settings: &Settings, number: u64) -> Result<String> {
             file.write_all(msg!("reply.editor_template", number = number).as_bytes())
         })
         .map_err(|error| Error::io(msg!("io.cannot_create", file = path.display()), error))?;
-    // Through the shell, so an editor setting with arguments ("code --wait") works.
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(&path)
-        .status();
+    let status = editor::run(&editor, &path);
     let text = std::fs::read_to_string(&path);
     let _ = std::fs::remove_file(&path);
     match status {
