@@ -16,6 +16,7 @@ use fluister_inbox::home::HOME_ENVIRONMENT_VARIABLE;
 use fluister_inbox::messages::{self, LANGUAGE_ENVIRONMENT_VARIABLE};
 use fluister_inbox::msg;
 use fluister_inbox::render::RedactPart;
+use fluister_inbox::stats::CsvStyle;
 use fluister_inbox::store;
 use fluister_inbox::triage::TriageStatus;
 use fluister_inbox::vocabulary::Language;
@@ -230,6 +231,10 @@ enum Command {
         /// Write an SVG chart to this file.
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+        /// excel (the default: `;` between fields and a byte order mark, so Dutch Excel opens
+        /// it in columns) or comma (plain comma-separated, for scripts).
+        #[arg(long, value_enum, default_value = "excel", value_name = "STYLE")]
+        csv_style: CsvStyle,
     },
 }
 
@@ -687,9 +692,18 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
                 output,
             },
         ),
-        Command::Stats { quarter, csv, svg } => {
-            commands::stats::run(&settings, &quarter, csv.as_deref(), svg.as_deref())
-        }
+        Command::Stats {
+            quarter,
+            csv,
+            svg,
+            csv_style,
+        } => commands::stats::run(
+            &settings,
+            &quarter,
+            csv.as_deref(),
+            svg.as_deref(),
+            csv_style,
+        ),
         Command::Keys { action } => match action {
             KeysAction::List => commands::keys::list(&settings),
             KeysAction::Add { recipient, name } => {

@@ -90,24 +90,82 @@ fn unknown_word(language: Language) -> &'static str {
     }
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
+/// How `stats` writes CSV.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvStyle {
+    /// For spreadsheets, Dutch Excel first: `;` between fields (Excel with Dutch settings
+    /// splits on `;`, because `,` is the decimal sign there), a UTF-8 byte order mark (without
+    /// it Excel reads the file as Windows-1252 and garbles accents) and CRLF line ends.
+    #[default]
+    Excel,
+    /// For scripts: `,` between fields, no byte order mark, LF line ends.
+    Comma,
+}
+
+impl CsvStyle {
+    fn separator(self) -> char {
+        match self {
+            CsvStyle::Excel => ';',
+            CsvStyle::Comma => ',',
+        }
+    }
+
+    fn line_end(self) -> &'static str {
+        match self {
+            CsvStyle::Excel => "\r\n",
+            CsvStyle::Comma => "\n",
+        }
     }
 }
 
-/// CSV with one row per (quarter, municipality, kind) that has tips: identifiers and labels.
-pub fn to_csv(counts: &Counts, labels: &Labels) -> String {
+/// One field: quoted (with `"` doubled) when it holds the separator, a quote or a line break. A
+/// label that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return; municipality names come from the relay, which is not trusted) gets a `'`
+/// in front, so it stays text.
+fn csv_field(text: &str, style: CsvStyle) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([style.separator(), '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// CSV with one row per (quarter, municipality, kind) that has tips: identifiers and labels,
+/// in `style`.
+pub fn to_csv(counts: &Counts, labels: &Labels, style: CsvStyle) -> String {
     let language = labels.language();
-    let mut csv = String::from("quarter,municipality_id,municipality,kind_id,kind,tips\n");
+    let separator = style.separator().to_string();
+    let line_end = style.line_end();
+    let mut csv = String::new();
+    if style == CsvStyle::Excel {
+        csv.push('\u{FEFF}');
+    }
+    let header = [
+        "quarter",
+        "municipality_id",
+        "municipality",
+        "kind_id",
+        "kind",
+        "tips",
+    ];
+    csv.push_str(&header.join(&separator));
+    csv.push_str(line_end);
     for ((quarter, municipality, kind), count) in &counts.by_quarter_municipality_kind {
-        csv.push_str(&format!(
-            "{quarter},{municipality},{},{kind},{},{count}\n",
-            csv_field(&municipality_name(labels, municipality, language)),
-            csv_field(&kind_name(labels, kind, language)),
-        ));
+        let row = [
+            csv_field(quarter, style),
+            csv_field(municipality, style),
+            csv_field(&municipality_name(labels, municipality, language), style),
+            csv_field(kind, style),
+            csv_field(&kind_name(labels, kind, language), style),
+            count.to_string(),
+        ];
+        csv.push_str(&row.join(&separator));
+        csv.push_str(line_end);
     }
     csv
 }
@@ -310,7 +368,7 @@ mod tests {
         ];
         let counts = Counts::count(&tips, &[]);
         assert_eq!(counts.total(), 3);
-        let csv = to_csv(&counts, &labels(Language::En));
+        let csv = to_csv(&counts, &labels(Language::En), CsvStyle::Comma);
         assert!(
             csv.contains("2025-Q1,assen,Assen,labour,Labour exploitation,2\n"),
             "{csv}"
@@ -318,6 +376,15 @@ mod tests {
         assert!(
             csv.contains("2025-Q3,emmen,Emmen,unknown,not given,1\n"),
             "{csv}"
+        );
+        let excel = to_csv(&counts, &labels(Language::Nl), CsvStyle::Excel);
+        assert!(
+            excel.starts_with("\u{FEFF}quarter;municipality_id;municipality;kind_id;kind;tips\r\n"),
+            "{excel}"
+        );
+        assert!(
+            excel.contains("\r\n2025-Q1;assen;Assen;labour;Arbeidsuitbuiting;2\r\n"),
+            "{excel}"
         );
         let only_summer = Counts::count(&tips, &["2025-Q3".to_owned()]);
         assert_eq!(only_summer.total(), 1);
@@ -335,5 +402,22 @@ mod tests {
             svg.contains("Meldingen per gemeente en soort uitbuiting – Drenthe"),
             "{svg}"
         );
+    }
+
+    #[test]
+    fn fields_are_quoted_and_formulas_stay_text_in_both_styles() {
+        assert_eq!(csv_field("Aa en Hunze", CsvStyle::Excel), "Aa en Hunze");
+        assert_eq!(csv_field("Assen; Zuid", CsvStyle::Excel), "\"Assen; Zuid\"");
+        assert_eq!(csv_field("Assen; Zuid", CsvStyle::Comma), "Assen; Zuid");
+        assert_eq!(csv_field("a, b", CsvStyle::Comma), "\"a, b\"");
+        assert_eq!(
+            csv_field("zeg \"hoi\"", CsvStyle::Excel),
+            "\"zeg \"\"hoi\"\"\""
+        );
+        assert_eq!(
+            csv_field("=HYPERLINK(\"x\";\"y\")", CsvStyle::Excel),
+            "\"'=HYPERLINK(\"\"x\"\";\"\"y\"\")\""
+        );
+        assert_eq!(csv_field("@SUM(A1)", CsvStyle::Comma), "'@SUM(A1)");
     }
 }

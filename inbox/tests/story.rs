@@ -326,21 +326,21 @@ fn coordinator_story_from_keygen_to_stats() {
         "--svg",
         svg_path.to_str().unwrap(),
     ]);
+    // By default for Dutch Excel: a byte order mark, `;` between fields, CRLF.
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert!(
-        csv.starts_with("quarter,municipality_id,municipality,kind_id,kind,tips\n"),
+        csv.starts_with("\u{FEFF}quarter;municipality_id;municipality;kind_id;kind;tips\r\n"),
         "{csv}"
     );
     assert!(
-        csv.contains(",assen,Assen,labour,Labour exploitation,1\n"),
+        csv.contains(";assen;Assen;labour;Labour exploitation;1\r\n"),
         "{csv}"
     );
     assert!(
-        csv.contains(",emmen,Emmen,criminal,Criminal exploitation,1\n"),
+        csv.contains(";emmen;Emmen;criminal;Criminal exploitation;1\r\n"),
         "{csv}"
     );
     assert!(!csv.contains("Rolderweg") && !csv.contains("telefoons"));
-    let svg = std::fs::read_to_string(&svg_path).unwrap();
     // For scripts: plain commas.
     let comma_csv = inbox.run_ok(&["stats", "--lang", "en", "--csv-style", "comma"]);
     assert!(
@@ -355,6 +355,7 @@ fn coordinator_story_from_keygen_to_stats() {
         comma_csv.contains(",emmen,Emmen,criminal,Criminal exploitation,1\n"),
         "{comma_csv}"
     );
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
     assert!(
         svg.starts_with("<svg")
             && svg.contains("Labour exploitation")

@@ -6,17 +6,18 @@ use super::Settings;
 use crate::error::{Error, Result};
 use crate::home::replace_file;
 use crate::msg;
-use crate::stats::{self, CountedTip, Counts};
+use crate::stats::{self, CountedTip, Counts, CsvStyle};
 use crate::store;
 
-/// Counts the stored tips in `quarters` (all when empty) and prints the CSV, or writes it to
-/// `csv_path`; writes a chart to `svg_path`. Tips that do not open are not counted, and make
-/// the command fail after the counts.
+/// Counts the stored tips in `quarters` (all when empty) and prints the CSV (in `csv_style`), or
+/// writes it to `csv_path`; writes a chart to `svg_path`. Tips that do not open are not counted,
+/// and make the command fail after the counts.
 pub fn run(
     settings: &Settings,
     quarters: &[String],
     csv_path: Option<&Path>,
     svg_path: Option<&Path>,
+    csv_style: CsvStyle,
 ) -> Result<()> {
     for quarter in quarters {
         let valid = quarter.len() == 7
@@ -43,7 +44,7 @@ pub fn run(
     }
     let counts = Counts::count(&counted, quarters);
     let labels = settings.labels()?;
-    let csv = stats::to_csv(&counts, &labels);
+    let csv = stats::to_csv(&counts, &labels, csv_style);
     match csv_path {
         Some(path) => {
             replace_file(path, csv.as_bytes())?;
