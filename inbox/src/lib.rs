@@ -22,6 +22,7 @@
 //! - [`region`]: the region's municipalities as the relay lists them, kept by `pull`.
 //! - [`messages`]: every message, error and help text in Dutch and English, by stable id.
 //! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
+//! - [`pdf`]: the case file as a PDF, written by hand (A4, the standard Helvetica).
 //! - [`editor`]: the text editor `reply --editor` opens.
 //!
 //! Tip content never leaves this machine unencrypted, except where the coordinator asks for it
@@ -37,6 +38,7 @@ pub mod keys;
 mod kill_switch;
 pub mod messages;
 pub mod passphrase;
+pub mod pdf;
 pub mod progress;
 pub mod quarantine;
 pub mod recipients;

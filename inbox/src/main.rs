@@ -203,12 +203,13 @@ enum Command {
     },
 
     /// Write a case file of one tip for handing over (police, labour inspectorate, care), as
-    /// Markdown or JSON. Leave out what the receiver should not see with --redact, e.g.
+    /// Markdown, JSON or PDF. Leave out what the receiver should not see with --redact, e.g.
     /// `--redact contact,reply`. The file is NOT encrypted: hand it over safely and delete it.
     Export {
         /// The tip number.
         number: u64,
-        /// markdown (to read and print) or json (for other systems).
+        /// markdown (to read and print), json (for other systems) or pdf (A4, to print or send;
+        /// needs -o FILE).
         #[arg(long, value_enum, default_value = "markdown")]
         format: ExportFormat,
         /// Parts to leave out, comma-separated: contact, text, place, when, reply, notes.

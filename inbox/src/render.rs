@@ -371,123 +371,232 @@ fn markdown_inline(text: &str) -> String {
     escaped
 }
 
-/// The Markdown case file (`export --format markdown`).
+/// One piece of a case file, in reading order: what the Markdown and the PDF case files are
+/// both made of (see [`case_file`]), so they always hold the same content. Texts are cleaned of
+/// control and bidirectional characters but not escaped; each format escapes them its own way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseFileBlock {
+    /// The title: "Dossier: Melding 3 · ontvangen …".
+    Title(String),
+    /// One fact: its name, its value, and a remark after the value (the contact warning).
+    Field {
+        /// What the fact is ("Gemeente").
+        name: String,
+        /// The fact, or what stands in for it.
+        value: CaseFileValue,
+        /// Said after the value, in brackets.
+        remark: Option<String>,
+    },
+    /// A section heading.
+    Heading(String),
+    /// A group of list items under a label (the signals of one group).
+    Group {
+        /// The group's label.
+        label: String,
+        /// Its items.
+        items: Vec<String>,
+    },
+    /// A line of text.
+    Line(String),
+    /// What stands in for a part that was left out or not given: "(weggelaten)".
+    Placeholder(String),
+    /// The reporter's own words, several lines, kept as they were typed.
+    ReporterText(String),
+    /// A dated note of the coordinator's.
+    Note {
+        /// The day it was written.
+        date: String,
+        /// The note.
+        text: String,
+    },
+}
+
+/// The value of a [`CaseFileBlock::Field`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseFileValue {
+    /// The fact itself.
+    Text(String),
+    /// What stands in for it: "(niet ingevuld)", "(weggelaten)".
+    Placeholder(String),
+}
+
+/// The content of a case file (`export`), without the `redact`ed parts.
+pub fn case_file(
+    document: &TipDocument,
+    context: &TipContext<'_>,
+    labels: &Labels,
+    redact: &[RedactPart],
+) -> Vec<CaseFileBlock> {
+    let language = labels.language();
+    let words = words(language);
+    let is_redacted = |part: RedactPart| redact.contains(&part);
+    let left_out = || CaseFileValue::Placeholder(format!("({})", words.redacted));
+    let not_given = || CaseFileValue::Placeholder(format!("({})", words.not_given));
+    let text = |value: String| CaseFileValue::Text(sanitise(&value, false));
+    let mut blocks = vec![CaseFileBlock::Title(sanitise(
+        &format!(
+            "{}: {}",
+            words.case_file,
+            heading_line(context, words, language)
+        ),
+        false,
+    ))];
+    let mut field = |name: &str, value: CaseFileValue, remark: Option<&str>| {
+        blocks.push(CaseFileBlock::Field {
+            name: name.to_owned(),
+            value,
+            remark: remark.map(str::to_owned),
+        })
+    };
+    field(
+        words.kind,
+        document
+            .kind
+            .as_ref()
+            .map(|kind| text(labels.kind(kind)))
+            .unwrap_or_else(not_given),
+        None,
+    );
+    field(
+        words.role,
+        document
+            .role
+            .as_ref()
+            .map(|role| text(labels.role(role)))
+            .unwrap_or_else(not_given),
+        None,
+    );
+    field(
+        words.municipality,
+        document
+            .municipality
+            .as_ref()
+            .map(|municipality| text(labels.municipality(municipality)))
+            .unwrap_or_else(not_given),
+        None,
+    );
+    field(
+        words.place,
+        if is_redacted(RedactPart::Place) {
+            left_out()
+        } else {
+            document.place.clone().map(text).unwrap_or_else(not_given)
+        },
+        None,
+    );
+    field(
+        words.when,
+        if is_redacted(RedactPart::When) {
+            left_out()
+        } else {
+            describe_when(document, words)
+                .map(text)
+                .unwrap_or_else(not_given)
+        },
+        None,
+    );
+    if is_redacted(RedactPart::Contact) {
+        field(words.contact, left_out(), None);
+    } else if let Some(contact) = &document.contact {
+        field(
+            words.contact,
+            text(contact.clone()),
+            Some(words.contact_warning),
+        );
+    }
+    if document.reply.is_some() && !is_redacted(RedactPart::Reply) {
+        field(words.reply, text(words.reply_possible.to_owned()), None);
+    }
+    let (groups, unknown) = grouped_signals(document, labels);
+    blocks.push(CaseFileBlock::Heading(words.signals.to_owned()));
+    if groups.is_empty() && unknown.is_empty() {
+        blocks.push(CaseFileBlock::Placeholder(format!("({})", words.not_given)));
+    }
+    for (group_label, signal_labels) in groups {
+        blocks.push(CaseFileBlock::Group {
+            label: sanitise(&group_label, false),
+            items: signal_labels
+                .iter()
+                .map(|label| sanitise(label, false))
+                .collect(),
+        });
+    }
+    if !unknown.is_empty() {
+        blocks.push(CaseFileBlock::Line(format!(
+            "{}: {}",
+            words.unknown_signals,
+            unknown.join(", ")
+        )));
+    }
+    blocks.push(CaseFileBlock::Heading(words.description.to_owned()));
+    if is_redacted(RedactPart::Text) {
+        blocks.push(CaseFileBlock::Placeholder(format!("({})", words.redacted)));
+    } else {
+        blocks.push(CaseFileBlock::ReporterText(sanitise(&document.text, true)));
+    }
+    if let Some(triage) = context.triage
+        && !triage.notes.is_empty()
+    {
+        blocks.push(CaseFileBlock::Heading(words.notes.to_owned()));
+        if is_redacted(RedactPart::Notes) {
+            blocks.push(CaseFileBlock::Placeholder(format!("({})", words.redacted)));
+        } else {
+            for note in &triage.notes {
+                blocks.push(CaseFileBlock::Note {
+                    date: LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600)
+                        .date(),
+                    text: sanitise(&note.text, false),
+                });
+            }
+        }
+    }
+    blocks
+}
+
+/// The Markdown case file (`export --format markdown`): [`case_file`] with the reporter's text
+/// in a fence and every other text escaped, so nothing a reporter typed becomes markup.
 pub fn export_markdown(
     document: &TipDocument,
     context: &TipContext<'_>,
     labels: &Labels,
     redact: &[RedactPart],
 ) -> String {
-    let language = labels.language();
-    let words = words(language);
-    let is_redacted = |part: RedactPart| redact.contains(&part);
-    let left_out = format!("*({})*", words.redacted);
-    let not_given = format!("*({})*", words.not_given);
-    let mut out = format!(
-        "# {}: {}\n\n",
-        words.case_file,
-        markdown_inline(&heading_line(context, words, language))
-    );
-    let mut row = |name: &str, value: String| out.push_str(&format!("- **{name}:** {value}\n"));
-    row(
-        words.kind,
-        document
-            .kind
-            .as_ref()
-            .map(|kind| markdown_inline(&labels.kind(kind)))
-            .unwrap_or(not_given.clone()),
-    );
-    row(
-        words.role,
-        document
-            .role
-            .as_ref()
-            .map(|role| markdown_inline(&labels.role(role)))
-            .unwrap_or(not_given.clone()),
-    );
-    row(
-        words.municipality,
-        document
-            .municipality
-            .as_ref()
-            .map(|municipality| markdown_inline(&labels.municipality(municipality)))
-            .unwrap_or(not_given.clone()),
-    );
-    row(
-        words.place,
-        if is_redacted(RedactPart::Place) {
-            left_out.clone()
-        } else {
-            document
-                .place
-                .as_deref()
-                .map(markdown_inline)
-                .unwrap_or(not_given.clone())
-        },
-    );
-    row(
-        words.when,
-        if is_redacted(RedactPart::When) {
-            left_out.clone()
-        } else {
-            describe_when(document, words)
-                .map(|when| markdown_inline(&when))
-                .unwrap_or(not_given.clone())
-        },
-    );
-    if !is_redacted(RedactPart::Contact)
-        && let Some(contact) = &document.contact
-    {
-        row(
-            words.contact,
-            format!("{} ({})", markdown_inline(contact), words.contact_warning),
-        );
-    } else if is_redacted(RedactPart::Contact) {
-        row(words.contact, left_out.clone());
-    }
-    if document.reply.is_some() && !is_redacted(RedactPart::Reply) {
-        row(words.reply, words.reply_possible.to_owned());
-    }
-    let (groups, unknown) = grouped_signals(document, labels);
-    out.push_str(&format!("\n## {}\n\n", words.signals));
-    if groups.is_empty() && unknown.is_empty() {
-        out.push_str(&format!("{not_given}\n"));
-    }
-    for (group_label, signal_labels) in groups {
-        out.push_str(&format!("**{}**\n\n", markdown_inline(&group_label)));
-        for label in signal_labels {
-            out.push_str(&format!("- {}\n", markdown_inline(&label)));
-        }
-        out.push('\n');
-    }
-    if !unknown.is_empty() {
-        out.push_str(&format!(
-            "{}: {}\n",
-            words.unknown_signals,
-            markdown_inline(&unknown.join(", "))
-        ));
-    }
-    out.push_str(&format!("\n## {}\n\n", words.description));
-    if is_redacted(RedactPart::Text) {
-        out.push_str(&format!("{left_out}\n"));
-    } else {
-        let text = sanitise(&document.text, true);
-        let fence = fence_for(&text);
-        out.push_str(&format!("{fence}text\n{text}\n{fence}\n"));
-    }
-    if let Some(triage) = context.triage
-        && !triage.notes.is_empty()
-    {
-        out.push_str(&format!("\n## {}\n\n", words.notes));
-        if is_redacted(RedactPart::Notes) {
-            out.push_str(&format!("{left_out}\n"));
-        } else {
-            for note in &triage.notes {
-                out.push_str(&format!(
-                    "- {}: {}\n",
-                    LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date(),
-                    markdown_inline(&note.text)
-                ));
+    let mut out = String::new();
+    for block in case_file(document, context, labels, redact) {
+        match block {
+            CaseFileBlock::Title(title) => {
+                out.push_str(&format!("# {}\n\n", markdown_inline(&title)))
+            }
+            CaseFileBlock::Field {
+                name,
+                value,
+                remark,
+            } => {
+                let value = match value {
+                    CaseFileValue::Text(text) => markdown_inline(&text),
+                    CaseFileValue::Placeholder(text) => format!("*{text}*"),
+                };
+                match remark {
+                    Some(remark) => out.push_str(&format!("- **{name}:** {value} ({remark})\n")),
+                    None => out.push_str(&format!("- **{name}:** {value}\n")),
+                }
+            }
+            CaseFileBlock::Heading(heading) => out.push_str(&format!("\n## {heading}\n\n")),
+            CaseFileBlock::Group { label, items } => {
+                out.push_str(&format!("**{}**\n\n", markdown_inline(&label)));
+                for item in items {
+                    out.push_str(&format!("- {}\n", markdown_inline(&item)));
+                }
+                out.push('\n');
+            }
+            CaseFileBlock::Line(line) => out.push_str(&format!("{}\n", markdown_inline(&line))),
+            CaseFileBlock::Placeholder(text) => out.push_str(&format!("*{text}*\n")),
+            CaseFileBlock::ReporterText(text) => {
+                let fence = fence_for(&text);
+                out.push_str(&format!("{fence}text\n{text}\n{fence}\n"));
+            }
+            CaseFileBlock::Note { date, text } => {
+                out.push_str(&format!("- {date}: {}\n", markdown_inline(&text)));
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `export`: a case file of one tip, for handing over.
 
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use zeroize::Zeroizing;
@@ -8,9 +9,11 @@ use super::Settings;
 use crate::error::{Error, Result};
 use crate::home::replace_file;
 use crate::msg;
+use crate::pdf;
 use crate::render::{self, RedactPart, TipContext};
 use crate::store;
 use crate::triage::TriageBook;
+use crate::vocabulary::Language;
 
 /// The format of a case file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -19,12 +22,14 @@ pub enum ExportFormat {
     Markdown,
     /// JSON: the document, labels and triage state, for other systems.
     Json,
+    /// PDF: A4 pages with the Markdown file's content, to print or send (see [`crate::pdf`]).
+    Pdf,
 }
 
 /// What `export` writes, and where.
 #[derive(Clone, Debug)]
 pub struct ExportOptions {
-    /// Markdown or JSON.
+    /// Markdown, JSON or PDF.
     pub format: ExportFormat,
     /// The parts to leave out.
     pub redact: Vec<RedactPart>,
@@ -36,6 +41,7 @@ pub struct ExportOptions {
 /// Writes the case file of tip `number`: the tip, its labels and its triage record, without
 /// the redacted parts. The file is not encrypted; the message says so.
 pub fn run(settings: &Settings, number: u64, options: &ExportOptions) -> Result<()> {
+    refuse_pdf_on_terminal(settings, number, options)?;
     let stored = store::find_tip(&settings.home, number)?;
     let sealed = store::read_sealed_file(&stored.path)?;
     let keys = settings.unlock()?;
@@ -54,10 +60,14 @@ pub fn run(settings: &Settings, number: u64, options: &ExportOptions) -> Result<
         triage: Some(&record),
     };
     let redact = &options.redact;
-    let text = Zeroizing::new(match options.format {
+    let contents: Zeroizing<Vec<u8>> = Zeroizing::new(match options.format {
         ExportFormat::Markdown => {
-            render::export_markdown(&document, &context, &settings.labels()?, redact)
+            render::export_markdown(&document, &context, &settings.labels()?, redact).into_bytes()
         }
+        ExportFormat::Pdf => pdf::case_file_pdf(
+            &render::case_file(&document, &context, &settings.labels()?, redact),
+            settings.language,
+        ),
         ExportFormat::Json => {
             let mut json = serde_json::to_string_pretty(&render::export_json(
                 &document,
@@ -67,7 +77,7 @@ pub fn run(settings: &Settings, number: u64, options: &ExportOptions) -> Result<
             ))
             .expect("JSON values serialize");
             json.push('\n');
-            json
+            json.into_bytes()
         }
     });
     match &options.output {
@@ -75,13 +85,37 @@ pub fn run(settings: &Settings, number: u64, options: &ExportOptions) -> Result<
             if path.exists() {
                 return Err(Error::Usage(msg!("export.exists", file = path.display())));
             }
-            replace_file(path, text.as_bytes())?;
+            replace_file(path, &contents)?;
             eprintln!(
                 "{}",
                 msg!("export.written", number = number, file = path.display())
             );
         }
-        None => print!("{}", text.as_str()),
+        None => std::io::stdout()
+            .lock()
+            .write_all(&contents)
+            .map_err(Error::UnexplainedIo)?,
+    }
+    Ok(())
+}
+
+/// A PDF is a file, not something to print on a terminal: without `-o`, `export --format pdf`
+/// only writes to standard output when that is redirected.
+fn refuse_pdf_on_terminal(settings: &Settings, number: u64, options: &ExportOptions) -> Result<()> {
+    if options.format == ExportFormat::Pdf
+        && options.output.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Err(Error::Usage(match settings.language {
+            Language::Nl => format!(
+                "een PDF kan niet op het scherm worden getoond. Schrijf hem naar een bestand: \
+                 fluister-inbox export {number} --format pdf -o melding-{number}.pdf"
+            ),
+            Language::En => format!(
+                "a PDF cannot be shown on the screen. Write it to a file: fluister-inbox export \
+                 {number} --format pdf -o tip-{number}.pdf"
+            ),
+        }));
     }
     Ok(())
 }
