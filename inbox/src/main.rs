@@ -494,6 +494,38 @@ fn localised_command() -> clap::Command {
                     arg.help(msg!("help.stats.svg"))
                         .value_name(value_name(msg!("help.value.file")))
                 })
+                .mut_arg("csv_style", |arg| {
+                    arg.help(msg!("help.stats.csv_style"))
+                        .value_name(value_name(msg!("help.value.style")))
+                        .hide_possible_values(true)
+                })
+        })
+        .mut_subcommand("keys", |command| {
+            command
+                .about(msg!("help.keys"))
+                .long_about(with_details(msg!("help.keys"), msg!("help.keys.details")))
+                .subcommand_value_name(value_name(msg!("help.value.command")))
+                .mut_subcommand("list", |command| command.about(msg!("help.keys.list")))
+                .mut_subcommand("add", |command| {
+                    command
+                        .about(msg!("help.keys.add"))
+                        .mut_arg("recipient", |arg| {
+                            arg.help(msg!("help.keys.recipient"))
+                                .value_name(value_name(msg!("help.value.public_key")))
+                        })
+                        .mut_arg("name", |arg| {
+                            arg.help(msg!("help.keys.name"))
+                                .value_name(value_name(msg!("help.value.text")))
+                        })
+                })
+                .mut_subcommand("remove", |command| {
+                    command
+                        .about(msg!("help.keys.remove"))
+                        .mut_arg("recipient", |arg| {
+                            arg.help(msg!("help.keys.recipient"))
+                                .value_name(value_name(msg!("help.value.public_key")))
+                        })
+                })
         });
     with_localised_help(command)
 }
