@@ -54,12 +54,12 @@ impl Assets {
     /// the brotli copy matches too).
     pub async fn embed_script(&self, request: &HeaderMap) -> Response {
         match self.read_encoded("embed.js", accepts_brotli(request)).await {
-            Some(file) => file_response(
+            Some(file) => readable_by_any_page(file_response(
                 request,
                 file,
                 "text/javascript; charset=utf-8",
                 "public, max-age=300",
-            ),
+            )),
             None if self.directory.is_none() => file_response(
                 request,
                 EncodedFile::identity(PLACEHOLDER_SCRIPT.as_bytes().to_vec()),
@@ -95,7 +95,13 @@ impl Assets {
                 } else {
                     "no-cache"
                 };
-                file_response(request, file, content_type(&file_name), cache_control)
+                let response =
+                    file_response(request, file, content_type(&file_name), cache_control);
+                if is_versioned_loader(&safe_path) {
+                    readable_by_any_page(response)
+                } else {
+                    response
+                }
             }
             None if self.directory.is_none() && relative_path == "index.html" => file_response(
                 request,
@@ -242,6 +248,27 @@ fn if_none_match(request: &HeaderMap, entity_tag: &HeaderValue) -> bool {
         .any(|listed| listed == "*" || listed.trim_start_matches("W/") == wanted)
 }
 
+/// Whether `path` (under `/w/`) is the versioned loader, `embed-<hash>.js`, which municipal pages
+/// link to with Subresource Integrity.
+fn is_versioned_loader(path: &Path) -> bool {
+    let name = path.to_str().unwrap_or("");
+    name.strip_prefix("embed-")
+        .and_then(|rest| rest.strip_suffix(".js"))
+        .is_some_and(|hash| hash.len() >= 8 && hash.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
+/// Lets any page read the response, as a script with `integrity` and `crossorigin="anonymous"`
+/// must be readable to be checked (without it the browser blocks the script and no form
+/// appears). Only the loaders get this: they are public code, and the header allows no
+/// credentials.
+fn readable_by_any_page(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
 /// Accepts only plain relative paths made of ordinary names: no `..`, no root, no hidden files,
 /// no characters outside `[A-Za-z0-9._-]`.
 fn safe_relative_path(text: &str) -> Option<PathBuf> {
@@ -315,6 +342,20 @@ mod tests {
         assert!(!accepts_brotli_coding("br;q=0, gzip"));
         assert!(!accepts_brotli_coding("brotli"));
         assert!(!accepts_brotli_coding(""));
+    }
+
+    #[test]
+    fn only_the_versioned_loader_is_recognised_as_one() {
+        assert!(is_versioned_loader(Path::new("embed-2f0d543f2eab7c15.js")));
+        assert!(!is_versioned_loader(Path::new("embed.js")));
+        assert!(!is_versioned_loader(Path::new(
+            "embed-2f0d543f2eab7c15.js.map"
+        )));
+        assert!(!is_versioned_loader(Path::new("start-fa6ff43013fc07e4.js")));
+        assert!(!is_versioned_loader(Path::new(
+            "sub/embed-2f0d543f2eab7c15.js"
+        )));
+        assert!(!is_versioned_loader(Path::new("embed-xyz.js")));
     }
 
     #[test]

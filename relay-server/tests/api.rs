@@ -520,6 +520,7 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
     let assets = TemporaryDirectory::new("assets");
     std::fs::create_dir_all(assets.join("w/pkg")).unwrap();
     std::fs::write(assets.join("embed.js"), "/* loader */").unwrap();
+    std::fs::write(assets.join("w/embed-0123456789abcdef.js"), "/* loader */").unwrap();
     std::fs::write(
         assets.join("w/index.html"),
         "<!doctype html><title>w</title>",
@@ -617,6 +618,17 @@ fn widget_is_served_with_frame_ancestors_and_immutable_hashed_assets() {
         loader.header("cross-origin-resource-policy"),
         Some("cross-origin")
     );
+    // Pages that pin a loader with `integrity` and `crossorigin="anonymous"` can read it; no
+    // other file of the widget is readable by other origins.
+    assert_eq!(loader.header("access-control-allow-origin"), Some("*"));
+    let versioned = relay.request("GET", "/w/embed-0123456789abcdef.js", &[], b"");
+    assert_eq!(versioned.status, 200);
+    assert_eq!(versioned.header("access-control-allow-origin"), Some("*"));
+    for other in [&page, &worker, &wasm] {
+        assert_eq!(other.header("access-control-allow-origin"), None);
+    }
+    let config = relay.request("GET", "/api/v1/config", &[], b"");
+    assert_eq!(config.header("access-control-allow-origin"), None);
 
     for path in [
         "/w/../secret.txt",

@@ -35,6 +35,11 @@ export function translations(code) {
 
 export const LANGUAGES = ["nl", "en", "pl", "ro", "bg"];
 
+/** The built widget's `asset-manifest.json` (the versioned loader and its integrity). */
+export function widgetManifest() {
+  return JSON.parse(readFileSync(join(ASSETS, "asset-manifest.json"), "utf8"));
+}
+
 /** Runs `fluister-fixture` with `args` (and `input` on its standard input); returns what it
  * printed, trimmed. Throws with its error output if it fails. */
 function fixture(args, input = "") {

@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { openExamplePage, startStack, translations } from "./harness.mjs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { EXAMPLE_RELAY_ORIGIN, startStaticServer } from "../tools/static-server.mjs";
+import { openExamplePage, startStack, translations, widgetFrame, widgetManifest } from "./harness.mjs";
 import { expectStep, press } from "./steps.mjs";
 
 let stack;
@@ -103,3 +108,44 @@ for (const { width, themed } of [{ width: 320, themed: true }, { width: 1000, th
     await context.close();
   });
 }
+
+// The embedding guide tells webmasters to pin the versioned loader with `integrity` and
+// `crossorigin="anonymous"`. The browser checks the hash only if it may read the script, so
+// without the relay's CORS header the form would not appear at all and webmasters would drop SRI.
+// The pinned pages are served by a municipal web server on the example page's origin (the one
+// the relay lets frame the form).
+test("a page that pins the versioned loader with Subresource Integrity gets the form; a wrong hash gets none", async () => {
+  const manifest = widgetManifest();
+  const directory = mkdtempSync(join(tmpdir(), "fluister-pinned-"));
+  const pagePinning = (integrity) =>
+    `<!doctype html><html lang="nl"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>SRI</title></head><body><main>` +
+    `<script src="${EXAMPLE_RELAY_ORIGIN}/${manifest.versioned_loader}" integrity="${integrity}" ` +
+    `crossorigin="anonymous" data-lang="nl" data-exit-url="neutral.html"></script></main></body></html>`;
+  writeFileSync(join(directory, "pinned-right.html"), pagePinning(manifest.loader_integrity));
+  writeFileSync(join(directory, "pinned-wrong.html"), pagePinning(`sha384-${"A".repeat(64)}`));
+  const port = Number(new URL(stack.page.origin).port);
+  await stack.page.close();
+  stack.page = await startStaticServer({ directory, relayOrigin: stack.relay.origin, port });
+
+  const context = await stack.browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") {
+      errors.push(message.text());
+    }
+  });
+  await page.goto(`${stack.page.origin}/pinned-right.html`);
+  const frame = await widgetFrame(page, stack.relay.origin);
+  await expectStep(frame, ui.start_heading);
+  assert.deepEqual(errors, [], "the pinned loader loads without errors");
+
+  await page.goto(`${stack.page.origin}/pinned-wrong.html`);
+  for (let attempt = 0; attempt < 40 && errors.length === 0; attempt += 1) {
+    await page.waitForTimeout(50);
+  }
+  assert.match(errors.join("\n"), /integrity/i, "the browser refused the loader for its hash");
+  assert.equal(await page.locator("iframe").count(), 0, "a loader that does not match its hash inserts no form");
+  await context.close();
+  rmSync(directory, { recursive: true, force: true });
+});
