@@ -115,6 +115,22 @@ macro_rules! msg {
     };
 }
 
+/// The message `id` in `language`, for a caller that serves a language of its own (the local
+/// app's pages): `msg_in!(language, "keys.added", key = recipient)`.
+#[macro_export]
+macro_rules! msg_in {
+    ($language:expr, $id:literal) => {
+        $crate::messages::format($language, $id, &[])
+    };
+    ($language:expr, $id:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::messages::format(
+            $language,
+            $id,
+            &[$((stringify!($name), &$value as &dyn ::std::fmt::Display)),+],
+        )
+    };
+}
+
 /// The language for this run, decided before the command line is parsed so that even the help
 /// and clap's own errors can speak it: the last `--lang nl|en` among `arguments`, else
 /// `FLUISTER_LANG`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one set): English
@@ -210,7 +226,8 @@ mod tests {
         }
     }
 
-    /// Every `msg!("id", name = …)` in the sources, as (file, id, argument names).
+    /// Every `msg!("id", name = …)` and `msg_in!(language, "id", name = …)` in the sources, as
+    /// (file, id, argument names).
     fn uses_in_sources() -> Vec<(String, String, Vec<String>)> {
         let mut files = Vec::new();
         collect_rust_files(
@@ -231,6 +248,14 @@ mod tests {
             while let Some(start) = rest.find("msg!(") {
                 rest = &rest[start + "msg!(".len()..];
                 let (id, arguments) = parse_use(rest);
+                uses.push((file.display().to_string(), id, arguments));
+            }
+            let mut rest = code.as_str();
+            while let Some(start) = rest.find("msg_in!(") {
+                rest = &rest[start + "msg_in!(".len()..];
+                // The language comes first; the id follows the first comma.
+                let after_language = &rest[rest.find(',').expect("msg_in! names a language") + 1..];
+                let (id, arguments) = parse_use(after_language);
                 uses.push((file.display().to_string(), id, arguments));
             }
         }

@@ -37,23 +37,17 @@ impl RecipientSet {
         let path = home.recipients_path();
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::parse(&text).map_err(|line_number| {
-                Error::NotSetUp(match language {
-                    Language::Nl => format!(
-                        "regel {line_number} van {} is geen openbare sleutel (age1…). Herstel of \
-                         verwijder die regel, of zet het bestand terug uit uw back-up.",
-                        path.display()
-                    ),
-                    Language::En => format!(
-                        "line {line_number} of {} is not a public key (age1…). Correct or remove \
-                         that line, or restore the file from your backup.",
-                        path.display()
-                    ),
-                })
+                Error::NotSetUp(crate::msg_in!(
+                    language,
+                    "recipients.bad_line",
+                    file = path.display(),
+                    line_number = line_number
+                ))
             }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let mut set = Self::default();
                 if let Some(own) = own_recipient(home) {
-                    set.add(own, own_key_name(language));
+                    set.add(own, &own_key_name(language));
                 }
                 Ok(set)
             }
@@ -174,35 +168,18 @@ impl RecipientSet {
                 Ok(recipient) => {
                     listed_by_relay.push(recipient);
                     if !self.contains(&recipient) {
-                        warnings.push(match language {
-                            Language::Nl => format!(
-                                "de server versleutelt meldingen ook voor {recipient}, die niet in uw \
-                                 eigen sleutelset staat. Is het uw reservesleutel of die van een \
-                                 opvolger, voeg hem dan toe: fluister-inbox keys add {recipient}. \
-                                 Kent u hem niet, vraag de beheerder van de server dan waarom hij \
-                                 erin staat."
-                            ),
-                            Language::En => format!(
-                                "the relay also seals tips to {recipient}, which is not in your own \
-                                 set of keys. If it is your backup key or a successor's, add it: \
-                                 fluister-inbox keys add {recipient}. If you do not know it, ask \
-                                 the relay's operator why it is there."
-                            ),
-                        });
+                        warnings.push(crate::msg_in!(
+                            language,
+                            "recipients.relay_extra",
+                            recipient = recipient
+                        ));
                     }
                 }
-                Err(_) => warnings.push(match language {
-                    Language::Nl => format!(
-                        "de server noemt een ontvanger die geen openbare sleutel is ({}); vraag \
-                         de beheerder coordinator.recipients na te kijken",
-                        crate::render::sanitise(text, false)
-                    ),
-                    Language::En => format!(
-                        "the relay lists a recipient that is not a public key ({}); ask the \
-                         operator to check coordinator.recipients",
-                        crate::render::sanitise(text, false)
-                    ),
-                }),
+                Err(_) => warnings.push(crate::msg_in!(
+                    language,
+                    "recipients.relay_not_a_key",
+                    key = crate::render::sanitise(text, false)
+                )),
             }
         }
         for entry in &self.entries {
@@ -213,20 +190,12 @@ impl RecipientSet {
                 } else {
                     format!(" ({})", entry.name)
                 };
-                warnings.push(match language {
-                    Language::Nl => format!(
-                        "de server versleutelt meldingen NIET voor {recipient}{name} uit uw eigen \
-                         sleutelset: met die sleutel gaan nieuwe meldingen niet open. Vraag de \
-                         beheerder van de server hem toe te voegen aan coordinator.recipients, of \
-                         haal hem uit uw set: fluister-inbox keys remove {recipient}"
-                    ),
-                    Language::En => format!(
-                        "the relay does NOT seal tips to {recipient}{name} from your own set of \
-                         keys: new tips will not open with it. Ask the relay's operator to add it \
-                         to coordinator.recipients, or take it out of your set: fluister-inbox \
-                         keys remove {recipient}"
-                    ),
-                });
+                warnings.push(crate::msg_in!(
+                    language,
+                    "recipients.relay_missing",
+                    name = name,
+                    recipient = recipient
+                ));
             }
         }
         warnings
@@ -241,11 +210,8 @@ pub fn own_recipient(home: &InboxHome) -> Option<Recipient> {
 }
 
 /// The name the own key gets in the set.
-pub fn own_key_name(language: Language) -> &'static str {
-    match language {
-        Language::Nl => "eigen sleutel (keygen)",
-        Language::En => "own key (keygen)",
-    }
+pub fn own_key_name(language: Language) -> String {
+    crate::msg_in!(language, "recipients.own_key_name")
 }
 
 #[cfg(test)]

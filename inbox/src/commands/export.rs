@@ -13,7 +13,6 @@ use crate::pdf;
 use crate::render::{self, RedactPart, TipContext};
 use crate::store;
 use crate::triage::TriageBook;
-use crate::vocabulary::Language;
 
 /// The format of a case file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -106,16 +105,11 @@ fn refuse_pdf_on_terminal(settings: &Settings, number: u64, options: &ExportOpti
         && options.output.is_none()
         && std::io::stdout().is_terminal()
     {
-        return Err(Error::Usage(match settings.language {
-            Language::Nl => format!(
-                "een PDF kan niet op het scherm worden getoond. Schrijf hem naar een bestand: \
-                 fluister-inbox export {number} --format pdf -o melding-{number}.pdf"
-            ),
-            Language::En => format!(
-                "a PDF cannot be shown on the screen. Write it to a file: fluister-inbox export \
-                 {number} --format pdf -o tip-{number}.pdf"
-            ),
-        }));
+        return Err(Error::Usage(crate::msg_in!(
+            settings.language,
+            "export.pdf_on_terminal",
+            number = number
+        )));
     }
     Ok(())
 }

@@ -5,7 +5,6 @@ use crate::error::Result;
 use crate::keys;
 use crate::msg;
 use crate::recipients::{self, RecipientSet};
-use crate::vocabulary::Language;
 
 /// Makes a new key sealed with a new passphrase and prints its public key and the next steps.
 /// Refuses, before asking for a passphrase, if there is a key already.
@@ -29,21 +28,12 @@ pub fn run(settings: &Settings) -> Result<()> {
     let mut set = RecipientSet::load(&settings.home, settings.language)?;
     set.add(
         generated.recipient,
-        recipients::own_key_name(settings.language),
+        &recipients::own_key_name(settings.language),
     );
     set.save(&settings.home)?;
     println!(
         "{}",
-        match settings.language {
-            Language::Nl =>
-                "  4. Zet de openbare sleutel van de reservesleutel ook in uw eigen \
-                             sleutelset, zodat die ook uw notities opent:\n     \
-                             fluister-inbox keys add age1… --name reservesleutel",
-            Language::En =>
-                "  4. Put the backup key's public key in your own set of keys too, \
-                             so that it opens your notes as well:\n     \
-                             fluister-inbox keys add age1… --name backup-key",
-        }
+        crate::msg_in!(settings.language, "keygen.backup_in_set")
     );
     Ok(())
 }

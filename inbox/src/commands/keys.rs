@@ -25,25 +25,10 @@ pub fn list(settings: &Settings) -> Result<()> {
     let path = settings.home.recipients_path();
     println!(
         "{}",
-        match language {
-            Language::Nl => format!(
-                "Uw eigen sleutelset ({}): notities en statussen worden versleuteld voor:",
-                path.display()
-            ),
-            Language::En => format!(
-                "Your own set of keys ({}): notes and statuses are sealed to:",
-                path.display()
-            ),
-        }
+        crate::msg_in!(language, "keys.list_heading", file = path.display())
     );
     if set.entries().is_empty() {
-        println!(
-            "{}",
-            match language {
-                Language::Nl => "  (nog geen sleutel; maak er een met fluister-inbox keygen)",
-                Language::En => "  (no key yet; make one with fluister-inbox keygen)",
-            }
-        );
+        println!("{}", crate::msg_in!(language, "keys.list_empty"));
     }
     for entry in set.entries() {
         let mut line = format!("  {}", entry.recipient);
@@ -54,25 +39,12 @@ pub fn list(settings: &Settings) -> Result<()> {
             ));
         }
         if own == Some(entry.recipient) {
-            line.push_str(match language {
-                Language::Nl => "  [de sleutel van deze inbox]",
-                Language::En => "  [this inbox's key]",
-            });
+            line.push_str(&crate::msg_in!(language, "keys.this_inbox"));
         }
         println!("{line}");
     }
     if !path.exists() {
-        println!(
-            "{}",
-            match language {
-                Language::Nl =>
-                    "(Het bestand bestaat nog niet: dit is alleen de eigen sleutel. \
-                                 Voeg uw reservesleutel toe met: fluister-inbox keys add age1…)",
-                Language::En =>
-                    "(The file does not exist yet: this is just the inbox's own key. \
-                                 Add your backup key with: fluister-inbox keys add age1…)",
-            }
-        );
+        println!("{}", crate::msg_in!(language, "keys.list_no_file"));
     }
     Ok(())
 }
@@ -91,27 +63,14 @@ pub fn add(settings: &Settings, recipient_text: &str, name: Option<&str>) -> Res
     set.save(&settings.home)?;
     println!(
         "{}",
-        match (added, language) {
-            (true, Language::Nl) => format!("{recipient} staat nu in uw eigen sleutelset."),
-            (true, Language::En) => format!("{recipient} is now in your own set of keys."),
-            (false, Language::Nl) => format!("{recipient} stond al in uw eigen sleutelset."),
-            (false, Language::En) => format!("{recipient} was already in your own set of keys."),
+        if added {
+            crate::msg_in!(language, "keys.added", recipient = recipient)
+        } else {
+            crate::msg_in!(language, "keys.already_there", recipient = recipient)
         }
     );
     print_sealed_to(settings, &set);
-    println!(
-        "{}",
-        match language {
-            Language::Nl =>
-                "Volgende stap: vraag de beheerder van de server deze sleutel ook aan \
-                             coordinator.recipients toe te voegen, zodat nieuwe meldingen ervoor \
-                             worden versleuteld. `fluister-inbox status` controleert dat.",
-            Language::En =>
-                "Next step: ask the relay's operator to add this key to \
-                             coordinator.recipients too, so new tips are sealed to it. \
-                             `fluister-inbox status` checks that.",
-        }
-    );
+    println!("{}", crate::msg_in!(language, "keys.add_next"));
     Ok(())
 }
 
@@ -122,45 +81,26 @@ pub fn remove(settings: &Settings, recipient_text: &str) -> Result<()> {
     let recipient = parse_recipient(recipient_text, language)?;
     let keys = settings.unlock()?;
     if recipient == keys.own_recipient {
-        return Err(Error::Usage(match language {
-            Language::Nl => format!(
-                "{recipient} is de sleutel waarmee u nu werkt; die kunt u niet uit de set halen. \
-                 Werk met een andere sleutel uit de set (--identity BESTAND) om hem te verwijderen."
-            ),
-            Language::En => format!(
-                "{recipient} is the key you are using now; you cannot take it out of the set. Use \
-                 another key of the set (--identity FILE) to remove it."
-            ),
-        }));
+        return Err(Error::Usage(crate::msg_in!(
+            language,
+            "keys.remove_own",
+            recipient = recipient
+        )));
     }
     let _lock = settings.home.lock()?;
     let mut set = current_set(settings, &keys)?;
     if !set.remove(&recipient) {
-        return Err(Error::Usage(match language {
-            Language::Nl => format!(
-                "{recipient} staat niet in uw eigen sleutelset; `fluister-inbox keys list` toont \
-                 welke erin staan. Er is niets veranderd."
-            ),
-            Language::En => format!(
-                "{recipient} is not in your own set of keys; `fluister-inbox keys list` shows \
-                 which are. Nothing was changed."
-            ),
-        }));
+        return Err(Error::Usage(crate::msg_in!(
+            language,
+            "keys.not_in_set",
+            recipient = recipient
+        )));
     }
     seal_book_to(settings, &keys, &set)?;
     set.save(&settings.home)?;
     println!(
         "{}",
-        match language {
-            Language::Nl => format!(
-                "{recipient} is uit uw eigen sleutelset gehaald. Oudere kopieën van triage.age \
-                 (bijvoorbeeld in een back-up) gaan er nog wel mee open."
-            ),
-            Language::En => format!(
-                "{recipient} was taken out of your own set of keys. Older copies of triage.age \
-                 (in a backup, say) still open with it."
-            ),
-        }
+        crate::msg_in!(language, "keys.removed", recipient = recipient)
     );
     print_sealed_to(settings, &set);
     Ok(())
@@ -173,7 +113,7 @@ fn current_set(settings: &Settings, keys: &UnlockedKeys) -> Result<RecipientSet>
     if set.entries().is_empty() {
         set.add(
             keys.own_recipient,
-            recipients::own_key_name(settings.language),
+            &recipients::own_key_name(settings.language),
         );
     }
     Ok(set)
@@ -192,16 +132,11 @@ fn seal_book_to(settings: &Settings, keys: &UnlockedKeys, set: &RecipientSet) ->
 fn print_sealed_to(settings: &Settings, set: &RecipientSet) {
     println!(
         "{}",
-        match settings.language {
-            Language::Nl => format!(
-                "Notities en statussen (triage.age) gaan open met elk van deze {} sleutel(s):",
-                set.entries().len()
-            ),
-            Language::En => format!(
-                "Notes and statuses (triage.age) open with each of these {} key(s):",
-                set.entries().len()
-            ),
-        }
+        crate::msg_in!(
+            settings.language,
+            "keys.sealed_to",
+            count = set.entries().len()
+        )
     );
     for entry in set.entries() {
         println!(
@@ -215,16 +150,7 @@ fn print_sealed_to(settings: &Settings, set: &RecipientSet) {
 /// The public key in `text`. The refusal does not repeat what was typed: it may be a secret key
 /// pasted by mistake.
 fn parse_recipient(text: &str, language: Language) -> Result<Recipient> {
-    text.trim().parse().map_err(|_| {
-        Error::Usage(match language {
-            Language::Nl => "dat is geen openbare sleutel. Een openbare sleutel begint met age1, \
-                             zoals age-keygen of fluister-inbox keygen hem toont (geef nooit de \
-                             geheime sleutel, AGE-SECRET-KEY-…). Er is niets veranderd."
-                .to_owned(),
-            Language::En => "that is not a public key. A public key starts with age1, as \
-                             age-keygen or fluister-inbox keygen shows it (never give the secret \
-                             key, AGE-SECRET-KEY-…). Nothing was changed."
-                .to_owned(),
-        })
-    })
+    text.trim()
+        .parse()
+        .map_err(|_| Error::Usage(crate::msg_in!(language, "keys.not_a_public_key")))
 }

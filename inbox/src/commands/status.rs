@@ -8,7 +8,6 @@ use crate::recipients::RecipientSet;
 use crate::relay::{Connection, RelayClient, RelayStatus};
 use crate::render::human_size;
 use crate::store;
-use crate::vocabulary::Language;
 
 /// Checks the key, the connection file, the relay, the token and the recipients, and shows
 /// the tips stored, waiting and in quarantine and the relay's load. Fails with
@@ -129,10 +128,7 @@ pub fn run(settings: &Settings) -> Result<()> {
         Ok(set) => {
             if let Ok(relay_recipients) = client.sealing_recipients() {
                 for warning in set.compare_with_relay(&relay_recipients, settings.language) {
-                    let mark = match settings.language {
-                        Language::Nl => "LET OP  ",
-                        Language::En => "WARNING",
-                    };
+                    let mark = crate::msg_in!(settings.language, "status.mark.warning");
                     println!("{mark} {warning}");
                 }
             }
