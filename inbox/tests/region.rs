@@ -62,7 +62,7 @@ fn a_relay_for_another_region_is_named_by_the_inbox_without_code() {
     );
     let shown = inbox.run_ok(&["show", "1"]);
     assert!(shown.contains("Het Hogeland"), "{shown}");
-    let csv = inbox.run_ok(&["stats"]);
+    let csv = inbox.run_ok(&["stats", "--csv-style", "comma"]);
     assert!(csv.contains(",het-hogeland,Het Hogeland,labour,"), "{csv}");
 
     // The relay's operator drops a municipality: tips about it keep their name.
