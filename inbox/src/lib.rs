@@ -5,6 +5,7 @@
 //! the [`commands`], which work with the modules below and fail with this crate's one
 //! [`Error`]:
 //!
+//! - [`app`]: the workspace, a local web app over the same modules (`fluister-inbox app`).
 //! - [`commands`]: one module per command (`keygen`, `connect`, `status`, `pull`, `list`,
 //!   `show`, `reply`, `triage`, `export`, `stats`, `quarantine`, `keys`), printing what they
 //!   did.
@@ -29,6 +30,7 @@
 //! (`show`, `export`); `stats` counts without reading any free text.
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod commands;
 pub mod conversation;
 pub mod editor;

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+use fluister_inbox::commands::app::AppOptions;
 use fluister_inbox::commands::export::{ExportFormat, ExportOptions};
 use fluister_inbox::commands::list::ListFilter;
 use fluister_inbox::commands::pull::PullOptions;
@@ -236,6 +238,27 @@ enum Command {
         /// it in columns) or comma (plain comma-separated, for scripts).
         #[arg(long, value_enum, default_value = "excel", value_name = "STYLE")]
         csv_style: CsvStyle,
+    },
+
+    /// The workspace ("werkplek") in your browser: the tips, each case with its signals,
+    /// conversation, status and notes, on this computer only. Starts a local web app on
+    /// 127.0.0.1, prints its address and opens it once in the default browser; unlock it with
+    /// your passphrase. It locks itself after a time without use. Stop it with Ctrl+C.
+    App {
+        /// The port on 127.0.0.1 (default: any free one).
+        #[arg(long, value_name = "PORT", default_value_t = 0)]
+        port: u16,
+        /// Do not open the browser; open the printed address yourself.
+        #[arg(long)]
+        no_browser: bool,
+        /// Lock after this long without use: 30s, 10m, 1h (a bare number is minutes).
+        #[arg(
+            long,
+            value_name = "TIME",
+            default_value = "10m",
+            value_parser = commands::app::parse_lock_after
+        )]
+        lock_after: Duration,
     },
 }
 
@@ -644,6 +667,18 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
     )?;
     match cli.command {
         Command::Keygen => commands::keygen::run(&settings),
+        Command::App {
+            port,
+            no_browser,
+            lock_after,
+        } => commands::app::run(
+            &settings,
+            &AppOptions {
+                port,
+                open_browser: !no_browser,
+                lock_after,
+            },
+        ),
         Command::Connect { relay, token_file } => {
             commands::connect::run(&settings, &relay, token_file.as_deref())
         }

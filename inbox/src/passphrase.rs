@@ -22,6 +22,26 @@ pub enum PassphraseSource {
     File(PathBuf),
     /// The `FLUISTER_PASSPHRASE` environment variable.
     Environment,
+    /// A passphrase already in memory: what the coordinator typed into the local app's unlock
+    /// page (see [`crate::app`]).
+    Given(GivenPassphrase),
+}
+
+/// A passphrase the caller already holds. Wiped from memory on drop; its `Debug` never shows it.
+#[derive(Clone)]
+pub struct GivenPassphrase(Zeroizing<String>);
+
+impl GivenPassphrase {
+    /// Wraps `passphrase`.
+    pub fn new(passphrase: Zeroizing<String>) -> Self {
+        Self(passphrase)
+    }
+}
+
+impl std::fmt::Debug for GivenPassphrase {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("GivenPassphrase(..)")
+    }
 }
 
 impl PassphraseSource {
@@ -94,6 +114,7 @@ impl PassphraseSource {
                     .map_err(|_| Error::Passphrase(msg!("passphrase.environment_invalid")))?;
                 Ok(Zeroizing::new(value))
             }
+            PassphraseSource::Given(GivenPassphrase(passphrase)) => Ok(passphrase.clone()),
             PassphraseSource::Terminal => unreachable!("handled by the callers"),
         }
     }

@@ -11,6 +11,7 @@ use crate::passphrase::PassphraseSource;
 use crate::region::Region;
 use crate::vocabulary::{Labels, Language};
 
+pub mod app;
 pub mod connect;
 pub mod export;
 pub mod keygen;

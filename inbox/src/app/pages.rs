@@ -1,0 +1,734 @@
+//! The pages, as HTML: the frame every page shares, the unlock page, the tip list with its
+//! filters, the case page, and the short pages for refusals and failures. Everything dynamic
+//! goes through [`Html::text`], so it is escaped and cleaned of control characters.
+
+use fluister_envelope::tip::TipDocument;
+use fluister_envelope::tip::vocabulary::{Kind, Municipality, signals};
+
+use super::html::{Html, query_value};
+use super::session::TipSummary;
+use super::words::{self, Words, language_code, words};
+use crate::render::ConversationEntry;
+use crate::time::LocalHour;
+use crate::triage::{TriageBook, TriageRecord, TriageStatus};
+use crate::vocabulary::{Labels, Language};
+
+/// How many tips one page of the list shows.
+pub(crate) const TIPS_PER_PAGE: usize = 100;
+/// The longest note, in characters.
+pub(crate) const MAX_NOTE_CHARACTERS: usize = 5000;
+/// The longest "handed over to", in characters.
+pub(crate) const MAX_HANDED_OVER_TO_CHARACTERS: usize = 200;
+
+/// What surrounds a page's content.
+#[derive(Debug)]
+pub(crate) struct Frame<'a> {
+    pub(crate) language: Language,
+    /// Whether the keys are unlocked (then the menu and the lock button are shown).
+    pub(crate) unlocked: bool,
+    /// Whether there is a session (then the language switch is shown).
+    pub(crate) in_session: bool,
+    /// The page's own address, where the language switch comes back to.
+    pub(crate) here: &'a str,
+}
+
+/// Every status, in the order a case moves through them, with its id in forms and addresses.
+pub(crate) const STATUSES: [(TriageStatus, &str); 4] = [
+    (TriageStatus::New, "new"),
+    (TriageStatus::InProgress, "in-progress"),
+    (TriageStatus::HandedOver, "handed-over"),
+    (TriageStatus::Closed, "closed"),
+];
+
+/// The status a form or address names.
+pub(crate) fn status_from_id(id: &str) -> Option<TriageStatus> {
+    STATUSES
+        .iter()
+        .find(|(_, status_id)| *status_id == id)
+        .map(|(status, _)| *status)
+}
+
+/// A whole page: `title`, then `content` inside the frame.
+pub(crate) fn page(frame: &Frame<'_>, title: &str, content: Html) -> String {
+    let words = words(frame.language);
+    let mut html = Html::with_capacity(4096);
+    html.markup("<!DOCTYPE html>\n<html lang=\"")
+        .markup(language_code(frame.language))
+        .markup(
+            "\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
+        )
+        .text(title)
+        .markup(" – ")
+        .markup(words.app_name)
+        .markup(
+            "</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body>\
+             <a class=\"skip-link\" href=\"#main\">",
+        )
+        .markup(words.skip_link)
+        .markup("</a><header class=\"app-header\"><div class=\"app-header-inner\"><p class=\"app-name\">")
+        .markup(words.app_name)
+        .markup("</p>");
+    if frame.unlocked {
+        html.markup("<nav aria-label=\"")
+            .markup(words.navigation_label)
+            .markup("\"><ul class=\"menu\"><li><a href=\"/\">")
+            .markup(words.tips_link)
+            .markup("</a></li></ul></nav>");
+    }
+    if frame.in_session {
+        html.markup("<div class=\"header-actions\">")
+            .markup(
+                "<form method=\"post\" action=\"/language\" class=\"inline-form\">\
+                 <input type=\"hidden\" name=\"back\" value=\"",
+            )
+            .text(frame.here)
+            .markup("\"><button type=\"submit\" class=\"button-secondary\" name=\"lang\" value=\"")
+            .markup(words.other_language_code)
+            .markup("\" lang=\"")
+            .markup(language_code(words.other_language))
+            .markup("\">")
+            .markup(words.other_language_button)
+            .markup("</button></form>");
+        if frame.unlocked {
+            html.markup(
+                "<form method=\"post\" action=\"/lock\" class=\"inline-form\">\
+                 <button type=\"submit\" class=\"button-secondary\">",
+            )
+            .markup(words.lock_button)
+            .markup("</button></form>");
+        }
+        html.markup("</div>");
+    }
+    html.markup("</div></header>\n<main id=\"main\" tabindex=\"-1\" class=\"app-main\">")
+        .fragment(content)
+        .markup("</main></body></html>\n");
+    html.into_string()
+}
+
+/// A page with a heading and one paragraph (refusals, failures, not found).
+pub(crate) fn message(title: &str, text: &str) -> Html {
+    let mut html = Html::default();
+    html.markup("<h1>")
+        .text(title)
+        .markup("</h1><p>")
+        .text(text)
+        .markup("</p>");
+    html
+}
+
+/// The unlock page: the passphrase field, with a notice (locked) or an error (wrong).
+pub(crate) fn unlock(language: Language, notice: Option<&str>, error: Option<&str>) -> Html {
+    let words = words(language);
+    let mut html = Html::default();
+    html.markup("<h1>")
+        .markup(words.unlock_title)
+        .markup("</h1>");
+    if let Some(notice) = notice {
+        html.markup("<p class=\"notice\" role=\"status\">")
+            .text(notice)
+            .markup("</p>");
+    }
+    html.markup("<p>")
+        .markup(words.unlock_introduction)
+        .markup("</p>");
+    html.markup(
+        "<form method=\"post\" action=\"/unlock\" autocomplete=\"off\" class=\"unlock-form\">\
+         <div class=\"field",
+    );
+    if error.is_some() {
+        html.markup(" field-error");
+    }
+    html.markup("\"><label for=\"passphrase\">")
+        .markup(words.passphrase_label)
+        .markup("</label>");
+    if let Some(error) = error {
+        html.markup("<p id=\"passphrase-error\" class=\"error-message\" role=\"alert\">")
+            .text(error)
+            .markup("</p>");
+    }
+    html.markup(
+        "<input type=\"password\" id=\"passphrase\" name=\"passphrase\" required \
+         autocomplete=\"off\" maxlength=\"1024\" autofocus",
+    );
+    if error.is_some() {
+        html.markup(" aria-invalid=\"true\" aria-describedby=\"passphrase-error\"");
+    }
+    html.markup("></div><button type=\"submit\" class=\"button-primary\">")
+        .markup(words.unlock_button)
+        .markup("</button></form>");
+    html
+}
+
+/// The list's filters, as given in the address.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ListFilter {
+    pub(crate) status: Option<TriageStatus>,
+    pub(crate) municipality: Option<String>,
+    pub(crate) kind: Option<String>,
+    /// 1-based.
+    pub(crate) page: usize,
+}
+
+impl ListFilter {
+    /// The query string of these filters on `page` (empty, or starting with `?`).
+    fn query(&self, page: usize) -> String {
+        let mut parts = Vec::new();
+        if let Some(status) = self.status {
+            let id = STATUSES
+                .iter()
+                .find(|(candidate, _)| *candidate == status)
+                .map_or("new", |(_, id)| id);
+            parts.push(format!("status={id}"));
+        }
+        if let Some(municipality) = &self.municipality {
+            parts.push(format!("municipality={}", query_value(municipality)));
+        }
+        if let Some(kind) = &self.kind {
+            parts.push(format!("kind={}", query_value(kind)));
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+
+    fn passes(&self, summary: &TipSummary, record: &TriageRecord) -> bool {
+        if self.status.is_some_and(|status| status != record.status) {
+            return false;
+        }
+        if self.municipality.is_none() && self.kind.is_none() {
+            return true;
+        }
+        let Some(facts) = &summary.facts else {
+            return false;
+        };
+        let municipality_matches = self.municipality.as_deref().is_none_or(|wanted| {
+            facts.municipality.as_ref().map(Municipality::as_str) == Some(wanted)
+        });
+        let kind_matches = self
+            .kind
+            .as_deref()
+            .is_none_or(|wanted| facts.kind.as_ref().map(Kind::as_str) == Some(wanted));
+        municipality_matches && kind_matches
+    }
+}
+
+/// One `<option>`, selected when `selected`.
+fn option(html: &mut Html, value: &str, label: &str, selected: bool) {
+    html.markup("<option value=\"").text(value).markup("\"");
+    if selected {
+        html.markup(" selected");
+    }
+    html.markup(">").text(label).markup("</option>");
+}
+
+/// The tip list: filters, one page of rows (newest first), and the links to other pages.
+pub(crate) fn tip_list(
+    labels: &Labels,
+    summaries: &[TipSummary],
+    book: &TriageBook,
+    filter: &ListFilter,
+) -> Html {
+    let language = labels.language();
+    let words = words(language);
+    let mut html = Html::with_capacity(64 * 1024);
+    html.markup("<h1>").markup(words.tips_title).markup("</h1>");
+    filters(&mut html, labels, filter);
+    if summaries.is_empty() {
+        html.markup("<p>").markup(words.no_tips).markup("</p>");
+        return html;
+    }
+    let mut matching: Vec<(&TipSummary, TriageRecord)> = summaries
+        .iter()
+        .map(|summary| (summary, book.record(&summary.relay_id)))
+        .filter(|(summary, record)| filter.passes(summary, record))
+        .collect();
+    if matching.is_empty() {
+        html.markup("<p>")
+            .markup(words.no_matching_tips)
+            .markup("</p>");
+        return html;
+    }
+    matching.sort_by_key(|(summary, _)| std::cmp::Reverse(summary.number));
+    let page_count = matching.len().div_ceil(TIPS_PER_PAGE);
+    let page = filter.page.clamp(1, page_count);
+    html.markup(
+        "<div class=\"table-scroll\" role=\"region\" aria-labelledby=\"tips-caption\" tabindex=\"0\">\
+         <table class=\"tip-table\"><caption id=\"tips-caption\">",
+    )
+    .text(&words::tip_count(language, matching.len()))
+    .markup("</caption><thead><tr><th scope=\"col\">")
+    .markup(words.number_column)
+    .markup("</th><th scope=\"col\">")
+    .markup(words.received_column)
+    .markup("</th><th scope=\"col\">")
+    .markup(words.municipality_column)
+    .markup("</th><th scope=\"col\">")
+    .markup(words.kind_column)
+    .markup("</th><th scope=\"col\">")
+    .markup(words.reporter_column)
+    .markup("</th><th scope=\"col\">")
+    .markup(words.status_column)
+    .markup("</th></tr></thead><tbody>");
+    for (summary, record) in matching
+        .iter()
+        .skip((page - 1) * TIPS_PER_PAGE)
+        .take(TIPS_PER_PAGE)
+    {
+        tip_row(&mut html, labels, words, summary, record);
+    }
+    html.markup("</tbody></table></div>");
+    if page_count > 1 {
+        html.markup("<nav class=\"pages\" aria-label=\"")
+            .markup(words.pages_label)
+            .markup("\"><p>")
+            .text(&words::page_of(language, page, page_count))
+            .markup("</p><ul>");
+        if page > 1 {
+            html.markup("<li><a rel=\"prev\" href=\"/")
+                .text(&filter.query(page - 1))
+                .markup("\">")
+                .markup(words.previous_page)
+                .markup("</a></li>");
+        }
+        if page < page_count {
+            html.markup("<li><a rel=\"next\" href=\"/")
+                .text(&filter.query(page + 1))
+                .markup("\">")
+                .markup(words.next_page)
+                .markup("</a></li>");
+        }
+        html.markup("</ul></nav>");
+    }
+    html
+}
+
+fn filters(html: &mut Html, labels: &Labels, filter: &ListFilter) {
+    let words = words(labels.language());
+    html.markup(
+        "<section aria-labelledby=\"filter-heading\" class=\"filters\">\
+         <h2 id=\"filter-heading\">",
+    )
+    .markup(words.filter_heading)
+    .markup(
+        "</h2><form method=\"get\" action=\"/\" class=\"filter-form\">\
+         <div class=\"field\"><label for=\"filter-status\">",
+    )
+    .markup(words.status_column)
+    .markup("</label><select id=\"filter-status\" name=\"status\">");
+    option(html, "", words.all, filter.status.is_none());
+    for (status, id) in STATUSES {
+        option(
+            html,
+            id,
+            status.label(labels.language()),
+            filter.status == Some(status),
+        );
+    }
+    html.markup("</select></div><div class=\"field\"><label for=\"filter-municipality\">")
+        .markup(words.municipality_column)
+        .markup("</label><select id=\"filter-municipality\" name=\"municipality\">");
+    option(html, "", words.all, filter.municipality.is_none());
+    let municipality_ids = labels
+        .region()
+        .municipalities
+        .iter()
+        .map(|municipality| municipality.id.clone())
+        .chain([Municipality::OTHER.to_owned()]);
+    for id in municipality_ids {
+        option(
+            html,
+            &id,
+            &labels.municipality(&Municipality::from_id(&id)),
+            filter.municipality.as_deref() == Some(id.as_str()),
+        );
+    }
+    html.markup("</select></div><div class=\"field\"><label for=\"filter-kind\">")
+        .markup(words.kind_column)
+        .markup("</label><select id=\"filter-kind\" name=\"kind\">");
+    option(html, "", words.all, filter.kind.is_none());
+    for kind in Kind::ALL {
+        option(
+            html,
+            kind.as_str(),
+            &labels.kind(kind),
+            filter.kind.as_deref() == Some(kind.as_str()),
+        );
+    }
+    html.markup("</select></div><button type=\"submit\" class=\"button-primary\">")
+        .markup(words.filter_button)
+        .markup("</button></form></section>");
+}
+
+fn tip_row(
+    html: &mut Html,
+    labels: &Labels,
+    words: &Words,
+    summary: &TipSummary,
+    record: &TriageRecord,
+) {
+    html.markup("<tr><td><a href=\"/tips/")
+        .number(summary.number)
+        .markup("\"><span class=\"visually-hidden\">")
+        .markup(words.tip)
+        .markup(" </span>")
+        .number(summary.number)
+        .markup("</a></td><td>")
+        .text(&LocalHour::from_unix_seconds(summary.received_hour).to_string())
+        .markup("</td>");
+    match &summary.facts {
+        Some(facts) => {
+            let dash = "–".to_owned();
+            html.markup("<td>")
+                .text(
+                    &facts
+                        .municipality
+                        .as_ref()
+                        .map_or_else(|| dash.clone(), |value| labels.municipality(value)),
+                )
+                .markup("</td><td>")
+                .text(
+                    &facts
+                        .kind
+                        .as_ref()
+                        .map_or_else(|| dash.clone(), |value| labels.kind(value)),
+                )
+                .markup("</td><td>")
+                .text(
+                    &facts
+                        .role
+                        .as_ref()
+                        .map_or_else(|| dash.clone(), |value| labels.role(value)),
+                )
+                .markup("</td>");
+        }
+        None => {
+            html.markup("<td colspan=\"3\">(")
+                .markup(words.not_opened)
+                .markup(")</td>");
+        }
+    }
+    html.markup("<td>")
+        .text(&status_text(record, labels.language()))
+        .markup("</td></tr>");
+}
+
+/// The status in words, with to whom it was handed over.
+fn status_text(record: &TriageRecord, language: Language) -> String {
+    match (&record.status, &record.handed_over_to) {
+        (TriageStatus::HandedOver, Some(whom)) => {
+            format!("{}: {whom}", record.status.label(language))
+        }
+        (status, _) => status.label(language).to_owned(),
+    }
+}
+
+/// What the case page shows besides the tip itself.
+#[derive(Debug)]
+pub(crate) struct CaseContext<'a> {
+    pub(crate) number: u64,
+    pub(crate) received_hour: u64,
+    pub(crate) record: &'a TriageRecord,
+    pub(crate) conversation: &'a [ConversationEntry],
+    /// Whether the page follows a save (then it says so).
+    pub(crate) saved: bool,
+}
+
+/// The case page: every field, the signals with their explanations, the conversation, and the
+/// status and notes form.
+pub(crate) fn case(
+    labels: &Labels,
+    document: Option<&TipDocument>,
+    context: &CaseContext<'_>,
+) -> Html {
+    let language = labels.language();
+    let words = words(language);
+    let mut html = Html::with_capacity(16 * 1024);
+    html.markup("<p class=\"back-link\"><a href=\"/\">")
+        .markup(words.back_to_tips)
+        .markup("</a></p><h1>")
+        .markup(words.tip)
+        .markup(" ")
+        .number(context.number)
+        .markup("</h1>");
+    if context.saved {
+        html.markup("<p class=\"notice\" role=\"status\">")
+            .markup(words.saved)
+            .markup("</p>");
+    }
+    let not_given = || format!("({})", words.not_given);
+    html.markup("<dl class=\"facts\">");
+    fact(
+        &mut html,
+        words.received,
+        &format!(
+            "{} ({})",
+            LocalHour::from_unix_seconds(context.received_hour),
+            words.dutch_time
+        ),
+    );
+    fact(
+        &mut html,
+        words.status,
+        &status_text(context.record, language),
+    );
+    let Some(document) = document else {
+        html.markup("</dl><p class=\"warning\">")
+            .markup(words.tip_not_opened)
+            .markup("</p>");
+        triage_form(&mut html, labels, context);
+        return html;
+    };
+    fact(
+        &mut html,
+        words.kind,
+        &document
+            .kind
+            .as_ref()
+            .map_or_else(not_given, |kind| labels.kind(kind)),
+    );
+    fact(
+        &mut html,
+        words.role,
+        &document
+            .role
+            .as_ref()
+            .map_or_else(not_given, |role| labels.role(role)),
+    );
+    fact(
+        &mut html,
+        words.municipality,
+        &document
+            .municipality
+            .as_ref()
+            .map_or_else(not_given, |municipality| labels.municipality(municipality)),
+    );
+    fact(
+        &mut html,
+        words.place,
+        document.place.as_deref().unwrap_or(&not_given()),
+    );
+    fact(
+        &mut html,
+        words.when,
+        &describe_when(document, words).unwrap_or_else(not_given),
+    );
+    html.markup("</dl>");
+
+    html.markup("<h2>").markup(words.signals).markup("</h2>");
+    signals_list(&mut html, document, labels, words);
+
+    html.markup("<h2>")
+        .markup(words.description)
+        .markup("</h2><div class=\"reporter-text\">")
+        .multi_line_text(&document.text)
+        .markup("</div>");
+
+    if let Some(contact) = &document.contact {
+        html.markup("<h2>")
+            .markup(words.contact)
+            .markup("</h2><div class=\"warning\"><p class=\"reporter-text\">")
+            .multi_line_text(contact)
+            .markup("</p><p>")
+            .markup(words.contact_warning)
+            .markup("</p></div>");
+    }
+    if !document.unknown_fields.is_empty() {
+        let rendered = serde_json::to_string(&document.unknown_fields).unwrap_or_default();
+        html.markup("<h2>")
+            .markup(words.unknown_fields)
+            .markup("</h2><p class=\"reporter-text\">")
+            .text(&rendered)
+            .markup("</p>");
+    }
+
+    html.markup("<h2>")
+        .markup(words.conversation_heading)
+        .markup("</h2><p>")
+        .markup(if document.reply.is_some() {
+            words.reply_possible
+        } else {
+            words.reply_not_possible
+        })
+        .markup("</p>");
+    conversation(&mut html, context.conversation, words);
+    triage_form(&mut html, labels, context);
+    html
+}
+
+fn fact(html: &mut Html, name: &'static str, value: &str) {
+    html.markup("<div class=\"fact\"><dt>")
+        .markup(name)
+        .markup("</dt><dd>")
+        .text(value)
+        .markup("</dd></div>");
+}
+
+/// `2025-03-01, still going on, "every weekend"`.
+fn describe_when(document: &TipDocument, words: &Words) -> Option<String> {
+    let when = document.when.as_ref()?;
+    let mut parts = Vec::new();
+    if let Some(date) = &when.date {
+        parts.push(date.clone());
+    }
+    if when.ongoing {
+        parts.push(words.ongoing.to_owned());
+    }
+    if let Some(text) = &when.text {
+        parts.push(format!("\"{text}\""));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The ticked signals under their groups' headings, each with its explanation.
+fn signals_list(html: &mut Html, document: &TipDocument, labels: &Labels, words: &Words) {
+    let mut any = false;
+    for group in signals::GROUPS {
+        let ticked: Vec<&str> = group
+            .signal_ids
+            .iter()
+            .copied()
+            .filter(|signal_id| document.signals.iter().any(|ticked| ticked == signal_id))
+            .collect();
+        if ticked.is_empty() {
+            continue;
+        }
+        any = true;
+        html.markup("<h3>")
+            .text(&labels.signal_group(group.group_id))
+            .markup("</h3><ul class=\"signals\">");
+        for signal_id in ticked {
+            html.markup("<li>");
+            match labels.signal(signal_id) {
+                Some(text) => {
+                    html.markup("<span class=\"signal-label\">")
+                        .text(&text.label)
+                        .markup("</span><span class=\"explanation\">")
+                        .text(&text.explanation)
+                        .markup("</span>");
+                }
+                None => {
+                    html.text(signal_id);
+                }
+            }
+            html.markup("</li>");
+        }
+        html.markup("</ul>");
+    }
+    let unknown: Vec<&str> = document
+        .signals
+        .iter()
+        .map(String::as_str)
+        .filter(|signal_id| !signals::is_known(signal_id))
+        .collect();
+    if !unknown.is_empty() {
+        any = true;
+        html.markup("<p>")
+            .markup(words.unknown_signals)
+            .markup(": ")
+            .text(&unknown.join(", "))
+            .markup("</p>");
+    }
+    if !any {
+        html.markup("<p>(").markup(words.not_given).markup(")</p>");
+    }
+}
+
+fn conversation(html: &mut Html, entries: &[ConversationEntry], words: &Words) {
+    if entries.is_empty() {
+        html.markup("<p>")
+            .markup(words.conversation_empty)
+            .markup("</p>");
+        return;
+    }
+    html.markup("<ol class=\"conversation\">");
+    for entry in entries {
+        html.markup(if entry.written_by_coordinator {
+            "<li class=\"message message-own\"><p class=\"message-author\">"
+        } else {
+            "<li class=\"message\"><p class=\"message-author\">"
+        })
+        .markup(if entry.written_by_coordinator {
+            words.conversation_you
+        } else {
+            words.conversation_reporter
+        })
+        .markup(", ")
+        .text(&LocalHour::from_unix_seconds(entry.received_hour).to_string())
+        .markup("</p>");
+        match &entry.text {
+            Some(text) => {
+                html.markup("<p class=\"message-text\">")
+                    .multi_line_text(text)
+                    .markup("</p>");
+            }
+            None => {
+                html.markup("<p class=\"message-text\"><em>")
+                    .markup(words.conversation_unreadable)
+                    .markup("</em></p>");
+            }
+        }
+        html.markup("</li>");
+    }
+    html.markup("</ol>");
+}
+
+fn triage_form(html: &mut Html, labels: &Labels, context: &CaseContext<'_>) {
+    let language = labels.language();
+    let words = words(language);
+    html.markup("<h2 id=\"triage-heading\">")
+        .markup(words.triage_heading)
+        .markup("</h2><form method=\"post\" action=\"/tips/")
+        .number(context.number)
+        .markup(
+            "/triage\" autocomplete=\"off\" class=\"triage-form\" aria-labelledby=\"triage-heading\">\
+             <div class=\"field\"><label for=\"status\">",
+        )
+        .markup(words.status)
+        .markup("</label><select id=\"status\" name=\"status\">");
+    for (status, id) in STATUSES {
+        option(
+            html,
+            id,
+            status.label(language),
+            context.record.status == status,
+        );
+    }
+    html.markup("</select></div><div class=\"field\"><label for=\"handed-over-to\">")
+        .markup(words.handed_over_to_label)
+        .markup("</label><p id=\"handed-over-to-hint\" class=\"hint\">")
+        .markup(words.handed_over_to_hint)
+        .markup(
+            "</p><input type=\"text\" id=\"handed-over-to\" name=\"handed_over_to\" \
+             autocomplete=\"off\" maxlength=\"200\" aria-describedby=\"handed-over-to-hint\" value=\"",
+        )
+        .text(context.record.handed_over_to.as_deref().unwrap_or(""))
+        .markup("\"></div><div class=\"field\"><label for=\"note\">")
+        .markup(words.note_label)
+        .markup(
+            "</label><textarea id=\"note\" name=\"note\" rows=\"4\" maxlength=\"5000\" \
+             autocomplete=\"off\"></textarea></div><button type=\"submit\" class=\"button-primary\">",
+        )
+        .markup(words.save_button)
+        .markup("</button></form><h3>")
+        .markup(words.notes_heading)
+        .markup("</h3>");
+    if context.record.notes.is_empty() {
+        html.markup("<p>").markup(words.no_notes).markup("</p>");
+        return;
+    }
+    html.markup("<ul class=\"notes\">");
+    for note in &context.record.notes {
+        html.markup("<li><span class=\"note-date\">")
+            .text(&LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date())
+            .markup("</span> <span class=\"reporter-text\">")
+            .multi_line_text(&note.text)
+            .markup("</span></li>");
+    }
+    html.markup("</ul>");
+}

@@ -1,0 +1,735 @@
+//! The routes, the two extractors every page goes through (a session, and unlocked keys), and
+//! the one place a refusal becomes a response.
+//!
+//! | route | needs | does |
+//! |---|---|---|
+//! | `GET /style.css` | nothing | the style sheet |
+//! | `GET /open?secret=…` | the launch secret, once | sets the cookie, redirects to `/` |
+//! | `GET /unlock`, `POST /unlock` | the cookie | asks for the passphrase, unlocks |
+//! | `POST /lock`, `POST /language` | the cookie | locks; switches the language |
+//! | `GET /` | unlocked | the tip list, with filters in the query |
+//! | `GET /tips/N`, `POST /tips/N/triage` | unlocked | the case page; saves status and notes |
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fluister_envelope::message::MailboxMessage;
+use fluister_envelope::tip::vocabulary::{Kind, Municipality, is_well_formed_identifier};
+use zeroize::Zeroizing;
+
+use super::pages::{self, Frame, ListFilter};
+use super::session::{self, Exchange, SummaryCache};
+use super::words::{self, words};
+use super::{AppState, guard};
+use crate::conversation;
+use crate::error::Error;
+use crate::keys::{self, UnlockedKeys};
+use crate::passphrase::{GivenPassphrase, PassphraseSource};
+use crate::recipients::RecipientSet;
+use crate::region::Region;
+use crate::relay::MessageAuthor;
+use crate::render::ConversationEntry;
+use crate::store;
+use crate::time::now_unix_seconds;
+use crate::triage::{Note, TriageBook, TriageStatus};
+use crate::vocabulary::{Labels, Language};
+
+/// The largest request body: the forms are short.
+const MAX_BODY_BYTES: usize = 32 * 1024;
+/// The longest passphrase accepted, in bytes.
+const MAX_PASSPHRASE_BYTES: usize = 1024;
+/// The highest page number of the list accepted in an address.
+const MAX_PAGE: usize = 100_000;
+
+const STYLE_SHEET: &str = include_str!("style.css");
+
+/// The app's router, behind the guard.
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/style.css", get(style_sheet))
+        .route("/open", get(open))
+        .route("/unlock", get(unlock_page).post(unlock))
+        .route("/lock", post(lock))
+        .route("/language", post(switch_language))
+        .route("/", get(tip_list))
+        .route("/tips/{number}", get(case_page))
+        .route("/tips/{number}/triage", post(save_triage))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+        .with_state(state)
+}
+
+/// Why a page is not shown, and in which language to say so.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    language: Language,
+    reason: Reason,
+}
+
+#[derive(Debug)]
+enum Reason {
+    /// No session cookie, or a wrong one.
+    NoAccess,
+    /// A session, but locked: go to the unlock page.
+    Locked,
+    NotFound,
+    /// A form or address that is not acceptable, and why.
+    BadRequest(String),
+    /// The inbox failed (a file, the lock, a key).
+    Failed(Error),
+}
+
+impl Refusal {
+    fn new(language: Language, reason: Reason) -> Self {
+        Self { language, reason }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let words = words(self.language);
+        let frame = |in_session| Frame {
+            language: self.language,
+            unlocked: false,
+            in_session,
+            here: "/",
+        };
+        let (status, frame, title, text) = match self.reason {
+            Reason::Locked => return redirect("/unlock"),
+            Reason::NoAccess => (
+                StatusCode::FORBIDDEN,
+                frame(false),
+                words.no_access_title,
+                words.no_access_text.to_owned(),
+            ),
+            Reason::NotFound => (
+                StatusCode::NOT_FOUND,
+                frame(true),
+                words.not_found_title,
+                words.not_found_text.to_owned(),
+            ),
+            Reason::BadRequest(why) => (
+                StatusCode::BAD_REQUEST,
+                frame(true),
+                words.bad_request_title,
+                why,
+            ),
+            Reason::Failed(error) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                frame(true),
+                words.failure_title,
+                error.to_string(),
+            ),
+        };
+        html_response(
+            status,
+            pages::page(&frame, title, pages::message(title, &text)),
+        )
+    }
+}
+
+fn html_response(status: StatusCode, page: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        page,
+    )
+        .into_response()
+}
+
+/// `303 See Other` to `location` (a path of this app).
+fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// The value of the session cookie in `headers`, if any.
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(pair_name, _)| *pair_name == name)
+        .map(|(_, value)| value)
+}
+
+/// A request with the session's cookie; the page language.
+#[derive(Debug)]
+pub(crate) struct InSession {
+    language: Language,
+}
+
+impl FromRequestParts<AppState> for InSession {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = state.session();
+        let language = session.language;
+        match cookie_value(&parts.headers, state.cookie_name()) {
+            Some(value) if session.is_cookie(value) => Ok(Self { language }),
+            _ => Err(Refusal::new(language, Reason::NoAccess)),
+        }
+    }
+}
+
+/// A request with the session's cookie while unlocked: the keys, what is known of the tips,
+/// and the page language. Counts as use for the idle lock.
+pub(crate) struct Unlocked {
+    language: Language,
+    keys: Arc<UnlockedKeys>,
+    summaries: Arc<SummaryCache>,
+}
+
+impl std::fmt::Debug for Unlocked {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Unlocked(..)")
+    }
+}
+
+impl FromRequestParts<AppState> for Unlocked {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let InSession { language } = InSession::from_request_parts(parts, state).await?;
+        let mut session = state.session();
+        match session.use_unlocked(Instant::now()) {
+            Some((keys, summaries)) => Ok(Self {
+                language,
+                keys,
+                summaries,
+            }),
+            None => Err(Refusal::new(language, Reason::Locked)),
+        }
+    }
+}
+
+/// The request's form fields (`application/x-www-form-urlencoded`), first value of each name.
+struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    fn parse(body: &[u8]) -> Self {
+        Self(
+            form_urlencoded::parse(body)
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
+        )
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl Drop for FormFields {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        for (name, value) in &mut self.0 {
+            name.zeroize();
+            value.zeroize();
+        }
+    }
+}
+
+/// Runs blocking inbox work (files, decryption) off the async workers.
+async fn blocking<T: Send + 'static>(
+    language: Language,
+    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Refusal> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
+        Err(Refusal::new(
+            language,
+            Reason::BadRequest("internal error".to_owned()),
+        ))
+    })
+}
+
+async fn style_sheet() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        )],
+        STYLE_SHEET,
+    )
+        .into_response()
+}
+
+async fn not_found(State(state): State<AppState>) -> Refusal {
+    let language = state.session().language;
+    Refusal::new(language, Reason::NotFound)
+}
+
+/// `GET /open?secret=…`: the launch secret, exchanged once for the cookie.
+async fn open(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let mut session = state.session();
+    let language = session.language;
+    if cookie_value(&headers, state.cookie_name()).is_some_and(|value| session.is_cookie(value)) {
+        return redirect("/");
+    }
+    let offered = uri
+        .query()
+        .map(|query| FormFields::parse(query.as_bytes()))
+        .and_then(|fields| fields.get("secret").map(str::to_owned))
+        .map(Zeroizing::new)
+        .unwrap_or_default();
+    match session.exchange(&offered) {
+        Ok(Exchange::Accepted(cookie)) => {
+            let mut response = redirect("/");
+            let value = format!(
+                "{}={cookie}; Path=/; HttpOnly; SameSite=Strict",
+                state.cookie_name()
+            );
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Ok(Exchange::Refused) => Refusal::new(language, Reason::NoAccess).into_response(),
+        Err(error) => Refusal::new(language, Reason::Failed(error)).into_response(),
+    }
+}
+
+fn here(uri: &Uri) -> &str {
+    uri.path_and_query().map_or("/", |path| path.as_str())
+}
+
+/// `GET /unlock`: the passphrase form (or the list, when already unlocked).
+async fn unlock_page(State(state): State<AppState>, access: InSession, uri: Uri) -> Response {
+    if state.session().lock_if_idle(Instant::now()) {
+        return redirect("/");
+    }
+    let notice = uri
+        .query()
+        .is_some_and(|query| query == "locked")
+        .then_some(words(access.language).locked_notice);
+    unlock_response(access.language, StatusCode::OK, notice, None, here(&uri))
+}
+
+fn unlock_response(
+    language: Language,
+    status: StatusCode,
+    notice: Option<&str>,
+    error: Option<&str>,
+    here: &str,
+) -> Response {
+    let frame = Frame {
+        language,
+        unlocked: false,
+        in_session: true,
+        here,
+    };
+    let title = words(language).unlock_title;
+    html_response(
+        status,
+        pages::page(&frame, title, pages::unlock(language, notice, error)),
+    )
+}
+
+/// `POST /unlock`: opens the key file with the passphrase. Every failure gets the same answer.
+async fn unlock(State(state): State<AppState>, access: InSession, body: Bytes) -> Response {
+    let language = access.language;
+    let body = Zeroizing::new(Vec::from(body));
+    let fields = FormFields::parse(&body);
+    let passphrase = Zeroizing::new(fields.get("passphrase").unwrap_or_default().to_owned());
+    drop(fields);
+    let _one_at_a_time = state.unlocking().lock().await;
+    let unlocked = if passphrase.is_empty() || passphrase.len() > MAX_PASSPHRASE_BYTES {
+        None
+    } else {
+        let identity_path = state.identity_path().clone();
+        let source = PassphraseSource::Given(GivenPassphrase::new(passphrase));
+        tokio::task::spawn_blocking(move || keys::unlock(&identity_path, &source).ok())
+            .await
+            .ok()
+            .flatten()
+    };
+    match unlocked {
+        Some(keys) => {
+            state.session().unlock(keys, Instant::now());
+            redirect("/")
+        }
+        None => unlock_response(
+            language,
+            StatusCode::UNAUTHORIZED,
+            None,
+            Some(words(language).unlock_failed),
+            "/unlock",
+        ),
+    }
+}
+
+/// `POST /lock`: drops the keys now.
+async fn lock(State(state): State<AppState>, _access: InSession) -> Response {
+    state.session().lock();
+    let mut response = redirect("/unlock?locked");
+    response
+        .headers_mut()
+        .insert("clear-site-data", HeaderValue::from_static("\"cache\""));
+    response
+}
+
+/// `POST /language`: switches the pages' language and goes back where the switch was pressed.
+async fn switch_language(
+    State(state): State<AppState>,
+    _access: InSession,
+    body: Bytes,
+) -> Response {
+    let fields = FormFields::parse(&body);
+    let language = match fields.get("lang") {
+        Some("nl") => Language::Nl,
+        Some("en") => Language::En,
+        _ => {
+            let language = state.session().language;
+            return Refusal::new(
+                language,
+                Reason::BadRequest(words::not_a_choice(language, "lang")),
+            )
+            .into_response();
+        }
+    };
+    state.session().language = language;
+    let back = fields.get("back").unwrap_or("/");
+    let is_own_path = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.contains('\\')
+        && back.len() <= 2048
+        && !back.starts_with("/open");
+    redirect(if is_own_path { back } else { "/" })
+}
+
+/// The labels in `language`, naming municipalities as the stored region does.
+fn labels(state: &AppState, language: Language) -> Result<Labels, Refusal> {
+    let region = Region::load(state.home())
+        .map_err(|error| Refusal::new(language, Reason::Failed(error)))?;
+    Ok(Labels::for_language(language).with_region(region))
+}
+
+/// The list's filters from the address; a value that is not one is refused.
+fn list_filter(uri: &Uri, language: Language) -> Result<ListFilter, Refusal> {
+    let mut filter = ListFilter {
+        page: 1,
+        ..ListFilter::default()
+    };
+    let Some(query) = uri.query() else {
+        return Ok(filter);
+    };
+    let refuse = |field: &str| {
+        Refusal::new(
+            language,
+            Reason::BadRequest(words::not_a_choice(language, field)),
+        )
+    };
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if value.is_empty() {
+            continue;
+        }
+        match name.as_ref() {
+            "status" => {
+                filter.status =
+                    Some(pages::status_from_id(&value).ok_or_else(|| refuse("status"))?);
+            }
+            "municipality" => {
+                if value != Municipality::OTHER && !is_well_formed_identifier(&value) {
+                    return Err(refuse("municipality"));
+                }
+                filter.municipality = Some(value.into_owned());
+            }
+            "kind" => {
+                if !Kind::ALL.iter().any(|kind| kind.as_str() == value) {
+                    return Err(refuse("kind"));
+                }
+                filter.kind = Some(value.into_owned());
+            }
+            "page" => {
+                filter.page = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|page| (1..=MAX_PAGE).contains(page))
+                    .ok_or_else(|| refuse("page"))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(filter)
+}
+
+/// `GET /`: the tip list.
+async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> Response {
+    let Unlocked {
+        language,
+        keys,
+        summaries,
+    } = access;
+    let here = here(&uri).to_owned();
+    let result = async {
+        let filter = list_filter(&uri, language)?;
+        let state = state.clone();
+        blocking(language, move || {
+            let failed = |error| Refusal::new(language, Reason::Failed(error));
+            let labels = labels(&state, language)?;
+            let tips = store::stored_tips(state.home()).map_err(failed)?;
+            let summaries = session::summaries(&tips, &keys, &summaries);
+            let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
+            Ok(pages::tip_list(&labels, &summaries, &book, &filter))
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(content) => {
+            let frame = Frame {
+                language,
+                unlocked: true,
+                in_session: true,
+                here: &here,
+            };
+            html_response(
+                StatusCode::OK,
+                pages::page(&frame, words(language).tips_title, content),
+            )
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The stored conversation of a tip, each message opened (or marked as not opening).
+fn conversation_entries(
+    state: &AppState,
+    tip_relay_id: &str,
+    keys: &UnlockedKeys,
+) -> crate::Result<Vec<ConversationEntry>> {
+    let messages = conversation::stored_messages(state.home(), tip_relay_id)?;
+    Ok(messages
+        .iter()
+        .map(|message| {
+            let text = std::fs::read(&message.path)
+                .ok()
+                .and_then(|sealed| store::open_sealed(&keys.identities, &sealed).ok())
+                .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
+                    Ok(opened) => opened.text,
+                    Err(_) => String::from_utf8_lossy(&plaintext).into_owned(),
+                });
+            ConversationEntry {
+                received_hour: message.received_hour,
+                written_by_coordinator: message.author == MessageAuthor::Coordinator,
+                text,
+            }
+        })
+        .collect())
+}
+
+/// A tip number from the address; anything else is not found.
+fn tip_number(text: &str, language: Language) -> Result<u64, Refusal> {
+    text.parse::<u64>()
+        .map_err(|_| Refusal::new(language, Reason::NotFound))
+}
+
+/// `GET /tips/N`: the case page.
+async fn case_page(
+    State(state): State<AppState>,
+    access: Unlocked,
+    Path(number): Path<String>,
+    uri: Uri,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let here = here(&uri).to_owned();
+    let saved = uri.query() == Some("saved");
+    let result = async {
+        let number = tip_number(&number, language)?;
+        let state = state.clone();
+        blocking(language, move || {
+            let failed = |error| Refusal::new(language, Reason::Failed(error));
+            let stored = store::find_tip(state.home(), number)
+                .map_err(|_| Refusal::new(language, Reason::NotFound))?;
+            let labels = labels(&state, language)?;
+            let sealed = store::read_sealed_file(&stored.path).map_err(failed)?;
+            // A tip that does not open is shown as such, with its status and notes.
+            let document = store::open_tip(&keys.identities, &sealed).ok();
+            let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
+            let record = book.record(&stored.relay_id);
+            let entries = conversation_entries(&state, &stored.relay_id, &keys).map_err(failed)?;
+            let context = pages::CaseContext {
+                number,
+                received_hour: stored.received_hour,
+                record: &record,
+                conversation: &entries,
+                saved,
+            };
+            Ok((number, pages::case(&labels, document.as_ref(), &context)))
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok((number, content)) => {
+            let frame = Frame {
+                language,
+                unlocked: true,
+                in_session: true,
+                here: &here,
+            };
+            let title = format!("{} {number}", words(language).tip);
+            html_response(StatusCode::OK, pages::page(&frame, &title, content))
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// What the status and notes form asks to change.
+struct TriageForm {
+    status: TriageStatus,
+    handed_over_to: Option<String>,
+    note: Option<String>,
+}
+
+fn triage_form(body: &[u8], language: Language) -> Result<TriageForm, Refusal> {
+    let words = words(language);
+    let fields = FormFields::parse(body);
+    let refuse = |why| Refusal::new(language, Reason::BadRequest(why));
+    let status = fields
+        .get("status")
+        .and_then(pages::status_from_id)
+        .ok_or_else(|| refuse(words::not_a_choice(language, words.status)))?;
+    let handed_over_to = fields
+        .get("handed_over_to")
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
+    if handed_over_to
+        .is_some_and(|text| text.chars().count() > pages::MAX_HANDED_OVER_TO_CHARACTERS)
+    {
+        return Err(refuse(words::too_long(
+            language,
+            words.handed_over_to_label,
+            pages::MAX_HANDED_OVER_TO_CHARACTERS,
+        )));
+    }
+    let note = fields
+        .get("note")
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
+    if note.is_some_and(|text| text.chars().count() > pages::MAX_NOTE_CHARACTERS) {
+        return Err(refuse(words::too_long(
+            language,
+            words.note_label,
+            pages::MAX_NOTE_CHARACTERS,
+        )));
+    }
+    Ok(TriageForm {
+        status,
+        handed_over_to: handed_over_to.map(str::to_owned),
+        note: note.map(str::to_owned),
+    })
+}
+
+/// `POST /tips/N/triage`: saves the status, to whom it was handed over, and a new note, sealed
+/// as `fluister-inbox triage` does, under the inbox folder's lock.
+async fn save_triage(
+    State(state): State<AppState>,
+    access: Unlocked,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let result = async {
+        let number = tip_number(&number, language)?;
+        let form = triage_form(&body, language)?;
+        let state = state.clone();
+        blocking(language, move || {
+            let failed = |error| Refusal::new(language, Reason::Failed(error));
+            let stored = store::find_tip(state.home(), number)
+                .map_err(|_| Refusal::new(language, Reason::NotFound))?;
+            let _lock = state.home().lock().map_err(failed)?;
+            let mut book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
+            let record = book.record_mut(&stored.relay_id);
+            record.status = form.status;
+            record.handed_over_to = if form.status == TriageStatus::HandedOver {
+                form.handed_over_to.or(record.handed_over_to.take())
+            } else {
+                None
+            };
+            if let Some(text) = form.note {
+                record.notes.push(Note {
+                    written_at: now_unix_seconds(),
+                    text,
+                });
+            }
+            // Sealed to the coordinator's own set (their key, the backup key, a successor's),
+            // as `fluister-inbox triage` does.
+            let recipients = RecipientSet::load(state.home(), language)
+                .map_err(failed)?
+                .sealing_recipients(&keys.own_recipient);
+            book.save(state.home(), &recipients).map_err(failed)?;
+            Ok(number)
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(number) => redirect(&format!("/tips/{number}?saved")),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("other=1; fluister-8080=abc; fluister-9090=def"),
+        );
+        assert_eq!(cookie_value(&headers, "fluister-8080"), Some("abc"));
+        assert_eq!(cookie_value(&headers, "fluister-9090"), Some("def"));
+        assert_eq!(cookie_value(&headers, "fluister-1"), None);
+    }
+
+    #[test]
+    fn filters_outside_the_choices_are_refused() {
+        let parse = |address: &str| list_filter(&address.parse::<Uri>().unwrap(), Language::En);
+        let filter =
+            parse("/?status=in-progress&municipality=aa-en-hunze&kind=labour&page=2").unwrap();
+        assert_eq!(filter.status, Some(TriageStatus::InProgress));
+        assert_eq!(filter.municipality.as_deref(), Some("aa-en-hunze"));
+        assert_eq!(filter.kind.as_deref(), Some("labour"));
+        assert_eq!(filter.page, 2);
+        assert!(parse("/?status=").unwrap().status.is_none());
+        for refused in [
+            "/?status=open",
+            "/?kind=forced_begging",
+            "/?municipality=%3Cscript%3E",
+            "/?page=0",
+            "/?page=x",
+        ] {
+            assert!(parse(refused).is_err(), "{refused}");
+        }
+    }
+}

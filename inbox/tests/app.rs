@@ -1,0 +1,576 @@
+//! The local app (`fluister-inbox app`) against the real binary: its opening address works
+//! once, every page needs the cookie it gives, requests for another host or from another site
+//! are refused, a wrong passphrase gets one opaque answer, and after a lock (by hand or idle)
+//! every page asks for the passphrase again. Tips come from the testkit's relay through `pull`;
+//! the app lists, filters and shows them, and saves status and notes that the command line then
+//! reads. Every response carries the Content Security Policy and `no-store`; nothing decrypted
+//! is left in the inbox folder.
+
+mod support;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use fluister_envelope::tip::TipDocument;
+use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, signals};
+use fluister_testkit::fixtures::sealed_document;
+use fluister_testkit::http::{Response, read_response, request};
+use support::{Inbox, start_relay};
+
+/// The tip text, with markup, a bidirectional override and a terminal escape in it.
+const HOSTILE_TEXT: &str =
+    "Kenmerk app-4471: <script>alert(1)</script> in de loods \u{202E}gnirts\u{202C} \u{1b}[2J";
+const CALM_TEXT: &str = "Kenmerk app-9020: meisjes van 16 slapen boven de nagelstudio.";
+
+/// A running `fluister-inbox app`, killed on drop.
+struct App {
+    child: Child,
+    address: SocketAddr,
+    secret: String,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl App {
+    /// Starts the app for `inbox` on a free port, with `lock_after`, in Dutch, without a
+    /// browser; reads its address and launch secret from what it prints.
+    fn start(inbox: &Inbox, lock_after: &str) -> App {
+        let mut child = inbox
+            .command()
+            .args([
+                "--lang",
+                "nl",
+                "app",
+                "--no-browser",
+                "--port",
+                "0",
+                "--lock-after",
+                lock_after,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start fluister-inbox app");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("the app prints its opening address")
+                .unwrap();
+            if let Some(start) = line.find("http://127.0.0.1:")
+                && line.contains("/open?secret=")
+            {
+                break line[start..].trim().to_owned();
+            }
+        };
+        // Keep reading (and dropping) its output so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let rest = url.strip_prefix("http://").unwrap();
+        let (authority, query) = rest.split_once("/open?secret=").unwrap();
+        App {
+            child,
+            address: authority.parse().unwrap(),
+            secret: query.to_owned(),
+        }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// A request with the right `Host`; every response is checked for the security headers.
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let response = request(self.address, method, path, headers, body);
+        assert_security_headers(&response, path);
+        response
+    }
+
+    fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let cookie_header =
+            cookie.map(|cookie| format!("fluister-{}={cookie}", self.address.port()));
+        let mut headers = vec![("Sec-Fetch-Site", "same-origin")];
+        if let Some(cookie_header) = &cookie_header {
+            headers.push(("Cookie", cookie_header));
+        }
+        self.request("GET", path, &headers, b"")
+    }
+
+    /// A form POST as the app's own page sends it.
+    fn post(&self, path: &str, cookie: &str, form: &str) -> Response {
+        let cookie_header = format!("fluister-{}={cookie}", self.address.port());
+        let origin = self.origin();
+        self.request(
+            "POST",
+            path,
+            &[
+                ("Cookie", &cookie_header),
+                ("Origin", &origin),
+                ("Sec-Fetch-Site", "same-origin"),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            form.as_bytes(),
+        )
+    }
+
+    /// Opens the app with its launch secret; returns the cookie.
+    fn open(&self) -> String {
+        let response = self.request(
+            "GET",
+            &format!("/open?secret={}", self.secret),
+            &[("Sec-Fetch-Site", "none")],
+            b"",
+        );
+        assert_eq!(response.status, 303, "{}", response.text());
+        assert_eq!(response.header("location"), Some("/"));
+        let set_cookie = response.header("set-cookie").expect("a cookie").to_owned();
+        let name = format!("fluister-{}=", self.address.port());
+        assert!(set_cookie.starts_with(&name), "{set_cookie}");
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(set_cookie.contains(attribute), "{set_cookie}");
+        }
+        set_cookie[name.len()..]
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Unlocks with `passphrase`; returns the response.
+    fn unlock(&self, cookie: &str, passphrase: &str) -> Response {
+        let form: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("passphrase", passphrase)
+            .finish();
+        self.post("/unlock", cookie, &form)
+    }
+}
+
+/// Every response, refusals included, forbids caching and carries the strict policy.
+#[track_caller]
+fn assert_security_headers(response: &Response, path: &str) {
+    assert_eq!(response.header("cache-control"), Some("no-store"), "{path}");
+    let policy = response
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("{path}: no Content-Security-Policy"));
+    for directive in [
+        "default-src 'none'",
+        "style-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(directive), "{path}: {policy}");
+    }
+    assert!(!policy.contains("unsafe"), "{path}: {policy}");
+    assert_eq!(response.header("referrer-policy"), Some("same-origin"));
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+}
+
+/// Sends `head` (a whole request head) as it is; returns the response.
+fn raw_request(address: SocketAddr, head: &str) -> Response {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    read_response(&mut stream)
+}
+
+fn tip(text: &str, kind: Kind, municipality: &str) -> TipDocument {
+    let mut document = TipDocument::new(text);
+    document.kind = Some(kind);
+    document.role = Some(Role::Witness);
+    document.municipality = Some(Municipality::from_id(municipality));
+    document.signals = vec![
+        signals::GENERAL_NO_ID_DOCUMENTS.to_owned(),
+        signals::LABOUR_VERY_LONG_DAYS.to_owned(),
+    ];
+    document.place = Some("Industrieweg".to_owned());
+    document
+}
+
+/// An inbox with a key, connected to a relay, with two tips pulled: the hostile labour tip in
+/// Assen and a sexual-exploitation tip in Emmen. Returns the inbox (and the relay, kept alive)
+/// and the numbers of the two tips.
+fn inbox_with_two_tips(name: &str) -> (Inbox, fluister_testkit::RelayProcess, u64, u64) {
+    let inbox = Inbox::new(name);
+    let recipient = inbox.keygen();
+    let relay = start_relay(std::slice::from_ref(&recipient));
+    inbox.connect(&relay);
+    let parsed = recipient.parse().unwrap();
+    let hostile_id = relay.store_tip(&sealed_document(
+        std::slice::from_ref(&parsed),
+        &tip(HOSTILE_TEXT, Kind::Labour, "assen"),
+    ));
+    relay.store_tip(&sealed_document(
+        std::slice::from_ref(&parsed),
+        &tip(CALM_TEXT, Kind::Sexual, "emmen"),
+    ));
+    inbox.run_ok(&["pull"]);
+    let names = inbox.stored_file_names();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let number_of = |name: &str| name[..6].parse::<u64>().unwrap();
+    let (hostile, calm) = if names[0].ends_with(&format!("{hostile_id}.age")) {
+        (number_of(&names[0]), number_of(&names[1]))
+    } else {
+        (number_of(&names[1]), number_of(&names[0]))
+    };
+    (inbox, relay, hostile, calm)
+}
+
+#[test]
+fn the_opening_address_works_once_and_every_page_needs_its_cookie() {
+    let inbox = Inbox::new("app-open");
+    inbox.keygen();
+    let app = App::start(&inbox, "10m");
+
+    let no_cookie = app.get("/", None);
+    assert_eq!(no_cookie.status, 403);
+    assert!(
+        no_cookie.text().contains("Geen toegang"),
+        "{}",
+        no_cookie.text()
+    );
+    assert_eq!(app.get("/tips/1", None).status, 403);
+    assert_eq!(app.get("/unlock", None).status, 403);
+
+    let wrong = app.get(&format!("/open?secret={}", "0".repeat(64)), None);
+    assert_eq!(wrong.status, 403);
+    assert_eq!(app.get("/open", None).status, 403);
+
+    let cookie = app.open();
+    let reused = app.request(
+        "GET",
+        &format!("/open?secret={}", app.secret),
+        &[("Sec-Fetch-Site", "none")],
+        b"",
+    );
+    assert_eq!(reused.status, 403, "a used secret is refused");
+    assert!(reused.header("set-cookie").is_none());
+
+    // With the cookie but locked: to the unlock page.
+    let locked = app.get("/", Some(&cookie));
+    assert_eq!(locked.status, 303);
+    assert_eq!(locked.header("location"), Some("/unlock"));
+    let unlock_page = app.get("/unlock", Some(&cookie));
+    assert_eq!(unlock_page.status, 200);
+    assert!(unlock_page.text().contains("type=\"password\""));
+    // A wrong cookie, or the secret offered as the cookie, is no cookie.
+    assert_eq!(app.get("/", Some(&"1".repeat(64))).status, 403);
+    assert_eq!(app.get("/", Some(&app.secret)).status, 403);
+    // The style sheet needs nothing, and is served from the app itself.
+    let style = app.get("/style.css", None);
+    assert_eq!(style.status, 200);
+    assert_eq!(
+        style.header("content-type"),
+        Some("text/css; charset=utf-8")
+    );
+}
+
+#[test]
+fn another_host_another_site_and_a_wrong_passphrase_are_refused() {
+    let inbox = Inbox::new("app-refusals");
+    inbox.keygen();
+    let app = App::start(&inbox, "10m");
+    let port = app.address.port();
+
+    // DNS rebinding: the right address, another name. The refusal says nothing about the app.
+    for host in [
+        format!("evil.example:{port}"),
+        format!("localhost:{port}"),
+        "127.0.0.1".to_owned(),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+    ] {
+        let response = raw_request(
+            app.address,
+            &format!(
+                "GET /open?secret={} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+                app.secret
+            ),
+        );
+        assert_eq!(response.status, 403, "{host}");
+        assert_eq!(response.text(), "refused\n", "{host}");
+        assert_security_headers(&response, &host);
+    }
+    let absolute = raw_request(
+        app.address,
+        &format!(
+            "GET http://evil.example:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(absolute.status, 403);
+    let two_hosts = raw_request(
+        app.address,
+        &format!(
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(two_hosts.status, 403);
+    assert_eq!(two_hosts.text(), "refused\n");
+
+    let cookie = app.open();
+    let cookie_header = format!("fluister-{port}={cookie}");
+    let form = format!("passphrase={}", support::PASSPHRASE.replace(' ', "+"));
+    // Cross-site forgery: the right cookie and passphrase, posted by another site's page, or
+    // by something that does not say where it comes from.
+    for headers in [
+        vec![("Origin", "http://evil.example")],
+        vec![("Origin", "null")],
+        vec![("Origin", "http://127.0.0.1")],
+        vec![("Sec-Fetch-Site", "cross-site")],
+        vec![("Sec-Fetch-Site", "same-site")],
+        vec![],
+    ] {
+        let mut all = headers.clone();
+        all.push(("Cookie", &cookie_header));
+        all.push(("Content-Type", "application/x-www-form-urlencoded"));
+        let response = app.request("POST", "/unlock", &all, form.as_bytes());
+        assert_eq!(response.status, 403, "{headers:?}");
+        assert_eq!(response.text(), "refused\n");
+    }
+    // A page another site embeds or fetches (a port of 127.0.0.1 is the same site).
+    for site in ["cross-site", "same-site"] {
+        let response = app.request(
+            "GET",
+            "/unlock",
+            &[("Sec-Fetch-Site", site), ("Cookie", &cookie_header)],
+            b"",
+        );
+        assert_eq!(response.status, 403, "{site}");
+    }
+    // None of that unlocked anything.
+    assert_eq!(app.get("/", Some(&cookie)).status, 303);
+
+    // A wrong passphrase, an empty one and an absurdly long one get the same answer.
+    let wrong = app.unlock(&cookie, "purple elephants dance loudly");
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.text().contains("Ontgrendelen lukte niet"),
+        "{}",
+        wrong.text()
+    );
+    assert!(
+        !wrong.text().contains("identity.age"),
+        "no path in the answer"
+    );
+    for other in ["", &"x".repeat(5000)] {
+        let response = app.unlock(&cookie, other);
+        assert_eq!(response.status, wrong.status);
+        assert_eq!(response.text(), wrong.text());
+    }
+    assert_eq!(app.get("/", Some(&cookie)).status, 303, "still locked");
+
+    // A body over the limit is refused before it is read.
+    let huge = format!("passphrase={}", "x".repeat(64 * 1024));
+    assert_eq!(app.post("/unlock", &cookie, &huge).status, 413);
+}
+
+#[test]
+fn unlocked_the_app_lists_filters_and_shows_tips_and_saves_status_and_notes() {
+    let (inbox, _relay, hostile, calm) = inbox_with_two_tips("app-story");
+    let app = App::start(&inbox, "10m");
+    let cookie = app.open();
+    let unlocked = app.unlock(&cookie, support::PASSPHRASE);
+    assert_eq!(unlocked.status, 303, "{}", unlocked.text());
+    assert_eq!(unlocked.header("location"), Some("/"));
+
+    let list = app.get("/", Some(&cookie)).expect_status(200).text();
+    assert!(
+        list.starts_with("<!DOCTYPE html>\n<html lang=\"nl\">"),
+        "{list}"
+    );
+    for expected in [
+        "2 meldingen",
+        "Arbeidsuitbuiting",
+        "Seksuele uitbuiting",
+        "nieuw",
+        "Assen",
+        "Emmen",
+    ] {
+        assert!(list.contains(expected), "{expected}: {list}");
+    }
+    assert!(!list.contains("Kenmerk"), "the list shows no free text");
+    let labour = app
+        .get("/?kind=labour", Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(labour.contains("1 melding<") && labour.contains(&format!("href=\"/tips/{hostile}\"")));
+    assert!(!labour.contains(&format!("href=\"/tips/{calm}\"")));
+    let emmen = app
+        .get("/?municipality=emmen", Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(
+        emmen.contains(&format!("href=\"/tips/{calm}\""))
+            && !emmen.contains(&format!("href=\"/tips/{hostile}\""))
+    );
+    assert_eq!(app.get("/?kind=%3Cscript%3E", Some(&cookie)).status, 400);
+
+    // The case page: every field, the signals with their explanations, the reporter's text
+    // escaped and cleaned of control and bidirectional characters.
+    let case = app
+        .get(&format!("/tips/{hostile}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    for expected in [
+        "Arbeidsuitbuiting",
+        "Assen",
+        "Industrieweg",
+        "Kenmerk app-4471: &lt;script&gt;alert(1)&lt;/script&gt; in de loods \u{FFFD}gnirts\u{FFFD} \u{FFFD}[2J",
+        "Status en notities",
+    ] {
+        assert!(case.contains(expected), "{expected}: {case}");
+    }
+    assert!(!case.contains("<script>") && !case.contains('\u{202E}') && !case.contains('\u{1b}'));
+    let labels: serde_json::Value =
+        serde_json::from_str(include_str!("../../vocabulary/nl.json")).unwrap();
+    let signal = &labels["signals"][signals::LABOUR_VERY_LONG_DAYS];
+    for text in [&signal["label"], &signal["explanation"]] {
+        assert!(case.contains(text.as_str().unwrap()), "{text}: {case}");
+    }
+    assert_eq!(app.get("/tips/99", Some(&cookie)).status, 404);
+    assert_eq!(app.get("/tips/x", Some(&cookie)).status, 404);
+
+    // Status and a note, saved through the triage book; the command line reads them.
+    let note = "Nagevraagd bij de gemeente <b>Assen</b>, notitie-6612";
+    let form: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("status", "handed-over")
+        .append_pair("handed_over_to", "Politie Drenthe, AVIM")
+        .append_pair("note", note)
+        .finish();
+    let saved = app.post(&format!("/tips/{hostile}/triage"), &cookie, &form);
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    assert_eq!(
+        saved.header("location"),
+        Some(format!("/tips/{hostile}?saved").as_str())
+    );
+    let case = app
+        .get(&format!("/tips/{hostile}?saved"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(case.contains("Opgeslagen."));
+    assert!(
+        case.contains("Nagevraagd bij de gemeente &lt;b&gt;Assen&lt;/b&gt;, notitie-6612"),
+        "{case}"
+    );
+    assert!(
+        case.contains("overgedragen: Politie Drenthe, AVIM"),
+        "{case}"
+    );
+    let triage = inbox.run_ok(&["--lang", "nl", "triage", &hostile.to_string()]);
+    assert!(
+        triage.contains("notitie-6612") && triage.contains("Politie Drenthe, AVIM"),
+        "{triage}"
+    );
+    let handed_over = app
+        .get("/?status=handed-over", Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(
+        handed_over.contains("1 melding<")
+            && handed_over.contains(&format!("href=\"/tips/{hostile}\""))
+    );
+
+    // Limits and refusals of the form.
+    let too_long = format!("status=new&note={}", "x".repeat(5001));
+    assert_eq!(
+        app.post(&format!("/tips/{hostile}/triage"), &cookie, &too_long)
+            .status,
+        400
+    );
+    assert_eq!(
+        app.post(&format!("/tips/{hostile}/triage"), &cookie, "status=open")
+            .status,
+        400
+    );
+
+    // English on request; the language is the session's.
+    let switched = app.post("/language", &cookie, "lang=en&back=%2F%3Fkind%3Dlabour");
+    assert_eq!(switched.status, 303);
+    assert_eq!(switched.header("location"), Some("/?kind=labour"));
+    let english = app.get("/", Some(&cookie)).expect_status(200).text();
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Labour exploitation"));
+    let away = app.post("/language", &cookie, "lang=nl&back=%2F%2Fevil.example%2F");
+    assert_eq!(
+        away.header("location"),
+        Some("/"),
+        "only the app's own paths"
+    );
+
+    // Lock by hand: every page asks for the passphrase again.
+    let locked = app.post("/lock", &cookie, "");
+    assert_eq!(locked.status, 303);
+    assert_eq!(locked.header("location"), Some("/unlock?locked"));
+    for path in ["/", &format!("/tips/{hostile}"), "/?kind=labour"] {
+        let response = app.get(path, Some(&cookie));
+        assert_eq!(response.status, 303, "{path}");
+        assert_eq!(response.header("location"), Some("/unlock"), "{path}");
+    }
+    assert_eq!(
+        app.post(&format!("/tips/{hostile}/triage"), &cookie, "status=closed")
+            .status,
+        303
+    );
+    assert!(
+        app.get("/unlock?locked", Some(&cookie))
+            .text()
+            .contains("De werkplek is vergrendeld.")
+    );
+
+    // Nothing decrypted anywhere in the inbox folder.
+    for needle in ["app-4471", "app-9020", "notitie-6612", "Politie Drenthe"] {
+        assert_no_file_contains(&inbox.home, needle);
+    }
+}
+
+#[test]
+fn after_the_idle_time_every_page_asks_for_the_passphrase_again() {
+    let (inbox, _relay, hostile, _) = inbox_with_two_tips("app-idle");
+    let app = App::start(&inbox, "2s");
+    let cookie = app.open();
+    assert_eq!(app.unlock(&cookie, support::PASSPHRASE).status, 303);
+    // Use keeps it open...
+    for _ in 0..3 {
+        assert_eq!(app.get("/", Some(&cookie)).status, 200);
+        std::thread::sleep(Duration::from_millis(800));
+    }
+    assert_eq!(
+        app.get(&format!("/tips/{hostile}"), Some(&cookie)).status,
+        200
+    );
+    // ...and idleness locks it.
+    std::thread::sleep(Duration::from_millis(3500));
+    for path in ["/", &format!("/tips/{hostile}")] {
+        let response = app.get(path, Some(&cookie));
+        assert_eq!(response.status, 303, "{path}");
+        assert_eq!(response.header("location"), Some("/unlock"));
+    }
+}
+
+/// Fails if any file under `folder` holds `needle`.
+#[track_caller]
+fn assert_no_file_contains(folder: &std::path::Path, needle: &str) {
+    let mut folders = vec![folder.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes
+                        .windows(needle.len())
+                        .any(|window| window == needle.as_bytes()),
+                    "{} holds {needle}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
