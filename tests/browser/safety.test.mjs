@@ -145,3 +145,44 @@ test("the later steps cannot be fetched: the start screen says so, keeps the pho
   assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
   await context.close();
 });
+
+// What a reporter types must not leave the page through the browser's own services: cloud
+// spellcheckers read fields with spellcheck on, autofill stores what was typed, and page
+// translation sends echoed text to a translation service.
+test("free-text fields have spellcheck and autofill off, and echoed text is not translated", async () => {
+  const { context, frame } = await openExamplePage(stack);
+  const description = "Mannen slapen in de schuur van de boerderij.";
+  await press(frame, ui.start_button);
+  await expectStep(frame, ui.kind_heading);
+  const fieldsSeen = [];
+  const checkFields = async (step) => {
+    const fields = await frame.locator("textarea, input[type=text]").evaluateAll((elements) =>
+      elements.map((element) => ({
+        id: element.id,
+        spellcheck: element.getAttribute("spellcheck"),
+        autocomplete: element.getAttribute("autocomplete"),
+      })),
+    );
+    for (const field of fields) {
+      assert.deepEqual(field, { id: field.id, spellcheck: "false", autocomplete: "off" }, `${step}: #${field.id}`);
+      fieldsSeen.push(field.id);
+    }
+  };
+  for (let step = 0; step < 5; step += 1) {
+    await press(frame, ui.next);
+    await checkFields(`step ${step + 2}`);
+  }
+  await expectStep(frame, ui.description_heading);
+  await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(description);
+  await press(frame, ui.next);
+  await expectStep(frame, ui.contact_heading);
+  await checkFields("contact");
+  await press(frame, ui.next);
+  await expectStep(frame, ui.review_heading);
+  for (const id of ["place", "when-text", "description", "contact"]) {
+    assert.ok(fieldsSeen.includes(id), `#${id} was checked`);
+  }
+  const echoed = frame.locator(".review-answer", { hasText: description });
+  assert.equal(await echoed.getAttribute("translate"), "no");
+  await context.close();
+});

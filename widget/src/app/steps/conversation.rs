@@ -130,7 +130,7 @@ pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
                 view! {
                     <li class="message" class:message-own=!from_coordinator>
                         <p class="message-author">{author} ", " {day}</p>
-                        <p class="message-text">{text}</p>
+                        <p class="message-text" translate="no">{text}</p>
                     </li>
                 }
             })
@@ -164,6 +164,8 @@ pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
                     id="answer"
                     rows="5"
                     maxlength="10000"
+                    autocomplete="off"
+                    spellcheck="false"
                     aria-invalid=move || if answer_missing() { "true" } else { "false" }
                     aria-describedby=move || if answer_missing() { "answer-hint answer-note" } else { "answer-hint" }
                     prop:value=move || mailbox.answer.get()

@@ -165,6 +165,7 @@ fn text_field(
                 aria-describedby=hint_id
                 maxlength=max_chars.to_string()
                 autocomplete="off"
+                spellcheck="false"
                 prop:value=value.get_untracked()
                 on:input=move |event| value.set(event_target_value(&event))
             />

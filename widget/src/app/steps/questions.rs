@@ -249,6 +249,8 @@ pub(crate) fn description_step(context: WidgetContext) -> impl IntoView {
                         if missing.get() { "description-hint description-error" } else { "description-hint" }
                     }
                     maxlength=DESCRIPTION_MAX_CHARS.to_string()
+                    autocomplete="off"
+                    spellcheck="false"
                     prop:value=context.answers.description.get_untracked()
                     on:input=move |event| {
                         context.answers.description.set(event_target_value(&event));
@@ -279,6 +281,8 @@ pub(crate) fn contact_step(context: WidgetContext) -> impl IntoView {
                     rows="3"
                     aria-describedby="contact-warning contact-hint"
                     maxlength=fluister_envelope::tip::MAX_CONTACT_CHARS.to_string()
+                    autocomplete="off"
+                    spellcheck="false"
                     prop:value=contact.get_untracked()
                     on:input=move |event| contact.set(event_target_value(&event))
                 ></textarea>
