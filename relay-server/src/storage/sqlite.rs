@@ -88,7 +88,34 @@ const MIGRATIONS: &[(i64, &str)] = &[
          );
          CREATE INDEX message_submissions_by_hour ON message_submissions (received_hour);",
     ),
+    (
+        3,
+        // No order in stored data: SQLite numbers rows in the order they were inserted, so a
+        // seized database would pair the k-th tip of an hour with the k-th mailbox, and the
+        // global message sequence would order every conversation against the others. Rows now
+        // get random row numbers (every insert names one, see `random_row_number`), and a
+        // message's place is counted within its own mailbox only.
+        "ALTER TABLE mailbox_messages ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+         UPDATE mailbox_messages SET position = (
+             SELECT COUNT(*) FROM mailbox_messages AS earlier
+             WHERE earlier.mailbox_id = mailbox_messages.mailbox_id
+               AND earlier.sequence <= mailbox_messages.sequence
+         );
+         CREATE UNIQUE INDEX mailbox_messages_in_order ON mailbox_messages (mailbox_id, position);
+         UPDATE tips SET rowid = random() & 9223372036854775807;
+         UPDATE submissions SET rowid = random() & 9223372036854775807;
+         UPDATE mailboxes SET rowid = random() & 9223372036854775807;
+         UPDATE mailbox_messages SET sequence = random() & 9223372036854775807;
+         UPDATE message_submissions SET rowid = random() & 9223372036854775807;",
+    ),
 ];
+
+/// A random row number for a new row (see migration 3): rows inserted one after another get
+/// numbers in no order. A clash among 2^63 numbers is a storage error, not silent data loss.
+fn random_row_number() -> i64 {
+    let bytes: [u8; 8] = crate::encoding::random_bytes();
+    i64::from_le_bytes(bytes) & i64::MAX
+}
 
 /// A command for the writer thread, with the channel its answer goes back on.
 enum WriteCommand {
@@ -395,7 +422,7 @@ impl Storage for SqliteStorage {
         self.read(move |connection| {
             let mut statement = connection.prepare_cached(
                 "SELECT id, author, received_hour, ciphertext FROM mailbox_messages
-                 WHERE mailbox_id = ?1 ORDER BY sequence",
+                 WHERE mailbox_id = ?1 ORDER BY position",
             )?;
             let rows = statement.query_map(params![id.0], |row| {
                 let author: String = row.get(1)?;
@@ -775,24 +802,27 @@ fn store_tip(
     let id = super::random_tip_id();
     transaction
         .prepare_cached(
-            "INSERT INTO tips (id, received_hour, size, ciphertext) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO tips (rowid, id, received_hour, size, ciphertext)
+             VALUES (?5, ?1, ?2, ?3, ?4)",
         )?
         .execute(params![
             id.0,
             tip.received_hour,
             size_column,
-            &tip.ciphertext[..]
+            &tip.ciphertext[..],
+            random_row_number()
         ])?;
     transaction
         .prepare_cached(
-            "INSERT INTO submissions (key_sha256, tip_id, body_sha256, received_hour)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO submissions (rowid, key_sha256, tip_id, body_sha256, received_hour)
+             VALUES (?5, ?1, ?2, ?3, ?4)",
         )?
         .execute(params![
             tip.submission_key_sha256,
             id.0,
             tip.body_sha256,
-            tip.received_hour
+            tip.received_hour,
+            random_row_number()
         ])?;
     *quota.stored_bytes += size;
     *quota.this_hour += size;
@@ -868,12 +898,14 @@ fn register_mailbox(
     }
     transaction
         .prepare_cached(
-            "INSERT INTO mailboxes (id, token_sha256, expires_day) VALUES (?1, ?2, ?3)",
+            "INSERT INTO mailboxes (rowid, id, token_sha256, expires_day)
+             VALUES (?4, ?1, ?2, ?3)",
         )?
         .execute(params![
             mailbox.id.0,
             mailbox.token_sha256,
-            mailbox.expires_day
+            mailbox.expires_day,
+            random_row_number()
         ])?;
     effects.mailboxes_added += 1;
     Ok(RegistrationOutcome::Created)
@@ -941,8 +973,11 @@ fn store_message(
     transaction
         .prepare_cached(
             "INSERT INTO mailbox_messages
-                 (mailbox_id, id, author, received_hour, size, body_sha256, ciphertext)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 (sequence, position, mailbox_id, id, author, received_hour, size, body_sha256,
+                  ciphertext)
+             VALUES (?8, (SELECT COALESCE(MAX(position), 0) + 1 FROM mailbox_messages
+                          WHERE mailbox_id = ?1),
+                     ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             message.mailbox_id.0,
@@ -951,18 +986,21 @@ fn store_message(
             message.received_hour,
             size_column,
             message.body_sha256,
-            &message.ciphertext[..]
+            &message.ciphertext[..],
+            random_row_number()
         ])?;
     transaction
         .prepare_cached(
-            "INSERT INTO message_submissions (key_sha256, message_id, body_sha256, received_hour)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO message_submissions
+                 (rowid, key_sha256, message_id, body_sha256, received_hour)
+             VALUES (?5, ?1, ?2, ?3, ?4)",
         )?
         .execute(params![
             message.submission_key_sha256,
             id.0,
             message.body_sha256,
-            message.received_hour
+            message.received_hour,
+            random_row_number()
         ])?;
     // Only the coordinator's messages keep a conversation alive: a reporter (or whoever holds a
     // code) posting alone cannot keep a mailbox on the relay for ever.
@@ -1030,6 +1068,178 @@ mod tests {
         let directory = temporary_directory("story");
         let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
         crate::storage::story::tips_and_mailboxes(&storage).await;
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    /// The row numbers of `table`'s rows, in the order `order_by` (a column the test knows the
+    /// insertion order of) puts them.
+    fn row_numbers(path: &Path, table: &str, order_by: &str) -> Vec<i64> {
+        let connection = open_connection(path, true).unwrap();
+        let mut statement = connection
+            .prepare(&format!("SELECT rowid FROM {table} ORDER BY {order_by}"))
+            .unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn is_increasing(numbers: &[i64]) -> bool {
+        numbers.windows(2).all(|pair| pair[0] < pair[1])
+    }
+
+    /// Tips and mailboxes stored one after the other, each with a key byte that gives its
+    /// place in that order.
+    async fn interleaved_tips_and_mailboxes(storage: &SqliteStorage, count: u8) -> i64 {
+        let hour = round_down_to_hour(now_unix());
+        let expires_day = round_down_to_day(now_unix()) + 30 * SECONDS_PER_DAY;
+        for key in 1..=count {
+            storage
+                .store_tip(new_tip(key, &[key; 8], hour))
+                .await
+                .unwrap();
+            let id = MailboxId([key; 32]);
+            storage
+                .register_mailbox(NewMailbox {
+                    id,
+                    token_sha256: [key; 32],
+                    expires_day,
+                })
+                .await
+                .unwrap();
+        }
+        hour
+    }
+
+    #[tokio::test]
+    async fn rows_are_stored_in_no_order_a_seized_database_could_pair() {
+        let directory = temporary_directory("order");
+        let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
+        let hour = interleaved_tips_and_mailboxes(&storage, 20).await;
+        let expires_day = round_down_to_day(now_unix()) + 30 * SECONDS_PER_DAY;
+        // Two conversations, written in turns.
+        for key in 1..=3u8 {
+            for mailbox in [1u8, 2] {
+                let author = MessageAuthor::Coordinator;
+                let message = new_message(
+                    MailboxId([mailbox; 32]),
+                    author,
+                    key * 10 + mailbox,
+                    hour,
+                    expires_day,
+                );
+                storage.store_message(message).await.unwrap();
+            }
+        }
+        let path = directory.join(DATABASE_FILE_NAME);
+        // Each table ordered by insertion (the key bytes): its row numbers are not.
+        for (table, insertion_order) in [
+            ("tips", "ciphertext"),
+            ("submissions", "key_sha256"),
+            ("mailboxes", "id"),
+            ("mailbox_messages", "body_sha256"),
+            ("message_submissions", "key_sha256"),
+        ] {
+            let numbers = row_numbers(&path, table, insertion_order);
+            assert!(numbers.len() >= 6, "{table}: {numbers:?}");
+            assert!(
+                !is_increasing(&numbers),
+                "{table} keeps insertion order: {numbers:?}"
+            );
+        }
+        // Each conversation still reads in the order it was written.
+        for mailbox in [1u8, 2] {
+            let bodies: Vec<u8> = storage
+                .messages(MailboxId([mailbox; 32]))
+                .await
+                .unwrap()
+                .iter()
+                .map(|message| message.ciphertext[0])
+                .collect();
+            assert_eq!(bodies, [10 + mailbox, 20 + mailbox, 30 + mailbox]);
+        }
+        drop(storage);
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_database_of_the_previous_schema_loses_its_order_and_keeps_its_conversations() {
+        let directory = temporary_directory("migration");
+        let path = directory.join(DATABASE_FILE_NAME);
+        {
+            // A relay of schema version 2, with rows numbered in insertion order.
+            let mut connection = open_connection(&path, false).unwrap();
+            connection
+                .execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY);")
+                .unwrap();
+            for (version, sql) in &MIGRATIONS[..2] {
+                let transaction = connection.transaction().unwrap();
+                transaction.execute_batch(sql).unwrap();
+                transaction
+                    .execute(
+                        "INSERT INTO schema_migrations (version) VALUES (?1)",
+                        params![version],
+                    )
+                    .unwrap();
+                transaction.commit().unwrap();
+            }
+            for key in 1..=12u8 {
+                connection
+                    .execute(
+                        "INSERT INTO tips (id, received_hour, size, ciphertext) VALUES (?1, 0, 1, ?2)",
+                        params![[key; 16], [key; 1]],
+                    )
+                    .unwrap();
+                connection
+                    .execute(
+                        "INSERT INTO mailboxes (id, token_sha256, expires_day) VALUES (?1, ?1, 4102444800)",
+                        params![[key; 32]],
+                    )
+                    .unwrap();
+            }
+            for (key, mailbox) in [(1u8, 1u8), (2, 2), (3, 1), (4, 2), (5, 1), (6, 1)] {
+                connection
+                    .execute(
+                        "INSERT INTO mailbox_messages
+                             (mailbox_id, id, author, received_hour, size, body_sha256, ciphertext)
+                         VALUES (?1, ?2, 'reporter', 0, 1, ?3, ?4)",
+                        params![[mailbox; 32], [key; 16], [key; 32], [key; 1]],
+                    )
+                    .unwrap();
+            }
+            assert!(is_increasing(&row_numbers(&path, "tips", "ciphertext")));
+        }
+        let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
+        assert!(!is_increasing(&row_numbers(&path, "tips", "ciphertext")));
+        assert!(!is_increasing(&row_numbers(&path, "mailboxes", "id")));
+        let order = |mailbox: u8| {
+            let storage = storage.clone();
+            async move {
+                storage
+                    .messages(MailboxId([mailbox; 32]))
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|message| message.ciphertext[0])
+                    .collect::<Vec<u8>>()
+            }
+        };
+        assert_eq!(order(1).await, [1, 3, 5, 6]);
+        assert_eq!(order(2).await, [2, 4]);
+        // A new message goes after them.
+        let expires_day = round_down_to_day(now_unix()) + 30 * SECONDS_PER_DAY;
+        let mut message = new_message(
+            MailboxId([2; 32]),
+            MessageAuthor::Coordinator,
+            7,
+            0,
+            expires_day,
+        );
+        message.max_messages_per_mailbox = 10;
+        storage.store_message(message).await.unwrap();
+        assert_eq!(order(2).await, [2, 4, 7]);
+        drop(storage);
         std::fs::remove_dir_all(directory).unwrap();
     }
 
