@@ -549,6 +549,20 @@ fn localised_command() -> clap::Command {
                                 .value_name(value_name(msg!("help.value.public_key")))
                         })
                 })
+        })
+        .mut_subcommand("app", |command| {
+            command
+                .about(msg!("help.app"))
+                .long_about(with_details(msg!("help.app"), msg!("help.app.details")))
+                .mut_arg("port", |arg| {
+                    arg.help(msg!("help.app.port"))
+                        .value_name(value_name(msg!("help.value.port")))
+                })
+                .mut_arg("no_browser", |arg| arg.help(msg!("help.app.no_browser")))
+                .mut_arg("lock_after", |arg| {
+                    arg.help(msg!("help.app.lock_after"))
+                        .value_name(value_name(msg!("help.value.time")))
+                })
         });
     with_localised_help(command)
 }

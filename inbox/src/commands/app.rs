@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Settings;
 use crate::app::{App, AppConfig};
 use crate::error::{Error, Result};
-use crate::vocabulary::Language;
+use crate::msg;
 
 /// The idle time after which the app locks unless told otherwise.
 pub const DEFAULT_LOCK_AFTER: Duration = Duration::from_secs(10 * 60);
@@ -39,10 +39,7 @@ pub fn parse_lock_after(text: &str) -> std::result::Result<Duration, String> {
         .ok()
         .and_then(|number| number.checked_mul(unit_seconds))
         .filter(|seconds| (1..=24 * 3600).contains(seconds))
-        .ok_or_else(|| {
-            "give a time between 1s and 24h, for example 30s, 10m or 1h (a bare number is minutes)"
-                .to_owned()
-        })?;
+        .ok_or_else(|| msg!("app.lock_after_invalid"))?;
     Ok(Duration::from_secs(seconds))
 }
 
@@ -50,10 +47,9 @@ pub fn parse_lock_after(text: &str) -> std::result::Result<Duration, String> {
 /// and serves until Ctrl+C.
 pub fn run(settings: &Settings, options: &AppOptions) -> Result<()> {
     if !settings.identity_path.exists() {
-        return Err(Error::NotSetUp(format!(
-            "there is no key at {}. Run `fluister-inbox keygen` first, or give your key file \
-             with --identity FILE.",
-            settings.identity_path.display()
+        return Err(Error::NotSetUp(msg!(
+            "keys.missing",
+            file = settings.identity_path.display()
         )));
     }
     let app = App::bind(
@@ -65,26 +61,18 @@ pub fn run(settings: &Settings, options: &AppOptions) -> Result<()> {
         },
     )?;
     let url = app.opening_url().to_owned();
-    let (running, open_once, stop) = match settings.language {
-        Language::Nl => (
-            "De Fluister-werkplek draait op",
-            "Open dit adres (het werkt één keer):",
-            "Stoppen: Ctrl+C.",
-        ),
-        Language::En => (
-            "The Fluister workspace runs at",
-            "Open this address (it works once):",
-            "Stop: Ctrl+C.",
-        ),
-    };
-    println!("{running} http://{}/", app.address());
-    println!("{open_once} {url}");
-    println!("{stop}");
+    let address = format!("http://{}/", app.address());
+    println!("{}", msg!("app.running", address = address));
+    println!("{}", msg!("app.open_once", address = url));
+    println!("{}", msg!("app.stop"));
     std::io::stdout().flush().map_err(Error::UnexplainedIo)?;
     if options.open_browser
         && let Err(error) = open_in_browser(&url)
     {
-        eprintln!("fluister-inbox: the browser did not open ({error}); open the address above.");
+        eprintln!(
+            "fluister-inbox: {}",
+            msg!("app.browser_not_opened", error = error)
+        );
     }
     app.serve(async {
         let _ = tokio::signal::ctrl_c().await;
