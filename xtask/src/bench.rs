@@ -7,6 +7,7 @@ const TARGETS: &[(&str, &str, &str)] = &[
     ("envelope", "fluister-envelope", "envelope"),
     ("relay", "relay-server", "relay"),
     ("inbox", "fluister-inbox", "inbox"),
+    ("app", "fluister-inbox", "app"),
 ];
 
 pub fn run(arguments: &[String]) -> TaskResult {

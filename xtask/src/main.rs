@@ -29,7 +29,7 @@ Tasks:
                       into release archives in target/dist, with the guides and a LEESMIJ.txt,
                       and print their sizes and SHA-256.
   bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay, inbox,
-                      widget.
+                      app (the inbox's local app), widget.
   help                Show this text.
 
 Environment:
