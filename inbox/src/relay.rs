@@ -68,7 +68,44 @@ pub fn normalise_relay_url(url: &str) -> Result<String> {
     if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
         return Err(Error::Usage(msg!("relay.address_path", address = url)));
     }
+    // Plain http would send the coordinator's token, and the tips, readable to anyone on the
+    // way; it is only for a relay on this computer.
+    if url.starts_with("http://") && !is_loopback_authority(rest) {
+        return Err(Error::Usage(msg!(
+            "relay.address_http_not_local",
+            address = url
+        )));
+    }
     Ok(url.to_owned())
+}
+
+/// Whether `authority` (`host` or `host:port`) names this computer: `localhost`, an address in
+/// 127.0.0.0/8, or `[::1]`.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = if let Some(bracketed) = authority.strip_prefix('[') {
+        match bracketed.split_once(']') {
+            Some((host, rest)) if rest.is_empty() || rest.starts_with(':') => host,
+            _ => return false,
+        }
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(address) => address.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// A string the relay sent, made safe to print: no control or bidirectional characters, and
+/// not longer than `max_chars`.
+fn from_relay(text: &str, max_chars: usize) -> String {
+    crate::render::sanitise(text, false)
+        .chars()
+        .take(max_chars)
+        .collect()
 }
 
 /// Whether `token` looks like a token: printable ASCII without spaces.
@@ -246,7 +283,11 @@ impl RelayClient {
         }
         let message = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
-            .and_then(|json| json["error"]["message"].as_str().map(str::to_owned))
+            .and_then(|json| {
+                json["error"]["message"]
+                    .as_str()
+                    .map(|text| from_relay(text, 300))
+            })
             .unwrap_or_default();
         Error::Relay(msg!(
             "relay.unexpected_answer",
@@ -297,6 +338,11 @@ impl RelayClient {
                 message: msg!("relay.config_unreadable"),
                 source,
             })?;
+        // The recipients are printed (`status`) and compared; a relay's strings are cleaned first.
+        let mut config = config;
+        for recipient in &mut config.recipients {
+            *recipient = from_relay(recipient, 200);
+        }
         Ok(config)
     }
 
@@ -453,6 +499,43 @@ impl RelayClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_only_for_a_relay_on_this_computer() {
+        for local in [
+            "http://127.0.0.1:8787",
+            "http://127.0.0.2",
+            "http://localhost:8080/",
+            "http://[::1]:8787",
+        ] {
+            assert!(normalise_relay_url(local).is_ok(), "{local}");
+        }
+        assert_eq!(
+            normalise_relay_url("https://tips.example.nl/").unwrap(),
+            "https://tips.example.nl"
+        );
+        for remote in [
+            "http://tips.example.nl",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example:80",
+            "http://[::1].evil.example",
+            "http://[::2]:80",
+            "http://10.0.0.1",
+        ] {
+            assert!(
+                matches!(normalise_relay_url(remote), Err(Error::Usage(_))),
+                "{remote}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_a_relay_says_is_cleaned_before_it_is_printed() {
+        let cleaned = from_relay("bad\u{1b}[2J\u{202e}token\nmore", 300);
+        assert!(!cleaned.contains('\u{1b}') && !cleaned.contains('\u{202e}'));
+        assert!(!cleaned.contains('\n'));
+        assert_eq!(from_relay(&"x".repeat(1000), 300).chars().count(), 300);
+    }
 
     #[test]
     fn relay_status_is_read_and_unknown_fields_are_ignored() {
