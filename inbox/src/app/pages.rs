@@ -9,6 +9,7 @@ use super::html::{Html, query_value};
 use super::session::TipSummary;
 use super::words::{self, Words, language_code, words};
 use crate::render::ConversationEntry;
+use crate::store::StoredTip;
 use crate::time::LocalHour;
 use crate::triage::{TriageBook, TriageRecord, TriageStatus};
 use crate::vocabulary::{Labels, Language};
@@ -197,11 +198,17 @@ impl ListFilter {
         }
     }
 
-    fn passes(&self, summary: &TipSummary, record: &TriageRecord) -> bool {
-        if self.status.is_some_and(|status| status != record.status) {
-            return false;
-        }
-        if self.municipality.is_none() && self.kind.is_none() {
+    /// Whether the filters need each tip's municipality or kind (so every file opened).
+    fn needs_facts(&self) -> bool {
+        self.municipality.is_some() || self.kind.is_some()
+    }
+
+    fn passes_status(&self, record: &TriageRecord) -> bool {
+        self.status.is_none_or(|status| status == record.status)
+    }
+
+    fn passes_facts(&self, summary: &TipSummary) -> bool {
+        if !self.needs_facts() {
             return true;
         }
         let Some(facts) = &summary.facts else {
@@ -218,6 +225,64 @@ impl ListFilter {
     }
 }
 
+/// One page of the list: its rows, and how many tips pass the filters in all.
+#[derive(Debug)]
+pub(crate) struct ListPage {
+    rows: Vec<(TipSummary, TriageRecord)>,
+    matching: usize,
+    page: usize,
+    page_count: usize,
+    any_tips: bool,
+}
+
+/// Chooses the page `filter` asks for among `tips`, newest first. `summaries` gives what the
+/// list shows of some tips (opening the files it does not know yet): of the page's tips only,
+/// unless a municipality or kind filter needs every tip's.
+pub(crate) fn select_page(
+    tips: &[StoredTip],
+    book: &TriageBook,
+    filter: &ListFilter,
+    summaries: impl Fn(&[StoredTip]) -> Vec<TipSummary>,
+) -> ListPage {
+    let mut candidates: Vec<(StoredTip, TriageRecord)> = tips
+        .iter()
+        .map(|tip| (tip.clone(), book.record(&tip.relay_id)))
+        .filter(|(_, record)| filter.passes_status(record))
+        .collect();
+    if filter.needs_facts() {
+        let stored: Vec<StoredTip> = candidates.iter().map(|(tip, _)| tip.clone()).collect();
+        let known = summaries(&stored);
+        candidates = candidates
+            .into_iter()
+            .zip(known)
+            .filter(|(_, summary)| filter.passes_facts(summary))
+            .map(|(candidate, _)| candidate)
+            .collect();
+    }
+    candidates.sort_by_key(|(tip, _)| std::cmp::Reverse(tip.number));
+    let matching = candidates.len();
+    let page_count = matching.div_ceil(TIPS_PER_PAGE).max(1);
+    let page = filter.page.clamp(1, page_count);
+    let on_page: Vec<(StoredTip, TriageRecord)> = candidates
+        .into_iter()
+        .skip((page - 1) * TIPS_PER_PAGE)
+        .take(TIPS_PER_PAGE)
+        .collect();
+    let stored: Vec<StoredTip> = on_page.iter().map(|(tip, _)| tip.clone()).collect();
+    let rows = summaries(&stored)
+        .into_iter()
+        .zip(on_page)
+        .map(|(summary, (_, record))| (summary, record))
+        .collect();
+    ListPage {
+        rows,
+        matching,
+        page,
+        page_count,
+        any_tips: !tips.is_empty(),
+    }
+}
+
 /// One `<option>`, selected when `selected`.
 fn option(html: &mut Html, value: &str, label: &str, selected: bool) {
     html.markup("<option value=\"").text(value).markup("\"");
@@ -228,40 +293,28 @@ fn option(html: &mut Html, value: &str, label: &str, selected: bool) {
 }
 
 /// The tip list: filters, one page of rows (newest first), and the links to other pages.
-pub(crate) fn tip_list(
-    labels: &Labels,
-    summaries: &[TipSummary],
-    book: &TriageBook,
-    filter: &ListFilter,
-) -> Html {
+pub(crate) fn tip_list(labels: &Labels, list: &ListPage, filter: &ListFilter) -> Html {
     let language = labels.language();
     let words = words(language);
     let mut html = Html::with_capacity(64 * 1024);
     html.markup("<h1>").markup(words.tips_title).markup("</h1>");
     filters(&mut html, labels, filter);
-    if summaries.is_empty() {
+    if !list.any_tips {
         html.markup("<p>").markup(words.no_tips).markup("</p>");
         return html;
     }
-    let mut matching: Vec<(&TipSummary, TriageRecord)> = summaries
-        .iter()
-        .map(|summary| (summary, book.record(&summary.relay_id)))
-        .filter(|(summary, record)| filter.passes(summary, record))
-        .collect();
-    if matching.is_empty() {
+    if list.matching == 0 {
         html.markup("<p>")
             .markup(words.no_matching_tips)
             .markup("</p>");
         return html;
     }
-    matching.sort_by_key(|(summary, _)| std::cmp::Reverse(summary.number));
-    let page_count = matching.len().div_ceil(TIPS_PER_PAGE);
-    let page = filter.page.clamp(1, page_count);
+    let (page, page_count) = (list.page, list.page_count);
     html.markup(
         "<div class=\"table-scroll\" role=\"region\" aria-labelledby=\"tips-caption\" tabindex=\"0\">\
          <table class=\"tip-table\"><caption id=\"tips-caption\">",
     )
-    .text(&words::tip_count(language, matching.len()))
+    .text(&words::tip_count(language, list.matching))
     .markup("</caption><thead><tr><th scope=\"col\">")
     .markup(words.number_column)
     .markup("</th><th scope=\"col\">")
@@ -275,11 +328,7 @@ pub(crate) fn tip_list(
     .markup("</th><th scope=\"col\">")
     .markup(words.status_column)
     .markup("</th></tr></thead><tbody>");
-    for (summary, record) in matching
-        .iter()
-        .skip((page - 1) * TIPS_PER_PAGE)
-        .take(TIPS_PER_PAGE)
-    {
+    for (summary, record) in &list.rows {
         tip_row(&mut html, labels, words, summary, record);
     }
     html.markup("</tbody></table></div>");

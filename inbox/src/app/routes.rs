@@ -371,7 +371,19 @@ async fn unlock(State(state): State<AppState>, access: InSession, body: Bytes) -
     };
     match unlocked {
         Some(keys) => {
-            state.session().unlock(keys, Instant::now());
+            let (keys, summaries) = {
+                let mut session = state.session();
+                session.unlock(keys, Instant::now());
+                session.use_unlocked(Instant::now()).expect("just unlocked")
+            };
+            // Open every tip once in the background, so the first filter by municipality or
+            // kind finds them opened; the first list itself opens only its page.
+            let home = state.home().clone();
+            tokio::task::spawn_blocking(move || {
+                if let Ok(tips) = store::stored_tips(&home) {
+                    session::summaries(&tips, &keys, &summaries);
+                }
+            });
             redirect("/")
         }
         None => unlock_response(
@@ -494,9 +506,11 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
             let failed = |error| Refusal::new(language, Reason::Failed(error));
             let labels = labels(&state, language)?;
             let tips = store::stored_tips(state.home()).map_err(failed)?;
-            let summaries = session::summaries(&tips, &keys, &summaries);
             let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
-            Ok(pages::tip_list(&labels, &summaries, &book, &filter))
+            let list = pages::select_page(&tips, &book, &filter, |some| {
+                session::summaries(some, &keys, &summaries)
+            });
+            Ok(pages::tip_list(&labels, &list, &filter))
         })
         .await
     }

@@ -58,7 +58,6 @@ impl Drop for Secret {
 pub(crate) struct TipSummary {
     pub(crate) number: u64,
     pub(crate) received_hour: u64,
-    pub(crate) relay_id: String,
     /// `None` when the file did not open.
     pub(crate) facts: Option<TipFacts>,
 }
@@ -114,7 +113,6 @@ pub(crate) fn summaries(
                 TipSummary {
                     number: tip.number,
                     received_hour: tip.received_hour,
-                    relay_id: tip.relay_id,
                     facts,
                 },
             );
