@@ -71,7 +71,19 @@ pub(crate) struct TipFacts {
 }
 
 /// What the list knows of each stored tip, by file, while unlocked.
-pub(crate) type SummaryCache = Mutex<HashMap<PathBuf, TipSummary>>;
+#[derive(Debug, Default)]
+pub(crate) struct SummaryCache {
+    known: Mutex<HashMap<PathBuf, TipSummary>>,
+    /// Held while files are opened, so two requests (or a request and the background pass
+    /// after unlocking) never open the same files side by side; the second waits and finds
+    /// them known.
+    opening: Mutex<()>,
+}
+
+/// How many files are opened at once: their documents are dropped after each batch, which
+/// keeps the memory (and the time plaintext lives in it) small, and a request waits for at
+/// most one batch of another's.
+const OPENING_BATCH: usize = 256;
 
 /// The keys and the tips' summaries, while unlocked.
 pub(crate) struct Unlocked {
@@ -90,19 +102,26 @@ impl std::fmt::Debug for Unlocked {
 pub(crate) fn summaries(
     tips: &[StoredTip],
     keys: &UnlockedKeys,
-    known: &SummaryCache,
+    cache: &SummaryCache,
 ) -> Vec<TipSummary> {
-    let missing: Vec<StoredTip> = {
-        let known = known.lock().expect("summary cache");
-        tips.iter()
-            .filter(|tip| !known.contains_key(&tip.path))
-            .cloned()
-            .collect()
-    };
-    if !missing.is_empty() {
-        let documents = store::open_all(&missing, keys);
-        let mut known = known.lock().expect("summary cache");
-        for (tip, document) in missing.into_iter().zip(documents) {
+    // One batch at a time under the opening lock: a request for one page waits for at most
+    // one batch of the background pass, and nothing is opened twice.
+    loop {
+        let opening = cache.opening.lock().expect("summary cache");
+        let batch: Vec<StoredTip> = {
+            let known = cache.known.lock().expect("summary cache");
+            tips.iter()
+                .filter(|tip| !known.contains_key(&tip.path))
+                .take(OPENING_BATCH)
+                .cloned()
+                .collect()
+        };
+        if batch.is_empty() {
+            break;
+        }
+        let documents = store::open_all(&batch, keys);
+        let mut known = cache.known.lock().expect("summary cache");
+        for (tip, document) in batch.into_iter().zip(documents) {
             let facts = document.ok().map(|document| TipFacts {
                 municipality: document.municipality,
                 kind: document.kind,
@@ -117,8 +136,12 @@ pub(crate) fn summaries(
                 },
             );
         }
+        drop(known);
+        drop(opening);
+        // A request waiting for the lock gets it before the next batch.
+        std::thread::sleep(Duration::from_millis(1));
     }
-    let known = known.lock().expect("summary cache");
+    let known = cache.known.lock().expect("summary cache");
     tips.iter()
         .filter_map(|tip| known.get(&tip.path).cloned())
         .collect()
