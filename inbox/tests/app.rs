@@ -502,11 +502,38 @@ fn unlocked_the_app_lists_filters_and_shows_tips_and_saves_status_and_notes() {
         "only the app's own paths"
     );
 
+    // The statistics: a page, the chart as an image of its own, the CSV for Dutch Excel.
+    let statistics = app.get("/stats", Some(&cookie)).expect_status(200).text();
+    assert!(statistics.contains("2 meldingen") && statistics.contains("src=\"/stats.svg\""));
+    let chart = app.get("/stats.svg", Some(&cookie)).expect_status(200);
+    assert_eq!(
+        chart.header("content-type"),
+        Some("image/svg+xml; charset=utf-8")
+    );
+    assert!(chart.text().contains("<svg") && chart.text().contains("Assen"));
+    let csv = app.get("/stats.csv", Some(&cookie)).expect_status(200);
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        csv.body.starts_with("\u{feff}".as_bytes()),
+        "a byte order mark for Excel"
+    );
+    assert!(csv.text().contains("Emmen;") && !csv.text().contains("Kenmerk"));
+
     // Lock by hand: every page asks for the passphrase again.
     let locked = app.post("/lock", &cookie, "");
     assert_eq!(locked.status, 303);
     assert_eq!(locked.header("location"), Some("/unlock?locked"));
-    for path in ["/", &format!("/tips/{hostile}"), "/?kind=labour"] {
+    for path in [
+        "/",
+        &format!("/tips/{hostile}"),
+        "/?kind=labour",
+        "/stats",
+        "/stats.csv",
+    ] {
         let response = app.get(path, Some(&cookie));
         assert_eq!(response.status, 303, "{path}");
         assert_eq!(response.header("location"), Some("/unlock"), "{path}");

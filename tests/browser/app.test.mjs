@@ -259,6 +259,18 @@ test("the coordinator opens the app, unlocks, reads the tip sent through the wid
     await expectNoViolations(page, "list, English");
     await page.getByRole("button", { name: "Nederlands" }).click();
 
+    // The statistics page, its chart (an image the app serves) and the CSV link.
+    await page.getByRole("link", { name: "Statistieken", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Statistieken" }).waitFor();
+    const chart = page.getByRole("img");
+    await chart.waitFor();
+    assert.ok(await chart.evaluate((image) => image.complete && image.naturalWidth > 0), "the chart loads");
+    assert.equal(await page.getByRole("link", { name: /CSV/ }).getAttribute("href"), "/stats.csv");
+    await expectNoViolations(page, "statistics");
+    await page.setViewportSize({ width: 320, height: 800 });
+    assert.equal(await scrollsHorizontally(page), false, "the statistics fit 320 px");
+    await page.setViewportSize({ width: 1000, height: 900 });
+
     // Lock: every page asks for the passphrase again.
     await page.getByRole("button", { name: "Vergrendelen" }).click();
     await page.getByText("De werkplek is vergrendeld.").waitFor();

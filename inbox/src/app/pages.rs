@@ -75,6 +75,8 @@ pub(crate) fn page(frame: &Frame<'_>, title: &str, content: Html) -> String {
             .markup(words.navigation_label)
             .markup("\"><ul class=\"menu\"><li><a href=\"/\">")
             .markup(words.tips_link)
+            .markup("</a></li><li><a href=\"/stats\">")
+            .markup(words.statistics_link)
             .markup("</a></li></ul></nav>");
     }
     if frame.in_session {
@@ -780,4 +782,23 @@ fn triage_form(html: &mut Html, labels: &Labels, context: &CaseContext<'_>) {
             .markup("</span></li>");
     }
     html.markup("</ul>");
+}
+
+/// The statistics page: what is counted, the chart (served as an image by `/stats.svg`, so its
+/// text never becomes this page's markup) and the CSV download.
+pub(crate) fn statistics(language: Language, tip_count: usize) -> Html {
+    let words = words(language);
+    let mut html = Html::default();
+    html.markup("<h1>")
+        .markup(words.statistics_title)
+        .markup("</h1><p>")
+        .markup(words.statistics_introduction)
+        .markup("</p><p>")
+        .text(&words::tip_count(language, tip_count))
+        .markup(".</p><p><a href=\"/stats.csv\" download>")
+        .markup(words.statistics_download)
+        .markup("</a></p><img class=\"chart\" src=\"/stats.svg\" alt=\"")
+        .markup(words.statistics_chart)
+        .markup("\">");
+    html
 }

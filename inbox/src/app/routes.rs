@@ -9,6 +9,7 @@
 //! | `POST /lock`, `POST /language` | the cookie | locks; switches the language |
 //! | `GET /` | unlocked | the tip list, with filters in the query |
 //! | `GET /tips/N`, `POST /tips/N/triage` | unlocked | the case page; saves status and notes |
+//! | `GET /stats`, `/stats.svg`, `/stats.csv` | unlocked | the counts: page, chart, download |
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,6 +38,7 @@ use crate::recipients::RecipientSet;
 use crate::region::Region;
 use crate::relay::MessageAuthor;
 use crate::render::ConversationEntry;
+use crate::stats::{self, CountedTip, Counts, CsvStyle};
 use crate::store;
 use crate::time::now_unix_seconds;
 use crate::triage::{Note, TriageBook, TriageStatus};
@@ -62,6 +64,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/", get(tip_list))
         .route("/tips/{number}", get(case_page))
         .route("/tips/{number}/triage", post(save_triage))
+        .route("/stats", get(statistics_page))
+        .route("/stats.svg", get(statistics_chart))
+        .route("/stats.csv", get(statistics_csv))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
@@ -706,6 +711,123 @@ async fn save_triage(
     .await;
     match result {
         Ok(number) => redirect(&format!("/tips/{number}?saved")),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The counts of every stored tip that opens (municipality, kind and quarter only), the labels,
+/// and how many tips were counted.
+fn counted(
+    state: &AppState,
+    language: Language,
+    keys: &UnlockedKeys,
+    summaries: &SummaryCache,
+) -> Result<(Counts, Labels, usize), Refusal> {
+    let failed = |error| Refusal::new(language, Reason::Failed(error));
+    let tips = store::stored_tips(state.home()).map_err(failed)?;
+    let tips: Vec<CountedTip> = session::summaries(&tips, keys, summaries)
+        .into_iter()
+        .filter_map(|summary| {
+            let facts = summary.facts?;
+            Some(CountedTip {
+                received_hour: summary.received_hour,
+                municipality: facts.municipality,
+                kind: facts.kind,
+            })
+        })
+        .collect();
+    Ok((
+        Counts::count(&tips, &[]),
+        labels(state, language)?,
+        tips.len(),
+    ))
+}
+
+/// `GET /stats`: the statistics page.
+async fn statistics_page(State(state): State<AppState>, access: Unlocked, uri: Uri) -> Response {
+    let Unlocked {
+        language,
+        keys,
+        summaries,
+    } = access;
+    let here = here(&uri).to_owned();
+    let result = blocking(language, move || {
+        counted(&state, language, &keys, &summaries).map(|(_, _, count)| count)
+    })
+    .await;
+    match result {
+        Ok(count) => {
+            let frame = Frame {
+                language,
+                unlocked: true,
+                in_session: true,
+                here: &here,
+            };
+            html_response(
+                StatusCode::OK,
+                pages::page(
+                    &frame,
+                    words(language).statistics_title,
+                    pages::statistics(language, count),
+                ),
+            )
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `GET /stats.svg`: the chart of `fluister-inbox stats --svg`, as an image.
+async fn statistics_chart(State(state): State<AppState>, access: Unlocked) -> Response {
+    let Unlocked {
+        language,
+        keys,
+        summaries,
+    } = access;
+    let result = blocking(language, move || {
+        counted(&state, language, &keys, &summaries)
+            .map(|(counts, labels, _)| stats::to_svg(&counts, &labels))
+    })
+    .await;
+    match result {
+        Ok(svg) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml; charset=utf-8"),
+            )],
+            svg,
+        )
+            .into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `GET /stats.csv`: the counts as `fluister-inbox stats` writes them, for Dutch Excel.
+async fn statistics_csv(State(state): State<AppState>, access: Unlocked) -> Response {
+    let Unlocked {
+        language,
+        keys,
+        summaries,
+    } = access;
+    let result = blocking(language, move || {
+        counted(&state, language, &keys, &summaries)
+            .map(|(counts, labels, _)| stats::to_csv(&counts, &labels, CsvStyle::Excel))
+    })
+    .await;
+    match result {
+        Ok(csv) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_static("attachment; filename=\"fluister-statistieken.csv\""),
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
         Err(refusal) => refusal.into_response(),
     }
 }

@@ -79,6 +79,11 @@ pub struct Words {
     pub notes_heading: &'static str,
     pub no_notes: &'static str,
     pub back_to_tips: &'static str,
+    pub statistics_link: &'static str,
+    pub statistics_title: &'static str,
+    pub statistics_introduction: &'static str,
+    pub statistics_chart: &'static str,
+    pub statistics_download: &'static str,
 }
 
 const DUTCH: Words = Words {
@@ -158,6 +163,13 @@ const DUTCH: Words = Words {
     notes_heading: "Notities",
     no_notes: "Nog geen notities.",
     back_to_tips: "Terug naar de meldingen",
+    statistics_link: "Statistieken",
+    statistics_title: "Statistieken",
+    statistics_introduction: "Het aantal meldingen per gemeente, soort uitbuiting en kwartaal. \
+        Alleen die drie gegevens worden geteld, nooit de inhoud.",
+    statistics_chart: "Staafdiagram van het aantal meldingen per gemeente en soort uitbuiting. \
+        De cijfers staan ook in het CSV-bestand.",
+    statistics_download: "Download de cijfers als CSV-bestand (opent in Excel)",
 };
 
 const ENGLISH: Words = Words {
@@ -236,6 +248,13 @@ const ENGLISH: Words = Words {
     notes_heading: "Notes",
     no_notes: "No notes yet.",
     back_to_tips: "Back to the tips",
+    statistics_link: "Statistics",
+    statistics_title: "Statistics",
+    statistics_introduction: "The number of tips per municipality, kind of exploitation and \
+        quarter. Only those three facts are counted, never the content.",
+    statistics_chart: "Bar chart of the number of tips per municipality and kind of \
+        exploitation. The numbers are also in the CSV file.",
+    statistics_download: "Download the numbers as a CSV file (opens in Excel)",
 };
 
 /// The table for `language`.
