@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod dist;
+mod fuzz;
 mod test;
 mod util;
 mod widget;
@@ -16,7 +17,8 @@ cargo xtask <task> [options]
 Tasks:
   test                Run every check and test: formatting, clippy, the wasm build of the
                       envelope, clippy on the inbox's Windows build, the official age
-                      vectors, unit, integration and interop tests.
+                      vectors, unit, integration, interop and differential tests, and
+                      a few seconds of each envelope fuzz target (cargo-fuzz, nightly).
                       Installs the test's npm packages under tests/ first.
   demo                Build everything and run it here: the relay on 127.0.0.1:8787 with a demo
                       coordinator key (target/demo), the example municipal page on
@@ -30,6 +32,12 @@ Tasks:
                       and print their sizes and SHA-256.
   bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay, inbox,
                       app (the inbox's local app), widget.
+  fuzz [TARGET|all] [SECONDS]
+                      Fuzz the parsers with cargo-fuzz (nightly; `cargo install cargo-fuzz
+                      --locked`): every target, or one, for SECONDS each (default 60).
+                      Targets: age_header, age_armor, age_open, tip_document,
+                      mailbox_message, receipt_code, relay_settings. Crashes are kept in
+                      fuzz/artifacts/TARGET/.
   help                Show this text.
 
 Environment:
@@ -46,6 +54,7 @@ fn main() -> ExitCode {
     let result = match task {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         "widget" => widget::run(rest),
         "demo" => demo::run(rest),
         "dist" => dist::run(rest),

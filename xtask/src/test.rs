@@ -106,6 +106,9 @@ pub fn run(arguments: &[String]) -> TaskResult {
     tests.env("FLUISTER_CCTV_DIR", &vectors);
     run_command(&mut tests)?;
 
+    // A few seconds of each fuzz target: they build, read their seeds, and hold a first search.
+    crate::fuzz::smoke(&vectors)?;
+
     browser_tests()
 }
 
