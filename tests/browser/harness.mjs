@@ -133,13 +133,14 @@ export async function startStack({ difficulty = 8, limits = {}, proofOfWork = {}
   const browser = await launchBrowser();
   const stack = {
     coordinator,
-    // A test may replace the relay (stop it, start another on the same address).
+    // A test may replace the relay or the page server (stop it, start another on the same
+    // address); `close()` ends whichever is there then.
     relay,
     page,
     browser,
     async close() {
       await browser.close();
-      await page.close();
+      await stack.page.close();
       await stack.relay.stop();
       rmSync(coordinator.directory, { recursive: true, force: true });
     },
