@@ -395,7 +395,7 @@ test("the relay's database holds no plaintext and no link between the tip and it
   // Checked while the tip still waited on the relay, and now, after pulls, a question and answers.
   assert.deepEqual(loop.linkCheckedWhileTipWaited, []);
   assert.deepEqual(databaseLinkFindings(loop.tipId, loop.mailboxId, { tipWaiting: false }), []);
-  const messages = queryRelayDatabase(stack, "SELECT hex(mailbox_id) AS mailbox, author FROM mailbox_messages ORDER BY sequence");
+  const messages = queryRelayDatabase(stack, "SELECT hex(mailbox_id) AS mailbox, author FROM mailbox_messages ORDER BY mailbox_id, position");
   assert.deepEqual(messages, [
     { mailbox: loop.mailboxId.toUpperCase(), author: "coordinator" },
     { mailbox: loop.mailboxId.toUpperCase(), author: "reporter" },
