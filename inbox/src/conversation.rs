@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use fluister_envelope::receipt::MailboxId;
 
@@ -25,6 +26,7 @@ use crate::home::{
 };
 use crate::kill_switch::{self, Step};
 use crate::msg;
+use crate::progress::{Progress, Watch};
 use crate::relay::{MailboxMessageOnRelay, MessageAuthor, RelayClient, is_message_id, is_tip_id};
 use crate::store::StoredTip;
 
@@ -251,10 +253,13 @@ pub fn pull_conversations(
     home: &InboxHome,
     client: &RelayClient,
     tips: &[TipWithMailbox],
+    watch: Option<&Arc<Watch>>,
 ) -> Result<ConversationPullReport> {
     let _lock = home.lock()?;
     let mut report = ConversationPullReport::default();
+    let progress = Progress::watched(&msg!("conversation.progress"), tips.len(), watch);
     for tip_with_mailbox in tips {
+        progress.advance();
         let number = tip_with_mailbox.tip.number;
         let Some(messages) = client
             .mailbox_messages(tip_with_mailbox.mailbox_id.as_str())
@@ -279,6 +284,7 @@ pub fn pull_conversations(
         }
         report.new_from_coordinator += counts.new_from_coordinator;
     }
+    progress.finish();
     Ok(report)
 }
 

@@ -1,8 +1,9 @@
-//! A one-line progress bar on standard error for long pulls, drawn only on a terminal.
+//! A one-line progress bar on standard error for long pulls, drawn only on a terminal, and the
+//! same counts for another thread to read (the app's pull page).
 
 use std::io::{IsTerminal as _, Write as _};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Counts finished items and redraws the bar at most ten times a second.
@@ -13,6 +14,24 @@ pub struct Progress {
     done: AtomicUsize,
     enabled: bool,
     last_drawn: Mutex<Option<Instant>>,
+    watch: Option<Arc<Watch>>,
+}
+
+/// How far a long piece of work is, for another thread to read while it runs.
+#[derive(Debug, Default)]
+pub struct Watch {
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Watch {
+    /// How many items are done, of how many.
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
 }
 
 impl Progress {
@@ -25,12 +44,28 @@ impl Progress {
             done: AtomicUsize::new(0),
             enabled: total >= 20 && std::io::stderr().is_terminal(),
             last_drawn: Mutex::new(None),
+            watch: None,
+        }
+    }
+
+    /// The same, also counted in `watch` (which starts again from zero), when there is one.
+    pub fn watched(label: &str, total: usize, watch: Option<&Arc<Watch>>) -> Self {
+        if let Some(watch) = watch {
+            watch.done.store(0, Ordering::Relaxed);
+            watch.total.store(total, Ordering::Relaxed);
+        }
+        Self {
+            watch: watch.cloned(),
+            ..Self::new(label, total)
         }
     }
 
     /// Marks one more item done.
     pub fn advance(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(watch) = &self.watch {
+            watch.done.store(done, Ordering::Relaxed);
+        }
         if !self.enabled {
             return;
         }

@@ -25,8 +25,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use fluister_envelope::age::{self, Identity, armor};
 use fluister_envelope::tip::TipDocument;
@@ -39,7 +39,7 @@ use crate::home::{
 use crate::keys::UnlockedKeys;
 use crate::kill_switch::{self, Step};
 use crate::msg;
-use crate::progress::Progress;
+use crate::progress::{Progress, Watch};
 use crate::quarantine;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
 use fluister_protocol::ids::TipId;
@@ -275,6 +275,7 @@ pub fn pull(
     client: &RelayClient,
     keys: &UnlockedKeys,
     connections: usize,
+    watch: Option<&Arc<Watch>>,
 ) -> Result<PullReport> {
     let _lock = home.lock()?;
     let tips_directory = home.tips_directory();
@@ -293,7 +294,7 @@ pub fn pull(
         .map(|tip| tip.relay_id)
         .collect();
     let waiting = client.list_waiting_tips()?;
-    let progress = Progress::new(&msg!("store.progress"), waiting.len());
+    let progress = Progress::watched(&msg!("store.progress"), waiting.len(), watch);
     let report = Mutex::new(PullReport::default());
     let next_index = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);

@@ -1,10 +1,15 @@
 //! `pull`: fetch new tips (and the reporters' answers) from the relay.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::Settings;
-use crate::conversation::{self, TipWithMailbox};
+use crate::conversation::{self, ConversationPullReport, TipWithMailbox};
 use crate::error::Result;
+use crate::home::InboxHome;
 use crate::keys::UnlockedKeys;
 use crate::msg;
+use crate::progress::Watch;
 use crate::region::Region;
 use crate::relay::{Connection, RelayClient};
 use crate::store::{self, PullReport};
@@ -18,30 +23,77 @@ pub struct PullOptions {
     pub with_messages: bool,
 }
 
-/// Stores every waiting tip (quarantining those that do not open) and then, unless told not
-/// to, the new messages of every tip's mailbox; prints what came in and what to do next.
-pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
-    let connection = Connection::load(&settings.home)?;
-    let keys = settings.unlock()?;
+/// What a pull brought in: the tips, and the answers when they were fetched too.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The region's name and its number of municipalities, when the relay's list changed what
+    /// the inbox knew.
+    pub region_update: Option<(String, usize)>,
+    /// What became of the waiting tips.
+    pub tips: PullReport,
+    /// `None` when answers were not fetched, or no tip has a mailbox.
+    pub answers: Option<ConversationPullReport>,
+}
+
+/// Where a pull is, for the app's progress page.
+#[derive(Debug, Default)]
+pub struct PullWatch {
+    /// Counts the tips while they are fetched, then the mailboxes.
+    pub progress: Arc<Watch>,
+    /// Set once the tips are in and the mailboxes are being fetched.
+    pub fetching_answers: AtomicBool,
+}
+
+/// Stores every waiting tip (quarantining those that do not open) and then, when
+/// `with_messages`, the new messages of every tip's mailbox. The command line and the app both
+/// pull through here.
+pub fn fetch(
+    home: &InboxHome,
+    keys: &UnlockedKeys,
+    options: PullOptions,
+    watch: Option<&PullWatch>,
+) -> Result<Fetched> {
+    let connection = Connection::load(home)?;
     let client = RelayClient::new(&connection);
     // The region's municipality names first, so this pull's tips are listed with them.
     let region = Region::from_config(&client.config()?);
-    if region.save_merged(&settings.home)? {
-        let region_name = if region.name.is_empty() {
+    let region_update = region
+        .save_merged(home)?
+        .then(|| (region.name.clone(), region.municipalities.len()));
+    let progress = watch.map(|watch| &watch.progress);
+    let tips = store::pull(home, &client, keys, options.connections, progress)?;
+    let answers = if options.with_messages {
+        if let Some(watch) = watch {
+            watch.fetching_answers.store(true, Ordering::Relaxed);
+        }
+        pull_answers(home, &client, keys, progress)?
+    } else {
+        None
+    };
+    Ok(Fetched {
+        region_update,
+        tips,
+        answers,
+    })
+}
+
+/// Stores every waiting tip (quarantining those that do not open) and then, unless told not
+/// to, the new messages of every tip's mailbox; prints what came in and what to do next.
+pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
+    let keys = settings.unlock()?;
+    let fetched = fetch(&settings.home, &keys, options, None)?;
+    if let Some((region_name, count)) = &fetched.region_update {
+        let region_name = if region_name.is_empty() {
             msg!("pull.the_region")
         } else {
-            region.name.clone()
+            region_name.clone()
         };
         println!(
             "{}",
-            msg!(
-                "pull.municipalities",
-                region = region_name,
-                count = region.municipalities.len()
-            )
+            msg!("pull.municipalities", region = region_name, count = count)
         );
     }
-    let report = store::pull(&settings.home, &client, &keys, options.connections)?;
+    let report = &fetched.tips;
     let stored = &report.stored_numbers;
     match (stored.first(), stored.last()) {
         (Some(first), Some(last)) if first == last => {
@@ -77,10 +129,10 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
         println!("{}", msg!("pull.see_new_tips"));
     }
     if report.quarantined() > 0 {
-        print_quarantine_notice(settings, &report);
+        print_quarantine_notice(settings, report);
     }
-    if options.with_messages {
-        pull_answers(settings, &client, &keys)?;
+    if let Some(answers) = &fetched.answers {
+        print_answers(answers);
     }
     Ok(())
 }
@@ -123,8 +175,13 @@ fn print_quarantine_notice(settings: &Settings, report: &PullReport) {
 }
 
 /// The second half of `pull`: fetches the conversation of every stored tip that has a mailbox.
-fn pull_answers(settings: &Settings, client: &RelayClient, keys: &UnlockedKeys) -> Result<()> {
-    let tips = store::stored_tips(&settings.home)?;
+fn pull_answers(
+    home: &InboxHome,
+    client: &RelayClient,
+    keys: &UnlockedKeys,
+    watch: Option<&Arc<Watch>>,
+) -> Result<Option<ConversationPullReport>> {
+    let tips = store::stored_tips(home)?;
     let documents = store::open_all(&tips, keys);
     let tips_with_mailbox: Vec<TipWithMailbox> = tips
         .into_iter()
@@ -135,9 +192,13 @@ fn pull_answers(settings: &Settings, client: &RelayClient, keys: &UnlockedKeys) 
         })
         .collect();
     if tips_with_mailbox.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    let report = conversation::pull_conversations(&settings.home, client, &tips_with_mailbox)?;
+    conversation::pull_conversations(home, client, &tips_with_mailbox, watch).map(Some)
+}
+
+/// What `pull` says about the answers it fetched.
+fn print_answers(report: &ConversationPullReport) {
     match report.new_answer_count() {
         0 => println!("{}", msg!("pull.no_new_answers")),
         count => {
@@ -175,5 +236,4 @@ fn pull_answers(settings: &Settings, client: &RelayClient, keys: &UnlockedKeys) 
             msg!("pull.mailboxes_gone", numbers = numbers.join(", "))
         );
     }
-    Ok(())
 }

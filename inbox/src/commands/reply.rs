@@ -5,17 +5,20 @@ use std::path::PathBuf;
 
 use fluister_envelope::age;
 use fluister_envelope::message::{MAX_MESSAGE_TEXT_CHARS, MailboxMessage, seal_message};
+use fluister_envelope::receipt::MailboxId;
 
 use super::Settings;
 use crate::conversation;
 use crate::editor::{self, EditorEnvironment};
 use crate::error::{Error, Result};
-use crate::home::create_private_file;
+use crate::home::{InboxHome, create_private_file};
+use crate::keys::UnlockedKeys;
 use crate::msg;
 use crate::recipients::RecipientSet;
 use crate::relay::{Connection, RelayClient, ReplyFailure};
 use crate::store;
 use crate::time::now_unix_seconds;
+use crate::vocabulary::Language;
 
 /// Where `reply` takes the message from.
 #[derive(Debug)]
@@ -54,28 +57,85 @@ impl MessageSource {
 /// the tip's conversation. Refuses, sending nothing, if the tip has no mailbox or the message
 /// is empty or too long.
 pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()> {
-    let stored = store::find_tip(&settings.home, number)?;
-    let sealed_tip = store::read_sealed_file(&stored.path)?;
-    let connection = Connection::load(&settings.home)?;
     let keys = settings.unlock()?;
-    let document = store::open_tip(&keys.identities, &sealed_tip).map_err(|failure| {
-        Error::NotOpened(failure.explain(&msg!(
-            "tip.numbered",
-            number = number,
-            file = stored.path.display()
-        )))
-    })?;
-    let Some(reply_info) = &document.reply else {
-        return Err(Error::Usage(msg!("reply.no_mailbox", number = number)));
-    };
-    let (Some(mailbox_id), Ok(reply_recipient)) = (reply_info.mailbox_id(), reply_info.recipient())
-    else {
-        return Err(Error::Usage(msg!(
-            "reply.unusable_mailbox",
-            number = number
-        )));
-    };
+    // The mailbox is checked before the editor opens, so nobody writes a message in vain.
+    let target = ReplyTarget::find(&settings.home, &keys, number)?;
     let text = read_message_text(settings, number, source)?;
+    let sent = send(&settings.home, settings.language, &keys, &target, &text)?;
+    println!("{}", msg!("reply.sent", number = number));
+    if sent.answers_meanwhile > 0 {
+        println!(
+            "{}",
+            msg!(
+                "reply.answers_meanwhile",
+                count = sent.answers_meanwhile,
+                number = number
+            )
+        );
+    }
+    println!("{}", msg!("reply.next", number = number));
+    Ok(())
+}
+
+/// A stored tip whose reporter can be written to: its mailbox and the reporter's key.
+#[derive(Debug)]
+pub struct ReplyTarget {
+    number: u64,
+    relay_id: String,
+    mailbox_id: MailboxId,
+    reporter: age::Recipient,
+}
+
+impl ReplyTarget {
+    /// Tip `number`, opened to find its mailbox; refused if it has none (or an unusable one).
+    pub fn find(home: &InboxHome, keys: &UnlockedKeys, number: u64) -> Result<Self> {
+        let stored = store::find_tip(home, number)?;
+        let sealed_tip = store::read_sealed_file(&stored.path)?;
+        let document = store::open_tip(&keys.identities, &sealed_tip).map_err(|failure| {
+            Error::NotOpened(failure.explain(&msg!(
+                "tip.numbered",
+                number = number,
+                file = stored.path.display()
+            )))
+        })?;
+        let Some(reply_info) = &document.reply else {
+            return Err(Error::Usage(msg!("reply.no_mailbox", number = number)));
+        };
+        let (Some(mailbox_id), Ok(reporter)) = (reply_info.mailbox_id(), reply_info.recipient())
+        else {
+            return Err(Error::Usage(msg!(
+                "reply.unusable_mailbox",
+                number = number
+            )));
+        };
+        Ok(Self {
+            number,
+            relay_id: stored.relay_id,
+            mailbox_id,
+            reporter,
+        })
+    }
+}
+
+/// What happened after a reply was sent.
+#[derive(Debug)]
+pub struct SentReply {
+    /// Answers from the reporter that came in since the last pull, now stored.
+    pub answers_meanwhile: usize,
+}
+
+/// Seals `text` to the reporter of `target`, to this coordinator, to every recipient the relay
+/// seals tips to and to the coordinator's own set, posts it to the mailbox, and stores the
+/// sealed copy in the tip's conversation (then the whole conversation, in the relay's order).
+/// The command line and the app both send through here.
+pub fn send(
+    home: &InboxHome,
+    language: Language,
+    keys: &UnlockedKeys,
+    target: &ReplyTarget,
+    text: &str,
+) -> Result<SentReply> {
+    let number = target.number;
     let text = text.trim();
     if text.is_empty() {
         return Err(Error::Usage(msg!("reply.empty", number = number)));
@@ -84,11 +144,12 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
     if MailboxMessage::new(text).validate().is_err() {
         return Err(message_too_long());
     }
+    let connection = Connection::load(home)?;
     // Sealed to the reporter, to this coordinator (so `show` can read it back later), and to
     // every recipient the relay seals tips to (a colleague's key, the offline backup key), so the
     // whole conversation opens wherever the tips do.
     let client = RelayClient::new(&connection);
-    let mut recipients = vec![reply_recipient, keys.own_recipient];
+    let mut recipients = vec![target.reporter, keys.own_recipient];
     let relay_recipients = client
         .sealing_recipients()
         .map_err(|error| Error::interrupted(msg!("reply.recipients_unreadable"), error))?;
@@ -100,7 +161,7 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
     }
     // And to every key of the coordinator's own set (the backup key, a successor's), so the
     // conversation opens wherever the notes do.
-    for entry in RecipientSet::load(&settings.home, settings.language)?.entries() {
+    for entry in RecipientSet::load(home, language)?.entries() {
         if !recipients.contains(&entry.recipient) {
             recipients.push(entry.recipient);
         }
@@ -115,41 +176,31 @@ pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()
         },
     })?;
     let submission_key = random_submission_key()?;
-    let _lock = settings.home.lock()?;
-    let message_id =
-        match client.post_mailbox_message(mailbox_id.as_str(), &sealed, &submission_key) {
-            Ok(message_id) => message_id,
-            Err(ReplyFailure::MailboxNotFound) => {
-                return Err(Error::Relay(msg!("reply.mailbox_gone", number = number)));
-            }
-            Err(ReplyFailure::Other(error)) => return Err(error),
-        };
+    let _lock = home.lock()?;
+    let mailbox_id = target.mailbox_id.as_str();
+    let message_id = match client.post_mailbox_message(mailbox_id, &sealed, &submission_key) {
+        Ok(message_id) => message_id,
+        Err(ReplyFailure::MailboxNotFound) => {
+            return Err(Error::Relay(msg!("reply.mailbox_gone", number = number)));
+        }
+        Err(ReplyFailure::Other(error)) => return Err(error),
+    };
     let now = now_unix_seconds();
     conversation::store_sent_reply(
-        &settings.home,
-        &stored.relay_id,
+        home,
+        &target.relay_id,
         &message_id.to_string(),
         now - now % 3600,
         &sealed,
     )
     .map_err(|error| Error::interrupted(msg!("reply.sent_not_stored"), error))?;
-    println!("{}", msg!("reply.sent", number = number));
     // Put it in its exact place in the conversation, and pick up answers that came meanwhile.
-    if let Ok(Some(messages)) = client.mailbox_messages(mailbox_id.as_str()) {
-        let counts = conversation::store_conversation(&settings.home, &stored.relay_id, &messages)?;
-        if counts.new_from_reporter > 0 {
-            println!(
-                "{}",
-                msg!(
-                    "reply.answers_meanwhile",
-                    count = counts.new_from_reporter,
-                    number = number
-                )
-            );
-        }
+    let mut answers_meanwhile = 0;
+    if let Ok(Some(messages)) = client.mailbox_messages(mailbox_id) {
+        let counts = conversation::store_conversation(home, &target.relay_id, &messages)?;
+        answers_meanwhile = counts.new_from_reporter;
     }
-    println!("{}", msg!("reply.next", number = number));
-    Ok(())
+    Ok(SentReply { answers_meanwhile })
 }
 
 /// The refusal of a message longer than a mailbox message may be.
