@@ -138,6 +138,12 @@ impl InboxHome {
         self.root.join("triage.age")
     }
 
+    /// The sealed summary index (see `app::index`): per stored tip file, the identifiers the
+    /// app's tip list filters on, so unlocking the app need not open every tip again.
+    pub fn summaries_path(&self) -> PathBuf {
+        self.root.join("summaries.age")
+    }
+
     /// The lock that keeps two pulls (or a pull and a triage change) from running at once.
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("inbox.lock")

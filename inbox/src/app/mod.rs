@@ -40,6 +40,7 @@
 
 mod guard;
 mod html;
+mod index;
 mod pages;
 mod routes;
 mod session;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
@@ -78,6 +78,39 @@ pub(crate) struct SummaryCache {
     /// after unlocking) never open the same files side by side; the second waits and finds
     /// them known.
     opening: Mutex<()>,
+}
+
+impl SummaryCache {
+    /// Holds the opening lock: while the guard lives, [`summaries`] waits, so what is filled in
+    /// meanwhile (from the sealed index, see [`super::index`]) is seen by the next request
+    /// instead of being opened again.
+    pub(super) fn hold_opening(&self) -> MutexGuard<'_, ()> {
+        self.opening.lock().expect("summary cache")
+    }
+
+    /// Adds `summaries` for files not yet known; a file a request opened meanwhile keeps what
+    /// its opening found.
+    pub(super) fn insert_unknown(
+        &self,
+        summaries: impl IntoIterator<Item = (PathBuf, TipSummary)>,
+    ) {
+        let mut known = self.known.lock().expect("summary cache");
+        for (path, summary) in summaries {
+            known.entry(path).or_insert(summary);
+        }
+    }
+
+    /// What is known of each of `tips` (the facts, `None` if it did not open), skipping those
+    /// not known yet.
+    pub(super) fn known_facts<'t>(
+        &self,
+        tips: &'t [StoredTip],
+    ) -> Vec<(&'t StoredTip, Option<TipFacts>)> {
+        let known = self.known.lock().expect("summary cache");
+        tips.iter()
+            .filter_map(|tip| Some((tip, known.get(&tip.path)?.facts.clone())))
+            .collect()
+    }
 }
 
 /// How many files are opened at once: their documents are dropped after each batch, which
