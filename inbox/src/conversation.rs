@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use fluister_envelope::age::Identity;
+use fluister_envelope::message::MailboxMessage;
 use fluister_envelope::receipt::MailboxId;
 
 use crate::error::{Error, Result};
@@ -28,6 +30,7 @@ use crate::kill_switch::{self, Step};
 use crate::msg;
 use crate::progress::{Progress, Watch};
 use crate::relay::{MailboxMessageOnRelay, MessageAuthor, RelayClient, is_message_id, is_tip_id};
+use crate::render::ConversationEntry;
 use crate::store::StoredTip;
 
 /// One message stored locally.
@@ -226,6 +229,33 @@ pub struct TipWithMailbox {
     pub tip: StoredTip,
     /// Its mailbox on the relay, from the sealed tip.
     pub mailbox_id: MailboxId,
+}
+
+/// The stored conversation of a tip, each message opened with `identities` (or marked as not
+/// opening), in the relay's order. `show`, `export` and the app all read it through here.
+pub fn opened_entries(
+    home: &InboxHome,
+    tip_relay_id: &str,
+    identities: &[Identity],
+) -> Result<Vec<ConversationEntry>> {
+    let messages = stored_messages(home, tip_relay_id)?;
+    Ok(messages
+        .iter()
+        .map(|message| {
+            let text = std::fs::read(&message.path)
+                .ok()
+                .and_then(|sealed| crate::store::open_sealed(identities, &sealed).ok())
+                .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
+                    Ok(opened) => opened.text,
+                    Err(_) => crate::render::show_plain_text(&plaintext),
+                });
+            ConversationEntry {
+                received_hour: message.received_hour,
+                written_by_coordinator: message.author == MessageAuthor::Coordinator,
+                text,
+            }
+        })
+        .collect())
 }
 
 /// What fetching the conversations did.

@@ -54,8 +54,10 @@ impl Progress {
             watch.done.store(0, Ordering::Relaxed);
             watch.total.store(total, Ordering::Relaxed);
         }
+        // Watched from elsewhere (the app's page), it draws nothing on the terminal.
         Self {
             watch: watch.cloned(),
+            enabled: watch.is_none() && total >= 20 && std::io::stderr().is_terminal(),
             ..Self::new(label, total)
         }
     }

@@ -579,6 +579,384 @@ fn after_the_idle_time_every_page_asks_for_the_passphrase_again() {
     }
 }
 
+/// Loads `/pull` until the pull has finished (the page no longer reloads itself); returns it.
+fn finished_pull(app: &App, cookie: &str) -> String {
+    for _ in 0..300 {
+        let page = app.get("/pull", Some(cookie)).expect_status(200).text();
+        if !page.contains("http-equiv=\"refresh\"") {
+            return page;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the pull did not finish within 30 s");
+}
+
+/// The text `pdftotext` (poppler-utils) reads from `pdf`, every run of white space one space.
+fn pdf_text(pdf: &[u8]) -> String {
+    let directory = std::env::temp_dir().join(format!("fluister-app-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("case.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    std::fs::remove_dir_all(&directory).unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
+    use fluister_envelope::age::{Identity, open, seal};
+    use fluister_envelope::message::MailboxMessage;
+    use fluister_envelope::receipt::ReceiptCode;
+    use fluister_envelope::tip::ReplyInfo;
+    use fluister_protocol::MessageAuthor;
+    use fluister_testkit::fixtures::submission_key;
+
+    const QUESTION: &str = "Waar staat de schuur precies? vraag-3390";
+    const ANSWER: &str = "Achter de boerderij aan de Rolderweg, antwoord-7781";
+    const NOTE: &str = "Besproken met AVIM, notitie-5120";
+
+    // The coordinator's key and an offline backup key in the own set; the relay seals to both.
+    let inbox = Inbox::new("app-workspace");
+    let coordinator_text = inbox.keygen();
+    let coordinator: fluister_envelope::age::Recipient = coordinator_text.parse().unwrap();
+    let backup = Identity::generate().unwrap();
+    let backup_text = backup.to_recipient().to_string();
+    inbox.run_ok(&["keys", "add", &backup_text, "--name", "reservesleutel"]);
+    let relay = start_relay(&[coordinator_text.clone(), backup_text.clone()]);
+    inbox.connect(&relay);
+    let both = [coordinator, backup.to_recipient()];
+
+    // A tip whose reporter kept a receipt code, and one without.
+    let keys = ReceiptCode::generate().unwrap().derive_keys().unwrap();
+    let mut with_mailbox = TipDocument::new("Er slapen mannen in de Schuur achter de boerderij.");
+    with_mailbox.reply = Some(ReplyInfo::from_mailbox_keys(&keys));
+    with_mailbox.kind = Some(Kind::Labour);
+    relay.store_tip(&sealed_document(&both, &with_mailbox));
+    assert_eq!(relay.open_mailbox(&keys).status, 201);
+    relay.store_tip(&sealed_document(
+        &both,
+        &tip(CALM_TEXT, Kind::Sexual, "emmen"),
+    ));
+
+    let app = App::start(&inbox, "10m");
+    let cookie = app.open();
+    assert_eq!(app.unlock(&cookie, support::PASSPHRASE).status, 303);
+    let empty = app.get("/", Some(&cookie)).expect_status(200).text();
+    assert!(empty.contains("Er zijn nog geen meldingen"), "{empty}");
+    assert!(empty.contains("action=\"/pull\""), "{empty}");
+
+    // Fetch from the workspace: progress, then what came in.
+    let started = app.post("/pull", &cookie, "");
+    assert_eq!(started.status, 303);
+    assert_eq!(started.header("location"), Some("/pull"));
+    let pulled = finished_pull(&app, &cookie);
+    assert!(
+        pulled.contains("2 nieuwe meldingen: nummer 1 tot en met 2."),
+        "{pulled}"
+    );
+    assert!(pulled.contains("Geen nieuwe antwoorden"), "{pulled}");
+    let names = inbox.stored_file_names();
+    assert_eq!(names.len(), 2);
+    let list = app.get("/", Some(&cookie)).expect_status(200).text();
+    assert!(list.contains("2 meldingen"), "{list}");
+    // Which number each tip got depends on the order the relay listed them.
+    let case_one = app.get("/tips/1", Some(&cookie)).expect_status(200).text();
+    let (mailbox_tip, other_tip) = if case_one.contains("Schuur") {
+        (1, 2)
+    } else {
+        (2, 1)
+    };
+
+    // Filters: who reports, the period, and words in the text (without regard to case).
+    let only = |query: &str, expected: Option<u64>| {
+        let page = app.get(query, Some(&cookie)).expect_status(200).text();
+        match expected {
+            Some(number) => {
+                assert!(page.contains("1 melding<"), "{query}: {page}");
+                assert!(
+                    page.contains(&format!("href=\"/tips/{number}\"")),
+                    "{query}"
+                );
+            }
+            None => assert!(page.contains("Geen meldingen met deze filters."), "{query}"),
+        }
+    };
+    only("/?role=witness", Some(other_tip));
+    only("/?q=SCHUUR+boerderij", Some(mailbox_tip));
+    only("/?q=nagelstudio&kind=sexual", Some(other_tip));
+    only("/?q=schuur+nagelstudio", None);
+    only("/?from=2000-01-01&to=2000-12-31", None);
+    only("/?from=2000-01-01&role=witness", Some(other_tip));
+    for refused in [
+        "/?from=2026-13-01",
+        "/?to=31-12-2026",
+        "/?from=2026-01-01%3Cscript%3E",
+        "/?role=boss",
+    ] {
+        assert_eq!(app.get(refused, Some(&cookie)).status, 400, "{refused}");
+    }
+    let long_search = format!("/?q={}", "a".repeat(201));
+    assert_eq!(app.get(&long_search, Some(&cookie)).status, 400);
+
+    // A reply from the case page reaches the reporter's mailbox, sealed to the reporter.
+    let case = app
+        .get(&format!("/tips/{mailbox_tip}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(case.contains(&format!("action=\"/tips/{mailbox_tip}/reply\"")));
+    let other_case = app
+        .get(&format!("/tips/{other_tip}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(
+        !other_case.contains("/reply\""),
+        "no reply form without a mailbox"
+    );
+    let form: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("message", QUESTION)
+        .finish();
+    let evil = app.request(
+        "POST",
+        &format!("/tips/{mailbox_tip}/reply"),
+        &[
+            (
+                "Cookie",
+                &format!("fluister-{}={cookie}", app.address.port()),
+            ),
+            ("Origin", "http://evil.example"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        form.as_bytes(),
+    );
+    assert_eq!(evil.status, 403, "a cross-site reply is refused");
+    assert!(relay.reporter_messages(&keys).messages.is_empty());
+    let sent = app.post(&format!("/tips/{mailbox_tip}/reply"), &cookie, &form);
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    assert_eq!(
+        sent.header("location"),
+        Some(format!("/tips/{mailbox_tip}?sent").as_str())
+    );
+    let on_relay = relay.reporter_messages(&keys).messages;
+    assert_eq!(on_relay.len(), 1);
+    assert_eq!(on_relay[0].author, MessageAuthor::Coordinator);
+    let opened = open(
+        std::slice::from_ref(&keys.reply_identity),
+        &on_relay[0].ciphertext,
+    )
+    .unwrap();
+    assert_eq!(MailboxMessage::from_bytes(&opened).unwrap().text, QUESTION);
+    let case = app
+        .get(&format!("/tips/{mailbox_tip}?sent"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(case.contains("Uw bericht is verstuurd.") && case.contains("vraag-3390"));
+    for refused in [
+        (mailbox_tip, "message=+++".to_owned()),
+        (
+            mailbox_tip,
+            format!(
+                "message={}",
+                "x".repeat(fluister_envelope::message::MAX_MESSAGE_TEXT_CHARS + 1)
+            ),
+        ),
+        (other_tip, "message=hallo".to_owned()),
+    ] {
+        let response = app.post(&format!("/tips/{}/reply", refused.0), &cookie, &refused.1);
+        assert_eq!(
+            response.status,
+            400,
+            "tip {}: {}",
+            refused.0,
+            response.text()
+        );
+    }
+    assert_eq!(
+        app.post("/tips/99/reply", &cookie, "message=hallo").status,
+        404
+    );
+    assert_eq!(relay.reporter_messages(&keys).messages.len(), 1);
+
+    // The reporter answers, sealed as the widget seals it (to every key the relay lists, and
+    // the reporter's own); the next pull from the workspace brings it under the tip.
+    let padded = MailboxMessage::new(ANSWER).to_padded_bytes().unwrap();
+    let answer = seal(
+        &[both[0], both[1], keys.reply_identity.to_recipient()],
+        &padded,
+    )
+    .unwrap();
+    assert_eq!(
+        relay
+            .reporter_post(&keys, &answer, &submission_key())
+            .status,
+        201
+    );
+    assert_eq!(app.post("/pull", &cookie, "").status, 303);
+    let pulled = finished_pull(&app, &cookie);
+    assert!(pulled.contains("Geen nieuwe meldingen."), "{pulled}");
+    assert!(
+        pulled.contains(&format!("1 nieuw antwoord, bij melding {mailbox_tip}.")),
+        "{pulled}"
+    );
+    let case = app
+        .get(&format!("/tips/{mailbox_tip}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    let (question_at, answer_at) = (
+        case.find("vraag-3390").unwrap(),
+        case.find("antwoord-7781").unwrap(),
+    );
+    assert!(question_at < answer_at);
+
+    // Export for a hand-over: a PDF download, with or without the notes.
+    let note_form: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("status", "in-progress")
+        .append_pair("note", NOTE)
+        .finish();
+    assert_eq!(
+        app.post(&format!("/tips/{mailbox_tip}/triage"), &cookie, &note_form)
+            .status,
+        303
+    );
+    let export = app
+        .get(&format!("/tips/{mailbox_tip}/export.pdf"), Some(&cookie))
+        .expect_status(200);
+    assert_eq!(export.header("content-type"), Some("application/pdf"));
+    assert_eq!(
+        export.header("content-disposition"),
+        Some(format!("attachment; filename=\"fluister-melding-{mailbox_tip}.pdf\"").as_str())
+    );
+    assert!(export.body.starts_with(b"%PDF-"));
+    let text = pdf_text(&export.body);
+    assert!(
+        text.contains("Schuur") && text.contains("notitie-5120"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(keys.mailbox_id.as_str()),
+        "never the mailbox"
+    );
+    let without_notes = app
+        .get(
+            &format!("/tips/{mailbox_tip}/export.pdf?leave_out=notes"),
+            Some(&cookie),
+        )
+        .expect_status(200);
+    let text = pdf_text(&without_notes.body);
+    assert!(
+        text.contains("Schuur") && !text.contains("notitie-5120"),
+        "{text}"
+    );
+
+    // Settings: the connection and the keys; the check asks the relay.
+    let settings = app
+        .get("/settings", Some(&cookie))
+        .expect_status(200)
+        .text();
+    let relay_url = relay.url();
+    for expected in [
+        relay_url.as_str(),
+        &coordinator_text,
+        &backup_text,
+        "reservesleutel",
+    ] {
+        assert!(settings.contains(expected), "{expected}: {settings}");
+    }
+    let checked = app
+        .post("/settings/connection-check", &cookie, "")
+        .expect_status(200)
+        .text();
+    assert!(checked.contains("De verbinding werkt."), "{checked}");
+    assert!(!checked.contains("warning\" role=\"alert\""), "{checked}");
+    assert_eq!(
+        app.post(
+            "/settings/connection",
+            &cookie,
+            "relay_url=http%3A%2F%2Fevil.example&token=fluister-coordinator-x"
+        )
+        .status,
+        400,
+        "plain http to another computer"
+    );
+
+    // The backup check opens everything with the backup key alone, and names what a foreign
+    // key does not open; the pasted key is never shown back.
+    let backup_secret = backup.to_secret_string().to_string();
+    let form = |key: &str| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("backup_key", key)
+            .finish()
+    };
+    let good = app
+        .post("/settings/backup-check", &cookie, &form(&backup_secret))
+        .expect_status(200)
+        .text();
+    assert!(good.contains("De reservesleutel opent alles."), "{good}");
+    assert!(
+        good.contains("Gecontroleerd: 2 meldingen en 2 berichten."),
+        "{good}"
+    );
+    assert!(!good.contains(&backup_secret));
+    let foreign = Identity::generate().unwrap().to_secret_string().to_string();
+    let bad = app
+        .post("/settings/backup-check", &cookie, &form(&foreign))
+        .expect_status(200)
+        .text();
+    for expected in [
+        "opent niet alles",
+        "melding 1",
+        "melding 2",
+        "de statussen en notities",
+        &format!("een bericht bij melding {mailbox_tip}"),
+    ] {
+        assert!(bad.contains(expected), "{expected}: {bad}");
+    }
+    assert!(!bad.contains(&foreign));
+    let not_a_key = app.post(
+        "/settings/backup-check",
+        &cookie,
+        &form("AGE-SECRET-KEY-1xyz"),
+    );
+    assert_eq!(not_a_key.status, 400);
+    assert!(not_a_key.text().contains("Dit is geen sleutel."));
+
+    // Locked, none of it works.
+    assert_eq!(app.post("/lock", &cookie, "").status, 303);
+    for path in [
+        "/pull",
+        "/settings",
+        &format!("/tips/{mailbox_tip}/export.pdf"),
+    ] {
+        assert_eq!(
+            app.get(path, Some(&cookie)).header("location"),
+            Some("/unlock")
+        );
+    }
+    assert_eq!(
+        app.post(
+            &format!("/tips/{mailbox_tip}/reply"),
+            &cookie,
+            "message=hallo"
+        )
+        .header("location"),
+        Some("/unlock")
+    );
+    assert_eq!(relay.reporter_messages(&keys).messages.len(), 2);
+
+    for needle in ["vraag-3390", "antwoord-7781", "notitie-5120", "Schuur"] {
+        assert_no_file_contains(&inbox.home, needle);
+    }
+}
+
 /// Fails if any file under `folder` holds `needle`.
 #[track_caller]
 fn assert_no_file_contains(folder: &std::path::Path, needle: &str) {

@@ -38,6 +38,7 @@
 //! The pages are server-rendered HTML ([`html`] escapes every string that is not markup in our
 //! source), Dutch first, with the texts in [`words`].
 
+mod actions;
 mod guard;
 mod html;
 mod index;
@@ -101,6 +102,8 @@ struct Inner {
     session: Mutex<Session>,
     /// One unlock at a time: each try costs a second of scrypt.
     unlocking: tokio::sync::Mutex<()>,
+    /// The pull started from the workspace, if any.
+    pull: Mutex<actions::PullState>,
 }
 
 impl AppState {
@@ -129,6 +132,14 @@ impl AppState {
         // change to it is a single assignment.
         self.inner
             .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn pull(&self) -> std::sync::MutexGuard<'_, actions::PullState> {
+        // As the session: every change is a single assignment.
+        self.inner
+            .pull
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -182,6 +193,7 @@ impl App {
                     config.lock_after,
                 )),
                 unlocking: tokio::sync::Mutex::new(()),
+                pull: Mutex::new(actions::PullState::Idle),
             }),
         };
         Ok(Self {

@@ -3,7 +3,7 @@
 //! goes through [`Html::text`], so it is escaped and cleaned of control characters.
 
 use fluister_envelope::tip::TipDocument;
-use fluister_envelope::tip::vocabulary::{Kind, Municipality, signals};
+use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, signals};
 
 use super::html::{Html, query_value};
 use super::session::TipSummary;
@@ -18,6 +18,8 @@ use crate::vocabulary::{Labels, Language};
 pub(crate) const TIPS_PER_PAGE: usize = 100;
 /// The longest note, in characters.
 pub(crate) const MAX_NOTE_CHARACTERS: usize = 5000;
+/// The longest reply, in characters: what a mailbox message may hold.
+pub(crate) const MAX_REPLY_CHARACTERS: usize = fluister_envelope::message::MAX_MESSAGE_TEXT_CHARS;
 /// The longest "handed over to", in characters.
 pub(crate) const MAX_HANDED_OVER_TO_CHARACTERS: usize = 200;
 
@@ -31,6 +33,8 @@ pub(crate) struct Frame<'a> {
     pub(crate) in_session: bool,
     /// The page's own address, where the language switch comes back to.
     pub(crate) here: &'a str,
+    /// Load the page again after this many seconds (a page that shows progress).
+    pub(crate) refresh_seconds: Option<u32>,
 }
 
 /// Every status, in the order a case moves through them, with its id in forms and addresses.
@@ -57,8 +61,14 @@ pub(crate) fn page(frame: &Frame<'_>, title: &str, content: Html) -> String {
         .markup(language_code(frame.language))
         .markup(
             "\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
-        )
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        );
+    if let Some(seconds) = frame.refresh_seconds {
+        html.markup("<meta http-equiv=\"refresh\" content=\"")
+            .number(seconds)
+            .markup("\">");
+    }
+    html.markup("<title>")
         .text(title)
         .markup(" – ")
         .markup(words.app_name)
@@ -77,6 +87,8 @@ pub(crate) fn page(frame: &Frame<'_>, title: &str, content: Html) -> String {
             .markup(words.tips_link)
             .markup("</a></li><li><a href=\"/stats\">")
             .markup(words.statistics_link)
+            .markup("</a></li><li><a href=\"/settings\">")
+            .markup(words.settings_link)
             .markup("</a></li></ul></nav>");
     }
     if frame.in_session {
@@ -169,6 +181,12 @@ pub(crate) struct ListFilter {
     pub(crate) status: Option<TriageStatus>,
     pub(crate) municipality: Option<String>,
     pub(crate) kind: Option<String>,
+    pub(crate) role: Option<String>,
+    /// The first and last day received (`YYYY-MM-DD`, Dutch time), both included.
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    /// Words to find in the tip's text, place or contact (as typed; matched without case).
+    pub(crate) search: Option<String>,
     /// 1-based.
     pub(crate) page: usize,
 }
@@ -190,6 +208,16 @@ impl ListFilter {
         if let Some(kind) = &self.kind {
             parts.push(format!("kind={}", query_value(kind)));
         }
+        for (name, value) in [
+            ("role", &self.role),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.search),
+        ] {
+            if let Some(value) = value {
+                parts.push(format!("{name}={}", query_value(value)));
+            }
+        }
         if page > 1 {
             parts.push(format!("page={page}"));
         }
@@ -200,13 +228,25 @@ impl ListFilter {
         }
     }
 
-    /// Whether the filters need each tip's municipality or kind (so every file opened).
+    /// Whether the filters need each tip's municipality, kind or role (so every file opened).
     fn needs_facts(&self) -> bool {
-        self.municipality.is_some() || self.kind.is_some()
+        self.municipality.is_some() || self.kind.is_some() || self.role.is_some()
     }
 
     fn passes_status(&self, record: &TriageRecord) -> bool {
         self.status.is_none_or(|status| status == record.status)
+    }
+
+    /// Whether `tip` arrived within the period (by its Dutch date; the dates compare as text).
+    fn passes_period(&self, tip: &StoredTip) -> bool {
+        if self.from.is_none() && self.to.is_none() {
+            return true;
+        }
+        let date = LocalHour::from_unix_seconds(tip.received_hour).date();
+        self.from
+            .as_deref()
+            .is_none_or(|from| date.as_str() >= from)
+            && self.to.as_deref().is_none_or(|to| date.as_str() <= to)
     }
 
     fn passes_facts(&self, summary: &TipSummary) -> bool {
@@ -223,7 +263,11 @@ impl ListFilter {
             .kind
             .as_deref()
             .is_none_or(|wanted| facts.kind.as_ref().map(Kind::as_str) == Some(wanted));
-        municipality_matches && kind_matches
+        let role_matches = self
+            .role
+            .as_deref()
+            .is_none_or(|wanted| facts.role.as_ref().map(Role::as_str) == Some(wanted));
+        municipality_matches && kind_matches && role_matches
     }
 }
 
@@ -239,15 +283,18 @@ pub(crate) struct ListPage {
 
 /// Chooses the page `filter` asks for among `tips`, newest first. `summaries` gives what the
 /// list shows of some tips (opening the files it does not know yet): of the page's tips only,
-/// unless a municipality or kind filter needs every tip's.
+/// unless a municipality, kind or role filter needs every tip's. `finds` tells, for a search,
+/// which of some tips hold the words searched for (opening them).
 pub(crate) fn select_page(
     tips: &[StoredTip],
     book: &TriageBook,
     filter: &ListFilter,
     summaries: impl Fn(&[StoredTip]) -> Vec<TipSummary>,
+    finds: impl Fn(&[StoredTip], &str) -> Vec<bool>,
 ) -> ListPage {
     let mut candidates: Vec<(StoredTip, TriageRecord)> = tips
         .iter()
+        .filter(|tip| filter.passes_period(tip))
         .map(|tip| (tip.clone(), book.record(&tip.relay_id)))
         .filter(|(_, record)| filter.passes_status(record))
         .collect();
@@ -258,6 +305,16 @@ pub(crate) fn select_page(
             .into_iter()
             .zip(known)
             .filter(|(_, summary)| filter.passes_facts(summary))
+            .map(|(candidate, _)| candidate)
+            .collect();
+    }
+    if let Some(search) = &filter.search {
+        let stored: Vec<StoredTip> = candidates.iter().map(|(tip, _)| tip.clone()).collect();
+        let found = finds(&stored, search);
+        candidates = candidates
+            .into_iter()
+            .zip(found)
+            .filter(|(_, found)| *found)
             .map(|(candidate, _)| candidate)
             .collect();
     }
@@ -300,6 +357,7 @@ pub(crate) fn tip_list(labels: &Labels, list: &ListPage, filter: &ListFilter) ->
     let words = words(language);
     let mut html = Html::with_capacity(64 * 1024);
     html.markup("<h1>").markup(words.tips_title).markup("</h1>");
+    pull_form(&mut html, words);
     filters(&mut html, labels, filter);
     if !list.any_tips {
         html.markup("<p>").markup(words.no_tips).markup("</p>");
@@ -411,7 +469,47 @@ fn filters(html: &mut Html, labels: &Labels, filter: &ListFilter) {
             filter.kind.as_deref() == Some(kind.as_str()),
         );
     }
-    html.markup("</select></div><button type=\"submit\" class=\"button-primary\">")
+    html.markup("</select></div><div class=\"field\"><label for=\"filter-role\">")
+        .markup(words.role_filter)
+        .markup("</label><select id=\"filter-role\" name=\"role\">");
+    option(html, "", words.all, filter.role.is_none());
+    for role in Role::ALL {
+        option(
+            html,
+            role.as_str(),
+            &labels.role(role),
+            filter.role.as_deref() == Some(role.as_str()),
+        );
+    }
+    html.markup("</select></div>");
+    for (id, name, label, value) in [
+        ("filter-from", "from", words.from_label, &filter.from),
+        ("filter-to", "to", words.to_label, &filter.to),
+    ] {
+        html.markup("<div class=\"field\"><label for=\"")
+            .markup(id)
+            .markup("\">")
+            .markup(label)
+            .markup("</label><input type=\"date\" id=\"")
+            .markup(id)
+            .markup("\" name=\"")
+            .markup(name)
+            .markup("\" aria-describedby=\"period-hint\" value=\"")
+            .text(value.as_deref().unwrap_or(""))
+            .markup("\"></div>");
+    }
+    html.markup("<p id=\"period-hint\" class=\"hint\">")
+        .markup(words.period_hint)
+        .markup("</p><div class=\"field\"><label for=\"filter-search\">")
+        .markup(words.search_label)
+        .markup("</label><p id=\"search-hint\" class=\"hint\">")
+        .markup(words.search_hint)
+        .markup(
+            "</p><input type=\"search\" id=\"filter-search\" name=\"q\" maxlength=\"200\" \
+             autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"search-hint\" value=\"",
+        )
+        .text(filter.search.as_deref().unwrap_or(""))
+        .markup("\"></div><button type=\"submit\" class=\"button-primary\">")
         .markup(words.filter_button)
         .markup("</button></form></section>");
 }
@@ -488,6 +586,8 @@ pub(crate) struct CaseContext<'a> {
     pub(crate) conversation: &'a [ConversationEntry],
     /// Whether the page follows a save (then it says so).
     pub(crate) saved: bool,
+    /// Whether the page follows a reply sent (then it says so).
+    pub(crate) sent: bool,
 }
 
 /// The case page: every field, the signals with their explanations, the conversation, and the
@@ -507,9 +607,13 @@ pub(crate) fn case(
         .markup(" ")
         .number(context.number)
         .markup("</h1>");
-    if context.saved {
+    if context.saved || context.sent {
         html.markup("<p class=\"notice\" role=\"status\">")
-            .markup(words.saved)
+            .markup(if context.sent {
+                words.reply_sent
+            } else {
+                words.saved
+            })
             .markup("</p>");
     }
     let not_given = || format!("({})", words.not_given);
@@ -608,8 +712,72 @@ pub(crate) fn case(
         })
         .markup("</p>");
     conversation(&mut html, context.conversation, words);
+    if document.reply.is_some() {
+        reply_form(&mut html, context.number, words);
+    }
     triage_form(&mut html, labels, context);
+    export_section(&mut html, context.number, words);
     html
+}
+
+/// The form that sends a message to the reporter's mailbox.
+fn reply_form(html: &mut Html, number: u64, words: &Words) {
+    html.markup("<h3 id=\"reply-heading\">")
+        .markup(words.reply_heading)
+        .markup("</h3><form method=\"post\" action=\"/tips/")
+        .number(number)
+        .markup(
+            "/reply\" autocomplete=\"off\" class=\"reply-form\" aria-labelledby=\"reply-heading\">\
+             <div class=\"field\"><label for=\"reply-message\">",
+        )
+        .markup(words.reply_label)
+        .markup("</label><p id=\"reply-hint\" class=\"hint\">")
+        .markup(words.reply_hint)
+        .markup("</p><textarea id=\"reply-message\" name=\"message\" rows=\"5\" maxlength=\"")
+        .number(MAX_REPLY_CHARACTERS as u64)
+        .markup(
+            "\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"reply-hint\" \
+             required></textarea></div><button type=\"submit\" class=\"button-primary\">",
+        )
+        .markup(words.reply_button)
+        .markup("</button></form>");
+}
+
+/// The download of the case for a hand-over, with what to mind and what to leave out. The
+/// anonymous reply address is never in it.
+fn export_section(html: &mut Html, number: u64, words: &Words) {
+    html.markup("<h2 id=\"export-heading\">")
+        .markup(words.export_heading)
+        .markup("</h2><p id=\"export-hint\">")
+        .markup(words.export_hint)
+        .markup("</p><form method=\"get\" action=\"/tips/")
+        .number(number)
+        .markup(
+            "/export.pdf\" class=\"export-form\" aria-labelledby=\"export-heading\" \
+             aria-describedby=\"export-hint\"><fieldset><legend>",
+        )
+        .markup(words.export_leave_out)
+        .markup("</legend>");
+    for (value, label) in [
+        ("contact", words.export_leave_out_contact),
+        ("place", words.export_leave_out_place),
+        ("notes", words.export_leave_out_notes),
+    ] {
+        html.markup(
+            "<div class=\"checkbox\"><input type=\"checkbox\" name=\"leave_out\" id=\"leave-out-",
+        )
+        .markup(value)
+        .markup("\" value=\"")
+        .markup(value)
+        .markup("\"><label for=\"leave-out-")
+        .markup(value)
+        .markup("\">")
+        .markup(label)
+        .markup("</label></div>");
+    }
+    html.markup("</fieldset><button type=\"submit\" class=\"button-secondary\">")
+        .markup(words.export_pdf)
+        .markup("</button></form>");
 }
 
 fn fact(html: &mut Html, name: &'static str, value: &str) {
@@ -800,5 +968,275 @@ pub(crate) fn statistics(language: Language, tip_count: usize) -> Html {
         .markup("</a></p><img class=\"chart\" src=\"/stats.svg\" alt=\"")
         .markup(words.statistics_chart)
         .markup("\">");
+    html
+}
+
+/// The button that fetches new tips and answers.
+fn pull_form(html: &mut Html, words: &Words) {
+    html.markup(
+        "<form method=\"post\" action=\"/pull\" class=\"pull-form\">\
+         <button type=\"submit\" class=\"button-primary\">",
+    )
+    .markup(words.pull_button)
+    .markup("</button></form>");
+}
+
+/// Where a pull started from the app is.
+#[derive(Clone, Debug)]
+pub(crate) enum PullView {
+    /// None has run since the app started.
+    Idle,
+    /// Fetching tips (or, once `answers`, the mailboxes): `done` of `total`.
+    Running {
+        answers: bool,
+        done: usize,
+        total: usize,
+    },
+    /// Done: the tips stored, how many went into quarantine, and the new answers per tip.
+    Finished {
+        stored: Vec<u64>,
+        quarantined: usize,
+        answers: Vec<(u64, usize)>,
+    },
+    /// Stopped, and why.
+    Failed(String),
+}
+
+/// The pull page: progress while running (the page reloads itself), else the result.
+pub(crate) fn pull(language: Language, view: &PullView) -> Html {
+    let words = words(language);
+    let mut html = Html::default();
+    html.markup("<h1>").markup(words.pull_title).markup("</h1>");
+    match view {
+        PullView::Idle => {
+            html.markup("<p>").markup(words.pull_idle).markup("</p>");
+            pull_form(&mut html, words);
+        }
+        PullView::Running {
+            answers,
+            done,
+            total,
+        } => {
+            html.markup("<p role=\"status\">")
+                .markup(if *answers {
+                    words.pull_answers_running
+                } else {
+                    words.pull_started
+                })
+                .markup("</p>");
+            if *total > 0 {
+                html.markup("<p><progress max=\"")
+                    .number(*total as u64)
+                    .markup("\" value=\"")
+                    .number(*done as u64)
+                    .markup("\">")
+                    .text(&words::pull_progress(language, *done, *total))
+                    .markup("</progress> ")
+                    .text(&words::pull_progress(language, *done, *total))
+                    .markup("</p>");
+            }
+        }
+        PullView::Finished {
+            stored,
+            quarantined,
+            answers,
+        } => {
+            let count = answers.iter().map(|(_, count)| count).sum();
+            let numbers: Vec<u64> = answers.iter().map(|(number, _)| *number).collect();
+            html.markup("<div id=\"pull-result\" role=\"status\"><p>")
+                .text(&words::pulled_tips(language, stored))
+                .markup("</p><p>")
+                .text(&words::pulled_answers(language, count, &numbers))
+                .markup("</p>");
+            if *quarantined > 0 {
+                html.markup("<p class=\"warning\">")
+                    .markup(words.pull_quarantined)
+                    .markup("</p>");
+            }
+            html.markup("</div>");
+        }
+        PullView::Failed(why) => {
+            html.markup("<div id=\"pull-result\" class=\"warning\" role=\"alert\"><p>")
+                .markup(words.pull_failed)
+                .markup("</p><p>")
+                .text(why)
+                .markup("</p></div>");
+        }
+    }
+    html.markup("<p class=\"back-link\"><a href=\"/\">")
+        .markup(words.back_to_tips)
+        .markup("</a></p>");
+    html
+}
+
+/// What the settings page shows.
+#[derive(Debug, Default)]
+pub(crate) struct SettingsView {
+    /// The relay's address, when a connection is set up.
+    pub(crate) relay_url: Option<String>,
+    /// The result of "check the connection": what is not right (empty: it works), or why it
+    /// failed.
+    pub(crate) connection_check: Option<Result<Vec<String>, String>>,
+    pub(crate) connection_saved: bool,
+    /// The coordinator's own set: name, public key, and whether it is this workspace's key.
+    pub(crate) keys: Vec<(String, String, bool)>,
+    pub(crate) backup: Option<BackupOutcome>,
+}
+
+/// What the backup check found.
+#[derive(Debug)]
+pub(crate) enum BackupOutcome {
+    NotAKey,
+    Checked {
+        tips: usize,
+        messages: usize,
+        /// What it did not open, in words.
+        missing: Vec<String>,
+    },
+}
+
+/// The settings page: the connection (check it, set it up), the key set, the backup check.
+pub(crate) fn settings(language: Language, view: &SettingsView) -> Html {
+    let words = words(language);
+    let mut html = Html::with_capacity(8 * 1024);
+    html.markup("<h1>")
+        .markup(words.settings_title)
+        .markup("</h1><h2>")
+        .markup(words.connection_heading)
+        .markup("</h2>");
+    if view.connection_saved {
+        html.markup("<p class=\"notice\" role=\"status\">")
+            .markup(words.connection_saved)
+            .markup("</p>");
+    }
+    match &view.relay_url {
+        Some(url) => {
+            html.markup("<dl class=\"facts\">");
+            fact(&mut html, words.connection_address, url);
+            html.markup(
+                "</dl><form method=\"post\" action=\"/settings/connection-check\">\
+                 <button type=\"submit\" class=\"button-secondary\">",
+            )
+            .markup(words.connection_check_button)
+            .markup("</button></form>");
+        }
+        None => {
+            html.markup("<p>")
+                .markup(words.connection_none)
+                .markup("</p>");
+        }
+    }
+    match &view.connection_check {
+        Some(Ok(problems)) if problems.is_empty() => {
+            html.markup("<p id=\"connection-result\" class=\"notice\" role=\"status\">")
+                .markup(words.connection_works)
+                .markup("</p>");
+        }
+        Some(Ok(problems)) => {
+            html.markup("<div id=\"connection-result\" class=\"warning\" role=\"alert\"><p>")
+                .markup(words.connection_works)
+                .markup("</p><ul>");
+            for problem in problems {
+                html.markup("<li>").text(problem).markup("</li>");
+            }
+            html.markup("</ul></div>");
+        }
+        Some(Err(why)) => {
+            html.markup("<p id=\"connection-result\" class=\"warning\" role=\"alert\">")
+                .text(why)
+                .markup("</p>");
+        }
+        None => {}
+    }
+    html.markup("<h3 id=\"connection-set-heading\">")
+        .markup(words.connection_set_heading)
+        .markup("</h3><form method=\"post\" action=\"/settings/connection\" autocomplete=\"off\" \
+             aria-labelledby=\"connection-set-heading\"><p id=\"connection-hint\" class=\"hint\">")
+        .markup(words.connection_set_hint)
+        .markup("</p><div class=\"field\"><label for=\"relay-url\">")
+        .markup(words.connection_address)
+        .markup(
+            "</label><input type=\"url\" id=\"relay-url\" name=\"relay_url\" maxlength=\"300\" \
+             required aria-describedby=\"connection-hint\" autocomplete=\"off\" value=\"",
+        )
+        .text(view.relay_url.as_deref().unwrap_or(""))
+        .markup("\"></div><div class=\"field\"><label for=\"relay-token\">")
+        .markup(words.connection_token)
+        .markup(
+            "</label><input type=\"password\" id=\"relay-token\" name=\"token\" maxlength=\"512\" \
+             required autocomplete=\"off\"></div><button type=\"submit\" class=\"button-secondary\">",
+        )
+        .markup(words.connection_save_button)
+        .markup("</button></form>");
+
+    html.markup("<h2>")
+        .markup(words.keys_heading)
+        .markup("</h2><p>")
+        .markup(words.keys_introduction)
+        .markup("</p><ul class=\"keys\">");
+    for (name, recipient, own) in &view.keys {
+        html.markup("<li>");
+        if !name.is_empty() {
+            html.text(name).markup(": ");
+        }
+        html.markup("<code class=\"key\">")
+            .text(recipient)
+            .markup("</code>");
+        if *own {
+            html.markup(" (")
+                .markup(words.key_this_computer)
+                .markup(")");
+        }
+        html.markup("</li>");
+    }
+    html.markup("</ul>");
+
+    html.markup("<h2 id=\"backup-heading\">")
+        .markup(words.backup_heading)
+        .markup("</h2>");
+    match &view.backup {
+        Some(BackupOutcome::NotAKey) => {
+            html.markup("<p id=\"backup-result\" class=\"warning\" role=\"alert\">")
+                .markup(words.backup_not_a_key)
+                .markup("</p>");
+        }
+        Some(BackupOutcome::Checked {
+            tips,
+            messages,
+            missing,
+        }) => {
+            if missing.is_empty() {
+                html.markup("<div id=\"backup-result\" class=\"notice\" role=\"status\"><p>")
+                    .markup(words.backup_opens_everything)
+                    .markup("</p>");
+            } else {
+                html.markup("<div id=\"backup-result\" class=\"warning\" role=\"alert\"><p>")
+                    .markup(words.backup_does_not_open)
+                    .markup("</p><ul>");
+                for item in missing {
+                    html.markup("<li>").text(item).markup("</li>");
+                }
+                html.markup("</ul>");
+            }
+            html.markup("<p>")
+                .text(&words::backup_checked(language, *tips, *messages))
+                .markup("</p></div>");
+        }
+        None => {}
+    }
+    html.markup(
+        "<form method=\"post\" action=\"/settings/backup-check\" autocomplete=\"off\" \
+         aria-labelledby=\"backup-heading\"><p id=\"backup-hint\" class=\"hint\">",
+    )
+    .markup(words.backup_introduction)
+    .markup("</p><div class=\"field\"><label for=\"backup-key\">")
+    .markup(words.backup_label)
+    .markup(
+        "</label><textarea id=\"backup-key\" name=\"backup_key\" rows=\"2\" maxlength=\"4096\" \
+         autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"backup-hint\" required>\
+         </textarea></div><button type=\"submit\" class=\"button-primary\">",
+    )
+    .markup(words.backup_button)
+    .markup("</button></form>");
     html
 }

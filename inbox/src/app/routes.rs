@@ -9,7 +9,11 @@
 //! | `POST /lock`, `POST /language` | the cookie | locks; switches the language |
 //! | `GET /` | unlocked | the tip list, with filters in the query |
 //! | `GET /tips/N`, `POST /tips/N/triage` | unlocked | the case page; saves status and notes |
+//! | `POST /tips/N/reply` | unlocked | sends a message to the reporter's mailbox |
+//! | `GET /tips/N/export.pdf` | unlocked | the case file as a PDF download, for a hand-over |
+//! | `POST /pull`, `GET /pull` | unlocked | starts fetching tips and answers; its progress |
 //! | `GET /stats`, `/stats.svg`, `/stats.csv` | unlocked | the counts: page, chart, download |
+//! | `GET /settings`, `POST /settings/…` | unlocked | the connection, the keys, the backup check |
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,24 +26,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fluister_envelope::message::MailboxMessage;
-use fluister_envelope::tip::vocabulary::{Kind, Municipality, is_well_formed_identifier};
+use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, is_well_formed_identifier};
 use zeroize::Zeroizing;
 
 use super::pages::{self, Frame, ListFilter};
 use super::session::{self, Exchange, SummaryCache};
 use super::words::{self, words};
-use super::{AppState, guard};
+use super::{AppState, actions, guard};
 use crate::conversation;
 use crate::error::Error;
 use crate::keys::{self, UnlockedKeys};
 use crate::passphrase::{GivenPassphrase, PassphraseSource};
 use crate::recipients::RecipientSet;
 use crate::region::Region;
-use crate::relay::MessageAuthor;
-use crate::render::ConversationEntry;
 use crate::stats::{self, CountedTip, Counts, CsvStyle};
-use crate::store;
+use crate::store::{self, StoredTip};
 use crate::time::now_unix_seconds;
 use crate::triage::{Note, TriageBook, TriageStatus};
 use crate::vocabulary::{Labels, Language};
@@ -48,6 +49,8 @@ use crate::vocabulary::{Labels, Language};
 const MAX_BODY_BYTES: usize = 32 * 1024;
 /// The longest passphrase accepted, in bytes.
 const MAX_PASSPHRASE_BYTES: usize = 1024;
+/// The longest search, in characters.
+const MAX_SEARCH_CHARACTERS: usize = 200;
 /// The highest page number of the list accepted in an address.
 const MAX_PAGE: usize = 100_000;
 
@@ -64,6 +67,16 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/", get(tip_list))
         .route("/tips/{number}", get(case_page))
         .route("/tips/{number}/triage", post(save_triage))
+        .route("/tips/{number}/reply", post(actions::reply))
+        .route("/tips/{number}/export.pdf", get(actions::export_pdf))
+        .route("/pull", get(actions::pull_page).post(actions::start_pull))
+        .route("/settings", get(actions::settings_page))
+        .route(
+            "/settings/connection-check",
+            post(actions::check_connection),
+        )
+        .route("/settings/connection", post(actions::save_connection))
+        .route("/settings/backup-check", post(actions::check_backup))
         .route("/stats", get(statistics_page))
         .route("/stats.svg", get(statistics_chart))
         .route("/stats.csv", get(statistics_csv))
@@ -81,7 +94,7 @@ pub(crate) struct Refusal {
 }
 
 #[derive(Debug)]
-enum Reason {
+pub(super) enum Reason {
     /// No session cookie, or a wrong one.
     NoAccess,
     /// A session, but locked: go to the unlock page.
@@ -94,7 +107,7 @@ enum Reason {
 }
 
 impl Refusal {
-    fn new(language: Language, reason: Reason) -> Self {
+    pub(super) fn new(language: Language, reason: Reason) -> Self {
         Self { language, reason }
     }
 }
@@ -107,6 +120,7 @@ impl IntoResponse for Refusal {
             unlocked: false,
             in_session,
             here: "/",
+            refresh_seconds: None,
         };
         let (status, frame, title, text) = match self.reason {
             Reason::Locked => return redirect("/unlock"),
@@ -142,7 +156,7 @@ impl IntoResponse for Refusal {
     }
 }
 
-fn html_response(status: StatusCode, page: String) -> Response {
+pub(super) fn html_response(status: StatusCode, page: String) -> Response {
     (
         status,
         [(
@@ -154,8 +168,27 @@ fn html_response(status: StatusCode, page: String) -> Response {
         .into_response()
 }
 
+/// An unlocked page: the menu and the lock button around `content`; reloads itself after
+/// `refresh_seconds` when given.
+pub(super) fn unlocked_page(
+    language: Language,
+    here: &str,
+    refresh_seconds: Option<u32>,
+    title: &str,
+    content: super::html::Html,
+) -> Response {
+    let frame = Frame {
+        language,
+        unlocked: true,
+        in_session: true,
+        here,
+        refresh_seconds,
+    };
+    html_response(StatusCode::OK, pages::page(&frame, title, content))
+}
+
 /// `303 See Other` to `location` (a path of this app).
-fn redirect(location: &str) -> Response {
+pub(super) fn redirect(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -200,9 +233,9 @@ impl FromRequestParts<AppState> for InSession {
 /// A request with the session's cookie while unlocked: the keys, what is known of the tips,
 /// and the page language. Counts as use for the idle lock.
 pub(crate) struct Unlocked {
-    language: Language,
-    keys: Arc<UnlockedKeys>,
-    summaries: Arc<SummaryCache>,
+    pub(super) language: Language,
+    pub(super) keys: Arc<UnlockedKeys>,
+    pub(super) summaries: Arc<SummaryCache>,
 }
 
 impl std::fmt::Debug for Unlocked {
@@ -232,10 +265,10 @@ impl FromRequestParts<AppState> for Unlocked {
 }
 
 /// The request's form fields (`application/x-www-form-urlencoded`), first value of each name.
-struct FormFields(Vec<(String, String)>);
+pub(super) struct FormFields(Vec<(String, String)>);
 
 impl FormFields {
-    fn parse(body: &[u8]) -> Self {
+    pub(super) fn parse(body: &[u8]) -> Self {
         Self(
             form_urlencoded::parse(body)
                 .map(|(name, value)| (name.into_owned(), value.into_owned()))
@@ -243,7 +276,14 @@ impl FormFields {
         )
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    /// Every field, in order, names repeated.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(field, _)| field == name)
@@ -262,7 +302,7 @@ impl Drop for FormFields {
 }
 
 /// Runs blocking inbox work (files, decryption) off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     language: Language,
     work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
 ) -> Result<T, Refusal> {
@@ -348,6 +388,7 @@ fn unlock_response(
         unlocked: false,
         in_session: true,
         here,
+        refresh_seconds: None,
     };
     let title = words(language).unlock_title;
     html_response(
@@ -441,7 +482,7 @@ async fn switch_language(
 }
 
 /// The labels in `language`, naming municipalities as the stored region does.
-fn labels(state: &AppState, language: Language) -> Result<Labels, Refusal> {
+pub(super) fn labels(state: &AppState, language: Language) -> Result<Labels, Refusal> {
     let region = Region::load(state.home())
         .map_err(|error| Refusal::new(language, Reason::Failed(error)))?;
     Ok(Labels::for_language(language).with_region(region))
@@ -483,6 +524,42 @@ fn list_filter(uri: &Uri, language: Language) -> Result<ListFilter, Refusal> {
                 }
                 filter.kind = Some(value.into_owned());
             }
+            "role" => {
+                if !Role::ALL.iter().any(|role| role.as_str() == value) {
+                    return Err(refuse("role"));
+                }
+                filter.role = Some(value.into_owned());
+            }
+            "from" | "to" => {
+                if !is_date(&value) {
+                    return Err(Refusal::new(
+                        language,
+                        Reason::BadRequest(words(language).not_a_date.to_owned()),
+                    ));
+                }
+                let date = Some(value.into_owned());
+                if name == "from" {
+                    filter.from = date;
+                } else {
+                    filter.to = date;
+                }
+            }
+            "q" => {
+                let search = value.trim();
+                if search.chars().count() > MAX_SEARCH_CHARACTERS {
+                    return Err(Refusal::new(
+                        language,
+                        Reason::BadRequest(words::too_long(
+                            language,
+                            words(language).search_label,
+                            MAX_SEARCH_CHARACTERS,
+                        )),
+                    ));
+                }
+                if !search.is_empty() {
+                    filter.search = Some(search.to_owned());
+                }
+            }
             "page" => {
                 filter.page = value
                     .parse::<usize>()
@@ -494,6 +571,49 @@ fn list_filter(uri: &Uri, language: Language) -> Result<ListFilter, Refusal> {
         }
     }
     Ok(filter)
+}
+
+/// Whether `text` is a date as a date field sends it: `YYYY-MM-DD`, with a month and day that
+/// can exist.
+fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes[range.clone()]
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| {
+                text[range]
+                    .parse::<u32>()
+                    .expect("ASCII digits parse as a number")
+            })
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    matches!(
+        (digits(0..4), digits(5..7), digits(8..10)),
+        (Some(1970..=9999), Some(1..=12), Some(1..=31))
+    )
+}
+
+/// Which of `tips` hold every word of `search` in their text, place or contact, without regard
+/// to case. Opens each tip; the opened documents are dropped batch by batch.
+fn tips_holding(tips: &[StoredTip], search: &str, keys: &UnlockedKeys) -> Vec<bool> {
+    let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
+    let mut found = Vec::with_capacity(tips.len());
+    for batch in tips.chunks(256) {
+        for document in store::open_all(batch, keys) {
+            found.push(document.is_ok_and(|document| {
+                let mut haystack = Zeroizing::new(document.text.to_lowercase());
+                for field in [&document.place, &document.contact].into_iter().flatten() {
+                    haystack.push('\n');
+                    haystack.push_str(&field.to_lowercase());
+                }
+                words.iter().all(|word| haystack.contains(word.as_str()))
+            }));
+        }
+    }
+    found
 }
 
 /// `GET /`: the tip list.
@@ -512,9 +632,13 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
             let labels = labels(&state, language)?;
             let tips = store::stored_tips(state.home()).map_err(failed)?;
             let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
-            let list = pages::select_page(&tips, &book, &filter, |some| {
-                session::summaries(some, &keys, &summaries)
-            });
+            let list = pages::select_page(
+                &tips,
+                &book,
+                &filter,
+                |some| session::summaries(some, &keys, &summaries),
+                |some, search| tips_holding(some, search, &keys),
+            );
             Ok(pages::tip_list(&labels, &list, &filter))
         })
         .await
@@ -527,6 +651,7 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
                 unlocked: true,
                 in_session: true,
                 here: &here,
+                refresh_seconds: None,
             };
             html_response(
                 StatusCode::OK,
@@ -537,34 +662,8 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
     }
 }
 
-/// The stored conversation of a tip, each message opened (or marked as not opening).
-fn conversation_entries(
-    state: &AppState,
-    tip_relay_id: &str,
-    keys: &UnlockedKeys,
-) -> crate::Result<Vec<ConversationEntry>> {
-    let messages = conversation::stored_messages(state.home(), tip_relay_id)?;
-    Ok(messages
-        .iter()
-        .map(|message| {
-            let text = std::fs::read(&message.path)
-                .ok()
-                .and_then(|sealed| store::open_sealed(&keys.identities, &sealed).ok())
-                .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
-                    Ok(opened) => opened.text,
-                    Err(_) => String::from_utf8_lossy(&plaintext).into_owned(),
-                });
-            ConversationEntry {
-                received_hour: message.received_hour,
-                written_by_coordinator: message.author == MessageAuthor::Coordinator,
-                text,
-            }
-        })
-        .collect())
-}
-
 /// A tip number from the address; anything else is not found.
-fn tip_number(text: &str, language: Language) -> Result<u64, Refusal> {
+pub(super) fn tip_number(text: &str, language: Language) -> Result<u64, Refusal> {
     text.parse::<u64>()
         .map_err(|_| Refusal::new(language, Reason::NotFound))
 }
@@ -579,6 +678,7 @@ async fn case_page(
     let Unlocked { language, keys, .. } = access;
     let here = here(&uri).to_owned();
     let saved = uri.query() == Some("saved");
+    let sent = uri.query() == Some("sent");
     let result = async {
         let number = tip_number(&number, language)?;
         let state = state.clone();
@@ -592,13 +692,16 @@ async fn case_page(
             let document = store::open_tip(&keys.identities, &sealed).ok();
             let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
             let record = book.record(&stored.relay_id);
-            let entries = conversation_entries(&state, &stored.relay_id, &keys).map_err(failed)?;
+            let entries =
+                conversation::opened_entries(state.home(), &stored.relay_id, &keys.identities)
+                    .map_err(failed)?;
             let context = pages::CaseContext {
                 number,
                 received_hour: stored.received_hour,
                 record: &record,
                 conversation: &entries,
                 saved,
+                sent,
             };
             Ok((number, pages::case(&labels, document.as_ref(), &context)))
         })
@@ -612,6 +715,7 @@ async fn case_page(
                 unlocked: true,
                 in_session: true,
                 here: &here,
+                refresh_seconds: None,
             };
             let title = format!("{} {number}", words(language).tip);
             html_response(StatusCode::OK, pages::page(&frame, &title, content))
@@ -762,6 +866,7 @@ async fn statistics_page(State(state): State<AppState>, access: Unlocked, uri: U
                 unlocked: true,
                 in_session: true,
                 here: &here,
+                refresh_seconds: None,
             };
             html_response(
                 StatusCode::OK,

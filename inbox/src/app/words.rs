@@ -84,6 +84,57 @@ pub struct Words {
     pub statistics_introduction: &'static str,
     pub statistics_chart: &'static str,
     pub statistics_download: &'static str,
+    pub settings_link: &'static str,
+    pub role_filter: &'static str,
+    pub from_label: &'static str,
+    pub to_label: &'static str,
+    pub search_label: &'static str,
+    pub search_hint: &'static str,
+    pub period_hint: &'static str,
+    pub not_a_date: &'static str,
+    pub pull_button: &'static str,
+    pub pull_title: &'static str,
+    pub pull_started: &'static str,
+    pub pull_answers_running: &'static str,
+    pub pull_failed: &'static str,
+    pub pull_no_new_tips: &'static str,
+    pub pull_no_new_answers: &'static str,
+    pub pull_quarantined: &'static str,
+    pub pull_idle: &'static str,
+    pub reply_heading: &'static str,
+    pub reply_label: &'static str,
+    pub reply_hint: &'static str,
+    pub reply_button: &'static str,
+    pub reply_sent: &'static str,
+    pub export_heading: &'static str,
+    pub export_pdf: &'static str,
+    pub export_hint: &'static str,
+    pub export_leave_out: &'static str,
+    pub export_leave_out_contact: &'static str,
+    pub export_leave_out_place: &'static str,
+    pub export_leave_out_notes: &'static str,
+    pub settings_title: &'static str,
+    pub connection_heading: &'static str,
+    pub connection_address: &'static str,
+    pub connection_none: &'static str,
+    pub connection_check_button: &'static str,
+    pub connection_works: &'static str,
+    pub connection_set_heading: &'static str,
+    pub connection_set_hint: &'static str,
+    pub connection_token: &'static str,
+    pub connection_save_button: &'static str,
+    pub connection_saved: &'static str,
+    pub keys_heading: &'static str,
+    pub keys_introduction: &'static str,
+    pub key_this_computer: &'static str,
+    pub backup_heading: &'static str,
+    pub backup_introduction: &'static str,
+    pub backup_label: &'static str,
+    pub backup_button: &'static str,
+    pub backup_not_a_key: &'static str,
+    pub backup_opens_everything: &'static str,
+    pub backup_does_not_open: &'static str,
+    pub backup_notes: &'static str,
 }
 
 const DUTCH: Words = Words {
@@ -122,7 +173,7 @@ const DUTCH: Words = Words {
     kind_column: "Soort",
     reporter_column: "Melder",
     status_column: "Status",
-    no_tips: "Er zijn nog geen meldingen. Haal ze op met: fluister-inbox pull",
+    no_tips: "Er zijn nog geen meldingen. Haal ze op met de knop hierboven.",
     no_matching_tips: "Geen meldingen met deze filters.",
     not_opened: "kan niet worden geopend",
     previous_page: "Vorige pagina",
@@ -143,7 +194,7 @@ const DUTCH: Words = Words {
     description: "Wat er gebeurde",
     contact: "Contact",
     contact_warning: "De melder wil contact. Dit kan de anonimiteit opheffen.",
-    reply_possible: "De melder kan een anoniem antwoord ontvangen via de relay.",
+    reply_possible: "De melder kan een anoniem antwoord ontvangen met de meldcode.",
     reply_not_possible: "De melder heeft geen meldcode: een antwoord is niet mogelijk.",
     unknown_fields: "Velden van een nieuwere widget",
     not_given: "niet ingevuld",
@@ -170,6 +221,63 @@ const DUTCH: Words = Words {
     statistics_chart: "Staafdiagram van het aantal meldingen per gemeente en soort uitbuiting. \
         De cijfers staan ook in het CSV-bestand.",
     statistics_download: "Download de cijfers als CSV-bestand (opent in Excel)",
+    settings_link: "Instellingen",
+    role_filter: "Wie meldt",
+    from_label: "Ontvangen vanaf",
+    to_label: "Ontvangen tot en met",
+    search_label: "Zoeken in de tekst",
+    search_hint: "Zoekt in wat er gebeurde, de plaats en het contact. Hoofdletters maken niet uit.",
+    period_hint: "Datum als 2026-03-31.",
+    not_a_date: "Dit is geen datum. Schrijf een datum als 2026-03-31.",
+    pull_button: "Nieuwe meldingen en antwoorden ophalen",
+    pull_title: "Ophalen",
+    pull_started: "Bezig met ophalen van de meldingen…",
+    pull_answers_running: "De meldingen zijn binnen. Bezig met ophalen van de antwoorden…",
+    pull_failed: "Het ophalen is gestopt. Wat al binnen was, is bewaard; probeer het later opnieuw.",
+    pull_no_new_tips: "Geen nieuwe meldingen.",
+    pull_no_new_answers: "Geen nieuwe antwoorden van melders.",
+    pull_quarantined: "Sommige meldingen konden niet worden geopend en staan apart (in quarantaine). \
+        Er is niets verloren; zie fluister-inbox quarantine.",
+    pull_idle: "Er wordt nu niets opgehaald.",
+    reply_heading: "Antwoord aan de melder",
+    reply_label: "Bericht aan de melder",
+    reply_hint: "De melder leest dit alleen met de meldcode. Schrijf niets dat de melder in gevaar \
+        brengt als iemand anders meeleest.",
+    reply_button: "Versturen",
+    reply_sent: "Uw bericht is verstuurd. De melder ziet het als die de meldcode invoert.",
+    export_heading: "Overdragen",
+    export_pdf: "PDF downloaden",
+    export_hint: "Het PDF-bestand is niet versleuteld. Bewaar en verstuur het alleen zoals uw \
+        organisatie dat voorschrijft, bijvoorbeeld met beveiligde e-mail, en verwijder het daarna.",
+    export_leave_out: "Laat weg uit het bestand",
+    export_leave_out_contact: "het contact dat de melder gaf",
+    export_leave_out_place: "de plaats",
+    export_leave_out_notes: "uw notities",
+    settings_title: "Instellingen",
+    connection_heading: "Verbinding met de Fluister-server",
+    connection_address: "Adres",
+    connection_none: "Er is nog geen verbinding ingesteld.",
+    connection_check_button: "Verbinding controleren",
+    connection_works: "De verbinding werkt.",
+    connection_set_heading: "Verbinding instellen",
+    connection_set_hint: "Het adres en de toegangscode krijgt u van de beheerder van de server.",
+    connection_token: "Toegangscode",
+    connection_save_button: "Verbinding opslaan",
+    connection_saved: "De verbinding is opgeslagen.",
+    keys_heading: "Sleutels",
+    keys_introduction: "Statussen, notities en berichten worden versleuteld voor al deze sleutels. \
+        Een sleutel toevoegen of verwijderen kan met fluister-inbox keys add en keys remove.",
+    key_this_computer: "de sleutel van deze werkplek",
+    backup_heading: "Reservesleutel controleren",
+    backup_introduction: "Plak hier de reservesleutel: de regel die begint met AGE-SECRET-KEY-1. \
+        De werkplek controleert of die sleutel elke melding, de statussen en notities en elk \
+        bericht opent. De sleutel wordt niet bewaard.",
+    backup_label: "Reservesleutel",
+    backup_button: "Controleren",
+    backup_not_a_key: "Dit is geen sleutel. Een sleutel is één regel die begint met AGE-SECRET-KEY-1.",
+    backup_opens_everything: "De reservesleutel opent alles.",
+    backup_does_not_open: "De reservesleutel opent niet alles. Niet te openen:",
+    backup_notes: "de statussen en notities",
 };
 
 const ENGLISH: Words = Words {
@@ -207,7 +315,7 @@ const ENGLISH: Words = Words {
     kind_column: "Kind",
     reporter_column: "Reporter",
     status_column: "Status",
-    no_tips: "There are no tips yet. Fetch them with: fluister-inbox pull",
+    no_tips: "There are no tips yet. Fetch them with the button above.",
     no_matching_tips: "No tips match these filters.",
     not_opened: "cannot be opened",
     previous_page: "Previous page",
@@ -228,7 +336,7 @@ const ENGLISH: Words = Words {
     description: "What happened",
     contact: "Contact",
     contact_warning: "The reporter wants contact. This may lift their anonymity.",
-    reply_possible: "The reporter can receive an anonymous reply through the relay.",
+    reply_possible: "The reporter can receive an anonymous reply with the receipt code.",
     reply_not_possible: "The reporter has no receipt code: a reply is not possible.",
     unknown_fields: "Fields from a newer widget",
     not_given: "not given",
@@ -255,6 +363,63 @@ const ENGLISH: Words = Words {
     statistics_chart: "Bar chart of the number of tips per municipality and kind of \
         exploitation. The numbers are also in the CSV file.",
     statistics_download: "Download the numbers as a CSV file (opens in Excel)",
+    settings_link: "Settings",
+    role_filter: "Who reports",
+    from_label: "Received from",
+    to_label: "Received up to and including",
+    search_label: "Search the text",
+    search_hint: "Searches what happened, the place and the contact. Capitals do not matter.",
+    period_hint: "A date like 2026-03-31.",
+    not_a_date: "This is not a date. Write a date like 2026-03-31.",
+    pull_button: "Fetch new tips and answers",
+    pull_title: "Fetching",
+    pull_started: "Fetching the tips…",
+    pull_answers_running: "The tips are in. Fetching the answers…",
+    pull_failed: "Fetching stopped. What came in is kept; try again later.",
+    pull_no_new_tips: "No new tips.",
+    pull_no_new_answers: "No new answers from reporters.",
+    pull_quarantined: "Some tips could not be opened and are kept apart (in quarantine). \
+        Nothing is lost; see fluister-inbox quarantine.",
+    pull_idle: "Nothing is being fetched now.",
+    reply_heading: "Reply to the reporter",
+    reply_label: "Message to the reporter",
+    reply_hint: "The reporter reads this only with the receipt code. Write nothing that puts the \
+        reporter in danger if someone else reads along.",
+    reply_button: "Send",
+    reply_sent: "Your message was sent. The reporter sees it when they enter the receipt code.",
+    export_heading: "Hand over",
+    export_pdf: "Download the PDF",
+    export_hint: "The PDF file is not encrypted. Keep and send it only as your organisation \
+        prescribes, for example by secure e-mail, and delete it afterwards.",
+    export_leave_out: "Leave out of the file",
+    export_leave_out_contact: "the contact the reporter gave",
+    export_leave_out_place: "the place",
+    export_leave_out_notes: "your notes",
+    settings_title: "Settings",
+    connection_heading: "Connection to the Fluister server",
+    connection_address: "Address",
+    connection_none: "No connection has been set up yet.",
+    connection_check_button: "Check the connection",
+    connection_works: "The connection works.",
+    connection_set_heading: "Set up the connection",
+    connection_set_hint: "The server's administrator gives you the address and the access code.",
+    connection_token: "Access code",
+    connection_save_button: "Save the connection",
+    connection_saved: "The connection was saved.",
+    keys_heading: "Keys",
+    keys_introduction: "Statuses, notes and messages are encrypted to all of these keys. Add or \
+        remove a key with fluister-inbox keys add and keys remove.",
+    key_this_computer: "this workspace's key",
+    backup_heading: "Check the backup key",
+    backup_introduction: "Paste the backup key here: the line that starts with AGE-SECRET-KEY-1. \
+        The workspace checks that this key opens every tip, the statuses and notes and every \
+        message. The key is not kept.",
+    backup_label: "Backup key",
+    backup_button: "Check",
+    backup_not_a_key: "This is not a key. A key is one line that starts with AGE-SECRET-KEY-1.",
+    backup_opens_everything: "The backup key opens everything.",
+    backup_does_not_open: "The backup key does not open everything. It cannot open:",
+    backup_notes: "the statuses and notes",
 };
 
 /// The table for `language`.
@@ -305,4 +470,74 @@ pub fn not_a_choice(language: Language, field: &str) -> String {
         Language::Nl => format!("{field}: dit is geen van de keuzes."),
         Language::En => format!("{field}: this is not one of the choices."),
     }
+}
+
+/// What a finished pull brought: "3 nieuwe meldingen: nummer 4 tot en met 6." and the like.
+pub fn pulled_tips(language: Language, numbers: &[u64]) -> String {
+    match (language, numbers.first(), numbers.last()) {
+        (Language::Nl, Some(first), Some(last)) if first == last => {
+            format!("1 nieuwe melding: nummer {first}.")
+        }
+        (Language::Nl, Some(first), Some(last)) => format!(
+            "{} nieuwe meldingen: nummer {first} tot en met {last}.",
+            numbers.len()
+        ),
+        (Language::En, Some(first), Some(last)) if first == last => {
+            format!("1 new tip: number {first}.")
+        }
+        (Language::En, Some(first), Some(last)) => {
+            format!("{} new tips: numbers {first} to {last}.", numbers.len())
+        }
+        _ => words(language).pull_no_new_tips.to_owned(),
+    }
+}
+
+/// "2 nieuwe antwoorden, bij melding 3 en 5." and the like.
+pub fn pulled_answers(language: Language, count: usize, tip_numbers: &[u64]) -> String {
+    let numbers: Vec<String> = tip_numbers.iter().map(u64::to_string).collect();
+    let numbers = numbers.join(", ");
+    match (language, count) {
+        (_, 0) => words(language).pull_no_new_answers.to_owned(),
+        (Language::Nl, 1) => format!("1 nieuw antwoord, bij melding {numbers}."),
+        (Language::Nl, count) => format!("{count} nieuwe antwoorden, bij melding {numbers}."),
+        (Language::En, 1) => format!("1 new answer, on tip {numbers}."),
+        (Language::En, count) => format!("{count} new answers, on tips {numbers}."),
+    }
+}
+
+/// "12 van 40 meldingen" while a pull runs.
+pub fn pull_progress(language: Language, done: usize, total: usize) -> String {
+    match language {
+        Language::Nl => format!("{done} van {total}"),
+        Language::En => format!("{done} of {total}"),
+    }
+}
+
+/// What a backup check opened: "12 meldingen en 4 berichten".
+pub fn backup_checked(language: Language, tips: usize, messages: usize) -> String {
+    match language {
+        Language::Nl => format!("Gecontroleerd: {tips} meldingen en {messages} berichten."),
+        Language::En => format!("Checked: {tips} tips and {messages} messages."),
+    }
+}
+
+/// One thing the backup key does not open: "melding 7" / "bericht bij melding 7".
+pub fn backup_missing_tip(language: Language, number: u64) -> String {
+    match language {
+        Language::Nl => format!("melding {number}"),
+        Language::En => format!("tip {number}"),
+    }
+}
+
+/// A message of tip `number` the backup key does not open.
+pub fn backup_missing_message(language: Language, number: u64) -> String {
+    match language {
+        Language::Nl => format!("een bericht bij melding {number}"),
+        Language::En => format!("a message of tip {number}"),
+    }
+}
+
+/// "melding 7" / "tip 7", naming a tip in an explanation.
+pub fn tip_numbered(language: Language, number: u64) -> String {
+    backup_missing_tip(language, number)
 }

@@ -2,16 +2,13 @@
 
 use std::path::Path;
 
-use fluister_envelope::message::MailboxMessage;
 use zeroize::Zeroizing;
 
 use super::Settings;
 use crate::conversation;
 use crate::error::{Error, Result};
-use crate::keys::UnlockedKeys;
 use crate::msg;
-use crate::relay::MessageAuthor;
-use crate::render::{self, ConversationEntry, TipContext};
+use crate::render::{self, TipContext};
 use crate::store::{self, OpenFailure};
 use crate::triage::TriageBook;
 
@@ -70,7 +67,8 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
                 render::show_text(&document, &context, &settings.labels()?)
             );
             if let (Some(number), Some(relay_id)) = (context_number, &relay_id) {
-                let entries = conversation_entries(settings, relay_id, &keys)?;
+                let entries =
+                    conversation::opened_entries(&settings.home, relay_id, &keys.identities)?;
                 if document.reply.is_some() || !entries.is_empty() {
                     print!(
                         "{}",
@@ -94,31 +92,4 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
         }
         Err(failure) => Err(Error::NotOpened(failure.explain(&what))),
     }
-}
-
-/// The stored conversation of a tip, opened with the coordinator's identities. A message that
-/// does not open is kept in its place and shown as such.
-fn conversation_entries(
-    settings: &Settings,
-    tip_relay_id: &str,
-    keys: &UnlockedKeys,
-) -> Result<Vec<ConversationEntry>> {
-    let messages = conversation::stored_messages(&settings.home, tip_relay_id)?;
-    Ok(messages
-        .iter()
-        .map(|message| {
-            let text = std::fs::read(&message.path)
-                .ok()
-                .and_then(|sealed| store::open_sealed(&keys.identities, &sealed).ok())
-                .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
-                    Ok(opened) => opened.text,
-                    Err(_) => render::show_plain_text(&plaintext),
-                });
-            ConversationEntry {
-                received_hour: message.received_hour,
-                written_by_coordinator: message.author == MessageAuthor::Coordinator,
-                text,
-            }
-        })
-        .collect())
 }

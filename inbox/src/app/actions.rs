@@ -1,0 +1,480 @@
+//! What the workspace does besides showing tips: reply to a reporter, export a case for a
+//! hand-over, fetch new tips and answers (with a progress page), and the settings (the
+//! connection, the key set, the backup check). Each goes through the same library functions
+//! as the command line, so the two cannot drift apart.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use fluister_envelope::age::Identity;
+use zeroize::Zeroizing;
+
+use super::AppState;
+use super::pages::{self, BackupOutcome, PullView, SettingsView};
+use super::routes::{
+    FormFields, Reason, Refusal, Unlocked, blocking, labels, redirect, tip_number, unlocked_page,
+};
+use super::words::{self, words};
+use crate::commands::pull::{self, PullOptions, PullWatch};
+use crate::commands::reply::{self, ReplyTarget};
+use crate::conversation;
+use crate::error::Error;
+use crate::keys::UnlockedKeys;
+use crate::pdf;
+use crate::recipients::{self, RecipientSet};
+use crate::relay::{Connection, RelayClient};
+use crate::render::{self, RedactPart, TipContext};
+use crate::store::{self, DEFAULT_PULL_CONNECTIONS};
+use crate::triage::TriageBook;
+use crate::vocabulary::Language;
+
+/// The longest relay address or token accepted from the settings form.
+const MAX_ADDRESS_CHARACTERS: usize = 300;
+const MAX_TOKEN_CHARACTERS: usize = 512;
+/// The longest pasted backup key (an age identity is 74 characters; room for spaces).
+const MAX_BACKUP_KEY_CHARACTERS: usize = 4096;
+
+/// A pull started from the workspace: none yet, one running, or the last one's result.
+#[derive(Debug, Default)]
+pub(crate) enum PullState {
+    #[default]
+    Idle,
+    Running(Arc<PullWatch>),
+    Done(PullView),
+}
+
+/// `POST /tips/N/reply`: seals the message to the reporter and posts it to the mailbox, as
+/// `fluister-inbox reply` does.
+pub(crate) async fn reply(
+    State(state): State<AppState>,
+    access: Unlocked,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let result = async {
+        let number = tip_number(&number, language)?;
+        let body = Zeroizing::new(Vec::from(body));
+        let fields = FormFields::parse(&body);
+        let text = Zeroizing::new(fields.get("message").unwrap_or_default().to_owned());
+        drop(fields);
+        if text.chars().count() > pages::MAX_REPLY_CHARACTERS {
+            return Err(Refusal::new(
+                language,
+                Reason::BadRequest(words::too_long(
+                    language,
+                    words(language).reply_label,
+                    pages::MAX_REPLY_CHARACTERS,
+                )),
+            ));
+        }
+        let state = state.clone();
+        blocking(language, move || {
+            let failed = |error| Refusal::new(language, Reason::Failed(error));
+            store::find_tip(state.home(), number)
+                .map_err(|_| Refusal::new(language, Reason::NotFound))?;
+            let refused = |error| match error {
+                Error::Usage(why) => Refusal::new(language, Reason::BadRequest(why)),
+                error => failed(error),
+            };
+            let target = ReplyTarget::find(state.home(), &keys, number).map_err(refused)?;
+            reply::send(state.home(), language, &keys, &target, &text).map_err(refused)?;
+            Ok(number)
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(number) => redirect(&format!("/tips/{number}?sent")),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The parts a hand-over may leave out, as the export form names them. The anonymous reply
+/// address is always left out: it belongs to this conversation, not to the agency.
+fn left_out(uri: &Uri) -> Vec<RedactPart> {
+    let mut parts = vec![RedactPart::Reply];
+    let fields = FormFields::parse(uri.query().unwrap_or_default().as_bytes());
+    for (name, value) in fields.iter() {
+        if name != "leave_out" {
+            continue;
+        }
+        let part = match value {
+            "contact" => RedactPart::Contact,
+            "notes" => RedactPart::Notes,
+            "place" => RedactPart::Place,
+            _ => continue,
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts
+}
+
+/// `GET /tips/N/export.pdf`: the case file as `fluister-inbox export --format pdf` makes it, as
+/// a download. The file leaves the workspace unencrypted; the case page says so.
+pub(crate) async fn export_pdf(
+    State(state): State<AppState>,
+    access: Unlocked,
+    Path(number): Path<String>,
+    uri: Uri,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let redact = left_out(&uri);
+    let result = async {
+        let number = tip_number(&number, language)?;
+        let state = state.clone();
+        blocking(language, move || {
+            let failed = |error| Refusal::new(language, Reason::Failed(error));
+            let stored = store::find_tip(state.home(), number)
+                .map_err(|_| Refusal::new(language, Reason::NotFound))?;
+            let sealed = store::read_sealed_file(&stored.path).map_err(failed)?;
+            let document = store::open_tip(&keys.identities, &sealed).map_err(|failure| {
+                failed(Error::NotOpened(
+                    failure.explain(&words::tip_numbered(language, number)),
+                ))
+            })?;
+            let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
+            let record = book.record(&stored.relay_id);
+            let context = TipContext {
+                number: Some(number),
+                received_hour: Some(stored.received_hour),
+                triage: Some(&record),
+            };
+            let labels = labels(&state, language)?;
+            let blocks = render::case_file(&document, &context, &labels, &redact);
+            Ok((
+                number,
+                Zeroizing::new(pdf::case_file_pdf(&blocks, language)),
+            ))
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok((number, bytes)) => {
+            let disposition = format!("attachment; filename=\"fluister-melding-{number}.pdf\"");
+            let mut response = (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/pdf"),
+                )],
+                bytes.to_vec(),
+            )
+                .into_response();
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `POST /pull`: starts fetching tips and answers in the background (unless a pull runs
+/// already) and goes to its progress page. The pull holds the keys until it ends, even if the
+/// workspace locks meanwhile; it never shows anything itself.
+pub(crate) async fn start_pull(State(state): State<AppState>, access: Unlocked) -> Response {
+    let Unlocked { keys, .. } = access;
+    let watch = {
+        let mut pull = state.pull();
+        if matches!(*pull, PullState::Running(_)) {
+            return redirect("/pull");
+        }
+        let watch = Arc::new(PullWatch::default());
+        *pull = PullState::Running(Arc::clone(&watch));
+        watch
+    };
+    let background = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let options = PullOptions {
+            connections: DEFAULT_PULL_CONNECTIONS,
+            with_messages: true,
+        };
+        let view = match pull::fetch(background.home(), &keys, options, Some(&watch)) {
+            Ok(fetched) => PullView::Finished {
+                quarantined: fetched.tips.quarantined(),
+                stored: fetched.tips.stored_numbers,
+                answers: fetched
+                    .answers
+                    .map(|answers| answers.new_answers)
+                    .unwrap_or_default(),
+            },
+            Err(error) => PullView::Failed(error.to_string()),
+        };
+        *background.pull() = PullState::Done(view);
+    });
+    redirect("/pull")
+}
+
+/// `GET /pull`: the pull's progress (reloading itself every second), or its result.
+pub(crate) async fn pull_page(State(state): State<AppState>, access: Unlocked) -> Response {
+    let language = access.language;
+    let view = match &*state.pull() {
+        PullState::Idle => PullView::Idle,
+        PullState::Running(watch) => {
+            let (done, total) = watch.progress.counts();
+            PullView::Running {
+                answers: watch
+                    .fetching_answers
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                done,
+                total,
+            }
+        }
+        PullState::Done(view) => view.clone(),
+    };
+    let refresh = matches!(view, PullView::Running { .. }).then_some(1);
+    unlocked_page(
+        language,
+        "/pull",
+        refresh,
+        words(language).pull_title,
+        pages::pull(language, &view),
+    )
+}
+
+/// What the settings page always shows: the connection's address and the key set.
+fn settings_view(state: &AppState, language: Language, keys: &UnlockedKeys) -> SettingsView {
+    let relay_url = Connection::load(state.home())
+        .ok()
+        .map(|connection| connection.relay_url.clone());
+    let own = recipients::own_recipient(state.home()).unwrap_or(keys.own_recipient);
+    let mut listed: Vec<(String, String, bool)> = RecipientSet::load(state.home(), language)
+        .map(|set| {
+            set.entries()
+                .iter()
+                .map(|entry| {
+                    (
+                        entry.name.clone(),
+                        entry.recipient.to_string(),
+                        entry.recipient == own,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !listed.iter().any(|(_, _, is_own)| *is_own) {
+        listed.insert(
+            0,
+            (recipients::own_key_name(language), own.to_string(), true),
+        );
+    }
+    SettingsView {
+        relay_url,
+        keys: listed,
+        ..SettingsView::default()
+    }
+}
+
+fn settings_response(language: Language, status: StatusCode, view: &SettingsView) -> Response {
+    let mut response = unlocked_page(
+        language,
+        "/settings",
+        None,
+        words(language).settings_title,
+        pages::settings(language, view),
+    );
+    *response.status_mut() = status;
+    response
+}
+
+/// `GET /settings`: the connection, the keys and the backup check.
+pub(crate) async fn settings_page(State(state): State<AppState>, access: Unlocked) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let view = blocking(language, move || Ok(settings_view(&state, language, &keys))).await;
+    match view {
+        Ok(view) => settings_response(language, StatusCode::OK, &view),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `POST /settings/connection-check`: asks the relay whether it answers, takes the token, and
+/// seals tips to every key of the set (as `fluister-inbox status` does).
+pub(crate) async fn check_connection(State(state): State<AppState>, access: Unlocked) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let view = blocking(language, move || {
+        let mut view = settings_view(&state, language, &keys);
+        view.connection_check = Some(check(&state, language));
+        Ok(view)
+    })
+    .await;
+    match view {
+        Ok(view) => settings_response(language, StatusCode::OK, &view),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The connection check: `Ok` with what is not right about the keys the relay seals to, or
+/// why the relay cannot be used.
+fn check(state: &AppState, language: Language) -> Result<Vec<String>, String> {
+    let connection = Connection::load(state.home()).map_err(|error| error.to_string())?;
+    let client = RelayClient::new(&connection);
+    client.check_health().map_err(|error| error.to_string())?;
+    client
+        .list_waiting_tips()
+        .map_err(|error| error.to_string())?;
+    let relay_recipients = client
+        .sealing_recipients()
+        .map_err(|error| error.to_string())?;
+    let set = RecipientSet::load(state.home(), language).map_err(|error| error.to_string())?;
+    Ok(set.compare_with_relay(&relay_recipients, language))
+}
+
+/// `POST /settings/connection`: saves the relay's address and the token (checked as
+/// `fluister-inbox connect` checks them: an https address, or http on this computer only).
+pub(crate) async fn save_connection(
+    State(state): State<AppState>,
+    access: Unlocked,
+    body: Bytes,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let body = Zeroizing::new(Vec::from(body));
+    let fields = FormFields::parse(&body);
+    let address = fields
+        .get("relay_url")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let token = Zeroizing::new(fields.get("token").unwrap_or_default().trim().to_owned());
+    drop(fields);
+    let words = words(language);
+    for (field, value, maximum) in [
+        (words.connection_address, &address, MAX_ADDRESS_CHARACTERS),
+        (words.connection_token, &*token, MAX_TOKEN_CHARACTERS),
+    ] {
+        if value.chars().count() > maximum {
+            return Refusal::new(
+                language,
+                Reason::BadRequest(words::too_long(language, field, maximum)),
+            )
+            .into_response();
+        }
+    }
+    let result = blocking(language, move || {
+        let connection = Connection::new(&address, &token)
+            .map_err(|error| Refusal::new(language, Reason::BadRequest(error.to_string())))?;
+        {
+            let _lock = state
+                .home()
+                .lock()
+                .map_err(|error| Refusal::new(language, Reason::Failed(error)))?;
+            connection
+                .save(state.home())
+                .map_err(|error| Refusal::new(language, Reason::Failed(error)))?;
+        }
+        let mut view = settings_view(&state, language, &keys);
+        view.connection_saved = true;
+        Ok(view)
+    })
+    .await;
+    match result {
+        Ok(view) => settings_response(language, StatusCode::OK, &view),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `POST /settings/backup-check`: whether the pasted key opens every stored tip, the triage
+/// book and every stored message. The key lives only for this request.
+pub(crate) async fn check_backup(
+    State(state): State<AppState>,
+    access: Unlocked,
+    body: Bytes,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let body = Zeroizing::new(Vec::from(body));
+    let fields = FormFields::parse(&body);
+    let pasted = Zeroizing::new(
+        fields
+            .get("backup_key")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+    );
+    drop(fields);
+    let identity = (pasted.chars().count() <= MAX_BACKUP_KEY_CHARACTERS)
+        .then(|| pasted.parse::<Identity>().ok())
+        .flatten();
+    drop(pasted);
+    let result = blocking(language, move || {
+        let mut view = settings_view(&state, language, &keys);
+        view.backup = Some(match identity {
+            None => BackupOutcome::NotAKey,
+            Some(identity) => backup_outcome(&state, language, identity)
+                .map_err(|error| Refusal::new(language, Reason::Failed(error)))?,
+        });
+        Ok(view)
+    })
+    .await;
+    match result {
+        Ok(view) => {
+            let status = match view.backup {
+                Some(BackupOutcome::NotAKey) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::OK,
+            };
+            settings_response(language, status, &view)
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// Opens everything the inbox keeps with `identity` alone, and lists what did not open.
+fn backup_outcome(
+    state: &AppState,
+    language: Language,
+    identity: Identity,
+) -> crate::Result<BackupOutcome> {
+    let home = state.home();
+    let backup = UnlockedKeys {
+        own_recipient: identity.to_recipient(),
+        identities: vec![identity],
+    };
+    let mut missing = Vec::new();
+    let tips = store::stored_tips(home)?;
+    for (tip, opened) in tips.iter().zip(store::open_all(&tips, &backup)) {
+        if opened.is_err() {
+            missing.push(words::backup_missing_tip(language, tip.number));
+        }
+    }
+    if home.triage_path().exists() && TriageBook::load(home, &backup.identities).is_err() {
+        missing.push(words(language).backup_notes.to_owned());
+    }
+    let mut message_count = 0;
+    for tip in &tips {
+        let entries = conversation::opened_entries(home, &tip.relay_id, &backup.identities)?;
+        message_count += entries.len();
+        if entries.iter().any(|entry| entry.text.is_none()) {
+            missing.push(words::backup_missing_message(language, tip.number));
+        }
+    }
+    Ok(BackupOutcome::Checked {
+        tips: tips.len(),
+        messages: message_count,
+        missing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_address_is_always_left_out_and_unknown_parts_are_ignored() {
+        let parts = left_out(
+            &"/tips/1/export.pdf?leave_out=contact&leave_out=shoes&leave_out=contact"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(parts, vec![RedactPart::Reply, RedactPart::Contact]);
+        assert_eq!(
+            left_out(&"/tips/1/export.pdf".parse().unwrap()),
+            vec![RedactPart::Reply]
+        );
+    }
+}
