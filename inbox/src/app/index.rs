@@ -30,11 +30,15 @@
 //!
 //! age does not authenticate the sender: anyone who has one of the coordinator's public keys
 //! (and can write to the inbox folder) could seal an index of their own. The worst that does is
-//! a wrong filter result: a tip listed under the wrong municipality or kind, or missing from a
-//! filter, until the index is rewritten (the next unlock after a tip is added or removed, or the
-//! set changes). It cannot change what a tip says: the case page always opens the real tip, and
-//! the statistics, exports and command line never read the index. Identifiers from it are
-//! checked to be well formed, and the page escapes them like any other text.
+//! wrong identifiers in the workspace: a tip listed under the wrong municipality or kind, or
+//! missing from a filter, and the workspace's statistics page (which counts from the same
+//! summaries) skewed, until the index is rewritten (the next unlock after a tip is added or
+//! removed, or the set changes). Whoever can write to the inbox folder can skew the counts
+//! anyway, by adding sealed tips of their own. It cannot change what a tip says: the case page
+//! always opens the real tip, and exports, `stats` and the rest of the command line never read
+//! the index. Identifiers from it are checked to be well formed, and the page escapes them like
+//! any other text.
+//!
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
@@ -129,7 +133,6 @@ struct Filled {
 /// from the sealed index where it has them and by opening the rest, then writes the index
 /// again if it changed. Never fails: the index is a shortcut, and a request opens whatever is
 /// still missing.
-#[allow(dead_code)] // Called from the unlock route once it uses the index.
 pub(crate) fn fill_after_unlock(
     home: &InboxHome,
     language: Language,

@@ -32,7 +32,7 @@ use zeroize::Zeroizing;
 use super::pages::{self, Frame, ListFilter};
 use super::session::{self, Exchange, SummaryCache};
 use super::words::{self, words};
-use super::{AppState, actions, guard};
+use super::{AppState, actions, guard, index};
 use crate::conversation;
 use crate::error::Error;
 use crate::keys::{self, UnlockedKeys};
@@ -422,13 +422,12 @@ async fn unlock(State(state): State<AppState>, access: InSession, body: Bytes) -
                 session.unlock(keys, Instant::now());
                 session.use_unlocked(Instant::now()).expect("just unlocked")
             };
-            // Open every tip once in the background, so the first filter by municipality or
-            // kind finds them opened; the first list itself opens only its page.
+            // Learn every tip's identifiers in the background, from the sealed index and by
+            // opening the tips it does not have, so the first filter by municipality, kind or
+            // role finds them known; the first list itself opens only its page.
             let home = state.home().clone();
             tokio::task::spawn_blocking(move || {
-                if let Ok(tips) = store::stored_tips(&home) {
-                    session::summaries(&tips, &keys, &summaries);
-                }
+                index::fill_after_unlock(&home, language, &keys, &summaries);
             });
             redirect("/")
         }
