@@ -31,8 +31,8 @@ use fluister_inbox::vocabulary::Language;
 /// `stats`. Tips that did not open with your key: `quarantine`.
 ///
 /// Tips stay encrypted on this computer; they are decrypted only to show or export them, with
-/// your key, after you type its passphrase. The coordinator's guide (docs/coordinator-guide.nl.md
-/// and .en.md) explains every step.
+/// your key, after you type its passphrase. The coordinator's guide (coordinator-guide.en.md
+/// and .nl.md, next to the program) explains every step. Without a command, the workspace starts.
 #[derive(Debug, Parser)]
 #[command(name = "fluister-inbox", version, about, long_about)]
 struct Cli {
@@ -56,8 +56,10 @@ struct Cli {
     #[arg(long, global = true, value_enum, env = LANGUAGE_ENVIRONMENT_VARIABLE)]
     lang: Option<Language>,
 
+    /// Without a command, the workspace starts (as `app`), so that opening the program (for
+    /// example with a double click) is enough.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -679,7 +681,12 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
         cli.passphrase_file,
         messages::language(),
     )?;
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::App {
+        port: 0,
+        no_browser: false,
+        lock_after: commands::app::DEFAULT_LOCK_AFTER,
+    });
+    match command {
         Command::Keygen => commands::keygen::run(&settings),
         Command::App {
             port,

@@ -42,18 +42,24 @@ impl App {
     /// Starts the app for `inbox` on a free port, with `lock_after`, in Dutch, without a
     /// browser; reads its address and launch secret from what it prints.
     fn start(inbox: &Inbox, lock_after: &str) -> App {
-        let mut child = inbox
-            .command()
-            .args([
-                "--lang",
-                "nl",
-                "app",
-                "--no-browser",
-                "--port",
-                "0",
-                "--lock-after",
-                lock_after,
-            ])
+        let mut command = inbox.command();
+        command.args([
+            "--lang",
+            "nl",
+            "app",
+            "--no-browser",
+            "--port",
+            "0",
+            "--lock-after",
+            lock_after,
+        ]);
+        App::spawn(command)
+    }
+
+    /// Starts `command` (a `fluister-inbox` that serves the app) and reads the address it
+    /// prints.
+    fn spawn(mut command: std::process::Command) -> App {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -577,6 +583,111 @@ fn after_the_idle_time_every_page_asks_for_the_passphrase_again() {
         assert_eq!(response.status, 303, "{path}");
         assert_eq!(response.header("location"), Some("/unlock"));
     }
+}
+
+#[test]
+fn without_a_command_and_without_a_key_the_workspace_starts_by_making_the_key() {
+    // No command at all, as a double click starts it, and no browser to be found: the app
+    // still serves and prints its address.
+    let inbox = Inbox::new("app-first-start");
+    let no_programs = inbox.home.with_file_name("no-programs");
+    std::fs::create_dir_all(&no_programs).unwrap();
+    let mut command = inbox.command();
+    command
+        .env("PATH", &no_programs)
+        .env("FLUISTER_PASSPHRASE", "");
+    let app = App::spawn(command);
+    let cookie = app.open();
+    let unlock = app.get("/unlock", Some(&cookie));
+    assert_eq!(unlock.status, 303);
+    assert_eq!(unlock.header("location"), Some("/setup"));
+    let form = app.get("/setup", Some(&cookie)).expect_status(200).text();
+    assert!(form.contains("Uw sleutel maken") && form.contains("name=\"passphrase_again\""));
+    assert_eq!(
+        app.get("/", Some(&cookie)).header("location"),
+        Some("/unlock")
+    );
+
+    let setup = |passphrase: &str, again: &str| {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("passphrase", passphrase)
+            .append_pair("passphrase_again", again)
+            .finish();
+        app.post("/setup", &cookie, &body)
+    };
+    let short = setup("kort", "kort");
+    assert_eq!(short.status, 400);
+    assert!(short.text().contains("te kort"));
+    let differ = setup("vier losse woorden hier", "vier losse woorden daar");
+    assert_eq!(differ.status, 400);
+    assert!(differ.text().contains("niet gelijk"));
+    assert!(
+        !inbox.home.join("identity.age").exists(),
+        "no key from a refused form"
+    );
+    let cross_site = app.request(
+        "POST",
+        "/setup",
+        &[
+            (
+                "Cookie",
+                &format!("fluister-{}={cookie}", app.address.port()),
+            ),
+            ("Origin", "http://evil.example"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        b"passphrase=aaaaaaaaaaaa&passphrase_again=aaaaaaaaaaaa",
+    );
+    assert_eq!(cross_site.status, 403);
+    assert!(!inbox.home.join("identity.age").exists());
+
+    let made = setup(support::PASSPHRASE, support::PASSPHRASE);
+    assert_eq!(made.status, 303, "{}", made.text());
+    assert_eq!(made.header("location"), Some("/settings?new-key"));
+    let recipient = std::fs::read_to_string(inbox.home.join("recipient.txt"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(recipient.starts_with("age1"));
+    let settings = app
+        .get("/settings?new-key", Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(settings.contains("Uw sleutel is gemaakt.") && settings.contains(&recipient));
+    assert!(settings.contains("Er is nog geen verbinding ingesteld."));
+    // The key is the command line's too, in the own set, with the passphrase chosen.
+    let listed = inbox.run_ok(&["keys", "list"]);
+    assert!(listed.contains(&recipient), "{listed}");
+    // A second form cannot replace it.
+    let again = setup("een heel andere wachtzin", "een heel andere wachtzin");
+    assert_eq!(again.status, 303);
+    assert_eq!(again.header("location"), Some("/unlock"));
+    assert_eq!(
+        std::fs::read_to_string(inbox.home.join("recipient.txt"))
+            .unwrap()
+            .trim(),
+        recipient
+    );
+    assert_eq!(
+        app.get("/setup", Some(&cookie)).header("location"),
+        Some("/unlock")
+    );
+
+    // The connection set up from the settings page is the one the command line uses.
+    let relay = start_relay(std::slice::from_ref(&recipient));
+    let token = relay.coordinator_token().to_owned();
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("relay_url", &relay.url())
+        .append_pair("token", &token)
+        .finish();
+    let saved = app
+        .post("/settings/connection", &cookie, &body)
+        .expect_status(200)
+        .text();
+    assert!(saved.contains("De verbinding is opgeslagen."), "{saved}");
+    assert!(!saved.contains(&token), "the token is never shown back");
+    let status = inbox.run_ok(&["status"]);
+    assert!(status.contains(&relay.url()), "{status}");
 }
 
 /// Loads `/pull` until the pull has finished (the page no longer reloads itself); returns it.

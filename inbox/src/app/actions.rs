@@ -285,10 +285,22 @@ fn settings_response(language: Language, status: StatusCode, view: &SettingsView
     response
 }
 
-/// `GET /settings`: the connection, the keys and the backup check.
-pub(crate) async fn settings_page(State(state): State<AppState>, access: Unlocked) -> Response {
+/// `GET /settings`: the connection, the keys and the backup check (after the first start,
+/// `?new-key`: with the public key just made).
+pub(crate) async fn settings_page(
+    State(state): State<AppState>,
+    access: Unlocked,
+    uri: Uri,
+) -> Response {
     let Unlocked { language, keys, .. } = access;
-    let view = blocking(language, move || Ok(settings_view(&state, language, &keys))).await;
+    let new_key = (uri.query() == Some("new-key")).then(|| keys.own_recipient.to_string());
+    let view = blocking(language, move || {
+        Ok(SettingsView {
+            new_key,
+            ..settings_view(&state, language, &keys)
+        })
+    })
+    .await;
     match view {
         Ok(view) => settings_response(language, StatusCode::OK, &view),
         Err(refusal) => refusal.into_response(),

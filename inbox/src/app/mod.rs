@@ -45,6 +45,7 @@ mod index;
 mod pages;
 mod routes;
 mod session;
+mod setup;
 mod words;
 
 use std::future::Future;

@@ -1081,6 +1081,8 @@ pub(crate) struct SettingsView {
     /// The coordinator's own set: name, public key, and whether it is this workspace's key.
     pub(crate) keys: Vec<(String, String, bool)>,
     pub(crate) backup: Option<BackupOutcome>,
+    /// The public key just made, to show with what comes next (the first start).
+    pub(crate) new_key: Option<String>,
 }
 
 /// What the backup check found.
@@ -1101,7 +1103,11 @@ pub(crate) fn settings(language: Language, view: &SettingsView) -> Html {
     let mut html = Html::with_capacity(8 * 1024);
     html.markup("<h1>")
         .markup(words.settings_title)
-        .markup("</h1><h2>")
+        .markup("</h1>");
+    if let Some(recipient) = &view.new_key {
+        super::setup::new_key_notice(&mut html, language, recipient);
+    }
+    html.markup("<h2>")
         .markup(words.connection_heading)
         .markup("</h2>");
     if view.connection_saved {

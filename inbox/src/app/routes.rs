@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `GET /style.css` | nothing | the style sheet |
 //! | `GET /open?secret=…` | the launch secret, once | sets the cookie, redirects to `/` |
+//! | `GET /setup`, `POST /setup` | the cookie, no key yet | makes the key (first start) |
 //! | `GET /unlock`, `POST /unlock` | the cookie | asks for the passphrase, unlocks |
 //! | `POST /lock`, `POST /language` | the cookie | locks; switches the language |
 //! | `GET /` | unlocked | the tip list, with filters in the query |
@@ -32,7 +33,7 @@ use zeroize::Zeroizing;
 use super::pages::{self, Frame, ListFilter};
 use super::session::{self, Exchange, SummaryCache};
 use super::words::{self, words};
-use super::{AppState, actions, guard, index};
+use super::{AppState, actions, guard, index, setup};
 use crate::conversation;
 use crate::error::Error;
 use crate::keys::{self, UnlockedKeys};
@@ -61,6 +62,7 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/style.css", get(style_sheet))
         .route("/open", get(open))
+        .route("/setup", get(setup::setup_form).post(setup::make_key))
         .route("/unlock", get(unlock_page).post(unlock))
         .route("/lock", post(lock))
         .route("/language", post(switch_language))
@@ -211,7 +213,7 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A request with the session's cookie; the page language.
 #[derive(Debug)]
 pub(crate) struct InSession {
-    language: Language,
+    pub(super) language: Language,
 }
 
 impl FromRequestParts<AppState> for InSession {
@@ -366,6 +368,9 @@ fn here(uri: &Uri) -> &str {
 
 /// `GET /unlock`: the passphrase form (or the list, when already unlocked).
 async fn unlock_page(State(state): State<AppState>, access: InSession, uri: Uri) -> Response {
+    if setup::needs_key(&state) {
+        return redirect("/setup");
+    }
     if state.session().lock_if_idle(Instant::now()) {
         return redirect("/");
     }

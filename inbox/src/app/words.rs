@@ -135,6 +135,16 @@ pub struct Words {
     pub backup_opens_everything: &'static str,
     pub backup_does_not_open: &'static str,
     pub backup_notes: &'static str,
+    pub setup_title: &'static str,
+    pub setup_introduction: &'static str,
+    pub setup_passphrase_hint: &'static str,
+    pub new_passphrase_label: &'static str,
+    pub new_passphrase_again_label: &'static str,
+    pub setup_button: &'static str,
+    pub setup_too_short: &'static str,
+    pub setup_differ: &'static str,
+    pub new_key_made: &'static str,
+    pub new_key_next: &'static str,
 }
 
 const DUTCH: Words = Words {
@@ -278,6 +288,23 @@ const DUTCH: Words = Words {
     backup_opens_everything: "De reservesleutel opent alles.",
     backup_does_not_open: "De reservesleutel opent niet alles. Niet te openen:",
     backup_notes: "de statussen en notities",
+    setup_title: "Uw sleutel maken",
+    setup_introduction: "De werkplek start voor het eerst op deze computer. Maak eerst uw \
+        sleutel: daarmee opent de werkplek de meldingen, alleen op deze computer. Een wachtzin \
+        die u nu kiest, beschermt de sleutel. Vergeet u de wachtzin, dan opent alleen de \
+        reservesleutel de meldingen nog.",
+    setup_passphrase_hint: "Minstens 10 tekens. Vier losse woorden die niet bij elkaar horen, \
+        werken goed. Schrijf de wachtzin niet op een briefje bij de computer.",
+    new_passphrase_label: "Nieuwe wachtzin",
+    new_passphrase_again_label: "Nogmaals de nieuwe wachtzin",
+    setup_button: "Sleutel maken",
+    setup_too_short: "De wachtzin is te kort: kies er een van minstens 10 tekens.",
+    setup_differ: "De twee wachtzinnen zijn niet gelijk. Typ ze allebei opnieuw.",
+    new_key_made: "Uw sleutel is gemaakt. Dit is uw openbare sleutel. Hij is niet geheim: geef \
+        hem aan de beheerder van de server, en lees hem samen na, teken voor teken, bijvoorbeeld \
+        door de telefoon.",
+    new_key_next: "Stel hieronder de verbinding met de server in. Maak daarna een \
+        reservesleutel en bewaar die offline; de handleiding legt uit hoe (De eerste dag, stap 3).",
 };
 
 const ENGLISH: Words = Words {
@@ -420,6 +447,23 @@ const ENGLISH: Words = Words {
     backup_opens_everything: "The backup key opens everything.",
     backup_does_not_open: "The backup key does not open everything. It cannot open:",
     backup_notes: "the statuses and notes",
+    setup_title: "Make your key",
+    setup_introduction: "The workspace starts for the first time on this computer. First make \
+        your key: with it the workspace opens the tips, on this computer only. A passphrase you \
+        choose now protects the key. If you forget the passphrase, only the backup key still \
+        opens the tips.",
+    setup_passphrase_hint: "At least 10 characters. Four unrelated words work well. Do not write \
+        the passphrase on a note next to the computer.",
+    new_passphrase_label: "New passphrase",
+    new_passphrase_again_label: "The new passphrase again",
+    setup_button: "Make the key",
+    setup_too_short: "The passphrase is too short: choose one of at least 10 characters.",
+    setup_differ: "The two passphrases are not the same. Type both again.",
+    new_key_made: "Your key was made. This is your public key. It is not secret: give it to the \
+        server's administrator, and read it back together, character by character, for example \
+        by phone.",
+    new_key_next: "Set up the connection to the server below. Then make a backup key and keep \
+        it offline; the guide explains how (First day, step 3).",
 };
 
 /// The table for `language`.

@@ -46,7 +46,9 @@ pub fn parse_lock_after(text: &str) -> std::result::Result<Duration, String> {
 /// Starts the app, prints its address (and the one-time opening address), opens the browser,
 /// and serves until Ctrl+C.
 pub fn run(settings: &Settings, options: &AppOptions) -> Result<()> {
-    if !settings.identity_path.exists() {
+    // Without a key of its own the workspace starts with making one; a key file named with
+    // --identity must exist.
+    if !settings.identity_path.exists() && settings.identity_path != settings.home.identity_path() {
         return Err(Error::NotSetUp(msg!(
             "keys.missing",
             file = settings.identity_path.display()
