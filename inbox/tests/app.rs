@@ -680,8 +680,10 @@ fn without_a_command_and_without_a_key_the_workspace_starts_by_making_the_key() 
         .append_pair("relay_url", &relay.url())
         .append_pair("token", &token)
         .finish();
+    let posted = app.post("/settings/connection", &cookie, &body);
+    assert_eq!(posted.status, 303);
     let saved = app
-        .post("/settings/connection", &cookie, &body)
+        .get("/settings?done", Some(&cookie))
         .expect_status(200)
         .text();
     assert!(saved.contains("De verbinding is opgeslagen."), "{saved}");
@@ -982,10 +984,16 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
     ] {
         assert!(settings.contains(expected), "{expected}: {settings}");
     }
-    let checked = app
-        .post("/settings/connection-check", &cookie, "")
-        .expect_status(200)
-        .text();
+    // Every settings form redirects, so the browser keeps no form body in its history.
+    let settings_after = |path: &str, body: &str| {
+        let posted = app.post(path, &cookie, body);
+        assert_eq!(posted.status, 303, "{path}: {}", posted.text());
+        assert_eq!(posted.header("location"), Some("/settings?done"));
+        app.get("/settings?done", Some(&cookie))
+            .expect_status(200)
+            .text()
+    };
+    let checked = settings_after("/settings/connection-check", "");
     assert!(checked.contains("De verbinding werkt."), "{checked}");
     assert!(!checked.contains("warning\" role=\"alert\""), "{checked}");
     assert_eq!(
@@ -1007,10 +1015,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
             .append_pair("backup_key", key)
             .finish()
     };
-    let good = app
-        .post("/settings/backup-check", &cookie, &form(&backup_secret))
-        .expect_status(200)
-        .text();
+    let good = settings_after("/settings/backup-check", &form(&backup_secret));
     assert!(good.contains("De reservesleutel opent alles."), "{good}");
     assert!(
         good.contains("Gecontroleerd: 2 meldingen en 2 berichten."),
@@ -1018,10 +1023,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
     );
     assert!(!good.contains(&backup_secret));
     let foreign = Identity::generate().unwrap().to_secret_string().to_string();
-    let bad = app
-        .post("/settings/backup-check", &cookie, &form(&foreign))
-        .expect_status(200)
-        .text();
+    let bad = settings_after("/settings/backup-check", &form(&foreign));
     for expected in [
         "opent niet alles",
         "melding 1",
@@ -1032,13 +1034,14 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
         assert!(bad.contains(expected), "{expected}: {bad}");
     }
     assert!(!bad.contains(&foreign));
-    let not_a_key = app.post(
-        "/settings/backup-check",
-        &cookie,
-        &form("AGE-SECRET-KEY-1xyz"),
-    );
-    assert_eq!(not_a_key.status, 400);
-    assert!(not_a_key.text().contains("Dit is geen sleutel."));
+    let not_a_key = settings_after("/settings/backup-check", &form("AGE-SECRET-KEY-1xyz"));
+    assert!(not_a_key.contains("Dit is geen sleutel."));
+    // The result is shown once.
+    let again = app
+        .get("/settings?done", Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(!again.contains("backup-result"));
 
     // Locked, none of it works.
     assert_eq!(app.post("/lock", &cookie, "").status, 303);

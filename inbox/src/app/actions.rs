@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use fluister_envelope::age::Identity;
 use zeroize::Zeroizing;
@@ -273,20 +273,28 @@ fn settings_view(state: &AppState, language: Language, keys: &UnlockedKeys) -> S
     }
 }
 
-fn settings_response(language: Language, status: StatusCode, view: &SettingsView) -> Response {
-    let mut response = unlocked_page(
+fn settings_response(language: Language, view: &SettingsView) -> Response {
+    unlocked_page(
         language,
         "/settings",
         None,
         words(language).settings_title,
         pages::settings(language, view),
-    );
-    *response.status_mut() = status;
-    response
+    )
 }
 
-/// `GET /settings`: the connection, the keys and the backup check (after the first start,
-/// `?new-key`: with the public key just made).
+/// What a settings form did, kept until the page it redirects to shows it. Every settings
+/// form answers with a redirect (Post/Redirect/Get), so the browser never keeps a form's body in
+/// its session history: Chromium writes that history to disk, with a pasted backup key in it.
+#[derive(Debug)]
+pub(crate) enum SettingsResult {
+    ConnectionChecked(Result<Vec<String>, String>),
+    ConnectionSaved,
+    BackupChecked(BackupOutcome),
+}
+
+/// `GET /settings`: the connection, the keys and the backup check; after a settings form
+/// (`?done`), what it did; after the first start (`?new-key`), the public key just made.
 pub(crate) async fn settings_page(
     State(state): State<AppState>,
     access: Unlocked,
@@ -294,31 +302,44 @@ pub(crate) async fn settings_page(
 ) -> Response {
     let Unlocked { language, keys, .. } = access;
     let new_key = (uri.query() == Some("new-key")).then(|| keys.own_recipient.to_string());
+    let result = if uri.query() == Some("done") {
+        state.settings_result().take()
+    } else {
+        None
+    };
     let view = blocking(language, move || {
-        Ok(SettingsView {
+        let mut view = SettingsView {
             new_key,
             ..settings_view(&state, language, &keys)
-        })
+        };
+        match result {
+            Some(SettingsResult::ConnectionChecked(check)) => view.connection_check = Some(check),
+            Some(SettingsResult::ConnectionSaved) => view.connection_saved = true,
+            Some(SettingsResult::BackupChecked(outcome)) => view.backup = Some(outcome),
+            None => {}
+        }
+        Ok(view)
     })
     .await;
     match view {
-        Ok(view) => settings_response(language, StatusCode::OK, &view),
+        Ok(view) => settings_response(language, &view),
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// Keeps `result` for the settings page and goes there.
+fn show_on_settings(state: &AppState, result: SettingsResult) -> Response {
+    *state.settings_result() = Some(result);
+    redirect("/settings?done")
 }
 
 /// `POST /settings/connection-check`: asks the relay whether it answers, takes the token, and
 /// seals tips to every key of the set (as `fluister-inbox status` does).
 pub(crate) async fn check_connection(State(state): State<AppState>, access: Unlocked) -> Response {
-    let Unlocked { language, keys, .. } = access;
-    let view = blocking(language, move || {
-        let mut view = settings_view(&state, language, &keys);
-        view.connection_check = Some(check(&state, language));
-        Ok(view)
-    })
-    .await;
-    match view {
-        Ok(view) => settings_response(language, StatusCode::OK, &view),
+    let language = access.language;
+    let checking = state.clone();
+    match blocking(language, move || Ok(check(&checking, language))).await {
+        Ok(check) => show_on_settings(&state, SettingsResult::ConnectionChecked(check)),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -346,7 +367,7 @@ pub(crate) async fn save_connection(
     access: Unlocked,
     body: Bytes,
 ) -> Response {
-    let Unlocked { language, keys, .. } = access;
+    let language = access.language;
     let body = Zeroizing::new(Vec::from(body));
     let fields = FormFields::parse(&body);
     let address = fields
@@ -369,25 +390,17 @@ pub(crate) async fn save_connection(
             .into_response();
         }
     }
+    let saving = state.clone();
     let result = blocking(language, move || {
         let connection = Connection::new(&address, &token)
             .map_err(|error| Refusal::new(language, Reason::BadRequest(error.to_string())))?;
-        {
-            let _lock = state
-                .home()
-                .lock()
-                .map_err(|error| Refusal::new(language, Reason::Failed(error)))?;
-            connection
-                .save(state.home())
-                .map_err(|error| Refusal::new(language, Reason::Failed(error)))?;
-        }
-        let mut view = settings_view(&state, language, &keys);
-        view.connection_saved = true;
-        Ok(view)
+        let failed = |error| Refusal::new(language, Reason::Failed(error));
+        let _lock = saving.home().lock().map_err(failed)?;
+        connection.save(saving.home()).map_err(failed)
     })
     .await;
     match result {
-        Ok(view) => settings_response(language, StatusCode::OK, &view),
+        Ok(()) => show_on_settings(&state, SettingsResult::ConnectionSaved),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -399,7 +412,7 @@ pub(crate) async fn check_backup(
     access: Unlocked,
     body: Bytes,
 ) -> Response {
-    let Unlocked { language, keys, .. } = access;
+    let language = access.language;
     let body = Zeroizing::new(Vec::from(body));
     let fields = FormFields::parse(&body);
     let pasted = Zeroizing::new(
@@ -414,24 +427,17 @@ pub(crate) async fn check_backup(
         .then(|| pasted.parse::<Identity>().ok())
         .flatten();
     drop(pasted);
+    let checking = state.clone();
     let result = blocking(language, move || {
-        let mut view = settings_view(&state, language, &keys);
-        view.backup = Some(match identity {
+        Ok(match identity {
             None => BackupOutcome::NotAKey,
-            Some(identity) => backup_outcome(&state, language, identity)
+            Some(identity) => backup_outcome(&checking, language, identity)
                 .map_err(|error| Refusal::new(language, Reason::Failed(error)))?,
-        });
-        Ok(view)
+        })
     })
     .await;
     match result {
-        Ok(view) => {
-            let status = match view.backup {
-                Some(BackupOutcome::NotAKey) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::OK,
-            };
-            settings_response(language, status, &view)
-        }
+        Ok(outcome) => show_on_settings(&state, SettingsResult::BackupChecked(outcome)),
         Err(refusal) => refusal.into_response(),
     }
 }

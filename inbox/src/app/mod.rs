@@ -105,6 +105,8 @@ struct Inner {
     unlocking: tokio::sync::Mutex<()>,
     /// The pull started from the workspace, if any.
     pull: Mutex<actions::PullState>,
+    /// What the last settings form did, until the settings page shows it.
+    settings_result: Mutex<Option<actions::SettingsResult>>,
 }
 
 impl AppState {
@@ -141,6 +143,15 @@ impl AppState {
         // As the session: every change is a single assignment.
         self.inner
             .pull
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn settings_result(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<actions::SettingsResult>> {
+        self.inner
+            .settings_result
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -195,6 +206,7 @@ impl App {
                 )),
                 unlocking: tokio::sync::Mutex::new(()),
                 pull: Mutex::new(actions::PullState::Idle),
+                settings_result: Mutex::new(None),
             }),
         };
         Ok(Self {

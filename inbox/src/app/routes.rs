@@ -449,6 +449,7 @@ async fn unlock(State(state): State<AppState>, access: InSession, body: Bytes) -
 /// `POST /lock`: drops the keys now.
 async fn lock(State(state): State<AppState>, _access: InSession) -> Response {
     state.session().lock();
+    *state.settings_result() = None;
     let mut response = redirect("/unlock?locked");
     response
         .headers_mut()

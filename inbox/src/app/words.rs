@@ -557,11 +557,20 @@ pub fn pull_progress(language: Language, done: usize, total: usize) -> String {
     }
 }
 
-/// What a backup check opened: "12 meldingen en 4 berichten".
+/// What a backup check opened: "Gecontroleerd: 12 meldingen en 1 bericht."
 pub fn backup_checked(language: Language, tips: usize, messages: usize) -> String {
+    let messages = match (language, messages) {
+        (Language::Nl, 1) => "1 bericht".to_owned(),
+        (Language::Nl, count) => format!("{count} berichten"),
+        (Language::En, 1) => "1 message".to_owned(),
+        (Language::En, count) => format!("{count} messages"),
+    };
     match language {
-        Language::Nl => format!("Gecontroleerd: {tips} meldingen en {messages} berichten."),
-        Language::En => format!("Checked: {tips} tips and {messages} messages."),
+        Language::Nl => format!(
+            "Gecontroleerd: {} en {messages}.",
+            tip_count(language, tips)
+        ),
+        Language::En => format!("Checked: {} and {messages}.", tip_count(language, tips)),
     }
 }
 
