@@ -102,6 +102,15 @@ pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Res
     Ok(GeneratedKey { recipient })
 }
 
+/// Whether the key file at `identity_path` is sealed with a passphrase (as `keygen` writes it)
+/// rather than a plain `age-keygen` file (as a backup key often is). A file that cannot be read
+/// counts as sealed: unlocking then says what is wrong with it.
+pub fn needs_passphrase(identity_path: &Path) -> bool {
+    std::fs::read(identity_path).map_or(true, |contents| {
+        contents.starts_with(b"age-encryption.org/v1") || armor::is_armored(&contents)
+    })
+}
+
 /// Reads and unlocks an identity file: one sealed with a passphrase (what `keygen` writes; the
 /// passphrase is asked for), or a plain `age-keygen` file (for an offline backup key).
 pub fn unlock(identity_path: &Path, passphrase_source: &PassphraseSource) -> Result<UnlockedKeys> {

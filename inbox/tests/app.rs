@@ -692,6 +692,77 @@ fn without_a_command_and_without_a_key_the_workspace_starts_by_making_the_key() 
     assert!(status.contains(&relay.url()), "{status}");
 }
 
+#[test]
+fn with_only_the_backup_key_the_workspace_opens_the_tips_and_the_notes() {
+    use fluister_envelope::age::Identity;
+
+    let inbox = Inbox::new("app-backup-key");
+    let coordinator = inbox.keygen();
+    // A plain backup key file, as age-keygen writes it, in the own set and on the relay.
+    let backup = Identity::generate().unwrap();
+    let backup_recipient = backup.to_recipient().to_string();
+    let backup_file = inbox.home.with_file_name("reservesleutel.txt");
+    std::fs::write(
+        &backup_file,
+        format!(
+            "# public key: {backup_recipient}\n{}\n",
+            backup.to_secret_string().as_str()
+        ),
+    )
+    .unwrap();
+    inbox.run_ok(&["keys", "add", &backup_recipient, "--name", "reservesleutel"]);
+    let relay = start_relay(&[coordinator.clone(), backup_recipient.clone()]);
+    inbox.connect(&relay);
+    let recipients = [coordinator.parse().unwrap(), backup.to_recipient()];
+    relay.store_tip(&sealed_document(
+        &recipients,
+        &tip(CALM_TEXT, Kind::Sexual, "emmen"),
+    ));
+    inbox.run_ok(&["pull"]);
+    inbox.run_ok(&["triage", "1", "--note", "Gebeld met de GGD, notitie-8841"]);
+
+    let mut command = inbox.command();
+    command.env("FLUISTER_PASSPHRASE", "").args([
+        "--lang",
+        "nl",
+        "--identity",
+        backup_file.to_str().unwrap(),
+        "app",
+        "--no-browser",
+    ]);
+    let app = App::spawn(command);
+    let cookie = app.open();
+    let unlock = app.get("/unlock", Some(&cookie)).expect_status(200).text();
+    assert!(
+        unlock.contains("niet met een wachtzin beschermd") && !unlock.contains("type=\"password\""),
+        "{unlock}"
+    );
+    let unlocked = app.post("/unlock", &cookie, "");
+    assert_eq!(unlocked.status, 303, "{}", unlocked.text());
+    let list = app.get("/", Some(&cookie)).expect_status(200).text();
+    assert!(
+        list.contains("1 melding<") && list.contains("Emmen"),
+        "{list}"
+    );
+    let case = app.get("/tips/1", Some(&cookie)).expect_status(200).text();
+    assert!(
+        case.contains("nagelstudio") && case.contains("notitie-8841"),
+        "{case}"
+    );
+    // A note written with the backup key opens with the coordinator's own key again.
+    let saved = app.post(
+        "/tips/1/triage",
+        &cookie,
+        "status=in-progress&note=verder-4410",
+    );
+    assert_eq!(saved.status, 303);
+    let triage = inbox.run_ok(&["triage", "1"]);
+    assert!(
+        triage.contains("verder-4410") && triage.contains("notitie-8841"),
+        "{triage}"
+    );
+}
+
 /// Loads `/pull` until the pull has finished (the page no longer reloads itself); returns it.
 fn finished_pull(app: &App, cookie: &str) -> String {
     for _ in 0..300 {

@@ -133,7 +133,13 @@ pub(crate) fn message(title: &str, text: &str) -> Html {
 }
 
 /// The unlock page: the passphrase field, with a notice (locked) or an error (wrong).
-pub(crate) fn unlock(language: Language, notice: Option<&str>, error: Option<&str>) -> Html {
+/// A key file without a passphrase (`plain`) gets a button only.
+pub(crate) fn unlock(
+    language: Language,
+    notice: Option<&str>,
+    error: Option<&str>,
+    plain: bool,
+) -> Html {
     let words = words(language);
     let mut html = Html::default();
     html.markup("<h1>")
@@ -143,6 +149,17 @@ pub(crate) fn unlock(language: Language, notice: Option<&str>, error: Option<&st
         html.markup("<p class=\"notice\" role=\"status\">")
             .text(notice)
             .markup("</p>");
+    }
+    if plain {
+        html.markup("<p>")
+            .markup(words.unlock_plain_key)
+            .markup(
+                "</p><form method=\"post\" action=\"/unlock\" autocomplete=\"off\" \
+                 class=\"unlock-form\"><button type=\"submit\" class=\"button-primary\">",
+            )
+            .markup(words.unlock_button)
+            .markup("</button></form>");
+        return html;
     }
     html.markup("<p>")
         .markup(words.unlock_introduction)

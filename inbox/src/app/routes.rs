@@ -378,7 +378,15 @@ async fn unlock_page(State(state): State<AppState>, access: InSession, uri: Uri)
         .query()
         .is_some_and(|query| query == "locked")
         .then_some(words(access.language).locked_notice);
-    unlock_response(access.language, StatusCode::OK, notice, None, here(&uri))
+    let plain = !keys::needs_passphrase(state.identity_path());
+    unlock_response(
+        access.language,
+        StatusCode::OK,
+        notice,
+        None,
+        plain,
+        here(&uri),
+    )
 }
 
 fn unlock_response(
@@ -386,6 +394,7 @@ fn unlock_response(
     status: StatusCode,
     notice: Option<&str>,
     error: Option<&str>,
+    plain: bool,
     here: &str,
 ) -> Response {
     let frame = Frame {
@@ -398,7 +407,7 @@ fn unlock_response(
     let title = words(language).unlock_title;
     html_response(
         status,
-        pages::page(&frame, title, pages::unlock(language, notice, error)),
+        pages::page(&frame, title, pages::unlock(language, notice, error, plain)),
     )
 }
 
@@ -410,7 +419,9 @@ async fn unlock(State(state): State<AppState>, access: InSession, body: Bytes) -
     let passphrase = Zeroizing::new(fields.get("passphrase").unwrap_or_default().to_owned());
     drop(fields);
     let _one_at_a_time = state.unlocking().lock().await;
-    let unlocked = if passphrase.is_empty() || passphrase.len() > MAX_PASSPHRASE_BYTES {
+    // A plain key file (a backup key made with age-keygen) has no passphrase to type.
+    let plain = !keys::needs_passphrase(state.identity_path());
+    let unlocked = if (passphrase.is_empty() && !plain) || passphrase.len() > MAX_PASSPHRASE_BYTES {
         None
     } else {
         let identity_path = state.identity_path().clone();
@@ -441,6 +452,7 @@ async fn unlock(State(state): State<AppState>, access: InSession, body: Bytes) -
             StatusCode::UNAUTHORIZED,
             None,
             Some(words(language).unlock_failed),
+            plain,
             "/unlock",
         ),
     }

@@ -22,6 +22,7 @@ pub struct Words {
     pub passphrase_label: &'static str,
     pub unlock_button: &'static str,
     pub unlock_failed: &'static str,
+    pub unlock_plain_key: &'static str,
     pub locked_notice: &'static str,
     pub no_access_title: &'static str,
     pub no_access_text: &'static str,
@@ -164,6 +165,9 @@ const DUTCH: Words = Words {
     unlock_button: "Ontgrendelen",
     unlock_failed: "Ontgrendelen lukte niet. Controleer de wachtzin (let op Caps Lock en de \
         toetsenbordindeling) en probeer het opnieuw.",
+    unlock_plain_key: "Deze sleutel is niet met een wachtzin beschermd (zo is een reservesleutel \
+        vaak gemaakt). Wie het sleutelbestand heeft, kan alles openen: houd het offline en \
+        berg het na gebruik weer op.",
     locked_notice: "De werkplek is vergrendeld.",
     no_access_title: "Geen toegang",
     no_access_text: "Open de werkplek met het adres dat fluister-inbox app liet zien. Werkt dat \
@@ -323,6 +327,9 @@ const ENGLISH: Words = Words {
     unlock_button: "Unlock",
     unlock_failed: "Unlocking did not work. Check the passphrase (mind Caps Lock and the \
         keyboard layout) and try again.",
+    unlock_plain_key: "This key is not protected by a passphrase (a backup key often is made \
+        that way). Whoever has the key file can open everything: keep it offline, and put it \
+        away again after use.",
     locked_notice: "The workspace is locked.",
     no_access_title: "No access",
     no_access_text: "Open the workspace with the address fluister-inbox app showed. If that \
