@@ -369,7 +369,7 @@ async function downloadedBytes(download) {
 async function backupCheck(page, origin, key) {
   await page.getByLabel("Reservesleutel", { exact: true }).fill(key);
   await page.locator('form[action="/settings/backup-check"]').getByRole("button", { name: "Controleren" }).click();
-  await page.waitForURL(`${origin}/settings/backup-check`);
+  await page.waitForURL(`${origin}/settings?done`);
   const result = page.locator("#backup-result");
   await result.waitFor();
   assert.equal(await page.getByLabel("Reservesleutel", { exact: true }).inputValue(), "", "the field is empty again");
