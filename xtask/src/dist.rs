@@ -340,18 +340,24 @@ fn readme(platform: &Platform, version: &str, license: Option<&str>, archive_nam
         (
             "Windows (x86_64)",
             format!(
-                "Pak het zip-bestand uit (rechtsklik, \"Alles uitpakken\"). Open de uitgepakte map,\n\
-                 klik met de rechtermuisknop op een lege plek en kies \"Openen in Terminal\"\n\
-                 (Windows 10: Shift + rechtsklik, \"PowerShell-venster hier openen\"). Typ:\n\n\
+                "Pak het zip-bestand uit (rechtsklik, \"Alles uitpakken\") en dubbelklik in de\n\
+                 uitgepakte map op {program}: de werkplek opent in uw webbrowser. Laat het\n\
+                 zwarte venster open zolang u werkt; sluit het om te stoppen.\n\n\
+                 Voor de opdrachten van de handleiding: klik in de map met de rechtermuisknop op\n\
+                 een lege plek en kies \"Openen in Terminal\" (Windows 10: Shift + rechtsklik,\n\
+                 \"PowerShell-venster hier openen\"). Typ:\n\n\
                  \x20   .\\{program} --help\n\n\
                  Waar de handleiding `fluister-inbox` schrijft, typt u `.\\{program}`.\n\
                  Het programma is niet digitaal ondertekend; waarschuwt Windows voor een\n\
                  onbekende uitgever, controleer dan eerst de SHA-256 (hieronder)."
             ),
             format!(
-                "Extract the zip file (right-click, \"Extract All\"). Open the extracted folder,\n\
-                 right-click an empty spot and choose \"Open in Terminal\" (Windows 10: Shift +\n\
-                 right-click, \"Open PowerShell window here\"). Type:\n\n\
+                "Extract the zip file (right-click, \"Extract All\") and double-click {program}\n\
+                 in the extracted folder: the workspace opens in your web browser. Keep the black\n\
+                 window open while you work; close it to stop.\n\n\
+                 For the guide's commands: right-click an empty spot in the folder and choose\n\
+                 \"Open in Terminal\" (Windows 10: Shift + right-click, \"Open PowerShell window\n\
+                 here\"). Type:\n\n\
                  \x20   .\\{program} --help\n\n\
                  Where the guide says `fluister-inbox`, type `.\\{program}`.\n\
                  The program is not digitally signed; if Windows warns about an unknown\n\
@@ -367,13 +373,15 @@ fn readme(platform: &Platform, version: &str, license: Option<&str>, archive_nam
             "Linux (x86_64)",
             format!(
                 "Pak het archief uit, open een terminal in de uitgepakte map en typ:\n\n\
-                 \x20   ./{program} --help\n\n\
+                 \x20   ./{program}\n\n\
+                 De werkplek opent in uw webbrowser. Alle opdrachten: ./{program} --help\n\n\
                  Om het overal te kunnen starten, zet u het in een map in uw PATH:\n\n\
                  \x20   install -m 755 {program} ~/.local/bin/"
             ),
             format!(
                 "Extract the archive, open a terminal in the extracted folder and type:\n\n\
-                 \x20   ./{program} --help\n\n\
+                 \x20   ./{program}\n\n\
+                 The workspace opens in your web browser. Every command: ./{program} --help\n\n\
                  To start it from anywhere, put it in a folder on your PATH:\n\n\
                  \x20   install -m 755 {program} ~/.local/bin/"
             ),
