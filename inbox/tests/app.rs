@@ -673,6 +673,54 @@ fn without_a_command_and_without_a_key_the_workspace_starts_by_making_the_key() 
         Some("/unlock")
     );
 
+    // The backup key joins the own set from the settings page too; a secret key pasted by
+    // mistake, or the key in use, is refused and changes nothing.
+    let backup = fluister_envelope::age::Identity::generate().unwrap();
+    let backup_recipient = backup.to_recipient().to_string();
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("recipient", &backup_recipient)
+        .append_pair("name", "reservesleutel in de kluis")
+        .finish();
+    let added = app.post("/settings/keys/add", &cookie, &body);
+    assert_eq!(added.status, 303);
+    let shown = app
+        .get("/settings?done", Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(
+        shown.contains("staat nu in uw eigen sleutelset")
+            && shown.contains("reservesleutel in de kluis"),
+        "{shown}"
+    );
+    assert!(inbox.run_ok(&["keys", "list"]).contains(&backup_recipient));
+    let secret = backup.to_secret_string().to_string();
+    let pasted_secret = form_urlencoded::Serializer::new(String::new())
+        .append_pair("recipient", &secret)
+        .finish();
+    let refused = app.post("/settings/keys/add", &cookie, &pasted_secret);
+    assert_eq!(refused.status, 400);
+    assert!(
+        !refused.text().contains(&secret),
+        "a secret key is never shown back"
+    );
+    let own = form_urlencoded::Serializer::new(String::new())
+        .append_pair("recipient", &recipient)
+        .finish();
+    assert_eq!(app.post("/settings/keys/remove", &cookie, &own).status, 400);
+    let backup_only = form_urlencoded::Serializer::new(String::new())
+        .append_pair("recipient", &backup_recipient)
+        .finish();
+    assert_eq!(
+        app.post("/settings/keys/remove", &cookie, &backup_only)
+            .status,
+        303
+    );
+    let listed = inbox.run_ok(&["keys", "list"]);
+    assert!(
+        listed.contains(&recipient) && !listed.contains(&backup_recipient),
+        "{listed}"
+    );
+
     // The connection set up from the settings page is the one the command line uses.
     let relay = start_relay(std::slice::from_ref(&recipient));
     let token = relay.coordinator_token().to_owned();

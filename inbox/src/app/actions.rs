@@ -73,13 +73,9 @@ pub(crate) async fn reply(
         }
         let state = state.clone();
         blocking(language, move || {
-            let failed = |error| Refusal::new(language, Reason::Failed(error));
             store::find_tip(state.home(), number)
                 .map_err(|_| Refusal::new(language, Reason::NotFound))?;
-            let refused = |error| match error {
-                Error::Usage(why) => Refusal::new(language, Reason::BadRequest(why)),
-                error => failed(error),
-            };
+            let refused = |error| refused(language, error);
             let target = ReplyTarget::find(state.home(), &keys, number).map_err(refused)?;
             reply::send(state.home(), language, &keys, &target, &text).map_err(refused)?;
             Ok(number)
@@ -291,6 +287,8 @@ pub(crate) enum SettingsResult {
     ConnectionChecked(Result<Vec<String>, String>),
     ConnectionSaved,
     BackupChecked(BackupOutcome),
+    /// What adding or removing a key did, in words.
+    KeysChanged(String),
 }
 
 /// `GET /settings`: the connection, the keys and the backup check; after a settings form
@@ -316,6 +314,7 @@ pub(crate) async fn settings_page(
             Some(SettingsResult::ConnectionChecked(check)) => view.connection_check = Some(check),
             Some(SettingsResult::ConnectionSaved) => view.connection_saved = true,
             Some(SettingsResult::BackupChecked(outcome)) => view.backup = Some(outcome),
+            Some(SettingsResult::KeysChanged(change)) => view.key_change = Some(change),
             None => {}
         }
         Ok(view)
@@ -439,6 +438,85 @@ pub(crate) async fn check_backup(
     match result {
         Ok(outcome) => show_on_settings(&state, SettingsResult::BackupChecked(outcome)),
         Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The longest key name accepted.
+const MAX_KEY_NAME_CHARACTERS: usize = 100;
+
+/// `POST /settings/keys/add`: adds a public key to the own set and seals the notes to the new
+/// set, as `fluister-inbox keys add` does.
+pub(crate) async fn add_key(
+    State(state): State<AppState>,
+    access: Unlocked,
+    body: Bytes,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let fields = FormFields::parse(&body);
+    let recipient = fields
+        .get("recipient")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let name = fields.get("name").unwrap_or_default().trim().to_owned();
+    drop(fields);
+    if name.chars().count() > MAX_KEY_NAME_CHARACTERS || name.contains(['\n', '\r']) {
+        return Refusal::new(
+            language,
+            Reason::BadRequest(words::too_long(
+                language,
+                words(language).key_name_label,
+                MAX_KEY_NAME_CHARACTERS,
+            )),
+        )
+        .into_response();
+    }
+    let changing = state.clone();
+    let result = blocking(language, move || {
+        crate::commands::keys::add_to_set(changing.home(), language, &keys, &recipient, &name)
+            .map(|(recipient, added, _)| words::key_added(language, &recipient.to_string(), added))
+            .map_err(|error| refused(language, error))
+    })
+    .await;
+    match result {
+        Ok(change) => show_on_settings(&state, SettingsResult::KeysChanged(change)),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `POST /settings/keys/remove`: takes a key out of the own set and seals the notes to what
+/// is left, as `fluister-inbox keys remove` does.
+pub(crate) async fn remove_key(
+    State(state): State<AppState>,
+    access: Unlocked,
+    body: Bytes,
+) -> Response {
+    let Unlocked { language, keys, .. } = access;
+    let fields = FormFields::parse(&body);
+    let recipient = fields
+        .get("recipient")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    drop(fields);
+    let changing = state.clone();
+    let result = blocking(language, move || {
+        crate::commands::keys::remove_from_set(changing.home(), language, &keys, &recipient)
+            .map(|(recipient, _)| words::key_removed(language, &recipient.to_string()))
+            .map_err(|error| refused(language, error))
+    })
+    .await;
+    match result {
+        Ok(change) => show_on_settings(&state, SettingsResult::KeysChanged(change)),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// A failed change as a refusal: the coordinator's mistake (400) or the inbox's failure.
+fn refused(language: Language, error: Error) -> Refusal {
+    match error {
+        Error::Usage(why) => Refusal::new(language, Reason::BadRequest(why)),
+        error => Refusal::new(language, Reason::Failed(error)),
     }
 }
 

@@ -22,7 +22,7 @@
 //!   sheet from the app itself, no scripts at all, `form-action 'self'`,
 //!   `frame-ancestors 'none'`), `Cache-Control: no-store`, `Referrer-Policy: same-origin`; the
 //!   pages load nothing from elsewhere.
-//! - The passphrase unlocks the keys in this process's memory only ([`session`]); locking (a
+//! - The passphrase unlocks the keys in this process's memory only (`session`); locking (a
 //!   button, or the idle time) drops them, and every page then asks for the passphrase again.
 //!   A wrong passphrase gets the same short answer whatever was wrong.
 //! - Nothing decrypted is written to disk: the notes are sealed by [`crate::triage`] as on the
@@ -35,8 +35,8 @@
 //! run a server can usually read this user's files anyway); the browser's password manager may
 //! offer to save the passphrase.
 //!
-//! The pages are server-rendered HTML ([`html`] escapes every string that is not markup in our
-//! source), Dutch first, with the texts in [`words`].
+//! The pages are server-rendered HTML (`html` escapes every string that is not markup in our
+//! source), Dutch first, with the texts in `words`.
 
 mod actions;
 mod guard;

@@ -1100,6 +1100,8 @@ pub(crate) struct SettingsView {
     pub(crate) backup: Option<BackupOutcome>,
     /// The public key just made, to show with what comes next (the first start).
     pub(crate) new_key: Option<String>,
+    /// What adding or removing a key did.
+    pub(crate) key_change: Option<String>,
 }
 
 /// What the backup check found.
@@ -1192,9 +1194,15 @@ pub(crate) fn settings(language: Language, view: &SettingsView) -> Html {
         .markup(words.connection_save_button)
         .markup("</button></form>");
 
-    html.markup("<h2>")
+    html.markup("<h2 id=\"keys-heading\">")
         .markup(words.keys_heading)
-        .markup("</h2><p>")
+        .markup("</h2>");
+    if let Some(change) = &view.key_change {
+        html.markup("<p id=\"key-result\" class=\"notice\" role=\"status\">")
+            .text(change)
+            .markup("</p>");
+    }
+    html.markup("<p>")
         .markup(words.keys_introduction)
         .markup("</p><ul class=\"keys\">");
     for (name, recipient, own) in &view.keys {
@@ -1209,10 +1217,43 @@ pub(crate) fn settings(language: Language, view: &SettingsView) -> Html {
             html.markup(" (")
                 .markup(words.key_this_computer)
                 .markup(")");
+        } else {
+            html.markup(
+                "<form method=\"post\" action=\"/settings/keys/remove\" class=\"inline-form\">\
+                 <input type=\"hidden\" name=\"recipient\" value=\"",
+            )
+            .text(recipient)
+            .markup("\"><button type=\"submit\" class=\"button-secondary\" aria-label=\"")
+            .markup(words.key_remove_button)
+            .markup(": ")
+            .text(if name.is_empty() { recipient } else { name })
+            .markup("\">")
+            .markup(words.key_remove_button)
+            .markup("</button></form>");
         }
         html.markup("</li>");
     }
-    html.markup("</ul>");
+    html.markup("</ul><h3 id=\"key-add-heading\">")
+        .markup(words.key_add_heading)
+        .markup(
+            "</h3><form method=\"post\" action=\"/settings/keys/add\" autocomplete=\"off\" \
+             aria-labelledby=\"key-add-heading\"><p id=\"key-add-hint\" class=\"hint\">",
+        )
+        .markup(words.key_add_hint)
+        .markup("</p><div class=\"field\"><label for=\"key-recipient\">")
+        .markup(words.key_public_label)
+        .markup(
+            "</label><input type=\"text\" id=\"key-recipient\" name=\"recipient\" required \
+             maxlength=\"200\" autocomplete=\"off\" spellcheck=\"false\" \
+             aria-describedby=\"key-add-hint\"></div><div class=\"field\"><label for=\"key-name\">",
+        )
+        .markup(words.key_name_label)
+        .markup(
+            "</label><input type=\"text\" id=\"key-name\" name=\"name\" maxlength=\"100\" \
+             autocomplete=\"off\"></div><button type=\"submit\" class=\"button-secondary\">",
+        )
+        .markup(words.key_add_button)
+        .markup("</button></form>");
 
     html.markup("<h2 id=\"backup-heading\">")
         .markup(words.backup_heading)

@@ -146,6 +146,12 @@ pub struct Words {
     pub setup_differ: &'static str,
     pub new_key_made: &'static str,
     pub new_key_next: &'static str,
+    pub key_add_heading: &'static str,
+    pub key_add_hint: &'static str,
+    pub key_public_label: &'static str,
+    pub key_name_label: &'static str,
+    pub key_add_button: &'static str,
+    pub key_remove_button: &'static str,
 }
 
 const DUTCH: Words = Words {
@@ -292,6 +298,13 @@ const DUTCH: Words = Words {
     backup_opens_everything: "De reservesleutel opent alles.",
     backup_does_not_open: "De reservesleutel opent niet alles. Niet te openen:",
     backup_notes: "de statussen en notities",
+    key_add_heading: "Een sleutel toevoegen",
+    key_add_hint: "Bijvoorbeeld uw reservesleutel of die van een opvolger: de openbare sleutel, \
+        die begint met age1. Geef nooit de geheime sleutel (AGE-SECRET-KEY-1…).",
+    key_public_label: "Openbare sleutel",
+    key_name_label: "Naam (bijvoorbeeld: reservesleutel in de kluis)",
+    key_add_button: "Sleutel toevoegen",
+    key_remove_button: "Uit de set halen",
     setup_title: "Uw sleutel maken",
     setup_introduction: "De werkplek start voor het eerst op deze computer. Maak eerst uw \
         sleutel: daarmee opent de werkplek de meldingen, alleen op deze computer. Een wachtzin \
@@ -454,6 +467,13 @@ const ENGLISH: Words = Words {
     backup_opens_everything: "The backup key opens everything.",
     backup_does_not_open: "The backup key does not open everything. It cannot open:",
     backup_notes: "the statuses and notes",
+    key_add_heading: "Add a key",
+    key_add_hint: "For example your backup key or a successor's: the public key, which starts \
+        with age1. Never give the secret key (AGE-SECRET-KEY-1…).",
+    key_public_label: "Public key",
+    key_name_label: "Name (for example: backup key in the safe)",
+    key_add_button: "Add the key",
+    key_remove_button: "Take out of the set",
     setup_title: "Make your key",
     setup_introduction: "The workspace starts for the first time on this computer. First make \
         your key: with it the workspace opens the tips, on this computer only. A passphrase you \
@@ -600,4 +620,45 @@ pub fn backup_missing_message(language: Language, number: u64) -> String {
 /// "melding 7" / "tip 7", naming a tip in an explanation.
 pub fn tip_numbered(language: Language, number: u64) -> String {
     backup_missing_tip(language, number)
+}
+
+/// What adding a key to the own set did, and what to ask the relay's operator.
+pub fn key_added(language: Language, recipient: &str, added: bool) -> String {
+    match (language, added) {
+        (Language::Nl, true) => format!(
+            "{recipient} staat nu in uw eigen sleutelset: de notities en statussen gaan er ook \
+             mee open. Vraag de beheerder van de server deze sleutel ook als ontvanger in te \
+             stellen, zodat nieuwe meldingen ervoor worden versleuteld; Verbinding controleren \
+             laat zien of dat is gebeurd."
+        ),
+        (Language::Nl, false) => format!(
+            "{recipient} stond al in uw eigen sleutelset. De notities en statussen zijn opnieuw \
+             versleuteld voor de hele set."
+        ),
+        (Language::En, true) => format!(
+            "{recipient} is now in your own set of keys: the notes and statuses open with it too. \
+             Ask the server's administrator to add this key as a recipient as well, so that new \
+             tips are encrypted to it; Check the connection shows whether that was done."
+        ),
+        (Language::En, false) => format!(
+            "{recipient} was already in your own set of keys. The notes and statuses were \
+             encrypted again to the whole set."
+        ),
+    }
+}
+
+/// What taking a key out of the own set did.
+pub fn key_removed(language: Language, recipient: &str) -> String {
+    match language {
+        Language::Nl => format!(
+            "{recipient} is uit uw eigen sleutelset gehaald: nieuwe notities en statussen gaan er \
+             niet meer mee open. Oudere kopieën (bijvoorbeeld in een back-up) wel. Vraag de \
+             beheerder van de server de sleutel ook daar weg te halen."
+        ),
+        Language::En => format!(
+            "{recipient} was taken out of your own set of keys: new notes and statuses no longer \
+             open with it. Older copies (in a backup, say) still do. Ask the server's \
+             administrator to remove the key there too."
+        ),
+    }
 }

@@ -10,6 +10,7 @@ use fluister_envelope::age::Recipient;
 
 use super::Settings;
 use crate::error::{Error, Result};
+use crate::home::InboxHome;
 use crate::keys::UnlockedKeys;
 use crate::kill_switch::{self, Step};
 use crate::recipients::{self, RecipientSet};
@@ -54,13 +55,14 @@ pub fn list(settings: &Settings) -> Result<()> {
 /// already seals the book again too, which finishes an interrupted earlier `keys add`.
 pub fn add(settings: &Settings, recipient_text: &str, name: Option<&str>) -> Result<()> {
     let language = settings.language;
-    let recipient = parse_recipient(recipient_text, language)?;
     let keys = settings.unlock()?;
-    let _lock = settings.home.lock()?;
-    let mut set = current_set(settings, &keys)?;
-    let added = set.add(recipient, name.unwrap_or_default());
-    seal_book_to(settings, &keys, &set)?;
-    set.save(&settings.home)?;
+    let (recipient, added, set) = add_to_set(
+        &settings.home,
+        language,
+        &keys,
+        recipient_text,
+        name.unwrap_or_default(),
+    )?;
     println!(
         "{}",
         if added {
@@ -74,30 +76,31 @@ pub fn add(settings: &Settings, recipient_text: &str, name: Option<&str>) -> Res
     Ok(())
 }
 
+/// Adds the public key `recipient_text` to the own set under `name` and seals the triage book
+/// to the new set (the command line and the app both add through here). Returns the key,
+/// whether it was new, and the set now.
+pub fn add_to_set(
+    home: &InboxHome,
+    language: Language,
+    keys: &UnlockedKeys,
+    recipient_text: &str,
+    name: &str,
+) -> Result<(Recipient, bool, RecipientSet)> {
+    let recipient = parse_recipient(recipient_text, language)?;
+    let _lock = home.lock()?;
+    let mut set = current_set(home, language, keys)?;
+    let added = set.add(recipient, name);
+    seal_book_to(home, keys, &set)?;
+    set.save(home)?;
+    Ok((recipient, added, set))
+}
+
 /// Removes `recipient_text` from the set and seals the triage book to what is left. Refuses to
 /// remove the key this command runs with (it could not read the book back otherwise).
 pub fn remove(settings: &Settings, recipient_text: &str) -> Result<()> {
     let language = settings.language;
-    let recipient = parse_recipient(recipient_text, language)?;
     let keys = settings.unlock()?;
-    if recipient == keys.own_recipient {
-        return Err(Error::Usage(crate::msg_in!(
-            language,
-            "keys.remove_own",
-            recipient = recipient
-        )));
-    }
-    let _lock = settings.home.lock()?;
-    let mut set = current_set(settings, &keys)?;
-    if !set.remove(&recipient) {
-        return Err(Error::Usage(crate::msg_in!(
-            language,
-            "keys.not_in_set",
-            recipient = recipient
-        )));
-    }
-    seal_book_to(settings, &keys, &set)?;
-    set.save(&settings.home)?;
+    let (recipient, set) = remove_from_set(&settings.home, language, &keys, recipient_text)?;
     println!(
         "{}",
         crate::msg_in!(language, "keys.removed", recipient = recipient)
@@ -106,24 +109,52 @@ pub fn remove(settings: &Settings, recipient_text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes the public key `recipient_text` from the own set and seals the triage book to what
+/// is left (the command line and the app both remove through here). Refuses the key that is
+/// unlocked now, and a key not in the set.
+pub fn remove_from_set(
+    home: &InboxHome,
+    language: Language,
+    keys: &UnlockedKeys,
+    recipient_text: &str,
+) -> Result<(Recipient, RecipientSet)> {
+    let recipient = parse_recipient(recipient_text, language)?;
+    if recipient == keys.own_recipient {
+        return Err(Error::Usage(crate::msg_in!(
+            language,
+            "keys.remove_own",
+            recipient = recipient
+        )));
+    }
+    let _lock = home.lock()?;
+    let mut set = current_set(home, language, keys)?;
+    if !set.remove(&recipient) {
+        return Err(Error::Usage(crate::msg_in!(
+            language,
+            "keys.not_in_set",
+            recipient = recipient
+        )));
+    }
+    seal_book_to(home, keys, &set)?;
+    set.save(home)?;
+    Ok((recipient, set))
+}
+
 /// The set as it is now; an inbox without any key in it (no `recipient.txt`, for example one
 /// used only with --identity) starts from the key this command runs with.
-fn current_set(settings: &Settings, keys: &UnlockedKeys) -> Result<RecipientSet> {
-    let mut set = RecipientSet::load(&settings.home, settings.language)?;
+fn current_set(home: &InboxHome, language: Language, keys: &UnlockedKeys) -> Result<RecipientSet> {
+    let mut set = RecipientSet::load(home, language)?;
     if set.entries().is_empty() {
-        set.add(
-            keys.own_recipient,
-            &recipients::own_key_name(settings.language),
-        );
+        set.add(keys.own_recipient, &recipients::own_key_name(language));
     }
     Ok(set)
 }
 
 /// Seals the triage book, if there is one, to `set` (and the key this command runs with).
-fn seal_book_to(settings: &Settings, keys: &UnlockedKeys, set: &RecipientSet) -> Result<()> {
-    if settings.home.triage_path().exists() {
-        let book = TriageBook::load(&settings.home, &keys.identities)?;
-        book.save(&settings.home, &set.sealing_recipients(&keys.own_recipient))?;
+fn seal_book_to(home: &InboxHome, keys: &UnlockedKeys, set: &RecipientSet) -> Result<()> {
+    if home.triage_path().exists() {
+        let book = TriageBook::load(home, &keys.identities)?;
+        book.save(home, &set.sealing_recipients(&keys.own_recipient))?;
         kill_switch::reached(Step::Resealed);
     }
     Ok(())
