@@ -4,7 +4,7 @@
 //! measured from the request to the last byte, over loopback: the first list (which opens only
 //! its page's tips), the list again, the first filter by kind (which needs every tip opened, and
 //! waits for the background pass that opens them after unlocking), filters after it, a later
-//! page, and one case page. Then it locks, waits for the sealed summary index (`summaries.age`,
+//! page, one case page, and a search in the text (which opens every tip it looks in). Then it locks, waits for the sealed summary index (`summaries.age`,
 //! written after that pass), unlocks again and times the first filter by kind once more, which
 //! the index answers without opening the tips. Then the process's resident and peak memory. The
 //! goal is each page under 300 ms.
@@ -229,6 +229,13 @@ fn main() {
     app.time("last page of all", "/?page=100");
     app.time("one case page", "/tips/5000");
     app.time("filter again: kind=criminal", "/?kind=criminal");
+    // A search opens every tip it looks in (the summaries hold no free text): here all of them.
+    let found = app.time("search: \"tip 9999:\" (opens all)", "/?q=tip+9999%3A");
+    assert!(found.text().contains("1 melding<"));
+    app.time(
+        "search within kind=sexual",
+        "/?kind=sexual&q=benchmark+tip+42",
+    );
     println!("after locking and unlocking again:");
     let indexed = wait_for_index(&inbox);
     app.lock();
