@@ -177,7 +177,11 @@ pub(crate) async fn export_pdf(
 /// already) and goes to its progress page. The pull holds the keys until it ends, even if the
 /// workspace locks meanwhile; it never shows anything itself.
 pub(crate) async fn start_pull(State(state): State<AppState>, access: Unlocked) -> Response {
-    let Unlocked { keys, .. } = access;
+    let Unlocked {
+        language,
+        keys,
+        summaries,
+    } = access;
     let watch = {
         let mut pull = state.pull();
         if matches!(*pull, PullState::Running(_)) {
@@ -204,6 +208,9 @@ pub(crate) async fn start_pull(State(state): State<AppState>, access: Unlocked) 
             },
             Err(error) => PullView::Failed(error.to_string()),
         };
+        // The new tips' identifiers into the list's summaries and the sealed index, so the
+        // next filter, and the next unlock, need not open them.
+        super::index::fill_after_unlock(background.home(), language, &keys, &summaries);
         *background.pull() = PullState::Done(view);
     });
     redirect("/pull")

@@ -129,9 +129,9 @@ struct Filled {
     saved: bool,
 }
 
-/// The background pass after unlocking: fills `cache` with the summary of every stored tip,
-/// from the sealed index where it has them and by opening the rest, then writes the index
-/// again if it changed. Never fails: the index is a shortcut, and a request opens whatever is
+/// The background pass after unlocking (and after a pull from the workspace): fills `cache`
+/// with the summary of every stored tip, from the sealed index where it has them and by
+/// opening the rest, then writes the index again if it changed. Never fails: the index is a shortcut, and a request opens whatever is
 /// still missing.
 pub(crate) fn fill_after_unlock(
     home: &InboxHome,
