@@ -256,7 +256,18 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
         format!("{title} – {region}")
     };
     let title = title.as_str();
-    let label_width = 170.0;
+    // Wide enough for the longest municipality name ("Andere gemeente of onbekend"), at about
+    // 7.5 px a character of 13 px sans-serif, with room to spare.
+    let longest_label = rows
+        .iter()
+        .map(|municipality| {
+            municipality_name(labels, municipality, language)
+                .chars()
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let label_width = (longest_label as f64 * 7.5 + 24.0).max(170.0);
     let bar_area = 480.0;
     let row_height = 26.0;
     let top = 70.0;
@@ -397,7 +408,15 @@ mod tests {
             .find(">Meppel<")
             .expect("a row for Meppel, without tips");
         assert!(assen < meppel, "{svg}");
-        assert!(svg.contains("Andere gemeente of onbekend"), "{svg}");
+        // Its label, right-aligned before the bars, starts inside the image.
+        let other = "Andere gemeente of onbekend";
+        let label_end = svg
+            .split("<text x=\"")
+            .find(|text| text.contains(&format!(">{other}<")))
+            .and_then(|text| text.split('"').next())
+            .and_then(|x| x.parse::<f64>().ok())
+            .expect("a label for the other municipalities");
+        assert!(label_end >= other.chars().count() as f64 * 7.0, "{svg}");
         assert!(
             svg.contains("Meldingen per gemeente en soort uitbuiting – Drenthe"),
             "{svg}"
