@@ -22,6 +22,7 @@ use crate::commands::pull::{self, PullOptions, PullWatch};
 use crate::commands::reply::{self, ReplyTarget};
 use crate::conversation;
 use crate::error::Error;
+use crate::home::InboxHome;
 use crate::keys::UnlockedKeys;
 use crate::pdf;
 use crate::recipients::{self, RecipientSet};
@@ -460,12 +461,8 @@ pub(crate) async fn add_key(
 ) -> Response {
     let Unlocked { language, keys, .. } = access;
     let fields = FormFields::parse(&body);
-    let recipient = fields
-        .get("recipient")
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let name = fields.get("name").unwrap_or_default().trim().to_owned();
+    let recipient = trimmed(&fields, "recipient");
+    let name = trimmed(&fields, "name");
     drop(fields);
     if name.chars().count() > MAX_KEY_NAME_CHARACTERS || name.contains(['\n', '\r']) {
         return Refusal::new(
@@ -478,17 +475,12 @@ pub(crate) async fn add_key(
         )
         .into_response();
     }
-    let changing = state.clone();
-    let result = blocking(language, move || {
-        crate::commands::keys::add_to_set(changing.home(), language, &keys, &recipient, &name)
-            .map(|(recipient, added, _)| words::key_added(language, &recipient.to_string(), added))
-            .map_err(|error| refused(language, error))
+    change_keys(state, language, move |home| {
+        let (recipient, added, _) =
+            crate::commands::keys::add_to_set(home, language, &keys, &recipient, &name)?;
+        Ok(words::key_added(language, &recipient.to_string(), added))
     })
-    .await;
-    match result {
-        Ok(change) => show_on_settings(&state, SettingsResult::KeysChanged(change)),
-        Err(refusal) => refusal.into_response(),
-    }
+    .await
 }
 
 /// `POST /settings/keys/remove`: takes a key out of the own set and seals the notes to what
@@ -499,18 +491,30 @@ pub(crate) async fn remove_key(
     body: Bytes,
 ) -> Response {
     let Unlocked { language, keys, .. } = access;
-    let fields = FormFields::parse(&body);
-    let recipient = fields
-        .get("recipient")
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    drop(fields);
+    let recipient = trimmed(&FormFields::parse(&body), "recipient");
+    change_keys(state, language, move |home| {
+        let (recipient, _) =
+            crate::commands::keys::remove_from_set(home, language, &keys, &recipient)?;
+        Ok(words::key_removed(language, &recipient.to_string()))
+    })
+    .await
+}
+
+/// A form field without the white space around it (empty when absent).
+fn trimmed(fields: &FormFields, name: &str) -> String {
+    fields.get(name).unwrap_or_default().trim().to_owned()
+}
+
+/// Runs a change of the own set off the async workers, then shows what it did (in words) on
+/// the settings page.
+async fn change_keys(
+    state: AppState,
+    language: Language,
+    change: impl FnOnce(&InboxHome) -> crate::Result<String> + Send + 'static,
+) -> Response {
     let changing = state.clone();
     let result = blocking(language, move || {
-        crate::commands::keys::remove_from_set(changing.home(), language, &keys, &recipient)
-            .map(|(recipient, _)| words::key_removed(language, &recipient.to_string()))
-            .map_err(|error| refused(language, error))
+        change(changing.home()).map_err(|error| refused(language, error))
     })
     .await;
     match result {
