@@ -81,6 +81,8 @@ struct StateInner<S> {
     /// The key of [`presenter`], made at start and never stored.
     presenter_key: [u8; 32],
     metrics: Metrics,
+    /// Whether a tip or a reporter's message arrived, for the notifications.
+    arrivals: Arc<crate::notify::Arrivals>,
 }
 
 impl<S: Storage> AppState<S> {
@@ -92,6 +94,7 @@ impl<S: Storage> AppState<S> {
         challenge_keys: ChallengeKeys,
     ) -> Result<Self, crate::settings::SettingsError> {
         settings.validate()?;
+        crate::notify::check(&settings.notifications).map_err(crate::settings::SettingsError)?;
         let token_hashes = settings.token_hashes()?;
         let recipients: Vec<String> = settings
             .recipients()?
@@ -164,6 +167,7 @@ impl<S: Storage> AppState<S> {
                 started_at: now_unix(),
                 presenter_key: crate::encoding::random_bytes(),
                 metrics: Metrics::default(),
+                arrivals: Arc::default(),
             }),
         })
     }
@@ -171,6 +175,11 @@ impl<S: Storage> AppState<S> {
     /// The storage backend.
     pub fn storage(&self) -> &S {
         &self.inner.storage
+    }
+
+    /// Where arrivals are recorded for the notifications.
+    pub fn arrivals(&self) -> &Arc<crate::notify::Arrivals> {
+        &self.inner.arrivals
     }
 
     /// The settings the state was built from.
@@ -569,6 +578,7 @@ async fn submit_tip<S: Storage>(
     match &result {
         Ok((StatusCode::CREATED, _)) => {
             metrics.tips_stored.fetch_add(1, Ordering::Relaxed);
+            state.inner.arrivals.something_new();
         }
         Ok(_) => {
             metrics.tips_resubmitted.fetch_add(1, Ordering::Relaxed);

@@ -16,6 +16,7 @@ pub mod challenges;
 pub mod encoding;
 pub mod error;
 pub mod http;
+pub mod notify;
 pub mod sealed;
 pub mod server;
 pub mod settings;

@@ -40,6 +40,18 @@ pub async fn serve<S: Storage>(
         .keep_alive(true);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let sweeper = tokio::spawn(sweep_forever(state.clone()));
+    // Checked when the state was built, so only a password file removed since then fails here.
+    let notifier = match crate::notify::notifier(
+        &settings.notifications,
+        std::sync::Arc::clone(state.arrivals()),
+    ) {
+        Ok(Some(task)) => Some(tokio::spawn(task)),
+        Ok(None) => None,
+        Err(error) => {
+            tracing::error!(%error, "notifications are off");
+            None
+        }
+    };
 
     tokio::pin!(shutdown);
     loop {
@@ -75,6 +87,9 @@ pub async fn serve<S: Storage>(
     }
     drop(listener);
     sweeper.abort();
+    if let Some(notifier) = notifier {
+        notifier.abort();
+    }
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
         .is_err()

@@ -31,6 +31,8 @@ pub struct Settings {
     pub coordinator: CoordinatorSettings,
     /// How the widget is served and what it shows.
     pub widget: WidgetSettings,
+    /// Content-free "something new" notifications to the coordinators (off unless configured).
+    pub notifications: NotificationSettings,
 }
 
 /// Listening address, public origin and logging.
@@ -136,6 +138,128 @@ pub struct CoordinatorSettings {
     /// SHA-256 hashes (64 hex digits) of the coordinator bearer tokens. Made by
     /// `relay-server mint-token`; the tokens themselves are never stored.
     pub token_sha256: Vec<String>,
+}
+
+/// Content-free notifications ([`crate::notify`]): by e-mail, by webhook, or both.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Arrivals are batched per window of this many seconds, and each notification goes out at a
+    /// random moment in the window after the one in which something arrived: its time says no
+    /// more than the window. The default is 3600 (one hour).
+    pub window_seconds: u64,
+    /// The SMTP server, e.g. `smtp.example.nl`. Empty: no e-mail.
+    pub email_server: String,
+    /// The SMTP port; 587 (submission with STARTTLS) unless told otherwise.
+    pub email_port: u16,
+    /// `starttls` (the default), `tls` (TLS from the first byte, usually port 465), or `none`
+    /// (plain SMTP, only to a server on this computer).
+    pub email_security: EmailSecurity,
+    /// The SMTP user name, when the server wants one (with `email_password_file`).
+    pub email_username: String,
+    /// A file holding the SMTP password on its first line, readable by the relay only. The
+    /// password is never in this config.
+    pub email_password_file: Option<PathBuf>,
+    /// The sender, e.g. `Fluister <fluister@example.nl>`.
+    pub email_from: String,
+    /// The coordinators' addresses.
+    pub email_to: Vec<String>,
+    /// A URL to POST the notification to (ntfy and the like), `https://`, or `http://` on this
+    /// computer only. Empty: no webhook. It may hold a secret path: keep the config private.
+    pub webhook_url: String,
+}
+
+/// How the relay talks to the SMTP server.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailSecurity {
+    /// Plain connection upgraded with STARTTLS, which must succeed.
+    StartTls,
+    /// TLS from the first byte.
+    Tls,
+    /// No encryption: only to a server on this computer (a local mail relay, tests).
+    None,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            window_seconds: 3600,
+            email_server: String::new(),
+            email_port: 587,
+            email_security: EmailSecurity::StartTls,
+            email_username: String::new(),
+            email_password_file: None,
+            email_from: String::new(),
+            email_to: Vec::new(),
+            webhook_url: String::new(),
+        }
+    }
+}
+
+/// Whether `host` names this computer.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
+impl NotificationSettings {
+    fn validate(&self) -> Result<(), SettingsError> {
+        if !(1..=7 * 86_400).contains(&self.window_seconds) {
+            return Err(field_error(
+                "notifications.window_seconds",
+                &format!("is {}", self.window_seconds),
+                "use a number of seconds from 1 to 604800 (the default is 3600)",
+            ));
+        }
+        if !self.email_server.is_empty() {
+            if self.email_from.is_empty() || self.email_to.is_empty() {
+                return Err(field_error(
+                    "notifications.email_from",
+                    "or `notifications.email_to` is empty while `email_server` is set",
+                    "give the sender and at least one coordinator's address",
+                ));
+            }
+            if self.email_security == EmailSecurity::None && !is_loopback_host(&self.email_server) {
+                return Err(field_error(
+                    "notifications.email_security",
+                    &format!("is `none` for {}", self.email_server),
+                    "use `starttls` or `tls`: plain SMTP is allowed only to this computer",
+                ));
+            }
+            if self.email_password_file.is_some() && self.email_username.is_empty() {
+                return Err(field_error(
+                    "notifications.email_username",
+                    "is empty while `email_password_file` is set",
+                    "give the SMTP user name too",
+                ));
+            }
+        }
+        if !self.webhook_url.is_empty() {
+            let plain_to_this_computer = self
+                .webhook_url
+                .strip_prefix("http://")
+                .and_then(|rest| rest.split(['/', '?']).next())
+                .map(|authority| {
+                    authority
+                        .rsplit_once(':')
+                        .filter(|(_, port)| port.bytes().all(|byte| byte.is_ascii_digit()))
+                        .map_or(authority, |(host, _)| host)
+                })
+                .is_some_and(is_loopback_host);
+            if !self.webhook_url.starts_with("https://") && !plain_to_this_computer {
+                return Err(field_error(
+                    "notifications.webhook_url",
+                    "is not an https:// address",
+                    "use https:// (plain http:// only to this computer)",
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Widget assets and what the widget shows.
@@ -658,6 +782,7 @@ impl Settings {
         }
         self.recipients()?;
         self.token_hashes()?;
+        self.notifications.validate()?;
         for (index, origin) in self.widget.embedding_origins.iter().enumerate() {
             check_origin(&format!("widget.embedding_origins[{index}]"), origin)?;
         }
@@ -813,6 +938,57 @@ mod tests {
         settings.widget.embedding_origins = vec!["https://www.assen.nl/".to_owned()];
         let error = settings.validate().unwrap_err();
         assert!(error.0.contains("widget.embedding_origins[0]"), "{error}");
+    }
+
+    #[test]
+    fn notifications_refuse_plain_smtp_or_http_to_other_computers_and_half_set_mail() {
+        let mail = |server: &str, security: EmailSecurity| {
+            let mut settings = Settings::default();
+            settings.notifications.email_server = server.to_owned();
+            settings.notifications.email_security = security;
+            settings.notifications.email_from = "Fluister <fluister@example.nl>".to_owned();
+            settings.notifications.email_to = vec!["ketenregisseur@example.nl".to_owned()];
+            settings
+        };
+        mail("smtp.example.nl", EmailSecurity::StartTls)
+            .validate()
+            .expect("STARTTLS to a mail server");
+        mail("127.0.0.1", EmailSecurity::None)
+            .validate()
+            .expect("plain SMTP to this computer");
+        let error = mail("smtp.example.nl", EmailSecurity::None)
+            .validate()
+            .unwrap_err();
+        assert!(error.0.contains("notifications.email_security"), "{error}");
+        let mut no_addresses = mail("smtp.example.nl", EmailSecurity::Tls);
+        no_addresses.notifications.email_to.clear();
+        assert!(no_addresses.validate().is_err());
+        let mut password_without_user = mail("smtp.example.nl", EmailSecurity::Tls);
+        password_without_user.notifications.email_password_file = Some("/x".into());
+        assert!(password_without_user.validate().is_err());
+
+        let hook = |url: &str| {
+            let mut settings = Settings::default();
+            settings.notifications.webhook_url = url.to_owned();
+            settings.validate()
+        };
+        hook("https://ntfy.example.nl/team").expect("https");
+        hook("http://127.0.0.1:8080/team").expect("plain http to this computer");
+        hook("http://[::1]/team").expect("plain http to this computer");
+        for refused in [
+            "http://ntfy.example.nl/team",
+            "http://127.0.0.1.evil.example/team",
+            "ftp://x",
+        ] {
+            let error = hook(refused).unwrap_err();
+            assert!(
+                error.0.contains("notifications.webhook_url"),
+                "{refused}: {error}"
+            );
+        }
+        let mut settings = Settings::default();
+        settings.notifications.window_seconds = 0;
+        assert!(settings.validate().is_err());
     }
 
     #[test]

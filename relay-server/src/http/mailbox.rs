@@ -264,7 +264,12 @@ pub(super) async fn post_message<S: Storage>(
         settle(&state, challenge, presenter, &stored);
     }
     match stored.map_err(|error| internal(&error))? {
-        MessageOutcome::Stored(id) => Ok(created(StatusCode::CREATED, id)),
+        MessageOutcome::Stored(id) => {
+            if author == MessageAuthor::Reporter {
+                state.arrivals().something_new();
+            }
+            Ok(created(StatusCode::CREATED, id))
+        }
         MessageOutcome::AlreadyStored(id) => Ok(created(StatusCode::OK, id)),
         MessageOutcome::SubmissionKeyConflict => Err(ApiError::SubmissionKeyConflict),
         MessageOutcome::MailboxNotFound => Err(ApiError::MailboxNotFound),
