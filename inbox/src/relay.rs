@@ -65,7 +65,12 @@ pub fn normalise_relay_url(url: &str) -> Result<String> {
     else {
         return Err(Error::Usage(msg!("relay.address_scheme", address = url)));
     };
-    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+    // No user name or password before the host (`http://localhost:1@elsewhere`): the host is
+    // what follows the `@`, so a check of what precedes it would be fooled.
+    if rest.is_empty()
+        || rest.contains(['/', '?', '#', ' ', '@', '\\'])
+        || rest.chars().any(char::is_control)
+    {
         return Err(Error::Usage(msg!("relay.address_path", address = url)));
     }
     // Plain http would send the coordinator's token, and the tips, readable to anyone on the
@@ -521,6 +526,10 @@ mod tests {
             "http://[::1].evil.example",
             "http://[::2]:80",
             "http://10.0.0.1",
+            "http://localhost:1@192.0.2.2:19001",
+            "https://127.0.0.1@tips.example.nl",
+            "http://127.0.0.1\\@192.0.2.2",
+            "http://127.0.0.1\t.evil.example",
         ] {
             assert!(
                 matches!(normalise_relay_url(remote), Err(Error::Usage(_))),

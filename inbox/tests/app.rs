@@ -501,12 +501,18 @@ fn unlocked_the_app_lists_filters_and_shows_tips_and_saves_status_and_notes() {
     assert_eq!(switched.header("location"), Some("/?kind=labour"));
     let english = app.get("/", Some(&cookie)).expect_status(200).text();
     assert!(english.contains("<html lang=\"en\">") && english.contains("Labour exploitation"));
-    let away = app.post("/language", &cookie, "lang=nl&back=%2F%2Fevil.example%2F");
-    assert_eq!(
-        away.header("location"),
-        Some("/"),
-        "only the app's own paths"
-    );
+    for away in [
+        "%2F%2Fevil.example%2F",
+        "%2F%09%2Fevil.example",
+        "%2F%5C%2Fevil.example",
+    ] {
+        let away = app.post("/language", &cookie, &format!("lang=nl&back={away}"));
+        assert_eq!(
+            away.header("location"),
+            Some("/"),
+            "only the app's own paths"
+        );
+    }
 
     // The statistics: a page, the chart as an image of its own, the CSV for Dutch Excel.
     let statistics = app.get("/stats", Some(&cookie)).expect_status(200).text();

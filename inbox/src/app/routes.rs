@@ -495,6 +495,9 @@ async fn switch_language(
     let is_own_path = back.starts_with('/')
         && !back.starts_with("//")
         && !back.contains('\\')
+        && !back
+            .chars()
+            .any(|character| character.is_control() || character.is_whitespace())
         && back.len() <= 2048
         && !back.starts_with("/open");
     redirect(if is_own_path { back } else { "/" })
