@@ -108,8 +108,24 @@ impl App {
         self.request("GET", path, &headers, b"")
     }
 
-    /// A form POST as the app's own page sends it.
+    /// A form POST as the app's own page sends it. Every answer to a POST is a redirect; one
+    /// to `/shown` (a refusal, a form to fill in again) is followed, as the browser does, so the
+    /// result is the page and status shown.
     fn post(&self, path: &str, cookie: &str, form: &str) -> Response {
+        let response = self.post_only(path, cookie, form);
+        assert!(
+            (300..400).contains(&response.status),
+            "every POST answers with a redirect: {path} answered {}",
+            response.status
+        );
+        if response.header("location") == Some("/shown") {
+            return self.get("/shown", Some(cookie));
+        }
+        response
+    }
+
+    /// A form POST, without following its redirect.
+    fn post_only(&self, path: &str, cookie: &str, form: &str) -> Response {
         let cookie_header = format!("fluister-{}={cookie}", self.address.port());
         let origin = self.origin();
         self.request(

@@ -107,6 +107,8 @@ struct Inner {
     pull: Mutex<actions::PullState>,
     /// What the last settings form did, until the settings page shows it.
     settings_result: Mutex<Option<actions::SettingsResult>>,
+    /// The page the last POST answered with, until `GET /shown` shows it.
+    shown_page: Mutex<Option<routes::ShownPage>>,
 }
 
 impl AppState {
@@ -152,6 +154,13 @@ impl AppState {
     ) -> std::sync::MutexGuard<'_, Option<actions::SettingsResult>> {
         self.inner
             .settings_result
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn shown_page(&self) -> std::sync::MutexGuard<'_, Option<routes::ShownPage>> {
+        self.inner
+            .shown_page
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -207,6 +216,7 @@ impl App {
                 unlocking: tokio::sync::Mutex::new(()),
                 pull: Mutex::new(actions::PullState::Idle),
                 settings_result: Mutex::new(None),
+                shown_page: Mutex::new(None),
             }),
         };
         Ok(Self {

@@ -4,6 +4,7 @@
 //! | route | needs | does |
 //! |---|---|---|
 //! | `GET /style.css` | nothing | the style sheet |
+//! | `GET /shown` | the cookie | once, the page a POST answered with (every POST redirects) |
 //! | `GET /open?secret=…` | the launch secret, once | sets the cookie, redirects to `/` |
 //! | `GET /setup`, `POST /setup` | the cookie, no key yet | makes the key (first start) |
 //! | `GET /unlock`, `POST /unlock` | the cookie | asks for the passphrase, unlocks |
@@ -84,10 +85,64 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/stats", get(statistics_page))
         .route("/stats.svg", get(statistics_chart))
         .route("/stats.csv", get(statistics_csv))
+        .route("/shown", get(shown))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            redirect_after_post,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
+}
+
+/// The largest page kept for [`shown`].
+const MAX_SHOWN_PAGE_BYTES: usize = 1024 * 1024;
+
+/// A page a form's POST answered with, kept until `GET /shown` shows it once.
+#[derive(Debug)]
+pub(crate) struct ShownPage {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Turns every answer to a POST that is not already a redirect (a refusal, a wrong
+/// passphrase, a form to fill in again) into one, to `/shown`, which shows it. So the browser
+/// never keeps a form's body in its session history, which Chromium writes to disk: a secret key
+/// pasted into the wrong field stays off the disk even when the form is refused.
+async fn redirect_after_post(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let is_post = request.method() == axum::http::Method::POST;
+    let response = next.run(request).await;
+    if !is_post || response.status().is_redirection() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_SHOWN_PAGE_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    *state.shown_page() = Some(ShownPage {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    });
+    redirect("/shown")
+}
+
+/// `GET /shown`: the page the last POST answered with, once (its status too).
+async fn shown(State(state): State<AppState>, _access: InSession) -> Response {
+    match state.shown_page().take() {
+        Some(page) => {
+            let mut response = (page.status, page.body).into_response();
+            *response.headers_mut() = page.headers;
+            response
+        }
+        None => redirect("/"),
+    }
 }
 
 /// Why a page is not shown, and in which language to say so.
@@ -464,6 +519,7 @@ async fn unlock(State(state): State<AppState>, access: InSession, body: Bytes) -
 async fn lock(State(state): State<AppState>, _access: InSession) -> Response {
     state.session().lock();
     *state.settings_result() = None;
+    *state.shown_page() = None;
     let mut response = redirect("/unlock?locked");
     response
         .headers_mut()
