@@ -598,8 +598,27 @@ fn after_the_idle_time_every_page_asks_for_the_passphrase_again() {
         app.get(&format!("/tips/{hostile}"), Some(&cookie)).status,
         200
     );
-    // ...and idleness locks it.
-    std::thread::sleep(Duration::from_millis(3500));
+    // An open page reloads itself just after the idle time, so it does not keep showing a tip
+    // once the workspace has locked.
+    let case = app
+        .get(&format!("/tips/{hostile}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(
+        case.contains("<meta http-equiv=\"refresh\" content=\"4\">"),
+        "{case}"
+    );
+    // ...and idleness locks it, even with the pull page reloading itself all the while.
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(3500) {
+        let pull = app.get("/pull", Some(&cookie));
+        assert!(pull.status == 200 || pull.header("location") == Some("/unlock"));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(
+        app.get("/pull", Some(&cookie)).header("location"),
+        Some("/unlock")
+    );
     for path in ["/", &format!("/tips/{hostile}")] {
         let response = app.get(path, Some(&cookie));
         assert_eq!(response.status, 303, "{path}");
@@ -837,7 +856,7 @@ fn with_only_the_backup_key_the_workspace_opens_the_tips_and_the_notes() {
 fn finished_pull(app: &App, cookie: &str) -> String {
     for _ in 0..300 {
         let page = app.get("/pull", Some(cookie)).expect_status(200).text();
-        if !page.contains("http-equiv=\"refresh\"") {
+        if !page.contains("http-equiv=\"refresh\" content=\"1\"") {
             return page;
         }
         std::thread::sleep(Duration::from_millis(100));

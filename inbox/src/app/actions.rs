@@ -15,7 +15,8 @@ use zeroize::Zeroizing;
 use super::AppState;
 use super::pages::{self, BackupOutcome, PullView, SettingsView};
 use super::routes::{
-    FormFields, Reason, Refusal, Unlocked, blocking, labels, redirect, tip_number, unlocked_page,
+    FormFields, InSession, Reason, Refusal, Unlocked, blocking, labels, redirect, tip_number,
+    unlocked_page,
 };
 use super::words::{self, words};
 use crate::commands::pull::{self, PullOptions, PullWatch};
@@ -217,9 +218,13 @@ pub(crate) async fn start_pull(State(state): State<AppState>, access: Unlocked) 
     redirect("/pull")
 }
 
-/// `GET /pull`: the pull's progress (reloading itself every second), or its result.
-pub(crate) async fn pull_page(State(state): State<AppState>, access: Unlocked) -> Response {
+/// `GET /pull`: the pull's progress (reloading itself every second), or its result. Looking
+/// does not count as use: a page reloading itself must not keep the workspace unlocked.
+pub(crate) async fn pull_page(State(state): State<AppState>, access: InSession) -> Response {
     let language = access.language;
+    if !state.session().lock_if_idle(std::time::Instant::now()) {
+        return redirect("/unlock");
+    }
     let view = match &*state.pull() {
         PullState::Idle => PullView::Idle,
         PullState::Running(watch) => {
@@ -234,11 +239,15 @@ pub(crate) async fn pull_page(State(state): State<AppState>, access: Unlocked) -
         }
         PullState::Done(view) => view.clone(),
     };
-    let refresh = matches!(view, PullView::Running { .. }).then_some(1);
+    let refresh = if matches!(view, PullView::Running { .. }) {
+        1
+    } else {
+        state.lock_refresh_seconds()
+    };
     unlocked_page(
         language,
         "/pull",
-        refresh,
+        Some(refresh),
         words(language).pull_title,
         pages::pull(language, &view),
     )
@@ -277,11 +286,11 @@ fn settings_view(state: &AppState, language: Language, keys: &UnlockedKeys) -> S
     }
 }
 
-fn settings_response(language: Language, view: &SettingsView) -> Response {
+fn settings_response(state: &AppState, language: Language, view: &SettingsView) -> Response {
     unlocked_page(
         language,
         "/settings",
-        None,
+        Some(state.lock_refresh_seconds()),
         words(language).settings_title,
         pages::settings(language, view),
     )
@@ -313,6 +322,7 @@ pub(crate) async fn settings_page(
     } else {
         None
     };
+    let shown = state.clone();
     let view = blocking(language, move || {
         let mut view = SettingsView {
             new_key,
@@ -329,7 +339,7 @@ pub(crate) async fn settings_page(
     })
     .await;
     match view {
-        Ok(view) => settings_response(language, &view),
+        Ok(view) => settings_response(&shown, language, &view),
         Err(refusal) => refusal.into_response(),
     }
 }

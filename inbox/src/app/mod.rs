@@ -109,6 +109,8 @@ struct Inner {
     settings_result: Mutex<Option<actions::SettingsResult>>,
     /// The page the last POST answered with, until `GET /shown` shows it.
     shown_page: Mutex<Option<routes::ShownPage>>,
+    /// How long the workspace stays unlocked without a request.
+    lock_after: Duration,
 }
 
 impl AppState {
@@ -165,6 +167,12 @@ impl AppState {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// After how many seconds an open page reloads itself: just after the idle lock, so that a
+    /// page left open does not keep showing a tip once the workspace has locked.
+    pub(crate) fn lock_refresh_seconds(&self) -> u32 {
+        u32::try_from(self.inner.lock_after.as_secs().saturating_add(2)).unwrap_or(u32::MAX)
+    }
+
     pub(crate) fn unlocking(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.unlocking
     }
@@ -217,6 +225,7 @@ impl App {
                 pull: Mutex::new(actions::PullState::Idle),
                 settings_result: Mutex::new(None),
                 shown_page: Mutex::new(None),
+                lock_after: config.lock_after,
             }),
         };
         Ok(Self {

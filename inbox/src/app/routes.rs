@@ -702,6 +702,7 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
         summaries,
     } = access;
     let here = here(&uri).to_owned();
+    let lock_refresh = state.lock_refresh_seconds();
     let result = async {
         let filter = list_filter(&uri, language)?;
         let state = state.clone();
@@ -723,19 +724,13 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
     }
     .await;
     match result {
-        Ok(content) => {
-            let frame = Frame {
-                language,
-                unlocked: true,
-                in_session: true,
-                here: &here,
-                refresh_seconds: None,
-            };
-            html_response(
-                StatusCode::OK,
-                pages::page(&frame, words(language).tips_title, content),
-            )
-        }
+        Ok(content) => unlocked_page(
+            language,
+            &here,
+            Some(lock_refresh),
+            words(language).tips_title,
+            content,
+        ),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -755,6 +750,7 @@ async fn case_page(
 ) -> Response {
     let Unlocked { language, keys, .. } = access;
     let here = here(&uri).to_owned();
+    let lock_refresh = state.lock_refresh_seconds();
     let saved = uri.query() == Some("saved");
     let sent = uri.query() == Some("sent");
     let result = async {
@@ -788,15 +784,8 @@ async fn case_page(
     .await;
     match result {
         Ok((number, content)) => {
-            let frame = Frame {
-                language,
-                unlocked: true,
-                in_session: true,
-                here: &here,
-                refresh_seconds: None,
-            };
             let title = format!("{} {number}", words(language).tip);
-            html_response(StatusCode::OK, pages::page(&frame, &title, content))
+            unlocked_page(language, &here, Some(lock_refresh), &title, content)
         }
         Err(refusal) => refusal.into_response(),
     }
@@ -933,28 +922,19 @@ async fn statistics_page(State(state): State<AppState>, access: Unlocked, uri: U
         summaries,
     } = access;
     let here = here(&uri).to_owned();
+    let lock_refresh = state.lock_refresh_seconds();
     let result = blocking(language, move || {
         counted(&state, language, &keys, &summaries).map(|(_, _, count)| count)
     })
     .await;
     match result {
-        Ok(count) => {
-            let frame = Frame {
-                language,
-                unlocked: true,
-                in_session: true,
-                here: &here,
-                refresh_seconds: None,
-            };
-            html_response(
-                StatusCode::OK,
-                pages::page(
-                    &frame,
-                    words(language).statistics_title,
-                    pages::statistics(language, count),
-                ),
-            )
-        }
+        Ok(count) => unlocked_page(
+            language,
+            &here,
+            Some(lock_refresh),
+            words(language).statistics_title,
+            pages::statistics(language, count),
+        ),
         Err(refusal) => refusal.into_response(),
     }
 }
