@@ -598,15 +598,20 @@ fn after_the_idle_time_every_page_asks_for_the_passphrase_again() {
         app.get(&format!("/tips/{hostile}"), Some(&cookie)).status,
         200
     );
-    // An open page reloads itself just after the idle time, so it does not keep showing a tip
-    // once the workspace has locked.
+    // An open page veils itself once the idle time has passed since it loaded, so it does not
+    // keep showing a tip after the workspace has locked.
     let case = app
         .get(&format!("/tips/{hostile}"), Some(&cookie))
         .expect_status(200)
         .text();
     assert!(
-        case.contains("<meta http-equiv=\"refresh\" content=\"4\">"),
+        case.contains("<body class=\"idle-locks\">") && case.contains("class=\"idle-notice\""),
         "{case}"
+    );
+    let sheet = app.get("/style.css", None).expect_status(200).text();
+    assert!(
+        sheet.contains("body.idle-locks > :not(.idle-notice) { animation: idle-veil 1ms step-end 2s forwards; }"),
+        "{sheet}"
     );
     // ...and idleness locks it, even with the pull page reloading itself all the while.
     let started = std::time::Instant::now();
@@ -951,35 +956,60 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
     };
 
     // Filters: who reports, the period, and words in the text (without regard to case).
-    let only = |query: &str, expected: Option<u64>| {
-        let page = app.get(query, Some(&cookie)).expect_status(200).text();
+    // The filter form posts to /filter, which answers with the list's address: the filters, and
+    // a search by an id, never its words (they would stay in the browser's history).
+    let filtered = |form: &str| {
+        let posted = app.post_only("/filter", &cookie, form);
+        assert_eq!(posted.status, 303, "{form}: {}", posted.text());
+        posted.header("location").unwrap().to_owned()
+    };
+    let only = |form: &str, expected: Option<u64>| {
+        let address = filtered(form);
+        for word in ["SCHUUR", "schuur", "boerderij", "nagelstudio"] {
+            assert!(!address.contains(word), "{address}");
+        }
+        let page = app.get(&address, Some(&cookie)).expect_status(200).text();
         match expected {
             Some(number) => {
-                assert!(page.contains("1 melding<"), "{query}: {page}");
-                assert!(
-                    page.contains(&format!("href=\"/tips/{number}\"")),
-                    "{query}"
-                );
+                assert!(page.contains("1 melding<"), "{form}: {page}");
+                assert!(page.contains(&format!("href=\"/tips/{number}\"")), "{form}");
             }
-            None => assert!(page.contains("Geen meldingen met deze filters."), "{query}"),
+            None => assert!(page.contains("Geen meldingen met deze filters."), "{form}"),
         }
     };
-    only("/?role=witness", Some(other_tip));
-    only("/?q=SCHUUR+boerderij", Some(mailbox_tip));
-    only("/?q=nagelstudio&kind=sexual", Some(other_tip));
-    only("/?q=schuur+nagelstudio", None);
-    only("/?from=2000-01-01&to=2000-12-31", None);
-    only("/?from=2000-01-01&role=witness", Some(other_tip));
+    only("role=witness", Some(other_tip));
+    only("q=SCHUUR+boerderij", Some(mailbox_tip));
+    only("q=nagelstudio&kind=sexual", Some(other_tip));
+    only("q=schuur+nagelstudio", None);
+    only("from=2000-01-01&to=2000-12-31", None);
+    only("from=2000-01-01&role=witness", Some(other_tip));
+    // The same search twice is one id; words in an address are ignored.
+    assert_eq!(filtered("q=Schuur"), filtered("q=Schuur"));
+    let ignored = app
+        .get("/?q=nagelstudio", Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(ignored.contains("2 meldingen"), "{ignored}");
     for refused in [
-        "/?from=2026-13-01",
-        "/?to=31-12-2026",
-        "/?from=2026-01-01%3Cscript%3E",
-        "/?role=boss",
+        "from=2026-13-01",
+        "to=31-12-2026",
+        "from=2026-01-01%3Cscript%3E",
+        "role=boss",
+    ] {
+        assert_eq!(
+            app.post("/filter", &cookie, refused).status,
+            400,
+            "{refused}"
+        );
+    }
+    let long_search = format!("q={}", "a".repeat(201));
+    assert_eq!(app.post("/filter", &cookie, &long_search).status, 400);
+    for refused in [
+        "/?search=nothex",
+        "/?search=00000000000000000000000000000000",
     ] {
         assert_eq!(app.get(refused, Some(&cookie)).status, 400, "{refused}");
     }
-    let long_search = format!("/?q={}", "a".repeat(201));
-    assert_eq!(app.get(&long_search, Some(&cookie)).status, 400);
 
     // A reply from the case page reaches the reporter's mailbox, sealed to the reporter.
     let case = app

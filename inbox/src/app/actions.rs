@@ -239,15 +239,11 @@ pub(crate) async fn pull_page(State(state): State<AppState>, access: InSession) 
         }
         PullState::Done(view) => view.clone(),
     };
-    let refresh = if matches!(view, PullView::Running { .. }) {
-        1
-    } else {
-        state.lock_refresh_seconds()
-    };
+    let refresh = matches!(view, PullView::Running { .. }).then_some(1);
     unlocked_page(
         language,
         "/pull",
-        Some(refresh),
+        refresh,
         words(language).pull_title,
         pages::pull(language, &view),
     )
@@ -286,11 +282,11 @@ fn settings_view(state: &AppState, language: Language, keys: &UnlockedKeys) -> S
     }
 }
 
-fn settings_response(state: &AppState, language: Language, view: &SettingsView) -> Response {
+fn settings_response(language: Language, view: &SettingsView) -> Response {
     unlocked_page(
         language,
         "/settings",
-        Some(state.lock_refresh_seconds()),
+        None,
         words(language).settings_title,
         pages::settings(language, view),
     )
@@ -322,7 +318,6 @@ pub(crate) async fn settings_page(
     } else {
         None
     };
-    let shown = state.clone();
     let view = blocking(language, move || {
         let mut view = SettingsView {
             new_key,
@@ -339,7 +334,7 @@ pub(crate) async fn settings_page(
     })
     .await;
     match view {
-        Ok(view) => settings_response(&shown, language, &view),
+        Ok(view) => settings_response(language, &view),
         Err(refusal) => refusal.into_response(),
     }
 }

@@ -167,10 +167,9 @@ impl AppState {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// After how many seconds an open page reloads itself: just after the idle lock, so that a
-    /// page left open does not keep showing a tip once the workspace has locked.
-    pub(crate) fn lock_refresh_seconds(&self) -> u32 {
-        u32::try_from(self.inner.lock_after.as_secs().saturating_add(2)).unwrap_or(u32::MAX)
+    /// How long the workspace stays unlocked without a request, in seconds.
+    pub(crate) fn lock_after_seconds(&self) -> u64 {
+        self.inner.lock_after.as_secs()
     }
 
     pub(crate) fn unlocking(&self) -> &tokio::sync::Mutex<()> {

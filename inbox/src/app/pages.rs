@@ -73,7 +73,15 @@ pub(crate) fn page(frame: &Frame<'_>, title: &str, content: Html) -> String {
         .markup(" – ")
         .markup(words.app_name)
         .markup(
-            "</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body>\
+            "</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body",
+        )
+        .markup(if frame.unlocked {
+            " class=\"idle-locks\">"
+        } else {
+            ">"
+        })
+        .markup(
+            "\
              <a class=\"skip-link\" href=\"#main\">",
         )
         .markup(words.skip_link)
@@ -117,7 +125,13 @@ pub(crate) fn page(frame: &Frame<'_>, title: &str, content: Html) -> String {
     }
     html.markup("</div></header>\n<main id=\"main\" tabindex=\"-1\" class=\"app-main\">")
         .fragment(content)
-        .markup("</main></body></html>\n");
+        .markup("</main>");
+    if frame.unlocked {
+        html.markup("<p class=\"idle-notice\">")
+            .markup(words.idle_notice)
+            .markup("</p>");
+    }
+    html.markup("</body></html>\n");
     html.into_string()
 }
 
@@ -204,13 +218,17 @@ pub(crate) struct ListFilter {
     pub(crate) to: Option<String>,
     /// Words to find in the tip's text, place or contact (as typed; matched without case).
     pub(crate) search: Option<String>,
+    /// The id the address names the search by (never the words themselves).
+    pub(crate) search_id: Option<String>,
     /// 1-based.
     pub(crate) page: usize,
 }
 
 impl ListFilter {
-    /// The query string of these filters on `page` (empty, or starting with `?`).
-    fn query(&self, page: usize) -> String {
+    /// The query string of these filters on `page` (empty, or starting with `?`). A search is
+    /// named by its id: its words never go into an address, and so never into the browser's
+    /// history.
+    pub(crate) fn query(&self, page: usize) -> String {
         let mut parts = Vec::new();
         if let Some(status) = self.status {
             let id = STATUSES
@@ -229,7 +247,7 @@ impl ListFilter {
             ("role", &self.role),
             ("from", &self.from),
             ("to", &self.to),
-            ("q", &self.search),
+            ("search", &self.search_id),
         ] {
             if let Some(value) = value {
                 parts.push(format!("{name}={}", query_value(value)));
@@ -442,7 +460,7 @@ fn filters(html: &mut Html, labels: &Labels, filter: &ListFilter) {
     )
     .markup(words.filter_heading)
     .markup(
-        "</h2><form method=\"get\" action=\"/\" class=\"filter-form\">\
+        "</h2><form method=\"post\" action=\"/filter\" class=\"filter-form\">\
          <div class=\"field\"><label for=\"filter-status\">",
     )
     .markup(words.status_column)

@@ -9,7 +9,8 @@
 //! | `GET /setup`, `POST /setup` | the cookie, no key yet | makes the key (first start) |
 //! | `GET /unlock`, `POST /unlock` | the cookie | asks for the passphrase, unlocks |
 //! | `POST /lock`, `POST /language` | the cookie | locks; switches the language |
-//! | `GET /` | unlocked | the tip list, with filters in the query |
+//! | `GET /` | unlocked | the tip list, with filters in the query (a search by its id) |
+//! | `POST /filter` | unlocked | remembers the search's words, goes to the filtered list |
 //! | `GET /tips/N`, `POST /tips/N/triage` | unlocked | the case page; saves status and notes |
 //! | `POST /tips/N/reply` | unlocked | sends a message to the reporter's mailbox |
 //! | `GET /tips/N/export.pdf` | unlocked | the case file as a PDF download, for a hand-over |
@@ -68,6 +69,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/lock", post(lock))
         .route("/language", post(switch_language))
         .route("/", get(tip_list))
+        .route("/filter", post(apply_filter))
         .route("/tips/{number}", get(case_page))
         .route("/tips/{number}/triage", post(save_triage))
         .route("/tips/{number}/reply", post(actions::reply))
@@ -373,13 +375,24 @@ pub(super) async fn blocking<T: Send + 'static>(
     })
 }
 
-async fn style_sheet() -> Response {
+/// `GET /style.css`: the style sheet, with the idle lock's veil: on an unlocked page
+/// (`body.idle-locks`) everything but the lock notice turns invisible once the idle time has
+/// passed since the page loaded, so a page left open does not keep showing a tip after the
+/// workspace has locked. (A reload would do it too, but a page that reloads itself on a timer
+/// is a barrier for some readers, WCAG 2.2.1.)
+async fn style_sheet(State(state): State<AppState>) -> Response {
+    let seconds = state.lock_after_seconds();
+    let sheet = format!(
+        "{STYLE_SHEET}\n\
+         body.idle-locks > :not(.idle-notice) {{ animation: idle-veil 1ms step-end {seconds}s forwards; }}\n\
+         body.idle-locks > .idle-notice {{ animation: idle-notice 1ms step-end {seconds}s forwards; }}\n"
+    );
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/css; charset=utf-8"),
         )],
-        STYLE_SHEET,
+        sheet,
     )
         .into_response()
 }
@@ -568,12 +581,19 @@ pub(super) fn labels(state: &AppState, language: Language) -> Result<Labels, Ref
 
 /// The list's filters from the address; a value that is not one is refused.
 fn list_filter(uri: &Uri, language: Language) -> Result<ListFilter, Refusal> {
+    filter_fields(uri.query().unwrap_or_default().as_bytes(), language, false)
+}
+
+/// The filters in `fields` (a query or a form body). The words of a search come only from the
+/// filter form's body (`q`, when `from_form`); an address names a search by its id (`search`).
+fn filter_fields(
+    fields: &[u8],
+    language: Language,
+    from_form: bool,
+) -> Result<ListFilter, Refusal> {
     let mut filter = ListFilter {
         page: 1,
         ..ListFilter::default()
-    };
-    let Some(query) = uri.query() else {
-        return Ok(filter);
     };
     let refuse = |field: &str| {
         Refusal::new(
@@ -581,7 +601,7 @@ fn list_filter(uri: &Uri, language: Language) -> Result<ListFilter, Refusal> {
             Reason::BadRequest(words::not_a_choice(language, field)),
         )
     };
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+    for (name, value) in form_urlencoded::parse(fields) {
         if value.is_empty() {
             continue;
         }
@@ -622,7 +642,13 @@ fn list_filter(uri: &Uri, language: Language) -> Result<ListFilter, Refusal> {
                     filter.to = date;
                 }
             }
-            "q" => {
+            "search" if !from_form => {
+                if value.len() != 32 || !value.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+                    return Err(refuse("search"));
+                }
+                filter.search_id = Some(value.into_owned());
+            }
+            "q" if from_form => {
                 let search = value.trim();
                 if search.chars().count() > MAX_SEARCH_CHARACTERS {
                     return Err(Refusal::new(
@@ -694,6 +720,25 @@ fn tips_holding(tips: &[StoredTip], search: &str, keys: &UnlockedKeys) -> Vec<bo
     found
 }
 
+/// `POST /filter`: the filter form. Its search words are remembered while unlocked, under a
+/// random id that the list's address carries instead of them.
+async fn apply_filter(State(state): State<AppState>, access: Unlocked, body: Bytes) -> Response {
+    let language = access.language;
+    let body = Zeroizing::new(Vec::from(body));
+    let mut filter = match filter_fields(&body, language, true) {
+        Ok(filter) => filter,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Some(search) = filter.search.take() {
+        match state.session().remember_search(&search) {
+            Ok(Some(id)) => filter.search_id = Some(id),
+            Ok(None) => return redirect("/unlock"),
+            Err(error) => return Refusal::new(language, Reason::Failed(error)).into_response(),
+        }
+    }
+    redirect(&format!("/{}", filter.query(1)))
+}
+
 /// `GET /`: the tip list.
 async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> Response {
     let Unlocked {
@@ -702,9 +747,16 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
         summaries,
     } = access;
     let here = here(&uri).to_owned();
-    let lock_refresh = state.lock_refresh_seconds();
     let result = async {
-        let filter = list_filter(&uri, language)?;
+        let mut filter = list_filter(&uri, language)?;
+        if let Some(id) = &filter.search_id {
+            filter.search = Some(state.session().search(id).ok_or_else(|| {
+                Refusal::new(
+                    language,
+                    Reason::BadRequest(words(language).search_forgotten.to_owned()),
+                )
+            })?);
+        }
         let state = state.clone();
         blocking(language, move || {
             let failed = |error| Refusal::new(language, Reason::Failed(error));
@@ -724,13 +776,7 @@ async fn tip_list(State(state): State<AppState>, access: Unlocked, uri: Uri) -> 
     }
     .await;
     match result {
-        Ok(content) => unlocked_page(
-            language,
-            &here,
-            Some(lock_refresh),
-            words(language).tips_title,
-            content,
-        ),
+        Ok(content) => unlocked_page(language, &here, None, words(language).tips_title, content),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -750,7 +796,6 @@ async fn case_page(
 ) -> Response {
     let Unlocked { language, keys, .. } = access;
     let here = here(&uri).to_owned();
-    let lock_refresh = state.lock_refresh_seconds();
     let saved = uri.query() == Some("saved");
     let sent = uri.query() == Some("sent");
     let result = async {
@@ -785,7 +830,7 @@ async fn case_page(
     match result {
         Ok((number, content)) => {
             let title = format!("{} {number}", words(language).tip);
-            unlocked_page(language, &here, Some(lock_refresh), &title, content)
+            unlocked_page(language, &here, None, &title, content)
         }
         Err(refusal) => refusal.into_response(),
     }
@@ -922,7 +967,6 @@ async fn statistics_page(State(state): State<AppState>, access: Unlocked, uri: U
         summaries,
     } = access;
     let here = here(&uri).to_owned();
-    let lock_refresh = state.lock_refresh_seconds();
     let result = blocking(language, move || {
         counted(&state, language, &keys, &summaries).map(|(_, _, count)| count)
     })
@@ -931,7 +975,7 @@ async fn statistics_page(State(state): State<AppState>, access: Unlocked, uri: U
         Ok(count) => unlocked_page(
             language,
             &here,
-            Some(lock_refresh),
+            None,
             words(language).statistics_title,
             pages::statistics(language, count),
         ),

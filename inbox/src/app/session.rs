@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
 use subtle::ConstantTimeEq as _;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
 use crate::keys::UnlockedKeys;
@@ -123,7 +123,13 @@ pub(crate) struct Unlocked {
     pub(crate) keys: Arc<UnlockedKeys>,
     pub(crate) summaries: Arc<SummaryCache>,
     last_used: Instant,
+    /// The words searched for, by the random id the list's address carries instead of them (so
+    /// they stay out of the browser's history); the newest last, forgotten at the lock.
+    searches: Vec<(String, Zeroizing<String>)>,
 }
+
+/// How many searches are remembered while unlocked.
+const REMEMBERED_SEARCHES: usize = 32;
 
 impl std::fmt::Debug for Unlocked {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -271,7 +277,42 @@ impl Session {
             keys: Arc::new(keys),
             summaries: Arc::default(),
             last_used: now,
+            searches: Vec::new(),
         });
+    }
+
+    /// Remembers the words of a search while unlocked; returns the id the list's address
+    /// names it by, or `None` when locked.
+    pub(crate) fn remember_search(&mut self, words: &str) -> Result<Option<String>> {
+        let Some(unlocked) = self.unlocked.as_mut() else {
+            return Ok(None);
+        };
+        if let Some((id, _)) = unlocked
+            .searches
+            .iter()
+            .find(|(_, remembered)| remembered.as_str() == words)
+        {
+            return Ok(Some(id.clone()));
+        }
+        let id = Secret::generate()?.to_hex()[..32].to_owned();
+        if unlocked.searches.len() == REMEMBERED_SEARCHES {
+            unlocked.searches.remove(0);
+        }
+        unlocked
+            .searches
+            .push((id.clone(), Zeroizing::new(words.to_owned())));
+        Ok(Some(id))
+    }
+
+    /// The words of the search `id`, if it is remembered.
+    pub(crate) fn search(&self, id: &str) -> Option<String> {
+        self.unlocked.as_ref().and_then(|unlocked| {
+            unlocked
+                .searches
+                .iter()
+                .find(|(remembered, _)| remembered == id)
+                .map(|(_, words)| words.as_str().to_owned())
+        })
     }
 
     /// Drops the keys and the summaries. A request still running keeps its own reference until

@@ -24,6 +24,7 @@ pub struct Words {
     pub unlock_failed: &'static str,
     pub unlock_plain_key: &'static str,
     pub locked_notice: &'static str,
+    pub idle_notice: &'static str,
     pub no_access_title: &'static str,
     pub no_access_text: &'static str,
     pub not_found_title: &'static str,
@@ -91,6 +92,7 @@ pub struct Words {
     pub to_label: &'static str,
     pub search_label: &'static str,
     pub search_hint: &'static str,
+    pub search_forgotten: &'static str,
     pub period_hint: &'static str,
     pub not_a_date: &'static str,
     pub pull_button: &'static str,
@@ -175,6 +177,8 @@ const DUTCH: Words = Words {
         vaak gemaakt). Wie het sleutelbestand heeft, kan alles openen: houd het offline en \
         berg het na gebruik weer op.",
     locked_notice: "De werkplek is vergrendeld.",
+    idle_notice: "De werkplek is vergrendeld omdat hij een tijd niet is gebruikt. Laad de pagina \
+        opnieuw (F5) en typ uw wachtzin om verder te gaan.",
     no_access_title: "Geen toegang",
     no_access_text: "Open de werkplek met het adres dat fluister-inbox app liet zien. Werkt dat \
         adres niet meer (het werkt maar één keer), stop het programma dan (Ctrl+C) en start het \
@@ -247,6 +251,8 @@ const DUTCH: Words = Words {
     to_label: "Ontvangen tot en met",
     search_label: "Zoeken in de tekst",
     search_hint: "Zoekt in wat er gebeurde, de plaats en het contact. Hoofdletters maken niet uit.",
+    search_forgotten: "Deze zoekopdracht is niet meer bewaard (de werkplek vergeet zoekwoorden \
+        bij het vergrendelen). Zoek opnieuw.",
     period_hint: "Datum als 2026-03-31.",
     not_a_date: "Dit is geen datum. Schrijf een datum als 2026-03-31.",
     pull_button: "Nieuwe meldingen en antwoorden ophalen",
@@ -344,6 +350,8 @@ const ENGLISH: Words = Words {
         that way). Whoever has the key file can open everything: keep it offline, and put it \
         away again after use.",
     locked_notice: "The workspace is locked.",
+    idle_notice: "The workspace has locked because it was not used for a while. Reload the page \
+        (F5) and type your passphrase to go on.",
     no_access_title: "No access",
     no_access_text: "Open the workspace with the address fluister-inbox app showed. If that \
         address no longer works (it works only once), stop the program (Ctrl+C) and start it \
@@ -416,6 +424,8 @@ const ENGLISH: Words = Words {
     to_label: "Received up to and including",
     search_label: "Search the text",
     search_hint: "Searches what happened, the place and the contact. Capitals do not matter.",
+    search_forgotten: "This search is no longer kept (the workspace forgets search words when it \
+        locks). Search again.",
     period_hint: "A date like 2026-03-31.",
     not_a_date: "This is not a date. Write a date like 2026-03-31.",
     pull_button: "Fetch new tips and answers",
