@@ -69,6 +69,8 @@ fn store_tips(inbox: &Inbox, recipient: &Recipient) {
 struct App {
     child: Child,
     address: SocketAddr,
+    /// `NAME.localhost:PORT`, the only `Host` the app answers.
+    host: String,
     cookie_name: String,
     cookie: String,
 }
@@ -91,7 +93,7 @@ impl App {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let url = loop {
             let line = lines.next().expect("the opening address").unwrap();
-            if let Some(start) = line.find("http://127.0.0.1:")
+            if let Some(start) = line.find("http://")
                 && line.contains("/open?secret=")
             {
                 break line[start..].trim().to_owned();
@@ -103,12 +105,14 @@ impl App {
             .unwrap()
             .split_once("/open?secret=")
             .unwrap();
-        let address: SocketAddr = authority.parse().unwrap();
+        let port = authority.rsplit_once(':').unwrap().1;
+        let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let host = authority.to_owned();
         let opened = request(
             address,
             "GET",
             &format!("/open?secret={secret}"),
-            &[("Sec-Fetch-Site", "none")],
+            &[("Sec-Fetch-Site", "none"), ("Host", &host)],
             b"",
         );
         let set_cookie = opened.header("set-cookie").unwrap();
@@ -117,6 +121,7 @@ impl App {
         let mut app = App {
             child,
             address,
+            host,
             cookie_name: cookie_name.trim().to_owned(),
             cookie,
         };
@@ -146,12 +151,13 @@ impl App {
 
     fn post(&mut self, path: &str, form: &str) -> Response {
         let cookie = format!("{}={}", self.cookie_name, self.cookie);
-        let origin = format!("http://{}", self.address);
+        let origin = format!("http://{}", self.host);
         request(
             self.address,
             "POST",
             path,
             &[
+                ("Host", &self.host),
                 ("Cookie", &cookie),
                 ("Origin", &origin),
                 ("Content-Type", "application/x-www-form-urlencoded"),
@@ -168,7 +174,11 @@ impl App {
             self.address,
             "GET",
             path,
-            &[("Cookie", &cookie), ("Sec-Fetch-Site", "same-origin")],
+            &[
+                ("Host", &self.host),
+                ("Cookie", &cookie),
+                ("Sec-Fetch-Site", "same-origin"),
+            ],
             b"",
         );
         let milliseconds = started.elapsed().as_secs_f64() * 1000.0;

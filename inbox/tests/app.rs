@@ -27,7 +27,10 @@ const CALM_TEXT: &str = "Kenmerk app-9020: meisjes van 16 slapen boven de nagels
 /// A running `fluister-inbox app`, killed on drop.
 struct App {
     child: Child,
+    /// Where it listens: 127.0.0.1 and its port.
     address: SocketAddr,
+    /// The name it is reached by, `NAME.localhost:PORT`: the only `Host` it answers.
+    host: String,
     secret: String,
 }
 
@@ -70,7 +73,7 @@ impl App {
                 .next()
                 .expect("the app prints its opening address")
                 .unwrap();
-            if let Some(start) = line.find("http://127.0.0.1:")
+            if let Some(start) = line.find("http://")
                 && line.contains("/open?secret=")
             {
                 break line[start..].trim().to_owned();
@@ -80,20 +83,33 @@ impl App {
         std::thread::spawn(move || for _ in lines {});
         let rest = url.strip_prefix("http://").unwrap();
         let (authority, query) = rest.split_once("/open?secret=").unwrap();
+        // A name of its own for every start, under .localhost.
+        let (name, port) = authority.rsplit_once(':').unwrap();
+        let label = name.strip_suffix(".localhost").expect("a .localhost name");
+        assert!(label.len() >= 16 && label.bytes().all(|byte| byte.is_ascii_hexdigit()));
         App {
             child,
-            address: authority.parse().unwrap(),
+            address: format!("127.0.0.1:{port}").parse().unwrap(),
+            host: authority.to_owned(),
             secret: query.to_owned(),
         }
     }
 
     fn origin(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.host)
     }
 
-    /// A request with the right `Host`; every response is checked for the security headers.
+    /// A request with the right `Host` (unless `headers` name one); every response is checked
+    /// for the security headers.
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
-        let response = request(self.address, method, path, headers, body);
+        let mut headers = headers.to_vec();
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            headers.push(("Host", &self.host));
+        }
+        let response = request(self.address, method, path, &headers, body);
         assert_security_headers(&response, path);
         response
     }
@@ -305,8 +321,11 @@ fn another_host_another_site_and_a_wrong_passphrase_are_refused() {
     for host in [
         format!("evil.example:{port}"),
         format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
         "127.0.0.1".to_owned(),
-        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("0123456789abcdef.localhost:{port}"),
+        app.host
+            .replace(&format!(":{port}"), &format!(":{}", port.wrapping_add(1))),
     ] {
         let response = raw_request(
             app.address,
@@ -322,14 +341,16 @@ fn another_host_another_site_and_a_wrong_passphrase_are_refused() {
     let absolute = raw_request(
         app.address,
         &format!(
-            "GET http://evil.example:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+            "GET http://evil.example:{port}/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            app.host
         ),
     );
     assert_eq!(absolute.status, 403);
     let two_hosts = raw_request(
         app.address,
         &format!(
-            "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+            "GET / HTTP/1.1\r\nHost: {}\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+            app.host
         ),
     );
     assert_eq!(two_hosts.status, 403);
@@ -337,6 +358,7 @@ fn another_host_another_site_and_a_wrong_passphrase_are_refused() {
 
     let cookie = app.open();
     let cookie_header = format!("fluister-{port}={cookie}");
+    let old_origin = format!("http://127.0.0.1:{port}");
     let form = format!("passphrase={}", support::PASSPHRASE.replace(' ', "+"));
     // Cross-site forgery: the right cookie and passphrase, posted by another site's page, or
     // by something that does not say where it comes from.
@@ -344,6 +366,7 @@ fn another_host_another_site_and_a_wrong_passphrase_are_refused() {
         vec![("Origin", "http://evil.example")],
         vec![("Origin", "null")],
         vec![("Origin", "http://127.0.0.1")],
+        vec![("Origin", &old_origin)],
         vec![("Sec-Fetch-Site", "cross-site")],
         vec![("Sec-Fetch-Site", "same-site")],
         vec![],
@@ -355,7 +378,7 @@ fn another_host_another_site_and_a_wrong_passphrase_are_refused() {
         assert_eq!(response.status, 403, "{headers:?}");
         assert_eq!(response.text(), "refused\n");
     }
-    // A page another site embeds or fetches (a port of 127.0.0.1 is the same site).
+    // A page another site embeds or fetches.
     for site in ["cross-site", "same-site"] {
         let response = app.request(
             "GET",

@@ -108,7 +108,15 @@ fn write_head(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<()> {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    // The address as the Host, unless the caller names one.
+    let mut head = if headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n")
+    } else {
+        format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n")
+    };
     let mut has_length = false;
     for (name, value) in headers {
         if name.eq_ignore_ascii_case("content-length")

@@ -22,6 +22,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
+import { get as httpGet } from "node:http";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -188,7 +189,7 @@ async function startApp(home, lockAfter = "10m") {
     let output = "";
     child.stdout.on("data", (chunk) => {
       output += chunk;
-      const match = output.match(/(http:\/\/127\.0\.0\.1:\d+\/open\?secret=[0-9a-f]{64})/);
+      const match = output.match(/(http:\/\/[0-9a-f]{16}\.localhost:\d+\/open\?secret=[0-9a-f]{64})/);
       if (match) {
         resolve(match[1]);
       }
@@ -363,6 +364,21 @@ async function filterList(page, { status = "", role = "", from = "", to = "", q 
     return 0;
   }
   return page.locator("table.tip-table tbody tr").count();
+}
+
+/** A GET to the app from Node with the browser's cookie, for its headers. The app's name
+ * (`NAME.localhost`) is one only browsers resolve, so this connects to 127.0.0.1 and names the
+ * app in `Host`. */
+async function getFromApp(context, origin, path) {
+  const { host, port } = new URL(origin);
+  const cookie = (await context.cookies(origin)).map(({ name, value }) => `${name}=${value}`).join("; ");
+  return new Promise((resolve, reject) => {
+    const request = httpGet({ host: "127.0.0.1", port, path, headers: { Host: host, Cookie: cookie, "Sec-Fetch-Site": "same-origin" } }, (response) => {
+      response.resume();
+      response.on("end", () => resolve(response));
+    });
+    request.on("error", reject);
+  });
 }
 
 /** The downloaded file's bytes (the file is deleted after). */
@@ -540,11 +556,11 @@ test("the whole story: a tip sent through the widget, pulled in the app, a reply
     assert.equal(redacted.subarray(0, 5).toString("latin1"), "%PDF-");
     assert.ok(redacted.includes(Buffer.from("werkplek-5531")), "the redacted PDF holds the tip's text");
     assert.equal(redacted.includes(Buffer.from("notitie-werkplek-7702")), false, "the redacted PDF leaves the note out");
-    const exported = await context.request.get(`${app.origin}/tips/1/export.pdf`);
-    assert.equal(exported.status(), 200);
-    assert.match(exported.headers()["content-disposition"] ?? "", /^attachment/);
-    assert.equal(exported.headers()["content-type"], "application/pdf");
-    assert.match(exported.headers()["cache-control"] ?? "", /no-store/);
+    const exported = await getFromApp(context, app.origin, "/tips/1/export.pdf");
+    assert.equal(exported.statusCode, 200);
+    assert.match(exported.headers["content-disposition"] ?? "", /^attachment/);
+    assert.equal(exported.headers["content-type"], "application/pdf");
+    assert.match(exported.headers["cache-control"] ?? "", /no-store/);
 
     // The list shows the new status; English on request.
     await page.getByRole("link", { name: "Meldingen", exact: true }).click();

@@ -13,8 +13,13 @@
 //!   (`HttpOnly`, `SameSite=Strict`, named after the port) and redirects to a clean address.
 //!   A secret works once: a second use, or a wrong one, is refused. Every other page needs the
 //!   cookie.
-//! - The `Host` header must be exactly `127.0.0.1:PORT`, so a web page whose own name resolves
-//!   to 127.0.0.1 (DNS rebinding) gets nothing; such a refusal says nothing about the app.
+//! - It is reached by a name of its own, random for each start: `http://NAME.localhost:PORT`
+//!   (browsers resolve every `*.localhost` name to this computer without asking DNS). The
+//!   `Host` header must be exactly `NAME.localhost:PORT`, so a web page whose own name resolves
+//!   to 127.0.0.1 (DNS rebinding) gets nothing, and the cookie belongs to that name alone:
+//!   another server on this computer, which the same browser may visit at `127.0.0.1` or
+//!   `localhost` on another port, never receives it (browsers do not separate cookies by port).
+//!   A refusal says nothing about the app.
 //! - A request another site started is refused (`Sec-Fetch-Site` other than `same-origin` or
 //!   `none`, or an `Origin` that is not the app's); every state change (POST) must come with
 //!   the app's own `Origin` (or `Sec-Fetch-Site: same-origin`), against cross-site forgery.
@@ -30,10 +35,10 @@
 //! - Every input has a limit: the request head and body size, each form field's length, the
 //!   number of connections, the time to send a request head.
 //!
-//! Residual risks, documented rather than solved: browsers do not separate cookies by port, so
-//! another local server the same browser visits receives the cookie (a local attacker who can
-//! run a server can usually read this user's files anyway); the browser's password manager may
-//! offer to save the passphrase.
+//! Residual risks, documented rather than solved: the opening address is on the command line of
+//! the program that opens the browser for a moment, where another user of the same computer can
+//! read it and might use it first (then the coordinator's browser gets "no access", and they
+//! should stop the app); the browser's password manager may offer to save the passphrase.
 //!
 //! The pages are server-rendered HTML (`html` escapes every string that is not markup in our
 //! source), Dutch first, with the texts in `words`.
@@ -94,9 +99,9 @@ pub(crate) struct AppState {
 struct Inner {
     home: InboxHome,
     identity_path: PathBuf,
-    /// `127.0.0.1:PORT`, the only `Host` accepted.
+    /// `NAME.localhost:PORT`, the only `Host` accepted.
     host: String,
-    /// `http://127.0.0.1:PORT`, the only `Origin` accepted.
+    /// `http://NAME.localhost:PORT`, the only `Origin` accepted.
     origin: String,
     /// The cookie's name, `fluister-PORT`.
     cookie_name: String,
@@ -206,7 +211,9 @@ impl App {
             .map_err(Error::UnexplainedIo)?;
         let address = listener.local_addr().map_err(Error::UnexplainedIo)?;
         let launch_secret = Secret::generate()?;
-        let host = format!("127.0.0.1:{}", address.port());
+        // A name of its own, so the cookie is this app's alone (see the module documentation).
+        let name = &Secret::generate()?.to_hex()[..16];
+        let host = format!("{name}.localhost:{}", address.port());
         let opening_url = format!("http://{host}/open?secret={}", launch_secret.to_hex());
         let state = AppState {
             inner: Arc::new(Inner {
@@ -233,6 +240,11 @@ impl App {
             opening_url,
             lock_after: config.lock_after,
         })
+    }
+
+    /// The address the browser reaches it at: `http://NAME.localhost:PORT/`.
+    pub fn url(&self) -> String {
+        format!("{}/", self.state.origin())
     }
 
     /// The address it listens on.

@@ -63,7 +63,7 @@ pub fn run(settings: &Settings, options: &AppOptions) -> Result<()> {
         },
     )?;
     let url = app.opening_url().to_owned();
-    let address = format!("http://{}/", app.address());
+    let address = app.url();
     println!("{}", msg!("app.running", address = address));
     println!("{}", msg!("app.open_once", address = url));
     println!("{}", msg!("app.stop"));
