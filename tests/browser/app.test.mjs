@@ -30,13 +30,11 @@ import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
 
 import { startStaticServer } from "../tools/static-server.mjs";
-import { EXAMPLE_DIRECTORY, WORKSPACE, launchBrowser, openExamplePage, translations } from "./harness.mjs";
+import { EXAMPLE_DIRECTORY, launchBrowser, openExamplePage, startRelay, translations } from "./harness.mjs";
 import { accessibilityViolations, expectStep, press, scrollsHorizontally } from "./steps.mjs";
 
 const RELAY_BIN = process.env.FLUISTER_RELAY_BIN;
 const INBOX_BIN = process.env.FLUISTER_INBOX_BIN;
-const FIXTURE_BIN = process.env.FLUISTER_FIXTURE_BIN ?? join(WORKSPACE, "target", "debug", "fluister-fixture");
-const ASSETS = process.env.FLUISTER_WIDGET_ASSETS ?? join(WORKSPACE, "target", "widget");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const PASSPHRASE = "zeven groene kikkers zingen";
 const { ui, vocabulary } = translations("nl");
@@ -66,46 +64,6 @@ function ageKey(directory, name) {
   return { file, secret: text.match(/AGE-SECRET-KEY-1[0-9A-Z]+/)[0], recipient: text.match(/public key: (age1[0-9a-z]+)/)[1] };
 }
 
-/** The relay binary, as the harness's `startRelay`, sealing tips to every key in `recipients`. */
-async function startRelay({ directory, recipients, tokenHash, embeddingOrigins }) {
-  const configFile = join(directory, "relay.toml");
-  const settings = {
-    server: { listen: "127.0.0.1:0", log_level: "warn" },
-    storage: { data_dir: join(directory, "data") },
-    proof_of_work: { difficulty: 8, memory_kib: 4096, flood_baseline: 1000000 },
-    coordinator: { recipients, token_sha256: [tokenHash] },
-    widget: { assets_dir: ASSETS, embedding_origins: embeddingOrigins },
-    limits: {},
-  };
-  writeFileSync(configFile, execFileSync(FIXTURE_BIN, ["relay-config"], { input: JSON.stringify(settings), encoding: "utf8" }).trim());
-  const child = spawn(RELAY_BIN, ["--config", configFile], { stdio: ["ignore", "pipe", "inherit"] });
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  child.once("exit", () => process.removeListener("exit", killOnExit));
-  const origin = await new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (match) {
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited early (${code})`)));
-  });
-  return {
-    origin,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) {
-        resolve();
-        return;
-      }
-      child.once("exit", resolve);
-      child.kill("SIGTERM");
-    }),
-  };
-}
-
 let stack;
 before(async () => {
   assert.ok(RELAY_BIN && INBOX_BIN, "FLUISTER_RELAY_BIN and FLUISTER_INBOX_BIN are set");
@@ -127,9 +85,7 @@ before(async () => {
   const pagePort = new URL(probe.origin).port;
   await probe.close();
   const relay = await startRelay({
-    directory,
-    recipients: [recipient, backup.recipient, relayOnly.recipient],
-    tokenHash,
+    coordinator: { directory, recipients: [recipient, backup.recipient, relayOnly.recipient], tokenHash },
     embeddingOrigins: [`http://127.0.0.1:${pagePort}`],
   });
   const page = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: relay.origin, port: Number(pagePort) });

@@ -75,7 +75,9 @@ export function makeCoordinator() {
  * the adaptive rise of the difficulty is out of reach: a test file sends many tips to one relay,
  * and only the tests about floods should see the difficulty (and the widget's "busy" text)
  * change. `widget` adds fields to its `[widget]` table, e.g. another `region` and its
- * `municipalities`. `fluister-fixture relay-config` writes the config file from these settings.
+ * `municipalities`. `coordinator.recipients`, when given, lists every key tips are sealed to
+ * (else `coordinator.recipient` alone). `fluister-fixture relay-config` writes the config file
+ * from these settings.
  */
 export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8, listen = "127.0.0.1:0", limits = {}, proofOfWork = {}, widget = {} }) {
   const configFile = join(coordinator.directory, "relay.toml");
@@ -83,7 +85,7 @@ export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8
     server: { listen, log_level: "warn" },
     storage: { data_dir: join(coordinator.directory, "data") },
     proof_of_work: { difficulty, memory_kib: 4096, flood_baseline: 1000000, ...proofOfWork },
-    coordinator: { recipients: [coordinator.recipient], token_sha256: [coordinator.tokenHash] },
+    coordinator: { recipients: coordinator.recipients ?? [coordinator.recipient], token_sha256: [coordinator.tokenHash] },
     widget: { assets_dir: ASSETS, embedding_origins: embeddingOrigins, ...widget },
     limits,
   };
