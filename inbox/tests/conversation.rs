@@ -105,11 +105,16 @@ fn assert_database_holds_no_link(relay: &RelayProcess, tip_id: &TipId, mailbox_i
 fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     let inbox = Inbox::new("conversation");
     let coordinator_recipient = inbox.keygen();
-    // The relay also lists an offline backup key: replies must open with it too.
+    // The offline backup key is in the coordinator's own set: replies must open with it too.
+    // The relay also lists a key the coordinator never chose (an operator's): replies must not
+    // be sealed to it, and pull says so.
     let backup = Identity::generate().unwrap();
+    inbox.run_ok(&["keys", "add", &backup.to_recipient().to_string()]);
+    let operators = Identity::generate().unwrap();
     let relay = start_relay(&[
         coordinator_recipient.clone(),
         backup.to_recipient().to_string(),
+        operators.to_recipient().to_string(),
     ]);
     inbox.connect(&relay);
     let coordinator: Recipient = coordinator_recipient.parse().unwrap();
@@ -123,6 +128,11 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
 
     let first_pull = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(first_pull.contains("1 new tip: number 1."), "{first_pull}");
+    assert!(
+        first_pull.contains(&operators.to_recipient().to_string())
+            && first_pull.contains("WARNING"),
+        "pull points out a key only the relay lists: {first_pull}"
+    );
     assert!(
         first_pull.contains("No new answers from reporters."),
         "{first_pull}"
@@ -147,6 +157,10 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     assert_eq!(
         MailboxMessage::from_bytes(&for_backup).unwrap().text,
         QUESTION
+    );
+    assert!(
+        open(std::slice::from_ref(&operators), &on_relay[0].ciphertext).is_err(),
+        "a key only the relay lists cannot read the reply"
     );
 
     assert_eq!(

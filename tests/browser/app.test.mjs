@@ -412,6 +412,9 @@ test("the whole story: a tip sent through the widget, pulled in the app, a reply
     // with the way back to the list.
     await page.getByRole("button", PULL_BUTTON).click();
     assert.equal(await pullResult(page, app.origin), "1 nieuwe melding: nummer 1. Geen nieuwe antwoorden van melders.");
+    // The relay also has widgets seal to a key the coordinator never chose: the pull says so.
+    const keyWarning = await page.getByRole("alert").filter({ hasText: stack.relayOnly.recipient }).innerText();
+    assert.match(keyWarning, /niet in uw eigen sleutelset/);
     await expectNoViolations(page, "pull, finished");
     await page.getByRole("link", { name: "Terug naar de meldingen", exact: true }).click();
     await page.getByRole("heading", { level: 1, name: "Meldingen" }).waitFor();
@@ -568,7 +571,10 @@ test("the whole story: a tip sent through the widget, pulled in the app, a reply
     await expectNoViolations(page, "settings, backup check passed");
     const notForNotes = await backupCheck(page, app.origin, stack.relayOnly.secret);
     assert.equal(notForNotes.role, "alert", notForNotes.text);
-    assert.match(notForNotes.text, /^De reservesleutel opent niet alles\. Niet te openen: de statussen en notities Gecontroleerd: 1 melding(en)? en 2 berichten\.$/);
+    // A key only the relay lists opens the tip and the reporter's answer (the widget seals to
+    // what the relay lists), but not the notes, nor the coordinator's reply: replies are sealed
+    // to the own set only.
+    assert.match(notForNotes.text, /^De reservesleutel opent niet alles\. Niet te openen: de statussen en notities een bericht bij melding 1 Gecontroleerd: 1 melding(en)? en 2 berichten\.$/);
     const foreign = await backupCheck(page, app.origin, stack.foreign.secret);
     assert.equal(foreign.role, "alert", foreign.text);
     for (const missing of ["melding 1", "de statussen en notities", "een bericht bij melding 1"]) {

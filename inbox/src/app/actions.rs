@@ -199,8 +199,9 @@ pub(crate) async fn start_pull(State(state): State<AppState>, access: Unlocked) 
             connections: DEFAULT_PULL_CONNECTIONS,
             with_messages: true,
         };
-        let view = match pull::fetch(background.home(), &keys, options, Some(&watch)) {
+        let view = match pull::fetch(background.home(), language, &keys, options, Some(&watch)) {
             Ok(fetched) => PullView::Finished {
+                warnings: fetched.recipient_warnings,
                 quarantined: fetched.tips.quarantined(),
                 stored: fetched.tips.stored_numbers,
                 answers: fetched

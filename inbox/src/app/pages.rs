@@ -1027,8 +1027,10 @@ pub(crate) enum PullView {
         done: usize,
         total: usize,
     },
-    /// Done: the tips stored, how many went into quarantine, and the new answers per tip.
+    /// Done: how the relay's keys differ from the own set, the tips stored, how many went into
+    /// quarantine, and the new answers per tip.
     Finished {
+        warnings: Vec<String>,
         stored: Vec<u64>,
         quarantined: usize,
         answers: Vec<(u64, usize)>,
@@ -1072,6 +1074,7 @@ pub(crate) fn pull(language: Language, view: &PullView) -> Html {
             }
         }
         PullView::Finished {
+            warnings,
             stored,
             quarantined,
             answers,
@@ -1089,6 +1092,11 @@ pub(crate) fn pull(language: Language, view: &PullView) -> Html {
                     .markup("</p>");
             }
             html.markup("</div>");
+            for warning in warnings {
+                html.markup("<p class=\"warning\" role=\"alert\">")
+                    .text(warning)
+                    .markup("</p>");
+            }
         }
         PullView::Failed(why) => {
             html.markup("<div id=\"pull-result\" class=\"warning\" role=\"alert\"><p>")

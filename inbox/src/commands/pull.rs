@@ -10,9 +10,11 @@ use crate::home::InboxHome;
 use crate::keys::UnlockedKeys;
 use crate::msg;
 use crate::progress::Watch;
+use crate::recipients::RecipientSet;
 use crate::region::Region;
 use crate::relay::{Connection, RelayClient};
 use crate::store::{self, PullReport};
+use crate::vocabulary::Language;
 
 /// How `pull` runs.
 #[derive(Clone, Copy, Debug)]
@@ -33,6 +35,9 @@ pub struct Fetched {
     pub tips: PullReport,
     /// `None` when answers were not fetched, or no tip has a mailbox.
     pub answers: Option<ConversationPullReport>,
+    /// How the keys the relay seals tips to differ from the own set, in words (empty when they
+    /// are the same): a key only the relay lists can read every new tip.
+    pub recipient_warnings: Vec<String>,
 }
 
 /// Where a pull is, for the app's progress page.
@@ -49,14 +54,19 @@ pub struct PullWatch {
 /// pull through here.
 pub fn fetch(
     home: &InboxHome,
+    language: Language,
     keys: &UnlockedKeys,
     options: PullOptions,
     watch: Option<&PullWatch>,
 ) -> Result<Fetched> {
     let connection = Connection::load(home)?;
     let client = RelayClient::new(&connection);
+    let config = client.config()?;
+    // Whom the relay has widgets seal to, against the keys the coordinator chose.
+    let recipient_warnings =
+        RecipientSet::load(home, language)?.compare_with_relay(&config.recipients, language);
     // The region's municipality names first, so this pull's tips are listed with them.
-    let region = Region::from_config(&client.config()?);
+    let region = Region::from_config(&config);
     let region_update = region
         .save_merged(home)?
         .then(|| (region.name.clone(), region.municipalities.len()));
@@ -74,6 +84,7 @@ pub fn fetch(
         region_update,
         tips,
         answers,
+        recipient_warnings,
     })
 }
 
@@ -81,7 +92,11 @@ pub fn fetch(
 /// to, the new messages of every tip's mailbox; prints what came in and what to do next.
 pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
     let keys = settings.unlock()?;
-    let fetched = fetch(&settings.home, &keys, options, None)?;
+    let fetched = fetch(&settings.home, settings.language, &keys, options, None)?;
+    for warning in &fetched.recipient_warnings {
+        let mark = crate::msg_in!(settings.language, "status.mark.warning");
+        println!("{mark} {warning}");
+    }
     if let Some((region_name, count)) = &fetched.region_update {
         let region_name = if region_name.is_empty() {
             msg!("pull.the_region")

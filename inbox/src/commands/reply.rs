@@ -53,7 +53,7 @@ impl MessageSource {
 }
 
 /// Seals the message to the reporter of tip `number`, to the coordinator's own key and to
-/// every recipient the relay seals tips to, posts it to the tip's mailbox, and keeps a copy in
+/// every key of the own set, posts it to the tip's mailbox, and keeps a copy in
 /// the tip's conversation. Refuses, sending nothing, if the tip has no mailbox or the message
 /// is empty or too long.
 pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()> {
@@ -124,9 +124,9 @@ pub struct SentReply {
     pub answers_meanwhile: usize,
 }
 
-/// Seals `text` to the reporter of `target`, to this coordinator, to every recipient the relay
-/// seals tips to and to the coordinator's own set, posts it to the mailbox, and stores the
-/// sealed copy in the tip's conversation (then the whole conversation, in the relay's order).
+/// Seals `text` to the reporter of `target`, to this coordinator and to the coordinator's own
+/// set (never to keys only the relay lists), posts it to the mailbox, and stores the sealed copy
+/// in the tip's conversation (then the whole conversation, in the relay's order).
 /// The command line and the app both send through here.
 pub fn send(
     home: &InboxHome,
@@ -145,27 +145,17 @@ pub fn send(
         return Err(message_too_long());
     }
     let connection = Connection::load(home)?;
-    // Sealed to the reporter, to this coordinator (so `show` can read it back later), and to
-    // every recipient the relay seals tips to (a colleague's key, the offline backup key), so the
-    // whole conversation opens wherever the tips do.
     let client = RelayClient::new(&connection);
-    let mut recipients = vec![target.reporter, keys.own_recipient];
-    let relay_recipients = client
-        .sealing_recipients()
-        .map_err(|error| Error::interrupted(msg!("reply.recipients_unreadable"), error))?;
-    for text in relay_recipients {
-        let recipient: age::Recipient = text
-            .parse()
-            .map_err(|_| Error::Relay(msg!("reply.unusable_recipient", key = text)))?;
-        recipients.push(recipient);
-    }
-    // And to every key of the coordinator's own set (the backup key, a successor's), so the
-    // conversation opens wherever the notes do.
-    for entry in RecipientSet::load(home, language)?.entries() {
-        if !recipients.contains(&entry.recipient) {
-            recipients.push(entry.recipient);
-        }
-    }
+    // Sealed to the reporter and to the keys the coordinator chose: this key and every key of
+    // the own set (the backup key, a colleague's, a successor's), so the conversation opens
+    // wherever the notes do. Never to what the relay lists: an operator who adds a key to the
+    // relay's configuration must not read the replies (`status` and `pull` point out such a
+    // key).
+    let recipients = reply_recipients(
+        target.reporter,
+        keys.own_recipient,
+        &RecipientSet::load(home, language)?,
+    );
     let sealed = seal_message(text, &recipients).map_err(|error| match error {
         fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
             message_too_long()
@@ -201,6 +191,22 @@ pub fn send(
         answers_meanwhile = counts.new_from_reporter;
     }
     Ok(SentReply { answers_meanwhile })
+}
+
+/// Whom a reply is sealed to: the reporter, the key in use and every key of the own set, once
+/// each.
+fn reply_recipients(
+    reporter: age::Recipient,
+    own: age::Recipient,
+    set: &RecipientSet,
+) -> Vec<age::Recipient> {
+    let mut recipients = vec![reporter, own];
+    for entry in set.entries() {
+        if !recipients.contains(&entry.recipient) {
+            recipients.push(entry.recipient);
+        }
+    }
+    recipients
 }
 
 /// The refusal of a message longer than a mailbox message may be.
