@@ -124,7 +124,10 @@ pub fn run(arguments: &[String]) -> TaskResult {
          \x20 {inbox} --home {home} --identity {key} connect --relay {relay_origin} --token-file {token_file}\n\
          \x20 {inbox} --home {home} --identity {key} pull\n\
          \x20 {inbox} --home {home} --identity {key} list\n\
-         \x20 {inbox} --home {home} --identity {key} show 1\n",
+         \x20 {inbox} --home {home} --identity {key} show 1\n\n\
+         or in the coordinator's workspace, in the browser (after the connect above; the demo key\n\
+         has no passphrase, so it unlocks with the button):\n\
+         \x20 {inbox} --home {home} --identity {key} app\n",
         key = key_file.display(),
         inbox = inbox_binary.display(),
         home = inbox_home.display(),
