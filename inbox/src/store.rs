@@ -182,6 +182,20 @@ pub fn open_all(tips: &[StoredTip], keys: &UnlockedKeys) -> Vec<Result<TipDocume
     })
 }
 
+/// How many keys a sealed file is sealed to (its header's stanzas), or `None` if the header does
+/// not parse.
+pub fn reader_count(sealed: &[u8]) -> Option<usize> {
+    let decoded;
+    let binary = if armor::is_armored(sealed) {
+        decoded = armor::decode(sealed).ok()?;
+        decoded.as_slice()
+    } else {
+        sealed
+    };
+    let (header, _) = age::Header::parse(binary).ok()?;
+    Some(header.stanza_types().count())
+}
+
 /// Reads a file, with advice if it cannot be read.
 pub fn read_sealed_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path)
@@ -205,6 +219,9 @@ pub struct PullReport {
     pub quarantined_damaged: usize,
     /// Tips an interrupted earlier pull had put in quarantine but not yet deleted on the relay.
     pub quarantined_earlier: usize,
+    /// Stored tips sealed to more keys than the coordinator's own set holds, with how many:
+    /// someone else may read them (a relay that gives widgets another list than the inbox).
+    pub more_readers_than_pinned: Vec<(u64, usize)>,
 }
 
 impl PullReport {
@@ -275,6 +292,7 @@ pub fn pull(
     client: &RelayClient,
     keys: &UnlockedKeys,
     connections: usize,
+    pinned_readers: usize,
     watch: Option<&Arc<Watch>>,
 ) -> Result<PullReport> {
     let _lock = home.lock()?;
@@ -345,11 +363,13 @@ pub fn pull(
         }
         let number = store_sealed_tip(home, &next_number, &relay_id, tip.received_hour, &sealed)
             .map_err(|error| storage_failed(home, error))?;
-        report
-            .lock()
-            .expect("report lock")
-            .stored_numbers
-            .push(number);
+        let mut report = report.lock().expect("report lock");
+        report.stored_numbers.push(number);
+        if let Some(readers) = reader_count(&sealed)
+            && readers > pinned_readers
+        {
+            report.more_readers_than_pinned.push((number, readers));
+        }
         Ok(Some(Destination::Store))
     };
 

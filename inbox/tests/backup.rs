@@ -369,3 +369,46 @@ fn keys_add_killed_after_resealing_then_run_again_finishes() {
     assert!(inbox.run_ok(&["keys", "list"]).contains(&backup));
     assert!(run_with_key(&inbox, &backup_key, None, &["list"]).contains("Coevorden"));
 }
+
+#[test]
+fn pull_names_a_tip_sealed_to_more_keys_than_the_own_set() {
+    // A relay can give widgets another list of keys than the one it shows the inbox: a tip
+    // sealed to a key outside the own set is named when it is pulled.
+    let inbox = Inbox::new("more-readers");
+    let coordinator = inbox.keygen();
+    let relay = start_relay(std::slice::from_ref(&coordinator));
+    inbox.connect(&relay);
+    let stranger = fluister_envelope::age::Identity::generate()
+        .unwrap()
+        .to_recipient()
+        .to_string();
+    relay.store_tip(&tip_sealed_to(
+        &[&coordinator],
+        "Alleen voor de ketenregisseur.",
+    ));
+    let shared = relay
+        .store_tip(&tip_sealed_to(
+            &[&coordinator, &stranger],
+            "Ook voor een ander.",
+        ))
+        .to_string();
+    let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
+    let number: u64 = inbox
+        .stored_file_names()
+        .iter()
+        .find(|name| name.contains(&shared))
+        .map(|name| name[..6].parse().unwrap())
+        .expect("the shared tip is stored");
+    assert!(
+        pulled.contains(&format!(
+            "tip {number} is sealed to 2 keys, and your own set has 1"
+        )),
+        "{pulled}"
+    );
+    assert_eq!(pulled.matches("is sealed to").count(), 1, "{pulled}");
+    // With the stranger's key in the own set, it is no longer news.
+    inbox.run_ok(&["keys", "add", &stranger]);
+    relay.store_tip(&tip_sealed_to(&[&coordinator, &stranger], "Nog een."));
+    let again = inbox.run_ok(&["pull", "--lang", "en"]);
+    assert!(!again.contains("is sealed to"), "{again}");
+}

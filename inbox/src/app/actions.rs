@@ -199,18 +199,33 @@ pub(crate) async fn start_pull(State(state): State<AppState>, access: Unlocked) 
             connections: DEFAULT_PULL_CONNECTIONS,
             with_messages: true,
         };
-        let view = match pull::fetch(background.home(), language, &keys, options, Some(&watch)) {
-            Ok(fetched) => PullView::Finished {
-                warnings: fetched.recipient_warnings,
-                quarantined: fetched.tips.quarantined(),
-                stored: fetched.tips.stored_numbers,
-                answers: fetched
-                    .answers
-                    .map(|answers| answers.new_answers)
-                    .unwrap_or_default(),
-            },
-            Err(error) => PullView::Failed(error.to_string()),
-        };
+        let view =
+            match pull::fetch(background.home(), language, &keys, options, Some(&watch)) {
+                Ok(fetched) => PullView::Finished {
+                    warnings: fetched
+                        .recipient_warnings
+                        .into_iter()
+                        .chain(fetched.tips.more_readers_than_pinned.iter().map(
+                            |(number, readers)| {
+                                crate::msg_in!(
+                                    language,
+                                    "pull.more_readers",
+                                    number = number,
+                                    readers = readers,
+                                    pinned = fetched.pinned_readers
+                                )
+                            },
+                        ))
+                        .collect(),
+                    quarantined: fetched.tips.quarantined(),
+                    stored: fetched.tips.stored_numbers,
+                    answers: fetched
+                        .answers
+                        .map(|answers| answers.new_answers)
+                        .unwrap_or_default(),
+                },
+                Err(error) => PullView::Failed(error.to_string()),
+            };
         // The new tips' identifiers into the list's summaries and the sealed index, so the
         // next filter, and the next unlock, need not open them.
         super::index::fill_after_unlock(background.home(), language, &keys, &summaries);

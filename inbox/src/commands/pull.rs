@@ -38,6 +38,8 @@ pub struct Fetched {
     /// How the keys the relay seals tips to differ from the own set, in words (empty when they
     /// are the same): a key only the relay lists can read every new tip.
     pub recipient_warnings: Vec<String>,
+    /// How many keys the own set has, with the key in use: what a tip should be sealed to.
+    pub pinned_readers: usize,
 }
 
 /// Where a pull is, for the app's progress page.
@@ -63,15 +65,23 @@ pub fn fetch(
     let client = RelayClient::new(&connection);
     let config = client.config()?;
     // Whom the relay has widgets seal to, against the keys the coordinator chose.
-    let recipient_warnings =
-        RecipientSet::load(home, language)?.compare_with_relay(&config.recipients, language);
+    let own_set = RecipientSet::load(home, language)?;
+    let recipient_warnings = own_set.compare_with_relay(&config.recipients, language);
+    let pinned_readers = own_set.sealing_recipients(&keys.own_recipient).len();
     // The region's municipality names first, so this pull's tips are listed with them.
     let region = Region::from_config(&config);
     let region_update = region
         .save_merged(home)?
         .then(|| (region.name.clone(), region.municipalities.len()));
     let progress = watch.map(|watch| &watch.progress);
-    let tips = store::pull(home, &client, keys, options.connections, progress)?;
+    let tips = store::pull(
+        home,
+        &client,
+        keys,
+        options.connections,
+        pinned_readers,
+        progress,
+    )?;
     let answers = if options.with_messages {
         if let Some(watch) = watch {
             watch.fetching_answers.store(true, Ordering::Relaxed);
@@ -85,6 +95,7 @@ pub fn fetch(
         tips,
         answers,
         recipient_warnings,
+        pinned_readers,
     })
 }
 
@@ -142,6 +153,18 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
     }
     if !stored.is_empty() {
         println!("{}", msg!("pull.see_new_tips"));
+    }
+    for (number, readers) in &report.more_readers_than_pinned {
+        let mark = crate::msg_in!(settings.language, "status.mark.warning");
+        println!(
+            "{mark} {}",
+            msg!(
+                "pull.more_readers",
+                number = number,
+                readers = readers,
+                pinned = fetched.pinned_readers
+            )
+        );
     }
     if report.quarantined() > 0 {
         print_quarantine_notice(settings, report);
