@@ -398,12 +398,8 @@ pub(crate) async fn save_connection(
     let language = access.language;
     let body = Zeroizing::new(Vec::from(body));
     let fields = FormFields::parse(&body);
-    let address = fields
-        .get("relay_url")
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let token = Zeroizing::new(fields.get("token").unwrap_or_default().trim().to_owned());
+    let address = trimmed(&fields, "relay_url");
+    let token = Zeroizing::new(trimmed(&fields, "token"));
     drop(fields);
     let words = words(language);
     for (field, value, maximum) in [
@@ -443,13 +439,7 @@ pub(crate) async fn check_backup(
     let language = access.language;
     let body = Zeroizing::new(Vec::from(body));
     let fields = FormFields::parse(&body);
-    let pasted = Zeroizing::new(
-        fields
-            .get("backup_key")
-            .unwrap_or_default()
-            .trim()
-            .to_owned(),
-    );
+    let pasted = Zeroizing::new(trimmed(&fields, "backup_key"));
     drop(fields);
     let identity = (pasted.chars().count() <= MAX_BACKUP_KEY_CHARACTERS)
         .then(|| pasted.parse::<Identity>().ok())
