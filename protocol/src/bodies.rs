@@ -108,6 +108,34 @@ pub struct TipListEntry {
     pub size: u64,
 }
 
+/// `POST /api/v1/log`: where the team log entry went (`201`, or `200` for the same entry sent
+/// again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogAppended {
+    /// The entry's place in the log, counting from 1; later entries have larger numbers.
+    pub sequence: u64,
+}
+
+/// `GET /api/v1/log?after=N`: the team log entries after `N`, oldest first, a page at a time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPage {
+    /// The entries.
+    pub entries: Vec<LogEntryOnRelay>,
+    /// Whether more entries follow the last one here (ask again with its sequence).
+    pub more: bool,
+}
+
+/// One entry in [`LogPage`]: sealed to the team and signed inside by its writer, so the relay
+/// can neither read nor forge it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntryOnRelay {
+    /// Its place in the log.
+    pub sequence: u64,
+    /// The sealed age file (unpadded base64url in JSON).
+    #[serde(with = "base64url_bytes")]
+    pub ciphertext: Vec<u8>,
+}
+
 /// Who wrote a mailbox message, as the relay records and lists it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

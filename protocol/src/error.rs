@@ -96,6 +96,10 @@ error_codes! {
     MailboxFull = "mailbox_full",
     /// The mailbox registration is not the JSON the API takes.
     BadRegistration = "bad_registration",
+    /// The team log holds as many entries as it may.
+    LogFull = "log_full",
+    /// `after` in a team log request is not a whole number.
+    BadLogPlace = "bad_log_place",
     /// The relay failed; nothing was stored.
     Internal = "internal",
 }

@@ -3,7 +3,8 @@
 //! in the document needs a line in `EXPECTED` below.
 
 use fluister_protocol::bodies::{
-    ChallengeResponse, MailboxRegistration, MessageList, PublicConfig, RelayStatus, TipList,
+    ChallengeResponse, LogAppended, LogPage, MailboxRegistration, MessageList, PublicConfig,
+    RelayStatus, TipList,
 };
 use fluister_protocol::error::ErrorBody;
 use serde::Serialize;
@@ -30,6 +31,8 @@ const EXPECTED: &[(&str, Check)] = &[
     ("GET /api/v1/config", parses_as::<PublicConfig>),
     ("POST /api/v1/challenges", parses_as::<ChallengeResponse>),
     ("GET /api/v1/tips", parses_as::<TipList>),
+    ("POST /api/v1/log", parses_as::<LogAppended>),
+    ("GET /api/v1/log", parses_as::<LogPage>),
     ("GET /api/v1/status", parses_as::<RelayStatus>),
     ("POST /api/v1/mailboxes", parses_as::<MailboxRegistration>),
     (

@@ -64,6 +64,10 @@ pub enum ApiError {
     MailboxConflict,
     /// The mailbox holds the most messages allowed.
     MailboxFull,
+    /// The team log is full.
+    LogFull,
+    /// `after` is not a whole number.
+    BadLogPlace,
     /// The mailbox registration is not the JSON the API expects.
     BadRegistration,
     /// Storage failed; details are logged, not returned.
@@ -194,6 +198,16 @@ impl ApiError {
                 ErrorCode::MailboxFull,
                 "This mailbox holds as many messages as it can. Please use one of the phone numbers.",
             ),
+            ApiError::LogFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorCode::LogFull,
+                "The team log holds as many entries as it can; the retention sweep makes room.",
+            ),
+            ApiError::BadLogPlace => (
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadLogPlace,
+                "Send `after` as a whole number: the last place you have, or 0.",
+            ),
             ApiError::BadRegistration => (
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRegistration,
@@ -274,6 +288,8 @@ mod tests {
             ApiError::MailboxNotFound,
             ApiError::MailboxConflict,
             ApiError::MailboxFull,
+            ApiError::LogFull,
+            ApiError::BadLogPlace,
             ApiError::BadRegistration,
             ApiError::Internal,
         ] {

@@ -5,6 +5,7 @@
 //! cookies, and nothing logs request headers.
 
 mod extract;
+mod log;
 mod mailbox;
 
 use std::sync::Arc;
@@ -203,6 +204,10 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         )
         .route("/api/v1/tips", get(list_tips::<S>).post(submit_tip::<S>))
         .route("/api/v1/status", get(relay_status::<S>))
+        .route(
+            "/api/v1/log",
+            get(log::list_entries::<S>).post(log::append_entry::<S>),
+        )
         .route(
             "/api/v1/tips/{id}",
             get(fetch_tip::<S>).delete(delete_tip::<S>),

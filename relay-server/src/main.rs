@@ -41,8 +41,13 @@ enum Command {
     /// Print a commented example config file with every setting and its default.
     ExampleConfig,
     /// Make a new coordinator access token. Prints the token once (give it to the coordinator's
-    /// inbox; it is not stored anywhere) and the hash line to add to the relay's config.
-    MintToken,
+    /// inbox; it is not stored anywhere) and the lines to add to the relay's config.
+    MintToken {
+        /// Name the token as a team member's (e.g. `member-2`: a label that means nothing to
+        /// an outsider), so it can be revoked alone by removing its lines from the config.
+        #[arg(long, value_name = "LABEL")]
+        label: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -75,7 +80,7 @@ fn main() -> std::process::ExitCode {
             print!("{EXAMPLE_CONFIG}");
             Ok(())
         }
-        Some(Command::MintToken) => mint_token(),
+        Some(Command::MintToken { label }) => mint_token(label.as_deref()),
         Some(Command::Serve(options)) => serve(merge_options(options, cli.serve)),
         None => serve(cli.serve),
     };
@@ -97,7 +102,14 @@ fn merge_options(after: ServeOptions, before: ServeOptions) -> ServeOptions {
     }
 }
 
-fn mint_token() -> Result<()> {
+fn mint_token(label: Option<&str>) -> Result<()> {
+    if let Some(label) = label
+        && !fluister_relay::settings::is_member_label(label)
+    {
+        anyhow::bail!(
+            "the label `{label}` is not 1 to 32 letters, digits, `-` or `_`; use one such as `member-2`"
+        );
+    }
     let mut random = Zeroizing::new([0u8; 32]);
     getrandom::fill(random.as_mut_slice()).context("the operating system gave no random bytes")?;
     let token = Zeroizing::new(format!(
@@ -109,11 +121,22 @@ fn mint_token() -> Result<()> {
     println!();
     println!("    {}", token.as_str());
     println!();
-    println!("Add its hash to the relay's config, under [coordinator]:");
-    println!();
-    println!("    token_sha256 = [\"{hash}\"]");
-    println!();
-    println!("(With several tokens, list every hash: token_sha256 = [\"…\", \"…\"].)");
+    if let Some(label) = label {
+        println!("Add these lines to the relay's config, after the [coordinator] section:");
+        println!();
+        println!("    [[coordinator.members]]");
+        println!("    label = \"{label}\"");
+        println!("    token_sha256 = \"{hash}\"");
+        println!();
+        println!("To revoke this token alone, remove the three lines and restart the relay.");
+    } else {
+        println!("Add its hash to the relay's config, under [coordinator]:");
+        println!();
+        println!("    token_sha256 = [\"{hash}\"]");
+        println!();
+        println!("(With several tokens, list every hash: token_sha256 = [\"…\", \"…\"].)");
+        println!("(For a team, mint one per member with --label, so each can be revoked alone.)");
+    }
     Ok(())
 }
 
@@ -187,9 +210,9 @@ async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
             "coordinator.recipients is empty: the widget cannot seal tips until you add the coordinator's age1… key"
         );
     }
-    if settings.coordinator.token_sha256.is_empty() {
+    if settings.coordinator.token_sha256.is_empty() && settings.coordinator.members.is_empty() {
         tracing::warn!(
-            "coordinator.token_sha256 is empty: nobody can pull tips; run `relay-server mint-token`"
+            "coordinator.token_sha256 and coordinator.members are empty: nobody can pull tips; run `relay-server mint-token`"
         );
     }
     let listener = tokio::net::TcpListener::bind(address)

@@ -135,9 +135,23 @@ pub struct ProofOfWorkSettings {
 pub struct CoordinatorSettings {
     /// The age recipients (`age1…`) every tip is sealed to: the coordinator, a deputy, a backup.
     pub recipients: Vec<String>,
-    /// SHA-256 hashes (64 hex digits) of the coordinator bearer tokens. Made by
+    /// SHA-256 hashes (64 hex digits) of coordinator bearer tokens without a name. Made by
     /// `relay-server mint-token`; the tokens themselves are never stored.
     pub token_sha256: Vec<String>,
+    /// The team's members, one token each: `relay-server mint-token --label NAME` prints the
+    /// line. Removing a member's line (and restarting) revokes their token alone.
+    pub members: Vec<MemberSettings>,
+}
+
+/// One member of the coordinators' team on the relay: a label and their token's hash.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MemberSettings {
+    /// A name for the operator to tell the tokens apart; it should mean nothing to an outsider
+    /// (`member-2`, not a person's name). Letters, digits, `-` and `_`, at most 32.
+    pub label: String,
+    /// SHA-256 (64 hex digits) of the member's token.
+    pub token_sha256: String,
 }
 
 /// Content-free notifications ([`crate::notify`]): by e-mail, by webhook, or both.
@@ -438,6 +452,14 @@ fn field_error(field: &str, problem: &str, fix: &str) -> SettingsError {
     SettingsError(format!("config field `{field}` {problem}; {fix}"))
 }
 
+/// Whether `label` can name a team member: 1 to 32 letters, digits, `-` or `_`.
+pub fn is_member_label(label: &str) -> bool {
+    (1..=32).contains(&label.len())
+        && label
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+}
+
 /// The environment variables the relay reads, each overriding one config field.
 pub const ENVIRONMENT_OVERRIDES: &[(&str, &str)] = &[
     ("FLUISTER_LISTEN", "server.listen"),
@@ -549,24 +571,52 @@ impl Settings {
             .collect()
     }
 
-    /// The coordinator token hashes, decoded.
+    /// The coordinator token hashes, decoded: the unnamed ones, then every member's.
     pub fn token_hashes(&self) -> Result<Vec<[u8; 32]>, SettingsError> {
-        self.coordinator
-            .token_sha256
-            .iter()
-            .enumerate()
-            .map(|(index, text)| {
-                crate::encoding::decode_hex::<32>(&text.trim().to_ascii_lowercase()).ok_or_else(
-                    || {
-                        field_error(
-                            &format!("coordinator.token_sha256[{index}]"),
-                            "is not 64 hexadecimal digits",
-                            "paste the line printed by `relay-server mint-token`",
-                        )
-                    },
+        let decode = |field: String, text: &str| {
+            crate::encoding::decode_hex::<32>(&text.trim().to_ascii_lowercase()).ok_or_else(|| {
+                field_error(
+                    &field,
+                    "is not 64 hexadecimal digits",
+                    "paste the line printed by `relay-server mint-token`",
                 )
             })
-            .collect()
+        };
+        let mut hashes = Vec::new();
+        for (index, text) in self.coordinator.token_sha256.iter().enumerate() {
+            hashes.push(decode(format!("coordinator.token_sha256[{index}]"), text)?);
+        }
+        let mut labels = std::collections::HashSet::new();
+        for (index, member) in self.coordinator.members.iter().enumerate() {
+            let label = &member.label;
+            if !is_member_label(label) {
+                return Err(field_error(
+                    &format!("coordinator.members[{index}].label"),
+                    "is not 1 to 32 letters, digits, `-` or `_`",
+                    "use a short label that means nothing to an outsider, such as `member-2`",
+                ));
+            }
+            if !labels.insert(label.as_str()) {
+                return Err(field_error(
+                    &format!("coordinator.members[{index}].label"),
+                    &format!("`{label}` is used twice"),
+                    "give every member a label of their own",
+                ));
+            }
+            hashes.push(decode(
+                format!("coordinator.members[{index}].token_sha256"),
+                &member.token_sha256,
+            )?);
+        }
+        let distinct: std::collections::HashSet<&[u8; 32]> = hashes.iter().collect();
+        if distinct.len() != hashes.len() {
+            return Err(field_error(
+                "coordinator",
+                "lists one token hash twice",
+                "mint a token per member with `relay-server mint-token --label NAME`",
+            ));
+        }
+        Ok(hashes)
     }
 
     /// Checks every field, returning the first problem found.

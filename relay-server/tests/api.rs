@@ -1219,3 +1219,171 @@ fn challenges_from_before_a_restart_are_refused_and_the_key_survives_it() {
     assert_eq!(std::fs::read(&key_path).unwrap(), key_before);
     assert_eq!(relay.submit(&body, &submission_key()).status, 201);
 }
+
+#[test]
+fn team_log_keeps_sealed_entries_in_order_for_every_member_and_a_revoked_member_is_refused() {
+    let first = fluister_testkit::process::mint_member_token("member-1");
+    let second = fluister_testkit::process::mint_member_token("member-2");
+    let team = SettingsBuilder::for_tests()
+        .without("coordinator", "token_sha256")
+        .member("member-1", &first.token_sha256)
+        .member("member-2", &second.token_sha256);
+    let mut relay = RelayProcess::start(team);
+    let (_, recipient) = coordinator_keys();
+    let as_member = |token: &str| format!("Bearer {token}");
+    let append = |relay: &RelayProcess, token: &str, body: &[u8]| {
+        relay.request(
+            "POST",
+            "/api/v1/log",
+            &[
+                ("Authorization", &as_member(token)),
+                ("Content-Type", "application/octet-stream"),
+            ],
+            body,
+        )
+    };
+    let entries: Vec<Vec<u8>> = (0..300).map(|n| sealed_tip(&recipient, 200, n)).collect();
+    let appended = append(&relay, &first.token, &entries[0]);
+    assert_eq!(appended.status, 201, "{}", appended.text());
+    assert_eq!(appended.json()["sequence"], 1);
+    let again = append(&relay, &first.token, &entries[0]);
+    assert_eq!(again.status, 200, "a retry is recognised: {}", again.text());
+    assert_eq!(again.json()["sequence"], 1);
+    for (index, entry) in entries.iter().enumerate().skip(1) {
+        let token = if index % 2 == 0 { &first.token } else { &second.token };
+        assert_eq!(append(&relay, token, entry).status, 201);
+    }
+
+    // Every member reads the same entries, in order, a page at a time.
+    let read_all = |relay: &RelayProcess, token: &str| -> Vec<(u64, Vec<u8>)> {
+        let mut after = 0;
+        let mut read = Vec::new();
+        loop {
+            let page = relay.request(
+                "GET",
+                &format!("/api/v1/log?after={after}"),
+                &[("Authorization", &as_member(token))],
+                b"",
+            );
+            assert_eq!(page.status, 200, "{}", page.text());
+            let page: fluister_protocol::bodies::LogPage =
+                serde_json::from_slice(&page.body).unwrap();
+            for entry in &page.entries {
+                read.push((entry.sequence, entry.ciphertext.clone()));
+            }
+            after = read.last().map_or(0, |(sequence, _)| *sequence);
+            if !page.more {
+                return read;
+            }
+        }
+    };
+    let seen_by_first = read_all(&relay, &first.token);
+    assert_eq!(seen_by_first, read_all(&relay, &second.token));
+    let places: Vec<u64> = seen_by_first.iter().map(|(place, _)| *place).collect();
+    assert_eq!(places, (1..=300).collect::<Vec<u64>>());
+    let bodies: Vec<Vec<u8>> = seen_by_first.into_iter().map(|(_, body)| body).collect();
+    assert_eq!(bodies, entries);
+
+    // Refusals: no token, a body that is no age file, a bad place, the wrong media type.
+    assert_eq!(
+        relay.request("GET", "/api/v1/log", &[], b"").status,
+        401,
+        "the log is the team's alone"
+    );
+    assert_eq!(append(&relay, "not-a-member", &entries[1]).status, 401);
+    let not_age = append(&relay, &first.token, b"plain words about a case");
+    assert_eq!(not_age.status, 400, "{}", not_age.text());
+    assert_eq!(not_age.json()["error"]["code"], "not_age_file");
+    let bad_place = relay.request(
+        "GET",
+        "/api/v1/log?after=-1",
+        &[("Authorization", &as_member(&first.token))],
+        b"",
+    );
+    assert_eq!(bad_place.status, 400);
+    assert_eq!(bad_place.json()["error"]["code"], "bad_log_place");
+    let as_json = relay.request(
+        "POST",
+        "/api/v1/log",
+        &[
+            ("Authorization", &as_member(&first.token)),
+            ("Content-Type", "application/json"),
+        ],
+        &entries[1],
+    );
+    assert_eq!(as_json.status, 415);
+
+    // The operator removes the second member's lines and restarts: that token alone is refused.
+    relay.relaunch_with(
+        SettingsBuilder::for_tests()
+            .without("coordinator", "token_sha256")
+            .member("member-1", &first.token_sha256),
+    );
+    let revoked = relay.request(
+        "GET",
+        "/api/v1/log",
+        &[("Authorization", &as_member(&second.token))],
+        b"",
+    );
+    assert_eq!(revoked.status, 401);
+    let revoked_tips = relay.request(
+        "GET",
+        "/api/v1/tips",
+        &[("Authorization", &as_member(&second.token))],
+        b"",
+    );
+    assert_eq!(revoked_tips.status, 401);
+    assert_eq!(read_all(&relay, &first.token).len(), 300, "the rest go on");
+    assert!(
+        !relay.database_dump().contains("member-"),
+        "the relay stores no member's label"
+    );
+}
+
+#[test]
+fn member_labels_and_duplicate_tokens_are_refused_with_the_fix() {
+    let minted = fluister_testkit::process::mint_member_token("deputy_2");
+    for (settings, expected) in [
+        (
+            SettingsBuilder::for_tests().member("", &minted.token_sha256),
+            "coordinator.members[0].label",
+        ),
+        (
+            SettingsBuilder::for_tests().member("Jan de Vries", &minted.token_sha256),
+            "coordinator.members[0].label",
+        ),
+        (
+            SettingsBuilder::for_tests()
+                .member("a", &minted.token_sha256)
+                .member("a", &fluister_testkit::token_hash("other")),
+            "used twice",
+        ),
+        (
+            SettingsBuilder::for_tests()
+                .member("a", &minted.token_sha256)
+                .member("b", &minted.token_sha256),
+            "lists one token hash twice",
+        ),
+        (
+            SettingsBuilder::for_tests().member("a", "abc"),
+            "coordinator.members[0].token_sha256",
+        ),
+    ] {
+        let config = TemporaryDirectory::new("member-config");
+        let path = config.join("relay.toml");
+        std::fs::write(&path, settings.to_toml()).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+            .args(["--config", path.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let error = String::from_utf8_lossy(&output.stderr);
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+        .args(["mint-token", "--label", "Jan de Vries"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("member-2"));
+}

@@ -100,6 +100,37 @@ pub fn mint_token() -> MintedToken {
     }
 }
 
+/// Runs `relay-server mint-token --label LABEL` and reads the token and its member lines.
+pub fn mint_member_token(label: &str) -> MintedToken {
+    let output = Command::new(relay_server_binary())
+        .args(["mint-token", "--label", label])
+        .output()
+        .expect("run relay-server mint-token --label");
+    assert!(output.status.success(), "relay-server mint-token failed");
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let line = |prefix: &str| -> String {
+        text.lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("a line starting with {prefix}: {text}"))
+            .to_owned()
+    };
+    assert_eq!(line("[[coordinator."), "members]]");
+    assert_eq!(line("label = "), format!("\"{label}\""));
+    let token_sha256 = line("token_sha256 = \"")
+        .strip_suffix('"')
+        .expect("a quoted hash")
+        .to_owned();
+    MintedToken {
+        token: line("fluister-coordinator-")
+            .split_whitespace()
+            .next()
+            .map(|rest| format!("fluister-coordinator-{rest}"))
+            .expect("a token line"),
+        token_sha256,
+    }
+}
+
 /// A running relay: the real binary with a config written from a [`SettingsBuilder`], a data
 /// directory of its own, and its log in a file. Killed on drop; its files are removed then,
 /// unless the test failed. It is also its own [`Client`] (with the coordinator token the
@@ -198,6 +229,18 @@ impl RelayProcess {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Stops the process and starts it again on the same address and data with `settings` as
+    /// its config (as an operator who edits the config and restarts the relay).
+    pub fn relaunch_with(&mut self, settings: SettingsBuilder) {
+        let address = self.address();
+        self.kill();
+        let settings = settings
+            .data_dir(&self.data_dir)
+            .server("listen", address.to_string());
+        std::fs::write(&self.config_path, settings.to_toml()).expect("write the relay's config");
+        self.launch();
     }
 
     /// Kills the process with SIGKILL: no shutdown code runs. The data stays.

@@ -146,6 +146,16 @@ impl SettingsBuilder {
         self.coordinator("token_sha256", strings(hashes))
     }
 
+    /// Adds one `[[coordinator.members]]`: a team member's label and token hash, as
+    /// `relay-server mint-token --label` prints them.
+    pub fn member(self, label: &str, token_sha256: &str) -> SettingsBuilder {
+        self.append_table(
+            "coordinator",
+            "members",
+            [("label", label), ("token_sha256", token_sha256)],
+        )
+    }
+
     /// `widget.embedding_origins`: the host pages allowed to frame the widget.
     pub fn embedding_origins<O: ToString>(
         self,

@@ -5,9 +5,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    MailboxId, MessageOutcome, NewMailbox, NewMessage, NewTip, PreviousMessage, PreviousSubmission,
-    RegistrationOutcome, Storage, StorageCounts, StorageResult, StoreOutcome, StoredMessage, TipId,
-    TipSummary,
+    LogOutcome, MailboxId, MessageOutcome, NewLogEntry, NewMailbox, NewMessage, NewTip,
+    PreviousMessage, PreviousSubmission, RegistrationOutcome, Storage, StorageCounts,
+    StorageResult, StoreOutcome, StoredLogEntry, StoredMessage, TipId, TipSummary,
 };
 
 /// Accepts every tip and forgets it.
@@ -81,6 +81,14 @@ impl Storage for DiscardStorage {
 
     async fn delete_mailbox(&self, _id: MailboxId) -> StorageResult<bool> {
         Ok(false)
+    }
+
+    async fn append_log(&self, _entry: NewLogEntry) -> StorageResult<LogOutcome> {
+        Ok(LogOutcome::Appended(1))
+    }
+
+    async fn log_entries(&self, _after: u64, _limit: usize) -> StorageResult<Vec<StoredLogEntry>> {
+        Ok(Vec::new())
     }
 
     fn counts(&self) -> StorageCounts {

@@ -170,6 +170,41 @@ pub struct StoredMessage {
     pub ciphertext: Vec<u8>,
 }
 
+/// The most entries the team log holds; further appends are refused until the retention sweep
+/// removes old ones. Entries are written by people (a status, a note), so this is years of work.
+pub const MAX_LOG_ENTRIES: u64 = 100_000;
+
+/// A team log entry, ready to be appended.
+#[derive(Debug, Clone)]
+pub struct NewLogEntry {
+    /// SHA-256 of the ciphertext: the same entry sent twice (a retry) is stored once.
+    pub body_sha256: [u8; 32],
+    /// The sealed age file.
+    pub ciphertext: Bytes,
+    /// Unix seconds, rounded down to the hour (for the retention sweep only; never listed).
+    pub received_hour: i64,
+}
+
+/// What happened to an entry handed to [`Storage::append_log`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogOutcome {
+    /// Appended and committed at this place.
+    Appended(u64),
+    /// The same entry was appended before, at this place; nothing new stored.
+    AlreadyAppended(u64),
+    /// The log holds [`MAX_LOG_ENTRIES`]; nothing stored.
+    LogFull,
+}
+
+/// One team log entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLogEntry {
+    /// Its place in the log, counting from 1.
+    pub sequence: u64,
+    /// The sealed age file.
+    pub ciphertext: Vec<u8>,
+}
+
 /// Totals for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StorageCounts {
@@ -219,8 +254,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes one tip for good; `false` when there was none.
     fn delete_tip(&self, id: TipId) -> impl Future<Output = StorageResult<bool>> + Send;
 
-    /// Deletes tips and submission records received before `cutoff_hour` and mailboxes that
-    /// expired before today. Returns how many tips were deleted.
+    /// Deletes tips, submission records and team log entries received before `cutoff_hour`
+    /// and mailboxes that expired before today. Returns how many tips were deleted.
     fn sweep(
         &self,
         cutoff_hour: i64,
@@ -262,6 +297,19 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Deletes a mailbox and its messages for good; `false` when there was none.
     fn delete_mailbox(&self, id: MailboxId) -> impl Future<Output = StorageResult<bool>> + Send;
+
+    /// Appends an entry to the team log (or recognises one sent again).
+    fn append_log(
+        &self,
+        entry: NewLogEntry,
+    ) -> impl Future<Output = StorageResult<LogOutcome>> + Send;
+
+    /// At most `limit` team log entries after place `after`, oldest first.
+    fn log_entries(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = StorageResult<Vec<StoredLogEntry>>> + Send;
 
     /// Current totals.
     fn counts(&self) -> StorageCounts;
@@ -323,6 +371,57 @@ pub(crate) mod story {
             expires_day,
             max_messages_per_mailbox: 3,
         }
+    }
+
+    /// Team log entries appended once however often they are sent, listed after a place in
+    /// pages, in the order they were appended, and swept with the tips.
+    pub(crate) async fn team_log<S: Storage>(storage: &S) {
+        let hour = round_down_to_hour(now_unix());
+        let entry = |byte: u8, hour: i64| NewLogEntry {
+            body_sha256: [byte; 32],
+            ciphertext: vec![byte; 5].into(),
+            received_hour: hour,
+        };
+        let old = storage
+            .append_log(entry(1, hour - 100 * SECONDS_PER_HOUR))
+            .await
+            .unwrap();
+        assert_eq!(old, LogOutcome::Appended(1));
+        for byte in 2..=4 {
+            assert_eq!(
+                storage.append_log(entry(byte, hour)).await.unwrap(),
+                LogOutcome::Appended(u64::from(byte))
+            );
+        }
+        assert_eq!(
+            storage.append_log(entry(3, hour)).await.unwrap(),
+            LogOutcome::AlreadyAppended(3),
+            "an entry sent again is not appended twice"
+        );
+        let first_page = storage.log_entries(0, 2).await.unwrap();
+        let places: Vec<u64> = first_page.iter().map(|entry| entry.sequence).collect();
+        assert_eq!(places, [1, 2]);
+        assert_eq!(first_page[1].ciphertext, vec![2; 5]);
+        let rest = storage.log_entries(2, 100).await.unwrap();
+        let places: Vec<u64> = rest.iter().map(|entry| entry.sequence).collect();
+        assert_eq!(places, [3, 4]);
+        storage
+            .sweep(hour - 50 * SECONDS_PER_HOUR, now_unix())
+            .await
+            .unwrap();
+        let kept: Vec<u64> = storage
+            .log_entries(0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|entry| entry.sequence)
+            .collect();
+        assert_eq!(kept, [2, 3, 4], "the sweep removes old entries only");
+        assert_eq!(
+            storage.append_log(entry(5, hour)).await.unwrap(),
+            LogOutcome::Appended(5),
+            "places are never handed out twice"
+        );
     }
 
     /// Tips stored once however often they are retried, listed oldest first, read, deleted and

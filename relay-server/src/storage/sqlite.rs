@@ -15,10 +15,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    MailboxId, MessageAuthor, MessageId, MessageOutcome, NewMailbox, NewMessage, NewTip,
-    PreviousMessage, PreviousSubmission, RegistrationOutcome, Storage, StorageCounts, StorageError,
-    StorageResult, StoreOutcome, StoredMessage, TipId, TipSummary, now_unix, round_down_to_day,
-    round_down_to_hour,
+    LogOutcome, MAX_LOG_ENTRIES, MailboxId, MessageAuthor, MessageId, MessageOutcome, NewLogEntry,
+    NewMailbox, NewMessage, NewTip, PreviousMessage, PreviousSubmission, RegistrationOutcome,
+    Storage, StorageCounts, StorageError, StorageResult, StoreOutcome, StoredLogEntry,
+    StoredMessage, TipId, TipSummary, now_unix, round_down_to_day, round_down_to_hour,
 };
 
 impl From<rusqlite::Error> for StorageError {
@@ -108,6 +108,20 @@ const MIGRATIONS: &[(i64, &str)] = &[
          UPDATE mailbox_messages SET sequence = random() & 9223372036854775807;
          UPDATE message_submissions SET rowid = random() & 9223372036854775807;",
     ),
+    (
+        4,
+        // The team's shared case log: entries sealed to the team and signed inside, in the
+        // order they were appended (the coordinators' order, nothing of a reporter's). The hour
+        // is kept only for the retention sweep. AUTOINCREMENT: a place is never handed out
+        // twice, even after the sweep removed the last entries.
+        "CREATE TABLE team_log (
+             sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+             body_sha256 BLOB NOT NULL UNIQUE,
+             received_hour INTEGER NOT NULL,
+             ciphertext BLOB NOT NULL
+         );
+         CREATE INDEX team_log_by_hour ON team_log (received_hour);",
+    ),
 ];
 
 /// A random row number for a new row (see migration 3): rows inserted one after another get
@@ -128,6 +142,7 @@ enum WriteCommand {
     ),
     StoreMessage(NewMessage, oneshot::Sender<StorageResult<MessageOutcome>>),
     DeleteMailbox(MailboxId, oneshot::Sender<StorageResult<bool>>),
+    AppendLog(NewLogEntry, oneshot::Sender<StorageResult<LogOutcome>>),
 }
 
 /// Totals the writer keeps up to date, read by `/metrics` and the quota check.
@@ -448,6 +463,30 @@ impl Storage for SqliteStorage {
         self.send(|answer| WriteCommand::DeleteMailbox(id, answer))
             .await
     }
+
+    async fn append_log(&self, entry: NewLogEntry) -> StorageResult<LogOutcome> {
+        self.send(|answer| WriteCommand::AppendLog(entry, answer))
+            .await
+    }
+
+    async fn log_entries(&self, after: u64, limit: usize) -> StorageResult<Vec<StoredLogEntry>> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT sequence, ciphertext FROM team_log WHERE sequence > ?1
+                 ORDER BY sequence LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![after, limit], |row| {
+                Ok(StoredLogEntry {
+                    sequence: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                    ciphertext: row.get(1)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
 }
 
 /// Copies committed WAL frames into the database file every [`CHECKPOINT_INTERVAL`], so the
@@ -524,6 +563,7 @@ enum PendingAnswer {
         oneshot::Sender<StorageResult<MessageOutcome>>,
         MessageOutcome,
     ),
+    AppendLog(oneshot::Sender<StorageResult<LogOutcome>>, LogOutcome),
 }
 
 impl PendingAnswer {
@@ -535,6 +575,7 @@ impl PendingAnswer {
             PendingAnswer::Sweep(sender, count) => drop(sender.send(Ok(count))),
             PendingAnswer::RegisterMailbox(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::StoreMessage(sender, outcome) => drop(sender.send(Ok(outcome))),
+            PendingAnswer::AppendLog(sender, outcome) => drop(sender.send(Ok(outcome))),
         }
     }
 
@@ -545,6 +586,7 @@ impl PendingAnswer {
             PendingAnswer::Sweep(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::RegisterMailbox(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::StoreMessage(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::AppendLog(sender, _) => drop(sender.send(Err(error.clone()))),
         }
     }
 }
@@ -684,6 +726,13 @@ impl Writer {
                         }
                     }
                 }
+                WriteCommand::AppendLog(entry, sender) => match append_log(&transaction, &entry) {
+                    Ok(outcome) => answers.push(PendingAnswer::AppendLog(sender, outcome)),
+                    Err(error) => {
+                        drop(sender.send(Err(error.clone())));
+                        return Err(error);
+                    }
+                },
                 WriteCommand::Sweep(cutoff_hour, sender) => {
                     let swept = sweep(&transaction, cutoff_hour, round_down_to_day(now));
                     match swept {
@@ -877,7 +926,41 @@ fn sweep(
         "DELETE FROM message_submissions WHERE received_hour < ?1",
         params![cutoff_hour],
     )?;
+    transaction.execute(
+        "DELETE FROM team_log WHERE received_hour < ?1",
+        params![cutoff_hour],
+    )?;
     Ok(tips_deleted as u64)
+}
+
+fn append_log(
+    transaction: &rusqlite::Transaction<'_>,
+    entry: &NewLogEntry,
+) -> StorageResult<LogOutcome> {
+    let to_place = |sequence: i64| u64::try_from(sequence).unwrap_or(0);
+    let earlier: Option<i64> = transaction
+        .prepare_cached("SELECT sequence FROM team_log WHERE body_sha256 = ?1")?
+        .query_row(params![entry.body_sha256], |row| row.get(0))
+        .optional()?;
+    if let Some(sequence) = earlier {
+        return Ok(LogOutcome::AlreadyAppended(to_place(sequence)));
+    }
+    let held: i64 = transaction.query_row("SELECT COUNT(*) FROM team_log", [], |row| row.get(0))?;
+    if u64::try_from(held).unwrap_or(u64::MAX) >= MAX_LOG_ENTRIES {
+        return Ok(LogOutcome::LogFull);
+    }
+    transaction
+        .prepare_cached(
+            "INSERT INTO team_log (body_sha256, received_hour, ciphertext) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            entry.body_sha256,
+            entry.received_hour,
+            &entry.ciphertext[..]
+        ])?;
+    Ok(LogOutcome::Appended(to_place(
+        transaction.last_insert_rowid(),
+    )))
 }
 
 fn register_mailbox(
@@ -1068,6 +1151,7 @@ mod tests {
         let directory = temporary_directory("story");
         let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
         crate::storage::story::tips_and_mailboxes(&storage).await;
+        crate::storage::story::team_log(&storage).await;
         std::fs::remove_dir_all(directory).unwrap();
     }
 
