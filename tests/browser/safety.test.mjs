@@ -42,12 +42,41 @@ test("Shift pressed three times inside the widget leaves, and the widget says ho
   await press(frame, ui.start_button);
   await frame.locator("#step-heading").focus();
   await page.keyboard.press("Shift");
-  await frame.getByText(ui.exit_shift_status.replace("{remaining}", "2")).waitFor({ state: "attached" });
+  await frame.getByText(ui.exit_shift_status.other.replace("{count}", "2")).waitFor({ state: "attached" });
   await page.keyboard.press("Shift");
   await page.keyboard.press("Shift");
   await expectNeutralPage(page);
   await context.close();
 });
+
+/** The text of a counted string for `count` in `language`, its category chosen by ICU's CLDR rules. */
+function counted(language, key, count) {
+  const texts = translations(language).ui[key];
+  const category = new Intl.PluralRules(language).select(count);
+  return (texts[category] ?? texts.other).replace("{count}", String(count));
+}
+
+// "Press Shift 1 more times" was the same sentence for every count: the counts 3 (the hint), 2
+// and 1 (the status) each take their own form in every language, as CLDR's rules say.
+for (const language of ["en", "pl", "ro", "bg"]) {
+  test(`in ${language} the Shift hint and status take the plural form of their count`, async () => {
+    const { ui } = translations(language);
+    const { context, page, frame } = await openExamplePage(stack);
+    await frame.getByRole("combobox", { name: translations("nl").ui.language_label, exact: true }).selectOption(language);
+    await expectStep(frame, ui.start_heading);
+    assert.equal((await frame.locator(".exit-hint").innerText()).trim(), counted(language, "exit_hint", 3));
+    await frame.locator("#step-heading").focus();
+    const status = frame.locator("[aria-live=polite]").first();
+    await page.keyboard.press("Shift");
+    await frame.getByText(counted(language, "exit_shift_status", 2), { exact: true }).waitFor({ state: "attached" });
+    await page.keyboard.press("Shift");
+    await frame.getByText(counted(language, "exit_shift_status", 1), { exact: true }).waitFor({ state: "attached" });
+    assert.equal((await status.innerText()).trim(), counted(language, "exit_shift_status", 1));
+    await page.keyboard.press("Shift");
+    await expectNeutralPage(page);
+    await context.close();
+  });
+}
 
 test("Shift pressed three times on the host page leaves too, but typing capitals does not", async () => {
   const { context, page } = await openExamplePage(stack);

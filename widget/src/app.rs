@@ -103,6 +103,9 @@ fn set_document_language(code: &str) {
 
 /// Always on screen: the emergency number and the quick exit.
 fn safety_bar(context: WidgetContext) -> impl IntoView {
+    let exit_hint = context.with_translations(|translations| {
+        translations.plural("exit_hint", embedding::SHIFT_PRESSES_TO_EXIT as u64, &[])
+    });
     view! {
         <header class="safety-bar">
             <p class="danger">
@@ -111,7 +114,7 @@ fn safety_bar(context: WidgetContext) -> impl IntoView {
             <button type="button" class="exit-button" on:click=move |_| context.exit_now()>
                 {context.text("exit_button")}
             </button>
-            <p class="exit-hint">{context.text("exit_hint")}</p>
+            <p class="exit-hint">{exit_hint}</p>
         </header>
     }
 }
@@ -133,9 +136,9 @@ fn listen_for_shift_presses(context: WidgetContext) {
             context.shift_counter.update_value(ShiftPressCounter::reset);
             context.exit_now();
         } else {
-            let remaining = (embedding::SHIFT_PRESSES_TO_EXIT - presses).to_string();
+            let remaining = (embedding::SHIFT_PRESSES_TO_EXIT - presses) as u64;
             let status = context.with_translations(|translations| {
-                translations.format("exit_shift_status", &[("remaining", &remaining)])
+                translations.plural("exit_shift_status", remaining, &[])
             });
             context.shift_status.set(status);
         }
@@ -169,7 +172,7 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
         if let Some(asset) = asset {
             leptos::task::spawn_local(async move {
                 if let Ok(text) = api::fetch_widget_file(&asset.file).await
-                    && let Some(translations) = Translations::from_json(&text)
+                    && let Some(translations) = Translations::from_json(&asset.code, &text)
                 {
                     set_document_language(&asset.code);
                     context.language.set(asset.code.clone());

@@ -7,6 +7,7 @@ use js_sys::{Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::js::{field, string_field};
+use crate::plural::plural_category;
 
 /// The language used when the script tag names none, or one the widget does not have.
 pub const DEFAULT_LANGUAGE: &str = "nl";
@@ -15,6 +16,8 @@ pub const DEFAULT_LANGUAGE: &str = "nl";
 /// or sorting in this module). Cloning is cheap: it is a handle to the same JavaScript object.
 #[derive(Clone, Debug)]
 pub struct Translations {
+    /// The language's code, such as `pl`: it chooses the plural rule.
+    language: String,
     table: JsValue,
 }
 
@@ -28,11 +31,14 @@ pub struct SignalText {
 }
 
 impl Translations {
-    /// Parses a joined translation asset, `{"ui": {...}, "vocabulary": {...}}`, with the
-    /// browser's JSON parser.
-    pub fn from_json(text: &str) -> Option<Self> {
+    /// Parses the joined translation asset of `language`, `{"ui": {...}, "vocabulary": {...}}`,
+    /// with the browser's JSON parser.
+    pub fn from_json(language: &str, text: &str) -> Option<Self> {
         let table = JSON::parse(text).ok()?;
-        field(&table, "ui").is_object().then_some(Self { table })
+        field(&table, "ui").is_object().then(|| Self {
+            language: language.to_owned(),
+            table,
+        })
     }
 
     /// The string at `key` of the object at the path `section` (such as `vocabulary.kinds`).
@@ -52,6 +58,19 @@ impl Translations {
     /// The UI string under `key` with each `{name}` replaced by its value.
     pub fn format(&self, key: &str, values: &[(&str, &str)]) -> String {
         fill_placeholders(self.text(key), values)
+    }
+
+    /// The UI string under `key` that holds a count: the table has one text per plural category
+    /// (`{"one": "...", "other": "..."}`), and the language's rule picks the one for `count`
+    /// (falling back to `other`), whose `{count}` is then filled in, as are `values`.
+    pub fn plural(&self, key: &str, count: u64, values: &[(&str, &str)]) -> String {
+        fill_plural(
+            &self.language,
+            count,
+            |category| self.lookup(&["ui", key], category),
+            values,
+        )
+        .unwrap_or_else(|| key.to_owned())
     }
 
     /// The label of a kind of exploitation.
@@ -105,6 +124,23 @@ pub fn fill_placeholders(mut text: String, values: &[(&str, &str)]) -> String {
         text = text.replace(&format!("{{{name}}}"), value);
     }
     text
+}
+
+/// The text for `count` in `language` among one text per plural category (`text_of` looks a
+/// category up; `other` is the fallback), with `{count}` and `values` filled in.
+pub fn fill_plural(
+    language: &str,
+    count: u64,
+    text_of: impl Fn(&str) -> Option<String>,
+    values: &[(&str, &str)],
+) -> Option<String> {
+    let text = text_of(plural_category(language, count).as_str()).or_else(|| text_of("other"))?;
+    let count = count.to_string();
+    let values: Vec<(&str, &str)> = [("count", count.as_str())]
+        .into_iter()
+        .chain(values.iter().copied())
+        .collect();
+    Some(fill_placeholders(text, &values))
 }
 
 /// One language the widget offers: its code, its name in itself, and its asset file.
@@ -172,6 +208,28 @@ mod tests {
         assert_eq!(choose_language(Some("fr"), &available).unwrap().code, "nl");
         assert_eq!(choose_language(None, &available).unwrap().code, "nl");
         assert!(choose_language(None, &[]).is_none());
+    }
+
+    /// Polish "times" after a count, as the tables hold it.
+    fn polish_times(category: &str) -> Option<String> {
+        match category {
+            "one" => Some("{count} raz".into()),
+            "few" => Some("{count} razy ({who})".into()),
+            "many" => Some("{count} razy".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_count_picks_the_text_of_its_plural_category_and_fills_it_in() {
+        let times = |count| fill_plural("pl", count, polish_times, &[("who", "ty")]).unwrap();
+        assert_eq!(times(1), "1 raz");
+        assert_eq!(times(2), "2 razy (ty)");
+        assert_eq!(times(5), "5 razy");
+        // A category the table lacks falls back to `other`, and no text at all is `None`.
+        let english = |category: &str| (category == "other").then(|| "{count} times".to_owned());
+        assert_eq!(fill_plural("en", 1, english, &[]).unwrap(), "1 times");
+        assert_eq!(fill_plural("en", 1, |_| None, &[]), None);
     }
 
     #[test]

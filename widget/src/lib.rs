@@ -15,6 +15,7 @@ pub mod embedding;
 pub mod form;
 pub mod i18n;
 pub mod js;
+pub mod plural;
 
 /// Reads one `name=value` parameter from a URL query string (`?lang=nl&municipality=assen`).
 /// Only identifiers are expected, so no percent-decoding is needed; anything else is ignored.
@@ -72,7 +73,7 @@ mod browser {
         let municipality =
             crate::query_parameter(&query, "municipality").and_then(|id| Municipality::parse(&id));
         let text = crate::api::fetch_widget_file(&language.file).await.ok()?;
-        let translations = Translations::from_json(&text)?;
+        let translations = Translations::from_json(&language.code, &text)?;
         Some(StartupSettings {
             languages,
             language,

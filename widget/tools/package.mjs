@@ -69,6 +69,37 @@ for (const code of languageCodes) {
     fail(`widget/i18n/${code}.json: missing ${missing}, extra ${extra}, empty ${empty}`);
   }
 }
+// A string with a count is an object with one text per plural category (`src/plural.rs`): each
+// category that a whole number reaches in the language (CLDR's rules, here from the ICU data in
+// Node's Intl), `other` as a fallback besides, nothing else. A count is only ever `{count}`, and
+// only in such an object: no string puts a number in front of a noun by concatenation.
+const countedKeys = dutchKeys.filter((key) => typeof tables.nl.ui[key] === "object");
+for (const code of languageCodes) {
+  const rules = new Intl.PluralRules(code);
+  const needed = new Set([...Array(1200).keys(), 1000000].map((count) => rules.select(count)));
+  for (const [key, value] of Object.entries(tables[code].ui)) {
+    const where = `widget/i18n/${code}.json: "${key}"`;
+    if (typeof value === "string") {
+      if (countedKeys.includes(key)) {
+        fail(`${where} has a count: it needs one text per plural category, like Dutch`);
+      }
+      if (value.includes("{count}")) {
+        fail(`${where} has {count} in a plain string: make it an object with one text per plural category`);
+      }
+      continue;
+    }
+    if (!countedKeys.includes(key) || value === null || Array.isArray(value)) {
+      fail(`${where} is not a string`);
+    }
+    const categories = Object.keys(value);
+    const missing = [...needed].filter((category) => !categories.includes(category));
+    const extra = categories.filter((category) => !needed.has(category) && category !== "other");
+    const notText = categories.filter((category) => typeof value[category] !== "string" || !value[category].trim());
+    if (missing.length || extra.length || notText.length) {
+      fail(`${where}: plural categories missing ${missing}, not used in ${code} ${extra}, empty ${notText}`);
+    }
+  }
+}
 const languages = languageCodes.map((code) => ({
   code,
   name: tables[code].ui.language_name,
