@@ -69,6 +69,19 @@ for (const code of languageCodes) {
     fail(`widget/i18n/${code}.json: missing ${missing}, extra ${extra}, empty ${empty}`);
   }
 }
+// Words for the coordinator's side that a reporter does not know (docs/translating.md): the
+// form says "coördinator" in plain words.
+const NOT_FOR_REPORTERS = [/ketenregisseur/i];
+for (const code of languageCodes) {
+  for (const [key, value] of Object.entries(tables[code].ui)) {
+    const texts = typeof value === "string" ? [value] : Object.values(value ?? {});
+    const word = NOT_FOR_REPORTERS.find((pattern) => texts.some((text) => pattern.test(String(text))));
+    if (word) {
+      fail(`widget/i18n/${code}.json: "${key}" uses ${word}, a word reporters do not know`);
+    }
+  }
+}
+
 // A string with a count is an object with one text per plural category (`src/plural.rs`): each
 // category that a whole number reaches in the language (CLDR's rules, here from the ICU data in
 // Node's Intl), `other` as a fallback besides, nothing else. A count is only ever `{count}`, and
