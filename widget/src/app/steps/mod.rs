@@ -21,7 +21,7 @@ use questions::{contact_step, description_step, place_step, radio_step, signals_
 use receipt::{done_step, receipt_step};
 use review::review_step;
 use send::sending_step;
-pub(crate) use start::{alternatives, start_step};
+pub(crate) use start::{alternatives, start_step, what_happens_next};
 
 /// Identifiers with their labels in the language in use, for a radio group.
 fn labelled(

@@ -7,7 +7,7 @@ use crate::app::context::{WidgetContext, focus_soon};
 use crate::app::mailbox::MailboxState;
 use crate::form::Step;
 
-use super::alternatives;
+use super::{alternatives, what_happens_next};
 
 /// The receipt code, shown only once its mailbox exists; or, when the mailbox could not be
 /// opened, what that means (the tip did arrive).
@@ -75,6 +75,8 @@ fn receipt_code_step(context: WidgetContext) -> impl IntoView {
                     {context.text("finish")}
                 </button>
             </div>
+            {what_happens_next(context)}
+            {alternatives(context)}
         </div>
     }
 }
@@ -96,6 +98,7 @@ fn receipt_without_mailbox(context: WidgetContext, reason_key: &'static str) -> 
                     {context.text("finish")}
                 </button>
             </div>
+            {what_happens_next(context)}
             {alternatives(context)}
         </div>
     }

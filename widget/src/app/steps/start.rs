@@ -56,6 +56,28 @@ pub(crate) fn alternatives(context: WidgetContext) -> impl IntoView {
     }
 }
 
+/// What happens after sending, in plain words: who reads the tip, what they may do, what
+/// sending does not do, and where help is (the numbers that follow). On the start screen before
+/// the first question and again on the receipt step.
+pub(crate) fn what_happens_next(context: WidgetContext) -> impl IntoView {
+    let items = [
+        "next_reader",
+        "next_question",
+        "next_action",
+        "next_not_police",
+        "next_help",
+    ]
+    .into_iter()
+    .map(|key| view! { <li>{context.text(key)}</li> })
+    .collect_view();
+    view! {
+        <section class="what-happens-next" aria-labelledby="next-heading">
+            <h3 id="next-heading">{context.text("next_heading")}</h3>
+            <ul>{items}</ul>
+        </section>
+    }
+}
+
 pub(crate) fn start_step(context: WidgetContext) -> impl IntoView {
     view! {
         <form
@@ -72,6 +94,7 @@ pub(crate) fn start_step(context: WidgetContext) -> impl IntoView {
                 <li>{context.text("start_skip")}</li>
                 <li>{context.text("start_history")}</li>
             </ul>
+            {what_happens_next(context)}
             <div class="step-buttons">
                 <button
                     type="submit"
