@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 
 import { EXAMPLE_DIRECTORY, openExamplePage, readStoredTips, startRelay, startStack, translations } from "./harness.mjs";
 import { startStaticServer } from "../tools/static-server.mjs";
-import { accessibilityViolations, expectStep, press } from "./steps.mjs";
+import { accessibilityViolations, expectStep, press, walkToReview } from "./steps.mjs";
 
 let stack;
 before(async () => {
@@ -172,6 +172,31 @@ test("the later steps cannot be fetched: the start screen says so, keeps the pho
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
   assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
+  await context.close();
+});
+
+// A frightened reporter needs to know before the first question, and again after sending, who
+// reads the tip, what may and may not follow, and where help is.
+test("the start screen and the receipt say what happens after sending, with the phone lines and Veilig Thuis", async () => {
+  const { context, frame } = await openExamplePage(stack);
+  const nextSteps = ["next_reader", "next_question", "next_action", "next_not_police", "next_help"];
+  const expectWhatHappensNext = async (step) => {
+    const section = frame.getByRole("region", { name: ui.next_heading, exact: true });
+    assert.ok(await section.isVisible(), `${step}: what happens next`);
+    for (const key of nextSteps) {
+      assert.ok(await section.getByText(ui[key], { exact: true }).isVisible(), `${step}: ${key}`);
+    }
+    const veiligThuis = frame.getByRole("link", { name: "0800-2000", exact: true });
+    assert.equal(await veiligThuis.getAttribute("href"), "tel:08002000", step);
+    assert.equal((await veiligThuis.locator("xpath=..").innerText()).trim(), `${ui.alternative_veilig_thuis}: 0800-2000`, step);
+  };
+  await expectStep(frame, ui.start_heading);
+  await expectWhatHappensNext("start");
+  await walkToReview(frame, ui, "Iemand werkt elke dag zestien uur zonder loon.");
+  await press(frame, ui.send);
+  await expectStep(frame, ui.receipt_heading);
+  await frame.locator("#mailbox-status", { hasText: ui.mailbox_open }).waitFor({ timeout: 60000 });
+  await expectWhatHappensNext("receipt");
   await context.close();
 });
 

@@ -12,6 +12,7 @@ const DEFAULT_ALTERNATIVES: &[(&str, &str)] = &[
     ("alternative_police", "0900-8844"),
     ("alternative_labour_inspectorate", "0800-5151"),
     ("alternative_comensha", "033-448 11 86"),
+    ("alternative_veilig_thuis", "0800-2000"),
 ];
 
 /// Other ways to report, by phone: the relay's list, or the built-in one.
