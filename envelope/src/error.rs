@@ -10,10 +10,15 @@ use core::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// A recipient (`age1…`) or identity (`AGE-SECRET-KEY-1…`) string is malformed.
+    /// A recipient (`age1…`, `age1pq1…`) or identity (`AGE-SECRET-KEY-1…`,
+    /// `AGE-SECRET-KEY-PQ-1…`) string is malformed, or a recipient key cannot be sealed to.
     InvalidKey,
     /// A file must be sealed to at least one recipient.
     NoRecipients,
+    /// A file was to be sealed to hybrid post-quantum and X25519 recipients together. The age
+    /// specification says not to: the X25519 stanza would leave the file open to a future
+    /// quantum computer. Seal to hybrid recipients only (or to X25519 recipients only).
+    MixedRecipients,
     /// The age header is malformed: wrong version line, a bad stanza, a non-canonical encoding,
     /// a disallowed share, or a truncated file.
     InvalidHeader,
@@ -47,6 +52,9 @@ impl fmt::Display for Error {
         let message = match self {
             Error::InvalidKey => "malformed age recipient or identity",
             Error::NoRecipients => "no recipients to seal to",
+            Error::MixedRecipients => {
+                "post-quantum and X25519 recipients cannot be mixed in one file"
+            }
             Error::InvalidHeader => "malformed age header",
             Error::NoMatchingIdentity => "no identity matches this file",
             Error::HeaderMac => "age header failed authentication",

@@ -1,8 +1,8 @@
 //! The core of Fluister: everything that touches a tip's content, and nothing that touches the
 //! outside world.
 //!
-//! - [`age`]: the age v1 file format with X25519 (and passphrase) recipients: seal, open,
-//!   streaming, ASCII armor. Any standard age tool opens what we seal.
+//! - [`age`]: the age v1 file format with X25519, hybrid post-quantum (and passphrase)
+//!   recipients: seal, open, streaming, ASCII armor. Any standard age tool opens what we seal.
 //! - [`tip`]: the tip document the widget fills in and the coordinator reads, and its padding.
 //! - [`message`]: a message in the anonymous mailbox, padded like a tip.
 //! - [`receipt`]: the receipt code a reporter keeps, and the mailbox keys derived from it.

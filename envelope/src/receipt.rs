@@ -662,7 +662,7 @@ mod tests {
         assert_ne!(id_bytes, hex(keys.mailbox_token.as_bytes()));
         assert_ne!(
             hex(keys.mailbox_token.as_bytes()),
-            hex(&keys.reply_identity.to_recipient().to_bytes())
+            hex(keys.reply_identity.to_recipient().as_bytes())
         );
     }
 

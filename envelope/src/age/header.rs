@@ -22,8 +22,9 @@ const MAC_PREFIX: &[u8] = b"--- ";
 const BODY_COLUMNS: usize = 64;
 const MAC_ENCODED_LENGTH: usize = 43;
 
-/// The largest header we accept, in bytes. A header to a dozen recipients is under 2 KiB; the
-/// limit only exists so that a hostile file cannot make a reader buffer without end.
+/// The largest header we accept, in bytes. A header to a dozen X25519 recipients is under 2 KiB,
+/// to a dozen hybrid post-quantum ones under 20 KiB; the limit only exists so that a hostile
+/// file cannot make a reader buffer without end.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Decodes unpadded base64 as age requires it: canonical, no padding, no line breaks.

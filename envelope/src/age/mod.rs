@@ -1,14 +1,15 @@
-//! The age v1 file format (C2SP `age.md`): X25519 and passphrase recipients, the header with
-//! its MAC, the STREAM payload in 64 KiB chunks, and the ASCII armor.
+//! The age v1 file format (C2SP `age.md`): X25519, hybrid post-quantum (`mlkem768x25519`) and
+//! passphrase recipients, the header with its MAC, the STREAM payload in 64 KiB chunks, and the
+//! ASCII armor.
 //!
-//! Everything sealed here is a standard age file: `age -d` opens it with the right key, and
-//! files from any age tool open here. Rejections follow the specification and the official
+//! Everything sealed here is a standard age file: `age -d` opens it with the right key (age 1.3
+//! or later for hybrid keys), and files from any age tool open here. Rejections follow the specification and the official
 //! test vectors; error values name the failing stage only ([`Error`]).
 //!
 //! ```
 //! use fluister_envelope::age::{self, Identity};
 //!
-//! let coordinator = Identity::generate()?;
+//! let coordinator = Identity::generate_hybrid()?;
 //! let sealed = age::seal(&[coordinator.to_recipient()], b"a tip")?;
 //! assert_eq!(age::open(&[coordinator], &sealed)?, b"a tip");
 //! # Ok::<(), fluister_envelope::Error>(())
@@ -17,6 +18,7 @@
 pub mod armor;
 mod header;
 mod keys;
+mod pq;
 mod scrypt;
 mod stream;
 mod x25519;
@@ -73,16 +75,34 @@ pub(crate) fn hkdf_sha256(salt: &[u8], input_key: &[u8], info: &[u8]) -> Zeroizi
 /// Seals a file key under a wrapping key (ChaCha20-Poly1305 with the all-zero nonce, which is
 /// safe because every wrapping key is used exactly once).
 pub(crate) fn seal_file_key(wrap_key: &[u8; 32], file_key: &FileKey) -> Vec<u8> {
+    seal_file_key_with_nonce(wrap_key, &[0u8; 12], file_key)
+}
+
+/// Seals a file key under a wrapping key and nonce (the hybrid recipient's HPKE gives both).
+pub(crate) fn seal_file_key_with_nonce(
+    wrap_key: &[u8; 32],
+    nonce: &[u8; 12],
+    file_key: &FileKey,
+) -> Vec<u8> {
     ChaCha20Poly1305::new(wrap_key.into())
-        .encrypt(&[0u8; 12].into(), file_key.as_bytes().as_slice())
+        .encrypt(&(*nonce).into(), file_key.as_bytes().as_slice())
         .expect("sealing 16 bytes cannot fail")
 }
 
 /// Opens a wrapped file key; `None` when it does not authenticate under this wrapping key.
 pub(crate) fn open_file_key(wrap_key: &[u8; 32], body: &[u8]) -> Option<FileKey> {
+    open_file_key_with_nonce(wrap_key, &[0u8; 12], body)
+}
+
+/// Opens a file key wrapped under a wrapping key and nonce; `None` when it does not authenticate.
+pub(crate) fn open_file_key_with_nonce(
+    wrap_key: &[u8; 32],
+    nonce: &[u8; 12],
+    body: &[u8],
+) -> Option<FileKey> {
     let mut key = Zeroizing::new(
         ChaCha20Poly1305::new(wrap_key.into())
-            .decrypt(&[0u8; 12].into(), body)
+            .decrypt(&(*nonce).into(), body)
             .ok()?,
     );
     let bytes: [u8; 16] = key.as_slice().try_into().ok()?;
@@ -90,7 +110,7 @@ pub(crate) fn open_file_key(wrap_key: &[u8; 32], body: &[u8]) -> Option<FileKey>
     Some(FileKey(bytes))
 }
 
-/// What opens a file: one or more X25519 identities, or a passphrase.
+/// What opens a file: one or more identities (X25519 or hybrid), or a passphrase.
 #[derive(Clone, Copy)]
 pub enum Unlock<'a> {
     /// Try each identity against each stanza.
@@ -121,7 +141,7 @@ fn unwrap_file_key(header: &Header, unlock: Unlock<'_>) -> Result<FileKey> {
         Unlock::Identities(identities) => {
             'search: for identity in identities {
                 for stanza in stanzas {
-                    if let Some(file_key) = x25519::unwrap(identity, stanza)? {
+                    if let Some(file_key) = identity.unwrap(stanza)? {
                         found = Some(file_key);
                         break 'search;
                     }
@@ -164,19 +184,29 @@ fn start_sealing<W: Write>(
 }
 
 /// Starts sealing to `recipients` (at least one) on `output`; see [`SealWriter`].
+///
+/// Hybrid post-quantum recipients are not mixed with X25519 ones ([`Error::MixedRecipients`]):
+/// as the age specification says, a file sealed to both would be only as safe as X25519.
 pub fn seal_writer<W: Write>(recipients: &[Recipient], output: W) -> Result<SealWriter<W>> {
-    if recipients.is_empty() {
+    let Some(first) = recipients.first() else {
         return Err(Error::NoRecipients);
+    };
+    if recipients
+        .iter()
+        .any(|recipient| recipient.is_post_quantum() != first.is_post_quantum())
+    {
+        return Err(Error::MixedRecipients);
     }
     let file_key = FileKey::generate()?;
     let stanzas = recipients
         .iter()
-        .map(|recipient| x25519::wrap(recipient, &file_key))
+        .map(|recipient| recipient.wrap(&file_key))
         .collect::<Result<Vec<_>>>()?;
     start_sealing(stanzas, file_key, output)
 }
 
-/// Seals `plaintext` to every one of `recipients`; any one of their identities opens it.
+/// Seals `plaintext` to every one of `recipients`; any one of their identities opens it. The
+/// recipients are all X25519 or all hybrid post-quantum ([`seal_writer`]).
 pub fn seal(recipients: &[Recipient], plaintext: &[u8]) -> Result<Vec<u8>> {
     let capacity = plaintext.len() + plaintext.len() / 4096 + 256 + 128 * recipients.len();
     let mut writer = seal_writer(recipients, Vec::with_capacity(capacity))?;
@@ -337,6 +367,53 @@ mod tests {
         let sealed = seal(&[identity.to_recipient()], &[7u8; 70_000]).unwrap();
         for length in (0..sealed.len()).step_by(997).chain([sealed.len() - 1]) {
             assert!(open(std::slice::from_ref(&identity), &sealed[..length]).is_err());
+        }
+    }
+
+    #[test]
+    fn hybrid_seal_then_open_to_several_recipients() {
+        let identities: Vec<Identity> = (0..3)
+            .map(|_| Identity::generate_hybrid().unwrap())
+            .collect();
+        let recipients: Vec<Recipient> = identities.iter().map(Identity::to_recipient).collect();
+        for length in [0, 1, 65_536, 65_537] {
+            let plaintext: Vec<u8> = (0..length).map(|index| (index % 251) as u8).collect();
+            let sealed = seal(&recipients, &plaintext).unwrap();
+            let (header, _) = Header::parse(&sealed).unwrap();
+            assert!(header.stanza_types().all(|tag| tag == "mlkem768x25519"));
+            for identity in &identities {
+                let opened = open(std::slice::from_ref(identity), &sealed).unwrap();
+                assert!(opened == plaintext, "length {length}");
+            }
+        }
+        let sealed = seal(&recipients, b"tip").unwrap();
+        let strangers = [
+            Identity::generate_hybrid().unwrap(),
+            Identity::generate().unwrap(),
+        ];
+        assert_eq!(open(&strangers, &sealed), Err(Error::NoMatchingIdentity));
+    }
+
+    #[test]
+    fn hybrid_and_x25519_recipients_are_not_mixed() {
+        let hybrid = Identity::generate_hybrid().unwrap().to_recipient();
+        let x25519 = Identity::generate().unwrap().to_recipient();
+        assert_eq!(seal(&[hybrid, x25519], b"tip"), Err(Error::MixedRecipients));
+        assert_eq!(seal(&[x25519, hybrid], b"tip"), Err(Error::MixedRecipients));
+        assert!(seal_writer(&[x25519, hybrid], Vec::new()).is_err());
+    }
+
+    #[test]
+    fn every_flipped_bit_of_a_hybrid_file_is_rejected() {
+        let identity = Identity::generate_hybrid().unwrap();
+        let sealed = seal(&[identity.to_recipient()], b"short tip").unwrap();
+        for index in 0..sealed.len() {
+            let mut tampered = sealed.clone();
+            tampered[index] ^= 0x01 << (index % 8);
+            assert!(
+                open(std::slice::from_ref(&identity), &tampered).is_err(),
+                "flip at byte {index} went unnoticed"
+            );
         }
     }
 

@@ -5,7 +5,7 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 use super::header::{Stanza, decode_canonical_base64, encode_base64};
-use super::{FileKey, Identity, Recipient, hkdf_sha256, open_file_key, seal_file_key};
+use super::{FileKey, hkdf_sha256, open_file_key, seal_file_key};
 use crate::error::{Error, Result, fill_random};
 
 const TAG: &str = "X25519";
@@ -22,22 +22,18 @@ fn wrap_key(
     hkdf_sha256(&salt, shared_secret, LABEL)
 }
 
-/// Wraps `file_key` to `recipient` with a fresh ephemeral key.
-pub(crate) fn wrap(recipient: &Recipient, file_key: &FileKey) -> Result<Stanza> {
+/// Wraps `file_key` to the X25519 public key `recipient` with a fresh ephemeral key.
+pub(crate) fn wrap(recipient: &[u8; 32], file_key: &FileKey) -> Result<Stanza> {
     let mut ephemeral_bytes = Zeroizing::new([0u8; 32]);
     fill_random(ephemeral_bytes.as_mut())?;
     let ephemeral_secret = StaticSecret::from(*ephemeral_bytes);
     let ephemeral_share = PublicKey::from(&ephemeral_secret).to_bytes();
-    let shared_secret = ephemeral_secret.diffie_hellman(&recipient.public_key());
+    let shared_secret = ephemeral_secret.diffie_hellman(&PublicKey::from(*recipient));
     // A low-order recipient key would make the shared secret all zeros: refuse to seal to it.
     if !shared_secret.was_contributory() {
         return Err(Error::InvalidKey);
     }
-    let key = wrap_key(
-        shared_secret.as_bytes(),
-        &ephemeral_share,
-        &recipient.to_bytes(),
-    );
+    let key = wrap_key(shared_secret.as_bytes(), &ephemeral_share, recipient);
     Ok(Stanza {
         tag: TAG.to_string(),
         arguments: vec![encode_base64(&ephemeral_share)],
@@ -45,11 +41,11 @@ pub(crate) fn wrap(recipient: &Recipient, file_key: &FileKey) -> Result<Stanza> 
     })
 }
 
-/// Tries to unwrap the file key from `stanza` with `identity`.
+/// Tries to unwrap the file key from `stanza` with the X25519 secret key `identity`.
 ///
 /// `Ok(None)` means "not for this identity, try the next"; an error means the stanza is
 /// malformed, which makes the whole header invalid.
-pub(crate) fn unwrap(identity: &Identity, stanza: &Stanza) -> Result<Option<FileKey>> {
+pub(crate) fn unwrap(identity: &StaticSecret, stanza: &Stanza) -> Result<Option<FileKey>> {
     if stanza.tag != TAG {
         return Ok(None);
     }
@@ -62,16 +58,14 @@ pub(crate) fn unwrap(identity: &Identity, stanza: &Stanza) -> Result<Option<File
     if stanza.body.len() != super::WRAPPED_FILE_KEY_BYTES {
         return Err(Error::InvalidHeader);
     }
-    let shared_secret = identity
-        .secret()
-        .diffie_hellman(&PublicKey::from(ephemeral_share));
+    let shared_secret = identity.diffie_hellman(&PublicKey::from(ephemeral_share));
     if !shared_secret.was_contributory() {
         return Err(Error::InvalidHeader);
     }
     let key = wrap_key(
         shared_secret.as_bytes(),
         &ephemeral_share,
-        &identity.to_recipient().to_bytes(),
+        PublicKey::from(identity).as_bytes(),
     );
     Ok(open_file_key(&key, &stanza.body))
 }
