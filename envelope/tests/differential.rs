@@ -3,6 +3,10 @@
 //! around the 64 KiB chunk boundaries and up to a few MiB, to one and to several recipients,
 //! binary and armored, with X25519 keys and with a passphrase (scrypt). Both also read every
 //! official C2SP vector, and must agree on which ones open.
+//!
+//! The `age` crate (0.12.1, the newest release) has no hybrid post-quantum recipients
+//! (`mlkem768x25519`): the hybrid cases here check what it can do with our hybrid files, and
+//! `tests/cctv.rs` checks ours against the official hybrid vectors.
 
 use std::io::{Read, Write};
 use std::str::FromStr;
@@ -237,6 +241,34 @@ fn passphrase_sealed_by_age_opens_with_us() {
                 Err(fluister_envelope::Error::NoMatchingIdentity)
             );
         }
+    }
+}
+
+/// What the `age` crate makes of a hybrid file and hybrid keys: it parses our header (the long
+/// hybrid stanza included) and finds no key for it, and it does not know `age1pq1…` or
+/// `AGE-SECRET-KEY-PQ-1…` yet. When a new `age` knows them, this test fails: then seal and open
+/// hybrid files in both directions here, as for X25519.
+#[test]
+fn age_reads_our_hybrid_header_but_knows_no_hybrid_keys() {
+    let identity = Identity::generate_hybrid().unwrap();
+    let recipient = identity.to_recipient();
+    assert!(age::x25519::Recipient::from_str(&recipient.to_string()).is_err());
+    let their_identities = age::IdentityFile::from_buffer(identity.to_secret_string().as_bytes())
+        .map_err(|error| error.to_string())
+        .and_then(|file| file.into_identities().map_err(|error| error.to_string()));
+    assert!(their_identities.is_err(), "age reads a hybrid identity now");
+    for armored in [false, true] {
+        let sealed = our_armor(
+            ours::seal(&[recipient], &plaintext(CHUNK + 1)).unwrap(),
+            armored,
+        );
+        let stranger = age::x25519::Identity::generate();
+        let decryptor = age::Decryptor::new(age::armor::ArmoredReader::new(sealed.as_slice()))
+            .expect("age parses the hybrid header");
+        assert!(matches!(
+            decryptor.decrypt(std::iter::once(&stranger as &dyn age::Identity)),
+            Err(age::DecryptError::NoMatchingKeys)
+        ));
     }
 }
 
