@@ -981,8 +981,7 @@ fn triage_form(html: &mut Html, labels: &Labels, context: &CaseContext<'_>) {
         for note in &context.record.notes {
             html.markup("<li><span class=\"note-date\">")
                 .text(
-                    &LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600)
-                        .date(),
+                    &LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date(),
                 )
                 .markup("</span> <span class=\"reporter-text\">")
                 .multi_line_text(&note.text)

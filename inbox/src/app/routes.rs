@@ -814,8 +814,8 @@ async fn case_page(
             let entries =
                 conversation::opened_entries(state.home(), &stored.relay_id, &keys.identities)
                     .map_err(failed)?;
-            let history = team::history_in_words(state.home(), &keys, &record, language)
-                .map_err(failed)?;
+            let history =
+                team::history_in_words(state.home(), &keys, &record, language).map_err(failed)?;
             let context = pages::CaseContext {
                 number,
                 received_hour: stored.received_hour,
