@@ -144,6 +144,21 @@ impl InboxHome {
         self.root.join("summaries.age")
     }
 
+    /// The pinned members of the team: their signing keys and names (see [`crate::team`]).
+    pub fn team_path(&self) -> PathBuf {
+        self.root.join("team.txt")
+    }
+
+    /// The team log entries fetched from the relay, sealed, one file each by place.
+    pub fn team_log_directory(&self) -> PathBuf {
+        self.root.join("team-log")
+    }
+
+    /// Own team log entries not yet on the relay.
+    pub fn team_outbox_directory(&self) -> PathBuf {
+        self.root.join("team-outbox")
+    }
+
     /// The lock that keeps two pulls (or a pull and a triage change) from running at once.
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("inbox.lock")

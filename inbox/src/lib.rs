@@ -49,6 +49,7 @@ pub mod relay;
 pub mod render;
 pub mod stats;
 pub mod store;
+pub mod team;
 pub mod time;
 pub mod triage;
 pub mod vocabulary;

@@ -96,13 +96,14 @@ enum Command {
     /// submissions (its proof-of-work difficulty and refusals; counts only, no content).
     Status,
 
-    /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder and only
-    /// then deleted on the relay. Safe to interrupt: run it again and it continues, without
-    /// losing or doubling a tip. Asks for your passphrase (it checks each tip opens).
+    /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder; nothing
+    /// is deleted on the relay, so the whole team gets every tip (see `archive`). Safe to
+    /// interrupt: run it again and it continues, without losing or doubling a tip. Asks for
+    /// your passphrase (it checks each tip opens).
     ///
     /// A tip that does not open with your key (sealed to another key, perhaps junk sent to fill
-    /// the relay, or damaged) is kept sealed in the quarantine folder instead, without a number,
-    /// and deleted on the relay so it no longer takes its space. See `quarantine`.
+    /// the relay, or damaged) is kept sealed in the quarantine folder instead, without a number.
+    /// See `quarantine`.
     ///
     /// Then it fetches the conversation of every tip whose reporter has an anonymous mailbox
     /// and stores new answers (encrypted, as they came). Those stay on the relay, where the
@@ -204,6 +205,26 @@ enum Command {
         /// A note to add (dated today).
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// The team member who handles the tip from now on (a name from `team`).
+        #[arg(long, value_name = "NAME")]
+        assign: Option<String>,
+    },
+
+    /// Take a tip off the relay, for the whole team: nobody needs to fetch it any more. The
+    /// decision is written to the team log first; your own copy stays.
+    Archive {
+        /// The tip number.
+        number: u64,
+        /// Archive without asking (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
+
+    /// Your team: the colleagues who work the same tips. Without a subcommand, shows your card
+    /// (what a colleague runs to add you) and the members.
+    Team {
+        #[command(subcommand)]
+        action: Option<TeamAction>,
     },
 
     /// Write a case file of one tip for handing over (police, labour inspectorate, care), as
@@ -285,6 +306,26 @@ enum KeysAction {
         /// The public key: age1…
         #[arg(value_name = "AGE1…")]
         recipient: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TeamAction {
+    /// Add a colleague, from the card `fluister-inbox team` shows on their computer.
+    Add {
+        /// What the team calls them.
+        name: String,
+        /// Their public key: age1…
+        #[arg(value_name = "AGE1…")]
+        recipient: String,
+        /// Their signing key: ed25519-…
+        #[arg(value_name = "ED25519-…")]
+        signing_key: String,
+    },
+    /// Remove a colleague: what is sealed from now on no longer opens for them.
+    Remove {
+        /// Their name, as `team` shows it.
+        name: String,
     },
 }
 
@@ -475,6 +516,53 @@ fn localised_command() -> clap::Command {
                 .mut_arg("note", |arg| {
                     arg.help(msg!("help.triage.note"))
                         .value_name(value_name(msg!("help.value.text")))
+                })
+                .mut_arg("assign", |arg| {
+                    arg.help(msg!("help.triage.assign"))
+                        .value_name(value_name(msg!("help.value.name")))
+                })
+        })
+        .mut_subcommand("archive", |command| {
+            command
+                .about(msg!("help.archive"))
+                .long_about(with_details(
+                    msg!("help.archive"),
+                    msg!("help.archive.details"),
+                ))
+                .mut_arg("number", |arg| {
+                    arg.help(msg!("help.tip_number"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("yes", |arg| arg.help(msg!("help.archive.yes")))
+        })
+        .mut_subcommand("team", |command| {
+            command
+                .about(msg!("help.team"))
+                .long_about(with_details(msg!("help.team"), msg!("help.team.details")))
+                .subcommand_value_name(value_name(msg!("help.value.command")))
+                .mut_subcommand("add", |command| {
+                    command
+                        .about(msg!("help.team.add"))
+                        .mut_arg("name", |arg| {
+                            arg.help(msg!("help.team.name"))
+                                .value_name(value_name(msg!("help.value.name")))
+                        })
+                        .mut_arg("recipient", |arg| {
+                            arg.help(msg!("help.keys.recipient"))
+                                .value_name(value_name(msg!("help.value.public_key")))
+                        })
+                        .mut_arg("signing_key", |arg| {
+                            arg.help(msg!("help.team.signing_key"))
+                                .value_name(value_name(msg!("help.value.signing_key")))
+                        })
+                })
+                .mut_subcommand("remove", |command| {
+                    command
+                        .about(msg!("help.team.remove"))
+                        .mut_arg("name", |arg| {
+                            arg.help(msg!("help.team.name"))
+                                .value_name(value_name(msg!("help.value.name")))
+                        })
                 })
         })
         .mut_subcommand("export", |command| {
@@ -758,6 +846,7 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
             status,
             to,
             note,
+            assign,
         } => commands::triage::run(
             &settings,
             number,
@@ -765,8 +854,27 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
                 status,
                 handed_over_to: to,
                 note,
+                assign_to: assign,
             },
         ),
+        Command::Archive { number, yes } => commands::team::archive(
+            &settings,
+            number,
+            if yes {
+                commands::team::ArchiveConfirmation::Given
+            } else {
+                commands::team::ArchiveConfirmation::Ask
+            },
+        ),
+        Command::Team { action } => match action {
+            None => commands::team::show(&settings),
+            Some(TeamAction::Add {
+                name,
+                recipient,
+                signing_key,
+            }) => commands::team::add(&settings, &name, &recipient, &signing_key),
+            Some(TeamAction::Remove { name }) => commands::team::remove(&settings, &name),
+        },
         Command::Export {
             number,
             format,

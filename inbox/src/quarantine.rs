@@ -3,14 +3,15 @@
 //! `quarantine/HOUR-ID.age` (the hour it arrived, the relay's id). They get no number and appear
 //! in no `list`, `show` or `stats`.
 //!
-//! # Why they leave the relay
+//! # Why they stay on the relay until someone decides
 //!
 //! Anybody can send a tip, so an attacker can fill the relay's storage quota with files sealed
-//! to a random key. Left on the relay, they would crowd out real tips until the relay's
-//! retention ends. So `pull` moves what does not open into this folder and deletes it on the
-//! relay, the same crash-safe way it stores a tip (`.ID.part`, flush, rename, flush the folder,
-//! then delete; see [`crate::store`]): a kill anywhere loses nothing, and a file already here
-//! under a relay id is only deleted on the relay by the next pull, so nothing is doubled.
+//! to a random key. But a file this inbox cannot open may still be a real tip for a colleague
+//! (sealed before this member's key was added), so `pull` only copies what does not open into
+//! this folder, the same crash-safe way it stores a tip (`.ID.part`, flush, rename; see
+//! [`crate::store`]), and leaves it on the relay. `status` shows the quarantine; [`delete`]
+//! (`quarantine --delete`, confirmed) removes the files on the relay, freeing its space, and
+//! here.
 //!
 //! # The way back
 //!
@@ -33,8 +34,9 @@ use crate::home::{
 use crate::keys::UnlockedKeys;
 use crate::kill_switch::{self, Step};
 use crate::msg;
-use crate::relay::is_tip_id;
+use crate::relay::{RelayClient, is_tip_id};
 use crate::store::{self, open_sealed};
+use fluister_protocol::ids::TipId;
 
 /// One quarantined tip.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -250,10 +252,13 @@ pub struct DeleteReport {
 }
 
 /// Deletes the quarantined tips in `confirmed` (the list the coordinator agreed to) for good,
-/// after a [`recheck`] with `keys`, so that nothing that opens with them is deleted.
+/// after a [`recheck`] with `keys`, so that nothing that opens with them is deleted: on the
+/// relay first (when `relay` is given), where they take the space real tips need, then here. A
+/// kill between the two leaves the local copy, which the command run again deletes.
 pub fn delete(
     home: &InboxHome,
     keys: &UnlockedKeys,
+    relay: Option<&RelayClient>,
     confirmed: &[QuarantinedTip],
 ) -> Result<DeleteReport> {
     let _lock = home.lock()?;
@@ -265,6 +270,9 @@ pub fn delete(
     };
     for tip in &recheck.still_quarantined {
         if confirmed.contains(tip.relay_id.as_str()) {
+            if let (Some(relay), Some(tip_id)) = (relay, TipId::parse(&tip.relay_id)) {
+                relay.delete_tip(&tip_id)?;
+            }
             remove_quarantined_file(&tip.path)?;
             report.deleted += 1;
             report.deleted_bytes += tip.size;

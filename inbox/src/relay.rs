@@ -17,7 +17,9 @@ pub use fluister_protocol::MessageAuthor;
 pub use fluister_protocol::bodies::MessageEntry as MailboxMessageOnRelay;
 /// A tip waiting on the relay, as `GET /api/v1/tips` lists it.
 pub use fluister_protocol::bodies::TipListEntry as WaitingTip;
-use fluister_protocol::bodies::{Created, MessageList, PublicConfig, TipList};
+use fluister_protocol::bodies::{
+    Created, LogAppended, LogPage, MessageList, PublicConfig, TipList,
+};
 /// What the relay says about the load it is under (`GET /api/v1/status`): counts only, nothing
 /// about a tip or a reporter.
 pub use fluister_protocol::bodies::{
@@ -406,6 +408,44 @@ impl RelayClient {
             200 | 204 | 404 => Ok(()),
             _ => Err(self.unexpected(&msg!("relay.what.tip_delete"), status, &body)),
         }
+    }
+}
+
+impl RelayClient {
+    /// `POST /api/v1/log`: appends a sealed team log entry, returning its place. The same bytes
+    /// sent again get the place they have, so a retry never doubles an entry.
+    pub fn append_log_entry(&self, sealed: &[u8]) -> Result<u64> {
+        let mut response = self
+            .agent
+            .post(format!("{}/api/v1/log", self.relay_url))
+            .header("Authorization", &self.authorization)
+            .header("Content-Type", "application/octet-stream")
+            .send(sealed)
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_vec().unwrap_or_default();
+        match status {
+            200 | 201 => serde_json::from_slice::<LogAppended>(&body)
+                .map(|appended| appended.sequence)
+                .map_err(|source| Error::Unreadable {
+                    message: msg!("relay.log_unreadable"),
+                    source,
+                }),
+            _ => Err(self.unexpected(&msg!("relay.what.log_append"), status, &body)),
+        }
+    }
+
+    /// `GET /api/v1/log?after=N`: one page of team log entries after place `after`.
+    pub fn log_page(&self, after: u64) -> Result<LogPage> {
+        let (status, body) =
+            self.coordinator_get(&format!("/api/v1/log?after={after}"), 64 * 1024 * 1024)?;
+        if status != 200 {
+            return Err(self.unexpected(&msg!("relay.what.log_read"), status, &body));
+        }
+        serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
+            message: msg!("relay.log_unreadable"),
+            source,
+        })
     }
 }
 

@@ -66,6 +66,25 @@ pub struct TriageRecord {
     /// Notes, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// The team log place of the entry that set the status (0: set here, not from the log).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub status_place: u64,
+    /// The member who handles the tip, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
+    /// The team log place of the entry that assigned it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub assigned_place: u64,
+    /// Taken off the relay by a member's decision (the local copy stays).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
+    /// What the team did with the tip, from the team log, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<crate::team::HistoryLine>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Every tip's triage record, keyed by the relay's tip id (stable even if files are renamed).

@@ -878,6 +878,12 @@ fn with_only_the_backup_key_the_workspace_opens_the_tips_and_the_notes() {
         triage.contains("verder-4410") && triage.contains("notitie-8841"),
         "{triage}"
     );
+    // The change is in the tip's history too, for the team.
+    let case = app.get("/tips/1", Some(&cookie)).expect_status(200).text();
+    assert!(
+        case.contains("Wat het team deed") && case.contains("notitie: verder-4410"),
+        "{case}"
+    );
 }
 
 /// Loads `/pull` until the pull has finished (the page no longer reloads itself); returns it.

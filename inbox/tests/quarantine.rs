@@ -171,7 +171,11 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
         pulled.contains("quarantine --recheck") && pulled.contains("still sealed"),
         "{pulled}"
     );
-    assert!(relay.tip_ids().is_empty(), "junk is gone from the relay");
+    assert_eq!(
+        relay.tip_ids().len(),
+        junk_count + 1,
+        "pull takes nothing off the relay: a colleague's key may open what ours does not"
+    );
     assert_eq!(inbox.stored_relay_ids(), vec![real_id]);
     assert_eq!(
         inbox.quarantined_relay_ids(),
@@ -207,7 +211,17 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
     );
     assert!(quarantine.contains("received"), "{quarantine}");
 
-    // The relay has room again.
+    // The coordinator decides it is junk: deleted on the relay too, which has room again.
+    let deleted = inbox.run_ok(&["quarantine", "--delete", "--yes", "--lang", "en"]);
+    assert!(
+        deleted.contains(&format!("Deleted {junk_count} quarantined file(s)")),
+        "{deleted}"
+    );
+    assert_eq!(
+        relay.tip_ids(),
+        vec![real_id],
+        "the junk is gone from the relay"
+    );
     let accepted = relay.submit(
         &real_tip(&recipient, "Accepted after the pull."),
         &submission_key(),
@@ -248,7 +262,7 @@ fn pull_killed_while_quarantining_then_rerun_loses_and_duplicates_nothing() {
     for kill_at in [
         "quarantined:4",
         "stored:6",
-        "deleted:5",
+        "downloaded:5",
         "downloaded:2",
         "quarantined:1",
     ] {
@@ -267,11 +281,16 @@ fn pull_killed_while_quarantining_then_rerun_loses_and_duplicates_nothing() {
     }
     let finished = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
-        finished.contains("put in quarantine by an interrupted earlier pull"),
+        finished.contains("new tip") || finished.contains("quarantine"),
         "{finished}"
     );
     assert_each_tip_in_one_place(&inbox, &relay, &real, &junk_ids, "the final pull");
-    assert!(relay.tip_ids().is_empty());
+    let everything: BTreeSet<TipId> = real.union(&junk_ids).cloned().collect();
+    assert_eq!(
+        relay.tip_ids().into_iter().collect::<BTreeSet<_>>(),
+        everything,
+        "pull deletes nothing on the relay"
+    );
     assert_eq!(
         inbox
             .stored_relay_ids()
@@ -330,7 +349,11 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
     let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(pulled.contains("1 new tip: number 1."), "{pulled}");
     assert!(pulled.contains("5 tip(s) did not open"), "{pulled}");
-    assert!(relay.tip_ids().is_empty());
+    assert_eq!(
+        relay.tip_ids().len(),
+        6,
+        "pull deletes nothing on the relay"
+    );
 
     // The own key opens none of them.
     let checked = inbox.run_ok(&["quarantine", "--recheck", "--lang", "en"]);
@@ -398,6 +421,11 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
         "{deleted}"
     );
     assert!(inbox.quarantined_relay_ids().is_empty());
+    let on_relay: BTreeSet<TipId> = relay.tip_ids().into_iter().collect();
+    assert!(
+        on_relay.is_disjoint(&junk_ids) && on_relay.len() == 3,
+        "the deleted junk is gone from the relay, the tips stay: {on_relay:?}"
+    );
     assert!(
         inbox
             .run_ok(&["quarantine", "--lang", "en"])

@@ -619,6 +619,8 @@ pub(crate) struct CaseContext<'a> {
     pub(crate) received_hour: u64,
     pub(crate) record: &'a TriageRecord,
     pub(crate) conversation: &'a [ConversationEntry],
+    /// What the team did with the tip: per line, when and who, and what.
+    pub(crate) history: &'a [(String, String)],
     /// Whether the page follows a save (then it says so).
     pub(crate) saved: bool,
     /// Whether the page follows a reply sent (then it says so).
@@ -974,14 +976,37 @@ fn triage_form(html: &mut Html, labels: &Labels, context: &CaseContext<'_>) {
         .markup("</h3>");
     if context.record.notes.is_empty() {
         html.markup("<p>").markup(words.no_notes).markup("</p>");
+    } else {
+        html.markup("<ul class=\"notes\">");
+        for note in &context.record.notes {
+            html.markup("<li><span class=\"note-date\">")
+                .text(
+                    &LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date(),
+                )
+                .markup("</span> <span class=\"reporter-text\">")
+                .multi_line_text(&note.text)
+                .markup("</span></li>");
+        }
+        html.markup("</ul>");
+    }
+    if let Some(name) = &context.record.assigned_to {
+        html.markup("<p>")
+            .markup(words.assigned_to)
+            .markup(" ")
+            .text(name)
+            .markup("</p>");
+    }
+    if context.history.is_empty() {
         return;
     }
-    html.markup("<ul class=\"notes\">");
-    for note in &context.record.notes {
+    html.markup("<h3>")
+        .markup(words.history_heading)
+        .markup("</h3><ul class=\"notes\">");
+    for (when_and_who, what) in context.history {
         html.markup("<li><span class=\"note-date\">")
-            .text(&LocalHour::from_unix_seconds(note.written_at - note.written_at % 3600).date())
+            .text(when_and_who)
             .markup("</span> <span class=\"reporter-text\">")
-            .multi_line_text(&note.text)
+            .text(what)
             .markup("</span></li>");
     }
     html.markup("</ul>");

@@ -44,8 +44,8 @@ use crate::recipients::RecipientSet;
 use crate::region::Region;
 use crate::stats::{self, CountedTip, Counts, CsvStyle};
 use crate::store::{self, StoredTip};
-use crate::time::now_unix_seconds;
-use crate::triage::{Note, TriageBook, TriageStatus};
+use crate::team;
+use crate::triage::{TriageBook, TriageStatus};
 use crate::vocabulary::{Labels, Language};
 
 /// The largest request body: the forms are short.
@@ -814,11 +814,14 @@ async fn case_page(
             let entries =
                 conversation::opened_entries(state.home(), &stored.relay_id, &keys.identities)
                     .map_err(failed)?;
+            let history =
+                team::history_in_words(state.home(), &keys, &record, language).map_err(failed)?;
             let context = pages::CaseContext {
                 number,
                 received_hour: stored.received_hour,
                 record: &record,
                 conversation: &entries,
+                history: &history,
                 saved,
                 sent,
             };
@@ -900,26 +903,21 @@ async fn save_triage(
             let stored = store::find_tip(state.home(), number)
                 .map_err(|_| Refusal::new(language, Reason::NotFound))?;
             let _lock = state.home().lock().map_err(failed)?;
-            let mut book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
-            let record = book.record_mut(&stored.relay_id);
-            record.status = form.status;
-            record.handed_over_to = if form.status == TriageStatus::HandedOver {
-                form.handed_over_to.or(record.handed_over_to.take())
-            } else {
-                None
-            };
-            if let Some(text) = form.note {
-                record.notes.push(Note {
-                    written_at: now_unix_seconds(),
-                    text,
-                });
-            }
-            // Sealed to the coordinator's own set (their key, the backup key, a successor's),
-            // as `fluister-inbox triage` does.
+            let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
+            let changes = team::changes_for(
+                &book.record(&stored.relay_id),
+                Some(form.status),
+                form.handed_over_to,
+                form.note,
+                None,
+            );
+            // Sealed to the coordinator's own set (their key, the backup key, a successor's,
+            // the team), and written to the team log, as `fluister-inbox triage` does.
             let recipients = RecipientSet::load(state.home(), language)
                 .map_err(failed)?
                 .sealing_recipients(&keys.own_recipient);
-            book.save(state.home(), &recipients).map_err(failed)?;
+            team::change_tip(state.home(), &keys, &recipients, &stored.relay_id, changes)
+                .map_err(failed)?;
             Ok(number)
         })
         .await

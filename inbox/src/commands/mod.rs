@@ -23,6 +23,7 @@ pub mod reply;
 pub mod show;
 pub mod stats;
 pub mod status;
+pub mod team;
 pub mod triage;
 
 /// What every command needs from the global options.

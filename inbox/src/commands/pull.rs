@@ -14,6 +14,7 @@ use crate::recipients::RecipientSet;
 use crate::region::Region;
 use crate::relay::{Connection, RelayClient};
 use crate::store::{self, PullReport};
+use crate::team::{self, SyncReport};
 use crate::vocabulary::Language;
 
 /// How `pull` runs.
@@ -40,6 +41,8 @@ pub struct Fetched {
     pub recipient_warnings: Vec<String>,
     /// How many keys the own set has, with the key in use: what a tip should be sealed to.
     pub pinned_readers: usize,
+    /// What the team log brought in and took out.
+    pub team: SyncReport,
 }
 
 /// Where a pull is, for the app's progress page.
@@ -82,6 +85,12 @@ pub fn fetch(
         pinned_readers,
         progress,
     )?;
+    // The team's decisions next, so this pull's list shows colleagues' statuses.
+    let team = {
+        let _lock = home.lock()?;
+        let recipients = own_set.sealing_recipients(&keys.own_recipient);
+        team::sync(home, &client, keys, &recipients)?
+    };
     let answers = if options.with_messages {
         if let Some(watch) = watch {
             watch.fetching_answers.store(true, Ordering::Relaxed);
@@ -96,6 +105,7 @@ pub fn fetch(
         answers,
         recipient_warnings,
         pinned_readers,
+        team,
     })
 }
 
@@ -136,24 +146,10 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
         ),
         _ => println!("{}", msg!("pull.no_new_tips")),
     }
-    if report.completed_earlier > 0 {
-        println!(
-            "{}",
-            msg!("pull.completed_earlier", count = report.completed_earlier)
-        );
-    }
-    if report.quarantined_earlier > 0 {
-        println!(
-            "{}",
-            msg!(
-                "pull.quarantined_earlier",
-                count = report.quarantined_earlier
-            )
-        );
-    }
     if !stored.is_empty() {
         println!("{}", msg!("pull.see_new_tips"));
     }
+    print_team_log(settings, &fetched.team);
     for (number, readers) in &report.more_readers_than_pinned {
         let mark = crate::msg_in!(settings.language, "status.mark.warning");
         println!(
@@ -173,6 +169,30 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
         print_answers(answers);
     }
     Ok(())
+}
+
+/// What `pull` says about the team log: colleagues' changes, own changes sent late, and
+/// entries refused.
+fn print_team_log(settings: &Settings, report: &SyncReport) {
+    if report.from_colleagues > 0 {
+        println!("{}", msg!("pull.team_log", count = report.from_colleagues));
+    }
+    if report.sent > 0 {
+        println!("{}", msg!("pull.team_sent", count = report.sent));
+    }
+    if report.not_for_us > 0 {
+        println!(
+            "{}",
+            msg!("pull.team_not_for_us", count = report.not_for_us)
+        );
+    }
+    if report.rejected > 0 {
+        let mark = crate::msg_in!(settings.language, "status.mark.warning");
+        println!(
+            "{mark} {}",
+            msg!("pull.team_rejected", count = report.rejected)
+        );
+    }
 }
 
 /// What `pull` says about the tips it put in quarantine: what happened, that nothing is lost,
@@ -206,7 +226,7 @@ fn print_quarantine_notice(settings: &Settings, report: &PullReport) {
             folder = settings.home.quarantine_directory().display()
         )
     );
-    if report.stored_numbers.is_empty() && report.completed_earlier == 0 {
+    if report.stored_numbers.is_empty() {
         println!("{}", msg!("pull.none_opened"));
     }
     println!("{}", msg!("pull.nothing_lost"));

@@ -115,7 +115,10 @@ pub fn delete(settings: &Settings, confirmation: DeleteConfirmation) -> Result<(
         confirm_deletion(&tips)?;
     }
     let keys = settings.unlock()?;
-    let report = quarantine::delete(&settings.home, &keys, &tips)?;
+    // Without a connection (an inbox that never pulled) only the local copies go.
+    let connection = crate::relay::Connection::load(&settings.home).ok();
+    let relay = connection.as_ref().map(crate::relay::RelayClient::new);
+    let report = quarantine::delete(&settings.home, &keys, relay.as_ref(), &tips)?;
     print_moved_from_quarantine(&report.moved_numbers);
     println!(
         "{}",

@@ -66,6 +66,15 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
                 "{}",
                 render::show_text(&document, &context, &settings.labels()?)
             );
+            if let Some(record) = &record {
+                if let Some(name) = &record.assigned_to {
+                    println!(
+                        "{}",
+                        msg!("triage.assigned_line", name = render::sanitise(name, false))
+                    );
+                }
+                crate::team::print_history(&settings.home, &keys, record, settings.language)?;
+            }
             if let (Some(number), Some(relay_id)) = (context_number, &relay_id) {
                 let entries =
                     conversation::opened_entries(&settings.home, relay_id, &keys.identities)?;

@@ -82,7 +82,32 @@ pub fn run(settings: &Settings) -> Result<()> {
         }
     }
     match client.list_waiting_tips() {
-        Ok(waiting) => report(true, msg!("status.token_accepted", count = waiting.len())),
+        Ok(on_relay) => {
+            // The relay keeps tips for the whole team: new are the ones this inbox lacks.
+            let mut held: std::collections::HashSet<String> = store::stored_tips(&settings.home)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|tip| tip.relay_id)
+                .collect();
+            held.extend(
+                crate::quarantine::quarantined_tips(&settings.home)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|tip| tip.relay_id),
+            );
+            let new = on_relay
+                .iter()
+                .filter(|tip| !held.contains(&tip.id.to_string()))
+                .count();
+            report(
+                true,
+                msg!(
+                    "status.token_accepted",
+                    count = new,
+                    on_relay = on_relay.len()
+                ),
+            );
+        }
         Err(error) => report(false, error.to_string()),
     }
     match client.relay_status() {
