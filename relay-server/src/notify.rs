@@ -30,15 +30,59 @@ use lettre::{Message, SmtpTransport, Transport as _};
 
 use crate::settings::{EmailSecurity, NotificationSettings};
 
-/// The subject of every notification mail.
-const SUBJECT: &str = "Fluister: er is iets nieuws";
+/// What a notification says: one of three fixed texts, none with a count, an id or a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Notice {
+    /// A tip or a reporter's answer arrived.
+    News,
+    /// A tip or a mailbox on the relay nears the end of its retention.
+    Expiring,
+    /// Both.
+    NewsAndExpiring,
+}
 
-/// The text of every notification (mail body and webhook message): the same each time.
-const TEXT: &str = "Er is iets nieuws binnengekomen in Fluister: een melding of een antwoord \
-van een melder.\n\nOpen uw werkplek en haal het op.\n\nBeantwoord dit bericht niet en schrijf \
-hier nooit iets over een melding: dit bericht is niet versleuteld en een antwoord komt niet bij \
-de ketenregisseur terecht.\n\n(English: something new is waiting in Fluister. Open your \
-workspace to fetch it. Do not reply to this message.)\n";
+impl Notice {
+    fn subject(self) -> &'static str {
+        match self {
+            Notice::News => "Fluister: er is iets nieuws",
+            Notice::Expiring => "Fluister: meldingen verlopen binnenkort",
+            Notice::NewsAndExpiring => {
+                "Fluister: er is iets nieuws, en meldingen verlopen binnenkort"
+            }
+        }
+    }
+
+    fn text(self) -> String {
+        let news = "Er is iets nieuws binnengekomen in Fluister: een melding of een antwoord van \
+                    een melder. Open uw werkplek en haal het op.";
+        let expiring = "Op de Fluister-server verlopen binnenkort meldingen of postvakken: na de \
+                        bewaartermijn worden ze gewist. Open uw werkplek en haal alles op; een \
+                        antwoord aan de melder houdt diens postvak open.";
+        let english = match self {
+            Notice::News => {
+                "something new is waiting in Fluister. Open your workspace to fetch it."
+            }
+            Notice::Expiring => {
+                "tips or mailboxes on the Fluister relay reach the end of their retention soon. \
+                 Open your workspace to fetch them; a reply keeps a mailbox open."
+            }
+            Notice::NewsAndExpiring => {
+                "something new is waiting in Fluister, and tips or mailboxes reach the end of \
+                 their retention soon. Open your workspace to fetch them."
+            }
+        };
+        let body = match self {
+            Notice::News => news.to_owned(),
+            Notice::Expiring => expiring.to_owned(),
+            Notice::NewsAndExpiring => format!("{news}\n\n{expiring}"),
+        };
+        format!(
+            "{body}\n\nBeantwoord dit bericht niet en schrijf hier nooit iets over een melding: dit \
+             bericht is niet versleuteld en een antwoord komt niet bij de ketenregisseur terecht.\n\n\
+             (English: {english} Do not reply to this message.)\n"
+        )
+    }
+}
 
 /// The longest a delivery attempt may take before it counts as failed.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -46,10 +90,11 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(20);
 /// The first pause after a failed delivery; it doubles up to one window.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_secs(1);
 
-/// Whether anything arrived since the last window's end.
+/// Whether anything arrived, or neared its end, since the last window's end.
 #[derive(Debug, Default)]
 pub struct Arrivals {
     news: AtomicBool,
+    expiring: AtomicBool,
 }
 
 impl Arrivals {
@@ -58,9 +103,21 @@ impl Arrivals {
         self.news.store(true, Ordering::Relaxed);
     }
 
-    /// Whether anything arrived, forgetting it.
-    fn take(&self) -> bool {
-        self.news.swap(false, Ordering::Relaxed)
+    /// Records that a tip or a mailbox was found near the end of its retention.
+    pub fn something_expiring(&self) {
+        self.expiring.store(true, Ordering::Relaxed);
+    }
+
+    /// What to say, if anything happened, forgetting it.
+    fn take(&self) -> Option<Notice> {
+        let news = self.news.swap(false, Ordering::Relaxed);
+        let expiring = self.expiring.swap(false, Ordering::Relaxed);
+        match (news, expiring) {
+            (true, false) => Some(Notice::News),
+            (false, true) => Some(Notice::Expiring),
+            (true, true) => Some(Notice::NewsAndExpiring),
+            (false, false) => None,
+        }
     }
 }
 
@@ -90,25 +147,25 @@ impl Channel {
     }
 
     /// Sends one notification; blocking (the caller runs it off the async workers).
-    fn deliver(&self) -> Result<(), String> {
+    fn deliver(&self, notice: Notice) -> Result<(), String> {
         match self {
-            Channel::Email(email) => email.deliver(),
-            Channel::Webhook(url) => deliver_webhook(url),
+            Channel::Email(email) => email.deliver(notice),
+            Channel::Webhook(url) => deliver_webhook(url, notice),
         }
     }
 }
 
 impl EmailChannel {
-    fn deliver(&self) -> Result<(), String> {
+    fn deliver(&self, notice: Notice) -> Result<(), String> {
         let mut message = Message::builder()
             .from(self.from.clone())
-            .subject(SUBJECT)
+            .subject(notice.subject())
             .header(ContentType::TEXT_PLAIN);
         for to in &self.to {
             message = message.to(to.clone());
         }
         let message = message
-            .body(TEXT.to_owned())
+            .body(notice.text())
             .map_err(|error| format!("the notification mail could not be built: {error}"))?;
         let builder = match self.security {
             EmailSecurity::StartTls => SmtpTransport::starttls_relay(&self.server),
@@ -130,7 +187,7 @@ impl EmailChannel {
 }
 
 /// POSTs the text to `url`; any 2xx answer counts as delivered.
-fn deliver_webhook(url: &str) -> Result<(), String> {
+fn deliver_webhook(url: &str, notice: Notice) -> Result<(), String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(DELIVERY_TIMEOUT))
         .http_status_as_error(false)
@@ -140,8 +197,8 @@ fn deliver_webhook(url: &str) -> Result<(), String> {
     let response = agent
         .post(url)
         .header("Content-Type", "text/plain; charset=utf-8")
-        .header("Title", SUBJECT)
-        .send(TEXT)
+        .header("Title", notice.subject())
+        .send(notice.text())
         .map_err(|error| error.to_string())?;
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
@@ -224,17 +281,17 @@ async fn notify_forever(
 ) {
     loop {
         tokio::time::sleep(until_next_boundary(now_millis(), window)).await;
-        if !arrivals.take() {
+        let Some(notice) = arrivals.take() else {
             continue;
-        }
+        };
         tokio::time::sleep(random_delay(window)).await;
-        deliver_everywhere(&channels, window).await;
+        deliver_everywhere(&channels, notice, window).await;
     }
 }
 
 /// Delivers to every channel, retrying each failed one with a doubling pause (at most one
 /// window) until all succeeded.
-async fn deliver_everywhere(channels: &[Channel], window: Duration) {
+async fn deliver_everywhere(channels: &[Channel], notice: Notice, window: Duration) {
     let mut waiting: Vec<Channel> = channels.to_vec();
     let mut pause = FIRST_RETRY_PAUSE;
     loop {
@@ -242,7 +299,7 @@ async fn deliver_everywhere(channels: &[Channel], window: Duration) {
         let failed = tokio::task::spawn_blocking(move || {
             attempt
                 .into_iter()
-                .filter(|channel| match channel.deliver() {
+                .filter(|channel| match channel.deliver(notice) {
                     Ok(()) => {
                         tracing::info!(channel = channel.name(), "notification sent");
                         false
@@ -327,18 +384,31 @@ mod tests {
     #[test]
     fn arrivals_are_taken_once() {
         let arrivals = Arrivals::default();
-        assert!(!arrivals.take());
+        assert_eq!(arrivals.take(), None);
         arrivals.something_new();
         arrivals.something_new();
-        assert!(arrivals.take());
-        assert!(!arrivals.take());
+        assert_eq!(arrivals.take(), Some(Notice::News));
+        assert_eq!(arrivals.take(), None);
+        arrivals.something_expiring();
+        assert_eq!(arrivals.take(), Some(Notice::Expiring));
+        arrivals.something_expiring();
+        arrivals.something_new();
+        assert_eq!(arrivals.take(), Some(Notice::NewsAndExpiring));
+        assert_eq!(arrivals.take(), None);
     }
 
     #[test]
     fn the_text_says_nothing_about_what_arrived() {
-        for text in [SUBJECT, TEXT] {
-            assert!(!text.chars().any(|character| character.is_ascii_digit()));
+        for notice in [Notice::News, Notice::Expiring, Notice::NewsAndExpiring] {
+            for text in [notice.subject().to_owned(), notice.text()] {
+                assert!(!text.chars().any(|character| character.is_ascii_digit()));
+            }
+            assert!(notice.text().contains("Beantwoord dit bericht niet"));
         }
-        assert!(TEXT.contains("Beantwoord dit bericht niet"));
+        assert!(
+            Notice::NewsAndExpiring
+                .text()
+                .contains("verlopen binnenkort")
+        );
     }
 }

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::http::{AppState, app, retention_cutoff_hour};
-use crate::storage::{Storage, now_unix};
+use crate::storage::{SECONDS_PER_DAY, Storage, now_unix, round_down_to_day};
 
 /// How long a graceful shutdown waits for open requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -99,10 +99,15 @@ pub async fn serve<S: Storage>(
     Ok(())
 }
 
-/// Deletes tips older than the retention period, now and then every hour.
+/// Deletes tips older than the retention period, now and then every
+/// `storage.sweep_interval_seconds`; and marks the tips and mailboxes that near their end
+/// (`notifications.expiry_warning_days`), each once, for one notification.
 async fn sweep_forever<S: Storage>(state: AppState<S>) {
     let retention_days = state.settings().storage.retention_days;
-    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    let warning_days = state.settings().notifications.expiry_warning_days;
+    let mut interval = tokio::time::interval(Duration::from_secs(
+        state.settings().storage.sweep_interval_seconds,
+    ));
     loop {
         interval.tick().await;
         let now = now_unix();
@@ -115,6 +120,23 @@ async fn sweep_forever<S: Storage>(state: AppState<S>) {
             Ok(0) => {}
             Ok(tips_deleted) => tracing::info!(tips_deleted, "retention sweep deleted old tips"),
             Err(error) => tracing::error!(%error, "retention sweep failed"),
+        }
+        if warning_days == 0 {
+            continue;
+        }
+        // A tip is deleted once it is older than the retention period: it is within
+        // `warning_days` of that when it arrived before the cutoff plus those days.
+        let warning = i64::from(warning_days) * SECONDS_PER_DAY;
+        let tip_cutoff = retention_cutoff_hour(now, retention_days) + warning;
+        let mailbox_cutoff = round_down_to_day(now) + warning;
+        match state
+            .storage()
+            .mark_expiring(tip_cutoff, mailbox_cutoff)
+            .await
+        {
+            Ok(true) => state.arrivals().something_expiring(),
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "looking for tips near their end failed"),
         }
     }
 }

@@ -60,6 +60,9 @@ pub struct StorageSettings {
     pub data_dir: PathBuf,
     /// Days after which a tip is deleted for good, whether or not it was pulled.
     pub retention_days: u32,
+    /// Seconds between retention sweeps (which also look for tips and mailboxes near their
+    /// end). The default is 3600 (one hour).
+    pub sweep_interval_seconds: u64,
     /// The most ciphertext bytes stored at once; further tips are refused until some are pulled.
     pub max_stored_bytes: u64,
     /// The most bytes of tips and reporters' messages stored in one clock hour, so that a flood
@@ -162,6 +165,10 @@ pub struct NotificationSettings {
     /// random moment in the window after the one in which something arrived: its time says no
     /// more than the window. The default is 3600 (one hour).
     pub window_seconds: u64,
+    /// A tip or a mailbox this many days before the end of its retention brings one
+    /// notification ("tips near their end"), so that nobody loses one unseen. 0 turns it off.
+    /// The default is 7.
+    pub expiry_warning_days: u32,
     /// The SMTP server, e.g. `smtp.example.nl`. Empty: no e-mail.
     pub email_server: String,
     /// The SMTP port; 587 (submission with STARTTLS) unless told otherwise.
@@ -199,6 +206,7 @@ impl Default for NotificationSettings {
     fn default() -> Self {
         Self {
             window_seconds: 3600,
+            expiry_warning_days: 7,
             email_server: String::new(),
             email_port: 587,
             email_security: EmailSecurity::StartTls,
@@ -395,6 +403,7 @@ impl Default for StorageSettings {
             backend: "sqlite".to_owned(),
             data_dir: PathBuf::from("fluister-data"),
             retention_days: 90,
+            sweep_interval_seconds: 3600,
             max_stored_bytes: 1 << 30,
             max_stored_bytes_per_hour: 16 << 20,
         }
@@ -646,11 +655,28 @@ impl Settings {
                 "give a directory, e.g. `/var/lib/fluister`",
             ));
         }
+        if !(1..=86_400).contains(&self.storage.sweep_interval_seconds) {
+            return Err(field_error(
+                "storage.sweep_interval_seconds",
+                &format!("is {}", self.storage.sweep_interval_seconds),
+                "use a number of seconds from 1 to 86400 (the default is 3600)",
+            ));
+        }
         if self.storage.retention_days == 0 || self.storage.retention_days > 3650 {
             return Err(field_error(
                 "storage.retention_days",
                 &format!("is {}", self.storage.retention_days),
                 "use a number of days from 1 to 3650 (the default is 90)",
+            ));
+        }
+        if self.notifications.expiry_warning_days >= self.storage.retention_days {
+            return Err(field_error(
+                "notifications.expiry_warning_days",
+                &format!(
+                    "is {}, not less than storage.retention_days ({})",
+                    self.notifications.expiry_warning_days, self.storage.retention_days
+                ),
+                "warn fewer days ahead than tips are kept (the default is 7), or 0 for no warning",
             ));
         }
         if self.storage.max_stored_bytes < self.limits.max_tip_bytes as u64 {

@@ -367,8 +367,12 @@ fn the_database_holds_no_link_between_tip_and_mailbox() {
             .collect::<Result<_, _>>()
             .unwrap()
     };
-    // A mailbox knows its id, the hash of its token and the day it expires: nothing of a tip.
-    assert_eq!(columns("mailboxes"), ["id", "token_sha256", "expires_day"]);
+    // A mailbox knows its id, the hash of its token, the day it expires and whether the
+    // coordinators were warned of that day: nothing of a tip.
+    assert_eq!(
+        columns("mailboxes"),
+        ["id", "token_sha256", "expires_day", "expiry_warned"]
+    );
     let expires_day: i64 = connection
         .query_row("SELECT expires_day FROM mailboxes", [], |row| row.get(0))
         .unwrap();

@@ -305,3 +305,122 @@ fn the_webhook_gets_a_plain_post_with_the_same_text() {
         "{body}"
     );
 }
+
+/// Runs one statement on the relay's database, as the passing of days would change it.
+fn age_in_database(relay: &RelayProcess, statement: &str) {
+    let output = Command::new("sqlite3")
+        .arg(relay.database_path())
+        .arg(format!("PRAGMA busy_timeout = 5000; {statement}"))
+        .output()
+        .expect("run sqlite3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The mails whose subject is `subject`.
+fn with_subject(
+    mails: &[(Vec<String>, Vec<String>)],
+    subject: &str,
+) -> Vec<(Vec<String>, Vec<String>)> {
+    let wanted = format!("Subject: {subject}");
+    mails
+        .iter()
+        .filter(|(headers, _)| headers.contains(&wanted))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_tip_and_a_mailbox_near_their_end_each_bring_one_warning_not_one_per_sweep() {
+    const EXPIRING: &str = "Fluister: meldingen verlopen binnenkort";
+    let directory = scratch_directory("expiry");
+    let port = free_port();
+    let sink = SmtpSink::start(port, &directory);
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .set("storage", "retention_days", 10)
+            .set("storage", "sweep_interval_seconds", 1)
+            .set("notifications", "expiry_warning_days", 7)
+            .set("notifications", "window_seconds", 1)
+            .set("notifications", "email_server", "127.0.0.1")
+            .set("notifications", "email_port", i64::from(port))
+            .set("notifications", "email_security", "none")
+            .set("notifications", "email_from", "fluister@relay.test")
+            .set(
+                "notifications",
+                "email_to",
+                vec!["coordinator@gemeente.test".to_owned()],
+            ),
+    );
+    let (_, coordinator) = coordinator_keys();
+    let tip_id = relay
+        .store_tip(&sealed_tip(&coordinator, 2000, 7))
+        .to_string();
+    sink.wait_for(1, Duration::from_secs(15));
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        with_subject(&sink.mails(), EXPIRING).is_empty(),
+        "a new tip is not near its end"
+    );
+
+    // Five days pass for the tip: three are left of ten, fewer than the seven warned about.
+    age_in_database(
+        &relay,
+        "UPDATE tips SET received_hour = received_hour - 5 * 86400;",
+    );
+    let started = Instant::now();
+    while with_subject(&sink.mails(), EXPIRING).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no warning came"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Several sweeps later, still one warning.
+    std::thread::sleep(Duration::from_secs(4));
+    let warnings = with_subject(&sink.mails(), EXPIRING);
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning for the tip, not one per sweep"
+    );
+    let (headers, body) = &warnings[0];
+    let whole = format!("{}\n{}", headers.join("\n"), body.join("\n"));
+    assert!(!whole.contains(&tip_id), "{whole}");
+    assert!(
+        !body
+            .join("\n")
+            .chars()
+            .any(|character| character.is_ascii_digit()),
+        "{whole}"
+    );
+    assert!(whole.contains("verlopen binnenkort"), "{whole}");
+
+    // A mailbox that nears its end brings one warning of its own.
+    let keys = mailbox_keys();
+    assert_eq!(relay.register(&registration_body(&keys)).status, 201);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(with_subject(&sink.mails(), EXPIRING).len(), 1);
+    age_in_database(
+        &relay,
+        "UPDATE mailboxes SET expires_day = expires_day - 5 * 86400;",
+    );
+    let started = Instant::now();
+    while with_subject(&sink.mails(), EXPIRING).len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no warning for the mailbox"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    let warnings = with_subject(&sink.mails(), EXPIRING);
+    assert_eq!(warnings.len(), 2, "one warning for the mailbox too");
+    let whole = format!("{}\n{}", warnings[1].0.join("\n"), warnings[1].1.join("\n"));
+    assert!(!whole.contains(keys.mailbox_id.as_str()), "{whole}");
+    drop(sink);
+    let _ = std::fs::remove_dir_all(&directory);
+}

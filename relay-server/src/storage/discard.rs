@@ -83,6 +83,14 @@ impl Storage for DiscardStorage {
         Ok(false)
     }
 
+    async fn mark_expiring(
+        &self,
+        _tip_cutoff_hour: i64,
+        _mailbox_cutoff_day: i64,
+    ) -> StorageResult<bool> {
+        Ok(false)
+    }
+
     async fn append_log(&self, _entry: NewLogEntry) -> StorageResult<LogOutcome> {
         Ok(LogOutcome::Appended(1))
     }

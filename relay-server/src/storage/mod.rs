@@ -298,6 +298,15 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes a mailbox and its messages for good; `false` when there was none.
     fn delete_mailbox(&self, id: MailboxId) -> impl Future<Output = StorageResult<bool>> + Send;
 
+    /// Marks as warned about the tips received before `tip_cutoff_hour` and the mailboxes that
+    /// expire before `mailbox_cutoff_day`, those not marked yet; returns whether any was newly
+    /// marked, so that each one brings one expiry warning, not one per sweep.
+    fn mark_expiring(
+        &self,
+        tip_cutoff_hour: i64,
+        mailbox_cutoff_day: i64,
+    ) -> impl Future<Output = StorageResult<bool>> + Send;
+
     /// Appends an entry to the team log (or recognises one sent again).
     fn append_log(
         &self,
@@ -371,6 +380,52 @@ pub(crate) mod story {
             expires_day,
             max_messages_per_mailbox: 3,
         }
+    }
+
+    /// A tip and a mailbox near their end are each warned about once; a mailbox the coordinator
+    /// keeps alive can be warned about again when it nears its new end.
+    pub(crate) async fn expiry_warnings<S: Storage>(storage: &S) {
+        let now = now_unix();
+        let hour = round_down_to_hour(now);
+        let today = round_down_to_day(now);
+        let old = new_tip(40, b"old tip", hour - 100 * SECONDS_PER_HOUR);
+        storage.store_tip(old).await.unwrap();
+        storage
+            .store_tip(new_tip(41, b"new tip", hour))
+            .await
+            .unwrap();
+        let cutoff = hour - 50 * SECONDS_PER_HOUR;
+        let far = today + 300 * SECONDS_PER_DAY;
+        assert!(storage.mark_expiring(cutoff, today).await.unwrap());
+        assert!(
+            !storage.mark_expiring(cutoff, today).await.unwrap(),
+            "the old tip brings one warning, not one per sweep"
+        );
+        let mailbox = MailboxId([42; 32]);
+        storage
+            .register_mailbox(NewMailbox {
+                id: mailbox,
+                token_sha256: [42; 32],
+                expires_day: today + SECONDS_PER_DAY,
+            })
+            .await
+            .unwrap();
+        let soon = today + 2 * SECONDS_PER_DAY;
+        assert!(storage.mark_expiring(cutoff, soon).await.unwrap());
+        assert!(!storage.mark_expiring(cutoff, soon).await.unwrap());
+        // The coordinator writes: the mailbox lives on, and may be warned about again later.
+        storage
+            .store_message(new_message(
+                mailbox,
+                MessageAuthor::Coordinator,
+                43,
+                hour,
+                today + 30 * SECONDS_PER_DAY,
+            ))
+            .await
+            .unwrap();
+        assert!(!storage.mark_expiring(cutoff, soon).await.unwrap());
+        assert!(storage.mark_expiring(cutoff, far).await.unwrap());
     }
 
     /// Team log entries appended once however often they are sent, listed after a place in

@@ -122,6 +122,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
          );
          CREATE INDEX team_log_by_hour ON team_log (received_hour);",
     ),
+    (
+        5,
+        // Whether the coordinators were warned that a tip or a mailbox nears its end: one
+        // warning each, not one per sweep. (Derivable from the hour and the expiry day anyway.)
+        "ALTER TABLE tips ADD COLUMN expiry_warned INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE mailboxes ADD COLUMN expiry_warned INTEGER NOT NULL DEFAULT 0;",
+    ),
 ];
 
 /// A random row number for a new row (see migration 3): rows inserted one after another get
@@ -143,6 +150,7 @@ enum WriteCommand {
     StoreMessage(NewMessage, oneshot::Sender<StorageResult<MessageOutcome>>),
     DeleteMailbox(MailboxId, oneshot::Sender<StorageResult<bool>>),
     AppendLog(NewLogEntry, oneshot::Sender<StorageResult<LogOutcome>>),
+    MarkExpiring(i64, i64, oneshot::Sender<StorageResult<bool>>),
 }
 
 /// Totals the writer keeps up to date, read by `/metrics` and the quota check.
@@ -464,6 +472,15 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn mark_expiring(
+        &self,
+        tip_cutoff_hour: i64,
+        mailbox_cutoff_day: i64,
+    ) -> StorageResult<bool> {
+        self.send(|answer| WriteCommand::MarkExpiring(tip_cutoff_hour, mailbox_cutoff_day, answer))
+            .await
+    }
+
     async fn append_log(&self, entry: NewLogEntry) -> StorageResult<LogOutcome> {
         self.send(|answer| WriteCommand::AppendLog(entry, answer))
             .await
@@ -564,6 +581,7 @@ enum PendingAnswer {
         MessageOutcome,
     ),
     AppendLog(oneshot::Sender<StorageResult<LogOutcome>>, LogOutcome),
+    MarkExpiring(oneshot::Sender<StorageResult<bool>>, bool),
 }
 
 impl PendingAnswer {
@@ -576,6 +594,7 @@ impl PendingAnswer {
             PendingAnswer::RegisterMailbox(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::StoreMessage(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::AppendLog(sender, outcome) => drop(sender.send(Ok(outcome))),
+            PendingAnswer::MarkExpiring(sender, marked) => drop(sender.send(Ok(marked))),
         }
     }
 
@@ -587,6 +606,7 @@ impl PendingAnswer {
             PendingAnswer::RegisterMailbox(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::StoreMessage(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::AppendLog(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::MarkExpiring(sender, _) => drop(sender.send(Err(error.clone()))),
         }
     }
 }
@@ -733,6 +753,15 @@ impl Writer {
                         return Err(error);
                     }
                 },
+                WriteCommand::MarkExpiring(tip_cutoff_hour, mailbox_cutoff_day, sender) => {
+                    match mark_expiring(&transaction, tip_cutoff_hour, mailbox_cutoff_day) {
+                        Ok(marked) => answers.push(PendingAnswer::MarkExpiring(sender, marked)),
+                        Err(error) => {
+                            drop(sender.send(Err(error.clone())));
+                            return Err(error);
+                        }
+                    }
+                }
                 WriteCommand::Sweep(cutoff_hour, sender) => {
                     let swept = sweep(&transaction, cutoff_hour, round_down_to_day(now));
                     match swept {
@@ -933,6 +962,24 @@ fn sweep(
     Ok(tips_deleted as u64)
 }
 
+fn mark_expiring(
+    transaction: &rusqlite::Transaction<'_>,
+    tip_cutoff_hour: i64,
+    mailbox_cutoff_day: i64,
+) -> StorageResult<bool> {
+    let tips = transaction
+        .prepare_cached(
+            "UPDATE tips SET expiry_warned = 1 WHERE expiry_warned = 0 AND received_hour < ?1",
+        )?
+        .execute(params![tip_cutoff_hour])?;
+    let mailboxes = transaction
+        .prepare_cached(
+            "UPDATE mailboxes SET expiry_warned = 1 WHERE expiry_warned = 0 AND expires_day < ?1",
+        )?
+        .execute(params![mailbox_cutoff_day])?;
+    Ok(tips + mailboxes > 0)
+}
+
 fn append_log(
     transaction: &rusqlite::Transaction<'_>,
     entry: &NewLogEntry,
@@ -1090,7 +1137,9 @@ fn store_message(
     if !from_reporter {
         transaction
             .prepare_cached(
-                "UPDATE mailboxes SET expires_day = MAX(expires_day, ?2) WHERE id = ?1",
+                // Kept alive again: a later expiry brings a warning of its own.
+                "UPDATE mailboxes SET expires_day = MAX(expires_day, ?2), expiry_warned = 0
+                 WHERE id = ?1",
             )?
             .execute(params![message.mailbox_id.0, message.expires_day])?;
     } else {
@@ -1152,6 +1201,14 @@ mod tests {
         let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
         crate::storage::story::tips_and_mailboxes(&storage).await;
         crate::storage::story::team_log(&storage).await;
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[tokio::test]
+    async fn each_tip_and_mailbox_near_its_end_is_warned_about_once() {
+        let directory = temporary_directory("expiry");
+        let storage = SqliteStorage::open(&directory, limits(1 << 20)).unwrap();
+        crate::storage::story::expiry_warnings(&storage).await;
         std::fs::remove_dir_all(directory).unwrap();
     }
 
