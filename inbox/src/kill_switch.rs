@@ -9,12 +9,15 @@
 pub(crate) enum Step {
     /// `downloaded`: a tip was downloaded (nothing written yet).
     Downloaded,
-    /// `stored`: a tip was renamed into the store (its folder not yet flushed).
+    /// `stored`: a tip was renamed into the store and the folder flushed (not yet deleted on
+    /// the relay).
     Stored,
+    /// `deleted`: a stored tip was deleted on the relay.
+    Deleted,
     /// `message`: a mailbox message was written and renamed into its conversation folder.
     MessageStored,
     /// `quarantined`: a tip that does not open was written and renamed into the quarantine
-    /// folder (before the folder is flushed).
+    /// folder (before the folder is flushed and the tip deleted on the relay).
     Quarantined,
     /// `moved`: `quarantine --recheck` stored a quarantined tip that now opens (renamed into
     /// the store and the store flushed, but not yet removed from the quarantine).
@@ -64,6 +67,7 @@ mod enabled {
             let step = match step {
                 "downloaded" => Step::Downloaded,
                 "stored" => Step::Stored,
+                "deleted" => Step::Deleted,
                 "message" => Step::MessageStored,
                 "quarantined" => Step::Quarantined,
                 "moved" => Step::MovedFromQuarantine,

@@ -2,25 +2,28 @@
 //! `tips/NNNNNN-HOUR-ID.age` (local number, the hour it arrived, the relay's id). The name is
 //! the only index, so a file appears complete, with its number, in one atomic rename.
 //!
-//! # Pull: a sync that takes nothing from the team, and why a crash loses and duplicates nothing
+//! # Pull, and why a crash loses and duplicates nothing
 //!
-//! `pull` never deletes on the relay: every member of the coordinators' team keeps their own
-//! copy, and a tip leaves the relay only when a member archives it (recorded in the team log,
-//! see [`crate::team`]) or the relay's retention period ends. For each tip the relay lists that
-//! no stored or quarantined file names by its relay id, the tip is downloaded, checked to open
-//! with the coordinator's key, written to `tips/.ID.part` and flushed to disk, and renamed to its
-//! final name with the next free number; the folder is flushed at the end. A kill before the
-//! rename leaves a stray `.part` file (removed by the next pull) and the tip still new to this
-//! inbox; a kill after it leaves the stored file, whose relay id the next pull recognises. A
-//! lock keeps two pulls from running at once.
+//! For each tip the relay lists: if a stored file already carries its relay id, the previous
+//! pull stopped after storing it, so only the delete on the relay is repeated. Otherwise the tip
+//! is downloaded, checked to open with the coordinator's key, written to `tips/.ID.part` and
+//! flushed to disk, renamed to its final name with the next free number, and, once the folder is
+//! flushed (one flush covers a batch of renames), deleted on the relay. A kill before the rename
+//! leaves a stray `.part` file (removed by the next pull) and the tip still on the relay; a kill
+//! after it leaves the stored file, whose relay id the next pull recognises. A lock keeps two
+//! pulls from running at once.
 //!
 //! A tip that does not open with the coordinator's keys (sealed to another key, perhaps junk
 //! sent to fill the relay, or damaged) takes the same path into the quarantine folder instead
-//! (see [`crate::quarantine`]): `quarantine/.ID.part`, flushed, renamed to `HOUR-ID.age`. It
-//! gets no number, and stays on the relay (a key a colleague holds may open it) until someone
-//! deletes it with `quarantine --delete`.
+//! (see [`crate::quarantine`]): `quarantine/.ID.part`, flushed, renamed to `HOUR-ID.age`, the
+//! folder flushed, and only then deleted on the relay, so it stops taking the relay's space. A
+//! kill leaves it on the relay, or in the quarantine under its relay id, which the next pull
+//! recognises just like a stored tip's and only deletes on the relay. It gets no number.
+//!
+//! Downloads and deletes run in two stages side by side (see [`pull`]), so the relay's durable
+//! deletes do not hold up the downloads.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,6 +42,7 @@ use crate::msg;
 use crate::progress::{Progress, Watch};
 use crate::quarantine;
 use crate::relay::{RelayClient, WaitingTip, is_tip_id};
+use fluister_protocol::ids::TipId;
 
 /// One tip in the local store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,14 +207,18 @@ pub fn read_sealed_file(path: &Path) -> Result<Vec<u8>> {
 pub struct PullReport {
     /// Tips downloaded and stored now, with their new local numbers.
     pub stored_numbers: Vec<u64>,
-    /// Tips the relay listed but no longer had when asked (a member archived them meanwhile).
+    /// Tips a previous, interrupted pull had stored but not yet deleted on the relay.
+    pub completed_earlier: usize,
+    /// Tips the relay listed but no longer had when asked (another pull took them).
     pub vanished: usize,
     /// Tips that do not open with the keys used, because they were sealed to another key, now
-    /// copied into the quarantine folder (they stay on the relay).
+    /// moved into the quarantine folder and deleted on the relay.
     pub quarantined_for_another_key: usize,
-    /// Tips that are damaged (they fail age's integrity checks), now copied into the
-    /// quarantine folder (they stay on the relay).
+    /// Tips that are damaged (they fail age's integrity checks), now moved into the quarantine
+    /// folder and deleted on the relay.
     pub quarantined_damaged: usize,
+    /// Tips an interrupted earlier pull had put in quarantine but not yet deleted on the relay.
+    pub quarantined_earlier: usize,
     /// Stored tips sealed to more keys than the coordinator's own set holds, with how many:
     /// someone else may read them (a relay that gives widgets another list than the inbox).
     pub more_readers_than_pinned: Vec<(u64, usize)>,
@@ -264,14 +272,21 @@ pub(crate) fn next_free_number(stored: &[StoredTip]) -> u64 {
     stored.iter().map(|tip| tip.number).max().unwrap_or(0) + 1
 }
 
+/// Where a pulled tip went before it is deleted on the relay: the folder to flush first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Destination {
+    Store,
+    Quarantine,
+}
+
 /// How many tips are fetched and written at once by default: enough to overlap network round
-/// trips and our disk flushes (which the file system batches into one journal commit).
+/// trips, the relay's group commits and our disk flushes (which the file system batches into
+/// one journal commit).
 pub const DEFAULT_PULL_CONNECTIONS: usize = 16;
 
-/// Downloads every tip on the relay that this inbox does not hold yet into the store (see the
-/// module documentation for the crash-safety argument). Tips that do not open with `keys` go
-/// into the quarantine folder the same way and are counted in the report. Nothing is deleted on
-/// the relay: the team's other members sync the same tips.
+/// Downloads every waiting tip into the store and deletes it on the relay (see the module
+/// documentation for the crash-safety argument). Tips that do not open with `keys` go into the
+/// quarantine folder the same way, are deleted on the relay too, and are counted in the report.
 pub fn pull(
     home: &InboxHome,
     client: &RelayClient,
@@ -287,33 +302,45 @@ pub fn pull(
     remove_leftover_parts(&tips_directory)?;
     let stored = stored_tips(home)?;
     let next_number = Mutex::new(next_free_number(&stored));
-    let mut held: HashSet<String> = stored.into_iter().map(|tip| tip.relay_id).collect();
-    let quarantine_directory = quarantine::prepare(home)?;
-    held.extend(
-        quarantine::quarantined_tips(home)?
-            .into_iter()
-            .map(|tip| tip.relay_id),
-    );
-    let new_tips: Vec<WaitingTip> = client
-        .list_waiting_tips()?
+    let already_stored: HashMap<String, u64> = stored
         .into_iter()
-        .filter(|tip| !held.contains(&tip.id.to_string()))
+        .map(|tip| (tip.relay_id, tip.number))
         .collect();
-    let progress = Progress::watched(&msg!("store.progress"), new_tips.len(), watch);
+    let quarantine_directory = quarantine::prepare(home)?;
+    let already_quarantined: HashSet<String> = quarantine::quarantined_tips(home)?
+        .into_iter()
+        .map(|tip| tip.relay_id)
+        .collect();
+    let waiting = client.list_waiting_tips()?;
+    let progress = Progress::watched(&msg!("store.progress"), waiting.len(), watch);
     let report = Mutex::new(PullReport::default());
     let next_index = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let first_error: Mutex<Option<Error>> = Mutex::new(None);
+
+    // Stage one (fetchers) downloads, checks and stores (or quarantines); stage two (deleters)
+    // flushes the folders once for a batch and then deletes the batch on the relay. Running the
+    // two side by side keeps the relay's durable deletes from holding up the downloads.
+    let (kept_sender, kept_receiver) = std::sync::mpsc::channel::<(TipId, Destination)>();
+    let kept_receiver = Mutex::new(kept_receiver);
     let fail = |error: Error| {
         stop.store(true, Ordering::Relaxed);
         first_error.lock().expect("error lock").get_or_insert(error);
     };
 
-    let keep_one = |tip: &WaitingTip| -> Result<()> {
+    let keep_one = |tip: &WaitingTip| -> Result<Option<Destination>> {
         let relay_id = tip.id.to_string();
+        if already_stored.contains_key(&relay_id) {
+            report.lock().expect("report lock").completed_earlier += 1;
+            return Ok(Some(Destination::Store));
+        }
+        if already_quarantined.contains(&relay_id) {
+            report.lock().expect("report lock").quarantined_earlier += 1;
+            return Ok(Some(Destination::Quarantine));
+        }
         let Some(sealed) = client.fetch_tip(&tip.id)? else {
             report.lock().expect("report lock").vanished += 1;
-            return Ok(());
+            return Ok(None);
         };
         kill_switch::reached(Step::Downloaded);
         if let Err(failure) = open_sealed(&keys.identities, &sealed) {
@@ -332,11 +359,10 @@ pub fn pull(
                     report.quarantined_damaged += 1;
                 }
             }
-            return Ok(());
+            return Ok(Some(Destination::Quarantine));
         }
         let number = store_sealed_tip(home, &next_number, &relay_id, tip.received_hour, &sealed)
             .map_err(|error| storage_failed(home, error))?;
-        kill_switch::reached(Step::Stored);
         let mut report = report.lock().expect("report lock");
         report.stored_numbers.push(number);
         if let Some(readers) = reader_count(&sealed)
@@ -344,44 +370,81 @@ pub fn pull(
         {
             report.more_readers_than_pinned.push((number, readers));
         }
+        Ok(Some(Destination::Store))
+    };
+
+    let delete_batch = |batch: &[(TipId, Destination)]| -> Result<()> {
+        // The renames must be durable before the relay forgets the tips.
+        let holds = |wanted: Destination| batch.iter().any(|(_, kept)| *kept == wanted);
+        if holds(Destination::Store) {
+            sync_directory(&tips_directory).map_err(|error| storage_failed(home, error))?;
+        }
+        if holds(Destination::Quarantine) {
+            sync_directory(&quarantine_directory)
+                .map_err(|error| quarantine::storage_failed(home, error))?;
+        }
+        for _ in batch {
+            kill_switch::reached(Step::Stored);
+        }
+        for (tip_id, _) in batch {
+            client.delete_tip(tip_id)?;
+            kill_switch::reached(Step::Deleted);
+            progress.advance();
+        }
         Ok(())
     };
 
-    let width = connections.clamp(1, 64).min(new_tips.len());
-    let (stop, next_index, new_tips, progress) = (&stop, &next_index, &new_tips, &progress);
+    let stage_width = connections.clamp(1, 64).min(waiting.len());
+    let (stop, next_index, waiting, progress) = (&stop, &next_index, &waiting, &progress);
     let (keep_one, fail) = (&keep_one, &fail);
     std::thread::scope(|scope| {
-        for _ in 0..width {
+        for _ in 0..stage_width {
+            let kept_sender = kept_sender.clone();
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let index = next_index.fetch_add(1, Ordering::Relaxed);
-                    let Some(tip) = new_tips.get(index) else {
-                        break;
+                    let Some(tip) = waiting.get(index) else { break };
+                    match keep_one(tip) {
+                        Ok(Some(destination)) => {
+                            let _ = kept_sender.send((tip.id, destination));
+                        }
+                        Ok(None) => progress.advance(),
+                        Err(error) => {
+                            fail(error);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        drop(kept_sender);
+        for _ in 0..stage_width {
+            scope.spawn(|| {
+                loop {
+                    let batch = {
+                        let receiver = kept_receiver.lock().expect("receiver lock");
+                        let Ok(first) = receiver.recv() else { break };
+                        let mut batch = vec![first];
+                        while batch.len() < 64 {
+                            match receiver.try_recv() {
+                                Ok(kept) => batch.push(kept),
+                                Err(_) => break,
+                            }
+                        }
+                        batch
                     };
-                    if let Err(error) = keep_one(tip) {
+                    if let Err(error) = delete_batch(&batch) {
                         fail(error);
                         break;
                     }
-                    progress.advance();
                 }
             });
         }
     });
-    // The renames are durable once their folders are: one flush each covers every tip.
-    let flushed = sync_directory(&tips_directory)
-        .map_err(|error| storage_failed(home, error))
-        .and_then(|()| {
-            sync_directory(&quarantine_directory)
-                .map_err(|error| quarantine::storage_failed(home, error))
-        });
     progress.finish();
     let mut report = report.into_inner().expect("report lock");
     report.stored_numbers.sort_unstable();
-    if let Some(error) = first_error
-        .into_inner()
-        .expect("error lock")
-        .or(flushed.err())
-    {
+    if let Some(error) = first_error.into_inner().expect("error lock") {
         let stored = report.stored_numbers.len();
         return Err(Error::interrupted(
             msg!("store.pull_stopped", count = stored),

@@ -171,11 +171,7 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
         pulled.contains("quarantine --recheck") && pulled.contains("still sealed"),
         "{pulled}"
     );
-    assert_eq!(
-        relay.tip_ids().len(),
-        junk_count + 1,
-        "pull takes nothing off the relay: a colleague's key may open what ours does not"
-    );
+    assert!(relay.tip_ids().is_empty(), "junk is gone from the relay");
     assert_eq!(inbox.stored_relay_ids(), vec![real_id]);
     assert_eq!(
         inbox.quarantined_relay_ids(),
@@ -211,17 +207,7 @@ fn junk_sealed_to_a_random_key_is_quarantined_and_no_longer_crowds_out_real_tips
     );
     assert!(quarantine.contains("received"), "{quarantine}");
 
-    // The coordinator decides it is junk: deleted on the relay too, which has room again.
-    let deleted = inbox.run_ok(&["quarantine", "--delete", "--yes", "--lang", "en"]);
-    assert!(
-        deleted.contains(&format!("Deleted {junk_count} quarantined file(s)")),
-        "{deleted}"
-    );
-    assert_eq!(
-        relay.tip_ids(),
-        vec![real_id],
-        "the junk is gone from the relay"
-    );
+    // The relay has room again.
     let accepted = relay.submit(
         &real_tip(&recipient, "Accepted after the pull."),
         &submission_key(),
@@ -262,7 +248,7 @@ fn pull_killed_while_quarantining_then_rerun_loses_and_duplicates_nothing() {
     for kill_at in [
         "quarantined:4",
         "stored:6",
-        "downloaded:5",
+        "deleted:5",
         "downloaded:2",
         "quarantined:1",
     ] {
@@ -281,16 +267,11 @@ fn pull_killed_while_quarantining_then_rerun_loses_and_duplicates_nothing() {
     }
     let finished = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(
-        finished.contains("new tip") || finished.contains("quarantine"),
+        finished.contains("put in quarantine by an interrupted earlier pull"),
         "{finished}"
     );
     assert_each_tip_in_one_place(&inbox, &relay, &real, &junk_ids, "the final pull");
-    let everything: BTreeSet<TipId> = real.union(&junk_ids).cloned().collect();
-    assert_eq!(
-        relay.tip_ids().into_iter().collect::<BTreeSet<_>>(),
-        everything,
-        "pull deletes nothing on the relay"
-    );
+    assert!(relay.tip_ids().is_empty());
     assert_eq!(
         inbox
             .stored_relay_ids()
@@ -349,11 +330,7 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
     let pulled = inbox.run_ok(&["pull", "--lang", "en"]);
     assert!(pulled.contains("1 new tip: number 1."), "{pulled}");
     assert!(pulled.contains("5 tip(s) did not open"), "{pulled}");
-    assert_eq!(
-        relay.tip_ids().len(),
-        6,
-        "pull deletes nothing on the relay"
-    );
+    assert!(relay.tip_ids().is_empty());
 
     // The own key opens none of them.
     let checked = inbox.run_ok(&["quarantine", "--recheck", "--lang", "en"]);
@@ -421,11 +398,6 @@ fn recheck_moves_a_tip_that_opens_with_a_second_identity_into_the_store() {
         "{deleted}"
     );
     assert!(inbox.quarantined_relay_ids().is_empty());
-    let on_relay: BTreeSet<TipId> = relay.tip_ids().into_iter().collect();
-    assert!(
-        on_relay.is_disjoint(&junk_ids) && on_relay.len() == 3,
-        "the deleted junk is gone from the relay, the tips stay: {on_relay:?}"
-    );
     assert!(
         inbox
             .run_ok(&["quarantine", "--lang", "en"])

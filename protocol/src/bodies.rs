@@ -206,6 +206,10 @@ pub struct RelayStatus {
     pub verified_submissions: VerifiedSubmissions,
     /// Requests refused for budget or load in the last 24 hours.
     pub refused_last_day: RefusedLastDay,
+    /// How many team members have a token of their own (`[[coordinator.members]]`): with two
+    /// or more, an inbox leaves the tips it pulls on the relay for the others.
+    #[serde(default)]
+    pub team_members: u32,
 }
 
 /// The difficulty in [`RelayStatus`].

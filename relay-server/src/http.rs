@@ -765,6 +765,8 @@ async fn relay_status<S: Storage>(
             window_seconds: difficulty.window().as_secs(),
         },
         refused_last_day,
+        team_members: u32::try_from(state.inner.settings.coordinator.members.len())
+            .unwrap_or(u32::MAX),
     })
     .into_response())
 }

@@ -210,6 +210,11 @@ async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
             "coordinator.recipients is empty: the widget cannot seal tips until you add the coordinator's age1… key"
         );
     }
+    if !settings.coordinator.token_sha256.is_empty() && !settings.coordinator.members.is_empty() {
+        tracing::warn!(
+            "coordinator.token_sha256 lists tokens beside coordinator.members: revoking a member does not revoke those; mint every member a token of their own and empty token_sha256"
+        );
+    }
     if settings.coordinator.token_sha256.is_empty() && settings.coordinator.members.is_empty() {
         tracing::warn!(
             "coordinator.token_sha256 and coordinator.members are empty: nobody can pull tips; run `relay-server mint-token`"

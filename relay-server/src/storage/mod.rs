@@ -174,6 +174,10 @@ pub struct StoredMessage {
 /// removes old ones. Entries are written by people (a status, a note), so this is years of work.
 pub const MAX_LOG_ENTRIES: u64 = 100_000;
 
+/// The most bytes the team log holds, apart from the tips' quota: a stolen member token can
+/// fill at most this much of the disk.
+pub const MAX_LOG_BYTES: u64 = 256 << 20;
+
 /// A team log entry, ready to be appended.
 #[derive(Debug, Clone)]
 pub struct NewLogEntry {
@@ -192,7 +196,7 @@ pub enum LogOutcome {
     Appended(u64),
     /// The same entry was appended before, at this place; nothing new stored.
     AlreadyAppended(u64),
-    /// The log holds [`MAX_LOG_ENTRIES`]; nothing stored.
+    /// The log holds [`MAX_LOG_ENTRIES`] or [`MAX_LOG_BYTES`]; nothing stored.
     LogFull,
 }
 

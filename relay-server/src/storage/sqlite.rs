@@ -15,10 +15,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    LogOutcome, MAX_LOG_ENTRIES, MailboxId, MessageAuthor, MessageId, MessageOutcome, NewLogEntry,
-    NewMailbox, NewMessage, NewTip, PreviousMessage, PreviousSubmission, RegistrationOutcome,
-    Storage, StorageCounts, StorageError, StorageResult, StoreOutcome, StoredLogEntry,
-    StoredMessage, TipId, TipSummary, now_unix, round_down_to_day, round_down_to_hour,
+    LogOutcome, MAX_LOG_BYTES, MAX_LOG_ENTRIES, MailboxId, MessageAuthor, MessageId,
+    MessageOutcome, NewLogEntry, NewMailbox, NewMessage, NewTip, PreviousMessage,
+    PreviousSubmission, RegistrationOutcome, Storage, StorageCounts, StorageError, StorageResult,
+    StoreOutcome, StoredLogEntry, StoredMessage, TipId, TipSummary, now_unix, round_down_to_day,
+    round_down_to_hour,
 };
 
 impl From<rusqlite::Error> for StorageError {
@@ -992,8 +993,18 @@ fn append_log(
     if let Some(sequence) = earlier {
         return Ok(LogOutcome::AlreadyAppended(to_place(sequence)));
     }
-    let held: i64 = transaction.query_row("SELECT COUNT(*) FROM team_log", [], |row| row.get(0))?;
-    if u64::try_from(held).unwrap_or(u64::MAX) >= MAX_LOG_ENTRIES {
+    let (held, held_bytes): (i64, i64) = transaction.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(LENGTH(ciphertext)), 0) FROM team_log",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let new_bytes = u64::try_from(entry.ciphertext.len()).unwrap_or(u64::MAX);
+    if u64::try_from(held).unwrap_or(u64::MAX) >= MAX_LOG_ENTRIES
+        || u64::try_from(held_bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_add(new_bytes)
+            > MAX_LOG_BYTES
+    {
         return Ok(LogOutcome::LogFull);
     }
     transaction
