@@ -96,10 +96,10 @@ enum Command {
     /// submissions (its proof-of-work difficulty and refusals; counts only, no content).
     Status,
 
-    /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder; nothing
-    /// is deleted on the relay, so the whole team gets every tip (see `archive`). Safe to
-    /// interrupt: run it again and it continues, without losing or doubling a tip. Asks for
-    /// your passphrase (it checks each tip opens).
+    /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder, then
+    /// deleted on the relay, unless you work in a team (`team`): then the whole team gets every
+    /// tip (see `archive`). Safe to interrupt: run it again and it continues, without losing or
+    /// doubling a tip. Asks for your passphrase (it checks each tip opens).
     ///
     /// A tip that does not open with your key (sealed to another key, perhaps junk sent to fill
     /// the relay, or damaged) is kept sealed in the quarantine folder instead, without a number.

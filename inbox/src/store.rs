@@ -22,6 +22,15 @@
 //!
 //! Downloads and deletes run in two stages side by side (see [`pull`]), so the relay's durable
 //! deletes do not hold up the downloads.
+//!
+//! # In a team, a pull takes nothing from the others
+//!
+//! When the inbox has colleagues pinned ([`crate::team`]), [`pull`] runs with
+//! [`RelayCopies::Keep`]: the same path, but nothing is deleted on the relay (every member syncs
+//! the same tips; a tip leaves the relay when a member archives it, recorded in the team log,
+//! or when its retention ends), and tips this inbox holds already are skipped. What does not
+//! open is quarantined here and stays on the relay too, since a colleague's key may open it,
+//! until someone deletes it with `quarantine --delete`.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -284,15 +293,26 @@ enum Destination {
 /// one journal commit).
 pub const DEFAULT_PULL_CONNECTIONS: usize = 16;
 
-/// Downloads every waiting tip into the store and deletes it on the relay (see the module
-/// documentation for the crash-safety argument). Tips that do not open with `keys` go into the
-/// quarantine folder the same way, are deleted on the relay too, and are counted in the report.
+/// What a pull does with the relay's copy of a tip it has stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelayCopies {
+    /// Delete it: the coordinator works alone, and the relay should hold as little as it can.
+    Delete,
+    /// Leave it: colleagues fetch the same tips (see [`crate::team`]).
+    Keep,
+}
+
+/// Downloads every waiting tip into the store and, with [`RelayCopies::Delete`], deletes it on
+/// the relay (see the module documentation for the crash-safety argument). Tips that do not
+/// open with `keys` go into the quarantine folder the same way, are deleted on the relay too
+/// (with `Delete`), and are counted in the report.
 pub fn pull(
     home: &InboxHome,
     client: &RelayClient,
     keys: &UnlockedKeys,
     connections: usize,
     pinned_readers: usize,
+    relay_copies: RelayCopies,
     watch: Option<&Arc<Watch>>,
 ) -> Result<PullReport> {
     let _lock = home.lock()?;
@@ -311,7 +331,14 @@ pub fn pull(
         .into_iter()
         .map(|tip| tip.relay_id)
         .collect();
-    let waiting = client.list_waiting_tips()?;
+    let mut waiting = client.list_waiting_tips()?;
+    if relay_copies == RelayCopies::Keep {
+        // The relay keeps every tip for the team: only the ones this inbox lacks are news.
+        waiting.retain(|tip| {
+            let relay_id = tip.id.to_string();
+            !already_stored.contains_key(&relay_id) && !already_quarantined.contains(&relay_id)
+        });
+    }
     let progress = Progress::watched(&msg!("store.progress"), waiting.len(), watch);
     let report = Mutex::new(PullReport::default());
     let next_index = AtomicUsize::new(0);
@@ -387,8 +414,10 @@ pub fn pull(
             kill_switch::reached(Step::Stored);
         }
         for (tip_id, _) in batch {
-            client.delete_tip(tip_id)?;
-            kill_switch::reached(Step::Deleted);
+            if relay_copies == RelayCopies::Delete {
+                client.delete_tip(tip_id)?;
+                kill_switch::reached(Step::Deleted);
+            }
             progress.advance();
         }
         Ok(())

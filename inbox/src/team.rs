@@ -7,8 +7,9 @@
 //! HKDF-SHA256 over the key's secret, so there is nothing more to keep safe). A member's card is
 //! their name, their `age1…` key and their signing key (`ed25519-…`); `team add` pins a
 //! colleague's card: the age key goes into the own set (everything the inbox seals, the team
-//! log included, is then sealed to them too), and the signing key and name into `team.txt`, one
-//! `KEY NAME` a line. Nothing the relay says changes the team.
+//! log included, is then sealed to them too), and the signing key, age key and name into
+//! `team.txt`, one `SIGNING-KEY AGE-KEY NAME` a line (`team remove` takes the age key out of the
+//! set by the key itself). Nothing the relay says changes the team.
 //!
 //! # The case log
 //!
@@ -58,8 +59,25 @@ const SIGNING_KEY_PREFIX: &str = "ed25519-";
 /// The longest name of a member, in characters.
 const MAX_NAME_CHARS: usize = 40;
 
-/// The longest note or hand-over name an entry may carry, in characters.
+/// The longest note or hand-over name an entry may carry when read, in characters (what this
+/// inbox writes is held to the smaller limits below).
 const MAX_TEXT_CHARS: usize = 20_000;
+
+/// The longest note this inbox writes, in characters (the workspace's note box holds as much).
+pub const MAX_NOTE_CHARS: usize = 5_000;
+
+/// The longest "handed over to" this inbox writes, in characters.
+pub const MAX_WHOM_CHARS: usize = 200;
+
+/// The largest sealed entry this inbox sends: under the relay's 64 KiB, whatever the text.
+const MAX_SEALED_ENTRY_BYTES: usize = 60 * 1024;
+
+/// Entries are padded to a multiple of this many bytes before sealing, so that their size on
+/// the relay says little about what changed or how long a note is.
+const PADDING_BLOCK: usize = 1024;
+
+/// The earliest hour an entry may carry (2024-01-01): anything before is not one of ours.
+const EARLIEST_HOUR: u64 = 1_704_067_200;
 
 /// The signing key derived from `identity`: the same key every time, on every computer.
 pub fn signing_key(identity: &Identity) -> SigningKey {
@@ -108,6 +126,8 @@ pub fn is_member_name(name: &str) -> bool {
 pub struct Member {
     /// Their signing key.
     pub key: VerifyingKey,
+    /// Their age key, which the own set holds while they are in the team.
+    pub recipient: Recipient,
     /// What the team calls them.
     pub name: String,
 }
@@ -140,13 +160,17 @@ impl Team {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let parsed = line.split_once(' ').and_then(|(key, name)| {
-                let name = name.trim();
+            let mut words = line.splitn(3, ' ');
+            let parsed = (|| {
+                let key = parse_signing_key(words.next()?)?;
+                let recipient = words.next()?.parse().ok()?;
+                let name = words.next()?.trim();
                 Some(Member {
-                    key: parse_signing_key(key)?,
+                    key,
+                    recipient,
                     name: is_member_name(name).then(|| name.to_owned())?,
                 })
-            });
+            })();
             let Some(member) = parsed else {
                 return Err(Error::NotSetUp(msg!(
                     "team.bad_line",
@@ -162,11 +186,13 @@ impl Team {
     /// Writes `team.txt` (owner-only, replaced atomically).
     pub fn save(&self, home: &InboxHome) -> Result<()> {
         let mut text = String::from(
-            "# Fluister: the team's signing keys, one member a line: KEY NAME.\n\
+            "# Fluister: the team, one member a line: SIGNING-KEY AGE-KEY NAME.\n\
              # Change it with `fluister-inbox team add` and `team remove`.\n",
         );
         for member in &self.members {
             text.push_str(&signing_key_text(&member.key));
+            text.push(' ');
+            text.push_str(&member.recipient.to_string());
             text.push(' ');
             text.push_str(&member.name);
             text.push('\n');
@@ -186,8 +212,11 @@ impl Team {
         if self.members.contains(&member) {
             return false;
         }
-        self.members
-            .retain(|known| known.name != member.name && known.key != member.key);
+        self.members.retain(|known| {
+            known.name != member.name
+                && known.key != member.key
+                && known.recipient != member.recipient
+        });
         self.members.push(member);
         true
     }
@@ -196,6 +225,16 @@ impl Team {
     pub fn remove(&mut self, name: &str) -> Option<Member> {
         let index = self.members.iter().position(|member| member.name == name)?;
         Some(self.members.remove(index))
+    }
+
+    /// Whether anyone but the holder of `keys` is pinned: then pulls leave tips on the relay.
+    pub fn has_colleagues(&self, keys: &UnlockedKeys) -> bool {
+        let own: Vec<VerifyingKey> = keys
+            .identities
+            .iter()
+            .map(|identity| signing_key(identity).verifying_key())
+            .collect();
+        self.members.iter().any(|member| !own.contains(&member.key))
     }
 
     /// The name of the member with signing key `key`, if pinned.
@@ -319,7 +358,10 @@ pub fn seal_entry(
             .map(|byte| format!("{byte:02x}"))
             .collect(),
     };
-    let plaintext = Zeroizing::new(serde_json::to_vec(&signed).expect("an entry serializes"));
+    let mut plaintext = Zeroizing::new(serde_json::to_vec(&signed).expect("an entry serializes"));
+    // JSON allows white space after the document: pad to the next block.
+    let padded = plaintext.len().div_ceil(PADDING_BLOCK) * PADDING_BLOCK;
+    plaintext.resize(padded, b' ');
     let sealed = age::seal(recipients, &plaintext).map_err(|source| Error::Crypto {
         message: msg!("team.sealing_failed"),
         source,
@@ -359,8 +401,10 @@ pub fn open_entry(
     signer
         .verify(&message, &signature)
         .map_err(|_| Rejection::NotSignedByTheTeam)?;
+    let latest_hour = crate::time::now_unix_seconds() + 86_400;
     let well_formed = signed.v == 1
         && body.v == 1
+        && (EARLIEST_HOUR..=latest_hour).contains(&body.hour)
         && body.id.len() == 32
         && body.id.bytes().all(|byte| byte.is_ascii_hexdigit())
         && is_tip_id(&body.tip)
@@ -411,50 +455,78 @@ pub struct HistoryLine {
     pub change: Change,
 }
 
-/// Applies `entry` (at `place` in the log; 0 for one not sent yet) to `book`: the status of the
-/// entry with the highest place wins, notes are added once, and the history gets a line.
-/// Applying the same entry twice changes nothing more.
+/// Applies `entry` (at `place` in the log; 0 for one not sent yet) to `book`: notes are added
+/// once, the history gets a line, and the status and the assignment become those of the latest
+/// entry in the log's order (own entries not yet sent count as the latest, in the order they
+/// were written). Applying the same entry twice changes nothing more; an entry already placed
+/// keeps its first place, so a relay that serves it again elsewhere cannot move it.
 pub fn apply(book: &mut TriageBook, entry: &Entry, place: u64) {
     let record = book.record_mut(&entry.tip);
     if let Some(line) = record.history.iter_mut().find(|line| line.id == entry.id) {
-        // Ours, sent since: it has its place now.
-        line.place = line.place.max(place);
-        if place > 0 && matches!(entry.change, Change::Status { .. }) {
-            record.status_place = record.status_place.max(place);
+        if line.place == 0 {
+            // Ours, sent since: it has its place now.
+            line.place = place;
         }
-        return;
+    } else {
+        match &entry.change {
+            Change::Note { text } => record.notes.push(Note {
+                written_at: entry.hour,
+                text: text.clone(),
+            }),
+            Change::Archived => record.archived = true,
+            Change::Status { .. } | Change::Assigned { .. } => {}
+        }
+        record.history.push(HistoryLine {
+            place,
+            id: entry.id.clone(),
+            hour: entry.hour,
+            signer: signing_key_text(&entry.signer),
+            change: entry.change.clone(),
+        });
     }
-    match &entry.change {
-        Change::Status {
-            status,
-            handed_over_to,
-        } => {
-            // A change not yet in the log (place 0) is the newest this inbox knows of.
-            if place == 0 || place > record.status_place {
-                record.status = *status;
-                record.handed_over_to = handed_over_to.clone();
-                record.status_place = place.max(record.status_place);
-            }
+    settle(record);
+}
+
+/// Orders the history by place (lines not yet in the log last, as written) and takes the
+/// status and the assignment from its latest lines. A record without such lines (a book from
+/// before the team log) keeps what it has.
+fn settle(record: &mut TriageRecord) {
+    let order = |line: &HistoryLine| {
+        if line.place == 0 {
+            u64::MAX
+        } else {
+            line.place
         }
-        Change::Note { text } => record.notes.push(Note {
-            written_at: entry.hour,
-            text: text.clone(),
-        }),
-        Change::Assigned { to } => {
-            if place == 0 || place > record.assigned_place {
-                record.assigned_to = Some(to.clone());
-                record.assigned_place = place.max(record.assigned_place);
-            }
-        }
-        Change::Archived => record.archived = true,
+    };
+    record.history.sort_by_key(order);
+    let latest_status = record
+        .history
+        .iter()
+        .rev()
+        .find_map(|line| match &line.change {
+            Change::Status {
+                status,
+                handed_over_to,
+            } => Some((*status, handed_over_to.clone(), line.place)),
+            _ => None,
+        });
+    if let Some((status, handed_over_to, place)) = latest_status {
+        record.status = status;
+        record.handed_over_to = handed_over_to;
+        record.status_place = place;
     }
-    record.history.push(HistoryLine {
-        place,
-        id: entry.id.clone(),
-        hour: entry.hour,
-        signer: signing_key_text(&entry.signer),
-        change: entry.change.clone(),
-    });
+    let latest_assignment = record
+        .history
+        .iter()
+        .rev()
+        .find_map(|line| match &line.change {
+            Change::Assigned { to } => Some((to.clone(), line.place)),
+            _ => None,
+        });
+    if let Some((to, place)) = latest_assignment {
+        record.assigned_to = Some(to);
+        record.assigned_place = place;
+    }
 }
 
 /// Changes tip `tip` (its relay id): each change becomes an entry, written to the outbox and
@@ -476,11 +548,43 @@ pub fn change_tip(
         .identities
         .first()
         .ok_or_else(|| Error::Key(msg!("team.no_identity")))?;
+    for change in &changes {
+        let too_long = match change {
+            Change::Note { text } => text.chars().count() > MAX_NOTE_CHARS,
+            Change::Status {
+                handed_over_to: Some(whom),
+                ..
+            } => whom.chars().count() > MAX_WHOM_CHARS,
+            Change::Assigned { to } => !is_member_name(to),
+            Change::Status { .. } | Change::Archived => false,
+        };
+        if too_long {
+            return Err(Error::Usage(msg!(
+                "team.too_long",
+                note = MAX_NOTE_CHARS,
+                whom = MAX_WHOM_CHARS
+            )));
+        }
+    }
     let outbox = home.team_outbox_directory();
     create_private_directory(&outbox)?;
+    // Numbered, so they reach the relay in the order they were made.
+    let mut number = outbox_files(home)?
+        .iter()
+        .filter_map(|(number, _)| *number)
+        .max()
+        .unwrap_or(0);
     for change in changes {
         let (entry, sealed) = seal_entry(identity, recipients, tip, change)?;
-        let path = outbox.join(format!("{}.age", entry.id));
+        if sealed.len() > MAX_SEALED_ENTRY_BYTES {
+            return Err(Error::Usage(msg!(
+                "team.too_long",
+                note = MAX_NOTE_CHARS,
+                whom = MAX_WHOM_CHARS
+            )));
+        }
+        number += 1;
+        let path = outbox.join(format!("{number:020}-{}.age", entry.id));
         write_durably(&outbox.join(format!(".{}.part", entry.id)), &path, &sealed)
             .map_err(|error| Error::io(msg!("home.cannot_write", file = path.display()), error))?;
         apply(&mut book, &entry, 0);
@@ -544,10 +648,8 @@ pub fn send_outbox(home: &InboxHome, client: &RelayClient) -> Result<OutboxRepor
     if !outbox.exists() {
         return Ok(report);
     }
-    let entries = crate::home::directory_entries(&outbox)?;
-    let waiting: Vec<PathBuf> = entries
+    let waiting: Vec<PathBuf> = outbox_files(home)?
         .into_iter()
-        .filter(|(name, _)| name.ends_with(".age") && !name.starts_with('.'))
         .map(|(_, path)| path)
         .collect();
     report.waiting = waiting.len();
@@ -565,6 +667,27 @@ pub fn send_outbox(home: &InboxHome, client: &RelayClient) -> Result<OutboxRepor
     Ok(report)
 }
 
+/// The entries waiting in the outbox, in the order they were made: each with its number (none
+/// for a file from before the numbering, which goes first).
+fn outbox_files(home: &InboxHome) -> Result<Vec<(Option<u64>, PathBuf)>> {
+    let outbox = home.team_outbox_directory();
+    if !outbox.exists() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<(Option<u64>, PathBuf)> = crate::home::directory_entries(&outbox)?
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".age") && !name.starts_with('.'))
+        .map(|(name, path)| {
+            let number = name
+                .split_once('-')
+                .and_then(|(number, _)| number.parse::<u64>().ok());
+            (number, path)
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// What syncing the team log did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -576,6 +699,8 @@ pub struct SyncReport {
     pub not_for_us: usize,
     /// Entries not signed by a pinned member (or not verifying): never applied.
     pub rejected: usize,
+    /// Why the sync stopped, if it did (the tips and answers came in all the same).
+    pub failed: Option<String>,
 }
 
 /// The file of the entry at `place` in `team-log/`.
@@ -621,6 +746,9 @@ pub fn sync(
         let page = client.log_page(after)?;
         let mut fetched: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
         for entry in page.entries {
+            if entry.sequence > i64::MAX as u64 {
+                return Err(Error::Relay(msg!("relay.log_unreadable")));
+            }
             if entry.sequence > after {
                 fetched.insert(entry.sequence, entry.ciphertext);
             }
@@ -664,6 +792,40 @@ pub fn sync(
         }
     }
     Ok(report)
+}
+
+/// Opens every entry kept in `team-log/` again and applies those that verify now (after a
+/// colleague was pinned, their earlier entries count), saving the book sealed to `recipients`.
+/// Returns how many applied. Run under the inbox lock.
+pub fn reapply_kept(
+    home: &InboxHome,
+    keys: &UnlockedKeys,
+    recipients: &[Recipient],
+) -> Result<usize> {
+    let directory = home.team_log_directory();
+    if !directory.exists() {
+        return Ok(0);
+    }
+    let team = Team::load(home)?;
+    let mut kept: Vec<(u64, PathBuf)> = crate::home::directory_entries(&directory)?
+        .into_iter()
+        .filter_map(|(name, path)| Some((name.strip_suffix(".age")?.parse().ok()?, path)))
+        .collect();
+    kept.sort();
+    let mut book = TriageBook::load(home, &keys.identities)?;
+    let mut applied = 0;
+    for (place, path) in kept {
+        let sealed = std::fs::read(&path)
+            .map_err(|error| Error::io(msg!("io.cannot_read", file = path.display()), error))?;
+        if let Ok(entry) = open_entry(&keys.identities, &team, &sealed) {
+            apply(&mut book, &entry, place);
+            applied += 1;
+        }
+    }
+    if applied > 0 {
+        book.save(home, recipients)?;
+    }
+    Ok(applied)
 }
 
 /// A change in words, for a tip's history.
@@ -810,6 +972,7 @@ mod tests {
         let mut team = Team::default();
         team.add(Member {
             key: signing_key(&anna).verifying_key(),
+            recipient: anna.to_recipient(),
             name: "Anna".to_owned(),
         });
         let note = Change::Note {
@@ -891,6 +1054,56 @@ mod tests {
         apply(&mut book, &local, 12);
         assert_eq!(book.record(tip).status_place, 12);
         assert_eq!(book.record(tip).history.len(), 4);
+    }
+
+    #[test]
+    fn two_members_who_change_the_status_at_once_end_with_the_same_one() {
+        let (anna, bram) = (identity(), identity());
+        let recipients = [anna.to_recipient(), bram.to_recipient()];
+        let tip = "0123456789abcdef0123456789abcdef";
+        let status = |status| Change::Status {
+            status,
+            handed_over_to: None,
+        };
+        let assign = |to: &str| Change::Assigned { to: to.to_owned() };
+        let (anna_closes, _) =
+            seal_entry(&anna, &recipients, tip, status(TriageStatus::Closed)).unwrap();
+        let (anna_assigns, _) = seal_entry(&anna, &recipients, tip, assign("Anna")).unwrap();
+        let (bram_works, _) =
+            seal_entry(&bram, &recipients, tip, status(TriageStatus::InProgress)).unwrap();
+        let (bram_assigns, _) = seal_entry(&bram, &recipients, tip, assign("Bram")).unwrap();
+        // Bram's reached the relay first (places 20, 21), Anna's after (22, 23).
+        let mut annas_book = TriageBook::default();
+        apply(&mut annas_book, &anna_closes, 0);
+        apply(&mut annas_book, &anna_assigns, 0);
+        apply(&mut annas_book, &bram_works, 20);
+        apply(&mut annas_book, &bram_assigns, 21);
+        apply(&mut annas_book, &anna_closes, 22);
+        apply(&mut annas_book, &anna_assigns, 23);
+        let mut brams_book = TriageBook::default();
+        apply(&mut brams_book, &bram_works, 0);
+        apply(&mut brams_book, &bram_assigns, 0);
+        for (entry, place) in [
+            (&bram_works, 20),
+            (&bram_assigns, 21),
+            (&anna_closes, 22),
+            (&anna_assigns, 23),
+        ] {
+            apply(&mut brams_book, entry, place);
+        }
+        for book in [&annas_book, &brams_book] {
+            let record = book.record(tip);
+            assert_eq!(record.status, TriageStatus::Closed);
+            assert_eq!(record.assigned_to.as_deref(), Some("Anna"));
+            assert_eq!(record.history.len(), 4);
+        }
+        assert_eq!(
+            annas_book.record(tip).history,
+            brams_book.record(tip).history
+        );
+        // Served again at a later place, an old entry does not move or win.
+        apply(&mut brams_book, &bram_works, 30);
+        assert_eq!(brams_book.record(tip).status, TriageStatus::Closed);
     }
 
     #[test]

@@ -82,6 +82,25 @@ fn a_team_shares_every_tip_and_what_it_decided_and_a_revoked_member_is_refused()
     anna.connect_with_token(&relay.url(), &anna_token.token);
     bram.connect_with_token(&relay.url(), &bram_token.token);
 
+    // A tip sealed to both, and junk sealed to a stranger's key, arrive before the two have
+    // pinned each other: Bram's first pull takes nothing off the relay all the same (it has
+    // tokens for two members), and keeps the junk in quarantine only.
+    let mut document = TipDocument::new("In de kas aan de Zuiderweg werken kinderen.");
+    document.kind = Some(Kind::Labour);
+    document.municipality = Some(Municipality::from_id("emmen"));
+    let parsed: Vec<Recipient> = recipients.iter().map(|key| key.parse().unwrap()).collect();
+    let tip_id = relay.store_tip(&sealed_document(&parsed, &document));
+    let stranger = Identity::generate().unwrap().to_recipient();
+    let junk_id = relay.store_tip(&sealed_document(&[stranger], &document));
+    let first = bram.run_ok(&["pull", "--lang", "en"]);
+    assert!(first.contains("1 new tip: number 1."), "{first}");
+    assert!(
+        first.contains("In a team they stay on the relay"),
+        "{first}"
+    );
+    let on_relay: BTreeSet<TipId> = relay.tip_ids().into_iter().collect();
+    assert_eq!(on_relay, BTreeSet::from([tip_id, junk_id]), "nothing taken");
+
     // Each pins the other from their card.
     let (anna_recipient, anna_signing) = card(&anna);
     let (bram_recipient, bram_signing) = card(&bram);
@@ -100,20 +119,21 @@ fn a_team_shares_every_tip_and_what_it_decided_and_a_revoked_member_is_refused()
     let refused = anna.run_failing(&["team", "add", "Cas", &bram_recipient, "ed25519-00"]);
     assert!(refused.contains("ondertekensleutel"), "{refused}");
 
-    // A tip sealed to both: Anna's pull leaves it for Bram.
-    let mut document = TipDocument::new("In de kas aan de Zuiderweg werken kinderen.");
-    document.kind = Some(Kind::Labour);
-    document.municipality = Some(Municipality::from_id("emmen"));
-    let parsed: Vec<Recipient> = recipients.iter().map(|key| key.parse().unwrap()).collect();
-    let tip_id = relay.store_tip(&sealed_document(&parsed, &document));
+    // Anna's pull leaves the tip for Bram, and the junk until someone deletes it.
     assert!(
         anna.run_ok(&["pull", "--lang", "en"])
             .contains("1 new tip: number 1.")
     );
-    assert_eq!(relay.tip_ids(), vec![tip_id], "Anna's pull took nothing");
+    assert_eq!(relay.tip_ids().len(), 2, "Anna's pull took nothing");
+    let deleted = bram.run_ok(&["quarantine", "--delete", "--yes", "--lang", "en"]);
     assert!(
-        bram.run_ok(&["pull", "--lang", "en"])
-            .contains("1 new tip: number 1.")
+        deleted.contains("Deleted 1 quarantined file(s)"),
+        "{deleted}"
+    );
+    assert_eq!(
+        relay.tip_ids(),
+        vec![tip_id],
+        "the junk is gone from the relay"
     );
 
     // Anna decides; Bram sees it with her name.

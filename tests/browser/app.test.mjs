@@ -494,7 +494,7 @@ test("the whole story: a tip sent through the widget, pulled in the app, a reply
     await page.getByLabel("Nieuwe notitie").fill(NOTE);
     await page.getByRole("button", { name: "Opslaan" }).click();
     await page.getByRole("status").filter({ hasText: "Opgeslagen." }).waitFor();
-    assert.ok(await page.getByText(NOTE).isVisible());
+    assert.ok(await page.getByText(NOTE, { exact: true }).isVisible());
     assert.equal(await page.getByLabel("Status", { exact: true }).inputValue(), "in-progress");
     await expectNoViolations(page, "case, saved");
     // The command line reads what the app saved.
@@ -696,7 +696,7 @@ test("the coordinator's part with the keyboard only: unlock, pull, the tip, a re
     await tabTo(page, page.getByRole("button", { name: "Opslaan" }));
     await page.keyboard.press("Space");
     await page.getByRole("status").filter({ hasText: "Opgeslagen." }).waitFor();
-    assert.ok(await page.getByText(NOTE_2).isVisible());
+    assert.ok(await page.getByText(NOTE_2, { exact: true }).isVisible());
     assert.equal(await status.inputValue(), "in-progress");
     assert.match(stack.inbox(["--lang", "nl", "triage", "2"]), /notitie-toetsenbord-2290/);
 

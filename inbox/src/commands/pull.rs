@@ -43,6 +43,8 @@ pub struct Fetched {
     pub pinned_readers: usize,
     /// What the team log brought in and took out.
     pub team: SyncReport,
+    /// Whether this pull left the tips on the relay for colleagues.
+    pub relay_copies: store::RelayCopies,
 }
 
 /// Where a pull is, for the app's progress page.
@@ -77,19 +79,37 @@ pub fn fetch(
         .save_merged(home)?
         .then(|| (region.name.clone(), region.municipalities.len()));
     let progress = watch.map(|watch| &watch.progress);
+    // Alone, a pull takes the tips off the relay; in a team, it leaves them for the others.
+    // A relay that has tokens for several members counts as a team too, so that a new
+    // deputy's first pull (before `team add`) takes nothing from the coordinator.
+    let relay_team = client
+        .relay_status()
+        .ok()
+        .flatten()
+        .is_some_and(|status| status.team_members >= 2);
+    let relay_copies = if relay_team || team::Team::load(home)?.has_colleagues(keys) {
+        store::RelayCopies::Keep
+    } else {
+        store::RelayCopies::Delete
+    };
     let tips = store::pull(
         home,
         &client,
         keys,
         options.connections,
         pinned_readers,
+        relay_copies,
         progress,
     )?;
     // The team's decisions next, so this pull's list shows colleagues' statuses.
+    // A team log that cannot be synced now does not keep the answers from coming in.
     let team = {
         let _lock = home.lock()?;
         let recipients = own_set.sealing_recipients(&keys.own_recipient);
-        team::sync(home, &client, keys, &recipients)?
+        team::sync(home, &client, keys, &recipients).unwrap_or_else(|error| SyncReport {
+            failed: Some(error.to_string()),
+            ..SyncReport::default()
+        })
     };
     let answers = if options.with_messages {
         if let Some(watch) = watch {
@@ -106,6 +126,7 @@ pub fn fetch(
         recipient_warnings,
         pinned_readers,
         team,
+        relay_copies,
     })
 }
 
@@ -146,6 +167,21 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
         ),
         _ => println!("{}", msg!("pull.no_new_tips")),
     }
+    if report.completed_earlier > 0 {
+        println!(
+            "{}",
+            msg!("pull.completed_earlier", count = report.completed_earlier)
+        );
+    }
+    if report.quarantined_earlier > 0 {
+        println!(
+            "{}",
+            msg!(
+                "pull.quarantined_earlier",
+                count = report.quarantined_earlier
+            )
+        );
+    }
     if !stored.is_empty() {
         println!("{}", msg!("pull.see_new_tips"));
     }
@@ -163,7 +199,7 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
         );
     }
     if report.quarantined() > 0 {
-        print_quarantine_notice(settings, report);
+        print_quarantine_notice(settings, report, fetched.relay_copies);
     }
     if let Some(answers) = &fetched.answers {
         print_answers(answers);
@@ -174,6 +210,10 @@ pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
 /// What `pull` says about the team log: colleagues' changes, own changes sent late, and
 /// entries refused.
 fn print_team_log(settings: &Settings, report: &SyncReport) {
+    if let Some(error) = &report.failed {
+        let mark = crate::msg_in!(settings.language, "status.mark.warning");
+        println!("{mark} {}", msg!("pull.team_failed", error = error));
+    }
     if report.from_colleagues > 0 {
         println!("{}", msg!("pull.team_log", count = report.from_colleagues));
     }
@@ -197,7 +237,11 @@ fn print_team_log(settings: &Settings, report: &SyncReport) {
 
 /// What `pull` says about the tips it put in quarantine: what happened, that nothing is lost,
 /// and the next step.
-fn print_quarantine_notice(settings: &Settings, report: &PullReport) {
+fn print_quarantine_notice(
+    settings: &Settings,
+    report: &PullReport,
+    relay_copies: store::RelayCopies,
+) {
     let reasons = match (
         report.quarantined_for_another_key,
         report.quarantined_damaged,
@@ -219,14 +263,19 @@ fn print_quarantine_notice(settings: &Settings, report: &PullReport) {
             reasons = reasons
         )
     );
+    let folder = settings.home.quarantine_directory();
     println!(
         "{}",
-        msg!(
-            "pull.quarantine_explained",
-            folder = settings.home.quarantine_directory().display()
-        )
+        match relay_copies {
+            store::RelayCopies::Delete => {
+                msg!("pull.quarantine_explained", folder = folder.display())
+            }
+            store::RelayCopies::Keep => {
+                msg!("pull.quarantine_explained_team", folder = folder.display())
+            }
+        }
     );
-    if report.stored_numbers.is_empty() {
+    if report.stored_numbers.is_empty() && report.completed_earlier == 0 {
         println!("{}", msg!("pull.none_opened"));
     }
     println!("{}", msg!("pull.nothing_lost"));

@@ -99,14 +99,13 @@ pub fn run(settings: &Settings) -> Result<()> {
                 .iter()
                 .filter(|tip| !held.contains(&tip.id.to_string()))
                 .count();
-            report(
-                true,
-                msg!(
-                    "status.token_accepted",
-                    count = new,
-                    on_relay = on_relay.len()
-                ),
-            );
+            report(true, msg!("status.token_accepted", count = new));
+            if on_relay.len() > new {
+                println!(
+                    "        {}",
+                    msg!("status.kept_for_team", count = on_relay.len() - new)
+                );
+            }
         }
         Err(error) => report(false, error.to_string()),
     }

@@ -7,6 +7,7 @@ use crate::msg;
 use crate::recipients::RecipientSet;
 use crate::relay::{Connection, RelayClient};
 use crate::team::{self, Change, Member, Team};
+use crate::triage::TriageBook;
 use crate::{render, store};
 
 /// Prints this inbox's card (what a colleague needs to add it) and the pinned members. Asks
@@ -73,9 +74,14 @@ pub fn add(settings: &Settings, name: &str, recipient: &str, signing_key: &str) 
     let mut team = Team::load(&settings.home)?;
     let added = team.add(Member {
         key,
+        recipient,
         name: name.to_owned(),
     });
     team.save(&settings.home)?;
+    // What the colleague wrote before, kept but not yet trusted, counts now.
+    let recipients = RecipientSet::load(&settings.home, settings.language)?
+        .sealing_recipients(&keys.own_recipient);
+    team::reapply_kept(&settings.home, &keys, &recipients)?;
     println!(
         "{}",
         if added {
@@ -88,30 +94,32 @@ pub fn add(settings: &Settings, name: &str, recipient: &str, signing_key: &str) 
     Ok(())
 }
 
-/// Unpins the colleague called `name` and takes their age key out of the own set: what is
-/// sealed from now on no longer opens for them, and entries they sign are refused.
+/// Unpins the colleague called `name` and takes their age key out of the own set (by the key
+/// itself, first): what is sealed from now on no longer opens for them, and entries they sign
+/// are refused. A kill between the two steps leaves them pinned; run it again to finish.
 pub fn remove(settings: &Settings, name: &str) -> Result<()> {
+    let name = name.trim();
     let keys = settings.unlock()?;
-    let removed = {
-        let _lock = settings.home.lock()?;
-        let mut team = Team::load(&settings.home)?;
-        let removed = team
-            .remove(name.trim())
-            .ok_or_else(|| Error::Usage(msg!("triage.assign_unknown", name = name.trim())))?;
-        team.save(&settings.home)?;
-        removed
-    };
+    let member = Team::load(&settings.home)?
+        .members()
+        .iter()
+        .find(|member| member.name == name)
+        .cloned()
+        .ok_or_else(|| Error::Usage(msg!("triage.assign_unknown", name = name)))?;
     let set = RecipientSet::load(&settings.home, settings.language)?;
-    let key_name = msg!("team.key_name", name = removed.name);
-    if let Some(entry) = set.entries().iter().find(|entry| entry.name == key_name) {
+    if set.contains(&member.recipient) {
         super::keys::remove_from_set(
             &settings.home,
             settings.language,
             &keys,
-            &entry.recipient.to_string(),
+            &member.recipient.to_string(),
         )?;
     }
-    println!("{}", msg!("team.removed", name = removed.name));
+    let _lock = settings.home.lock()?;
+    let mut team = Team::load(&settings.home)?;
+    team.remove(name);
+    team.save(&settings.home)?;
+    println!("{}", msg!("team.removed", name = member.name));
     Ok(())
 }
 
@@ -137,12 +145,21 @@ pub fn archive(settings: &Settings, number: u64, confirmation: ArchiveConfirmati
     let _lock = settings.home.lock()?;
     let recipients = RecipientSet::load(&settings.home, settings.language)?
         .sealing_recipients(&keys.own_recipient);
+    // Archived once: running it again (the relay was out of reach) only deletes.
+    let already = TriageBook::load(&settings.home, &keys.identities)?
+        .record(&stored.relay_id)
+        .archived;
+    let changes = if already {
+        Vec::new()
+    } else {
+        vec![Change::Archived]
+    };
     let (_, sent) = team::change_tip(
         &settings.home,
         &keys,
         &recipients,
         &stored.relay_id,
-        vec![Change::Archived],
+        changes,
     )?;
     if !sent {
         // Sending again reports why the relay could not take the entry.
