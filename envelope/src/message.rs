@@ -7,7 +7,12 @@
 //!
 //! ```json
 //! {"v":1,"text":"Is she still at that address?"}
+//! {"v":1,"text":"","status":"in_progress"}
 //! ```
+//!
+//! A coordinator's message may carry a [`CaseStatus`]: what the reporter sees when they check
+//! with their code ("read", "in progress", "handed over", "closed"), in their own language.
+//! Its text may then be empty.
 
 use core::fmt;
 
@@ -31,13 +36,51 @@ pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
 /// `"reporter"`), and as the inbox names stored messages: the protocol's one definition.
 pub use fluister_protocol::MessageAuthor;
 
+/// Where the report stands, as the coordinator tells the reporter. A stable identifier; the
+/// widget shows it in the reporter's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// The report has been read.
+    Read,
+    /// Someone is working on it.
+    InProgress,
+    /// It was passed on to the organisation that can act (police, inspectorate, care).
+    HandedOver,
+    /// Nothing more will be done with it.
+    Closed,
+}
+
+impl CaseStatus {
+    /// Every status, in the order a report goes through them.
+    pub const ALL: [CaseStatus; 4] = [
+        CaseStatus::Read,
+        CaseStatus::InProgress,
+        CaseStatus::HandedOver,
+        CaseStatus::Closed,
+    ];
+
+    /// The identifier, as the JSON writes it (`read`, `in_progress`, `handed_over`, `closed`).
+    pub fn id(self) -> &'static str {
+        match self {
+            CaseStatus::Read => "read",
+            CaseStatus::InProgress => "in_progress",
+            CaseStatus::HandedOver => "handed_over",
+            CaseStatus::Closed => "closed",
+        }
+    }
+}
+
 /// One mailbox message, schema version 1.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct MailboxMessage {
     /// The schema version; always [`SCHEMA_VERSION`] in a valid message.
     pub v: u32,
-    /// What the writer says, in their own words.
+    /// What the writer says, in their own words (may be empty when `status` is set).
     pub text: String,
+    /// The report's status as the coordinator tells the reporter, if this message sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CaseStatus>,
     /// Fields from a newer version, kept as they were.
     #[serde(flatten)]
     pub unknown_fields: Map<String, Value>,
@@ -49,13 +92,15 @@ impl MailboxMessage {
         Self {
             v: SCHEMA_VERSION,
             text: text.into(),
+            status: None,
             unknown_fields: Map::new(),
         }
     }
 
-    /// Checks the version, that the text is not blank, and the length limit.
+    /// Checks the version, that the text is not blank (unless the message sets a status), and
+    /// the length limit.
     pub fn validate(&self) -> Result<()> {
-        if self.v != SCHEMA_VERSION || self.text.trim().is_empty() {
+        if self.v != SCHEMA_VERSION || (self.text.trim().is_empty() && self.status.is_none()) {
             return Err(Error::InvalidDocument);
         }
         if self.text.len() > MAX_MESSAGE_TEXT_CHARS
@@ -96,7 +141,24 @@ impl MailboxMessage {
 /// than [`MAX_MESSAGE_TEXT_CHARS`] characters, and as [`age::seal`] does (no recipients, no
 /// randomness).
 pub fn seal_message(text: &str, recipients: &[Recipient]) -> Result<Vec<u8>> {
-    let padded = Zeroizing::new(MailboxMessage::new(text.trim()).to_padded_bytes()?);
+    seal_document(&MailboxMessage::new(text.trim()), recipients)
+}
+
+/// Seals a coordinator's message that tells the reporter where the report stands, with an
+/// optional text (trimmed; blank is none), to every recipient once: what the widget shows as
+/// the report's status.
+pub fn seal_status_message(
+    status: CaseStatus,
+    text: &str,
+    recipients: &[Recipient],
+) -> Result<Vec<u8>> {
+    let mut message = MailboxMessage::new(text.trim());
+    message.status = Some(status);
+    seal_document(&message, recipients)
+}
+
+fn seal_document(message: &MailboxMessage, recipients: &[Recipient]) -> Result<Vec<u8>> {
+    let padded = Zeroizing::new(message.to_padded_bytes()?);
     let mut distinct_recipients: Vec<Recipient> = Vec::with_capacity(recipients.len());
     for recipient in recipients {
         if !distinct_recipients.contains(recipient) {
@@ -111,6 +173,7 @@ impl fmt::Debug for MailboxMessage {
         f.debug_struct("MailboxMessage")
             .field("v", &self.v)
             .field("text_chars", &self.text.chars().count())
+            .field("status", &self.status)
             .field("unknown_field_names", &self.unknown_fields.keys())
             .finish()
     }
@@ -132,6 +195,31 @@ mod tests {
         assert_eq!(
             again.unknown_fields["attachments"],
             serde_json::json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn a_status_message_may_have_no_text_and_reads_back() {
+        let reporter = age::Identity::generate().unwrap();
+        for status in CaseStatus::ALL {
+            let sealed = seal_status_message(status, "  ", &[reporter.to_recipient()]).unwrap();
+            let opened = age::open(std::slice::from_ref(&reporter), &sealed).unwrap();
+            let message = MailboxMessage::from_bytes(&opened).unwrap();
+            assert_eq!(message.status, Some(status));
+            assert_eq!(message.text, "");
+            let json = String::from_utf8_lossy(unpad(&opened)).into_owned();
+            assert!(
+                json.contains(&format!("\"status\":\"{}\"", status.id())),
+                "{json}"
+            );
+        }
+        assert_eq!(
+            MailboxMessage::from_bytes(br#"{"v":1,"text":"","status":"on_fire"}"#),
+            Err(Error::InvalidDocument)
+        );
+        assert_eq!(
+            MailboxMessage::from_bytes(br#"{"v":1,"text":""}"#),
+            Err(Error::InvalidDocument)
         );
     }
 
