@@ -174,8 +174,55 @@ pub struct OpenedMessage {
     pub author: MessageAuthor,
     /// When the relay received it, rounded down to the hour (Unix seconds).
     pub received_hour: u64,
-    /// The text, or `None` if the message cannot be opened with this code's key.
+    /// The text, or `None` if the message cannot be opened with this code's key. Empty for a
+    /// coordinator's message that only sets a status.
     pub text: Option<String>,
+    /// Where the report stands, if this is a coordinator's message that says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CaseStatus>,
+}
+
+/// Where the report stands, as the coordinator tells the reporter in a mailbox message: the
+/// envelope's `message::CaseStatus` by the same stable identifiers (this crate does not depend
+/// on the envelope; the worker maps one onto the other). The page shows it in the reporter's
+/// language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// The report has been read.
+    Read,
+    /// Someone is working on it.
+    InProgress,
+    /// It was passed on to an organisation that can help (police, inspectorate, care).
+    HandedOver,
+    /// Nothing more will be done with it.
+    Closed,
+}
+
+impl CaseStatus {
+    /// Every status, in the order a report goes through them.
+    pub const ALL: [CaseStatus; 4] = [
+        CaseStatus::Read,
+        CaseStatus::InProgress,
+        CaseStatus::HandedOver,
+        CaseStatus::Closed,
+    ];
+
+    /// The stable identifier (`read`, `in_progress`, `handed_over`, `closed`), as the message
+    /// JSON and this protocol write it.
+    pub fn id(self) -> &'static str {
+        match self {
+            CaseStatus::Read => "read",
+            CaseStatus::InProgress => "in_progress",
+            CaseStatus::HandedOver => "handed_over",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    /// Reads an identifier back; `None` for any other word.
+    pub fn from_id(id: &str) -> Option<CaseStatus> {
+        CaseStatus::ALL.into_iter().find(|status| status.id() == id)
+    }
 }
 
 /// The answer to [`Solve`].
@@ -313,6 +360,32 @@ mod tests {
         );
         assert!(serde_json::from_str::<SealedTip>(&json).unwrap() == sealed);
         assert_eq!(format!("{sealed:?}"), "SealedTip { .. }");
+    }
+
+    #[test]
+    fn an_opened_message_carries_its_status_by_its_stable_identifier() {
+        for status in CaseStatus::ALL {
+            assert_eq!(CaseStatus::from_id(status.id()), Some(status));
+            let message = OpenedMessage {
+                author: MessageAuthor::Coordinator,
+                received_hour: 3600,
+                text: Some(String::new()),
+                status: Some(status),
+            };
+            let json = serde_json::to_string(&message).unwrap();
+            assert!(
+                json.ends_with(&format!(r#","status":"{}"}}"#, status.id())),
+                "{json}"
+            );
+            assert!(serde_json::from_str::<OpenedMessage>(&json).unwrap() == message);
+        }
+        assert_eq!(CaseStatus::from_id("in-progress"), None);
+        // A message without a status says nothing about it, and reads back as none.
+        let plain = r#"{"author":"reporter","received_hour":0,"text":"Yes"}"#;
+        let message = serde_json::from_str::<OpenedMessage>(plain).unwrap();
+        assert_eq!(message.status, None);
+        assert_eq!(serde_json::to_string(&message).unwrap(), plain);
+        assert_eq!(format!("{message:?}"), "OpenedMessage { .. }");
     }
 
     #[test]

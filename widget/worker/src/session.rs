@@ -2,17 +2,18 @@
 //! from it, and what is sealed or opened with them. Plain Rust, no browser.
 
 use fluister_envelope::age::{self, Recipient};
-use fluister_envelope::message::MailboxMessage;
+use fluister_envelope::message::{self, MailboxMessage};
 use fluister_envelope::pow::ciphertext_sha256;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
 use fluister_envelope::tip::{ReplyInfo, TipDocument};
+use fluister_protocol::MessageAuthor;
 use fluister_protocol::bodies::{MailboxRegistration, MessageList};
 use zeroize::Zeroizing;
 
 /// The most messages of one conversation the worker opens; the relay's own limit is lower.
 pub const MAX_MESSAGES: usize = 500;
 
-pub use fluister_protocol::worker::{Failure, OpenedMessage, SealedFile};
+pub use fluister_protocol::worker::{CaseStatus, Failure, OpenedMessage, SealedFile};
 
 /// The receipt code and its keys, once prepared (for a new tip) or unlocked (typed back in).
 /// Its `Debug` form shows neither.
@@ -123,6 +124,8 @@ impl Session {
 
     /// Opens the conversation as the relay sent it, oldest first. A message this code's key
     /// cannot open (or that is not a valid message) is kept, without text, so the page can say so.
+    /// A status counts only in the coordinator's messages: the relay records who posted each
+    /// one, and a status in a message posted with the mailbox token is not the coordinator's.
     pub fn open_conversation(&self, relay_json: &str) -> Result<Vec<OpenedMessage>, Failure> {
         let keys = self.keys()?;
         let conversation: MessageList =
@@ -135,15 +138,20 @@ impl Session {
             .messages
             .into_iter()
             .map(|message| {
-                let text = age::open(&identities, &message.ciphertext)
+                let opened = age::open(&identities, &message.ciphertext)
                     .ok()
                     .map(Zeroizing::new)
-                    .and_then(|plaintext| MailboxMessage::from_bytes(&plaintext).ok())
-                    .map(|message| message.text);
+                    .and_then(|plaintext| MailboxMessage::from_bytes(&plaintext).ok());
+                let status = opened
+                    .as_ref()
+                    .and_then(|opened| opened.status)
+                    .filter(|_| message.author == MessageAuthor::Coordinator)
+                    .map(case_status);
                 OpenedMessage {
                     author: message.author,
                     received_hour: message.received_hour,
-                    text,
+                    text: opened.map(|opened| opened.text),
+                    status,
                 }
             })
             .collect())
@@ -157,6 +165,17 @@ impl Session {
 
     fn keys(&self) -> Result<&MailboxKeys, Failure> {
         self.keys.as_ref().ok_or(Failure::NoKeys)
+    }
+}
+
+/// The envelope's status as the protocol names it to the page: the same identifier, matched
+/// exhaustively, so that a status the envelope adds cannot pass unnoticed.
+fn case_status(status: message::CaseStatus) -> CaseStatus {
+    match status {
+        message::CaseStatus::Read => CaseStatus::Read,
+        message::CaseStatus::InProgress => CaseStatus::InProgress,
+        message::CaseStatus::HandedOver => CaseStatus::HandedOver,
+        message::CaseStatus::Closed => CaseStatus::Closed,
     }
 }
 
@@ -186,7 +205,6 @@ fn seal(recipients: &[Recipient], padded: &[u8]) -> Result<SealedFile, Failure> 
 mod tests {
     use super::*;
     use fluister_envelope::age::Identity;
-    use fluister_envelope::message::MessageAuthor;
     use fluister_envelope::receipt::MailboxToken;
     use fluister_protocol::codec::{encode_base64url, encode_hex};
 
@@ -243,6 +261,7 @@ mod tests {
                 author: MessageAuthor::Coordinator,
                 received_hour: 1_764_313_200,
                 text: Some("Which address?".into()),
+                status: None,
             }]
         );
     }
@@ -269,6 +288,70 @@ mod tests {
         // Not an age file: kept, without text.
         assert_eq!(opened[1].text, None);
         assert_eq!(opened[1].author, MessageAuthor::Coordinator);
+    }
+
+    /// The relay's JSON for these messages, one per `(author, sealed file)`, an hour apart.
+    fn relay_list(messages: &[(&str, &[u8])]) -> String {
+        let items: Vec<String> = messages
+            .iter()
+            .enumerate()
+            .map(|(index, (author, ciphertext))| {
+                format!(
+                    r#"{{"id":"{:032x}","author":"{author}","received_hour":{},"ciphertext":"{}"}}"#,
+                    index + 1,
+                    3600 * index,
+                    encode_base64url(ciphertext)
+                )
+            })
+            .collect();
+        format!(r#"{{"messages":[{}]}}"#, items.join(","))
+    }
+
+    #[test]
+    fn a_coordinators_status_reaches_the_page_with_or_without_a_text() {
+        let mut session = Session::new();
+        session.prepare_receipt().unwrap();
+        let reporter = [session.keys().unwrap().reply_identity.to_recipient()];
+        let read = message::seal_status_message(message::CaseStatus::Read, "", &reporter).unwrap();
+        let handed_over = message::seal_status_message(
+            message::CaseStatus::HandedOver,
+            " We passed it on. ",
+            &reporter,
+        )
+        .unwrap();
+        let opened = session
+            .open_conversation(&relay_list(&[
+                ("coordinator", &read),
+                ("coordinator", &handed_over),
+            ]))
+            .unwrap();
+        assert_eq!(opened[0].status, Some(CaseStatus::Read));
+        assert_eq!(opened[0].text.as_deref(), Some(""));
+        assert_eq!(opened[1].status, Some(CaseStatus::HandedOver));
+        assert_eq!(opened[1].text.as_deref(), Some("We passed it on."));
+    }
+
+    #[test]
+    fn every_envelope_status_keeps_its_identifier_for_the_page() {
+        for status in message::CaseStatus::ALL {
+            assert_eq!(case_status(status).id(), status.id());
+        }
+        assert_eq!(message::CaseStatus::ALL.len(), CaseStatus::ALL.len());
+    }
+
+    #[test]
+    fn a_status_in_a_message_posted_with_the_mailbox_token_is_not_shown() {
+        let mut session = Session::new();
+        session.prepare_receipt().unwrap();
+        let reporter = [session.keys().unwrap().reply_identity.to_recipient()];
+        let closed =
+            message::seal_status_message(message::CaseStatus::Closed, "Closed.", &reporter)
+                .unwrap();
+        let opened = session
+            .open_conversation(&relay_list(&[("reporter", &closed)]))
+            .unwrap();
+        assert_eq!(opened[0].status, None);
+        assert_eq!(opened[0].text.as_deref(), Some("Closed."));
     }
 
     #[test]
