@@ -246,6 +246,24 @@ pub fn opened_entries(
                 .ok()
                 .and_then(|sealed| crate::store::open_sealed(identities, &sealed).ok())
                 .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
+                    Ok(MailboxMessage {
+                        status: Some(status),
+                        text,
+                        ..
+                    }) => {
+                        let line = crate::msg!(
+                            "conversation.status_for_reporter",
+                            status = crate::commands::reply::status_label(
+                                status,
+                                crate::messages::language()
+                            )
+                        );
+                        if text.is_empty() {
+                            line
+                        } else {
+                            format!("{line}\n{text}")
+                        }
+                    }
                     Ok(opened) => opened.text,
                     Err(_) => crate::render::show_plain_text(&plaintext),
                 });

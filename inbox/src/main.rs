@@ -177,7 +177,7 @@ enum Command {
         /// The message, in quotes; `-` reads it from standard input.
         #[arg(
             value_name = "TEXT",
-            required_unless_present_any = ["file", "editor"],
+            required_unless_present_any = ["file", "editor", "status"],
             conflicts_with_all = ["file", "editor"]
         )]
         text: Option<String>,
@@ -188,6 +188,11 @@ enum Command {
         /// or vi).
         #[arg(long)]
         editor: bool,
+        /// Tell the reporter where the report stands (they see it in their language when they
+        /// check with their code): read, in-progress, handed-over, closed. The text may be left
+        /// out then.
+        #[arg(long, value_enum, value_name = "STATUS")]
+        status: Option<ReporterStatus>,
     },
 
     /// Record where a tip stands, to whom it was handed over, and notes. Stored encrypted to
@@ -307,6 +312,27 @@ enum KeysAction {
         #[arg(value_name = "AGE1…")]
         recipient: String,
     },
+}
+
+/// What the reporter is told about their report (`reply --status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ReporterStatus {
+    Read,
+    InProgress,
+    HandedOver,
+    Closed,
+}
+
+impl ReporterStatus {
+    fn into_case_status(self) -> fluister_envelope::message::CaseStatus {
+        use fluister_envelope::message::CaseStatus;
+        match self {
+            ReporterStatus::Read => CaseStatus::Read,
+            ReporterStatus::InProgress => CaseStatus::InProgress,
+            ReporterStatus::HandedOver => CaseStatus::HandedOver,
+            ReporterStatus::Closed => CaseStatus::Closed,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -492,6 +518,11 @@ fn localised_command() -> clap::Command {
                         .value_name(value_name(msg!("help.value.file")))
                 })
                 .mut_arg("editor", |arg| arg.help(msg!("help.reply.editor")))
+                .mut_arg("status", |arg| {
+                    arg.help(msg!("help.reply.status"))
+                        .value_name(value_name(msg!("help.value.status")))
+                        .hide_possible_values(true)
+                })
         })
         .mut_subcommand("triage", |command| {
             command
@@ -836,10 +867,12 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
             text,
             file,
             editor,
+            status,
         } => commands::reply::run(
             &settings,
             number,
-            MessageSource::from_arguments(text, file, editor)?,
+            MessageSource::from_arguments(text, file, editor, status.is_some())?,
+            status.map(ReporterStatus::into_case_status),
         ),
         Command::Triage {
             number,

@@ -1102,6 +1102,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
             ),
         ),
         (other_tip, "message=hallo".to_owned()),
+        (mailbox_tip, "message=&reporter_status=on_fire".to_owned()),
     ] {
         let response = app.post(&format!("/tips/{}/reply", refused.0), &cookie, &refused.1);
         assert_eq!(
@@ -1148,6 +1149,32 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
         case.find("antwoord-7781").unwrap(),
     );
     assert!(question_at < answer_at);
+
+    // A status for the reporter alone, from the reply box: no text needed.
+    let told = app.post(
+        &format!("/tips/{mailbox_tip}/reply"),
+        &cookie,
+        "message=&reporter_status=handed_over",
+    );
+    assert_eq!(told.status, 303, "{}", told.text());
+    let on_relay = relay.reporter_messages(&keys).messages;
+    let last = open(
+        std::slice::from_ref(&keys.reply_identity),
+        &on_relay.last().unwrap().ciphertext,
+    )
+    .unwrap();
+    assert_eq!(
+        MailboxMessage::from_bytes(&last).unwrap().status,
+        Some(fluister_envelope::message::CaseStatus::HandedOver)
+    );
+    let case = app
+        .get(&format!("/tips/{mailbox_tip}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(
+        case.contains("[Status voor de melder: overgedragen]"),
+        "{case}"
+    );
 
     // Export for a hand-over: a PDF download, with or without the notes.
     let note_form: String = form_urlencoded::Serializer::new(String::new())
@@ -1237,7 +1264,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
     let good = settings_after("/settings/backup-check", &form(&backup_secret));
     assert!(good.contains("De reservesleutel opent alles."), "{good}");
     assert!(
-        good.contains("Gecontroleerd: 2 meldingen en 2 berichten."),
+        good.contains("Gecontroleerd: 2 meldingen en 3 berichten."),
         "{good}"
     );
     assert!(!good.contains(&backup_secret));
@@ -1283,7 +1310,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
         .header("location"),
         Some("/unlock")
     );
-    assert_eq!(relay.reporter_messages(&keys).messages.len(), 2);
+    assert_eq!(relay.reporter_messages(&keys).messages.len(), 3);
 
     for needle in ["vraag-3390", "antwoord-7781", "notitie-5120", "Schuur"] {
         assert_no_file_contains(&inbox.home, needle);

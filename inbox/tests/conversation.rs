@@ -205,6 +205,36 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     assert_eq!(stored_message_files(&inbox), files_before);
     assert_eq!(relay.reporter_messages(&keys).messages.len(), 2);
 
+    // A status for the reporter, without a text: the reporter's key opens it, the status is the
+    // envelope's identifier (the widget words it), and `show` says what the reporter was told.
+    let told = inbox.run_ok(&["reply", "1", "--status", "in-progress", "--lang", "en"]);
+    assert!(
+        told.contains("now sees the status \"in progress\""),
+        "{told}"
+    );
+    let on_relay = relay.reporter_messages(&keys).messages;
+    assert_eq!(on_relay.len(), 3);
+    let opened = MailboxMessage::from_bytes(
+        &open(
+            std::slice::from_ref(&keys.reply_identity),
+            &on_relay[2].ciphertext,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        opened.status,
+        Some(fluister_envelope::message::CaseStatus::InProgress)
+    );
+    assert_eq!(opened.text, "");
+    let shown = inbox.run_ok(&["show", "1"]);
+    assert!(
+        shown.contains("[Status voor de melder: in behandeling]"),
+        "{shown}"
+    );
+    let refused = inbox.run_failing(&["reply", "1", "--status", "on-fire"]);
+    assert!(refused.contains("on-fire"), "{refused}");
+
     assert_database_holds_no_link(&relay, &tip_id, &mailbox_id);
 }
 

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use fluister_envelope::age::Identity;
+use fluister_envelope::message::CaseStatus;
 use zeroize::Zeroizing;
 
 use super::AppState;
@@ -62,6 +63,19 @@ pub(crate) async fn reply(
         let body = Zeroizing::new(Vec::from(body));
         let fields = FormFields::parse(&body);
         let text = Zeroizing::new(fields.get("message").unwrap_or_default().to_owned());
+        let status = match fields.get("reporter_status").unwrap_or_default() {
+            "" => None,
+            "read" => Some(CaseStatus::Read),
+            "in_progress" => Some(CaseStatus::InProgress),
+            "handed_over" => Some(CaseStatus::HandedOver),
+            "closed" => Some(CaseStatus::Closed),
+            _ => {
+                return Err(Refusal::new(
+                    language,
+                    Reason::BadRequest(words(language).reply_status_unknown.to_owned()),
+                ));
+            }
+        };
         drop(fields);
         if text.chars().count() > pages::MAX_REPLY_CHARACTERS {
             return Err(Refusal::new(
@@ -79,7 +93,7 @@ pub(crate) async fn reply(
                 .map_err(|_| Refusal::new(language, Reason::NotFound))?;
             let refused = |error| refused(language, error);
             let target = ReplyTarget::find(state.home(), &keys, number).map_err(refused)?;
-            reply::send(state.home(), language, &keys, &target, &text).map_err(refused)?;
+            reply::send(state.home(), language, &keys, &target, &text, status).map_err(refused)?;
             Ok(number)
         })
         .await

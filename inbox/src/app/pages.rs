@@ -2,6 +2,7 @@
 //! filters, the case page, and the short pages for refusals and failures. Everything dynamic
 //! goes through [`Html::text`], so it is escaped and cleaned of control characters.
 
+use fluister_envelope::message::CaseStatus;
 use fluister_envelope::tip::TipDocument;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, signals};
 
@@ -750,7 +751,7 @@ pub(crate) fn case(
         .markup("</p>");
     conversation(&mut html, context.conversation, words);
     if document.reply.is_some() {
-        reply_form(&mut html, context.number, words);
+        reply_form(&mut html, context.number, words, language);
     }
     triage_form(&mut html, labels, context);
     export_section(&mut html, context.number, words);
@@ -758,7 +759,7 @@ pub(crate) fn case(
 }
 
 /// The form that sends a message to the reporter's mailbox.
-fn reply_form(html: &mut Html, number: u64, words: &Words) {
+fn reply_form(html: &mut Html, number: u64, words: &Words, language: Language) {
     html.markup("<h3 id=\"reply-heading\">")
         .markup(words.reply_heading)
         .markup("</h3><form method=\"post\" action=\"/tips/")
@@ -773,9 +774,26 @@ fn reply_form(html: &mut Html, number: u64, words: &Words) {
         .markup("</p><textarea id=\"reply-message\" name=\"message\" rows=\"5\" maxlength=\"")
         .number(MAX_REPLY_CHARACTERS as u64)
         .markup(
-            "\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"reply-hint\" \
-             required></textarea></div><button type=\"submit\" class=\"button-primary\">",
+            "\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"reply-hint\">\
+             </textarea></div><div class=\"field\"><label for=\"reporter-status\">",
         )
+        .markup(words.reply_status_label)
+        .markup("</label><p id=\"reporter-status-hint\" class=\"hint\">")
+        .markup(words.reply_status_hint)
+        .markup(
+            "</p><select id=\"reporter-status\" name=\"reporter_status\" \
+             aria-describedby=\"reporter-status-hint\"><option value=\"\">",
+        )
+        .markup(words.reply_status_none)
+        .markup("</option>");
+    for status in CaseStatus::ALL {
+        html.markup("<option value=\"")
+            .markup(status.id())
+            .markup("\">")
+            .text(&crate::commands::reply::status_label(status, language))
+            .markup("</option>");
+    }
+    html.markup("</select></div><button type=\"submit\" class=\"button-primary\">")
         .markup(words.reply_button)
         .markup("</button></form>");
 }

@@ -4,7 +4,9 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use fluister_envelope::age;
-use fluister_envelope::message::{MAX_MESSAGE_TEXT_CHARS, MailboxMessage, seal_message};
+use fluister_envelope::message::{
+    CaseStatus, MAX_MESSAGE_TEXT_CHARS, MailboxMessage, seal_message, seal_status_message,
+};
 use fluister_envelope::receipt::MailboxId;
 
 use super::Settings;
@@ -23,7 +25,7 @@ use crate::vocabulary::Language;
 /// Where `reply` takes the message from.
 #[derive(Debug)]
 pub enum MessageSource {
-    /// The command line argument.
+    /// The command line argument (empty with `--status` alone).
     Argument(String),
     /// Standard input (`-`).
     StandardInput,
@@ -41,28 +43,52 @@ impl MessageSource {
         text: Option<String>,
         file: Option<PathBuf>,
         editor: bool,
+        status_given: bool,
     ) -> Result<Self> {
         match (text, file, editor) {
             (_, Some(path), _) => Ok(MessageSource::File(path)),
             (_, None, true) => Ok(MessageSource::Editor),
             (Some(text), None, false) if text == "-" => Ok(MessageSource::StandardInput),
             (Some(text), None, false) => Ok(MessageSource::Argument(text)),
+            (None, None, false) if status_given => Ok(MessageSource::Argument(String::new())),
             (None, None, false) => Err(Error::Usage(msg!("reply.no_message"))),
         }
     }
 }
 
-/// Seals the message to the reporter of tip `number`, to the coordinator's own key and to
-/// every key of the own set, posts it to the tip's mailbox, and keeps a copy in
-/// the tip's conversation. Refuses, sending nothing, if the tip has no mailbox or the message
-/// is empty or too long.
-pub fn run(settings: &Settings, number: u64, source: MessageSource) -> Result<()> {
+/// Seals the message (and the status for the reporter, if given) to the reporter of tip
+/// `number`, to the coordinator's own key and to every key of the own set, posts it to the
+/// tip's mailbox, and keeps a copy in the tip's conversation. Refuses, sending nothing, if the
+/// tip has no mailbox or the message is empty (without a status) or too long.
+pub fn run(
+    settings: &Settings,
+    number: u64,
+    source: MessageSource,
+    status: Option<CaseStatus>,
+) -> Result<()> {
     let keys = settings.unlock()?;
     // The mailbox is checked before the editor opens, so nobody writes a message in vain.
     let target = ReplyTarget::find(&settings.home, &keys, number)?;
     let text = read_message_text(settings, number, source)?;
-    let sent = send(&settings.home, settings.language, &keys, &target, &text)?;
-    println!("{}", msg!("reply.sent", number = number));
+    let sent = send(
+        &settings.home,
+        settings.language,
+        &keys,
+        &target,
+        &text,
+        status,
+    )?;
+    match status {
+        Some(status) => println!(
+            "{}",
+            msg!(
+                "reply.status_sent",
+                number = number,
+                status = status_label(status, settings.language)
+            )
+        ),
+        None => println!("{}", msg!("reply.sent", number = number)),
+    }
     if sent.answers_meanwhile > 0 {
         println!(
             "{}",
@@ -134,14 +160,17 @@ pub fn send(
     keys: &UnlockedKeys,
     target: &ReplyTarget,
     text: &str,
+    status: Option<CaseStatus>,
 ) -> Result<SentReply> {
     let number = target.number;
     let text = text.trim();
-    if text.is_empty() {
+    if text.is_empty() && status.is_none() {
         return Err(Error::Usage(msg!("reply.empty", number = number)));
     }
     // Checked before anything goes to the relay; `seal_message` checks the padded size too.
-    if MailboxMessage::new(text).validate().is_err() {
+    let mut message = MailboxMessage::new(text);
+    message.status = status;
+    if message.validate().is_err() {
         return Err(message_too_long());
     }
     let connection = Connection::load(home)?;
@@ -156,7 +185,11 @@ pub fn send(
         keys.own_recipient,
         &RecipientSet::load(home, language)?,
     );
-    let sealed = seal_message(text, &recipients).map_err(|error| match error {
+    let sealed = match status {
+        Some(status) => seal_status_message(status, text, &recipients),
+        None => seal_message(text, &recipients),
+    }
+    .map_err(|error| match error {
         fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
             message_too_long()
         }
@@ -191,6 +224,16 @@ pub fn send(
         answers_meanwhile = counts.new_from_reporter;
     }
     Ok(SentReply { answers_meanwhile })
+}
+
+/// The status as the coordinator reads it (the reporter reads the widget's own words).
+pub fn status_label(status: CaseStatus, language: Language) -> String {
+    match status {
+        CaseStatus::Read => crate::msg_in!(language, "reporter_status.read"),
+        CaseStatus::InProgress => crate::msg_in!(language, "reporter_status.in_progress"),
+        CaseStatus::HandedOver => crate::msg_in!(language, "reporter_status.handed_over"),
+        CaseStatus::Closed => crate::msg_in!(language, "reporter_status.closed"),
+    }
 }
 
 /// Whom a reply is sealed to: the reporter, the key in use and every key of the own set, once
