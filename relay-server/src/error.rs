@@ -72,6 +72,8 @@ pub enum ApiError {
     BadRegistration,
     /// Storage failed; details are logged, not returned.
     Internal,
+    /// The storage cannot take a write now (`GET /readyz`); details are logged, not returned.
+    NotReady,
 }
 
 impl ApiError {
@@ -218,6 +220,11 @@ impl ApiError {
                 ErrorCode::Internal,
                 "The relay could not complete this request. Nothing was stored; please try again.",
             ),
+            ApiError::NotReady => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::NotReady,
+                "The relay cannot write to its database right now.",
+            ),
         }
     }
 }
@@ -292,6 +299,7 @@ mod tests {
             ApiError::BadLogPlace,
             ApiError::BadRegistration,
             ApiError::Internal,
+            ApiError::NotReady,
         ] {
             let (_, code, _) = error.parts();
             assert_ne!(code, ErrorCode::Unknown);

@@ -232,6 +232,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz::<S>))
         .route("/metrics", get(metrics::<S>))
         .route("/embed.js", get(embed_script::<S>))
         .route("/w", get(widget_index::<S>))
@@ -389,10 +390,35 @@ pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     matches!((authority, host), (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host))
 }
 
+/// `GET /healthz`: the process answers. It touches nothing else, so a supervisor restarts the
+/// relay only when the process itself is stuck.
 async fn healthz() -> impl IntoResponse {
     Json(Health {
         status: "ok".to_owned(),
     })
+}
+
+/// How long `/readyz` waits for the storage before it answers that the relay is not ready.
+const READY_DEADLINE: Duration = Duration::from_secs(3);
+
+/// `GET /readyz`: the storage is reachable and writable now (a write transaction that changes
+/// nothing, through the same writer tips go through), so a load balancer sends traffic only to
+/// a relay that can store it.
+async fn readyz<S: Storage>(State(state): State<AppState<S>>) -> Result<Response, ApiError> {
+    match tokio::time::timeout(READY_DEADLINE, state.inner.storage.ready()).await {
+        Ok(Ok(())) => Ok(Json(Health {
+            status: "ready".to_owned(),
+        })
+        .into_response()),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the storage cannot take a write");
+            Err(ApiError::NotReady)
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the storage took too long to take a write");
+            Err(ApiError::NotReady)
+        }
+    }
 }
 
 async fn public_config<S: Storage>(State(state): State<AppState<S>>) -> Response {

@@ -143,6 +143,8 @@ enum WriteCommand {
     StoreMessage(NewMessage, oneshot::Sender<StorageResult<MessageOutcome>>),
     DeleteMailbox(MailboxId, oneshot::Sender<StorageResult<bool>>),
     AppendLog(NewLogEntry, oneshot::Sender<StorageResult<LogOutcome>>),
+    /// Stores nothing: answered once a batch's write transaction began and committed.
+    Ready(oneshot::Sender<StorageResult<()>>),
 }
 
 /// Totals the writer keeps up to date, read by `/metrics` and the quota check.
@@ -469,6 +471,10 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn ready(&self) -> StorageResult<()> {
+        self.send(WriteCommand::Ready).await
+    }
+
     async fn log_entries(&self, after: u64, limit: usize) -> StorageResult<Vec<StoredLogEntry>> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -564,6 +570,7 @@ enum PendingAnswer {
         MessageOutcome,
     ),
     AppendLog(oneshot::Sender<StorageResult<LogOutcome>>, LogOutcome),
+    Ready(oneshot::Sender<StorageResult<()>>),
 }
 
 impl PendingAnswer {
@@ -576,6 +583,7 @@ impl PendingAnswer {
             PendingAnswer::RegisterMailbox(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::StoreMessage(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::AppendLog(sender, outcome) => drop(sender.send(Ok(outcome))),
+            PendingAnswer::Ready(sender) => drop(sender.send(Ok(()))),
         }
     }
 
@@ -587,6 +595,7 @@ impl PendingAnswer {
             PendingAnswer::RegisterMailbox(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::StoreMessage(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::AppendLog(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::Ready(sender) => drop(sender.send(Err(error.clone()))),
         }
     }
 }
@@ -664,7 +673,11 @@ impl Writer {
         }
         let mut stored_bytes = self.totals.stored_bytes.load(Ordering::Relaxed);
         let limits = self.limits;
-        let transaction = self.connection.transaction()?;
+        // Immediate: the write lock is taken when the batch begins, so a batch of readiness
+        // checks alone proves the database writable.
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for command in batch.drain(..) {
             match command {
                 WriteCommand::StoreTip(tip, sender) => {
@@ -733,6 +746,7 @@ impl Writer {
                         return Err(error);
                     }
                 },
+                WriteCommand::Ready(sender) => answers.push(PendingAnswer::Ready(sender)),
                 WriteCommand::Sweep(cutoff_hour, sender) => {
                     let swept = sweep(&transaction, cutoff_hour, round_down_to_day(now));
                     match swept {
