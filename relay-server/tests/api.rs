@@ -1250,7 +1250,11 @@ fn team_log_keeps_sealed_entries_in_order_for_every_member_and_a_revoked_member_
     assert_eq!(again.status, 200, "a retry is recognised: {}", again.text());
     assert_eq!(again.json()["sequence"], 1);
     for (index, entry) in entries.iter().enumerate().skip(1) {
-        let token = if index % 2 == 0 { &first.token } else { &second.token };
+        let token = if index % 2 == 0 {
+            &first.token
+        } else {
+            &second.token
+        };
         assert_eq!(append(&relay, token, entry).status, 201);
     }
 
@@ -1373,7 +1377,12 @@ fn member_labels_and_duplicate_tokens_are_refused_with_the_fix() {
         let path = config.join("relay.toml");
         std::fs::write(&path, settings.to_toml()).unwrap();
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
-            .args(["--config", path.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args([
+                "--config",
+                path.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .output()
             .unwrap();
         assert!(!output.status.success());

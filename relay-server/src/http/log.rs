@@ -64,7 +64,11 @@ pub(super) async fn append_entry<S: Storage>(
 /// The place after which to list: `after=N` in the query, 0 without one.
 fn place_after(query: Option<&str>) -> Result<u64, ApiError> {
     let mut after = 0;
-    for pair in query.unwrap_or_default().split('&').filter(|pair| !pair.is_empty()) {
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+    {
         match pair.split_once('=') {
             Some(("after", digits))
                 if !digits.is_empty()
