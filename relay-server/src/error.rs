@@ -25,6 +25,8 @@ pub enum ApiError {
     CrossOrigin,
     /// No valid coordinator token.
     Unauthorized,
+    /// No valid metrics token (`metrics.token_sha256`) for `/metrics`.
+    MetricsUnauthorized,
     /// The body is larger than `limits.max_tip_bytes`.
     BodyTooLarge,
     /// The body is not an age v1 file.
@@ -104,6 +106,12 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
                 "A valid coordinator token is needed: send `Authorization: Bearer <token>`.",
+            ),
+            ApiError::MetricsUnauthorized => (
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "A valid metrics token is needed: send `Authorization: Bearer <token>` with a \
+                 token from `relay-server mint-token --metrics`.",
             ),
             ApiError::BodyTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -242,7 +250,7 @@ impl IntoResponse for ApiError {
         response.extensions_mut().insert(code);
         let headers = response.headers_mut();
         match self {
-            ApiError::Unauthorized => {
+            ApiError::Unauthorized | ApiError::MetricsUnauthorized => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"fluister\""),
@@ -276,6 +284,7 @@ mod tests {
             ApiError::MethodNotAllowed,
             ApiError::CrossOrigin,
             ApiError::Unauthorized,
+            ApiError::MetricsUnauthorized,
             ApiError::BodyTooLarge,
             ApiError::NotAgeFile,
             ApiError::BrokenAgeHeader,

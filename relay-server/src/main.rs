@@ -40,13 +40,17 @@ enum Command {
     Serve(ServeOptions),
     /// Print a commented example config file with every setting and its default.
     ExampleConfig,
-    /// Make a new coordinator access token. Prints the token once (give it to the coordinator's
-    /// inbox; it is not stored anywhere) and the lines to add to the relay's config.
+    /// Make a new coordinator access token (or, with --metrics, a monitoring system's). Prints
+    /// the token once (it is not stored anywhere) and the lines to add to the relay's config.
     MintToken {
         /// Name the token as a team member's (e.g. `member-2`: a label that means nothing to
         /// an outsider), so it can be revoked alone by removing its lines from the config.
-        #[arg(long, value_name = "LABEL")]
+        #[arg(long, value_name = "LABEL", conflicts_with = "metrics")]
         label: Option<String>,
+        /// Make a token for the monitoring system instead: it opens `/metrics` and nothing
+        /// else (no tip can be listed, fetched or deleted with it).
+        #[arg(long)]
+        metrics: bool,
     },
 }
 
@@ -80,7 +84,11 @@ fn main() -> std::process::ExitCode {
             print!("{EXAMPLE_CONFIG}");
             Ok(())
         }
-        Some(Command::MintToken { label }) => mint_token(label.as_deref()),
+        Some(Command::MintToken {
+            metrics: true,
+            label: _,
+        }) => mint_metrics_token(),
+        Some(Command::MintToken { label, .. }) => mint_token(label.as_deref()),
         Some(Command::Serve(options)) => serve(merge_options(options, cli.serve)),
         None => serve(cli.serve),
     };
@@ -102,6 +110,35 @@ fn merge_options(after: ServeOptions, before: ServeOptions) -> ServeOptions {
     }
 }
 
+/// A fresh random token, `PREFIX` and 32 random bytes, with its SHA-256 in hex.
+fn random_token(prefix: &str) -> Result<(Zeroizing<String>, String)> {
+    let mut random = Zeroizing::new([0u8; 32]);
+    getrandom::fill(random.as_mut_slice()).context("the operating system gave no random bytes")?;
+    let token = Zeroizing::new(format!(
+        "{prefix}{}",
+        fluister_relay::encoding::encode_base64url(random.as_slice())
+    ));
+    let hash = fluister_relay::encoding::encode_hex(&Sha256::digest(token.as_bytes()));
+    Ok((token, hash))
+}
+
+fn mint_metrics_token() -> Result<()> {
+    let (token, hash) = random_token("fluister-metrics-")?;
+    println!("Metrics token (shown only this once; give it to the monitoring system):");
+    println!();
+    println!("    {}", token.as_str());
+    println!();
+    println!("Add its hash to the relay's config (or FLUISTER_METRICS_TOKEN_SHA256_FILE):");
+    println!();
+    println!("    [metrics]");
+    println!("    token_sha256 = [\"{hash}\"]");
+    println!();
+    println!(
+        "It opens /metrics only. Prometheus sends it with `authorization: {{credentials: …}}`."
+    );
+    Ok(())
+}
+
 fn mint_token(label: Option<&str>) -> Result<()> {
     if let Some(label) = label
         && !fluister_relay::settings::is_member_label(label)
@@ -110,13 +147,7 @@ fn mint_token(label: Option<&str>) -> Result<()> {
             "the label `{label}` is not 1 to 32 letters, digits, `-` or `_`; use one such as `member-2`"
         );
     }
-    let mut random = Zeroizing::new([0u8; 32]);
-    getrandom::fill(random.as_mut_slice()).context("the operating system gave no random bytes")?;
-    let token = Zeroizing::new(format!(
-        "fluister-coordinator-{}",
-        fluister_relay::encoding::encode_base64url(random.as_slice())
-    ));
-    let hash = fluister_relay::encoding::encode_hex(&Sha256::digest(token.as_bytes()));
+    let (token, hash) = random_token("fluister-coordinator-")?;
     println!("Coordinator token (shown only this once; store it in the coordinator's inbox):");
     println!();
     println!("    {}", token.as_str());

@@ -33,6 +33,18 @@ pub struct Settings {
     pub widget: WidgetSettings,
     /// Content-free "something new" notifications to the coordinators (off unless configured).
     pub notifications: NotificationSettings,
+    /// Who may read `/metrics` (nobody unless configured).
+    pub metrics: MetricsSettings,
+}
+
+/// The monitoring system's access to `/metrics`: a token of its own, which opens nothing else,
+/// so a monitoring system cannot list, fetch or delete tips.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// SHA-256 hashes (64 hex digits) of the tokens that open `/metrics`, made by
+    /// `relay-server mint-token --metrics`. Empty: `/metrics` answers 404.
+    pub token_sha256: Vec<String>,
 }
 
 /// Listening address, public origin and logging.
@@ -619,6 +631,32 @@ impl Settings {
         Ok(hashes)
     }
 
+    /// The hashes of the tokens that open `/metrics`, decoded; none of them a coordinator's.
+    pub fn metrics_token_hashes(&self) -> Result<Vec<[u8; 32]>, SettingsError> {
+        let coordinator_hashes = self.token_hashes()?;
+        let mut hashes = Vec::new();
+        for (index, text) in self.metrics.token_sha256.iter().enumerate() {
+            let field = format!("metrics.token_sha256[{index}]");
+            let hash = crate::encoding::decode_hex::<32>(&text.trim().to_ascii_lowercase())
+                .ok_or_else(|| {
+                    field_error(
+                        &field,
+                        "is not 64 hexadecimal digits",
+                        "paste the line printed by `relay-server mint-token --metrics`",
+                    )
+                })?;
+            if coordinator_hashes.contains(&hash) {
+                return Err(field_error(
+                    &field,
+                    "is a coordinator token's hash",
+                    "give the monitoring system a token of its own: `relay-server mint-token --metrics`",
+                ));
+            }
+            hashes.push(hash);
+        }
+        Ok(hashes)
+    }
+
     /// Checks every field, returning the first problem found.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.listen_address()?;
@@ -832,6 +870,7 @@ impl Settings {
         }
         self.recipients()?;
         self.token_hashes()?;
+        self.metrics_token_hashes()?;
         self.notifications.validate()?;
         for (index, origin) in self.widget.embedding_origins.iter().enumerate() {
             check_origin(&format!("widget.embedding_origins[{index}]"), origin)?;

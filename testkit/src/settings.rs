@@ -146,6 +146,15 @@ impl SettingsBuilder {
         self.coordinator("token_sha256", strings(hashes))
     }
 
+    /// `metrics.token_sha256`: the hashes of exactly these tokens, which open `/metrics`.
+    pub fn metrics_tokens(self, tokens: &[&str]) -> SettingsBuilder {
+        self.set(
+            "metrics",
+            "token_sha256",
+            strings(tokens.iter().map(|token| crate::token_hash(token))),
+        )
+    }
+
     /// Adds one `[[coordinator.members]]`: a team member's label and token hash, as
     /// `relay-server mint-token --label` prints them.
     pub fn member(self, label: &str, token_sha256: &str) -> SettingsBuilder {
