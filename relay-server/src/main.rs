@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use fluister_relay::challenges::ChallengeKeys;
 use fluister_relay::http::AppState;
-use fluister_relay::settings::{EXAMPLE_CONFIG, Settings};
+use fluister_relay::settings::{EXAMPLE_CONFIG, LogFormat, Settings};
 use fluister_relay::storage::Storage;
 use fluister_relay::storage::discard::DiscardStorage;
 use fluister_relay::storage::sqlite::{SqliteStorage, StorageLimits};
@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 /// With no options it listens on 127.0.0.1:8080 and keeps an SQLite database in
 /// ./fluister-data/. Settings come from built-in defaults, then the --config file, then
 /// FLUISTER_* environment variables (FLUISTER_LISTEN, FLUISTER_PUBLIC_ORIGIN, FLUISTER_LOG,
-/// FLUISTER_STORAGE_BACKEND, FLUISTER_DATA_DIR, FLUISTER_POW_DIFFICULTY, FLUISTER_ASSETS_DIR),
+/// FLUISTER_LOG_FORMAT, FLUISTER_STORAGE_BACKEND, FLUISTER_DATA_DIR, FLUISTER_POW_DIFFICULTY, FLUISTER_ASSETS_DIR),
 /// then --listen and --data-dir. `relay-server example-config` prints every setting with its
 /// meaning.
 #[derive(Debug, Parser)]
@@ -189,18 +189,29 @@ fn load_settings(options: &ServeOptions) -> Result<Settings> {
 
 fn serve(options: ServeOptions) -> Result<()> {
     let settings = load_settings(&options)?;
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(
-            &settings.server.log_level,
-        ))
-        // Log lines carry no time of their own: a per-second timestamp next to "tip stored"
-        // would say when a reporter was active. The service manager's journal timestamps lines
-        // anyway, and the relay logs no line per request.
-        .without_time()
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::new(&settings.server.log_level);
+    // Log lines carry no time of their own, in either format: a per-second timestamp next to
+    // "tip stored" would say when a reporter was active. The service manager's journal
+    // timestamps lines anyway, and the relay logs no line per request.
+    match settings.server.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .without_time()
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .without_time()
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -59,6 +59,21 @@ pub struct ServerSettings {
     pub public_origin: String,
     /// The log filter, e.g. `info` or `fluister_relay=debug`. Logs never contain request headers.
     pub log_level: String,
+    /// `text` (the default: one readable line per event) or `json` (one JSON object per line,
+    /// for a log collector). Both carry no time and no client detail.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line: `{"level":"INFO","message":"relay started"}` and the event's
+    /// fields beside the message.
+    Json,
 }
 
 /// Storage backend, location and retention.
@@ -397,6 +412,7 @@ impl Default for ServerSettings {
             listen: "127.0.0.1:8080".to_owned(),
             public_origin: String::new(),
             log_level: "info".to_owned(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -477,6 +493,7 @@ pub const ENVIRONMENT_OVERRIDES: &[(&str, &str)] = &[
     ("FLUISTER_LISTEN", "server.listen"),
     ("FLUISTER_PUBLIC_ORIGIN", "server.public_origin"),
     ("FLUISTER_LOG", "server.log_level"),
+    ("FLUISTER_LOG_FORMAT", "server.log_format"),
     ("FLUISTER_STORAGE_BACKEND", "storage.backend"),
     ("FLUISTER_DATA_DIR", "storage.data_dir"),
     ("FLUISTER_POW_DIFFICULTY", "proof_of_work.difficulty"),
@@ -521,6 +538,17 @@ impl Settings {
         }
         if let Some(value) = lookup("FLUISTER_LOG") {
             self.server.log_level = value;
+        }
+        if let Some(value) = lookup("FLUISTER_LOG_FORMAT") {
+            self.server.log_format = match value.trim() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => {
+                    return Err(SettingsError(format!(
+                        "environment variable FLUISTER_LOG_FORMAT is `{value}`; set it to `text` or `json`"
+                    )));
+                }
+            };
         }
         if let Some(value) = lookup("FLUISTER_STORAGE_BACKEND") {
             self.storage.backend = value;

@@ -239,3 +239,34 @@ fn two_tips_in_one_hour_change_nothing_in_metrics_until_the_hour_is_over() {
     relay.set_metrics_clock(hour + 3600 + 3599);
     assert_eq!(scrape(), next_hour);
 }
+
+#[test]
+fn fluister_log_format_json_writes_one_json_object_per_line_and_a_bad_value_names_the_variable() {
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests().environment("FLUISTER_LOG_FORMAT", "json"),
+    );
+    assert_eq!(relay.request("GET", "/readyz", &[], b"").status, 200);
+    let log = relay.log();
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|event| event["message"] == "relay started" && event["level"] == "INFO"),
+        "{log}"
+    );
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+        .env("FLUISTER_LOG_FORMAT", "yaml")
+        .env("FLUISTER_LISTEN", "127.0.0.1:0")
+        .env_remove("FLUISTER_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("FLUISTER_LOG_FORMAT"), "{message}");
+    assert!(message.contains("`text` or `json`"), "{message}");
+}

@@ -25,6 +25,7 @@ const RELAY_ENVIRONMENT: &[&str] = &[
     "FLUISTER_LISTEN",
     "FLUISTER_DATA_DIR",
     "FLUISTER_LOG",
+    "FLUISTER_LOG_FORMAT",
     "FLUISTER_POW_DIFFICULTY",
     "FLUISTER_PUBLIC_ORIGIN",
     "FLUISTER_ASSETS_DIR",
@@ -138,6 +139,8 @@ pub fn mint_member_token(label: &str) -> MintedToken {
 #[derive(Debug)]
 pub struct RelayProcess {
     client: Client,
+    /// The environment variables the settings named, given to every launch.
+    environment: Vec<(String, String)>,
     child: Option<Child>,
     config_path: PathBuf,
     log_path: PathBuf,
@@ -169,6 +172,7 @@ impl RelayProcess {
             .to_owned();
         let mut relay = RelayProcess {
             client: Client::new(SocketAddr::from(([127, 0, 0, 1], 0)), &token),
+            environment: settings.environment_variables().to_vec(),
             child: None,
             log_path: directory.join("relay.log"),
             config_path,
@@ -204,6 +208,7 @@ impl RelayProcess {
             "FLUISTER_RELAY_TEST_METRICS_CLOCK",
             self.metrics_clock_path(),
         );
+        command.envs(self.environment.iter().map(|(name, value)| (name, value)));
         let mut child = command.spawn().expect("start relay-server");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("the relay's standard output"))
