@@ -4,10 +4,10 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use fluister_relay::challenges::ChallengeKeys;
 use fluister_relay::http::AppState;
-use fluister_relay::settings::{EXAMPLE_CONFIG, LogFormat, Settings};
+use fluister_relay::settings::{ENVIRONMENT_OVERRIDES, EXAMPLE_CONFIG, LogFormat, Settings};
 use fluister_relay::storage::Storage;
 use fluister_relay::storage::discard::DiscardStorage;
 use fluister_relay::storage::sqlite::{SqliteStorage, StorageLimits};
@@ -19,11 +19,9 @@ use zeroize::Zeroizing;
 /// who sent it.
 ///
 /// With no options it listens on 127.0.0.1:8080 and keeps an SQLite database in
-/// ./fluister-data/. Settings come from built-in defaults, then the --config file, then
-/// FLUISTER_* environment variables (FLUISTER_LISTEN, FLUISTER_PUBLIC_ORIGIN, FLUISTER_LOG,
-/// FLUISTER_LOG_FORMAT, FLUISTER_STORAGE_BACKEND, FLUISTER_DATA_DIR, FLUISTER_POW_DIFFICULTY, FLUISTER_ASSETS_DIR),
-/// then --listen and --data-dir. `relay-server example-config` prints every setting with its
-/// meaning.
+/// ./fluister-data/. Settings come from built-in defaults, then the --config file, then the
+/// FLUISTER_* environment variables listed below, then --listen and --data-dir.
+/// `relay-server example-config` prints every setting with its meaning.
 #[derive(Debug, Parser)]
 #[command(name = "relay-server", version, about, long_about)]
 struct Cli {
@@ -77,8 +75,26 @@ struct ServeOptions {
     data_dir: Option<PathBuf>,
 }
 
+/// The `--help` text after the options: every environment variable and the field it sets.
+fn environment_help() -> String {
+    let mut text = String::from(
+        "Environment variables, each overriding a config field. A *_FILE variable names a file\n\
+         that holds the value instead (as secret stores and container runtimes hand them over):\n\
+         one entry a line, blank lines and # comments skipped. Set a variable or its *_FILE,\n\
+         not both.\n  ",
+    );
+    text.push_str(&format!("{:<44}the --config file\n", "FLUISTER_CONFIG"));
+    for (variable, field) in ENVIRONMENT_OVERRIDES {
+        text.push_str(&format!("  {variable:<44}{field}\n"));
+    }
+    text
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command()
+        .after_long_help(environment_help())
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let outcome = match cli.command {
         Some(Command::ExampleConfig) => {
             print!("{EXAMPLE_CONFIG}");

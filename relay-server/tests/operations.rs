@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use fluister_protocol::ErrorCode;
 use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
 use fluister_testkit::{
-    COORDINATOR_TOKEN, METRICS_TOKEN, RelayProcess, Response, SettingsBuilder, TemporaryDirectory,
+    COORDINATOR_TOKEN, METRICS_TOKEN, RelayProcess, Response, SECOND_COORDINATOR_TOKEN,
+    SettingsBuilder, TemporaryDirectory,
 };
 
 /// Asks `path` until it answers `status`, for at most `deadline`; returns that answer.
@@ -269,4 +270,204 @@ fn fluister_log_format_json_writes_one_json_object_per_line_and_a_bad_value_name
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("FLUISTER_LOG_FORMAT"), "{message}");
     assert!(message.contains("`text` or `json`"), "{message}");
+}
+
+/// Runs the relay with no config and `environment`; it must refuse to start. Returns what it
+/// printed on standard error.
+fn refused_start(environment: &[(&str, &str)]) -> String {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"));
+    for variable in fluister_testkit::process::RELAY_ENVIRONMENT {
+        command.env_remove(variable);
+    }
+    let output = command
+        .env("FLUISTER_LISTEN", "127.0.0.1:0")
+        .envs(environment.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success() && output.stdout.is_empty(),
+        "started with {environment:?}"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn recipients_and_token_hashes_come_from_secret_files_and_replace_the_configs() {
+    let directory = TemporaryDirectory::new("secret-files");
+    let recipients = [coordinator_keys().1, coordinator_keys().1];
+    let recipients_file = directory.join("recipients.txt");
+    std::fs::write(
+        &recipients_file,
+        format!(
+            "# the coordinator\n{}\n\n# the deputy\n  {}  \n",
+            recipients[0], recipients[1]
+        ),
+    )
+    .unwrap();
+    let tokens_file = directory.join("coordinator-tokens");
+    std::fs::write(
+        &tokens_file,
+        format!("{}\n", fluister_testkit::token_hash(COORDINATOR_TOKEN)),
+    )
+    .unwrap();
+    let metrics_file = directory.join("metrics-tokens");
+    std::fs::write(
+        &metrics_file,
+        fluister_testkit::token_hash(METRICS_TOKEN).to_uppercase(),
+    )
+    .unwrap();
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            // The config's own token, which the environment's file replaces.
+            .coordinator_token_hashes([fluister_testkit::token_hash(SECOND_COORDINATOR_TOKEN)])
+            .environment(
+                "FLUISTER_COORDINATOR_RECIPIENTS_FILE",
+                recipients_file.to_str().unwrap(),
+            )
+            .environment(
+                "FLUISTER_COORDINATOR_TOKEN_SHA256_FILE",
+                tokens_file.to_str().unwrap(),
+            )
+            .environment(
+                "FLUISTER_METRICS_TOKEN_SHA256_FILE",
+                metrics_file.to_str().unwrap(),
+            ),
+    );
+    let config = relay.request("GET", "/api/v1/config", &[], b"").json();
+    let listed: Vec<String> = recipients.iter().map(ToString::to_string).collect();
+    assert_eq!(config["recipients"], serde_json::json!(listed));
+    assert_eq!(relay.coordinator_get("/api/v1/tips").status, 200);
+    assert_eq!(
+        get_with_token(&relay, "/api/v1/tips", SECOND_COORDINATOR_TOKEN).status,
+        401
+    );
+    assert_eq!(
+        get_with_token(&relay, "/metrics", METRICS_TOKEN).status,
+        200
+    );
+}
+
+#[test]
+fn recipients_and_token_hashes_come_from_comma_separated_variables() {
+    let recipients = [coordinator_keys().1, coordinator_keys().1];
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .environment(
+                "FLUISTER_COORDINATOR_RECIPIENTS",
+                format!("{}, {}", recipients[0], recipients[1]),
+            )
+            .environment(
+                "FLUISTER_COORDINATOR_TOKEN_SHA256",
+                format!(
+                    "{},{}",
+                    fluister_testkit::token_hash(SECOND_COORDINATOR_TOKEN),
+                    fluister_testkit::token_hash(COORDINATOR_TOKEN)
+                ),
+            )
+            .environment(
+                "FLUISTER_METRICS_TOKEN_SHA256",
+                fluister_testkit::token_hash(METRICS_TOKEN),
+            ),
+    );
+    let config = relay.request("GET", "/api/v1/config", &[], b"").json();
+    assert_eq!(config["recipients"].as_array().unwrap().len(), 2);
+    assert_eq!(relay.coordinator_get("/api/v1/tips").status, 200);
+    assert_eq!(
+        get_with_token(&relay, "/api/v1/tips", SECOND_COORDINATOR_TOKEN).status,
+        200
+    );
+    assert_eq!(
+        get_with_token(&relay, "/metrics", METRICS_TOKEN).status,
+        200
+    );
+}
+
+#[test]
+fn bad_secrets_from_the_environment_name_the_variable_and_the_fix() {
+    let directory = TemporaryDirectory::new("bad-secret-files");
+    let hash = fluister_testkit::token_hash(COORDINATOR_TOKEN);
+    let with_bad_line = directory.join("tokens-with-a-bad-line");
+    std::fs::write(&with_bad_line, format!("{hash}\nnot-a-hash\n")).unwrap();
+    let only_comments = directory.join("only-comments");
+    std::fs::write(&only_comments, "# nothing yet\n\n").unwrap();
+    let missing = directory.join("missing");
+    let path = |path: &std::path::Path| path.to_str().unwrap().to_owned();
+    let with_bad_line = path(&with_bad_line);
+    let only_comments = path(&only_comments);
+    let missing = path(&missing);
+    for (environment, expected) in [
+        (
+            vec![(
+                "FLUISTER_COORDINATOR_TOKEN_SHA256_FILE",
+                with_bad_line.as_str(),
+            )],
+            vec![
+                "line 2 of",
+                "FLUISTER_COORDINATOR_TOKEN_SHA256_FILE",
+                "relay-server mint-token",
+            ],
+        ),
+        (
+            vec![("FLUISTER_METRICS_TOKEN_SHA256_FILE", missing.as_str())],
+            vec![
+                "FLUISTER_METRICS_TOKEN_SHA256_FILE",
+                "cannot be read",
+                "a file the relay's user can read",
+            ],
+        ),
+        (
+            vec![(
+                "FLUISTER_COORDINATOR_RECIPIENTS_FILE",
+                only_comments.as_str(),
+            )],
+            vec!["FLUISTER_COORDINATOR_RECIPIENTS_FILE", "lists nothing"],
+        ),
+        (
+            vec![("FLUISTER_COORDINATOR_RECIPIENTS", "age1nope")],
+            vec![
+                "environment variable FLUISTER_COORDINATOR_RECIPIENTS",
+                "age1nope",
+                "fluister-inbox keygen",
+            ],
+        ),
+        (
+            vec![
+                ("FLUISTER_COORDINATOR_TOKEN_SHA256", hash.as_str()),
+                (
+                    "FLUISTER_COORDINATOR_TOKEN_SHA256_FILE",
+                    with_bad_line.as_str(),
+                ),
+            ],
+            vec!["both set", "set only one"],
+        ),
+        (
+            vec![
+                ("FLUISTER_COORDINATOR_TOKEN_SHA256", hash.as_str()),
+                ("FLUISTER_METRICS_TOKEN_SHA256", hash.as_str()),
+            ],
+            vec!["metrics.token_sha256[0]", "mint-token --metrics"],
+        ),
+    ] {
+        let message = refused_start(&environment);
+        for words in expected {
+            assert!(message.contains(words), "{environment:?}: {message}");
+        }
+    }
+}
+
+#[test]
+fn help_lists_every_environment_variable_and_tests_clear_them_all() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for (variable, field) in fluister_relay::settings::ENVIRONMENT_OVERRIDES {
+        assert!(help.contains(variable), "--help does not name {variable}");
+        assert!(help.contains(field), "--help does not name {field}");
+        assert!(
+            fluister_testkit::process::RELAY_ENVIRONMENT.contains(variable),
+            "a test relay would take {variable} from the developer's shell"
+        );
+    }
 }

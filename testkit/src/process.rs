@@ -20,7 +20,7 @@ const HEALTH_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The environment variables by which the relay would take settings from outside its config
 /// file; a test relay gets none of them from the developer's shell.
-const RELAY_ENVIRONMENT: &[&str] = &[
+pub const RELAY_ENVIRONMENT: &[&str] = &[
     "FLUISTER_CONFIG",
     "FLUISTER_LISTEN",
     "FLUISTER_DATA_DIR",
@@ -30,6 +30,15 @@ const RELAY_ENVIRONMENT: &[&str] = &[
     "FLUISTER_PUBLIC_ORIGIN",
     "FLUISTER_ASSETS_DIR",
     "FLUISTER_STORAGE_BACKEND",
+    "FLUISTER_COORDINATOR_RECIPIENTS",
+    "FLUISTER_COORDINATOR_RECIPIENTS_FILE",
+    "FLUISTER_COORDINATOR_TOKEN_SHA256",
+    "FLUISTER_COORDINATOR_TOKEN_SHA256_FILE",
+    "FLUISTER_METRICS_TOKEN_SHA256",
+    "FLUISTER_METRICS_TOKEN_SHA256_FILE",
+    "FLUISTER_NOTIFICATIONS_WEBHOOK_URL",
+    "FLUISTER_NOTIFICATIONS_WEBHOOK_URL_FILE",
+    "FLUISTER_NOTIFICATIONS_EMAIL_PASSWORD_FILE",
 ];
 
 /// The `relay-server` binary of this test run's build; panics with what to do if it is not
