@@ -275,10 +275,10 @@ impl DifficultyStatus {
     }
 }
 
-/// `GET /healthz`.
+/// `GET /healthz` and `GET /readyz`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
-    /// `ok`.
+    /// `ok` (`/healthz`: the process answers) or `ready` (`/readyz`: the storage takes writes).
     pub status: String,
 }
 

@@ -102,6 +102,8 @@ error_codes! {
     BadLogPlace = "bad_log_place",
     /// The relay failed; nothing was stored.
     Internal = "internal",
+    /// The relay cannot write to its storage now (`GET /readyz`): send it no traffic yet.
+    NotReady = "not_ready",
 }
 
 impl ErrorCode {
@@ -115,6 +117,7 @@ impl ErrorCode {
                 | ErrorCode::StorageBusy
                 | ErrorCode::RequestTimeout
                 | ErrorCode::Internal
+                | ErrorCode::NotReady
         )
     }
 }

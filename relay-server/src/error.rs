@@ -25,6 +25,8 @@ pub enum ApiError {
     CrossOrigin,
     /// No valid coordinator token.
     Unauthorized,
+    /// No valid metrics token (`metrics.token_sha256`) for `/metrics`.
+    MetricsUnauthorized,
     /// The body is larger than `limits.max_tip_bytes`.
     BodyTooLarge,
     /// The body is not an age v1 file.
@@ -72,6 +74,8 @@ pub enum ApiError {
     BadRegistration,
     /// Storage failed; details are logged, not returned.
     Internal,
+    /// The storage cannot take a write now (`GET /readyz`); details are logged, not returned.
+    NotReady,
 }
 
 impl ApiError {
@@ -102,6 +106,12 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
                 "A valid coordinator token is needed: send `Authorization: Bearer <token>`.",
+            ),
+            ApiError::MetricsUnauthorized => (
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "A valid metrics token is needed: send `Authorization: Bearer <token>` with a \
+                 token from `relay-server mint-token --metrics`.",
             ),
             ApiError::BodyTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -218,6 +228,11 @@ impl ApiError {
                 ErrorCode::Internal,
                 "The relay could not complete this request. Nothing was stored; please try again.",
             ),
+            ApiError::NotReady => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::NotReady,
+                "The relay cannot write to its database right now.",
+            ),
         }
     }
 }
@@ -235,7 +250,7 @@ impl IntoResponse for ApiError {
         response.extensions_mut().insert(code);
         let headers = response.headers_mut();
         match self {
-            ApiError::Unauthorized => {
+            ApiError::Unauthorized | ApiError::MetricsUnauthorized => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"fluister\""),
@@ -269,6 +284,7 @@ mod tests {
             ApiError::MethodNotAllowed,
             ApiError::CrossOrigin,
             ApiError::Unauthorized,
+            ApiError::MetricsUnauthorized,
             ApiError::BodyTooLarge,
             ApiError::NotAgeFile,
             ApiError::BrokenAgeHeader,
@@ -292,6 +308,7 @@ mod tests {
             ApiError::BadLogPlace,
             ApiError::BadRegistration,
             ApiError::Internal,
+            ApiError::NotReady,
         ] {
             let (_, code, _) = error.parts();
             assert_ne!(code, ErrorCode::Unknown);

@@ -27,7 +27,9 @@ use fluister_protocol::bodies::{
 use sha2::Sha256;
 use tokio::sync::Semaphore;
 
-use self::extract::{AgeBody, Coordinator, OctetStream, Payment, SentAs, SubmissionKey, TipLimit};
+use self::extract::{
+    AgeBody, Coordinator, MetricsReader, OctetStream, Payment, SentAs, SubmissionKey, TipLimit,
+};
 use crate::assets::Assets;
 use crate::budgets::{AdaptiveDifficulty, MailboxReadBudgets, SlidingCount, TokenBucket};
 use crate::challenges::{ChallengeKeys, Claim, IssuedChallenge, Presenter, UsedChallenges};
@@ -57,6 +59,8 @@ struct StateInner<S> {
     storage: S,
     settings: Settings,
     token_hashes: Vec<[u8; 32]>,
+    /// The hashes of the tokens that open `/metrics` (and nothing else).
+    metrics_token_hashes: Vec<[u8; 32]>,
     config_document: Bytes,
     widget_content_security_policy: HeaderValue,
     assets: Assets,
@@ -82,6 +86,8 @@ struct StateInner<S> {
     /// The key of [`presenter`], made at start and never stored.
     presenter_key: [u8; 32],
     metrics: Metrics,
+    /// What `/metrics` shows: the values as they stood at the last full hour.
+    hourly_metrics: crate::hourly::HourlySnapshot,
     /// Whether a tip or a reporter's message arrived, for the notifications.
     arrivals: Arc<crate::notify::Arrivals>,
 }
@@ -97,6 +103,7 @@ impl<S: Storage> AppState<S> {
         settings.validate()?;
         crate::notify::check(&settings.notifications).map_err(crate::settings::SettingsError)?;
         let token_hashes = settings.token_hashes()?;
+        let metrics_token_hashes = settings.metrics_token_hashes()?;
         let recipients: Vec<String> = settings
             .recipients()?
             .iter()
@@ -154,6 +161,7 @@ impl<S: Storage> AppState<S> {
                 storage,
                 settings,
                 token_hashes,
+                metrics_token_hashes,
                 config_document,
                 widget_content_security_policy,
                 assets,
@@ -168,6 +176,7 @@ impl<S: Storage> AppState<S> {
                 started_at: now_unix(),
                 presenter_key: crate::encoding::random_bytes(),
                 metrics: Metrics::default(),
+                hourly_metrics: crate::hourly::HourlySnapshot::default(),
                 arrivals: Arc::default(),
             }),
         })
@@ -186,6 +195,18 @@ impl<S: Storage> AppState<S> {
     /// The settings the state was built from.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// The text of `/metrics`: the snapshot of the current hour, taken now if the hour has
+    /// none yet (at start, and when the hour turns; `server` looks every second).
+    pub fn hourly_metrics(&self) -> String {
+        self.inner
+            .hourly_metrics
+            .for_hour_of(crate::hourly::metrics_now(), |hour| {
+                self.inner
+                    .metrics
+                    .render(hour, self.inner.storage.counts(), pressure(self))
+            })
     }
 
     /// Forgets the records of challenges that have expired (the hourly sweep calls this).
@@ -232,6 +253,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz::<S>))
         .route("/metrics", get(metrics::<S>))
         .route("/embed.js", get(embed_script::<S>))
         .route("/w", get(widget_index::<S>))
@@ -389,10 +411,35 @@ pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     matches!((authority, host), (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host))
 }
 
+/// `GET /healthz`: the process answers. It touches nothing else, so a supervisor restarts the
+/// relay only when the process itself is stuck.
 async fn healthz() -> impl IntoResponse {
     Json(Health {
         status: "ok".to_owned(),
     })
+}
+
+/// How long `/readyz` waits for the storage before it answers that the relay is not ready.
+const READY_DEADLINE: Duration = Duration::from_secs(3);
+
+/// `GET /readyz`: the storage is reachable and writable now (a write transaction that changes
+/// nothing, through the same writer tips go through), so a load balancer sends traffic only to
+/// a relay that can store it.
+async fn readyz<S: Storage>(State(state): State<AppState<S>>) -> Result<Response, ApiError> {
+    match tokio::time::timeout(READY_DEADLINE, state.inner.storage.ready()).await {
+        Ok(Ok(())) => Ok(Json(Health {
+            status: "ready".to_owned(),
+        })
+        .into_response()),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the storage cannot take a write");
+            Err(ApiError::NotReady)
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the storage took too long to take a write");
+            Err(ApiError::NotReady)
+        }
+    }
 }
 
 async fn public_config<S: Storage>(State(state): State<AppState<S>>) -> Response {
@@ -700,14 +747,13 @@ async fn delete_tip<S: Storage>(
     }
 }
 
+/// `GET /metrics`, for the monitoring system's own token: the counts as they stood at the last
+/// full hour (see [`crate::hourly`]).
 async fn metrics<S: Storage>(
     State(state): State<AppState<S>>,
-    _: Coordinator,
+    _: MetricsReader,
 ) -> Result<Response, ApiError> {
-    let text = state
-        .inner
-        .metrics
-        .render(state.inner.storage.counts(), pressure(&state));
+    let text = state.hourly_metrics();
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -847,7 +893,13 @@ impl Metrics {
             .map_or(0, |index| self.recent_budget_refusals[index].total())
     }
 
-    fn render(&self, counts: crate::storage::StorageCounts, pressure: Pressure) -> String {
+    /// The text of `/metrics` for the snapshot of `hour`, from the values as they are now.
+    fn render(
+        &self,
+        hour: i64,
+        counts: crate::storage::StorageCounts,
+        pressure: Pressure,
+    ) -> String {
         use std::fmt::Write as _;
         let mut text = String::new();
         let mut counter = |name: &str, help: &str, kind: &str, value: u64| {
@@ -856,6 +908,13 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
         };
+        counter(
+            "fluister_metrics_hour_seconds",
+            "The hour (Unix seconds) whose start every value below stood at (or the relay's start \
+             within it); the values change only when the hour turns.",
+            "gauge",
+            u64::try_from(hour).unwrap_or(0),
+        );
         counter(
             "fluister_challenges_issued_total",
             "Proof-of-work challenges issued since start.",

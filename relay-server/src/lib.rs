@@ -7,6 +7,7 @@
 //! - [`storage`]: the [`storage::Storage`] trait and its backends.
 //! - [`challenges`]: stateless proof-of-work challenges and the record of used ones.
 //! - [`budgets`]: the budgets and counts that keep one client from silencing the relay.
+//! - [`hourly`]: `/metrics` as the values stood at the last full hour.
 //! - [`sealed`]: the only calls into the envelope crate (age header check, proof of work).
 #![deny(missing_docs)]
 
@@ -15,6 +16,7 @@ pub mod budgets;
 pub mod challenges;
 pub mod encoding;
 pub mod error;
+pub mod hourly;
 pub mod http;
 pub mod notify;
 pub mod sealed;

@@ -4,10 +4,10 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use fluister_relay::challenges::ChallengeKeys;
 use fluister_relay::http::AppState;
-use fluister_relay::settings::{EXAMPLE_CONFIG, Settings};
+use fluister_relay::settings::{ENVIRONMENT_OVERRIDES, EXAMPLE_CONFIG, LogFormat, Settings};
 use fluister_relay::storage::Storage;
 use fluister_relay::storage::discard::DiscardStorage;
 use fluister_relay::storage::sqlite::{SqliteStorage, StorageLimits};
@@ -19,11 +19,9 @@ use zeroize::Zeroizing;
 /// who sent it.
 ///
 /// With no options it listens on 127.0.0.1:8080 and keeps an SQLite database in
-/// ./fluister-data/. Settings come from built-in defaults, then the --config file, then
-/// FLUISTER_* environment variables (FLUISTER_LISTEN, FLUISTER_PUBLIC_ORIGIN, FLUISTER_LOG,
-/// FLUISTER_STORAGE_BACKEND, FLUISTER_DATA_DIR, FLUISTER_POW_DIFFICULTY, FLUISTER_ASSETS_DIR),
-/// then --listen and --data-dir. `relay-server example-config` prints every setting with its
-/// meaning.
+/// ./fluister-data/. Settings come from built-in defaults, then the --config file, then the
+/// FLUISTER_* environment variables listed below, then --listen and --data-dir.
+/// `relay-server example-config` prints every setting with its meaning.
 #[derive(Debug, Parser)]
 #[command(name = "relay-server", version, about, long_about)]
 struct Cli {
@@ -40,13 +38,17 @@ enum Command {
     Serve(ServeOptions),
     /// Print a commented example config file with every setting and its default.
     ExampleConfig,
-    /// Make a new coordinator access token. Prints the token once (give it to the coordinator's
-    /// inbox; it is not stored anywhere) and the lines to add to the relay's config.
+    /// Make a new coordinator access token (or, with --metrics, a monitoring system's). Prints
+    /// the token once (it is not stored anywhere) and the lines to add to the relay's config.
     MintToken {
         /// Name the token as a team member's (e.g. `member-2`: a label that means nothing to
         /// an outsider), so it can be revoked alone by removing its lines from the config.
-        #[arg(long, value_name = "LABEL")]
+        #[arg(long, value_name = "LABEL", conflicts_with = "metrics")]
         label: Option<String>,
+        /// Make a token for the monitoring system instead: it opens `/metrics` and nothing
+        /// else (no tip can be listed, fetched or deleted with it).
+        #[arg(long)]
+        metrics: bool,
     },
 }
 
@@ -73,14 +75,36 @@ struct ServeOptions {
     data_dir: Option<PathBuf>,
 }
 
+/// The `--help` text after the options: every environment variable and the field it sets.
+fn environment_help() -> String {
+    let mut text = String::from(
+        "Environment variables, each overriding a config field. A *_FILE variable names a file\n\
+         that holds the value instead (as secret stores and container runtimes hand them over):\n\
+         one entry a line, blank lines and # comments skipped. Set a variable or its *_FILE,\n\
+         not both.\n  ",
+    );
+    text.push_str(&format!("{:<44}the --config file\n", "FLUISTER_CONFIG"));
+    for (variable, field) in ENVIRONMENT_OVERRIDES {
+        text.push_str(&format!("  {variable:<44}{field}\n"));
+    }
+    text
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command()
+        .after_long_help(environment_help())
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let outcome = match cli.command {
         Some(Command::ExampleConfig) => {
             print!("{EXAMPLE_CONFIG}");
             Ok(())
         }
-        Some(Command::MintToken { label }) => mint_token(label.as_deref()),
+        Some(Command::MintToken {
+            metrics: true,
+            label: _,
+        }) => mint_metrics_token(),
+        Some(Command::MintToken { label, .. }) => mint_token(label.as_deref()),
         Some(Command::Serve(options)) => serve(merge_options(options, cli.serve)),
         None => serve(cli.serve),
     };
@@ -102,6 +126,35 @@ fn merge_options(after: ServeOptions, before: ServeOptions) -> ServeOptions {
     }
 }
 
+/// A fresh random token, `PREFIX` and 32 random bytes, with its SHA-256 in hex.
+fn random_token(prefix: &str) -> Result<(Zeroizing<String>, String)> {
+    let mut random = Zeroizing::new([0u8; 32]);
+    getrandom::fill(random.as_mut_slice()).context("the operating system gave no random bytes")?;
+    let token = Zeroizing::new(format!(
+        "{prefix}{}",
+        fluister_relay::encoding::encode_base64url(random.as_slice())
+    ));
+    let hash = fluister_relay::encoding::encode_hex(&Sha256::digest(token.as_bytes()));
+    Ok((token, hash))
+}
+
+fn mint_metrics_token() -> Result<()> {
+    let (token, hash) = random_token("fluister-metrics-")?;
+    println!("Metrics token (shown only this once; give it to the monitoring system):");
+    println!();
+    println!("    {}", token.as_str());
+    println!();
+    println!("Add its hash to the relay's config (or FLUISTER_METRICS_TOKEN_SHA256_FILE):");
+    println!();
+    println!("    [metrics]");
+    println!("    token_sha256 = [\"{hash}\"]");
+    println!();
+    println!(
+        "It opens /metrics only. Prometheus sends it with `authorization: {{credentials: …}}`."
+    );
+    Ok(())
+}
+
 fn mint_token(label: Option<&str>) -> Result<()> {
     if let Some(label) = label
         && !fluister_relay::settings::is_member_label(label)
@@ -110,13 +163,7 @@ fn mint_token(label: Option<&str>) -> Result<()> {
             "the label `{label}` is not 1 to 32 letters, digits, `-` or `_`; use one such as `member-2`"
         );
     }
-    let mut random = Zeroizing::new([0u8; 32]);
-    getrandom::fill(random.as_mut_slice()).context("the operating system gave no random bytes")?;
-    let token = Zeroizing::new(format!(
-        "fluister-coordinator-{}",
-        fluister_relay::encoding::encode_base64url(random.as_slice())
-    ));
-    let hash = fluister_relay::encoding::encode_hex(&Sha256::digest(token.as_bytes()));
+    let (token, hash) = random_token("fluister-coordinator-")?;
     println!("Coordinator token (shown only this once; store it in the coordinator's inbox):");
     println!();
     println!("    {}", token.as_str());
@@ -158,18 +205,29 @@ fn load_settings(options: &ServeOptions) -> Result<Settings> {
 
 fn serve(options: ServeOptions) -> Result<()> {
     let settings = load_settings(&options)?;
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(
-            &settings.server.log_level,
-        ))
-        // Log lines carry no time of their own: a per-second timestamp next to "tip stored"
-        // would say when a reporter was active. The service manager's journal timestamps lines
-        // anyway, and the relay logs no line per request.
-        .without_time()
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::new(&settings.server.log_level);
+    // Log lines carry no time of their own, in either format: a per-second timestamp next to
+    // "tip stored" would say when a reporter was active. The service manager's journal
+    // timestamps lines anyway, and the relay logs no line per request.
+    match settings.server.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .without_time()
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .without_time()
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

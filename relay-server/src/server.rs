@@ -40,6 +40,9 @@ pub async fn serve<S: Storage>(
         .keep_alive(true);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let sweeper = tokio::spawn(sweep_forever(state.clone()));
+    // The first snapshot of `/metrics` is the relay's start; then one each hour.
+    state.hourly_metrics();
+    let metrics_snapshots = tokio::spawn(snapshot_metrics_forever(state.clone()));
     // Checked when the state was built, so only a password file removed since then fails here.
     let notifier = match crate::notify::notifier(
         &settings.notifications,
@@ -87,6 +90,7 @@ pub async fn serve<S: Storage>(
     }
     drop(listener);
     sweeper.abort();
+    metrics_snapshots.abort();
     if let Some(notifier) = notifier {
         notifier.abort();
     }
@@ -97,6 +101,17 @@ pub async fn serve<S: Storage>(
         tracing::warn!("some requests were still open at shutdown and were cut off");
     }
     Ok(())
+}
+
+/// Takes `/metrics`' snapshot within a second of the hour turning, whether or not anyone
+/// scrapes: when the snapshot is taken must not depend on when a scraper asks.
+async fn snapshot_metrics_forever<S: Storage>(state: AppState<S>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        state.hourly_metrics();
+    }
 }
 
 /// Deletes tips older than the retention period, now and then every

@@ -33,6 +33,18 @@ pub struct Settings {
     pub widget: WidgetSettings,
     /// Content-free "something new" notifications to the coordinators (off unless configured).
     pub notifications: NotificationSettings,
+    /// Who may read `/metrics` (nobody unless configured).
+    pub metrics: MetricsSettings,
+}
+
+/// The monitoring system's access to `/metrics`: a token of its own, which opens nothing else,
+/// so a monitoring system cannot list, fetch or delete tips.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// SHA-256 hashes (64 hex digits) of the tokens that open `/metrics`, made by
+    /// `relay-server mint-token --metrics`. Empty: `/metrics` answers 404.
+    pub token_sha256: Vec<String>,
 }
 
 /// Listening address, public origin and logging.
@@ -47,6 +59,21 @@ pub struct ServerSettings {
     pub public_origin: String,
     /// The log filter, e.g. `info` or `fluister_relay=debug`. Logs never contain request headers.
     pub log_level: String,
+    /// `text` (the default: one readable line per event) or `json` (one JSON object per line,
+    /// for a log collector). Both carry no time and no client detail.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line: `{"level":"INFO","message":"relay started"}` and the event's
+    /// fields beside the message.
+    Json,
 }
 
 /// Storage backend, location and retention.
@@ -393,6 +420,7 @@ impl Default for ServerSettings {
             listen: "127.0.0.1:8080".to_owned(),
             public_origin: String::new(),
             log_level: "info".to_owned(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -474,11 +502,133 @@ pub const ENVIRONMENT_OVERRIDES: &[(&str, &str)] = &[
     ("FLUISTER_LISTEN", "server.listen"),
     ("FLUISTER_PUBLIC_ORIGIN", "server.public_origin"),
     ("FLUISTER_LOG", "server.log_level"),
+    ("FLUISTER_LOG_FORMAT", "server.log_format"),
     ("FLUISTER_STORAGE_BACKEND", "storage.backend"),
     ("FLUISTER_DATA_DIR", "storage.data_dir"),
     ("FLUISTER_POW_DIFFICULTY", "proof_of_work.difficulty"),
     ("FLUISTER_ASSETS_DIR", "widget.assets_dir"),
+    (
+        "FLUISTER_COORDINATOR_RECIPIENTS",
+        "coordinator.recipients (comma-separated)",
+    ),
+    (
+        "FLUISTER_COORDINATOR_RECIPIENTS_FILE",
+        "coordinator.recipients (a file, one a line)",
+    ),
+    (
+        "FLUISTER_COORDINATOR_TOKEN_SHA256",
+        "coordinator.token_sha256 (comma-separated)",
+    ),
+    (
+        "FLUISTER_COORDINATOR_TOKEN_SHA256_FILE",
+        "coordinator.token_sha256 (a file, one a line)",
+    ),
+    (
+        "FLUISTER_METRICS_TOKEN_SHA256",
+        "metrics.token_sha256 (comma-separated)",
+    ),
+    (
+        "FLUISTER_METRICS_TOKEN_SHA256_FILE",
+        "metrics.token_sha256 (a file, one a line)",
+    ),
+    (
+        "FLUISTER_NOTIFICATIONS_WEBHOOK_URL",
+        "notifications.webhook_url",
+    ),
+    (
+        "FLUISTER_NOTIFICATIONS_WEBHOOK_URL_FILE",
+        "notifications.webhook_url (a file, its first line)",
+    ),
+    (
+        "FLUISTER_NOTIFICATIONS_EMAIL_PASSWORD_FILE",
+        "notifications.email_password_file",
+    ),
 ];
+
+/// One value of a list read from the environment, with where it came from, for errors.
+struct EnvironmentItem {
+    value: String,
+    /// `environment variable NAME` or `line N of FILE (NAME_FILE)`.
+    source: String,
+}
+
+/// Reads `name`'s file variant `name_FILE`: the file's text, or an error naming the variable.
+fn read_environment_file(file_variable: &str, path: &str) -> Result<String, SettingsError> {
+    std::fs::read_to_string(path).map_err(|error| {
+        SettingsError(format!(
+            "environment variable {file_variable} names {path}, which cannot be read ({error}); \
+             give the path of a file the relay's user can read"
+        ))
+    })
+}
+
+/// Reads a list from the environment: `name` (items separated by commas) or `name_FILE` (the
+/// path of a file with one item a line; blank lines and `#` comments are skipped, as in an age
+/// recipients file). `None` when neither is set; an error when both are, or when the file
+/// cannot be read or lists nothing.
+fn environment_list(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<Vec<EnvironmentItem>>, SettingsError> {
+    let file_variable = format!("{name}_FILE");
+    match (lookup(name), lookup(&file_variable)) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(SettingsError(format!(
+            "environment variables {name} and {file_variable} are both set; set only one"
+        ))),
+        (Some(value), None) => Ok(Some(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| EnvironmentItem {
+                    value: item.to_owned(),
+                    source: format!("environment variable {name}"),
+                })
+                .collect(),
+        )),
+        (None, Some(path)) => {
+            let text = read_environment_file(&file_variable, &path)?;
+            let items: Vec<EnvironmentItem> = text
+                .lines()
+                .enumerate()
+                .map(|(index, line)| (index + 1, line.trim()))
+                .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+                .map(|(number, line)| EnvironmentItem {
+                    value: line.to_owned(),
+                    source: format!("line {number} of {path} ({file_variable})"),
+                })
+                .collect();
+            if items.is_empty() {
+                return Err(SettingsError(format!(
+                    "environment variable {file_variable} names {path}, which lists nothing; \
+                     write one entry a line, or unset {file_variable}"
+                )));
+            }
+            Ok(Some(items))
+        }
+    }
+}
+
+/// Checks that every item is a SHA-256 hash in hex, naming the first that is not.
+fn environment_hashes(
+    items: Vec<EnvironmentItem>,
+    how: &str,
+) -> Result<Vec<String>, SettingsError> {
+    items
+        .into_iter()
+        .map(|item| {
+            if crate::encoding::decode_hex::<32>(&item.value.to_ascii_lowercase()).is_some() {
+                Ok(item.value)
+            } else {
+                Err(SettingsError(format!(
+                    "{} is not 64 hexadecimal digits; give the hash printed by `{how}`",
+                    item.source
+                )))
+            }
+        })
+        .collect()
+}
 
 impl Settings {
     /// Reads a TOML config file; unknown fields are errors so that typos do not pass silently.
@@ -519,6 +669,17 @@ impl Settings {
         if let Some(value) = lookup("FLUISTER_LOG") {
             self.server.log_level = value;
         }
+        if let Some(value) = lookup("FLUISTER_LOG_FORMAT") {
+            self.server.log_format = match value.trim() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => {
+                    return Err(SettingsError(format!(
+                        "environment variable FLUISTER_LOG_FORMAT is `{value}`; set it to `text` or `json`"
+                    )));
+                }
+            };
+        }
         if let Some(value) = lookup("FLUISTER_STORAGE_BACKEND") {
             self.storage.backend = value;
         }
@@ -539,6 +700,55 @@ impl Settings {
             } else {
                 Some(PathBuf::from(value))
             };
+        }
+        self.apply_environment_secrets(&lookup)
+    }
+
+    /// The overrides of the recipients, token hashes and notification secrets, each also
+    /// from a file (`*_FILE`), as secret stores and container runtimes hand them over.
+    fn apply_environment_secrets(
+        &mut self,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), SettingsError> {
+        if let Some(items) = environment_list(lookup, "FLUISTER_COORDINATOR_RECIPIENTS")? {
+            for item in &items {
+                if Recipient::from_str(&item.value).is_err() {
+                    return Err(SettingsError(format!(
+                        "{} is `{}`, not an age X25519 recipient; give the `age1…` public keys \
+                         printed by `fluister-inbox keygen` (or `age-keygen -y`)",
+                        item.source, item.value
+                    )));
+                }
+            }
+            self.coordinator.recipients = items.into_iter().map(|item| item.value).collect();
+        }
+        if let Some(items) = environment_list(lookup, "FLUISTER_COORDINATOR_TOKEN_SHA256")? {
+            self.coordinator.token_sha256 = environment_hashes(items, "relay-server mint-token")?;
+        }
+        if let Some(items) = environment_list(lookup, "FLUISTER_METRICS_TOKEN_SHA256")? {
+            self.metrics.token_sha256 =
+                environment_hashes(items, "relay-server mint-token --metrics")?;
+        }
+        let webhook_variable = "FLUISTER_NOTIFICATIONS_WEBHOOK_URL";
+        let webhook_file_variable = "FLUISTER_NOTIFICATIONS_WEBHOOK_URL_FILE";
+        match (lookup(webhook_variable), lookup(webhook_file_variable)) {
+            (Some(_), Some(_)) => {
+                return Err(SettingsError(format!(
+                    "environment variables {webhook_variable} and {webhook_file_variable} are \
+                     both set; set only one"
+                )));
+            }
+            (Some(url), None) => self.notifications.webhook_url = url.trim().to_owned(),
+            (None, Some(path)) => {
+                let text = read_environment_file(webhook_file_variable, &path)?;
+                self.notifications.webhook_url =
+                    text.lines().next().unwrap_or_default().trim().to_owned();
+            }
+            (None, None) => {}
+        }
+        if let Some(path) = lookup("FLUISTER_NOTIFICATIONS_EMAIL_PASSWORD_FILE") {
+            self.notifications.email_password_file =
+                (!path.is_empty()).then(|| PathBuf::from(path));
         }
         Ok(())
     }
@@ -624,6 +834,32 @@ impl Settings {
                 "lists one token hash twice",
                 "mint a token per member with `relay-server mint-token --label NAME`",
             ));
+        }
+        Ok(hashes)
+    }
+
+    /// The hashes of the tokens that open `/metrics`, decoded; none of them a coordinator's.
+    pub fn metrics_token_hashes(&self) -> Result<Vec<[u8; 32]>, SettingsError> {
+        let coordinator_hashes = self.token_hashes()?;
+        let mut hashes = Vec::new();
+        for (index, text) in self.metrics.token_sha256.iter().enumerate() {
+            let field = format!("metrics.token_sha256[{index}]");
+            let hash = crate::encoding::decode_hex::<32>(&text.trim().to_ascii_lowercase())
+                .ok_or_else(|| {
+                    field_error(
+                        &field,
+                        "is not 64 hexadecimal digits",
+                        "paste the line printed by `relay-server mint-token --metrics`",
+                    )
+                })?;
+            if coordinator_hashes.contains(&hash) {
+                return Err(field_error(
+                    &field,
+                    "is a coordinator token's hash",
+                    "give the monitoring system a token of its own: `relay-server mint-token --metrics`",
+                ));
+            }
+            hashes.push(hash);
         }
         Ok(hashes)
     }
@@ -858,6 +1094,7 @@ impl Settings {
         }
         self.recipients()?;
         self.token_hashes()?;
+        self.metrics_token_hashes()?;
         self.notifications.validate()?;
         for (index, origin) in self.widget.embedding_origins.iter().enumerate() {
             check_origin(&format!("widget.embedding_origins[{index}]"), origin)?;
@@ -1151,6 +1388,59 @@ mod tests {
             },
             "widget.municipalities",
         );
+    }
+
+    #[test]
+    fn every_environment_variable_read_is_listed_for_the_help() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        Settings::default()
+            .apply_environment(|name| {
+                asked.borrow_mut().push(name.to_owned());
+                None
+            })
+            .unwrap();
+        let listed: Vec<&str> = ENVIRONMENT_OVERRIDES
+            .iter()
+            .map(|(variable, _)| *variable)
+            .collect();
+        for name in asked.borrow().iter() {
+            assert!(listed.contains(&name.as_str()), "{name} is not listed");
+        }
+        assert_eq!(asked.borrow().len(), listed.len());
+    }
+
+    #[test]
+    fn the_webhook_url_and_the_mail_password_file_come_from_the_environment() {
+        let path = std::env::temp_dir().join(format!(
+            "fluister-webhook-{}",
+            crate::encoding::encode_hex(&crate::encoding::random_bytes::<8>())
+        ));
+        std::fs::write(&path, "https://ntfy.example.nl/secret-team-name\n").unwrap();
+        let path_text = path.to_str().unwrap().to_owned();
+        let mut settings = Settings::default();
+        settings
+            .apply_environment(|name| match name {
+                "FLUISTER_NOTIFICATIONS_WEBHOOK_URL_FILE" => Some(path_text.clone()),
+                "FLUISTER_NOTIFICATIONS_EMAIL_PASSWORD_FILE" => Some("/run/secrets/smtp".into()),
+                _ => None,
+            })
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            settings.notifications.webhook_url,
+            "https://ntfy.example.nl/secret-team-name"
+        );
+        assert_eq!(
+            settings.notifications.email_password_file,
+            Some(PathBuf::from("/run/secrets/smtp"))
+        );
+        let error = Settings::default()
+            .apply_environment(|name| {
+                name.starts_with("FLUISTER_NOTIFICATIONS_WEBHOOK_URL")
+                    .then(|| "https://x".to_owned())
+            })
+            .unwrap_err();
+        assert!(error.0.contains("set only one"), "{error}");
     }
 
     #[test]

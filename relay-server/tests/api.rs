@@ -10,8 +10,8 @@ use fluister_relay::encoding::{encode_base64url, random_bytes};
 use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
 use fluister_testkit::http::{connect, read_response, write_request};
 use fluister_testkit::{
-    COORDINATOR_TOKEN, RelayProcess, Response, SECOND_COORDINATOR_TOKEN, SettingsBuilder,
-    TemporaryDirectory,
+    COORDINATOR_TOKEN, METRICS_TOKEN, RelayProcess, Response, SECOND_COORDINATOR_TOKEN,
+    SettingsBuilder, TemporaryDirectory,
 };
 
 /// Headers every response must carry.
@@ -76,7 +76,7 @@ fn submit_list_fetch_delete_round_trip() {
 
 #[test]
 fn config_healthz_and_metrics() {
-    let relay = RelayProcess::start(SettingsBuilder::for_tests());
+    let relay = RelayProcess::start(SettingsBuilder::for_tests().metrics_tokens(&[METRICS_TOKEN]));
     let config = relay.request("GET", "/api/v1/config", &[], b"");
     assert_eq!(config.status, 200);
     assert_security_headers(&config);
@@ -93,6 +93,7 @@ fn config_healthz_and_metrics() {
     assert_security_headers(&health);
 
     assert_eq!(relay.request("GET", "/metrics", &[], b"").status, 401);
+    assert_eq!(relay.coordinator_get("/metrics").status, 401);
     let (_, recipient) = coordinator_keys();
     assert_eq!(
         relay
@@ -100,8 +101,10 @@ fn config_healthz_and_metrics() {
             .status,
         201
     );
-    let metrics = relay.coordinator_get("/metrics");
+    relay.next_metrics_hour();
+    let metrics = scrape_metrics(&relay);
     assert_eq!(metrics.status, 200);
+    assert_security_headers(&metrics);
     let text = metrics.text();
     assert!(text.contains("\nfluister_tips_stored 1\n"), "{text}");
     assert!(
@@ -109,7 +112,7 @@ fn config_healthz_and_metrics() {
         "{text}"
     );
     assert!(
-        text.contains("fluister_requests_rejected_total{code=\"unauthorized\"} 1"),
+        text.contains("fluister_requests_rejected_total{code=\"unauthorized\"} 2"),
         "{text}"
     );
 }
@@ -402,7 +405,6 @@ fn coordinator_routes_need_a_valid_token_and_a_known_id() {
         ("GET", "/api/v1/tips".to_owned()),
         ("GET", format!("/api/v1/tips/{id}")),
         ("DELETE", format!("/api/v1/tips/{id}")),
-        ("GET", "/metrics".to_owned()),
         ("GET", "/api/v1/status".to_owned()),
     ] {
         for authorization in [
@@ -1009,9 +1011,21 @@ fn subcommands_print_example_config_and_mint_a_usable_token() {
     assert_eq!(relay.coordinator_get("/api/v1/tips").status, 401);
 }
 
-/// Reads one counter or gauge from `/metrics`.
+/// `GET /metrics` with the metrics token.
+fn scrape_metrics(relay: &RelayProcess) -> Response {
+    relay.request(
+        "GET",
+        "/metrics",
+        &[("Authorization", &format!("Bearer {METRICS_TOKEN}"))],
+        b"",
+    )
+}
+
+/// Reads one counter or gauge from `/metrics` as it is now: the metrics clock moves to the next
+/// hour first, since `/metrics` shows the values of the last full hour.
 fn metric(relay: &RelayProcess, name: &str) -> u64 {
-    let text = relay.coordinator_get("/metrics").text();
+    relay.next_metrics_hour();
+    let text = scrape_metrics(relay).text();
     text.lines()
         .find_map(|line| line.strip_prefix(&format!("{name} ")))
         .unwrap_or_else(|| panic!("no {name} in {text}"))
@@ -1024,7 +1038,8 @@ fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
     let relay = RelayProcess::start(
         SettingsBuilder::for_tests()
             .proof_of_work("difficulty", 1000)
-            .proof_of_work("memory_kib", 8),
+            .proof_of_work("memory_kib", 8)
+            .metrics_tokens(&[METRICS_TOKEN]),
     );
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 100, 30);
@@ -1080,7 +1095,8 @@ fn a_challenge_with_its_difficulty_lowered_is_refused() {
     let relay = RelayProcess::start(
         SettingsBuilder::for_tests()
             .proof_of_work("difficulty", 1000)
-            .proof_of_work("memory_kib", 8),
+            .proof_of_work("memory_kib", 8)
+            .metrics_tokens(&[METRICS_TOKEN]),
     );
     let (_, recipient) = coordinator_keys();
     let body = sealed_tip(&recipient, 100, 31);

@@ -25,7 +25,42 @@ fn is_finer_than_an_hour(value: i64) -> bool {
 
 #[test]
 fn no_address_user_agent_referrer_cookie_or_fine_timestamp_is_kept() {
-    let mut relay = RelayProcess::start(SettingsBuilder::for_tests().server("log_level", "trace"));
+    leaves_no_trace(SettingsBuilder::for_tests().server("log_level", "trace"));
+}
+
+#[test]
+fn the_json_log_keeps_no_address_user_agent_referrer_cookie_or_time_either() {
+    let log = leaves_no_trace(
+        SettingsBuilder::for_tests()
+            .server("log_level", "trace")
+            .server("log_format", "json"),
+    );
+    let mut lines = 0;
+    for line in log.lines().filter(|line| !line.trim().is_empty()) {
+        let event: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}"));
+        let fields = event.as_object().expect("one JSON object per line");
+        assert!(fields.contains_key("level"), "{line}");
+        assert!(fields.contains_key("message"), "{line}");
+        for kept_out in ["timestamp", "time", "target", "span", "spans"] {
+            assert!(!fields.contains_key(kept_out), "{kept_out} in {line}");
+        }
+        for value in fields.values() {
+            if let Some(number) = value.as_i64() {
+                assert!(!is_finer_than_an_hour(number), "{line}");
+            }
+        }
+        lines += 1;
+    }
+    assert!(lines > 0, "the relay logged nothing at trace level");
+    assert!(log.contains("\"message\":\"relay started\""), "{log}");
+}
+
+/// Sends real traffic carrying an address, a user agent, a referrer and a cookie to a relay
+/// started with `settings`, and checks its log and every byte of its database for them and for
+/// times finer than the hour. Returns the log.
+fn leaves_no_trace(settings: SettingsBuilder) -> String {
+    let mut relay = RelayProcess::start(settings);
     let identifying_headers = [
         ("User-Agent", USER_AGENT),
         ("Referer", REFERRER),
@@ -273,4 +308,5 @@ fn no_address_user_agent_referrer_cookie_or_fine_timestamp_is_kept() {
             );
         }
     }
+    log
 }

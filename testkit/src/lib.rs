@@ -34,6 +34,10 @@ pub const COORDINATOR_TOKEN: &str = "fluister-coordinator-test-token-0123456789a
 pub const SECOND_COORDINATOR_TOKEN: &str =
     "fluister-coordinator-second-token-zyxwvutsrqponmlkjihgfedcba";
 
+/// A metrics token (opening `/metrics` only), for relays started with
+/// [`SettingsBuilder::metrics_tokens`].
+pub const METRICS_TOKEN: &str = "fluister-metrics-test-token-abcdefghijklmnopqrstuvwxyz012345";
+
 /// The hex SHA-256 of a coordinator token, as the relay's config lists it.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest as _;

@@ -20,15 +20,25 @@ const HEALTH_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The environment variables by which the relay would take settings from outside its config
 /// file; a test relay gets none of them from the developer's shell.
-const RELAY_ENVIRONMENT: &[&str] = &[
+pub const RELAY_ENVIRONMENT: &[&str] = &[
     "FLUISTER_CONFIG",
     "FLUISTER_LISTEN",
     "FLUISTER_DATA_DIR",
     "FLUISTER_LOG",
+    "FLUISTER_LOG_FORMAT",
     "FLUISTER_POW_DIFFICULTY",
     "FLUISTER_PUBLIC_ORIGIN",
     "FLUISTER_ASSETS_DIR",
     "FLUISTER_STORAGE_BACKEND",
+    "FLUISTER_COORDINATOR_RECIPIENTS",
+    "FLUISTER_COORDINATOR_RECIPIENTS_FILE",
+    "FLUISTER_COORDINATOR_TOKEN_SHA256",
+    "FLUISTER_COORDINATOR_TOKEN_SHA256_FILE",
+    "FLUISTER_METRICS_TOKEN_SHA256",
+    "FLUISTER_METRICS_TOKEN_SHA256_FILE",
+    "FLUISTER_NOTIFICATIONS_WEBHOOK_URL",
+    "FLUISTER_NOTIFICATIONS_WEBHOOK_URL_FILE",
+    "FLUISTER_NOTIFICATIONS_EMAIL_PASSWORD_FILE",
 ];
 
 /// The `relay-server` binary of this test run's build; panics with what to do if it is not
@@ -138,6 +148,8 @@ pub fn mint_member_token(label: &str) -> MintedToken {
 #[derive(Debug)]
 pub struct RelayProcess {
     client: Client,
+    /// The environment variables the settings named, given to every launch.
+    environment: Vec<(String, String)>,
     child: Option<Child>,
     config_path: PathBuf,
     log_path: PathBuf,
@@ -169,6 +181,7 @@ impl RelayProcess {
             .to_owned();
         let mut relay = RelayProcess {
             client: Client::new(SocketAddr::from(([127, 0, 0, 1], 0)), &token),
+            environment: settings.environment_variables().to_vec(),
             child: None,
             log_path: directory.join("relay.log"),
             config_path,
@@ -198,6 +211,13 @@ impl RelayProcess {
         for variable in RELAY_ENVIRONMENT {
             command.env_remove(variable);
         }
+        // Read only by a relay built with its `test-hooks` feature (the relay's own tests):
+        // `/metrics`' hourly snapshots follow this file's time once a test writes it.
+        command.env(
+            "FLUISTER_RELAY_TEST_METRICS_CLOCK",
+            self.metrics_clock_path(),
+        );
+        command.envs(self.environment.iter().map(|(name, value)| (name, value)));
         let mut child = command.spawn().expect("start relay-server");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("the relay's standard output"))
@@ -257,6 +277,33 @@ impl RelayProcess {
             Some(child) => child.try_wait().expect("poll the relay").is_none(),
             None => false,
         }
+    }
+
+    fn metrics_clock_path(&self) -> PathBuf {
+        self.directory.join("metrics-clock")
+    }
+
+    /// Sets the clock `/metrics`' hourly snapshots follow (Unix seconds), in a relay built for
+    /// its own tests (see `relay-server/src/hourly.rs`); until this is called it is the system's.
+    /// The file is replaced whole, so the relay never reads half a time.
+    pub fn set_metrics_clock(&self, unix_seconds: i64) {
+        let temporary = self.directory.join("metrics-clock.new");
+        std::fs::write(&temporary, unix_seconds.to_string()).expect("write the metrics clock");
+        std::fs::rename(&temporary, self.metrics_clock_path()).expect("replace the metrics clock");
+    }
+
+    /// Moves `/metrics`' clock to the next hour (from the system's time on the first call), so
+    /// the next scrape shows the values as they are now.
+    pub fn next_metrics_hour(&self) {
+        let now = std::fs::read_to_string(self.metrics_clock_path())
+            .ok()
+            .and_then(|text| text.trim().parse::<i64>().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |elapsed| elapsed.as_secs() as i64)
+            });
+        self.set_metrics_clock(now - now.rem_euclid(3600) + 3600 + 60);
     }
 
     /// The client of this relay.

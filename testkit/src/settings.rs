@@ -15,6 +15,9 @@ pub struct SettingsBuilder {
     /// The coordinator token a [`RelayProcess`](crate::RelayProcess)'s client uses: the first of
     /// [`SettingsBuilder::coordinator_tokens`], or a minted one.
     client_token: Option<String>,
+    /// Environment variables the relay process gets, as an operator's service manager would
+    /// set them.
+    environment: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for SettingsBuilder {
@@ -26,6 +29,7 @@ impl std::fmt::Debug for SettingsBuilder {
                 "client_token",
                 &self.client_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("environment", &self.environment)
             .finish()
     }
 }
@@ -65,6 +69,17 @@ impl SettingsBuilder {
     /// The value of `section.field`, if set.
     pub fn get(&self, section: &str, field: &str) -> Option<&Value> {
         self.table.get(section)?.get(field)
+    }
+
+    /// Gives the relay process the environment variable `name` (e.g. `FLUISTER_LOG_FORMAT`).
+    pub fn environment(mut self, name: &str, value: impl Into<String>) -> SettingsBuilder {
+        self.environment.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The environment variables the relay process gets, in the order they were given.
+    pub fn environment_variables(&self) -> &[(String, String)] {
+        &self.environment
     }
 
     /// Sets a field of `[server]`.
@@ -144,6 +159,15 @@ impl SettingsBuilder {
         hashes: impl IntoIterator<Item = H>,
     ) -> SettingsBuilder {
         self.coordinator("token_sha256", strings(hashes))
+    }
+
+    /// `metrics.token_sha256`: the hashes of exactly these tokens, which open `/metrics`.
+    pub fn metrics_tokens(self, tokens: &[&str]) -> SettingsBuilder {
+        self.set(
+            "metrics",
+            "token_sha256",
+            strings(tokens.iter().map(|token| crate::token_hash(token))),
+        )
     }
 
     /// Adds one `[[coordinator.members]]`: a team member's label and token hash, as

@@ -45,21 +45,49 @@ pub(super) fn require_coordinator<S: Storage>(
     state: &AppState<S>,
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
-    let presented = header_text(headers, header::AUTHORIZATION.as_str())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or(ApiError::Unauthorized)?;
-    let presented_hash: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-    // Compare against every hash without stopping early, so timing reveals nothing.
-    let mut matched = subtle::Choice::from(0u8);
-    for configured in &state.inner.token_hashes {
-        matched |= configured.ct_eq(&presented_hash);
-    }
-    if bool::from(matched) {
+    if bearer_token_matches(headers, &state.inner.token_hashes) {
         Ok(())
     } else {
         Err(ApiError::Unauthorized)
+    }
+}
+
+/// Whether the request's bearer token hashes to one of `hashes`, compared in constant time.
+fn bearer_token_matches(headers: &HeaderMap, hashes: &[[u8; 32]]) -> bool {
+    let Some(presented) = header_text(headers, header::AUTHORIZATION.as_str())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+    else {
+        return false;
+    };
+    let presented_hash: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    // Compare against every hash without stopping early, so timing reveals nothing.
+    let mut matched = subtle::Choice::from(0u8);
+    for configured in hashes {
+        matched |= configured.ct_eq(&presented_hash);
+    }
+    bool::from(matched)
+}
+
+/// A request whose bearer token is one of `metrics.token_sha256`: the monitoring system's,
+/// which opens `/metrics` and nothing else (a coordinator's token does not open `/metrics`).
+/// With no metrics token configured the route does not exist: `404 not_found`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MetricsReader;
+
+impl<S: Storage> FromRequestParts<AppState<S>> for MetricsReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, ApiError> {
+        let hashes = &state.inner.metrics_token_hashes;
+        if hashes.is_empty() {
+            Err(ApiError::NotFound)
+        } else if bearer_token_matches(&parts.headers, hashes) {
+            Ok(MetricsReader)
+        } else {
+            Err(ApiError::MetricsUnauthorized)
+        }
     }
 }
 

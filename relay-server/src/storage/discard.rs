@@ -99,6 +99,10 @@ impl Storage for DiscardStorage {
         Ok(Vec::new())
     }
 
+    async fn ready(&self) -> StorageResult<()> {
+        Ok(())
+    }
+
     fn counts(&self) -> StorageCounts {
         StorageCounts::default()
     }

@@ -324,6 +324,10 @@ pub trait Storage: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = StorageResult<Vec<StoredLogEntry>>> + Send;
 
+    /// Checks that the backend can take a write now (for `/readyz`): the database answers and
+    /// its write lock can be taken, in a transaction that changes nothing.
+    fn ready(&self) -> impl Future<Output = StorageResult<()>> + Send;
+
     /// Current totals.
     fn counts(&self) -> StorageCounts;
 }
@@ -490,6 +494,7 @@ pub(crate) mod story {
         let now = now_unix();
         let hour = round_down_to_hour(now);
         let today = round_down_to_day(now);
+        storage.ready().await.expect("a fresh backend is ready");
 
         let first = new_tip(1, b"first body", hour);
         let StoreOutcome::Stored(first_id) = storage.store_tip(first.clone()).await.unwrap() else {

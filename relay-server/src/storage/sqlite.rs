@@ -152,6 +152,8 @@ enum WriteCommand {
     DeleteMailbox(MailboxId, oneshot::Sender<StorageResult<bool>>),
     AppendLog(NewLogEntry, oneshot::Sender<StorageResult<LogOutcome>>),
     MarkExpiring(i64, i64, oneshot::Sender<StorageResult<bool>>),
+    /// Stores nothing: answered once a batch's write transaction began and committed.
+    Ready(oneshot::Sender<StorageResult<()>>),
 }
 
 /// Totals the writer keeps up to date, read by `/metrics` and the quota check.
@@ -487,6 +489,10 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn ready(&self) -> StorageResult<()> {
+        self.send(WriteCommand::Ready).await
+    }
+
     async fn log_entries(&self, after: u64, limit: usize) -> StorageResult<Vec<StoredLogEntry>> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -583,6 +589,7 @@ enum PendingAnswer {
     ),
     AppendLog(oneshot::Sender<StorageResult<LogOutcome>>, LogOutcome),
     MarkExpiring(oneshot::Sender<StorageResult<bool>>, bool),
+    Ready(oneshot::Sender<StorageResult<()>>),
 }
 
 impl PendingAnswer {
@@ -596,6 +603,7 @@ impl PendingAnswer {
             PendingAnswer::StoreMessage(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::AppendLog(sender, outcome) => drop(sender.send(Ok(outcome))),
             PendingAnswer::MarkExpiring(sender, marked) => drop(sender.send(Ok(marked))),
+            PendingAnswer::Ready(sender) => drop(sender.send(Ok(()))),
         }
     }
 
@@ -608,6 +616,7 @@ impl PendingAnswer {
             PendingAnswer::StoreMessage(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::AppendLog(sender, _) => drop(sender.send(Err(error.clone()))),
             PendingAnswer::MarkExpiring(sender, _) => drop(sender.send(Err(error.clone()))),
+            PendingAnswer::Ready(sender) => drop(sender.send(Err(error.clone()))),
         }
     }
 }
@@ -685,7 +694,11 @@ impl Writer {
         }
         let mut stored_bytes = self.totals.stored_bytes.load(Ordering::Relaxed);
         let limits = self.limits;
-        let transaction = self.connection.transaction()?;
+        // Immediate: the write lock is taken when the batch begins, so a batch of readiness
+        // checks alone proves the database writable.
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for command in batch.drain(..) {
             match command {
                 WriteCommand::StoreTip(tip, sender) => {
@@ -763,6 +776,7 @@ impl Writer {
                         }
                     }
                 }
+                WriteCommand::Ready(sender) => answers.push(PendingAnswer::Ready(sender)),
                 WriteCommand::Sweep(cutoff_hour, sender) => {
                     let swept = sweep(&transaction, cutoff_hour, round_down_to_day(now));
                     match swept {
