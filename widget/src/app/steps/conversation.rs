@@ -2,6 +2,7 @@
 //! coordinator and the reporter's answer.
 
 use fluister_protocol::MessageAuthor;
+use fluister_protocol::worker::{CaseStatus, OpenedMessage};
 use leptos::prelude::*;
 
 use crate::app::context::{WidgetContext, focus_soon};
@@ -102,6 +103,47 @@ fn message_day(context: WidgetContext, received_hour: u64) -> String {
     .into()
 }
 
+/// The key of a status's text in the translation tables (`case_status_in_progress`, …).
+fn case_status_key(status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::Read => "case_status_read",
+        CaseStatus::InProgress => "case_status_in_progress",
+        CaseStatus::HandedOver => "case_status_handed_over",
+        CaseStatus::Closed => "case_status_closed",
+    }
+}
+
+/// The status the coordinator set last, if any: the conversation is oldest first.
+fn latest_status(messages: &[OpenedMessage]) -> Option<CaseStatus> {
+    messages.iter().rev().find_map(|message| message.status)
+}
+
+/// "Status of your report", above the conversation, once the coordinator has set one.
+fn case_status_box(context: WidgetContext) -> impl IntoView {
+    move || {
+        let status = context
+            .mailbox
+            .messages
+            .with(|messages| latest_status(messages))?;
+        Some(view! {
+            <section class="case-status" aria-labelledby="case-status-heading">
+                <h3 id="case-status-heading">{context.text("case_status_heading")}</h3>
+                <p id="case-status" class="case-status-value">{context.text(case_status_key(status))}</p>
+            </section>
+        })
+    }
+}
+
+/// "New status: in progress", for a message that sets a status.
+fn status_change_text(context: WidgetContext, status: CaseStatus) -> String {
+    context.with_translations(|translations| {
+        translations.format(
+            "case_status_changed",
+            &[("status", &translations.text(case_status_key(status)))],
+        )
+    })
+}
+
 /// The conversation with the coordinator, and the reporter's answer.
 pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
     let mailbox = context.mailbox;
@@ -124,14 +166,29 @@ pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
                     context.text("conversation_you")
                 };
                 let day = message_day(context, message.received_hour);
-                let text = message
-                    .text
-                    .unwrap_or_else(|| context.text("conversation_unreadable"));
-                view! {
-                    <li class="message" class:message-own=!from_coordinator>
-                        <p class="message-author">{author} ", " {day}</p>
-                        <p class="message-text" translate="no">{text}</p>
-                    </li>
+                let status_change = message
+                    .status
+                    .map(|status| status_change_text(context, status));
+                match (message.text, status_change) {
+                    // Only a status: a short line, not an empty message.
+                    (Some(text), Some(change)) if text.is_empty() => view! {
+                        <li class="status-note">
+                            {change} " (" {day} ")"
+                        </li>
+                    }
+                    .into_any(),
+                    (text, change) => {
+                        let text =
+                            text.unwrap_or_else(|| context.text("conversation_unreadable"));
+                        view! {
+                            <li class="message" class:message-own=!from_coordinator>
+                                <p class="message-author">{author} ", " {day}</p>
+                                <p class="message-text" translate="no">{text}</p>
+                                {change.map(|change| view! { <p class="message-status">{change}</p> })}
+                            </li>
+                        }
+                        .into_any()
+                    }
                 }
             })
             .collect_view();
@@ -155,6 +212,7 @@ pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
     view! {
         <form class="step" novalidate>
             <h2 id="step-heading" tabindex="-1">{context.text("conversation_heading")}</h2>
+            {case_status_box(context)}
             {messages}
             <p class="hint">{context.text("conversation_come_back")}</p>
             <div class="field" class:field-error=answer_missing>
@@ -181,5 +239,56 @@ pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
             </p>
             {mailbox_buttons(context, "close_mailbox", "answer_send", on_send)}
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(status: Option<CaseStatus>) -> OpenedMessage {
+        OpenedMessage {
+            author: MessageAuthor::Coordinator,
+            received_hour: 0,
+            text: Some(String::new()),
+            status,
+        }
+    }
+
+    #[test]
+    fn the_status_shown_is_the_one_set_last() {
+        assert_eq!(latest_status(&[]), None);
+        assert_eq!(latest_status(&[message(None)]), None);
+        let conversation = [
+            message(Some(CaseStatus::Read)),
+            message(Some(CaseStatus::InProgress)),
+            message(None),
+        ];
+        assert_eq!(latest_status(&conversation), Some(CaseStatus::InProgress));
+    }
+
+    #[test]
+    fn every_status_has_a_text_in_every_language() {
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n");
+        for language in ["nl", "en", "pl", "ro", "bg"] {
+            let table: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(directory.join(format!("{language}.json"))).unwrap(),
+            )
+            .unwrap();
+            for key in CaseStatus::ALL
+                .map(case_status_key)
+                .into_iter()
+                .chain(["case_status_heading", "case_status_changed"])
+            {
+                let text = table[key].as_str().unwrap_or_default();
+                assert!(!text.trim().is_empty(), "{language}: {key}");
+            }
+            assert!(
+                table["case_status_changed"]
+                    .as_str()
+                    .is_some_and(|text| text.contains("{status}")),
+                "{language}: case_status_changed names the status"
+            );
+        }
     }
 }
