@@ -270,6 +270,8 @@ pub enum Change {
     },
     /// Taken off the relay: the team's decision that nobody needs to fetch it any more.
     Archived,
+    /// Opened by the writer (to the hour): the access record the AVG asks for.
+    Opened,
 }
 
 /// The signed part of an entry. (Unknown fields are ignored: the change is flattened into it,
@@ -415,7 +417,7 @@ pub fn open_entry(
                 .is_none_or(|whom| whom.chars().count() <= MAX_TEXT_CHARS),
             Change::Note { text } => text.chars().count() <= MAX_TEXT_CHARS,
             Change::Assigned { to } => to.chars().count() <= MAX_NAME_CHARS,
-            Change::Archived => true,
+            Change::Archived | Change::Opened => true,
         };
     if !well_formed {
         return Err(Rejection::NotSignedByTheTeam);
@@ -474,7 +476,7 @@ pub fn apply(book: &mut TriageBook, entry: &Entry, place: u64) {
                 text: text.clone(),
             }),
             Change::Archived => record.archived = true,
-            Change::Status { .. } | Change::Assigned { .. } => {}
+            Change::Status { .. } | Change::Assigned { .. } | Change::Opened => {}
         }
         record.history.push(HistoryLine {
             place,
@@ -556,7 +558,7 @@ pub fn change_tip(
                 ..
             } => whom.chars().count() > MAX_WHOM_CHARS,
             Change::Assigned { to } => !is_member_name(to),
-            Change::Status { .. } | Change::Archived => false,
+            Change::Status { .. } | Change::Archived | Change::Opened => false,
         };
         if too_long {
             return Err(Error::Usage(msg!(
@@ -595,6 +597,40 @@ pub fn change_tip(
         Err(_) => false,
     };
     Ok((book.record(tip), sent))
+}
+
+/// Records in the team log that the holder of `keys` opened tip `tip`, once per hour: in a team
+/// only (alone, nobody reads the log). Best effort: the tip is shown whatever happens here, and
+/// an entry the relay cannot take now goes with the next `pull`.
+pub fn record_opened(home: &InboxHome, keys: &UnlockedKeys, language: Language, tip: &str) {
+    let outcome = (|| -> Result<()> {
+        if !Team::load(home)?.has_colleagues(keys) {
+            return Ok(());
+        }
+        let _lock = home.lock()?;
+        let book = TriageBook::load(home, &keys.identities)?;
+        let own = keys
+            .identities
+            .first()
+            .map(|identity| signing_key_text(&signing_key(identity).verifying_key()));
+        let now = crate::time::now_unix_seconds();
+        let this_hour = now - now % 3600;
+        let opened_this_hour = book.record(tip).history.iter().any(|line| {
+            line.change == Change::Opened
+                && line.hour == this_hour
+                && Some(&line.signer) == own.as_ref()
+        });
+        if opened_this_hour {
+            return Ok(());
+        }
+        let recipients = crate::recipients::RecipientSet::load(home, language)?
+            .sealing_recipients(&keys.own_recipient);
+        change_tip(home, keys, &recipients, tip, vec![Change::Opened]).map(|_| ())
+    })();
+    if let Err(error) = outcome {
+        // Never in the way of reading the tip; said on the terminal's error stream only.
+        eprintln!("{}", msg!("team.opened_not_recorded", error = error));
+    }
 }
 
 /// The changes that take `record` to `status` (handed over to `handed_over_to`), with `note`
@@ -856,6 +892,7 @@ pub fn describe(change: &Change, language: Language) -> String {
             name = crate::render::sanitise(to, false)
         ),
         Change::Archived => crate::msg_in!(language, "team.change.archived"),
+        Change::Opened => crate::msg_in!(language, "team.change.opened"),
     }
 }
 

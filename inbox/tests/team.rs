@@ -175,6 +175,9 @@ fn a_team_shares_every_tip_and_what_it_decided_and_a_revoked_member_is_refused()
     anna.run_ok(&["triage", "1", "--to", "Politie Drenthe, AVIM"]);
     bram.run_ok(&["pull"]);
     anna.run_ok(&["pull"]);
+    // Who opened the tip is on record too (to the hour): Bram's `show` above, for Anna to see.
+    let shown = anna.run_ok(&["show", "1", "--lang", "en"]);
+    assert!(shown.contains("Bram: opened the tip"), "{shown}");
     for (inbox, other) in [(&anna, "Bram"), (&bram, "Anna")] {
         let shown = inbox.run_ok(&["show", "1", "--lang", "en"]);
         assert!(

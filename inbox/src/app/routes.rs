@@ -809,6 +809,8 @@ async fn case_page(
             let sealed = store::read_sealed_file(&stored.path).map_err(failed)?;
             // A tip that does not open is shown as such, with its status and notes.
             let document = store::open_tip(&keys.identities, &sealed).ok();
+            // In a team, who opened which tip (to the hour) goes to the team log.
+            team::record_opened(state.home(), &keys, language, &stored.relay_id);
             let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
             let record = book.record(&stored.relay_id);
             let entries =

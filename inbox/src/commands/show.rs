@@ -47,6 +47,10 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
         }
     };
     let keys = settings.unlock()?;
+    if let Some(relay_id) = &relay_id {
+        // In a team, who opened which tip (to the hour) goes to the team log.
+        crate::team::record_opened(&settings.home, &keys, settings.language, relay_id);
+    }
     let book = match &relay_id {
         Some(_) => Some(TriageBook::load(&settings.home, &keys.identities)?),
         None => None,
