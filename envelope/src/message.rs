@@ -81,6 +81,11 @@ pub struct MailboxMessage {
     /// The report's status as the coordinator tells the reporter, if this message sets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CaseStatus>,
+    /// A reporter's answer's authentication: HMAC-SHA256 under the answer key derived from the
+    /// receipt code, over the mailbox id and the text (unpadded base64url). See
+    /// [`answer_mac`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
     /// Fields from a newer version, kept as they were.
     #[serde(flatten)]
     pub unknown_fields: Map<String, Value>,
@@ -93,6 +98,7 @@ impl MailboxMessage {
             v: SCHEMA_VERSION,
             text: text.into(),
             status: None,
+            mac: None,
             unknown_fields: Map::new(),
         }
     }
@@ -157,6 +163,53 @@ pub fn seal_status_message(
     seal_document(&message, recipients)
 }
 
+/// The authentication of a reporter's answer with `text` in mailbox `mailbox_id`: HMAC-SHA256
+/// under the answer key (which only the reporter and the coordinators know), over a fixed
+/// label, the mailbox id and the text. The relay knows the coordinators' public keys and can
+/// seal any message to them, but not this: an answer without a valid one is not the reporter's.
+pub fn answer_mac(answer_key: &[u8; 32], mailbox_id: &str, text: &str) -> [u8; 32] {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(answer_key).expect("HMAC takes any key length");
+    mac.update(b"fluister answer v1\n");
+    mac.update(mailbox_id.as_bytes());
+    mac.update(b"\n");
+    mac.update(text.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// Seals a reporter's answer with `text` (trimmed) to `recipients`, authenticated for the
+/// mailbox of `keys` (see [`answer_mac`]): what the widget's crypto worker sends.
+pub fn seal_answer_message(
+    text: &str,
+    keys: &crate::receipt::MailboxKeys,
+    recipients: &[Recipient],
+) -> Result<Vec<u8>> {
+    let text = text.trim();
+    let mut message = MailboxMessage::new(text);
+    let mac = answer_mac(&keys.answer_key, keys.mailbox_id.as_str(), text);
+    message.mac = Some(base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        mac,
+    ));
+    seal_document(&message, recipients)
+}
+
+impl MailboxMessage {
+    /// Whether this answer carries a valid authentication for mailbox `mailbox_id` under
+    /// `answer_key` (compared in constant time).
+    pub fn is_authentic_answer(&self, answer_key: &[u8; 32], mailbox_id: &str) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let Some(given) = self.mac.as_deref().and_then(|mac| {
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, mac).ok()
+        }) else {
+            return false;
+        };
+        let expected = answer_mac(answer_key, mailbox_id, &self.text);
+        given.len() == expected.len() && bool::from(given.ct_eq(&expected))
+    }
+}
+
 fn seal_document(message: &MailboxMessage, recipients: &[Recipient]) -> Result<Vec<u8>> {
     let padded = Zeroizing::new(message.to_padded_bytes()?);
     let mut distinct_recipients: Vec<Recipient> = Vec::with_capacity(recipients.len());
@@ -196,6 +249,44 @@ mod tests {
             again.unknown_fields["attachments"],
             serde_json::json!([1, 2])
         );
+    }
+
+    #[test]
+    fn an_answer_is_authentic_only_with_its_mailboxs_key_and_its_own_text() {
+        let code = crate::receipt::ReceiptCode::generate().unwrap();
+        let keys = code.derive_keys().unwrap();
+        let coordinator = age::Identity::generate().unwrap();
+        let sealed = seal_answer_message(
+            "  Achter de boerderij. ",
+            &keys,
+            &[coordinator.to_recipient()],
+        )
+        .unwrap();
+        let opened = MailboxMessage::from_bytes(
+            &age::open(std::slice::from_ref(&coordinator), &sealed).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(opened.text, "Achter de boerderij.");
+        let mailbox = keys.mailbox_id.as_str();
+        assert!(opened.is_authentic_answer(&keys.answer_key, mailbox));
+        // Another mailbox's key, another mailbox, another text, or no authentication at all.
+        let other = crate::receipt::ReceiptCode::generate()
+            .unwrap()
+            .derive_keys()
+            .unwrap();
+        assert!(!opened.is_authentic_answer(&other.answer_key, mailbox));
+        assert!(!opened.is_authentic_answer(&keys.answer_key, other.mailbox_id.as_str()));
+        let mut altered = opened.clone();
+        altered.text = "Achter de kerk.".to_owned();
+        assert!(!altered.is_authentic_answer(&keys.answer_key, mailbox));
+        let forged = MailboxMessage::new("Achter de boerderij.");
+        assert!(!forged.is_authentic_answer(&keys.answer_key, mailbox));
+        let mut garbled = opened;
+        garbled.mac = Some("not base64!".to_owned());
+        assert!(!garbled.is_authentic_answer(&keys.answer_key, mailbox));
+        // The tip carries the key for the coordinators.
+        let reply = crate::tip::ReplyInfo::from_mailbox_keys(&keys);
+        assert_eq!(*reply.answer_key().unwrap(), *keys.answer_key);
     }
 
     #[test]

@@ -97,6 +97,11 @@ pub const MAILBOX_TOKEN_LABEL: &[u8] = b"fluister receipt v1 mailbox token";
 /// HKDF-SHA256 label for the reporter's reply X25519 identity.
 pub const REPLY_IDENTITY_LABEL: &[u8] = b"fluister receipt v1 reply identity";
 
+/// HKDF-SHA256 label for the key that authenticates the reporter's answers (see
+/// [`crate::message`]): only the reporter (who has the code) and the coordinators (who read it
+/// in the sealed tip) know it, so the relay cannot write an answer in the reporter's name.
+pub const ANSWER_KEY_LABEL: &[u8] = b"fluister receipt v1 answer key";
+
 /// The receipt code a reporter gets after sending a tip: 24 Crockford base32 characters, the
 /// last a check character. Wiped from memory on drop; its `Debug` form hides the code.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -181,6 +186,7 @@ impl ReceiptCode {
         let mut mailbox_id_bytes = [0u8; 32];
         let mut mailbox_token_bytes = [0u8; 32];
         let mut reply_secret = Zeroizing::new([0u8; 32]);
+        let mut answer_key = Zeroizing::new([0u8; 32]);
         // 32 bytes are far below HKDF-SHA256's limit of 255 × 32, so expansion cannot fail.
         expander
             .expand(MAILBOX_ID_LABEL, &mut mailbox_id_bytes)
@@ -191,6 +197,9 @@ impl ReceiptCode {
         expander
             .expand(REPLY_IDENTITY_LABEL, reply_secret.as_mut())
             .map_err(|_| Error::InvalidReceiptCode)?;
+        expander
+            .expand(ANSWER_KEY_LABEL, answer_key.as_mut())
+            .map_err(|_| Error::InvalidReceiptCode)?;
 
         let mailbox_token = MailboxToken::from_bytes(mailbox_token_bytes);
         mailbox_token_bytes.zeroize();
@@ -198,6 +207,7 @@ impl ReceiptCode {
             mailbox_id: MailboxId::from_bytes(&mailbox_id_bytes),
             mailbox_token,
             reply_identity: Identity::from_secret_bytes(*reply_secret),
+            answer_key,
         })
     }
 
@@ -260,6 +270,8 @@ pub struct MailboxKeys {
     pub mailbox_token: MailboxToken,
     /// The reporter's X25519 identity: the coordinator seals replies to its recipient.
     pub reply_identity: Identity,
+    /// The key the reporter's answers are authenticated with (see [`ANSWER_KEY_LABEL`]).
+    pub answer_key: Zeroizing<[u8; 32]>,
 }
 
 impl fmt::Debug for MailboxKeys {
@@ -268,6 +280,7 @@ impl fmt::Debug for MailboxKeys {
             .field("mailbox_id", &self.mailbox_id)
             .field("mailbox_token", &self.mailbox_token)
             .field("reply_identity", &self.reply_identity)
+            .field("answer_key", &"<redacted>")
             .finish()
     }
 }
@@ -463,6 +476,8 @@ mod tests {
         "79a90977320f871a63e1519f90116e7885bf0531e189aa4d8b3309abd4c6d5a1";
     const KNOWN_REPLY_RECIPIENT: &str =
         "age13k4yj7l6kwc9prgj4y6z9l0v8gl8lrn7m6dvz4j4r4jxkputyf9srcmadm";
+    const KNOWN_ANSWER_KEY_HEX: &str =
+        "44053ccb55dfc9d14a8ea7f4820b1cba341372bf1a9d39c3ddcaafc2570e2430";
 
     fn known_code() -> ReceiptCode {
         let mut symbols = [0u8; CODE_LENGTH];
@@ -647,6 +662,7 @@ mod tests {
             keys.reply_identity.to_recipient().to_string(),
             KNOWN_REPLY_RECIPIENT
         );
+        assert_eq!(hex(keys.answer_key.as_slice()), KNOWN_ANSWER_KEY_HEX);
         // And the same keys from the code as a person would type it.
         let typed = ReceiptCode::parse(&KNOWN_CODE.to_ascii_lowercase()).unwrap();
         assert_eq!(typed.derive_keys().unwrap().mailbox_id, keys.mailbox_id);

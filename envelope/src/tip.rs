@@ -151,6 +151,10 @@ pub struct ReplyInfo {
     pub mailbox: String,
     /// The reporter's reply recipient, `age1…`.
     pub recipient: String,
+    /// The key the reporter's answers are authenticated with (32 bytes, unpadded base64url);
+    /// absent in tips from widgets before answers were authenticated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_key: Option<String>,
     /// Fields this version does not know, kept as they were read.
     #[serde(flatten)]
     pub unknown_fields: Map<String, Value>,
@@ -162,8 +166,24 @@ impl ReplyInfo {
         Self {
             mailbox: keys.mailbox_id.as_str().to_owned(),
             recipient: keys.reply_identity.to_recipient().to_string(),
+            answer_key: Some(base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                keys.answer_key.as_slice(),
+            )),
             unknown_fields: Map::new(),
         }
+    }
+
+    /// The key the reporter's answers are authenticated with, if the tip carries a well-formed
+    /// one.
+    pub fn answer_key(&self) -> Option<zeroize::Zeroizing<[u8; 32]>> {
+        let bytes = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            self.answer_key.as_deref()?,
+        )
+        .ok()?;
+        let key: [u8; 32] = bytes.try_into().ok()?;
+        Some(zeroize::Zeroizing::new(key))
     }
 
     /// The mailbox id, or `None` if it is not one of ours.
@@ -399,6 +419,7 @@ mod tests {
                 mailbox: "ab".repeat(32),
                 recipient: "age13k4yj7l6kwc9prgj4y6z9l0v8gl8lrn7m6dvz4j4r4jxkputyf9srcmadm"
                     .to_owned(),
+                answer_key: None,
                 unknown_fields: Map::new(),
             }),
             unknown_fields: Map::new(),
@@ -610,6 +631,7 @@ mod tests {
                 document.reply = Some(ReplyInfo {
                     mailbox: text,
                     recipient: "age1x".to_owned(),
+                    answer_key: None,
                     unknown_fields: Map::new(),
                 })
             }),
@@ -617,6 +639,7 @@ mod tests {
                 document.reply = Some(ReplyInfo {
                     mailbox: "ab".repeat(32),
                     recipient: text,
+                    answer_key: None,
                     unknown_fields: Map::new(),
                 })
             }),
@@ -750,6 +773,7 @@ mod tests {
         document.reply = Some(ReplyInfo {
             mailbox: worst(MAX_MAILBOX_CHARS),
             recipient: worst(MAX_RECIPIENT_CHARS),
+            answer_key: None,
             unknown_fields: Map::new(),
         });
         document.signals = (0..MAX_SIGNALS)

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use fluister_envelope::age::Identity;
 use fluister_envelope::message::MailboxMessage;
 use fluister_envelope::receipt::MailboxId;
+use fluister_envelope::tip::ReplyInfo;
 
 use crate::error::{Error, Result};
 use crate::home::{
@@ -233,24 +234,29 @@ pub struct TipWithMailbox {
 
 /// The stored conversation of a tip, each message opened with `identities` (or marked as not
 /// opening), in the relay's order. `show`, `export` and the app all read it through here.
+///
+/// With the tip's `reply` information, an answer the relay lists as the reporter's must carry
+/// the authentication of the reporter's code ([`MailboxMessage::is_authentic_answer`]); one
+/// that does not is shown with a warning first, since the relay (which knows the coordinators'
+/// public keys) could have written it. A status counts only in the coordinator's messages.
 pub fn opened_entries(
     home: &InboxHome,
     tip_relay_id: &str,
     identities: &[Identity],
+    reply: Option<&ReplyInfo>,
 ) -> Result<Vec<ConversationEntry>> {
     let messages = stored_messages(home, tip_relay_id)?;
+    let answer_key = reply.and_then(ReplyInfo::answer_key);
     Ok(messages
         .iter()
         .map(|message| {
+            let by_coordinator = message.author == MessageAuthor::Coordinator;
             let text = std::fs::read(&message.path)
                 .ok()
                 .and_then(|sealed| crate::store::open_sealed(identities, &sealed).ok())
                 .map(|plaintext| match MailboxMessage::from_bytes(&plaintext) {
-                    Ok(MailboxMessage {
-                        status: Some(status),
-                        text,
-                        ..
-                    }) => {
+                    Ok(opened) if by_coordinator && opened.status.is_some() => {
+                        let status = opened.status.expect("checked above");
                         let line = crate::msg!(
                             "conversation.status_for_reporter",
                             status = crate::commands::reply::status_label(
@@ -258,18 +264,29 @@ pub fn opened_entries(
                                 crate::messages::language()
                             )
                         );
-                        if text.is_empty() {
+                        if opened.text.is_empty() {
                             line
                         } else {
-                            format!("{line}\n{text}")
+                            format!("{line}\n{}", opened.text)
                         }
                     }
-                    Ok(opened) => opened.text,
+                    Ok(opened) => match (&answer_key, reply.map(|reply| reply.mailbox.as_str())) {
+                        (Some(key), Some(mailbox))
+                            if !by_coordinator && !opened.is_authentic_answer(key, mailbox) =>
+                        {
+                            format!(
+                                "{}\n{}",
+                                crate::msg!("conversation.unauthenticated"),
+                                opened.text
+                            )
+                        }
+                        _ => opened.text,
+                    },
                     Err(_) => crate::render::show_plain_text(&plaintext),
                 });
             ConversationEntry {
                 received_hour: message.received_hour,
-                written_by_coordinator: message.author == MessageAuthor::Coordinator,
+                written_by_coordinator: by_coordinator,
                 text,
             }
         })

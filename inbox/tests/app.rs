@@ -921,7 +921,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 
 #[test]
 fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
-    use fluister_envelope::age::{Identity, open, seal};
+    use fluister_envelope::age::{Identity, open};
     use fluister_envelope::message::MailboxMessage;
     use fluister_envelope::receipt::ReceiptCode;
     use fluister_envelope::tip::ReplyInfo;
@@ -1121,10 +1121,10 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
 
     // The reporter answers, sealed as the widget seals it (to every key the relay lists, and
     // the reporter's own); the next pull from the workspace brings it under the tip.
-    let padded = MailboxMessage::new(ANSWER).to_padded_bytes().unwrap();
-    let answer = seal(
+    let answer = fluister_envelope::message::seal_answer_message(
+        ANSWER,
+        &keys,
         &[both[0], both[1], keys.reply_identity.to_recipient()],
-        &padded,
     )
     .unwrap();
     assert_eq!(

@@ -34,8 +34,12 @@ fn tip_with_reply(keys: &MailboxKeys) -> TipDocument {
 /// The reporter's answer, sealed as the widget seals it: to the coordinator and to the
 /// reporter's own reply key.
 fn reporter_answer(coordinator: &Recipient, keys: &MailboxKeys, text: &str) -> Vec<u8> {
-    let padded = MailboxMessage::new(text).to_padded_bytes().unwrap();
-    seal(&[*coordinator, keys.reply_identity.to_recipient()], &padded).unwrap()
+    fluister_envelope::message::seal_answer_message(
+        text,
+        keys,
+        &[*coordinator, keys.reply_identity.to_recipient()],
+    )
+    .unwrap()
 }
 
 /// The names of the stored message files of every conversation, sorted.
@@ -181,6 +185,10 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     assert_eq!(stored_message_files(&inbox).len(), 2);
 
     let shown = inbox.run_ok(&["show", "1", "--lang", "en"]);
+    assert!(
+        !shown.contains("not confirmed"),
+        "the reporter's own answer: {shown}"
+    );
     let question_at = shown.find(QUESTION).expect("question shown");
     let answer_at = shown.find(ANSWER).expect("answer shown");
     assert!(question_at < answer_at, "{shown}");
@@ -234,6 +242,35 @@ fn coordinator_asks_and_reporter_answers_threaded_under_the_tip() {
     );
     let refused = inbox.run_failing(&["reply", "1", "--status", "on-fire"]);
     assert!(refused.contains("on-fire"), "{refused}");
+
+    // Anyone who can put a message in the mailbox (the relay knows the coordinators' public
+    // keys) can seal one to them, but not authenticate it as the reporter's code does: it is
+    // shown with a warning. A status in it does not count either.
+    let mut forged = MailboxMessage::new("Het adres is veranderd: Kerkstraat 1.");
+    forged.status = Some(fluister_envelope::message::CaseStatus::Closed);
+    let forged = seal(&[coordinator], &forged.to_padded_bytes().unwrap()).unwrap();
+    assert_eq!(
+        relay
+            .reporter_post(&keys, &forged, &submission_key())
+            .status,
+        201
+    );
+    inbox.run_ok(&["pull"]);
+    let shown = inbox.run_ok(&["show", "1"]);
+    let warning_at = shown
+        .find("LET OP: niet bevestigd dat dit van de melder komt")
+        .unwrap_or_else(|| panic!("{shown}"));
+    let forged_at = shown.find("Kerkstraat 1").unwrap();
+    assert!(warning_at < forged_at, "{shown}");
+    assert_eq!(
+        shown.matches("niet bevestigd").count(),
+        1,
+        "only the forged one: {shown}"
+    );
+    assert!(
+        !shown.contains("Status voor de melder: afgesloten"),
+        "{shown}"
+    );
 
     assert_database_holds_no_link(&relay, &tip_id, &mailbox_id);
 }

@@ -579,7 +579,7 @@ fn backup_outcome(
     }
     let mut message_count = 0;
     for tip in &tips {
-        let entries = conversation::opened_entries(home, &tip.relay_id, &backup.identities)?;
+        let entries = conversation::opened_entries(home, &tip.relay_id, &backup.identities, None)?;
         message_count += entries.len();
         if entries.iter().any(|entry| entry.text.is_none()) {
             missing.push(words::backup_missing_message(language, tip.number));

@@ -813,9 +813,16 @@ async fn case_page(
             team::record_opened(state.home(), &keys, language, &stored.relay_id);
             let book = TriageBook::load(state.home(), &keys.identities).map_err(failed)?;
             let record = book.record(&stored.relay_id);
-            let entries =
-                conversation::opened_entries(state.home(), &stored.relay_id, &keys.identities)
-                    .map_err(failed)?;
+            let reply = document
+                .as_ref()
+                .and_then(|document| document.reply.as_ref());
+            let entries = conversation::opened_entries(
+                state.home(),
+                &stored.relay_id,
+                &keys.identities,
+                reply,
+            )
+            .map_err(failed)?;
             let history =
                 team::history_in_words(state.home(), &keys, &record, language).map_err(failed)?;
             let context = pages::CaseContext {

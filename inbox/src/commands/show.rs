@@ -80,8 +80,12 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
                 crate::team::print_history(&settings.home, &keys, record, settings.language)?;
             }
             if let (Some(number), Some(relay_id)) = (context_number, &relay_id) {
-                let entries =
-                    conversation::opened_entries(&settings.home, relay_id, &keys.identities)?;
+                let entries = conversation::opened_entries(
+                    &settings.home,
+                    relay_id,
+                    &keys.identities,
+                    document.reply.as_ref(),
+                )?;
                 if document.reply.is_some() || !entries.is_empty() {
                     print!(
                         "{}",

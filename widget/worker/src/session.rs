@@ -105,14 +105,15 @@ impl Session {
         let keys = self.keys()?;
         let mut recipients = parse_recipients(recipients)?;
         recipients.push(keys.reply_identity.to_recipient());
-        let ciphertext = fluister_envelope::message::seal_message(text, &recipients).map_err(
-            |error| match error {
-                fluister_envelope::Error::InvalidDocument | fluister_envelope::Error::TooLarge => {
-                    Failure::InvalidInput
-                }
-                _ => Failure::Crypto,
-            },
-        )?;
+        // Authenticated with the code's answer key, so the relay cannot answer in the
+        // reporter's name (the coordinators read the key in the sealed tip).
+        let ciphertext = fluister_envelope::message::seal_answer_message(text, keys, &recipients)
+            .map_err(|error| match error {
+            fluister_envelope::Error::InvalidDocument | fluister_envelope::Error::TooLarge => {
+                Failure::InvalidInput
+            }
+            _ => Failure::Crypto,
+        })?;
         let mut submission_key = [0u8; 32];
         getrandom::fill(&mut submission_key).map_err(|_| Failure::Crypto)?;
         Ok(SealedFile {
@@ -278,6 +279,11 @@ mod tests {
             MailboxMessage::from_bytes(&age::open(&[coordinator], &sealed.ciphertext).unwrap())
                 .unwrap();
         assert_eq!(for_coordinator.text, "At the back of the farm.");
+        let keys = session.keys().unwrap();
+        assert!(
+            for_coordinator.is_authentic_answer(&keys.answer_key, keys.mailbox_id.as_str()),
+            "the answer carries the code's authentication"
+        );
         let relay_json = format!(
             r#"{{"messages":[{{"id":"00000000000000000000000000000002","author":"reporter","received_hour":0,"ciphertext":"{}"}},
                 {{"id":"00000000000000000000000000000003","author":"coordinator","received_hour":3600,"ciphertext":"bm90IGFnZQ"}}]}}"#,
