@@ -106,10 +106,33 @@ pub fn run(arguments: &[String]) -> TaskResult {
     tests.env("FLUISTER_CCTV_DIR", &vectors);
     run_command(&mut tests)?;
 
+    javascript_differential()?;
+
     // A few seconds of each fuzz target: they build, read their seeds, and hold a first search.
     crate::fuzz::smoke(&vectors)?;
 
     browser_tests()
+}
+
+/// Runs `tests/differential/*.test.mjs`: the envelope (through the `fluister-fixture` binary the
+/// test run just built) against the JavaScript age implementation on npm, `age-encryption`,
+/// sealing and opening in both directions. About 25 seconds.
+fn javascript_differential() -> TaskResult {
+    step("Differential test against age-encryption, the JavaScript age (Node)");
+    let fixture = target_dir().join("debug").join("fluister-fixture");
+    if !fixture.is_file() {
+        return Err(format!(
+            "{} is missing after the tests ran; the testkit's integration tests should have \
+             built it",
+            fixture.display()
+        ));
+    }
+    run_command(
+        Command::new("node")
+            .args(["--test", "differential/"])
+            .current_dir(workspace_root().join("tests"))
+            .env("FLUISTER_FIXTURE_BIN", &fixture),
+    )
 }
 
 /// Builds the widget bundle, then runs `tests/browser/*.test.mjs` in headless Chromium against
