@@ -120,9 +120,57 @@ pub struct TipDocument {
     /// Where the coordinator can send an anonymous reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<ReplyInfo>,
+    /// Through which channel a signal the coordinator registered by hand came in; absent for a
+    /// tip sent through the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
     /// Fields this version does not know, kept as they were read.
     #[serde(flatten)]
     pub unknown_fields: Map<String, Value>,
+}
+
+/// The channel a signal came in through, when the coordinator registers it by hand (a tip sent
+/// through the form has none): so that the picture of the region holds every signal, side by
+/// side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A phone call.
+    Phone,
+    /// The Zorgcoördinatie Mensenhandel (ZVHD) or another care coordination.
+    Zvhd,
+    /// The police.
+    Police,
+    /// The GGD (public health service).
+    Ggd,
+    /// The municipality.
+    Municipality,
+    /// Any other channel.
+    Other,
+}
+
+impl Source {
+    /// Every channel, in a fixed order.
+    pub const ALL: [Source; 6] = [
+        Source::Phone,
+        Source::Zvhd,
+        Source::Police,
+        Source::Ggd,
+        Source::Municipality,
+        Source::Other,
+    ];
+
+    /// The identifier, as the JSON writes it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Source::Phone => "phone",
+            Source::Zvhd => "zvhd",
+            Source::Police => "police",
+            Source::Ggd => "ggd",
+            Source::Municipality => "municipality",
+            Source::Other => "other",
+        }
+    }
 }
 
 /// When it happened: a date, whether it is still going on, and the reporter's own words. All
@@ -212,6 +260,7 @@ impl TipDocument {
             text: text.into(),
             contact: None,
             reply: None,
+            source: None,
             unknown_fields: Map::new(),
         }
     }
@@ -422,6 +471,7 @@ mod tests {
                 answer_key: None,
                 unknown_fields: Map::new(),
             }),
+            source: Some(Source::Phone),
             unknown_fields: Map::new(),
         }
     }
@@ -452,7 +502,8 @@ mod tests {
                 "reply": {
                     "mailbox": "ab".repeat(32),
                     "recipient": "age13k4yj7l6kwc9prgj4y6z9l0v8gl8lrn7m6dvz4j4r4jxkputyf9srcmadm"
-                }
+                },
+                "source": "phone"
             })
         );
     }
