@@ -272,6 +272,31 @@ pub enum Change {
     Archived,
     /// Opened by the writer (to the hour): the access record the AVG asks for.
     Opened,
+    /// Handed over to a receiver: to whom, what was left out.
+    HandedOver {
+        /// The hand-over's id (32 hex digits), named by its feedback later.
+        id: String,
+        /// The receiver's name.
+        receiver: String,
+        /// Whole fields left out.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        left_out: Vec<String>,
+        /// How many passages of the reporter's text were left out.
+        #[serde(default)]
+        passages_left_out: u32,
+    },
+    /// What the receiver of a hand-over said they did with it.
+    Feedback {
+        /// The hand-over's id.
+        handover: String,
+        /// What they did.
+        outcome: crate::triage::Outcome,
+    },
+    /// Linked to another case (by its relay id) about the same situation.
+    Linked {
+        /// The other case's relay id.
+        other: String,
+    },
 }
 
 /// The signed part of an entry. (Unknown fields are ignored: the change is flattened into it,
@@ -418,6 +443,20 @@ pub fn open_entry(
             Change::Note { text } => text.chars().count() <= MAX_TEXT_CHARS,
             Change::Assigned { to } => to.chars().count() <= MAX_NAME_CHARS,
             Change::Archived | Change::Opened => true,
+            Change::HandedOver {
+                id,
+                receiver,
+                left_out,
+                ..
+            } => {
+                id.len() == 32
+                    && id.bytes().all(|byte| byte.is_ascii_hexdigit())
+                    && receiver.chars().count() <= MAX_WHOM_CHARS
+                    && left_out.len() <= 16
+                    && left_out.iter().all(|part| part.len() <= 32)
+            }
+            Change::Feedback { handover, .. } => handover.len() == 32,
+            Change::Linked { other } => is_tip_id(other),
         };
     if !well_formed {
         return Err(Rejection::NotSignedByTheTeam);
@@ -476,6 +515,37 @@ pub fn apply(book: &mut TriageBook, entry: &Entry, place: u64) {
                 text: text.clone(),
             }),
             Change::Archived => record.archived = true,
+            Change::HandedOver {
+                id,
+                receiver,
+                left_out,
+                passages_left_out,
+            } => {
+                if !record.handovers.iter().any(|handover| &handover.id == id) {
+                    record.handovers.push(crate::triage::HandOver {
+                        id: id.clone(),
+                        receiver: receiver.clone(),
+                        hour: entry.hour,
+                        left_out: left_out.clone(),
+                        passages_left_out: *passages_left_out,
+                        outcome: None,
+                    });
+                }
+            }
+            Change::Feedback { handover, outcome } => {
+                if let Some(handed) = record
+                    .handovers
+                    .iter_mut()
+                    .find(|handed| &handed.id == handover)
+                {
+                    handed.outcome = Some(*outcome);
+                }
+            }
+            Change::Linked { other } => {
+                if !record.linked.contains(other) {
+                    record.linked.push(other.clone());
+                }
+            }
             Change::Status { .. } | Change::Assigned { .. } | Change::Opened => {}
         }
         record.history.push(HistoryLine {
@@ -558,7 +628,12 @@ pub fn change_tip(
                 ..
             } => whom.chars().count() > MAX_WHOM_CHARS,
             Change::Assigned { to } => !is_member_name(to),
-            Change::Status { .. } | Change::Archived | Change::Opened => false,
+            Change::HandedOver { receiver, .. } => receiver.chars().count() > MAX_WHOM_CHARS,
+            Change::Status { .. }
+            | Change::Archived
+            | Change::Opened
+            | Change::Feedback { .. }
+            | Change::Linked { .. } => false,
         };
         if too_long {
             return Err(Error::Usage(msg!(
@@ -893,6 +968,28 @@ pub fn describe(change: &Change, language: Language) -> String {
         ),
         Change::Archived => crate::msg_in!(language, "team.change.archived"),
         Change::Opened => crate::msg_in!(language, "team.change.opened"),
+        Change::HandedOver {
+            receiver,
+            left_out,
+            passages_left_out,
+            ..
+        } => crate::msg_in!(
+            language,
+            "team.change.handed_over",
+            receiver = crate::render::sanitise(receiver, false),
+            left_out = if left_out.is_empty() {
+                "-".to_owned()
+            } else {
+                crate::render::sanitise(&left_out.join(", "), false)
+            },
+            passages = passages_left_out
+        ),
+        Change::Feedback { outcome, .. } => crate::msg_in!(
+            language,
+            "team.change.feedback",
+            outcome = outcome.label(language)
+        ),
+        Change::Linked { .. } => crate::msg_in!(language, "team.change.linked"),
     }
 }
 

@@ -46,6 +46,74 @@ impl TriageStatus {
     }
 }
 
+/// What a receiver did with a case handed over to them, as they told the coordinator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// They did nothing with it.
+    NoAction,
+    /// An investigation started.
+    Investigation,
+    /// It led to prosecution.
+    Prosecution,
+    /// Care or help started for the person.
+    CareStarted,
+    /// The receiver did not say, or does not know.
+    Unknown,
+}
+
+impl Outcome {
+    /// Every outcome, in a fixed order.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::NoAction,
+        Outcome::Investigation,
+        Outcome::Prosecution,
+        Outcome::CareStarted,
+        Outcome::Unknown,
+    ];
+
+    /// The outcome in words.
+    pub fn label(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Outcome::NoAction, Language::Nl) => "geen actie",
+            (Outcome::Investigation, Language::Nl) => "onderzoek",
+            (Outcome::Prosecution, Language::Nl) => "vervolging",
+            (Outcome::CareStarted, Language::Nl) => "zorg gestart",
+            (Outcome::Unknown, Language::Nl) => "onbekend",
+            (Outcome::NoAction, Language::En) => "no action",
+            (Outcome::Investigation, Language::En) => "investigation",
+            (Outcome::Prosecution, Language::En) => "prosecution",
+            (Outcome::CareStarted, Language::En) => "care started",
+            (Outcome::Unknown, Language::En) => "unknown",
+        }
+    }
+}
+
+/// A case handed over to a receiver (police, labour inspectorate, care): to whom, when, what
+/// was left out, and what the receiver later said they did with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandOver {
+    /// A random id (32 hex digits), so feedback names the hand-over it is about.
+    pub id: String,
+    /// The receiver's name, as the receivers' book has it.
+    pub receiver: String,
+    /// The hour it was handed over, Unix seconds rounded down to a multiple of 3600.
+    pub hour: u64,
+    /// The whole fields left out (`contact`, `place`, `notes`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
+    /// How many passages of the reporter's own text were left out.
+    #[serde(default, skip_serializing_if = "is_zero_count")]
+    pub passages_left_out: u32,
+    /// What the receiver did with it, once they said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+fn is_zero_count(value: &u32) -> bool {
+    *value == 0
+}
+
 /// One dated note.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
@@ -81,6 +149,12 @@ pub struct TriageRecord {
     /// What the team did with the tip, from the team log, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<crate::team::HistoryLine>,
+    /// Hand-overs to receivers, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handovers: Vec<HandOver>,
+    /// Other cases (their relay ids) about the same situation, linked by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<String>,
 }
 
 fn is_zero(value: &u64) -> bool {
