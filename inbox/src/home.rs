@@ -144,6 +144,11 @@ impl InboxHome {
         self.root.join("summaries.age")
     }
 
+    /// The receivers' book: the agencies cases are handed over to (see [`crate::receivers`]).
+    pub fn receivers_path(&self) -> PathBuf {
+        self.root.join("receivers.json")
+    }
+
     /// The pinned members of the team: their signing keys and names (see [`crate::team`]).
     pub fn team_path(&self) -> PathBuf {
         self.root.join("team.txt")

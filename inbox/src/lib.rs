@@ -43,6 +43,7 @@ pub mod passphrase;
 pub mod pdf;
 pub mod progress;
 pub mod quarantine;
+pub mod receivers;
 pub mod recipients;
 pub mod region;
 pub mod relay;

@@ -20,7 +20,7 @@ use fluister_inbox::msg;
 use fluister_inbox::render::RedactPart;
 use fluister_inbox::stats::CsvStyle;
 use fluister_inbox::store;
-use fluister_inbox::triage::TriageStatus;
+use fluister_inbox::triage::{Outcome, TriageStatus};
 use fluister_inbox::vocabulary::Language;
 
 /// Fluister's inbox for the coordinator (ketenregisseur mensenhandel): receive the anonymous,
@@ -225,6 +225,49 @@ enum Command {
         yes: bool,
     },
 
+    /// The receivers' book: the agencies you hand cases to, each with their public key.
+    Receivers {
+        #[command(subcommand)]
+        action: Option<ReceiversAction>,
+    },
+
+    /// Hand a tip over to an agency: sealed to their key alone, with only what they should
+    /// read; recorded on the case.
+    Handover {
+        /// The tip number.
+        number: u64,
+        /// The receiver, as the receivers' book names it.
+        #[arg(long, value_name = "NAME")]
+        to: String,
+        /// Whole fields to leave out: contact, text, place, when, notes.
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "PARTS")]
+        leave_out: Vec<RedactPart>,
+        /// A passage of the reporter's text to leave out, exactly as written.
+        #[arg(long = "leave-out-passage", value_name = "TEXT")]
+        leave_out_passage: Vec<String>,
+        /// Show what the receiver will read; write and record nothing.
+        #[arg(long)]
+        preview: bool,
+        /// The sealed file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write it as text (ASCII armor).
+        #[arg(long)]
+        armor: bool,
+    },
+
+    /// Record what the receiver of a hand-over did with it.
+    Feedback {
+        /// The tip number.
+        number: u64,
+        /// What they did.
+        #[arg(long, value_enum)]
+        outcome: Outcome,
+        /// The hand-over's code, if not the latest.
+        #[arg(long, value_name = "CODE")]
+        handover: Option<String>,
+    },
+
     /// Your team: the colleagues who work the same tips. Without a subcommand, shows your card
     /// (what a colleague runs to add you) and the members.
     Team {
@@ -333,6 +376,26 @@ impl ReporterStatus {
             ReporterStatus::Closed => CaseStatus::Closed,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum ReceiversAction {
+    /// Add a receiver or change one.
+    Set {
+        /// The receiver's name.
+        name: String,
+        /// Their public age key.
+        #[arg(long, value_name = "AGE1…")]
+        key: Option<String>,
+        /// How to reach them.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Remove a receiver.
+    Remove {
+        /// The receiver's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -565,6 +628,91 @@ fn localised_command() -> clap::Command {
                         .value_name(value_name(msg!("help.value.number")))
                 })
                 .mut_arg("yes", |arg| arg.help(msg!("help.archive.yes")))
+        })
+        .mut_subcommand("receivers", |command| {
+            command
+                .about(msg!("help.receivers"))
+                .long_about(with_details(
+                    msg!("help.receivers"),
+                    msg!("help.receivers.details"),
+                ))
+                .subcommand_value_name(value_name(msg!("help.value.command")))
+                .mut_subcommand("set", |command| {
+                    command
+                        .about(msg!("help.receivers.set"))
+                        .mut_arg("name", |arg| {
+                            arg.help(msg!("help.receivers.name"))
+                                .value_name(value_name(msg!("help.value.name")))
+                        })
+                        .mut_arg("key", |arg| {
+                            arg.help(msg!("help.receivers.key"))
+                                .value_name(value_name(msg!("help.value.public_key")))
+                        })
+                        .mut_arg("note", |arg| {
+                            arg.help(msg!("help.receivers.note"))
+                                .value_name(value_name(msg!("help.value.text")))
+                        })
+                })
+                .mut_subcommand("remove", |command| {
+                    command
+                        .about(msg!("help.receivers.remove"))
+                        .mut_arg("name", |arg| {
+                            arg.help(msg!("help.receivers.name"))
+                                .value_name(value_name(msg!("help.value.name")))
+                        })
+                })
+        })
+        .mut_subcommand("handover", |command| {
+            command
+                .about(msg!("help.handover"))
+                .long_about(with_details(
+                    msg!("help.handover"),
+                    msg!("help.handover.details"),
+                ))
+                .mut_arg("number", |arg| {
+                    arg.help(msg!("help.tip_number"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("to", |arg| {
+                    arg.help(msg!("help.handover.to"))
+                        .value_name(value_name(msg!("help.value.name")))
+                })
+                .mut_arg("leave_out", |arg| {
+                    arg.help(msg!("help.handover.leave_out"))
+                        .value_name(value_name(msg!("help.value.parts")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("leave_out_passage", |arg| {
+                    arg.help(msg!("help.handover.passage"))
+                        .value_name(value_name(msg!("help.value.text")))
+                })
+                .mut_arg("preview", |arg| arg.help(msg!("help.handover.preview")))
+                .mut_arg("output", |arg| {
+                    arg.help(msg!("help.handover.output"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+                .mut_arg("armor", |arg| arg.help(msg!("help.handover.armor")))
+        })
+        .mut_subcommand("feedback", |command| {
+            command
+                .about(msg!("help.feedback"))
+                .long_about(with_details(
+                    msg!("help.feedback"),
+                    msg!("help.feedback.details"),
+                ))
+                .mut_arg("number", |arg| {
+                    arg.help(msg!("help.tip_number"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("outcome", |arg| {
+                    arg.help(msg!("help.feedback.outcome"))
+                        .value_name(value_name(msg!("help.value.status")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("handover", |arg| {
+                    arg.help(msg!("help.feedback.handover"))
+                        .value_name(value_name(msg!("help.value.id")))
+                })
         })
         .mut_subcommand("team", |command| {
             command
@@ -899,6 +1047,40 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
                 commands::team::ArchiveConfirmation::Ask
             },
         ),
+        Command::Receivers { action } => match action {
+            None => commands::handover::list_receivers(&settings),
+            Some(ReceiversAction::Set { name, key, note }) => {
+                commands::handover::set_receiver(&settings, &name, key.as_deref(), note.as_deref())
+            }
+            Some(ReceiversAction::Remove { name }) => {
+                commands::handover::remove_receiver(&settings, &name)
+            }
+        },
+        Command::Handover {
+            number,
+            to,
+            leave_out,
+            leave_out_passage,
+            preview,
+            output,
+            armor,
+        } => commands::handover::handover(
+            &settings,
+            number,
+            &commands::handover::HandoverOptions {
+                to,
+                leave_out,
+                passages: leave_out_passage,
+                preview,
+                output,
+                armor,
+            },
+        ),
+        Command::Feedback {
+            number,
+            outcome,
+            handover,
+        } => commands::handover::feedback(&settings, number, outcome, handover.as_deref()),
         Command::Team { action } => match action {
             None => commands::team::show(&settings),
             Some(TeamAction::Add {

@@ -31,6 +31,20 @@ pub enum RedactPart {
     Notes,
 }
 
+impl RedactPart {
+    /// The part's name, as `--redact` and `--leave-out` take it.
+    pub fn id(self) -> &'static str {
+        match self {
+            RedactPart::Contact => "contact",
+            RedactPart::Text => "text",
+            RedactPart::Place => "place",
+            RedactPart::When => "when",
+            RedactPart::Reply => "reply",
+            RedactPart::Notes => "notes",
+        }
+    }
+}
+
 /// What is known about a tip besides its document.
 #[derive(Clone, Debug)]
 pub struct TipContext<'a> {
