@@ -11,6 +11,7 @@ use fluister_inbox::commands::export::{ExportFormat, ExportOptions};
 use fluister_inbox::commands::list::ListFilter;
 use fluister_inbox::commands::pull::PullOptions;
 use fluister_inbox::commands::quarantine::DeleteConfirmation;
+use fluister_inbox::commands::register::{RegisterInput, SignalFields};
 use fluister_inbox::commands::reply::MessageSource;
 use fluister_inbox::commands::triage::TriageChange;
 use fluister_inbox::commands::{self, Settings};
@@ -309,6 +310,62 @@ enum Command {
         /// it in columns) or comma (plain comma-separated, for scripts).
         #[arg(long, value_enum, default_value = "excel", value_name = "STYLE")]
         csv_style: CsvStyle,
+    },
+
+    /// Register a signal that came in through another channel (a phone call, the ZVHD, the
+    /// police, the GGD, the municipality), with the same fields a tip has and its source. It is
+    /// stored encrypted like a fetched tip and gets the next number. In a team, your colleagues
+    /// do not get it through the relay.
+    Register {
+        /// The channel: phone, zvhd, police, ggd, municipality or other.
+        #[arg(long, value_name = "SOURCE")]
+        source: Option<String>,
+        /// The kind: sexual, labour, criminal, organ_removal, other_unsure.
+        #[arg(long, value_name = "ID", conflicts_with = "file")]
+        kind: Option<String>,
+        /// Who reported: about_me, someone_i_know, witness, professional.
+        #[arg(long, value_name = "ID", conflicts_with = "file")]
+        role: Option<String>,
+        /// The municipality, by id or name (assen, "Aa en Hunze"), or other.
+        #[arg(long, value_name = "ID", conflicts_with = "file")]
+        municipality: Option<String>,
+        /// Signals, by id, comma-separated or repeated: labour.very_long_days,…
+        #[arg(
+            long = "signal",
+            value_name = "ID",
+            value_delimiter = ',',
+            conflicts_with = "file"
+        )]
+        signals: Vec<String>,
+        /// The date it happened: YYYY-MM-DD.
+        #[arg(long, value_name = "DATE", conflicts_with = "file")]
+        date: Option<String>,
+        /// It is still going on.
+        #[arg(long, conflicts_with = "file")]
+        ongoing: bool,
+        /// When, in words: "every weekend".
+        #[arg(long, value_name = "TEXT", conflicts_with = "file")]
+        when: Option<String>,
+        /// Where, in words.
+        #[arg(long, value_name = "TEXT", conflicts_with = "file")]
+        place: Option<String>,
+        /// What happened; `-` reads it from standard input.
+        #[arg(long, value_name = "TEXT", conflicts_with = "file")]
+        text: Option<String>,
+        /// How the person who told it can be reached.
+        #[arg(long, value_name = "TEXT", conflicts_with = "file")]
+        contact: Option<String>,
+        /// Read the fields from a JSON file instead.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+
+    /// Link two cases about the same situation; `show` lists them, and suggests others.
+    Link {
+        /// The first case's number.
+        first: u64,
+        /// The second case's number.
+        second: u64,
     },
 
     /// The workspace ("werkplek") in your browser: the tips, each case with its signals,
@@ -819,6 +876,64 @@ fn localised_command() -> clap::Command {
                         })
                 })
         })
+        .mut_subcommand("register", |command| {
+            let mut command = command
+                .about(msg!("help.register"))
+                .long_about(with_details(
+                    msg!("help.register"),
+                    msg!("help.register.details"),
+                ));
+            for (argument, help, value) in [
+                (
+                    "source",
+                    msg!("help.register.source"),
+                    msg!("help.value.source"),
+                ),
+                ("kind", msg!("help.register.kind"), msg!("help.value.id")),
+                ("role", msg!("help.register.role"), msg!("help.value.id")),
+                (
+                    "municipality",
+                    msg!("help.register.municipality"),
+                    msg!("help.value.id"),
+                ),
+                (
+                    "signals",
+                    msg!("help.register.signal"),
+                    msg!("help.value.id"),
+                ),
+                ("date", msg!("help.register.date"), msg!("help.value.date")),
+                ("when", msg!("help.register.when"), msg!("help.value.text")),
+                (
+                    "place",
+                    msg!("help.register.place"),
+                    msg!("help.value.text"),
+                ),
+                ("text", msg!("help.register.text"), msg!("help.value.text")),
+                (
+                    "contact",
+                    msg!("help.register.contact"),
+                    msg!("help.value.text"),
+                ),
+                ("file", msg!("help.register.file"), msg!("help.value.file")),
+            ] {
+                command =
+                    command.mut_arg(argument, |arg| arg.help(help).value_name(value_name(value)));
+            }
+            command.mut_arg("ongoing", |arg| arg.help(msg!("help.register.ongoing")))
+        })
+        .mut_subcommand("link", |command| {
+            command
+                .about(msg!("help.link"))
+                .long_about(with_details(msg!("help.link"), msg!("help.link.details")))
+                .mut_arg("first", |arg| {
+                    arg.help(msg!("help.link.first"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("second", |arg| {
+                    arg.help(msg!("help.link.second"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+        })
         .mut_subcommand("app", |command| {
             command
                 .about(msg!("help.app"))
@@ -1116,6 +1231,39 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
             svg.as_deref(),
             csv_style,
         ),
+        Command::Register {
+            source,
+            kind,
+            role,
+            municipality,
+            signals,
+            date,
+            ongoing,
+            when,
+            place,
+            text,
+            contact,
+            file,
+        } => commands::register::run(
+            &settings,
+            match file {
+                Some(path) => RegisterInput::File { path, source },
+                None => RegisterInput::Flags(SignalFields {
+                    source,
+                    kind,
+                    role,
+                    municipality,
+                    signals,
+                    date,
+                    ongoing,
+                    when_text: when,
+                    place,
+                    text,
+                    contact,
+                }),
+            },
+        ),
+        Command::Link { first, second } => commands::link::run(&settings, first, second),
         Command::Keys { action } => match action {
             KeysAction::List => commands::keys::list(&settings),
             KeysAction::Add { recipient, name } => {

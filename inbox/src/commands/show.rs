@@ -79,6 +79,28 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
                 }
                 crate::team::print_history(&settings.home, &keys, record, settings.language)?;
             }
+            if let Some(source) = document.source {
+                println!(
+                    "{}",
+                    msg!(
+                        "show.source",
+                        source = super::register::source_label(source, settings.language)
+                    )
+                );
+            }
+            if let (Some(record), Some(relay_id), Some(received_hour)) =
+                (&record, &relay_id, received_hour)
+            {
+                print_linked_and_suggestions(
+                    settings,
+                    &keys,
+                    &document,
+                    record,
+                    relay_id,
+                    context_number.unwrap_or_default(),
+                    received_hour,
+                )?;
+            }
             if let (Some(number), Some(relay_id)) = (context_number, &relay_id) {
                 let entries = conversation::opened_entries(
                     &settings.home,
@@ -109,4 +131,54 @@ pub fn run(settings: &Settings, tip: &str) -> Result<()> {
         }
         Err(failure) => Err(Error::NotOpened(failure.explain(&what))),
     }
+}
+
+/// The cases linked to this one, and those that may be about the same situation (the same
+/// municipality and kind, within 90 days), computed from the opened documents: a suggestion
+/// only, with the command that links them.
+fn print_linked_and_suggestions(
+    settings: &Settings,
+    keys: &crate::keys::UnlockedKeys,
+    document: &fluister_envelope::tip::TipDocument,
+    record: &crate::triage::TriageRecord,
+    relay_id: &str,
+    number: u64,
+    received_hour: u64,
+) -> Result<()> {
+    use super::link::{self, CaseFacts};
+    let tips = store::stored_tips(&settings.home)?;
+    let labels = settings.labels()?;
+    let others: Vec<CaseFacts> = tips
+        .iter()
+        .zip(store::open_all(&tips, keys))
+        .map(|(tip, opened)| CaseFacts::of(tip, opened.ok().as_ref()))
+        .collect();
+    let this_case = CaseFacts {
+        number,
+        relay_id: relay_id.to_owned(),
+        received_hour,
+        municipality: document.municipality.clone(),
+        kind: document.kind.clone(),
+    };
+    for other in others
+        .iter()
+        .filter(|other| record.linked.contains(&other.relay_id))
+    {
+        println!(
+            "{}",
+            msg!("show.linked", case = link::describe(other, &labels))
+        );
+    }
+    for other in link::suggestions(&this_case, &others, &record.linked) {
+        println!(
+            "{}",
+            msg!(
+                "show.suggestion",
+                case = link::describe(other, &labels),
+                number = number,
+                other = other.number
+            )
+        );
+    }
+    Ok(())
 }
