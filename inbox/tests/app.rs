@@ -1176,6 +1176,89 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
         "{case}"
     );
 
+    // A sealed hand-over: the receiver's book has a key for Veilig Thuis; look first, then make
+    // the file, which opens with their key alone and lacks the passage left out.
+    let agency = Identity::generate().unwrap();
+    inbox.run_ok(&[
+        "receivers",
+        "set",
+        "Veilig Thuis",
+        "--key",
+        &agency.to_recipient().to_string(),
+    ]);
+    let case = app
+        .get(&format!("/tips/{mailbox_tip}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(
+        case.contains("Versleuteld overdragen") && case.contains("<option value=\"Veilig Thuis\">"),
+        "{case}"
+    );
+    let handover_form = |action: &str| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("receiver", "Veilig Thuis")
+            .append_pair("leave_out", "notes")
+            .append_pair("passages", "achter de boerderij")
+            .append_pair("action", action)
+            .finish()
+    };
+    let preview = app.post(
+        &format!("/tips/{mailbox_tip}/handover"),
+        &cookie,
+        &handover_form("preview"),
+    );
+    let preview_text = preview.text();
+    assert!(
+        preview_text.contains("Wat de ontvanger leest") && preview_text.contains("Schuur"),
+        "{preview_text}"
+    );
+    assert!(
+        !preview_text.contains("achter de boerderij</pre>"),
+        "{preview_text}"
+    );
+    assert!(
+        !app.get(&format!("/tips/{mailbox_tip}"), Some(&cookie))
+            .text()
+            .contains("overgedragen aan Veilig Thuis"),
+        "a preview records nothing"
+    );
+    let sealed = app.post(
+        &format!("/tips/{mailbox_tip}/handover"),
+        &cookie,
+        &handover_form("seal"),
+    );
+    assert_eq!(sealed.status, 200);
+    assert_eq!(
+        sealed.header("content-disposition"),
+        Some(format!("attachment; filename=\"fluister-overdracht-{mailbox_tip}.age\"").as_str())
+    );
+    let received =
+        String::from_utf8(open(std::slice::from_ref(&agency), &sealed.body).unwrap()).unwrap();
+    assert!(
+        received.contains("Er slapen mannen in de Schuur"),
+        "{received}"
+    );
+    assert!(!received.contains("achter de boerderij"), "{received}");
+    assert!(
+        !received.contains(keys.mailbox_id.as_str()),
+        "never the mailbox"
+    );
+    assert!(
+        open(std::slice::from_ref(&backup), &sealed.body).is_err(),
+        "sealed to the agency alone"
+    );
+    let case = app
+        .get(&format!("/tips/{mailbox_tip}"), Some(&cookie))
+        .expect_status(200)
+        .text();
+    assert!(case.contains("overgedragen aan Veilig Thuis"), "{case}");
+    let unknown = app.post(
+        &format!("/tips/{mailbox_tip}/handover"),
+        &cookie,
+        "receiver=Veilig+Thuis&leave_out=everything&action=seal",
+    );
+    assert_eq!(unknown.status, 400);
+
     // Export for a hand-over: a PDF download, with or without the notes.
     let note_form: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("status", "in-progress")

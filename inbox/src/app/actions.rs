@@ -549,7 +549,7 @@ async fn change_keys(
 }
 
 /// A failed change as a refusal: the coordinator's mistake (400) or the inbox's failure.
-fn refused(language: Language, error: Error) -> Refusal {
+pub(super) fn refused(language: Language, error: Error) -> Refusal {
     match error {
         Error::Usage(why) => Refusal::new(language, Reason::BadRequest(why)),
         error => Refusal::new(language, Reason::Failed(error)),

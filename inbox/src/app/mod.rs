@@ -45,6 +45,7 @@
 
 mod actions;
 mod guard;
+mod handover;
 mod html;
 mod index;
 mod pages;

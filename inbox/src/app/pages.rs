@@ -622,6 +622,8 @@ pub(crate) struct CaseContext<'a> {
     pub(crate) conversation: &'a [ConversationEntry],
     /// What the team did with the tip: per line, when and who, and what.
     pub(crate) history: &'a [(String, String)],
+    /// The receivers' book, for the hand-over.
+    pub(crate) receivers: &'a [crate::receivers::Receiver],
     /// Whether the page follows a save (then it says so).
     pub(crate) saved: bool,
     /// Whether the page follows a reply sent (then it says so).
@@ -754,6 +756,7 @@ pub(crate) fn case(
         reply_form(&mut html, context.number, words, language);
     }
     triage_form(&mut html, labels, context);
+    super::handover::section(&mut html, context.number, words, context.receivers);
     export_section(&mut html, context.number, words);
     html
 }

@@ -74,6 +74,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/tips/{number}/triage", post(save_triage))
         .route("/tips/{number}/reply", post(actions::reply))
         .route("/tips/{number}/export.pdf", get(actions::export_pdf))
+        .route("/tips/{number}/handover", post(super::handover::handover))
         .route("/pull", get(actions::pull_page).post(actions::start_pull))
         .route("/settings", get(actions::settings_page))
         .route(
@@ -825,12 +826,16 @@ async fn case_page(
             .map_err(failed)?;
             let history =
                 team::history_in_words(state.home(), &keys, &record, language).map_err(failed)?;
+            let receivers = crate::receivers::Receivers::load(state.home())
+                .map_err(failed)?
+                .receivers;
             let context = pages::CaseContext {
                 number,
                 received_hour: stored.received_hour,
                 record: &record,
                 conversation: &entries,
                 history: &history,
+                receivers: &receivers,
                 saved,
                 sent,
             };

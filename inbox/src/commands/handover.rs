@@ -93,15 +93,152 @@ pub struct HandoverOptions {
     pub armor: bool,
 }
 
+/// A hand-over ready to seal: the receiver and exactly the text they will read.
+pub struct PreparedHandover {
+    /// The receiver, from the book.
+    pub receiver: crate::receivers::Receiver,
+    /// The case file as the receiver will read it (Markdown).
+    pub case_file: Zeroizing<String>,
+    /// The tip's relay id.
+    relay_id: String,
+    /// The whole fields left out (the reply address aside, which never goes).
+    left_out: Vec<String>,
+    /// How many passages were left out.
+    passages: u32,
+}
+
+impl std::fmt::Debug for PreparedHandover {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("PreparedHandover")
+            .field("receiver", &self.receiver.name)
+            .field("case_file_chars", &self.case_file.chars().count())
+            .field("left_out", &self.left_out)
+            .field("passages", &self.passages)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Prepares the hand-over of tip `number` to the receiver called `to`: the case file without
+/// the fields in `leave_out` (and never the reply address) and with every passage in
+/// `passages` replaced by `[…]`. Refuses an unknown receiver and a passage that is too short or
+/// not in the reporter's text. The command line and the workspace both hand over through here.
+pub fn prepare(
+    home: &crate::home::InboxHome,
+    keys: &crate::keys::UnlockedKeys,
+    labels: &crate::vocabulary::Labels,
+    number: u64,
+    to: &str,
+    leave_out: &[RedactPart],
+    passages: &[String],
+) -> Result<PreparedHandover> {
+    let book = Receivers::load(home)?;
+    let receiver = book
+        .find(to)
+        .ok_or_else(|| Error::Usage(msg!("receivers.unknown", name = to.trim())))?
+        .clone();
+    let stored = store::find_tip(home, number)?;
+    let sealed = store::read_sealed_file(&stored.path)?;
+    let mut document = store::open_tip(&keys.identities, &sealed).map_err(|failure| {
+        Error::NotOpened(failure.explain(&msg!(
+            "tip.numbered",
+            number = number,
+            file = stored.path.display()
+        )))
+    })?;
+    // Passages the reporter wrote that would identify them (their own name, an address).
+    let passages: Vec<&str> = passages
+        .iter()
+        .map(|passage| passage.trim())
+        .filter(|passage| !passage.is_empty())
+        .collect();
+    for passage in &passages {
+        if passage.chars().count() < MIN_PASSAGE_CHARS {
+            return Err(Error::Usage(msg!(
+                "handover.passage_too_short",
+                minimum = MIN_PASSAGE_CHARS
+            )));
+        }
+        if !document.text.contains(passage) {
+            return Err(Error::Usage(msg!("handover.passage_not_found")));
+        }
+        document.text = document.text.replace(passage, LEFT_OUT_MARK);
+    }
+    let mut leave_out = leave_out.to_vec();
+    if !leave_out.contains(&RedactPart::Reply) {
+        leave_out.push(RedactPart::Reply);
+    }
+    let record = TriageBook::load(home, &keys.identities)?.record(&stored.relay_id);
+    let context = TipContext {
+        number: Some(number),
+        received_hour: Some(stored.received_hour),
+        triage: Some(&record),
+    };
+    let case_file = Zeroizing::new(render::export_markdown(
+        &document, &context, labels, &leave_out,
+    ));
+    Ok(PreparedHandover {
+        receiver,
+        case_file,
+        relay_id: stored.relay_id,
+        left_out: leave_out
+            .iter()
+            .filter(|part| **part != RedactPart::Reply)
+            .map(|part| part.id().to_owned())
+            .collect(),
+        passages: u32::try_from(passages.len()).unwrap_or(u32::MAX),
+    })
+}
+
+/// Seals a prepared hand-over to the receiver's key alone (binary, or armored) and records it
+/// on the case (to whom, when, what was left out; the status becomes handed over) in the team
+/// log. Returns the sealed file. Refuses a receiver without a key.
+pub fn seal_and_record(
+    home: &crate::home::InboxHome,
+    keys: &crate::keys::UnlockedKeys,
+    language: crate::vocabulary::Language,
+    prepared: &PreparedHandover,
+    armored: bool,
+) -> Result<Vec<u8>> {
+    let recipient = prepared.receiver.recipient().ok_or_else(|| {
+        Error::Usage(msg!(
+            "handover.no_key",
+            name = render::sanitise(&prepared.receiver.name, false)
+        ))
+    })?;
+    let sealed =
+        age::seal(&[recipient], prepared.case_file.as_bytes()).map_err(|source| Error::Crypto {
+            message: msg!("handover.sealing_failed"),
+            source,
+        })?;
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(Error::Randomness)?;
+    let changes = vec![
+        Change::HandedOver {
+            id: id.iter().map(|byte| format!("{byte:02x}")).collect(),
+            receiver: prepared.receiver.name.clone(),
+            left_out: prepared.left_out.clone(),
+            passages_left_out: prepared.passages,
+        },
+        Change::Status {
+            status: TriageStatus::HandedOver,
+            handed_over_to: Some(prepared.receiver.name.clone()),
+        },
+    ];
+    let _lock = home.lock()?;
+    let recipients = RecipientSet::load(home, language)?.sealing_recipients(&keys.own_recipient);
+    team::change_tip(home, keys, &recipients, &prepared.relay_id, changes)?;
+    Ok(if armored {
+        armor::encode(&sealed).into_bytes()
+    } else {
+        sealed
+    })
+}
+
 /// Hands tip `number` over: the case file without what is left out, sealed to the receiver's
 /// key alone (it opens with any age tool and the receiver's identity), written to the output
 /// file, and recorded on the case (to whom, when, what was left out) in the team log.
 pub fn handover(settings: &Settings, number: u64, options: &HandoverOptions) -> Result<()> {
-    let book = Receivers::load(&settings.home)?;
-    let receiver = book
-        .find(&options.to)
-        .ok_or_else(|| Error::Usage(msg!("receivers.unknown", name = options.to.trim())))?
-        .clone();
     let output = match (&options.output, options.preview) {
         (_, true) => None,
         (Some(path), false) => {
@@ -112,113 +249,51 @@ pub fn handover(settings: &Settings, number: u64, options: &HandoverOptions) -> 
         }
         (None, false) => return Err(Error::Usage(msg!("handover.needs_output"))),
     };
-    let recipient = receiver.recipient();
-    if recipient.is_none() && !options.preview {
+    // A receiver without a key is refused before the passphrase is asked.
+    if !options.preview
+        && let Some(receiver) = Receivers::load(&settings.home)?.find(&options.to)
+        && receiver.recipient().is_none()
+    {
         return Err(Error::Usage(msg!(
             "handover.no_key",
             name = render::sanitise(&receiver.name, false)
         )));
     }
-    let stored = store::find_tip(&settings.home, number)?;
-    let sealed = store::read_sealed_file(&stored.path)?;
     let keys = settings.unlock()?;
-    let mut document = store::open_tip(&keys.identities, &sealed).map_err(|failure| {
-        Error::NotOpened(failure.explain(&msg!(
-            "tip.numbered",
-            number = number,
-            file = stored.path.display()
-        )))
-    })?;
-    // Passages the reporter wrote that would identify them (their own name, an address).
-    for passage in &options.passages {
-        if passage.trim().chars().count() < MIN_PASSAGE_CHARS {
-            return Err(Error::Usage(msg!(
-                "handover.passage_too_short",
-                minimum = MIN_PASSAGE_CHARS
-            )));
-        }
-        if !document.text.contains(passage.as_str()) {
-            return Err(Error::Usage(msg!("handover.passage_not_found")));
-        }
-        document.text = document.text.replace(passage.as_str(), LEFT_OUT_MARK);
-    }
-    let mut leave_out = options.leave_out.clone();
-    if !leave_out.contains(&RedactPart::Reply) {
-        leave_out.push(RedactPart::Reply);
-    }
-    let book_now = TriageBook::load(&settings.home, &keys.identities)?;
-    let record = book_now.record(&stored.relay_id);
-    let context = TipContext {
-        number: Some(number),
-        received_hour: Some(stored.received_hour),
-        triage: Some(&record),
-    };
-    let case_file = Zeroizing::new(render::export_markdown(
-        &document,
-        &context,
+    let prepared = prepare(
+        &settings.home,
+        &keys,
         &settings.labels()?,
-        &leave_out,
-    ));
-    if options.preview {
+        number,
+        &options.to,
+        &options.leave_out,
+        &options.passages,
+    )?;
+    let Some(output) = output else {
         println!(
             "{}",
             msg!(
                 "handover.preview_heading",
-                name = render::sanitise(&receiver.name, false)
+                name = render::sanitise(&prepared.receiver.name, false)
             )
         );
-        println!("{}", case_file.as_str());
+        println!("{}", prepared.case_file.as_str());
         return Ok(());
-    }
-    let (Some(recipient), Some(output)) = (recipient, output) else {
-        unreachable!("checked above for a hand-over that is not a preview");
     };
-    let sealed_file =
-        age::seal(&[recipient], case_file.as_bytes()).map_err(|source| Error::Crypto {
-            message: msg!("handover.sealing_failed"),
-            source,
-        })?;
-    let written = if options.armor {
-        armor::encode(&sealed_file).into_bytes()
-    } else {
-        sealed_file
-    };
-    replace_file(&output, &written)?;
-    let mut id = [0u8; 16];
-    getrandom::fill(&mut id).map_err(Error::Randomness)?;
-    let left_out_words: Vec<String> = leave_out
-        .iter()
-        .filter(|part| **part != RedactPart::Reply)
-        .map(|part| part.id().to_owned())
-        .collect();
-    let changes = vec![
-        Change::HandedOver {
-            id: id.iter().map(|byte| format!("{byte:02x}")).collect(),
-            receiver: receiver.name.clone(),
-            left_out: left_out_words,
-            passages_left_out: u32::try_from(options.passages.len()).unwrap_or(u32::MAX),
-        },
-        Change::Status {
-            status: TriageStatus::HandedOver,
-            handed_over_to: Some(receiver.name.clone()),
-        },
-    ];
-    let _lock = settings.home.lock()?;
-    let recipients = RecipientSet::load(&settings.home, settings.language)?
-        .sealing_recipients(&keys.own_recipient);
-    team::change_tip(
+    let sealed = seal_and_record(
         &settings.home,
         &keys,
-        &recipients,
-        &stored.relay_id,
-        changes,
+        settings.language,
+        &prepared,
+        options.armor,
     )?;
+    replace_file(&output, &sealed)?;
     println!(
         "{}",
         msg!(
             "handover.done",
             number = number,
-            name = render::sanitise(&receiver.name, false),
+            name = render::sanitise(&prepared.receiver.name, false),
             file = output.display()
         )
     );
