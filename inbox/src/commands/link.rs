@@ -8,13 +8,15 @@ use fluister_envelope::tip::vocabulary::{Kind, Municipality};
 
 use super::Settings;
 use crate::error::{Error, Result};
+use crate::home::InboxHome;
+use crate::keys::UnlockedKeys;
 use crate::msg;
 use crate::recipients::RecipientSet;
 use crate::store::{self, StoredTip};
 use crate::team::{self, Change};
 use crate::time::LocalHour;
 use crate::triage::TriageBook;
-use crate::vocabulary::Labels;
+use crate::vocabulary::{Labels, Language};
 
 /// How far apart two cases may have arrived to be suggested as the same situation.
 pub const SUGGESTION_WINDOW_SECONDS: u64 = 90 * 24 * 3600;
@@ -92,42 +94,50 @@ pub fn describe(facts: &CaseFacts, labels: &Labels) -> String {
     )
 }
 
-/// Links cases `first` and `second`: a `Linked` entry on each, in the team log and the triage
-/// book.
-pub fn run(settings: &Settings, first: u64, second: u64) -> Result<()> {
-    if first == second {
-        return Err(Error::Usage(msg!("link.same_case", number = first)));
-    }
-    let first_tip = store::find_tip(&settings.home, first)?;
-    let second_tip = store::find_tip(&settings.home, second)?;
-    let keys = settings.unlock()?;
-    let _lock = settings.home.lock()?;
-    let book = TriageBook::load(&settings.home, &keys.identities)?;
+/// What linking two cases did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Linked {
+    /// They were linked already; nothing changed.
+    Already,
+    /// Linked now; `true` when the relay has the team log entries (else they wait in the
+    /// outbox for the next `pull`).
+    Now(bool),
+}
+
+/// Links `first` and `second` (stored cases, not the same one): a `Linked` entry on each, in
+/// the team log and the triage book, sealed to the own set. Takes the inbox lock.
+pub fn link_cases(
+    home: &InboxHome,
+    keys: &UnlockedKeys,
+    language: Language,
+    first: &StoredTip,
+    second: &StoredTip,
+) -> Result<Linked> {
+    let _lock = home.lock()?;
+    let book = TriageBook::load(home, &keys.identities)?;
     let first_linked = book
-        .record(&first_tip.relay_id)
+        .record(&first.relay_id)
         .linked
-        .contains(&second_tip.relay_id);
+        .contains(&second.relay_id);
     let second_linked = book
-        .record(&second_tip.relay_id)
+        .record(&second.relay_id)
         .linked
-        .contains(&first_tip.relay_id);
+        .contains(&first.relay_id);
     if first_linked && second_linked {
-        println!("{}", msg!("link.already", first = first, second = second));
-        return Ok(());
+        return Ok(Linked::Already);
     }
-    let recipients = RecipientSet::load(&settings.home, settings.language)?
-        .sealing_recipients(&keys.own_recipient);
+    let recipients = RecipientSet::load(home, language)?.sealing_recipients(&keys.own_recipient);
     let mut all_sent = true;
     for (tip, other, done) in [
-        (&first_tip, &second_tip, first_linked),
-        (&second_tip, &first_tip, second_linked),
+        (first, second, first_linked),
+        (second, first, second_linked),
     ] {
         if done {
             continue;
         }
         let (_, sent) = team::change_tip(
-            &settings.home,
-            &keys,
+            home,
+            keys,
             &recipients,
             &tip.relay_id,
             vec![Change::Linked {
@@ -136,9 +146,31 @@ pub fn run(settings: &Settings, first: u64, second: u64) -> Result<()> {
         )?;
         all_sent &= sent;
     }
-    println!("{}", msg!("link.done", first = first, second = second));
-    if !all_sent && team::Team::load(&settings.home)?.has_colleagues(&keys) {
-        println!("{}", msg!("team.waiting_in_outbox"));
+    Ok(Linked::Now(all_sent))
+}
+
+/// Links cases `first` and `second` (see [`link_cases`]) and says so.
+pub fn run(settings: &Settings, first: u64, second: u64) -> Result<()> {
+    if first == second {
+        return Err(Error::Usage(msg!("link.same_case", number = first)));
+    }
+    let first_tip = store::find_tip(&settings.home, first)?;
+    let second_tip = store::find_tip(&settings.home, second)?;
+    let keys = settings.unlock()?;
+    match link_cases(
+        &settings.home,
+        &keys,
+        settings.language,
+        &first_tip,
+        &second_tip,
+    )? {
+        Linked::Already => println!("{}", msg!("link.already", first = first, second = second)),
+        Linked::Now(sent) => {
+            println!("{}", msg!("link.done", first = first, second = second));
+            if !sent && team::Team::load(&settings.home)?.has_colleagues(&keys) {
+                println!("{}", msg!("team.waiting_in_outbox"));
+            }
+        }
     }
     Ok(())
 }
