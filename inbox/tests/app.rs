@@ -1322,6 +1322,40 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
             .expect_status(200)
             .text()
     };
+    // The receivers' book, without a terminal: the usual agencies, a key set, a bad key refused,
+    // one removed.
+    assert!(
+        settings.contains("Ontvangers van overdrachten")
+            && settings.contains("Politie (AVIM) (nog geen sleutel)")
+            && settings.contains("Veilig Thuis (sleutel ingesteld)"),
+        "{settings}"
+    );
+    let assen_key = Identity::generate().unwrap().to_recipient().to_string();
+    let receiver_form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("name", "Gemeente Assen")
+        .append_pair("key", &assen_key)
+        .append_pair("note", "afdeling Veiligheid")
+        .finish();
+    let saved = settings_after("/settings/receivers", &receiver_form);
+    assert!(
+        saved.contains("Ontvanger &quot;Gemeente Assen&quot; bewaard.")
+            && saved.contains("Gemeente Assen (sleutel ingesteld): afdeling Veiligheid"),
+        "{saved}"
+    );
+    assert!(
+        inbox
+            .run_ok(&["receivers"])
+            .contains("Gemeente Assen  (sleutel ingesteld) – afdeling Veiligheid")
+    );
+    let bad_key = app.post(
+        "/settings/receivers",
+        &cookie,
+        "name=Gemeente+Emmen&key=AGE-SECRET-KEY-1QQQ",
+    );
+    assert_eq!(bad_key.status, 400);
+    assert!(!bad_key.text().contains("AGE-SECRET-KEY-1QQQ"));
+    let removed = settings_after("/settings/receivers/remove", "name=Gemeente+Assen");
+    assert!(!removed.contains("Gemeente Assen ("), "{removed}");
     let checked = settings_after("/settings/connection-check", "");
     assert!(checked.contains("De verbinding werkt."), "{checked}");
     assert!(!checked.contains("warning\" role=\"alert\""), "{checked}");

@@ -308,7 +308,77 @@ fn settings_view(state: &AppState, language: Language, keys: &UnlockedKeys) -> S
     SettingsView {
         relay_url,
         keys: listed,
+        receivers: crate::receivers::Receivers::load(state.home())
+            .map(|book| book.receivers)
+            .unwrap_or_default(),
         ..SettingsView::default()
+    }
+}
+
+/// `POST /settings/receivers`: adds a receiver to the book or changes one (its key, its note),
+/// as `fluister-inbox receivers set` does.
+pub(crate) async fn set_receiver(
+    State(state): State<AppState>,
+    access: Unlocked,
+    body: Bytes,
+) -> Response {
+    let language = access.language;
+    let fields = FormFields::parse(&body);
+    let name = trimmed(&fields, "name");
+    let key = trimmed(&fields, "key");
+    let note = trimmed(&fields, "note");
+    drop(fields);
+    change_receivers(state, language, move |home| {
+        let _lock = home.lock()?;
+        let mut book = crate::receivers::Receivers::load(home)?;
+        book.set(
+            &name,
+            (!key.is_empty()).then_some(key.as_str()),
+            Some(note.as_str()),
+        )?;
+        book.save(home)?;
+        Ok(crate::msg_in!(language, "receivers.saved", name = name))
+    })
+    .await
+}
+
+/// `POST /settings/receivers/remove`: takes a receiver out of the book.
+pub(crate) async fn remove_receiver(
+    State(state): State<AppState>,
+    access: Unlocked,
+    body: Bytes,
+) -> Response {
+    let language = access.language;
+    let name = trimmed(&FormFields::parse(&body), "name");
+    change_receivers(state, language, move |home| {
+        let _lock = home.lock()?;
+        let mut book = crate::receivers::Receivers::load(home)?;
+        if !book.remove(&name) {
+            return Err(Error::Usage(crate::msg_in!(
+                language,
+                "receivers.unknown",
+                name = name
+            )));
+        }
+        book.save(home)?;
+        Ok(crate::msg_in!(language, "receivers.removed", name = name))
+    })
+    .await
+}
+
+async fn change_receivers(
+    state: AppState,
+    language: Language,
+    change: impl FnOnce(&InboxHome) -> crate::Result<String> + Send + 'static,
+) -> Response {
+    let changing = state.clone();
+    let result = blocking(language, move || {
+        change(changing.home()).map_err(|error| refused(language, error))
+    })
+    .await;
+    match result {
+        Ok(change) => show_on_settings(&state, SettingsResult::ReceiversChanged(change)),
+        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -332,6 +402,8 @@ pub(crate) enum SettingsResult {
     BackupChecked(BackupOutcome),
     /// What adding or removing a key did, in words.
     KeysChanged(String),
+    /// What changing the receivers' book did, in words.
+    ReceiversChanged(String),
 }
 
 /// `GET /settings`: the connection, the keys and the backup check; after a settings form
@@ -358,6 +430,7 @@ pub(crate) async fn settings_page(
             Some(SettingsResult::ConnectionSaved) => view.connection_saved = true,
             Some(SettingsResult::BackupChecked(outcome)) => view.backup = Some(outcome),
             Some(SettingsResult::KeysChanged(change)) => view.key_change = Some(change),
+            Some(SettingsResult::ReceiversChanged(change)) => view.receiver_change = Some(change),
             None => {}
         }
         Ok(view)

@@ -89,6 +89,78 @@ pub(crate) fn section(html: &mut Html, number: u64, words: &Words, receivers: &[
         .markup("</button></form>");
 }
 
+/// The receivers' book on the settings page: each receiver with whether it has a key and its
+/// note, a button to remove it, and a form to add one or set its key.
+pub(crate) fn receivers_section(
+    html: &mut Html,
+    words: &Words,
+    receivers: &[Receiver],
+    change: Option<&str>,
+) {
+    html.markup("<h2 id=\"receivers-heading\">")
+        .markup(words.receivers_heading)
+        .markup("</h2>");
+    if let Some(change) = change {
+        html.markup("<p id=\"receivers-result\" class=\"notice\" role=\"status\">")
+            .text(change)
+            .markup("</p>");
+    }
+    html.markup("<p>")
+        .markup(words.receivers_introduction)
+        .markup("</p><ul class=\"keys\">");
+    for receiver in receivers {
+        html.markup("<li>").text(&receiver.name).markup(" (");
+        html.markup(if receiver.recipient().is_some() {
+            words.receivers_has_key
+        } else {
+            words.receivers_no_key
+        });
+        html.markup(")");
+        if !receiver.note.is_empty() {
+            html.markup(": ").text(&receiver.note);
+        }
+        html.markup(
+            "<form method=\"post\" action=\"/settings/receivers/remove\" class=\"inline-form\">\
+             <input type=\"hidden\" name=\"name\" value=\"",
+        )
+        .text(&receiver.name)
+        .markup("\"><button type=\"submit\" class=\"button-secondary\" aria-label=\"")
+        .markup(words.receivers_remove_button)
+        .markup(": ")
+        .text(&receiver.name)
+        .markup("\">")
+        .markup(words.receivers_remove_button)
+        .markup("</button></form></li>");
+    }
+    html.markup("</ul><h3 id=\"receiver-set-heading\">")
+        .markup(words.receivers_set_heading)
+        .markup(
+            "</h3><form method=\"post\" action=\"/settings/receivers\" autocomplete=\"off\" \
+             aria-labelledby=\"receiver-set-heading\"><p id=\"receiver-set-hint\" class=\"hint\">",
+        )
+        .markup(words.receivers_set_hint)
+        .markup("</p><div class=\"field\"><label for=\"receiver-name\">")
+        .markup(words.receivers_name_label)
+        .markup(
+            "</label><input type=\"text\" id=\"receiver-name\" name=\"name\" required \
+             maxlength=\"60\" autocomplete=\"off\" aria-describedby=\"receiver-set-hint\">\
+             </div><div class=\"field\"><label for=\"receiver-key\">",
+        )
+        .markup(words.receivers_key_label)
+        .markup(
+            "</label><input type=\"text\" id=\"receiver-key\" name=\"key\" maxlength=\"2100\" \
+             autocomplete=\"off\" spellcheck=\"false\"></div><div class=\"field\">\
+             <label for=\"receiver-note\">",
+        )
+        .markup(words.receivers_note_label)
+        .markup(
+            "</label><input type=\"text\" id=\"receiver-note\" name=\"note\" maxlength=\"300\" \
+             autocomplete=\"off\"></div><button type=\"submit\" class=\"button-secondary\">",
+        )
+        .markup(words.receivers_set_button)
+        .markup("</button></form>");
+}
+
 /// The checkboxes of the fields to leave out, those in `checked` ticked.
 fn fields(html: &mut Html, words: &Words, checked: &[RedactPart]) {
     html.markup("<fieldset><legend>")

@@ -1174,6 +1174,10 @@ pub(crate) struct SettingsView {
     pub(crate) new_key: Option<String>,
     /// What adding or removing a key did.
     pub(crate) key_change: Option<String>,
+    /// The receivers' book.
+    pub(crate) receivers: Vec<crate::receivers::Receiver>,
+    /// What changing the book did.
+    pub(crate) receiver_change: Option<String>,
 }
 
 /// What the backup check found.
@@ -1327,6 +1331,12 @@ pub(crate) fn settings(language: Language, view: &SettingsView) -> Html {
         .markup(words.key_add_button)
         .markup("</button></form>");
 
+    super::handover::receivers_section(
+        &mut html,
+        words,
+        &view.receivers,
+        view.receiver_change.as_deref(),
+    );
     html.markup("<h2 id=\"backup-heading\">")
         .markup(words.backup_heading)
         .markup("</h2>");

@@ -85,6 +85,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/settings/backup-check", post(actions::check_backup))
         .route("/settings/keys/add", post(actions::add_key))
         .route("/settings/keys/remove", post(actions::remove_key))
+        .route("/settings/receivers", post(actions::set_receiver))
+        .route("/settings/receivers/remove", post(actions::remove_receiver))
         .route("/stats", get(statistics_page))
         .route("/stats.svg", get(statistics_chart))
         .route("/stats.csv", get(statistics_csv))

@@ -82,6 +82,17 @@ pub struct Words {
     pub reply_status_hint: &'static str,
     pub reply_status_none: &'static str,
     pub reply_status_unknown: &'static str,
+    pub receivers_heading: &'static str,
+    pub receivers_introduction: &'static str,
+    pub receivers_has_key: &'static str,
+    pub receivers_no_key: &'static str,
+    pub receivers_set_heading: &'static str,
+    pub receivers_set_hint: &'static str,
+    pub receivers_name_label: &'static str,
+    pub receivers_key_label: &'static str,
+    pub receivers_note_label: &'static str,
+    pub receivers_set_button: &'static str,
+    pub receivers_remove_button: &'static str,
     pub handover_heading: &'static str,
     pub handover_hint: &'static str,
     pub handover_no_receivers: &'static str,
@@ -262,6 +273,20 @@ const DUTCH: Words = Words {
                         Met een status mag het bericht leeg blijven.",
     reply_status_none: "niet veranderen",
     reply_status_unknown: "Die status bestaat niet. Kies er een uit de lijst.",
+    receivers_heading: "Ontvangers van overdrachten",
+    receivers_introduction: "De organisaties waaraan u meldingen versleuteld overdraagt. Elke \
+                             organisatie geeft u haar openbare age-sleutel (age1…).",
+    receivers_has_key: "sleutel ingesteld",
+    receivers_no_key: "nog geen sleutel",
+    receivers_set_heading: "Een ontvanger toevoegen of de sleutel instellen",
+    receivers_set_hint: "Gebruik de naam uit de lijst om de sleutel of notitie van een bestaande \
+                         ontvanger te wijzigen. Laat de sleutel leeg om alleen de notitie te \
+                         wijzigen.",
+    receivers_name_label: "Naam",
+    receivers_key_label: "Openbare sleutel (age1…)",
+    receivers_note_label: "Notitie (hoe u hen bereikt)",
+    receivers_set_button: "Ontvanger bewaren",
+    receivers_remove_button: "Uit het boek halen",
     handover_heading: "Versleuteld overdragen",
     handover_hint: "Aan een organisatie uit het ontvangersboek, alleen voor hun sleutel versleuteld. \
                     U kiest wat meegaat en ziet eerst precies wat zij lezen. Het anonieme \
@@ -463,6 +488,19 @@ const ENGLISH: Words = Words {
                         report code. With a status, the message may stay empty.",
     reply_status_none: "do not change",
     reply_status_unknown: "There is no such status. Choose one from the list.",
+    receivers_heading: "Receivers of hand-overs",
+    receivers_introduction: "The agencies you hand tips over to, sealed. Each agency gives you \
+                             its public age key (age1…).",
+    receivers_has_key: "key set",
+    receivers_no_key: "no key yet",
+    receivers_set_heading: "Add a receiver or set its key",
+    receivers_set_hint: "Use a name from the list to change an existing receiver's key or note. \
+                         Leave the key empty to change only the note.",
+    receivers_name_label: "Name",
+    receivers_key_label: "Public key (age1…)",
+    receivers_note_label: "Note (how to reach them)",
+    receivers_set_button: "Save the receiver",
+    receivers_remove_button: "Remove from the book",
     handover_heading: "Hand over, sealed",
     handover_hint: "To an agency in the receivers' book, sealed to their key alone. You choose \
                     what goes and see exactly what they will read first. The anonymous reply \
