@@ -1456,3 +1456,120 @@ fn assert_no_file_contains(folder: &std::path::Path, needle: &str) {
         }
     }
 }
+
+#[test]
+fn the_workspace_registers_a_phone_signal_suggests_the_same_situation_and_links_it() {
+    let (inbox, _relay, hostile, calm) = inbox_with_two_tips("app-register");
+    let app = App::start(&inbox, "10m");
+    let cookie = app.open();
+    app.unlock(&cookie, &inbox.passphrase);
+
+    // The form: in the menu, a label for every field, the region's municipalities.
+    let list = app.get("/", Some(&cookie));
+    assert!(
+        list.text()
+            .contains("<a href=\"/register\">Signaal registreren</a>")
+    );
+    let page = app.get("/register", Some(&cookie));
+    assert_eq!(page.status, 200);
+    let form = page.text();
+    for id in [
+        "register-source",
+        "register-kind",
+        "register-role",
+        "register-municipality",
+        "register-date",
+        "register-ongoing",
+        "register-when_text",
+        "register-place",
+        "register-text",
+        "register-contact",
+        "signal-labour.very_long_days",
+    ] {
+        assert!(
+            form.contains(&format!("<label for=\"{id}\">")),
+            "{id} has a label"
+        );
+    }
+    assert!(form.contains("<option value=\"phone\">telefoon</option>"));
+    assert!(form.contains("<option value=\"assen\">Assen</option>"));
+    assert!(form.contains("niet via de server: het staat alleen op deze computer"));
+
+    // A refusal comes back with the fields filled in and the reason.
+    let text = "Buurman belde: <b>mannen</b> in de loods, elke nacht.";
+    let refused_form = |source: &str, municipality: &str| -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("source", source)
+            .append_pair("kind", "labour")
+            .append_pair("role", "witness")
+            .append_pair("municipality", municipality)
+            .append_pair("signal", "labour.very_long_days")
+            .append_pair("signal", "general.no_id_documents")
+            .append_pair("date", "2026-11-28")
+            .append_pair("ongoing", "yes")
+            .append_pair("when_text", "elke nacht")
+            .append_pair("place", "Industrieweg")
+            .append_pair("text", text)
+            .append_pair("contact", "")
+            .finish()
+    };
+    let refused = app.post("/register", &cookie, &refused_form("phone", "zwolle"));
+    assert_eq!(refused.status, 400);
+    let refused_page = refused.text();
+    assert!(
+        refused_page.contains("`zwolle` is geen gemeente van de regio"),
+        "{refused_page}"
+    );
+    assert!(refused_page.contains("&lt;b&gt;mannen&lt;/b&gt;"));
+    assert!(!refused_page.contains("<b>mannen"));
+    let refused = app.post("/register", &cookie, &refused_form("fax", "assen"));
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("`fax` is geen kanaal"));
+    assert_eq!(inbox.stored_file_names().len(), 2);
+
+    // Registered: the next number, its case page with the source and the suggestion.
+    let registered = app.post_only("/register", &cookie, &refused_form("phone", "assen"));
+    assert_eq!(registered.status, 303);
+    let location = registered.header("location").unwrap().to_owned();
+    assert_eq!(location, "/tips/3?saved");
+    let case = app.get("/tips/3", Some(&cookie)).text();
+    assert!(
+        case.contains("<dt>Binnengekomen via</dt><dd>telefoon</dd>"),
+        "{case}"
+    );
+    assert!(case.contains("&lt;b&gt;mannen&lt;/b&gt;"));
+    assert!(case.contains("Mogelijk dezelfde situatie"), "{case}");
+    assert!(case.contains(&format!("melding {hostile} (Assen, arbeidsuitbuiting, ")));
+    assert!(!case.contains(&format!("melding {calm} (")));
+    // The command line sees it too, with its source.
+    let shown = inbox.run_ok(&["show", "3"]);
+    assert!(shown.contains("Binnengekomen via: telefoon"), "{shown}");
+
+    // Linking from the suggestion; then both case pages list the other.
+    let linked = app.post_only("/tips/3/link", &cookie, &format!("other={hostile}"));
+    assert_eq!(linked.status, 303);
+    let case = app.get("/tips/3", Some(&cookie)).text();
+    assert!(case.contains(&format!(
+        "<a href=\"/tips/{hostile}\">melding {hostile} (Assen"
+    )));
+    assert!(!case.contains("Mogelijk dezelfde situatie"));
+    let other_case = app.get(&format!("/tips/{hostile}"), Some(&cookie)).text();
+    assert!(other_case.contains("<a href=\"/tips/3\">melding 3 (Assen"));
+    let refused = app.post("/tips/3/link", &cookie, "other=3");
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("niet aan zichzelf"));
+    let refused = app.post("/tips/3/link", &cookie, "other=zeven");
+    assert_eq!(refused.status, 400);
+    let shown = inbox.run_ok(&["show", &hostile.to_string()]);
+    assert!(shown.contains("Gekoppeld aan: melding 3"), "{shown}");
+
+    // A long description fits (more than the other forms' body limit).
+    let long_text = "é".repeat(15_000);
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("source", "police")
+        .append_pair("text", &long_text)
+        .finish();
+    let registered = app.post_only("/register", &cookie, &form);
+    assert_eq!(registered.status, 303, "{}", registered.text());
+    assert_eq!(registered.header("location"), Some("/tips/4?saved"));
+}

@@ -49,6 +49,7 @@ mod handover;
 mod html;
 mod index;
 mod pages;
+mod register;
 mod routes;
 mod session;
 mod setup;

@@ -94,6 +94,8 @@ pub(crate) fn page(frame: &Frame<'_>, title: &str, content: Html) -> String {
             .markup(words.navigation_label)
             .markup("\"><ul class=\"menu\"><li><a href=\"/\">")
             .markup(words.tips_link)
+            .markup("</a></li><li><a href=\"/register\">")
+            .markup(super::words::register_words(frame.language).menu_link)
             .markup("</a></li><li><a href=\"/stats\">")
             .markup(words.statistics_link)
             .markup("</a></li><li><a href=\"/settings\">")
@@ -622,6 +624,8 @@ pub(crate) struct CaseContext<'a> {
     pub(crate) conversation: &'a [ConversationEntry],
     /// What the team did with the tip: per line, when and who, and what.
     pub(crate) history: &'a [(String, String)],
+    /// The cases linked to this one, and those that may be about the same situation.
+    pub(crate) links: &'a super::register::CaseLinks,
     /// The receivers' book, for the hand-over.
     pub(crate) receivers: &'a [crate::receivers::Receiver],
     /// Whether the page follows a save (then it says so).
@@ -713,6 +717,13 @@ pub(crate) fn case(
         words.when,
         &describe_when(document, words).unwrap_or_else(not_given),
     );
+    if let Some(source) = document.source {
+        fact(
+            &mut html,
+            super::words::register_words(language).source_fact,
+            crate::commands::register::source_label(source, language),
+        );
+    }
     html.markup("</dl>");
 
     html.markup("<h2>").markup(words.signals).markup("</h2>");
@@ -756,6 +767,7 @@ pub(crate) fn case(
         reply_form(&mut html, context.number, words, language);
     }
     triage_form(&mut html, labels, context);
+    super::register::links_section(&mut html, context.number, context.links, language);
     super::handover::section(&mut html, context.number, words, context.receivers);
     export_section(&mut html, context.number, words);
     html

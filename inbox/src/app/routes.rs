@@ -74,6 +74,15 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/tips/{number}/triage", post(save_triage))
         .route("/tips/{number}/reply", post(actions::reply))
         .route("/tips/{number}/export.pdf", get(actions::export_pdf))
+        .route("/tips/{number}/link", post(super::register::link))
+        .route(
+            super::register::REGISTER_PATH,
+            get(super::register::register_page)
+                .post(super::register::register)
+                .layer(DefaultBodyLimit::max(
+                    super::register::MAX_REGISTER_BODY_BYTES,
+                )),
+        )
         .route("/tips/{number}/handover", post(super::handover::handover))
         .route("/pull", get(actions::pull_page).post(actions::start_pull))
         .route("/settings", get(actions::settings_page))
@@ -797,7 +806,11 @@ async fn case_page(
     Path(number): Path<String>,
     uri: Uri,
 ) -> Response {
-    let Unlocked { language, keys, .. } = access;
+    let Unlocked {
+        language,
+        keys,
+        summaries,
+    } = access;
     let here = here(&uri).to_owned();
     let saved = uri.query() == Some("saved");
     let sent = uri.query() == Some("sent");
@@ -831,12 +844,23 @@ async fn case_page(
             let receivers = crate::receivers::Receivers::load(state.home())
                 .map_err(failed)?
                 .receivers;
+            let tips = store::stored_tips(state.home()).map_err(failed)?;
+            let links = super::register::case_links(
+                &stored,
+                document.as_ref(),
+                &record,
+                &tips,
+                &keys,
+                &summaries,
+                &labels,
+            );
             let context = pages::CaseContext {
                 number,
                 received_hour: stored.received_hour,
                 record: &record,
                 conversation: &entries,
                 history: &history,
+                links: &links,
                 receivers: &receivers,
                 saved,
                 sent,

@@ -788,3 +788,120 @@ pub fn key_removed(language: Language, recipient: &str) -> String {
         ),
     }
 }
+
+/// The words of the registration page ("Signaal registreren") and of the linked cases on the
+/// case page.
+#[derive(Debug)]
+pub struct RegisterWords {
+    pub menu_link: &'static str,
+    pub title: &'static str,
+    pub introduction: &'static str,
+    pub team_note: &'static str,
+    pub source_label: &'static str,
+    pub source_choose: &'static str,
+    pub not_known: &'static str,
+    pub date_label: &'static str,
+    pub date_hint: &'static str,
+    pub ongoing_label: &'static str,
+    pub when_text_label: &'static str,
+    pub when_text_hint: &'static str,
+    pub place_label: &'static str,
+    pub text_label: &'static str,
+    pub text_hint: &'static str,
+    pub contact_label: &'static str,
+    pub contact_hint: &'static str,
+    pub signals_legend: &'static str,
+    pub button: &'static str,
+    pub error_heading: &'static str,
+    pub source_fact: &'static str,
+    pub linked_heading: &'static str,
+    pub linked_none: &'static str,
+    pub suggestions_heading: &'static str,
+    pub suggestions_hint: &'static str,
+    pub link_button: &'static str,
+    pub link_number_label: &'static str,
+    pub link_number_button: &'static str,
+    pub link_not_a_number: &'static str,
+}
+
+const DUTCH_REGISTER: RegisterWords = RegisterWords {
+    menu_link: "Signaal registreren",
+    title: "Signaal registreren",
+    introduction: "Kwam een signaal binnen via de telefoon, het ZVHD, de politie, de GGD, de \
+        gemeente of een ander kanaal? Leg het hier vast, met dezelfde velden als een melding. Het \
+        wordt versleuteld bewaard zoals een opgehaalde melding, krijgt het volgende nummer en \
+        telt mee in de lijst en de statistieken.",
+    team_note: "Werkt u in een team? Uw collega's krijgen een geregistreerd signaal niet via de \
+        server: het staat alleen op deze computer.",
+    source_label: "Binnengekomen via",
+    source_choose: "Kies het kanaal",
+    not_known: "Niet bekend",
+    date_label: "Datum waarop het gebeurde",
+    date_hint: "Leeg laten als u het niet weet.",
+    ongoing_label: "Het is nog gaande",
+    when_text_label: "Wanneer, in woorden",
+    when_text_hint: "Bijvoorbeeld: elk weekend, sinds de zomer.",
+    place_label: "Waar",
+    text_label: "Wat er gebeurde",
+    text_hint: "Verplicht. Schrijf op wat u hoorde, zo letterlijk als kan.",
+    contact_label: "Hoe is degene die het vertelde bereikbaar?",
+    contact_hint: "Leeg laten als dat niet bekend is of niet mag worden bewaard.",
+    signals_legend: "Signalen",
+    button: "Registreren",
+    error_heading: "Het signaal is niet geregistreerd",
+    source_fact: "Binnengekomen via",
+    linked_heading: "Gekoppelde meldingen",
+    linked_none: "Deze melding is aan geen andere gekoppeld.",
+    suggestions_heading: "Mogelijk dezelfde situatie",
+    suggestions_hint: "Meldingen met dezelfde gemeente en vorm die binnen 90 dagen van elkaar \
+        binnenkwamen. Alleen een voorstel: koppel ze als het om dezelfde situatie gaat.",
+    link_button: "Koppel aan melding",
+    link_number_label: "Koppel aan melding nummer",
+    link_number_button: "Koppelen",
+    link_not_a_number: "Geef het nummer van een andere melding, bijvoorbeeld 7.",
+};
+
+const ENGLISH_REGISTER: RegisterWords = RegisterWords {
+    menu_link: "Register a signal",
+    title: "Register a signal",
+    introduction: "Did a signal come in by phone, through the ZVHD, the police, the GGD, the \
+        municipality or another channel? Record it here, with the same fields as a tip. It is \
+        stored encrypted like a fetched tip, gets the next number and counts in the list and \
+        the statistics.",
+    team_note: "Working in a team? Your colleagues do not get a registered signal through the \
+        server: it is on this computer only.",
+    source_label: "Came in through",
+    source_choose: "Choose the channel",
+    not_known: "Not known",
+    date_label: "Date it happened",
+    date_hint: "Leave empty if you do not know.",
+    ongoing_label: "It is still going on",
+    when_text_label: "When, in words",
+    when_text_hint: "For example: every weekend, since the summer.",
+    place_label: "Where",
+    text_label: "What happened",
+    text_hint: "Required. Write down what you heard, as literally as you can.",
+    contact_label: "How can the person who told it be reached?",
+    contact_hint: "Leave empty if that is not known or must not be kept.",
+    signals_legend: "Signals",
+    button: "Register",
+    error_heading: "The signal was not registered",
+    source_fact: "Came in through",
+    linked_heading: "Linked tips",
+    linked_none: "This tip is not linked to any other.",
+    suggestions_heading: "Possibly the same situation",
+    suggestions_hint: "Tips with the same municipality and kind that arrived within 90 days of \
+        each other. A suggestion only: link them if they are about the same situation.",
+    link_button: "Link to tip",
+    link_number_label: "Link to tip number",
+    link_number_button: "Link",
+    link_not_a_number: "Give the number of another tip, for example 7.",
+};
+
+/// The registration page's words in `language`.
+pub fn register_words(language: Language) -> &'static RegisterWords {
+    match language {
+        Language::Nl => &DUTCH_REGISTER,
+        Language::En => &ENGLISH_REGISTER,
+    }
+}
