@@ -7,8 +7,8 @@
 //!
 //! - [`app`]: the workspace, a local web app over the same modules (`fluister-inbox app`).
 //! - [`commands`]: one module per command (`keygen`, `connect`, `status`, `pull`, `list`,
-//!   `show`, `reply`, `triage`, `export`, `stats`, `quarantine`, `keys`), printing what they
-//!   did.
+//!   `show`, `reply`, `triage`, `export`, `stats`, `quarantine`, `keys`, `register`, `link`),
+//!   printing what they did.
 //! - [`home`]: the inbox folder (identity, connection, store, triage) and atomic file writes.
 //! - [`passphrase`] and [`keys`]: the passphrase-protected age identity (`keygen`, unlocking).
 //! - [`relay`]: the connection settings and the relay's coordinator API.

@@ -293,6 +293,28 @@ fn a_phone_call_registered_by_hand_is_a_case_like_any_other_and_can_be_linked() 
     ]);
     assert!(from_ggd.contains("(bron: GGD)"), "{from_ggd}");
     assert_eq!(inbox.stored_file_names().len(), 4);
+
+    // With five signals in the quarter, the tables for publication break them down by channel
+    // (where `stats --publish` exists): the phone calls are counted as "telefoon".
+    inbox.run_ok(&[
+        "register",
+        "--source",
+        "phone",
+        "--kind",
+        "labour",
+        "--municipality",
+        "assen",
+        "--text",
+        "Tweede telefoontje over de kassen.",
+    ]);
+    let csv = inbox.run_ok(&["stats", "--csv-style", "comma"]);
+    assert_eq!(counted(&csv, "assen", "labour").0, 3, "{csv}");
+    let published = inbox.run(&["stats", "--publish", "--csv-style", "comma"]);
+    if published.status.success() {
+        let published = String::from_utf8(published.stdout).unwrap();
+        assert!(published.contains(",source,phone,telefoon,"), "{published}");
+        assert!(!published.contains("kassen"), "{published}");
+    }
 }
 
 #[test]
@@ -366,7 +388,7 @@ fn every_bad_registration_and_link_is_refused_and_nothing_is_stored() {
         ),
         (
             with(&["--signal", "labour.very_long_days,labour.bogus"]),
-            "`labour.bogus` is geen signaal",
+            "`labour.bogus` is geen signaal. Geldige codes: labour.",
         ),
         (
             with(&["--date", "2026-02-30"]),

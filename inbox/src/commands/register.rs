@@ -193,10 +193,20 @@ pub fn document_from_fields(
             continue;
         }
         if !signals::is_known(signal) {
+            // The ids of the group the mistyped one names, else every id.
+            let group_id = signal.split('.').next().unwrap_or_default();
+            let choices: Vec<&str> = match signals::GROUPS
+                .iter()
+                .find(|group| group.group_id == group_id)
+            {
+                Some(group) => group.signal_ids.to_vec(),
+                None => signals::all_signal_ids().collect(),
+            };
             return refuse(msg_in!(
                 language,
                 "register.signal_unknown",
-                value = crate::render::sanitise(signal, false)
+                value = crate::render::sanitise(signal, false),
+                choices = choices.join(", ")
             ));
         }
         document.signals.push(signal.to_owned());
