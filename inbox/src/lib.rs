@@ -24,6 +24,8 @@
 //! - [`messages`]: every message, error and help text in Dutch and English, by stable id.
 //! - [`vocabulary`], [`render`], [`stats`], [`time`]: labels, readable output, exports, counts.
 //! - [`pdf`]: the case file as a PDF, written by hand (A4, the standard Helvetica).
+//! - [`report`] and [`suppression`]: the picture of the region and the quarterly report, with
+//!   small numbers shown as "<5" and hidden where totals would give them back.
 //! - [`editor`]: the text editor `reply --editor` opens.
 //!
 //! Tip content never leaves this machine unencrypted, except where the coordinator asks for it
@@ -48,8 +50,10 @@ pub mod recipients;
 pub mod region;
 pub mod relay;
 pub mod render;
+pub mod report;
 pub mod stats;
 pub mod store;
+pub mod suppression;
 pub mod team;
 pub mod time;
 pub mod triage;

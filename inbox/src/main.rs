@@ -13,6 +13,7 @@ use fluister_inbox::commands::pull::PullOptions;
 use fluister_inbox::commands::quarantine::DeleteConfirmation;
 use fluister_inbox::commands::register::{RegisterInput, SignalFields};
 use fluister_inbox::commands::reply::MessageSource;
+use fluister_inbox::commands::report::ReportOptions;
 use fluister_inbox::commands::triage::TriageChange;
 use fluister_inbox::commands::{self, Settings};
 use fluister_inbox::home::HOME_ENVIRONMENT_VARIABLE;
@@ -310,6 +311,24 @@ enum Command {
         /// it in columns) or comma (plain comma-separated, for scripts).
         #[arg(long, value_enum, default_value = "excel", value_name = "STYLE")]
         csv_style: CsvStyle,
+        /// Write the tables for publication: counts from 1 to 4 as <5, hidden (x) where totals
+        /// would give them back.
+        #[arg(long, conflicts_with = "svg")]
+        publish: bool,
+    },
+
+    /// Write the quarterly report for the region and each municipality, as PDF or HTML: tables
+    /// and bar charts, small numbers as <5, no case content.
+    Report {
+        /// The quarter, e.g. 2026-Q3.
+        #[arg(long, value_name = "YYYY-QN")]
+        quarter: String,
+        /// Only this municipality, by id: e.g. assen.
+        #[arg(long, value_name = "ID")]
+        municipality: Option<String>,
+        /// The file to write: .pdf or .html.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
     },
 
     /// Register a signal that came in through another channel (a phone call, the ZVHD, the
@@ -848,6 +867,27 @@ fn localised_command() -> clap::Command {
                         .value_name(value_name(msg!("help.value.style")))
                         .hide_possible_values(true)
                 })
+                .mut_arg("publish", |arg| arg.help(msg!("help.stats.publish")))
+        })
+        .mut_subcommand("report", |command| {
+            command
+                .about(msg!("help.report"))
+                .long_about(with_details(
+                    msg!("help.report"),
+                    msg!("help.report.details"),
+                ))
+                .mut_arg("quarter", |arg| {
+                    arg.help(msg!("help.report.quarter"))
+                        .value_name(value_name(msg!("help.value.quarter")))
+                })
+                .mut_arg("municipality", |arg| {
+                    arg.help(msg!("help.report.municipality"))
+                        .value_name(value_name(msg!("help.value.id")))
+                })
+                .mut_arg("output", |arg| {
+                    arg.help(msg!("help.report.output"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
         })
         .mut_subcommand("keys", |command| {
             command
@@ -1224,12 +1264,35 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
             csv,
             svg,
             csv_style,
+            publish: true,
+        } => {
+            debug_assert!(svg.is_none(), "clap keeps --svg from --publish");
+            commands::stats::publish(&settings, &quarter, csv.as_deref(), csv_style)
+        }
+        Command::Stats {
+            quarter,
+            csv,
+            svg,
+            csv_style,
+            publish: false,
         } => commands::stats::run(
             &settings,
             &quarter,
             csv.as_deref(),
             svg.as_deref(),
             csv_style,
+        ),
+        Command::Report {
+            quarter,
+            municipality,
+            output,
+        } => commands::report::run(
+            &settings,
+            &ReportOptions {
+                quarter,
+                municipality,
+                output,
+            },
         ),
         Command::Register {
             source,

@@ -16,22 +16,22 @@ use crate::render::{CaseFileBlock, CaseFileValue};
 use crate::vocabulary::Language;
 
 /// A4, in PDF points (1/72 inch).
-const PAGE_WIDTH: f64 = 595.28;
-const PAGE_HEIGHT: f64 = 841.89;
+pub(crate) const PAGE_WIDTH: f64 = 595.28;
+pub(crate) const PAGE_HEIGHT: f64 = 841.89;
 /// 2 cm margins; the bottom one leaves room for the footer.
-const MARGIN_LEFT: f64 = 56.69;
-const MARGIN_RIGHT: f64 = 56.69;
-const MARGIN_TOP: f64 = 56.69;
-const MARGIN_BOTTOM: f64 = 70.0;
-const FOOTER_BASELINE: f64 = 36.0;
+pub(crate) const MARGIN_LEFT: f64 = 56.69;
+pub(crate) const MARGIN_RIGHT: f64 = 56.69;
+pub(crate) const MARGIN_TOP: f64 = 56.69;
+pub(crate) const MARGIN_BOTTOM: f64 = 70.0;
+pub(crate) const FOOTER_BASELINE: f64 = 36.0;
 /// The width of a field's name column, and of the indent of list items and the reporter's text.
 const NAME_COLUMN: f64 = 140.0;
 const INDENT: f64 = 14.0;
-const BODY_SIZE: f64 = 10.0;
+pub(crate) const BODY_SIZE: f64 = 10.0;
 
 /// The three faces of the standard Helvetica the case file uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Face {
+pub(crate) enum Face {
     Regular,
     Bold,
     Oblique,
@@ -67,8 +67,7 @@ impl Face {
     }
 
     /// The width of `text` at `size` points.
-    #[cfg(test)]
-    fn text_width(self, text: &[u8], size: f64) -> f64 {
+    pub(crate) fn text_width(self, text: &[u8], size: f64) -> f64 {
         f64::from(self.units(text)) * size / 1000.0
     }
 }
@@ -139,7 +138,7 @@ const WIN_ANSI_HIGH: [(char, u8); 27] = [
 
 /// `text` in WinAnsiEncoding: a tab becomes four spaces, other control characters are left
 /// out, and a character the encoding lacks becomes `?` (and sets `replaced`).
-fn win_ansi(text: &str, replaced: &mut bool) -> Vec<u8> {
+pub(crate) fn win_ansi(text: &str, replaced: &mut bool) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(text.len());
     for character in text.chars() {
         match character {
@@ -161,7 +160,7 @@ fn win_ansi(text: &str, replaced: &mut bool) -> Vec<u8> {
 
 /// `text` as the inside of a PDF literal string: `(`, `)` and `\` escaped, every byte outside
 /// printable ASCII as a three-digit octal escape. The result is plain ASCII.
-fn pdf_string(text: &[u8]) -> String {
+pub(crate) fn pdf_string(text: &[u8]) -> String {
     let mut escaped = String::with_capacity(text.len() + 8);
     for &byte in text {
         match byte {
@@ -180,7 +179,7 @@ fn pdf_string(text: &[u8]) -> String {
 
 /// Splits `text` into lines no wider than `width` at `size` points, at spaces where it can and
 /// inside a word only where a word alone is wider than a line.
-fn wrap(text: &[u8], face: Face, size: f64, width: f64) -> Vec<Vec<u8>> {
+pub(crate) fn wrap(text: &[u8], face: Face, size: f64, width: f64) -> Vec<Vec<u8>> {
     let fits = |units: u32| f64::from(units) * size / 1000.0 <= width;
     let mut lines = Vec::new();
     let mut line: Vec<u8> = Vec::new();
@@ -220,16 +219,16 @@ fn wrap(text: &[u8], face: Face, size: f64, width: f64) -> Vec<Vec<u8>> {
 }
 
 /// The pages being filled: one content stream each, and where the next line goes.
-struct Pages {
-    streams: Vec<String>,
+pub(crate) struct Pages {
+    pub(crate) streams: Vec<String>,
     /// The baseline of the next line, from the bottom of the page.
-    cursor: f64,
+    pub(crate) cursor: f64,
     /// Whether a character was replaced by `?`.
-    replaced: bool,
+    pub(crate) replaced: bool,
 }
 
 impl Pages {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             streams: vec![String::new()],
             cursor: PAGE_HEIGHT - MARGIN_TOP,
@@ -238,7 +237,7 @@ impl Pages {
     }
 
     /// Moves down by `height`, starting a new page when the line would not fit.
-    fn advance(&mut self, height: f64) -> f64 {
+    pub(crate) fn advance(&mut self, height: f64) -> f64 {
         if self.cursor - height < MARGIN_BOTTOM {
             self.streams.push(String::new());
             self.cursor = PAGE_HEIGHT - MARGIN_TOP;
@@ -248,13 +247,13 @@ impl Pages {
     }
 
     /// Leaves `height` of white space (not at the top of a page).
-    fn space(&mut self, height: f64) {
+    pub(crate) fn space(&mut self, height: f64) {
         if self.cursor < PAGE_HEIGHT - MARGIN_TOP {
             self.cursor -= height;
         }
     }
 
-    fn show(&mut self, x: f64, y: f64, face: Face, size: f64, text: &[u8]) {
+    pub(crate) fn show(&mut self, x: f64, y: f64, face: Face, size: f64, text: &[u8]) {
         let stream = self.streams.last_mut().expect("there is always a page");
         let _ = writeln!(
             stream,
@@ -264,8 +263,28 @@ impl Pages {
         );
     }
 
+    /// Fills a rectangle with the colour `rgb` (each 0 to 1), its lower left corner at (`x`,
+    /// `y`), with PDF path operators (`re`, `f`); the colour goes back to black afterwards.
+    pub(crate) fn rectangle(&mut self, x: f64, y: f64, width: f64, height: f64, rgb: [f64; 3]) {
+        let stream = self.streams.last_mut().expect("there is always a page");
+        let _ = writeln!(
+            stream,
+            "{:.3} {:.3} {:.3} rg {x:.2} {y:.2} {width:.2} {height:.2} re f 0 g",
+            rgb[0], rgb[1], rgb[2]
+        );
+    }
+
+    /// Draws a thin grey line from (`x1`, `y1`) to (`x2`, `y2`) (`m`, `l`, `S`).
+    pub(crate) fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) {
+        let stream = self.streams.last_mut().expect("there is always a page");
+        let _ = writeln!(
+            stream,
+            "0.6 G 0.5 w {x1:.2} {y1:.2} m {x2:.2} {y2:.2} l S 0 G"
+        );
+    }
+
     /// Writes `text` wrapped into the column from `x` to the right margin.
-    fn paragraph(&mut self, text: &str, face: Face, size: f64, x: f64) {
+    pub(crate) fn paragraph(&mut self, text: &str, face: Face, size: f64, x: f64) {
         let bytes = win_ansi(text, &mut self.replaced);
         for line in wrap(&bytes, face, size, PAGE_WIDTH - MARGIN_RIGHT - x) {
             let y = self.advance(size * 1.4);
@@ -420,7 +439,7 @@ pub fn case_file_pdf(blocks: &[CaseFileBlock], language: Language) -> Vec<u8> {
 /// The PDF file around the pages' content streams: catalog, page tree, the three standard
 /// fonts, a page and a content stream per page, the cross-reference table and the trailer. No
 /// document information (no dates, no producer): nothing about where or when it was made.
-fn assemble(streams: &[String]) -> Vec<u8> {
+pub(crate) fn assemble(streams: &[String]) -> Vec<u8> {
     const FIRST_PAGE_OBJECT: usize = 6;
     let page_objects: Vec<usize> = (0..streams.len())
         .map(|index| FIRST_PAGE_OBJECT + 2 * index)

@@ -170,6 +170,22 @@ pub fn to_csv(counts: &Counts, labels: &Labels, style: CsvStyle) -> String {
     csv
 }
 
+/// Lines of fields as CSV in `style`: a byte order mark and CRLF for Excel, every field
+/// quoted and kept as text as [`to_csv`] does.
+pub(crate) fn csv_lines(lines: &[Vec<String>], style: CsvStyle) -> String {
+    let separator = style.separator().to_string();
+    let mut csv = String::new();
+    if style == CsvStyle::Excel {
+        csv.push('\u{FEFF}');
+    }
+    for line in lines {
+        let fields: Vec<String> = line.iter().map(|field| csv_field(field, style)).collect();
+        csv.push_str(&fields.join(&separator));
+        csv.push_str(style.line_end());
+    }
+    csv
+}
+
 fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -23,6 +23,7 @@ pub mod pull;
 pub mod quarantine;
 pub mod register;
 pub mod reply;
+pub mod report;
 pub mod show;
 pub mod stats;
 pub mod status;

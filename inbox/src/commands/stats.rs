@@ -1,4 +1,6 @@
-//! `stats`: counts per municipality, kind and quarter, for policy reports.
+//! `stats`: counts per municipality, kind and quarter, for the coordinator's own use (exact), or
+//! with `--publish` the tables for publication (small numbers suppressed, see
+//! [`crate::suppression`]).
 
 use std::path::Path;
 
@@ -6,6 +8,7 @@ use super::Settings;
 use crate::error::{Error, Result};
 use crate::home::replace_file;
 use crate::msg;
+use crate::report;
 use crate::stats::{self, CountedTip, Counts, CsvStyle};
 use crate::store;
 
@@ -20,12 +23,7 @@ pub fn run(
     csv_style: CsvStyle,
 ) -> Result<()> {
     for quarter in quarters {
-        let valid = quarter.len() == 7
-            && quarter[..4].bytes().all(|byte| byte.is_ascii_digit())
-            && matches!(&quarter[4..], "-Q1" | "-Q2" | "-Q3" | "-Q4");
-        if !valid {
-            return Err(Error::Usage(msg!("stats.not_a_quarter", quarter = quarter)));
-        }
+        super::report::check_quarter(quarter)?;
     }
     let tips = store::stored_tips(&settings.home)?;
     let keys = settings.unlock()?;
@@ -62,6 +60,42 @@ pub fn run(
     if let Some(path) = svg_path {
         replace_file(path, stats::to_svg(&counts, &labels).as_bytes())?;
         eprintln!("{}", msg!("stats.chart_written", file = path.display()));
+    }
+    if unreadable > 0 {
+        return Err(Error::NotOpened(msg!(
+            "stats.not_opened",
+            count = unreadable
+        )));
+    }
+    Ok(())
+}
+
+/// Writes the tables for publication (the quarterly report's, as CSV) for `quarters`, or every
+/// quarter with signals or hand-overs when it is empty: counts from 1 to 4 as "<5", and hidden
+/// where totals would give them back. Prints them, or writes them to `csv_path`.
+pub fn publish(
+    settings: &Settings,
+    quarters: &[String],
+    csv_path: Option<&Path>,
+    csv_style: CsvStyle,
+) -> Result<()> {
+    for quarter in quarters {
+        super::report::check_quarter(quarter)?;
+    }
+    let labels = settings.labels()?;
+    let (picture, unreadable) = super::report::load_picture(settings)?;
+    let quarters = if quarters.is_empty() {
+        report::quarters_with_data(&picture)
+    } else {
+        quarters.to_vec()
+    };
+    let csv = report::to_publishable_csv(&picture, &labels, &quarters, csv_style);
+    match csv_path {
+        Some(path) => {
+            replace_file(path, csv.as_bytes())?;
+            eprintln!("{}", msg!("stats.published_written", file = path.display()));
+        }
+        None => print!("{csv}"),
     }
     if unreadable > 0 {
         return Err(Error::NotOpened(msg!(
