@@ -172,6 +172,24 @@ impl PostgresServer {
         )
     }
 
+    /// Runs `sql` with `psql` as the test user, as an outsider reading the database would;
+    /// returns its unaligned output (one row a line, columns split by `|`).
+    pub fn psql(&self, sql: &str) -> String {
+        let output = Command::new(self.binaries.join("psql"))
+            .args(["--no-psqlrc", "--tuples-only", "--no-align", "--quiet"])
+            .args(["--set", "ON_ERROR_STOP=1", "--dbname"])
+            .arg(self.url())
+            .args(["--command", sql])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run PostgreSQL's psql: {error}"));
+        assert!(
+            output.status.success(),
+            "psql failed on `{sql}`: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("psql prints UTF-8")
+    }
+
     /// The server's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
