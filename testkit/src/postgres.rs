@@ -35,7 +35,14 @@ pub struct PostgresServer {
 /// The folder holding `initdb` and `pg_ctl`: the newest version Debian's package installed.
 /// Panics, naming the package to install, when there is none.
 pub fn postgres_binaries() -> PathBuf {
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(DEBIAN_POSTGRESQL_DIR)
+    postgres_binaries_in(Path::new(DEBIAN_POSTGRESQL_DIR))
+        .unwrap_or_else(|message| panic!("{message}"))
+}
+
+/// The newest `VERSION/bin` folder under `root` with `initdb` and `pg_ctl` in it, or what to
+/// install when there is none.
+fn postgres_binaries_in(root: &Path) -> Result<PathBuf, String> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
         .into_iter()
         .flatten()
         .flatten()
@@ -48,12 +55,13 @@ pub fn postgres_binaries() -> PathBuf {
         .collect();
     versions.sort();
     match versions.pop() {
-        Some((_, binaries)) => binaries,
-        None => panic!(
+        Some((_, binaries)) => Ok(binaries),
+        None => Err(format!(
             "the PostgreSQL tests need PostgreSQL's server binaries (initdb and pg_ctl in \
-             {DEBIAN_POSTGRESQL_DIR}/VERSION/bin), and there are none: install the Debian \
-             package `postgresql` (`apt-get install postgresql`)"
-        ),
+             {}/VERSION/bin), and there are none: install the Debian package `postgresql` \
+             (`apt-get install postgresql`)",
+            root.display()
+        )),
     }
 }
 
@@ -246,4 +254,34 @@ impl Drop for PostgresServer {
 
 fn path_text(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_the_package_the_error_names_it() {
+        let empty = TemporaryDirectory::new("no-postgresql");
+        let message = postgres_binaries_in(empty.path()).unwrap_err();
+        assert!(
+            message.contains("install the Debian package `postgresql`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_newest_installed_version_is_used() {
+        let root = TemporaryDirectory::new("postgresql-versions");
+        for version in ["9", "15", "13"] {
+            let binaries = root.join(version).join("bin");
+            std::fs::create_dir_all(&binaries).unwrap();
+            std::fs::write(binaries.join("initdb"), "").unwrap();
+            std::fs::write(binaries.join("pg_ctl"), "").unwrap();
+        }
+        assert_eq!(
+            postgres_binaries_in(root.path()).unwrap(),
+            root.join("15").join("bin")
+        );
+    }
 }
