@@ -154,3 +154,26 @@ fn the_relay_refuses_to_start_on_postgres_without_a_url() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("storage.postgres_url"), "{stderr}");
 }
+
+#[test]
+fn readyz_follows_the_postgres_server_down_and_up_again() {
+    let mut postgres = PostgresServer::start();
+    let relay = RelayProcess::start(on_postgres(&postgres));
+    let (_, recipient) = coordinator_keys();
+    let stored = relay.store_tip(&sealed_tip(&recipient, 512, 1));
+    assert_eq!(relay.request("GET", "/readyz", &[], b"").status, 200);
+
+    postgres.stop();
+    let not_ready = relay.request("GET", "/readyz", &[], b"");
+    assert_eq!(not_ready.status, 503, "{}", not_ready.text());
+    assert_eq!(not_ready.error_code(), ErrorCode::NotReady);
+    // The process itself still answers.
+    assert_eq!(relay.request("GET", "/healthz", &[], b"").status, 200);
+
+    // The server is back: new connections replace the broken ones, nothing was lost.
+    postgres.launch();
+    let ready = relay.request("GET", "/readyz", &[], b"");
+    assert_eq!(ready.status, 200, "{}", ready.text());
+    assert_eq!(relay.tip_ids(), [stored]);
+    relay.assert_serving();
+}
