@@ -1201,6 +1201,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn commits_are_synchronous_even_where_the_database_turned_them_off() {
+        let server = PostgresServer::start();
+        server.psql("ALTER DATABASE postgres SET synchronous_commit = off");
+        server.psql("ALTER ROLE fluister SET synchronous_commit = off");
+        assert_eq!(server.psql("SHOW synchronous_commit").trim(), "off");
+        let storage = open(&server, limits(1 << 20, 1 << 20)).await;
+        let client = storage.pool.get().await.unwrap();
+        let setting: String = client
+            .query_one("SHOW synchronous_commit", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(setting, "on");
+    }
+
+    #[tokio::test]
     async fn the_connection_url_is_never_printed() {
         let server = PostgresServer::start();
         let storage = open(&server, limits(1 << 20, 1 << 20)).await;
