@@ -10,6 +10,7 @@ use fluister_relay::http::AppState;
 use fluister_relay::settings::{ENVIRONMENT_OVERRIDES, EXAMPLE_CONFIG, LogFormat, Settings};
 use fluister_relay::storage::Storage;
 use fluister_relay::storage::discard::DiscardStorage;
+use fluister_relay::storage::postgres::PostgresStorage;
 use fluister_relay::storage::sqlite::{SqliteStorage, StorageLimits};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -232,6 +233,10 @@ fn serve(options: ServeOptions) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let limits = StorageLimits {
+        max_stored_bytes: settings.storage.max_stored_bytes,
+        max_stored_bytes_per_hour: settings.storage.max_stored_bytes_per_hour,
+    };
     runtime.block_on(async move {
         match settings.storage.backend.as_str() {
             "discard" => {
@@ -241,13 +246,16 @@ fn serve(options: ServeOptions) -> Result<()> {
                 let storage = DiscardStorage::new();
                 run(settings, storage).await
             }
+            "postgres" => {
+                let storage = PostgresStorage::open(&settings.storage.postgres_url, limits)
+                    .await
+                    .context("cannot use the PostgreSQL database (storage.postgres_url)")?;
+                run(settings, storage).await
+            }
             _ => {
                 let storage = SqliteStorage::open(
                     &settings.storage.data_dir,
-                    StorageLimits {
-                        max_stored_bytes: settings.storage.max_stored_bytes,
-                        max_stored_bytes_per_hour: settings.storage.max_stored_bytes_per_hour,
-                    },
+                    limits,
                 )
                 .with_context(|| {
                     format!(

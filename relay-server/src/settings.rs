@@ -77,14 +77,20 @@ pub enum LogFormat {
 }
 
 /// Storage backend, location and retention.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
-    /// `sqlite` (durable, the default) or `discard` (stores nothing; for measuring the HTTP
-    /// ceiling in the benchmark only, never in production).
+    /// `sqlite` (durable, the default), `postgres` (a PostgreSQL server, `postgres_url`), or
+    /// `discard` (stores nothing; for measuring the HTTP ceiling in the benchmark only, never
+    /// in production).
     pub backend: String,
-    /// The directory that holds the SQLite database.
+    /// The directory that holds the SQLite database (and the challenge key, with any backend).
     pub data_dir: PathBuf,
+    /// With `backend = "postgres"`: the database to use, as a connection URL
+    /// (`postgresql://fluister@localhost/fluister`) or a `key=value` string. It can hold a
+    /// password, so it is never logged or printed; `FLUISTER_POSTGRES_URL_FILE` reads it from a
+    /// file instead of the config.
+    pub postgres_url: String,
     /// Days after which a tip is deleted for good, whether or not it was pulled.
     pub retention_days: u32,
     /// Seconds between retention sweeps (which also look for tips and mailboxes near their
@@ -425,11 +431,33 @@ impl Default for ServerSettings {
     }
 }
 
+impl std::fmt::Debug for StorageSettings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The PostgreSQL URL can hold a password: only whether it is set is shown.
+        let postgres_url = if self.postgres_url.is_empty() {
+            ""
+        } else {
+            "(set, not shown)"
+        };
+        formatter
+            .debug_struct("StorageSettings")
+            .field("backend", &self.backend)
+            .field("data_dir", &self.data_dir)
+            .field("postgres_url", &postgres_url)
+            .field("retention_days", &self.retention_days)
+            .field("sweep_interval_seconds", &self.sweep_interval_seconds)
+            .field("max_stored_bytes", &self.max_stored_bytes)
+            .field("max_stored_bytes_per_hour", &self.max_stored_bytes_per_hour)
+            .finish()
+    }
+}
+
 impl Default for StorageSettings {
     fn default() -> Self {
         Self {
             backend: "sqlite".to_owned(),
             data_dir: PathBuf::from("fluister-data"),
+            postgres_url: String::new(),
             retention_days: 90,
             sweep_interval_seconds: 3600,
             max_stored_bytes: 1 << 30,
@@ -505,6 +533,11 @@ pub const ENVIRONMENT_OVERRIDES: &[(&str, &str)] = &[
     ("FLUISTER_LOG_FORMAT", "server.log_format"),
     ("FLUISTER_STORAGE_BACKEND", "storage.backend"),
     ("FLUISTER_DATA_DIR", "storage.data_dir"),
+    ("FLUISTER_POSTGRES_URL", "storage.postgres_url"),
+    (
+        "FLUISTER_POSTGRES_URL_FILE",
+        "storage.postgres_url (a file, its first line)",
+    ),
     ("FLUISTER_POW_DIFFICULTY", "proof_of_work.difficulty"),
     ("FLUISTER_ASSETS_DIR", "widget.assets_dir"),
     (
@@ -560,6 +593,28 @@ fn read_environment_file(file_variable: &str, path: &str) -> Result<String, Sett
              give the path of a file the relay's user can read"
         ))
     })
+}
+
+/// Reads a secret from the environment: `name`, or the first line of the file `name_FILE`
+/// names. `None` when neither is set; an error when both are, or when the file cannot be read.
+fn environment_secret(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<String>, SettingsError> {
+    let file_variable = format!("{name}_FILE");
+    match (lookup(name), lookup(&file_variable)) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(SettingsError(format!(
+            "environment variables {name} and {file_variable} are both set; set only one"
+        ))),
+        (Some(value), None) => Ok(Some(value.trim().to_owned())),
+        (None, Some(path)) => {
+            let text = read_environment_file(&file_variable, &path)?;
+            Ok(Some(
+                text.lines().next().unwrap_or_default().trim().to_owned(),
+            ))
+        }
+    }
 }
 
 /// Reads a list from the environment: `name` (items separated by commas) or `name_FILE` (the
@@ -729,6 +784,9 @@ impl Settings {
             self.metrics.token_sha256 =
                 environment_hashes(items, "relay-server mint-token --metrics")?;
         }
+        if let Some(url) = environment_secret(lookup, "FLUISTER_POSTGRES_URL")? {
+            self.storage.postgres_url = url;
+        }
         let webhook_variable = "FLUISTER_NOTIFICATIONS_WEBHOOK_URL";
         let webhook_file_variable = "FLUISTER_NOTIFICATIONS_WEBHOOK_URL_FILE";
         match (lookup(webhook_variable), lookup(webhook_file_variable)) {
@@ -877,11 +935,20 @@ impl Settings {
                 "use `error`, `warn`, `info`, `debug` or `trace`",
             ));
         }
-        if self.storage.backend != "sqlite" && self.storage.backend != "discard" {
+        if !["sqlite", "postgres", "discard"].contains(&self.storage.backend.as_str()) {
             return Err(field_error(
                 "storage.backend",
                 &format!("is `{}`", self.storage.backend),
-                "use `sqlite` (`discard` stores nothing and exists only for benchmarks)",
+                "use `sqlite` or `postgres` (`discard` stores nothing and exists only for \
+                 benchmarks)",
+            ));
+        }
+        if self.storage.backend == "postgres" && self.storage.postgres_url.trim().is_empty() {
+            return Err(field_error(
+                "storage.postgres_url",
+                "is empty while `storage.backend` is `postgres`",
+                "give the database's URL, e.g. `postgresql://fluister@localhost/fluister`, here \
+                 or in FLUISTER_POSTGRES_URL (or a file named by FLUISTER_POSTGRES_URL_FILE)",
             ));
         }
         if self.storage.data_dir.as_os_str().is_empty() {
@@ -1441,6 +1508,51 @@ mod tests {
             })
             .unwrap_err();
         assert!(error.0.contains("set only one"), "{error}");
+    }
+
+    #[test]
+    fn the_postgres_url_comes_from_the_environment_or_a_file_and_is_never_printed() {
+        let secret_url = "postgresql://fluister:hunter2@db.example.nl/fluister";
+        let path = std::env::temp_dir().join(format!(
+            "fluister-postgres-url-{}",
+            crate::encoding::encode_hex(&crate::encoding::random_bytes::<8>())
+        ));
+        std::fs::write(&path, format!("{secret_url}\n")).unwrap();
+        let path_text = path.to_str().unwrap().to_owned();
+        let mut settings = Settings::default();
+        settings
+            .apply_environment(|name| match name {
+                "FLUISTER_STORAGE_BACKEND" => Some("postgres".to_owned()),
+                "FLUISTER_POSTGRES_URL_FILE" => Some(path_text.clone()),
+                _ => None,
+            })
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(settings.storage.postgres_url, secret_url);
+        settings.validate().unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        let mut from_variable = Settings::default();
+        from_variable
+            .apply_environment(|name| {
+                (name == "FLUISTER_POSTGRES_URL").then(|| secret_url.to_owned())
+            })
+            .unwrap();
+        assert_eq!(from_variable.storage.postgres_url, secret_url);
+        let error = Settings::default()
+            .apply_environment(|name| {
+                name.starts_with("FLUISTER_POSTGRES_URL")
+                    .then(|| "postgresql://x".to_owned())
+            })
+            .unwrap_err();
+        assert!(error.0.contains("set only one"), "{error}");
+    }
+
+    #[test]
+    fn the_postgres_backend_needs_a_url() {
+        let mut settings = Settings::default();
+        settings.storage.backend = "postgres".to_owned();
+        let error = settings.validate().unwrap_err();
+        assert!(error.0.contains("storage.postgres_url"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Crash safety: SIGKILL the relay under concurrent load, five times, restarting it on the same
 //! data directory each time. Every tip that got a 2xx must be there, byte for byte, and a
-//! submission retried with its key after a crash must never be stored twice.
+//! submission retried with its key after a crash must never be stored twice. With SQLite, and
+//! with a real PostgreSQL server.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,7 +11,7 @@ use std::time::Duration;
 use fluister_relay::encoding::encode_base64url;
 use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
 use fluister_testkit::http::try_request;
-use fluister_testkit::{RelayProcess, SettingsBuilder};
+use fluister_testkit::{PostgresServer, RelayProcess, SettingsBuilder};
 
 /// Kill rounds; the issue asks for at least five.
 const KILL_ROUNDS: u64 = 5;
@@ -67,14 +68,44 @@ fn try_submit(address: std::net::SocketAddr, submission: &Submission) -> Option<
     Some((response.status, id))
 }
 
+/// Settings that let the clients submit as fast as they can.
+fn unthrottled(settings: SettingsBuilder) -> SettingsBuilder {
+    settings
+        .limits("submissions_per_second", 100000.0)
+        .limits("submission_burst", 100000)
+        .limits("max_concurrent_requests", 1024)
+}
+
 #[test]
 fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
-    let mut relay = RelayProcess::start(
+    let relay = RelayProcess::start(unthrottled(SettingsBuilder::for_tests()));
+    kill_under_load_and_check(relay, RelayProcess::database_row_counts);
+}
+
+#[test]
+fn on_postgres_every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
+    let postgres = PostgresServer::start();
+    let relay = RelayProcess::start(unthrottled(
         SettingsBuilder::for_tests()
-            .limits("submissions_per_second", 100000.0)
-            .limits("submission_burst", 100000)
-            .limits("max_concurrent_requests", 1024),
-    );
+            .storage("backend", "postgres")
+            .storage("postgres_url", postgres.url()),
+    ));
+    kill_under_load_and_check(relay, |_| {
+        let counts = postgres.psql("SELECT COUNT(*) FROM tips; SELECT COUNT(*) FROM submissions;");
+        let mut lines = counts
+            .lines()
+            .map(|line| line.trim().parse::<u64>().unwrap());
+        (lines.next().unwrap(), lines.next().unwrap())
+    });
+}
+
+/// Kills `relay` under eight clients' load [`KILL_ROUNDS`] times, then checks that every
+/// acknowledged tip is there once, byte for byte; `row_counts` reads the tips and submissions
+/// rows from the database as an outsider.
+fn kill_under_load_and_check(
+    mut relay: RelayProcess,
+    row_counts: impl Fn(&RelayProcess) -> (u64, u64),
+) {
     let (_, recipient) = coordinator_keys();
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut retried_after_crash = 0usize;
@@ -174,7 +205,7 @@ fn every_acknowledged_tip_survives_sigkill_and_retries_are_not_duplicated() {
     let stored_ids: Vec<String> = relay.tip_ids().iter().map(ToString::to_string).collect();
     // No duplicates: one stored tip per acknowledged submission key, no more.
     assert_eq!(stored_ids.len(), ledger.acknowledged.len());
-    let (tip_rows, submission_rows) = relay.database_row_counts();
+    let (tip_rows, submission_rows) = row_counts(&relay);
     assert_eq!(tip_rows as usize, ledger.acknowledged.len());
     assert_eq!(submission_rows as usize, ledger.acknowledged.len());
     for (id, body) in ledger.acknowledged.values() {

@@ -12,18 +12,22 @@
 //!   error codes, with paid requests (a challenge fetched, its proof of work solved, sent).
 //! - [`fixtures`]: sealed tips, submission keys, mailbox keys, receipt codes.
 //! - [`directory`]: temporary directories removed on drop (kept when a test fails).
+//! - [`postgres`]: [`PostgresServer`], a real PostgreSQL server from Debian's `postgresql`
+//!   package in a temporary directory, for the relay's PostgreSQL backend.
 #![deny(missing_docs)]
 
 pub mod client;
 pub mod directory;
 pub mod fixtures;
 pub mod http;
+pub mod postgres;
 pub mod process;
 pub mod settings;
 
 pub use client::Client;
 pub use directory::TemporaryDirectory;
 pub use http::Response;
+pub use postgres::PostgresServer;
 pub use process::RelayProcess;
 pub use settings::SettingsBuilder;
 

@@ -1,13 +1,15 @@
 //! Where sealed tips live: one trait, one module per backend.
 //!
 //! - [`sqlite`]: the default, an embedded database with a single writer thread and group commit.
+//! - [`postgres`]: a PostgreSQL server the operator runs, through a connection pool; writes
+//!   serialise on one locked row that holds the quota's totals.
 //! - [`discard`]: stores nothing; it exists only so the benchmark can measure the HTTP ceiling.
 //!
-//! A PostgreSQL backend (several relays on one database) is one more module implementing
-//! [`Storage`]. Proof-of-work challenges are not stored at all: they are stateless (see
+//! Proof-of-work challenges are not stored at all: they are stateless (see
 //! [`crate::challenges`]), and a request reaches the storage only once its proof checked out.
 
 pub mod discard;
+pub mod postgres;
 pub mod sqlite;
 
 use std::fmt;
