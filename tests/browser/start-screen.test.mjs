@@ -1,8 +1,8 @@
 // The start screen before any wasm: the iframe document carries it in the requested language
 // (the danger banner with 112, the intro, the phone numbers, the exit button), so with the wasm
-// requests held back it is on screen, passes axe-core, and its exit button and Shift three times
-// leave; a press of "start" is carried out once the wasm arrives; and the form takes over without
-// moving anything.
+// requests held back it is on screen, passes axe-core, takes the host page's theme, and its exit
+// button and Shift three times leave; a press of "start" is carried out once the wasm arrives;
+// and the form takes over without moving anything.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -23,15 +23,16 @@ const BUILT_IN_NUMBERS = ["0800-7000", "0900-8844", "0800-5151", "033-448 11 86"
 
 /**
  * Opens the example page with the loader's frame asking for `language`, every wasm request held back
- * until `release()`; no theme from the host page, so that only the form's takeover could move
- * anything. Returns the page, the widget's frame, the console problems, and `release`.
+ * until `release()`; with the host page's theme only when `themed`. Returns the page, the widget's frame, the console problems, and `release`.
  */
-async function openWithoutWasm(language) {
+async function openWithoutWasm(language, { themed = false } = {}) {
   const context = await stack.browser.newContext({ viewport: { width: 360, height: 800 } });
   const held = [];
   let released = false;
   await context.route("**/*.wasm", (route) => (released ? route.continue() : held.push(route)));
-  await context.route(`${stack.page.origin}/theme.css`, (route) => route.fulfill({ contentType: "text/css; charset=utf-8", body: "" }));
+  if (!themed) {
+    await context.route(`${stack.page.origin}/theme.css`, (route) => route.fulfill({ contentType: "text/css; charset=utf-8", body: "" }));
+  }
   const page = await context.newPage();
   const problems = [];
   page.on("console", (message) => {
@@ -139,6 +140,20 @@ test("the form takes over when its wasm arrives without moving anything, and car
   assert.equal(await frame.evaluate(() => document.documentElement.lang), "pl");
   assert.deepEqual(problems, []);
   await context.close();
+
+  // On a page with a theme, the theme is there before the wasm, so the takeover changes no
+  // colour and moves nothing either.
+  const themed = await openWithoutWasm("nl", { themed: true });
+  const primary = () => themed.frame.evaluate(() => getComputedStyle(document.querySelector(".button-primary")).backgroundColor);
+  await themed.frame.waitForFunction(() => getComputedStyle(document.documentElement).getPropertyValue("--fluister-primary-background-color").trim() === "#005a8c");
+  assert.equal(await primary(), "rgb(0, 90, 140)");
+  const themedBefore = await layout(themed.frame);
+  await themed.release();
+  await formTookOver(themed.frame);
+  assert.deepEqual(await layout(themed.frame), themedBefore);
+  assert.equal(await primary(), "rgb(0, 90, 140)");
+  assert.deepEqual(themed.problems, []);
+  await themed.context.close();
 
   // "Start" pressed while the wasm is on its way: the form says it is loading, then opens the
   // first question once it has taken over.
