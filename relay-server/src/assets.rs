@@ -113,6 +113,19 @@ impl Assets {
         }
     }
 
+    /// `GET /w/`: the iframe document in the language the query asks for (`?lang=pl` serves
+    /// `index-pl.html`, which `cargo xtask widget` writes with the start screen in Polish), or
+    /// the default `index.html` for a language there is no document for.
+    pub async fn widget_document(&self, query: Option<&str>, request: &HeaderMap) -> Response {
+        if let Some(language) = query.and_then(requested_language) {
+            let name = format!("index-{language}.html");
+            if self.read(&format!("w/{name}")).await.is_some() {
+                return self.widget_file(&name, request).await;
+            }
+        }
+        self.widget_file("index.html", request).await
+    }
+
     /// The file, as its brotli copy when the browser accepts brotli and the copy exists.
     async fn read_encoded(&self, relative_path: &str, accepts_brotli: bool) -> Option<EncodedFile> {
         if accepts_brotli && let Some(bytes) = self.read(&format!("{relative_path}.br")).await {
@@ -291,6 +304,19 @@ fn safe_relative_path(text: &str) -> Option<PathBuf> {
     (!safe.as_os_str().is_empty()).then_some(safe)
 }
 
+/// The `lang` parameter of a query string, when it is a plain language code (two or three
+/// lowercase letters); anything else asks for no language.
+fn requested_language(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == "lang")
+        .map(|(_, value)| value)
+        .filter(|value| {
+            (2..=3).contains(&value.len()) && value.bytes().all(|byte| byte.is_ascii_lowercase())
+        })
+}
+
 /// Whether a file name carries a content hash: a part of at least 8 hex digits between `-`, `.`
 /// or `_` separators.
 pub fn has_content_hash(file_name: &str) -> bool {
@@ -359,6 +385,17 @@ mod tests {
     }
 
     #[test]
+    fn only_plain_language_codes_choose_a_document() {
+        assert_eq!(requested_language("lang=pl&municipality=assen"), Some("pl"));
+        assert_eq!(requested_language("municipality=&lang=bg"), Some("bg"));
+        assert_eq!(requested_language("lang=../x"), None);
+        assert_eq!(requested_language("lang=PL"), None);
+        assert_eq!(requested_language("lang=polish"), None);
+        assert_eq!(requested_language("language=pl"), None);
+        assert_eq!(requested_language(""), None);
+    }
+
+    #[test]
     fn content_hashes_are_recognised() {
         assert!(has_content_hash("widget-3f2a9c1d0b7e4a55_bg.wasm"));
         assert!(has_content_hash("style.0123abcd.css"));
@@ -380,6 +417,11 @@ mod tests {
         std::fs::write(directory.join("w/index.html"), "<!doctype html>").unwrap();
         std::fs::write(directory.join("w/index.html.br"), "brotli bytes").unwrap();
         std::fs::write(directory.join("w/app-0123abcd.js"), "hashed").unwrap();
+        std::fs::write(
+            directory.join("w/index-pl.html"),
+            "<!doctype html><html lang=\"pl\">",
+        )
+        .unwrap();
         directory
     }
 
@@ -435,6 +477,33 @@ mod tests {
         let hashed = assets.widget_file("app-0123abcd.js", &request(&[])).await;
         assert_eq!(hashed.status(), StatusCode::OK);
         assert!(hashed.headers().get(header::ETAG).is_none());
+
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_document_in_the_requested_language_is_served_and_dutch_otherwise() {
+        let directory = widget_directory();
+        let assets = Assets::new(Some(directory.clone()));
+        let body = |response: Response| async {
+            let bytes = axum::body::to_bytes(response.into_body(), 1024)
+                .await
+                .unwrap();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+
+        let polish = assets
+            .widget_document(Some("lang=pl&municipality=assen"), &request(&[]))
+            .await;
+        assert_eq!(polish.status(), StatusCode::OK);
+        assert_eq!(polish.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(body(polish).await.contains("lang=\"pl\""));
+
+        for query in [Some("lang=xx"), Some("lang=../index"), None] {
+            let response = assets.widget_document(query, &request(&[])).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(body(response).await, "<!doctype html>");
+        }
 
         std::fs::remove_dir_all(directory).unwrap();
     }

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -824,8 +824,16 @@ async fn embed_script<S: Storage>(
     state.inner.assets.embed_script(&headers).await
 }
 
-async fn widget_index<S: Storage>(state: State<AppState<S>>, headers: HeaderMap) -> Response {
-    widget_file(state, Path("index.html".to_owned()), headers).await
+async fn widget_index<S: Storage>(
+    State(state): State<AppState<S>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    state
+        .inner
+        .assets
+        .widget_document(query.as_deref(), &headers)
+        .await
 }
 
 async fn widget_file<S: Storage>(

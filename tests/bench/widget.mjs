@@ -18,14 +18,26 @@
 //     fresh context: the crypto worker starts, derives the keys (Argon2id, then HKDF), one GET,
 //     and the coordinator's question (sent with the real `fluister-inbox reply`) is opened;
 //  5. the key derivation alone: one `unlock` round trip to a crypto worker that has already
-//     loaded its wasm, timed inside the page.
+//     loaded its wasm, timed inside the page;
+//  6. like a cheap phone on a weak signal: Chromium's network emulation (400 kbit/s each way,
+//     400 ms round trip) and 4x CPU slowdown, cold cache, the example page in Dutch: time from
+//     navigation to the 112 banner visible in the frame, to the phone numbers visible, and to
+//     the first question usable (the start button pressed the moment the form's wasm has taken
+//     over, then the first question's heading and choices on screen).
+//
+// FLUISTER_BENCH_RUNS (default 10) sets the runs of 1-5 on the fast machine, 0 to skip them;
+// FLUISTER_BENCH_PHONE_RUNS (default 5) those of 6.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { runInbox, startStack, translations, WORKSPACE } from "../browser/harness.mjs";
+import { runInbox, startStack, translations, widgetFrame, WORKSPACE } from "../browser/harness.mjs";
 
 const RUNS = Number(process.env.FLUISTER_BENCH_RUNS ?? 10);
+const PHONE_RUNS = Number(process.env.FLUISTER_BENCH_PHONE_RUNS ?? 5);
+/** The slow connection: 400 kbit/s each way (in bytes per second) and a 400 ms round trip. */
+const PHONE_NETWORK = { offline: false, latency: 400, downloadThroughput: 400000 / 8, uploadThroughput: 400000 / 8 };
+const PHONE_CPU_SLOWDOWN = 4;
 const DEFAULT_DIFFICULTY = 160;
 const assets = process.env.FLUISTER_WIDGET_ASSETS;
 const { ui } = translations("nl");
@@ -71,6 +83,113 @@ async function timeToStep(frame, buttonName, heading) {
   return frame.evaluate(() => window.benchmarkTiming.shown - window.benchmarkTiming.clicked);
 }
 
+/**
+ * Runs in every frame before its document's own scripts (Playwright's init script, outside the
+ * frame's Content Security Policy): in the widget's frame, records when the 112 link and the
+ * first phone number are first on screen, presses "start" the moment the form's wasm has taken
+ * over (its `.fluister` without `data-static`, which only the document's own copy of the start
+ * screen carries), and records when the first question's heading and choices are on screen.
+ * Times are wall-clock milliseconds (`timeOrigin + now()`), so the host page's navigation start
+ * can be taken from them.
+ */
+function phoneTimingScript({ startButton, kindHeading }) {
+  if (!location.pathname.startsWith("/w/")) {
+    return;
+  }
+  const timing = {};
+  window.phoneTiming = timing;
+  const now = () => performance.timeOrigin + performance.now();
+  const onScreen = (element) => {
+    if (!element || !element.isConnected) {
+      return false;
+    }
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && element.checkVisibility();
+  };
+  // Seen in the DOM and laid out: the time is taken in the next animation frame, when it paints.
+  const mark = (name) => {
+    if (timing[name] !== undefined || timing[`${name}Pending`]) {
+      return;
+    }
+    timing[`${name}Pending`] = true;
+    requestAnimationFrame(() => { timing[name] = now(); });
+  };
+  let pressed = false;
+  const look = () => {
+    if (onScreen(document.querySelector('a[href="tel:112"]'))) {
+      mark("banner");
+    }
+    if (onScreen(document.querySelector('.alternatives a[href^="tel:"]'))) {
+      mark("phoneNumbers");
+    }
+    const live = document.querySelector(".fluister:not([data-static])");
+    if (live && !pressed) {
+      const button = [...live.querySelectorAll("button")].find((candidate) => candidate.textContent.trim() === startButton);
+      if (button) {
+        pressed = true;
+        timing.formLive = now();
+        button.click();
+      }
+    }
+    const heading = document.getElementById("step-heading");
+    if (pressed && heading?.textContent.trim() === kindHeading && onScreen(document.querySelector('input[type="radio"]'))) {
+      mark("firstQuestion");
+    }
+    if (timing.firstQuestion !== undefined) {
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(look);
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  document.addEventListener("DOMContentLoaded", look);
+}
+
+/** One visit like a cheap phone's: a fresh context (cold cache), the slow network and CPU. */
+async function phoneVisit(stack) {
+  const context = await stack.browser.newContext();
+  try {
+    await context.addInitScript(phoneTimingScript, { startButton: ui.start_button, kindHeading: ui.kind_heading });
+    const page = await context.newPage();
+    const session = await context.newCDPSession(page);
+    await session.send("Network.enable");
+    await session.send("Network.emulateNetworkConditions", PHONE_NETWORK);
+    await session.send("Emulation.setCPUThrottlingRate", { rate: PHONE_CPU_SLOWDOWN });
+    await page.goto(`${stack.page.origin}/`, { waitUntil: "commit" });
+    const frame = await widgetFrame(page, stack.relay.origin);
+    // The emulation is set on the page's session: the frame must share its process (the relay
+    // and the example page are both on 127.0.0.1, one site), or it would run unthrottled.
+    const ownSession = await context.newCDPSession(frame).then(() => true, () => false);
+    if (ownSession) {
+      throw new Error("the widget's frame runs in a process of its own: the emulation would not reach it");
+    }
+    await frame.waitForFunction(() => window.phoneTiming?.firstQuestion !== undefined, null, { timeout: 120000, polling: 100 });
+    const navigationStart = await page.evaluate(() => performance.timeOrigin);
+    const timing = await frame.evaluate(() => window.phoneTiming);
+    return {
+      banner: timing.banner - navigationStart,
+      phoneNumbers: timing.phoneNumbers - navigationStart,
+      formLive: timing.formLive - navigationStart,
+      firstQuestion: timing.firstQuestion - navigationStart,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+async function phoneBenchmark(stack) {
+  const visits = [];
+  for (let run = 0; run < PHONE_RUNS; run += 1) {
+    visits.push(await phoneVisit(stack));
+  }
+  const conditions = `${PHONE_NETWORK.downloadThroughput * 8 / 1000} kbit/s, ${PHONE_NETWORK.latency} ms round trip, ${PHONE_CPU_SLOWDOWN}x CPU slowdown, cold cache`;
+  const times = (name) => summary(visits.map((visit) => visit[name]));
+  console.log(`Like a cheap phone (${conditions}), from navigation:`);
+  console.log(`  112 banner visible: ${times("banner")}`);
+  console.log(`  phone numbers visible: ${times("phoneNumbers")}`);
+  console.log(`  form's wasm took over: ${times("formLive")}`);
+  console.log(`  first question usable (start pressed as soon as the form took over): ${times("firstQuestion")}`);
+}
+
 const stack = await startStack({ difficulty: DEFAULT_DIFFICULTY });
 try {
   const sizes = JSON.parse(readFileSync(join(assets, "sizes.json"), "utf8"));
@@ -84,95 +203,100 @@ try {
   printSizes("Later steps' chunk, fetched when the reporter moves to go on, bytes:", sizes.later_steps);
   printSizes("Crypto worker, loaded when the questions start, bytes:", sizes.crypto_worker);
 
-  const loadTimes = [];
-  const startTimes = [];
-  const sendTimes = [];
-  const receiptCodes = [];
-  let transferred = 0;
-  for (let run = 0; run < RUNS; run += 1) {
-    const context = await stack.browser.newContext();
-    const page = await context.newPage();
-    let bytesFromRelay = 0;
-    let mailboxOpenedAt = null;
-    page.on("requestfinished", async (request) => {
-      if (request.method() === "POST" && new URL(request.url()).pathname === "/api/v1/mailboxes") {
-        mailboxOpenedAt = Date.now();
-      }
-      if (request.url().startsWith(stack.relay.origin) && !request.url().includes("/api/")) {
-        const sizes = await request.sizes();
-        bytesFromRelay += sizes.responseBodySize + sizes.responseHeadersSize;
-      }
-    });
-    const started = performance.now();
-    await page.goto(`${stack.page.origin}/`);
-    const frame = await (await page.waitForSelector("iframe.fluister-frame")).contentFrame();
-    await frame.getByRole("heading", { name: ui.start_heading, exact: true }).waitFor();
-    loadTimes.push(performance.now() - started);
-    // A visitor who only reads the start screen: nothing more arrives.
-    await page.waitForTimeout(1000);
-    transferred = bytesFromRelay;
-
-    startTimes.push(await timeToStep(frame, ui.start_button, ui.kind_heading));
-    for (let step = 0; step < 5; step += 1) {
-      await frame.getByRole("button", { name: ui.next, exact: true }).click();
-    }
-    await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(`benchmark tip ${run}`);
-    await frame.getByRole("button", { name: ui.next, exact: true }).click();
-    await frame.getByRole("button", { name: ui.next, exact: true }).click();
-    await frame.getByRole("heading", { name: ui.review_heading, exact: true }).waitFor();
-    // Not timed: the mailbox, opened at a random moment while the reporter fills in the form (a
-    // request of its own, paid for too).
-    while (mailboxOpenedAt === null || Date.now() - mailboxOpenedAt < 7000) {
-      await page.waitForTimeout(100);
-    }
-    sendTimes.push(await timeToStep(frame, ui.send, ui.receipt_heading));
-    receiptCodes.push((await frame.locator("#receipt-code").innerText()).trim());
-    await context.close();
+  if (PHONE_RUNS > 0) {
+    await phoneBenchmark(stack);
   }
-  console.log(`Transferred from the relay on a first visit, as sent (brotli where the browser accepts it), response headers included: ${transferred} bytes`);
-  console.log(`Page load to interactive form (cold cache): ${summary(loadTimes)}`);
-  console.log(`Press start to the first question (fetches the later steps' chunk): ${summary(startTimes)}`);
-  console.log(`Send to receipt, the mailbox open for 7 s already (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB): ${summary(sendTimes)}`);
-
-  // The coordinator asks something in every mailbox, so opening one has a message to open.
-  runInbox(stack, ["pull"]);
-  for (let tipNumber = 1; tipNumber <= receiptCodes.length; tipNumber += 1) {
-    runInbox(stack, ["reply", String(tipNumber), `Benchmark question ${tipNumber}: which address?`]);
-  }
-  const checkTimes = [];
-  const deriveTimes = [];
-  for (const receiptCode of receiptCodes) {
-    const context = await stack.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${stack.page.origin}/`);
-    const frame = await (await page.waitForSelector("iframe.fluister-frame")).contentFrame();
-    await frame.getByRole("button", { name: ui.start_check_button, exact: true }).click();
-    await frame.getByRole("textbox", { name: ui.check_code_label, exact: true }).fill(receiptCode);
-    checkTimes.push(await timeToStep(frame, ui.check_button, ui.conversation_heading));
-    await frame.locator("ol.conversation > li.message").first().waitFor();
-
-    // The derivation alone: a second crypto worker from the widget's own script, its wasm loaded
-    // by a first request, then one `unlock` timed in the page.
-    deriveTimes.push(await frame.evaluate(async (code) => {
-      const worker = new Worker(document.getElementById("fluister-widget").dataset.worker, { type: "module" });
-      const call = (id, message) => new Promise((resolve, reject) => {
-        worker.onmessage = ({ data }) => (data.error === undefined ? resolve(data.result) : reject(new Error(data.error)));
-        worker.postMessage({ id, ...message });
+  if (RUNS > 0) {
+    const loadTimes = [];
+    const startTimes = [];
+    const sendTimes = [];
+    const receiptCodes = [];
+    let transferred = 0;
+    for (let run = 0; run < RUNS; run += 1) {
+      const context = await stack.browser.newContext();
+      const page = await context.newPage();
+      let bytesFromRelay = 0;
+      let mailboxOpenedAt = null;
+      page.on("requestfinished", async (request) => {
+        if (request.method() === "POST" && new URL(request.url()).pathname === "/api/v1/mailboxes") {
+          mailboxOpenedAt = Date.now();
+        }
+        if (request.url().startsWith(stack.relay.origin) && !request.url().includes("/api/")) {
+          const sizes = await request.sizes();
+          bytesFromRelay += sizes.responseBodySize + sizes.responseHeadersSize;
+        }
       });
-      try {
-        await call(1, { op: "forget" });
-        const started = performance.now();
-        await call(2, { op: "unlock", code });
-        return performance.now() - started;
-      } finally {
-        worker.terminate();
+      const started = performance.now();
+      await page.goto(`${stack.page.origin}/`);
+      const frame = await (await page.waitForSelector("iframe.fluister-frame")).contentFrame();
+      await frame.getByRole("heading", { name: ui.start_heading, exact: true }).waitFor();
+      loadTimes.push(performance.now() - started);
+      // A visitor who only reads the start screen: nothing more arrives.
+      await page.waitForTimeout(1000);
+      transferred = bytesFromRelay;
+
+      startTimes.push(await timeToStep(frame, ui.start_button, ui.kind_heading));
+      for (let step = 0; step < 5; step += 1) {
+        await frame.getByRole("button", { name: ui.next, exact: true }).click();
       }
-    }, receiptCode));
-    await context.close();
+      await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(`benchmark tip ${run}`);
+      await frame.getByRole("button", { name: ui.next, exact: true }).click();
+      await frame.getByRole("button", { name: ui.next, exact: true }).click();
+      await frame.getByRole("heading", { name: ui.review_heading, exact: true }).waitFor();
+      // Not timed: the mailbox, opened at a random moment while the reporter fills in the form (a
+      // request of its own, paid for too).
+      while (mailboxOpenedAt === null || Date.now() - mailboxOpenedAt < 7000) {
+        await page.waitForTimeout(100);
+      }
+      sendTimes.push(await timeToStep(frame, ui.send, ui.receipt_heading));
+      receiptCodes.push((await frame.locator("#receipt-code").innerText()).trim());
+      await context.close();
+    }
+    console.log(`Transferred from the relay on a first visit, as sent (brotli where the browser accepts it), response headers included: ${transferred} bytes`);
+    console.log(`Page load to interactive form (cold cache): ${summary(loadTimes)}`);
+    console.log(`Press start to the first question (fetches the later steps' chunk): ${summary(startTimes)}`);
+    console.log(`Send to receipt, the mailbox open for 7 s already (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB): ${summary(sendTimes)}`);
+
+    // The coordinator asks something in every mailbox, so opening one has a message to open.
+    runInbox(stack, ["pull"]);
+    for (let tipNumber = 1; tipNumber <= receiptCodes.length; tipNumber += 1) {
+      runInbox(stack, ["reply", String(tipNumber), `Benchmark question ${tipNumber}: which address?`]);
+    }
+    const checkTimes = [];
+    const deriveTimes = [];
+    for (const receiptCode of receiptCodes) {
+      const context = await stack.browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${stack.page.origin}/`);
+      const frame = await (await page.waitForSelector("iframe.fluister-frame")).contentFrame();
+      await frame.getByRole("button", { name: ui.start_check_button, exact: true }).click();
+      await frame.getByRole("textbox", { name: ui.check_code_label, exact: true }).fill(receiptCode);
+      checkTimes.push(await timeToStep(frame, ui.check_button, ui.conversation_heading));
+      await frame.locator("ol.conversation > li.message").first().waitFor();
+
+      // The derivation alone: a second crypto worker from the widget's own script, its wasm loaded
+      // by a first request, then one `unlock` timed in the page.
+      deriveTimes.push(await frame.evaluate(async (code) => {
+        const worker = new Worker(document.getElementById("fluister-widget").dataset.worker, { type: "module" });
+        const call = (id, message) => new Promise((resolve, reject) => {
+          worker.onmessage = ({ data }) => (data.error === undefined ? resolve(data.result) : reject(new Error(data.error)));
+          worker.postMessage({ id, ...message });
+        });
+        try {
+          await call(1, { op: "forget" });
+          const started = performance.now();
+          await call(2, { op: "unlock", code });
+          return performance.now() - started;
+        } finally {
+          worker.terminate();
+        }
+      }, receiptCode));
+      await context.close();
+    }
+    const argon2 = receiptArgon2Parameters();
+    console.log(`Receipt code to conversation (fresh context: worker start, ${argon2} + HKDF, one GET, one message opened): ${summary(checkTimes)}`);
+    console.log(`Receipt key derivation alone (${argon2} + HKDF, one worker round trip): ${summary(deriveTimes)}`);
   }
-  const argon2 = receiptArgon2Parameters();
-  console.log(`Receipt code to conversation (fresh context: worker start, ${argon2} + HKDF, one GET, one message opened): ${summary(checkTimes)}`);
-  console.log(`Receipt key derivation alone (${argon2} + HKDF, one worker round trip): ${summary(deriveTimes)}`);
 } finally {
   await stack.close();
 }

@@ -195,8 +195,14 @@ export async function openExamplePage(
   page.on("pageerror", (error) => problems.push(String(error)));
   await page.goto(stack.page.origin + path);
   const frame = await widgetFrame(page, stack.relay.origin);
-  await frame.locator("#step-heading").waitFor();
+  await formTookOver(frame);
   return { context, page, frame, problems };
+}
+
+/** Waits until the form's wasm has replaced the iframe document's own start screen (marked
+ * `data-static`) with its own. */
+export async function formTookOver(frame) {
+  await frame.locator(".fluister:not([data-static]) #step-heading").waitFor();
 }
 
 /** The widget's frame on `page`, once it has loaded. */

@@ -38,6 +38,18 @@ pub struct StartupSettings {
     pub municipality: Option<Municipality>,
     /// The URL of the crypto worker's script.
     pub worker_url: String,
+    /// The step a button on the document's start screen asked for before the form took over.
+    pub first_step: Option<Step>,
+}
+
+/// The step a press on the iframe document's own start screen asks for (`start.js` writes
+/// `data-pressed`): "start" the first question, "check" checking for an answer.
+pub fn pressed_before_start(pressed: &str) -> Option<Step> {
+    match pressed {
+        "start" => Some(Step::Kind),
+        "check" => Some(Step::CheckCode),
+        _ => None,
+    }
 }
 
 /// The whole widget.
@@ -72,6 +84,9 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
     });
     listen_for_shift_presses(context);
     set_document_language(&context.language.get_untracked());
+    if let Some(step) = settings.first_step {
+        context.go_to(step);
+    }
 
     move || {
         if context.exited.get() {
@@ -211,5 +226,18 @@ fn current_step_view(context: WidgetContext, step: Step) -> AnyView {
     match context.later_steps.get_value() {
         Some(render) if step != Step::Start => render(context, step),
         _ => steps::start_step(context).into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_press_before_the_form_took_over_names_its_step_and_nothing_else_does() {
+        assert_eq!(pressed_before_start("start"), Some(Step::Kind));
+        assert_eq!(pressed_before_start("check"), Some(Step::CheckCode));
+        assert_eq!(pressed_before_start("review"), None);
+        assert_eq!(pressed_before_start(""), None);
     }
 }

@@ -36,7 +36,7 @@ mod browser {
     use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
 
-    use crate::app::{StartupSettings, widget_view};
+    use crate::app::{StartupSettings, pressed_before_start, widget_view};
     use crate::embedding;
     use crate::i18n::{self, Translations};
 
@@ -53,6 +53,17 @@ mod browser {
                 else {
                     return;
                 };
+                // A press of "start" or "check for an answer" on the document's own start screen,
+                // which `start.js` remembered while the wasm was on its way.
+                let pressed = host
+                    .get_attribute("data-pressed")
+                    .and_then(|pressed| pressed_before_start(&pressed));
+                let settings = StartupSettings {
+                    first_step: pressed,
+                    ..settings
+                };
+                // The document's start screen goes, the form's own takes its place in the same
+                // task (no frame is painted between): the same markup, so nothing moves.
                 host.set_inner_html("");
                 leptos::mount::mount_to(host, move || widget_view(settings)).forget();
                 listen_to_loader();
@@ -80,6 +91,7 @@ mod browser {
             translations,
             municipality,
             worker_url,
+            first_step: None,
         })
     }
 

@@ -1,6 +1,7 @@
 // Packages the widget's assets for the relay (run by `cargo xtask widget`, not by hand):
-// gives every file but the two entry points a content-hashed name, joins each language's UI
-// strings and vocabulary labels into one table, fills in the iframe document and the loader,
+// gives every file but the entry points a content-hashed name, joins each language's UI
+// strings and vocabulary labels into one table, fills in the iframe document (once per
+// language, with the start screen in it) and the loader,
 // writes `asset-manifest.json` (file names, the loader's SRI hash), and prints the sizes raw,
 // gzip and brotli. The output depends only on the inputs: no times, no random names.
 //
@@ -176,10 +177,33 @@ const styleFile = writeHashed("style", ".css", readFileSync(join(webDirectory, "
 function escapeHtml(text) {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("'", "&#39;").replaceAll('"', "&quot;");
 }
-const dutch = tables.nl.ui;
-const indexHtml = readFileSync(join(webDirectory, "index.html"), "utf8")
-  .replaceAll("FRAME_TITLE", escapeHtml(dutch.frame_title))
-  .replaceAll("LOADING_TEXT", escapeHtml(dutch.loading))
+// The built-in phone numbers of the start screen, read from the form's source so the document
+// and the form cannot list different ones: `DEFAULT_ALTERNATIVES` in `src/app/steps/start.rs`,
+// pairs of a translation key and a number.
+const startSource = readFileSync(join(workspaceRoot, "widget", "src", "app", "steps", "start.rs"), "utf8");
+const alternativesSource = startSource.match(/const DEFAULT_ALTERNATIVES: &\[\(&str, &str\)\] = &\[([^]*?)\];/);
+if (!alternativesSource) {
+  fail("DEFAULT_ALTERNATIVES is missing from widget/src/app/steps/start.rs");
+}
+const defaultAlternatives = [...alternativesSource[1].matchAll(/\("([a-z_]+)",\s*"([^"]+)"\)/g)].map(([, key, number]) => ({ key, number }));
+if (defaultAlternatives.length === 0 || defaultAlternatives.some(({ key }) => !dutchKeys.includes(key))) {
+  fail("DEFAULT_ALTERNATIVES in widget/src/app/steps/start.rs does not name translation keys");
+}
+
+/** A counted string in `code` for `count` (the plural category from CLDR, as `src/plural.rs`). */
+function counted(code, key, count) {
+  const texts = tables[code].ui[key];
+  const text = texts[new Intl.PluralRules(code).select(count)] ?? texts.other;
+  return text.replaceAll("{count}", String(count));
+}
+
+// The iframe document, once per language (`index-<code>.html`, which the relay serves for
+// `/w/?lang=<code>`; `index.html` is the Dutch one): the start screen in that language, so the
+// 112 banner, the phone numbers and the exit button show with the first bytes, before any wasm.
+const SHIFT_PRESSES_TO_EXIT = 3;
+const documentTemplate = readFileSync(join(webDirectory, "index.html"), "utf8")
+  // Its comments are for the people who edit it, not for every visitor.
+  .replace(/<!--[^]*?-->\n?/g, "")
   .replaceAll("STYLE_FILE", styleFile)
   .replaceAll("GLUE_FILE", glueFile)
   .replaceAll("SPLIT_LOADER_FILE", splitLoaderFile)
@@ -187,7 +211,40 @@ const indexHtml = readFileSync(join(webDirectory, "index.html"), "utf8")
   .replaceAll("START_FILE", startFile)
   .replaceAll("WORKER_FILE", workerFile)
   .replaceAll("LANGUAGES_JSON", escapeHtml(JSON.stringify(languages)));
-writeFileSync(join(widgetDirectory, "index.html"), indexHtml);
+function frameDocument(code) {
+  const ui = tables[code].ui;
+  const texts = {
+    language: code,
+    exit_hint: counted(code, "exit_hint", SHIFT_PRESSES_TO_EXIT),
+    exit_shift_status_two: counted(code, "exit_shift_status", 2),
+    exit_shift_status_one: counted(code, "exit_shift_status", 1),
+  };
+  const lists = {
+    language_options: languages
+      .map(({ code: option, name }) =>
+        `<option value="${escapeHtml(option)}" lang="${escapeHtml(option)}"${option === code ? " selected" : ""}>${escapeHtml(name)}</option>`)
+      .join(""),
+    alternatives: defaultAlternatives
+      .map(({ key, number }) =>
+        `<li>${escapeHtml(ui[key])}: <a href="tel:${escapeHtml(number.replace(/[ -]/g, ""))}">${escapeHtml(number)}</a></li>`)
+      .join(""),
+  };
+  const html = documentTemplate.replace(/\{\{(@?)([a-z_]+)\}\}/g, (placeholder, list, key) => {
+    const value = list ? lists[key] : (texts[key] ?? ui[key]);
+    if (typeof value !== "string") {
+      fail(`widget/web/index.html: ${placeholder} is not a text of widget/i18n/${code}.json`);
+    }
+    return list ? value : escapeHtml(value);
+  });
+  if (html.includes("{{")) {
+    fail("widget/web/index.html has a placeholder left over");
+  }
+  return html;
+}
+for (const { code } of languages) {
+  writeFileSync(join(widgetDirectory, `index-${code}.html`), frameDocument(code));
+}
+writeFileSync(join(widgetDirectory, "index.html"), frameDocument("nl"));
 
 // The loader, with the frame title and exit label per language; served as /embed.js and,
 // for Subresource Integrity, under a versioned name that never changes.
@@ -209,6 +266,7 @@ const manifest = {
   versioned_loader: `w/${versionedLoaderFile}`,
   loader_integrity: loaderIntegrity,
   index: "w/index.html",
+  documents: Object.fromEntries(languages.map(({ code }) => [code, `w/index-${code}.html`])),
   start: `w/${startFile}`,
   glue: `w/${glueFile}`,
   wasm: `w/${wasmFile}`,

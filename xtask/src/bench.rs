@@ -43,7 +43,8 @@ pub fn run(arguments: &[String]) -> TaskResult {
 
 /// `bench widget`: bundle sizes, load time, send-to-receipt time and the receipt code's key
 /// derivation in headless Chromium against the real relay, with the real inbox asking the
-/// questions (`tests/bench/widget.mjs`).
+/// questions, and the start screen and first question like a cheap phone on a weak signal
+/// (Chromium's network emulation and CPU slowdown; `tests/bench/widget.mjs`).
 fn widget_benchmark() -> TaskResult {
     crate::widget::build()?;
     step("The relay and inbox (release build) for the widget benchmark");

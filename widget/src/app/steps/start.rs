@@ -6,7 +6,8 @@ use crate::app::context::WidgetContext;
 use crate::form::Step;
 
 /// Phone numbers shown as alternatives when the relay's configuration lists none: the
-/// translation key of each one's description, and the number (CONTENT.md).
+/// translation key of each one's description, and the number (CONTENT.md). `tools/package.mjs`
+/// reads this list to put the same numbers in the iframe document's start screen.
 const DEFAULT_ALTERNATIVES: &[(&str, &str)] = &[
     ("alternative_meld_misdaad_anoniem", "0800-7000"),
     ("alternative_police", "0900-8844"),

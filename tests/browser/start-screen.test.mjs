@@ -1,0 +1,167 @@
+// The start screen before any wasm: the iframe document carries it in the requested language
+// (the danger banner with 112, the intro, the phone numbers, the exit button), so with the wasm
+// requests held back it is on screen, passes axe-core, takes the host page's theme, and its exit
+// button and Shift three times leave; a press of "start" is carried out once the wasm arrives;
+// and the form takes over without moving anything.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { formTookOver, startStack, translations, widgetFrame } from "./harness.mjs";
+import { accessibilityViolations, expectStep } from "./steps.mjs";
+
+let stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.close();
+});
+
+/** The phone numbers the form lists when the relay's config has none (`src/app/steps/start.rs`). */
+const BUILT_IN_NUMBERS = ["0800-7000", "0900-8844", "0800-5151", "033-448 11 86", "0800-2000"];
+
+/**
+ * Opens the example page with the loader's frame asking for `language`, every wasm request held back
+ * until `release()`; with the host page's theme only when `themed`. Returns the page, the widget's frame, the console problems, and `release`.
+ */
+async function openWithoutWasm(language, { themed = false } = {}) {
+  const context = await stack.browser.newContext({ viewport: { width: 360, height: 800 } });
+  const held = [];
+  let released = false;
+  await context.route("**/*.wasm", (route) => (released ? route.continue() : held.push(route)));
+  if (!themed) {
+    await context.route(`${stack.page.origin}/theme.css`, (route) => route.fulfill({ contentType: "text/css; charset=utf-8", body: "" }));
+  }
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text()) || message.type() === "error") {
+      problems.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => problems.push(String(error)));
+  await page.goto(`${stack.page.origin}/`);
+  const frame = await widgetFrame(page, stack.relay.origin);
+  if (language !== "nl") {
+    // As the loader asks when the host page says `data-lang` (a page rewritten on its way here
+    // would count as a public one, which Chromium keeps from loading the relay on 127.0.0.1).
+    await page.evaluate((language) => {
+      const iframe = document.querySelector("iframe.fluister-frame");
+      iframe.src = iframe.src.replace("lang=nl", `lang=${language}`);
+    }, language);
+    await frame.waitForURL(new RegExp(`lang=${language}`));
+  }
+  await frame.locator(".fluister[data-static] #step-heading").waitFor();
+  const release = async () => {
+    released = true;
+    await Promise.all(held.splice(0).map((route) => route.continue()));
+  };
+  return { context, page, frame, problems, release, held };
+}
+
+async function expectNeutralPage(page) {
+  await page.waitForURL(`${stack.page.origin}/neutral.html`);
+  assert.equal(await page.title(), "Het weer in Drenthe");
+}
+
+/** Where the start screen's landmarks are on screen. */
+function layout(frame) {
+  return frame.evaluate(() => {
+    const selectors = [".danger-number", ".exit-button", ".exit-hint", "#language-choice", "#step-heading", ".button-primary", ".button-secondary", "#alternatives-heading", ".alternatives li:last-child a"];
+    return Object.fromEntries(selectors.map((selector) => {
+      const box = document.querySelector(selector).getBoundingClientRect();
+      return [selector, [box.x, box.y, box.width, box.height].map(Math.round)];
+    }));
+  });
+}
+
+for (const language of ["nl", "pl"]) {
+  test(`in ${language}, the start screen with 112, the phone numbers and the exit is on screen before any wasm, and passes axe-core`, async () => {
+    const { ui } = translations(language);
+    const { context, frame, problems, held } = await openWithoutWasm(language);
+    assert.equal(await frame.evaluate(() => document.documentElement.lang), language);
+    const danger = frame.locator(".danger");
+    assert.ok(await danger.isVisible());
+    assert.equal((await danger.innerText()).replace(/\s+/g, " ").trim(), `${ui.danger_call} 112`);
+    const emergency = frame.getByRole("link", { name: "112", exact: true });
+    assert.ok(await emergency.isVisible());
+    assert.equal(await emergency.getAttribute("href"), "tel:112");
+    assert.ok(await frame.getByRole("button", { name: ui.exit_button, exact: true }).isVisible());
+    assert.ok(await frame.getByRole("heading", { name: ui.start_heading, exact: true }).isVisible());
+    assert.ok(await frame.getByText(ui.start_intro, { exact: true }).isVisible());
+    assert.ok(await frame.getByRole("heading", { name: ui.alternatives_heading, exact: true }).isVisible());
+    for (const number of BUILT_IN_NUMBERS) {
+      const link = frame.getByRole("link", { name: number, exact: true });
+      assert.ok(await link.isVisible(), number);
+      assert.equal(await link.getAttribute("href"), `tel:${number.replace(/[ -]/g, "")}`);
+    }
+    assert.ok(await frame.getByText(`${ui.alternative_meld_misdaad_anoniem}: 0800-7000`, { exact: true }).isVisible());
+    assert.ok(held.length > 0, "the form's wasm was requested and held back");
+    assert.equal(await frame.locator(".fluister:not([data-static])").count(), 0, "no wasm has run");
+    const violations = await accessibilityViolations(frame);
+    assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test(`in ${language}, the exit button leaves before any wasm`, async () => {
+    const { ui } = translations(language);
+    const { context, page, frame } = await openWithoutWasm(language);
+    const historyLength = await page.evaluate(() => history.length);
+    await frame.getByRole("button", { name: ui.exit_button, exact: true }).click();
+    await expectNeutralPage(page);
+    assert.equal(await page.evaluate(() => history.length), historyLength);
+    await context.close();
+  });
+}
+
+test("Shift pressed three times leaves before any wasm, and the screen reader hears how many are left", async () => {
+  const { ui } = translations("nl");
+  const { context, page, frame } = await openWithoutWasm("nl");
+  await frame.locator("#step-heading").focus();
+  await page.keyboard.press("Shift");
+  const status = frame.locator("[aria-live]");
+  assert.equal((await status.textContent()).trim(), ui.exit_shift_status.other.replace("{count}", "2"));
+  await page.keyboard.press("Shift");
+  assert.equal((await status.textContent()).trim(), ui.exit_shift_status.one.replace("{count}", "1"));
+  await page.keyboard.press("Shift");
+  await expectNeutralPage(page);
+  await context.close();
+});
+
+test("the form takes over when its wasm arrives without moving anything, and carries out a press of start", async () => {
+  const { ui } = translations("pl");
+  const { context, frame, problems, release } = await openWithoutWasm("pl");
+  const before = await layout(frame);
+  await release();
+  await formTookOver(frame);
+  assert.deepEqual(await layout(frame), before);
+  assert.equal(await frame.evaluate(() => document.documentElement.lang), "pl");
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  // On a page with a theme, the theme is there before the wasm, so the takeover changes no
+  // colour and moves nothing either.
+  const themed = await openWithoutWasm("nl", { themed: true });
+  const primary = () => themed.frame.evaluate(() => getComputedStyle(document.querySelector(".button-primary")).backgroundColor);
+  await themed.frame.waitForFunction(() => getComputedStyle(document.documentElement).getPropertyValue("--fluister-primary-background-color").trim() === "#005a8c");
+  assert.equal(await primary(), "rgb(0, 90, 140)");
+  const themedBefore = await layout(themed.frame);
+  await themed.release();
+  await formTookOver(themed.frame);
+  assert.deepEqual(await layout(themed.frame), themedBefore);
+  assert.equal(await primary(), "rgb(0, 90, 140)");
+  assert.deepEqual(themed.problems, []);
+  await themed.context.close();
+
+  // "Start" pressed while the wasm is on its way: the form says it is loading, then opens the
+  // first question once it has taken over.
+  const second = await openWithoutWasm("pl");
+  await second.frame.getByRole("button", { name: ui.start_button, exact: true }).click();
+  assert.equal((await second.frame.locator('[role="status"]').textContent()).trim(), ui.loading);
+  await second.release();
+  await expectStep(second.frame, ui.kind_heading);
+  assert.deepEqual(second.problems, []);
+  await second.context.close();
+});
