@@ -107,7 +107,7 @@ pub(crate) fn receivers_section(
     }
     html.markup("<p>")
         .markup(words.receivers_introduction)
-        .markup("</p><ul class=\"keys\">");
+        .markup("</p><ul class=\"receivers\">");
     for receiver in receivers {
         html.markup("<li>").text(&receiver.name).markup(" (");
         html.markup(if receiver.recipient().is_some() {
