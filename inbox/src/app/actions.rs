@@ -328,17 +328,22 @@ pub(crate) async fn set_receiver(
     let key = trimmed(&fields, "key");
     let note = trimmed(&fields, "note");
     drop(fields);
-    change_receivers(state, language, move |home| {
-        let _lock = home.lock()?;
-        let mut book = crate::receivers::Receivers::load(home)?;
-        book.set(
-            &name,
-            (!key.is_empty()).then_some(key.as_str()),
-            Some(note.as_str()),
-        )?;
-        book.save(home)?;
-        Ok(crate::msg_in!(language, "receivers.saved", name = name))
-    })
+    change_settings(
+        state,
+        language,
+        SettingsResult::ReceiversChanged,
+        move |home| {
+            let _lock = home.lock()?;
+            let mut book = crate::receivers::Receivers::load(home)?;
+            book.set(
+                &name,
+                (!key.is_empty()).then_some(key.as_str()),
+                Some(note.as_str()),
+            )?;
+            book.save(home)?;
+            Ok(crate::msg_in!(language, "receivers.saved", name = name))
+        },
+    )
     .await
 }
 
@@ -350,36 +355,25 @@ pub(crate) async fn remove_receiver(
 ) -> Response {
     let language = access.language;
     let name = trimmed(&FormFields::parse(&body), "name");
-    change_receivers(state, language, move |home| {
-        let _lock = home.lock()?;
-        let mut book = crate::receivers::Receivers::load(home)?;
-        if !book.remove(&name) {
-            return Err(Error::Usage(crate::msg_in!(
-                language,
-                "receivers.unknown",
-                name = name
-            )));
-        }
-        book.save(home)?;
-        Ok(crate::msg_in!(language, "receivers.removed", name = name))
-    })
+    change_settings(
+        state,
+        language,
+        SettingsResult::ReceiversChanged,
+        move |home| {
+            let _lock = home.lock()?;
+            let mut book = crate::receivers::Receivers::load(home)?;
+            if !book.remove(&name) {
+                return Err(Error::Usage(crate::msg_in!(
+                    language,
+                    "receivers.unknown",
+                    name = name
+                )));
+            }
+            book.save(home)?;
+            Ok(crate::msg_in!(language, "receivers.removed", name = name))
+        },
+    )
     .await
-}
-
-async fn change_receivers(
-    state: AppState,
-    language: Language,
-    change: impl FnOnce(&InboxHome) -> crate::Result<String> + Send + 'static,
-) -> Response {
-    let changing = state.clone();
-    let result = blocking(language, move || {
-        change(changing.home()).map_err(|error| refused(language, error))
-    })
-    .await;
-    match result {
-        Ok(change) => show_on_settings(&state, SettingsResult::ReceiversChanged(change)),
-        Err(refusal) => refusal.into_response(),
-    }
 }
 
 fn settings_response(language: Language, view: &SettingsView) -> Response {
@@ -573,7 +567,7 @@ pub(crate) async fn add_key(
         )
         .into_response();
     }
-    change_keys(state, language, move |home| {
+    change_settings(state, language, SettingsResult::KeysChanged, move |home| {
         let (recipient, added, _) =
             crate::commands::keys::add_to_set(home, language, &keys, &recipient, &name)?;
         Ok(words::key_added(language, &recipient.to_string(), added))
@@ -590,7 +584,7 @@ pub(crate) async fn remove_key(
 ) -> Response {
     let Unlocked { language, keys, .. } = access;
     let recipient = trimmed(&FormFields::parse(&body), "recipient");
-    change_keys(state, language, move |home| {
+    change_settings(state, language, SettingsResult::KeysChanged, move |home| {
         let (recipient, _) =
             crate::commands::keys::remove_from_set(home, language, &keys, &recipient)?;
         Ok(words::key_removed(language, &recipient.to_string()))
@@ -605,9 +599,12 @@ fn trimmed(fields: &FormFields, name: &str) -> String {
 
 /// Runs a change of the own set off the async workers, then shows what it did (in words) on
 /// the settings page.
-async fn change_keys(
+/// Runs a change of the settings (the key set, the receivers' book) off the async threads and
+/// shows what it did on the settings page, as `shown` words it.
+async fn change_settings(
     state: AppState,
     language: Language,
+    shown: fn(String) -> SettingsResult,
     change: impl FnOnce(&InboxHome) -> crate::Result<String> + Send + 'static,
 ) -> Response {
     let changing = state.clone();
@@ -616,7 +613,7 @@ async fn change_keys(
     })
     .await;
     match result {
-        Ok(change) => show_on_settings(&state, SettingsResult::KeysChanged(change)),
+        Ok(change) => show_on_settings(&state, shown(change)),
         Err(refusal) => refusal.into_response(),
     }
 }
