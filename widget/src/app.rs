@@ -40,6 +40,9 @@ pub struct StartupSettings {
     pub worker_url: String,
     /// The step a button on the document's start screen asked for before the form took over.
     pub first_step: Option<Step>,
+    /// The fingerprint of the recipients the coordinator pinned (the embed tag's
+    /// `data-recipients`, passed on by the loader), if the tag has one.
+    pub pinned_recipients: Option<String>,
 }
 
 /// The step a press on the iframe document's own start screen asks for (`start.js` writes
@@ -77,6 +80,10 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         later_steps_loading: RwSignal::new(false),
         later_steps_prefetched: StoredValue::new(false),
     };
+    context
+        .delivery
+        .pinned
+        .set_value(settings.pinned_recipients);
     leptos::task::spawn_local(async move {
         if let Ok(config) = api::fetch_config().await {
             context.delivery.config.set(Some(config));

@@ -29,6 +29,29 @@ pub fn query_parameter(query: &str, name: &str) -> Option<String> {
         .filter(|value| fluister_envelope::tip::vocabulary::is_well_formed_identifier(value))
 }
 
+/// The pin of the recipients (`recipients=`, the embed tag's `data-recipients`) in the frame's
+/// query, if there is one at all. Unlike [`query_parameter`], a malformed value is kept, not
+/// dropped: a damaged pin must make the worker refuse to seal, never turn into "no pin". It is
+/// only ever compared, never shown.
+pub fn pinned_recipients(query: &str) -> Option<String> {
+    const LONGEST: usize = 128;
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| match pair.split_once('=') {
+            Some(("recipients", value)) => Some(value),
+            None if pair == "recipients" => Some(""),
+            _ => None,
+        })
+        .map(|value| {
+            if value.len() > LONGEST {
+                "invalid".to_owned()
+            } else {
+                value.to_owned()
+            }
+        })
+}
+
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use fluister_envelope::tip::vocabulary::Municipality;
@@ -92,6 +115,9 @@ mod browser {
             municipality,
             worker_url,
             first_step: None,
+            // Taken as it is: the worker refuses to seal to any list whose fingerprint differs,
+            // a damaged one included.
+            pinned_recipients: crate::pinned_recipients(&query),
         })
     }
 
@@ -180,5 +206,19 @@ mod tests {
         );
         assert_eq!(query_parameter(query, "x"), None);
         assert_eq!(query_parameter("", "lang"), None);
+    }
+
+    #[test]
+    fn a_pin_is_kept_even_when_damaged_so_it_can_never_mean_no_pin() {
+        let pin = "fp1-AbC_dEf-0123456789abcdefghijklmnopqrstuvwx";
+        assert_eq!(
+            pinned_recipients(&format!("?lang=nl&recipients={pin}")).as_deref(),
+            Some(pin)
+        );
+        assert_eq!(pinned_recipients("?lang=nl"), None);
+        assert_eq!(pinned_recipients("?recipients").as_deref(), Some(""));
+        assert_eq!(pinned_recipients("?recipients=%3C").as_deref(), Some("%3C"));
+        let long = format!("?recipients={}", "a".repeat(500));
+        assert_eq!(pinned_recipients(&long).as_deref(), Some("invalid"));
     }
 }

@@ -43,7 +43,12 @@
 
   var frame = document.createElement("iframe");
   frame.src = relayOrigin + "/w/?lang=" + encodeURIComponent(language) +
-    "&municipality=" + encodeURIComponent(attribute("data-municipality"));
+    "&municipality=" + encodeURIComponent(attribute("data-municipality")) +
+    // The coordinator's pinned set of readers: the form seals nothing to a relay whose list has
+    // another fingerprint. Passed on even when empty or damaged, so it never means "no pin".
+    (script.hasAttribute("data-recipients")
+      ? "&recipients=" + encodeURIComponent(attribute("data-recipients"))
+      : "");
   frame.title = texts.title;
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-top-navigation-by-user-activation");
