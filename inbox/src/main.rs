@@ -92,6 +92,21 @@ enum Command {
         token_file: Option<PathBuf>,
     },
 
+    /// Print the <script> tag for a municipality's page: the relay's loader pinned by its hash
+    /// (integrity), and the readers pinned by the fingerprint of your own set of keys
+    /// (data-recipients). A form embedded with it sends nothing while the relay lists any other
+    /// keys (someone added a reader): it shows the phone numbers instead. Refuses while the relay
+    /// and your set differ (see `status`). Give the tag to the municipality's webmaster; make a
+    /// new one when your set of keys changes.
+    EmbedSnippet {
+        /// Preselect this municipality (its id, for example assen).
+        #[arg(long, value_name = "ID")]
+        municipality: Option<String>,
+        /// The language the form starts in: nl, en, pl, ro or bg.
+        #[arg(long, value_name = "CODE")]
+        form_lang: Option<String>,
+    },
+
     /// Check everything without changing anything: the key, the connection file, whether the
     /// relay answers, whether it accepts your token, whether it seals tips to your key, how
     /// many tips are waiting and in quarantine, and whether the relay sees a flood of
@@ -1126,6 +1141,16 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
             commands::connect::run(&settings, &relay, token_file.as_deref())
         }
         Command::Status => commands::status::run(&settings),
+        Command::EmbedSnippet {
+            municipality,
+            form_lang,
+        } => commands::embed_snippet::run(
+            &settings,
+            &commands::embed_snippet::SnippetOptions {
+                municipality: municipality.as_deref(),
+                language: form_lang.as_deref(),
+            },
+        ),
         Command::Pull {
             connections,
             no_messages,

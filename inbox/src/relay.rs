@@ -320,6 +320,24 @@ impl RelayClient {
         Ok(())
     }
 
+    /// `GET path` without the token (the widget's public files): the status and a body of at
+    /// most `limit` bytes.
+    pub fn public_get(&self, path: &str, limit: u64) -> Result<(u16, Vec<u8>)> {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.relay_url))
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|error| self.unreachable(error))?;
+        Ok((status, body))
+    }
+
     /// `GET /api/v1/config`: the recipients the relay tells widgets to seal to.
     pub fn sealing_recipients(&self) -> Result<Vec<String>> {
         Ok(self.config()?.recipients)

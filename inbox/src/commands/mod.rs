@@ -13,6 +13,7 @@ use crate::vocabulary::{Labels, Language};
 
 pub mod app;
 pub mod connect;
+pub mod embed_snippet;
 pub mod export;
 pub mod handover;
 pub mod keygen;
