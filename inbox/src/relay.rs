@@ -412,6 +412,42 @@ impl RelayClient {
         }
     }
 
+    /// `POST /api/v1/tips/delete`: deletes `tip_ids` in requests of up to
+    /// `MAX_TIPS_PER_DELETION` each. A tip that is already gone counts as deleted. A relay from
+    /// before that route (it answers 404 or 405) gets one `DELETE` per tip instead.
+    pub fn delete_tips(&self, tip_ids: &[TipId]) -> Result<()> {
+        for chunk in tip_ids.chunks(fluister_protocol::bodies::MAX_TIPS_PER_DELETION) {
+            let body = serde_json::to_vec(&fluister_protocol::bodies::TipDeletion {
+                ids: chunk.to_vec(),
+            })
+            .expect("a list of ids serialises");
+            let mut response = self
+                .agent
+                .post(format!("{}/api/v1/tips/delete", self.relay_url))
+                .header("Authorization", &self.authorization)
+                .header("Content-Type", "application/json")
+                .send(&body[..])
+                .map_err(|error| self.unreachable(error))?;
+            let status = response.status().as_u16();
+            let answer = response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_vec()
+                .unwrap_or_default();
+            match status {
+                200 => {}
+                404 | 405 => {
+                    for tip_id in chunk {
+                        self.delete_tip(tip_id)?;
+                    }
+                }
+                _ => return Err(self.unexpected(&msg!("relay.what.tip_delete"), status, &answer)),
+            }
+        }
+        Ok(())
+    }
+
     /// `DELETE /api/v1/tips/{id}`. A tip that is already gone counts as deleted.
     pub fn delete_tip(&self, tip_id: &TipId) -> Result<()> {
         let mut response = self

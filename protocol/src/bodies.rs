@@ -108,6 +108,24 @@ pub struct TipListEntry {
     pub size: u64,
 }
 
+/// The most tips one [`TipDeletion`] may name.
+pub const MAX_TIPS_PER_DELETION: usize = 1000;
+
+/// `POST /api/v1/tips/delete` (coordinator token): deletes up to [`MAX_TIPS_PER_DELETION`] tips
+/// in one request, as a pull of many tips does, instead of one `DELETE` each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipDeletion {
+    /// The tips to delete; one that is already gone is no error.
+    pub ids: Vec<TipId>,
+}
+
+/// The answer to a [`TipDeletion`]: how many of the named tips were there and are gone now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipsDeleted {
+    /// How many tips were deleted.
+    pub deleted: u64,
+}
+
 /// `POST /api/v1/log`: where the team log entry went (`201`, or `200` for the same entry sent
 /// again).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

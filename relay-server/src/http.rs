@@ -22,13 +22,15 @@ use axum::{Json, Router};
 use fluister_protocol::ErrorCode;
 use fluister_protocol::bodies::{
     ChallengeResponse, Created, DifficultyStatus, Health, ProofOfWorkParameters, PublicConfig,
-    PublicLimits, RefusedLastDay, RelayStatus, TipList, TipListEntry, VerifiedSubmissions,
+    PublicLimits, RefusedLastDay, RelayStatus, TipDeletion, TipList, TipListEntry, TipsDeleted,
+    VerifiedSubmissions,
 };
 use sha2::Sha256;
 use tokio::sync::Semaphore;
 
 use self::extract::{
-    AgeBody, Coordinator, MetricsReader, OctetStream, Payment, SentAs, SubmissionKey, TipLimit,
+    AgeBody, BodyLimit, Coordinator, JsonDocument, MetricsReader, OctetStream, Payment, SentAs,
+    SubmissionKey, TipLimit,
 };
 use crate::assets::Assets;
 use crate::budgets::{AdaptiveDifficulty, MailboxReadBudgets, SlidingCount, TokenBucket};
@@ -233,6 +235,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
             "/api/v1/tips/{id}",
             get(fetch_tip::<S>).delete(delete_tip::<S>),
         )
+        .route("/api/v1/tips/delete", axum::routing::post(delete_tips::<S>))
         .route(
             "/api/v1/mailboxes",
             axum::routing::post(mailbox::register_mailbox::<S>),
@@ -745,6 +748,38 @@ async fn delete_tip<S: Storage>(
     } else {
         Err(ApiError::TipNotFound)
     }
+}
+
+/// The largest body of a `POST /api/v1/tips/delete`: its most ids with room for the JSON.
+struct TipDeletionLimit;
+
+impl BodyLimit for TipDeletionLimit {
+    fn limit(_: &Settings) -> usize {
+        fluister_protocol::bodies::MAX_TIPS_PER_DELETION * 48 + 64
+    }
+}
+
+/// `POST /api/v1/tips/delete`: deletes up to `MAX_TIPS_PER_DELETION` tips in one request (a
+/// pull of thousands of tips would otherwise send one `DELETE` each) and says how many were
+/// there.
+async fn delete_tips<S: Storage>(
+    State(state): State<AppState<S>>,
+    _: Coordinator,
+    _: SentAs<JsonDocument>,
+    body: extract::Body<TipDeletionLimit>,
+) -> Result<Response, ApiError> {
+    let TipDeletion { ids } =
+        serde_json::from_slice(&body.bytes).map_err(|_| ApiError::BodyUnreadable)?;
+    if ids.len() > fluister_protocol::bodies::MAX_TIPS_PER_DELETION {
+        return Err(ApiError::BodyTooLarge);
+    }
+    let deleted = state
+        .inner
+        .storage
+        .delete_tips(ids)
+        .await
+        .map_err(|error| internal(&error))?;
+    Ok(Json(TipsDeleted { deleted }).into_response())
 }
 
 /// `GET /metrics`, for the monitoring system's own token: the counts as they stood at the last

@@ -260,6 +260,20 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes one tip for good; `false` when there was none.
     fn delete_tip(&self, id: TipId) -> impl Future<Output = StorageResult<bool>> + Send;
 
+    /// Deletes the tips `ids` for good; returns how many there were. A backend may do it in one
+    /// transaction; this default deletes them one after the other.
+    fn delete_tips(&self, ids: Vec<TipId>) -> impl Future<Output = StorageResult<u64>> + Send {
+        async move {
+            let mut deleted = 0;
+            for id in ids {
+                if self.delete_tip(id).await? {
+                    deleted += 1;
+                }
+            }
+            Ok(deleted)
+        }
+    }
+
     /// Deletes tips, submission records and team log entries received before `cutoff_hour`
     /// and mailboxes that expired before today. Returns how many tips were deleted.
     fn sweep(
