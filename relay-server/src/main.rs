@@ -294,9 +294,7 @@ async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
     let bound = listener
         .local_addr()
         .context("cannot read the bound address")?;
-    let challenge_key_path = settings.challenge_key_path();
-    let challenge_keys = ChallengeKeys::load_or_create(&challenge_key_path)
-        .context("cannot use the challenge key (proof_of_work.key_file)")?;
+    let challenge_keys = challenge_keys(&settings, &storage).await?;
     let state = AppState::new(settings, storage, challenge_keys)?;
     {
         let mut stdout = std::io::stdout().lock();
@@ -308,6 +306,24 @@ async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
     fluister_relay::server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// The key challenges are MACed with: the file `proof_of_work.key_file` names; else, on a
+/// database several relays share, the key stored in it (made by the first relay to start);
+/// else `challenge-key` in the data directory.
+async fn challenge_keys<S: Storage>(settings: &Settings, storage: &S) -> Result<ChallengeKeys> {
+    if settings.challenge_key_file().is_none() && storage.is_shared() {
+        let candidate: [u8; 32] = fluister_relay::encoding::random_bytes();
+        if let Some(master) = storage
+            .shared_challenge_key(candidate)
+            .await
+            .context("cannot read or store the challenge key in the database")?
+        {
+            return Ok(ChallengeKeys::from_master(master));
+        }
+    }
+    ChallengeKeys::load_or_create(&settings.challenge_key_path())
+        .context("cannot use the challenge key (proof_of_work.key_file)")
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -161,7 +161,8 @@ pub struct ProofOfWorkSettings {
     /// The most challenges remembered as used (until they expire); further proofs get 503.
     pub max_used_challenges: usize,
     /// The file with the key challenges are MACed with; created if missing. Relays that accept
-    /// each other's challenges share it. Empty: `challenge-key` in the data directory.
+    /// each other's challenges share it. Empty: on PostgreSQL the key in the database (which
+    /// every relay on it shares), else `challenge-key` in the data directory.
     pub key_file: Option<PathBuf>,
 }
 
@@ -539,6 +540,7 @@ pub const ENVIRONMENT_OVERRIDES: &[(&str, &str)] = &[
         "storage.postgres_url (a file, its first line)",
     ),
     ("FLUISTER_POW_DIFFICULTY", "proof_of_work.difficulty"),
+    ("FLUISTER_CHALLENGE_KEY_FILE", "proof_of_work.key_file"),
     ("FLUISTER_ASSETS_DIR", "widget.assets_dir"),
     (
         "FLUISTER_COORDINATOR_RECIPIENTS",
@@ -749,6 +751,9 @@ impl Settings {
                 ))
             })?;
         }
+        if let Some(value) = lookup("FLUISTER_CHALLENGE_KEY_FILE") {
+            self.proof_of_work.key_file = (!value.is_empty()).then(|| PathBuf::from(value));
+        }
         if let Some(value) = lookup("FLUISTER_ASSETS_DIR") {
             self.widget.assets_dir = if value.is_empty() {
                 None
@@ -813,10 +818,16 @@ impl Settings {
 
     /// The challenge key file: `proof_of_work.key_file`, or `challenge-key` in the data directory.
     pub fn challenge_key_path(&self) -> PathBuf {
-        match &self.proof_of_work.key_file {
-            Some(path) if !path.as_os_str().is_empty() => path.clone(),
-            _ => self.storage.data_dir.join("challenge-key"),
-        }
+        self.challenge_key_file()
+            .unwrap_or_else(|| self.storage.data_dir.join("challenge-key"))
+    }
+
+    /// The challenge key file the operator named (`proof_of_work.key_file`), if any.
+    pub fn challenge_key_file(&self) -> Option<PathBuf> {
+        self.proof_of_work
+            .key_file
+            .clone()
+            .filter(|path| !path.as_os_str().is_empty())
     }
 
     /// The listening address, parsed.
