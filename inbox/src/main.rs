@@ -394,6 +394,47 @@ enum Command {
         file: Option<PathBuf>,
     },
 
+    /// Register tips with CoMensha: one line per tip in the fields of their registration,
+    /// without the reporter's own words, sealed to CoMensha's key alone.
+    Comensha {
+        /// The quarter the tips came in, like 2026-Q3.
+        #[arg(long, value_name = "YYYY-QN", conflicts_with_all = ["from", "to"])]
+        quarter: Option<String>,
+        /// The first day of the period (YYYY-MM-DD); with --until.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The last day of the period (YYYY-MM-DD), included; with --from.
+        #[arg(long = "until", value_name = "DATE")]
+        to: Option<String>,
+        /// Tip numbers, comma-separated or repeated.
+        #[arg(long = "case", value_name = "NUMBER", value_delimiter = ',')]
+        cases: Vec<u64>,
+        /// The receiver, as the receivers' book names it.
+        #[arg(long = "receiver", value_name = "NAME", default_value = "CoMensha")]
+        receiver: String,
+        /// Also take tips registered with this receiver before.
+        #[arg(long)]
+        again: bool,
+        /// csv or json.
+        #[arg(long, value_enum, default_value = "csv", value_name = "FORMAT")]
+        format: commands::comensha::RegistrationFormat,
+        /// excel or comma.
+        #[arg(long, value_enum, default_value = "excel", value_name = "STYLE")]
+        csv_style: CsvStyle,
+        /// Show what CoMensha will get; write and record nothing.
+        #[arg(long)]
+        preview: bool,
+        /// The file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write it as text (ASCII armor).
+        #[arg(long, conflicts_with = "unencrypted_plaintext")]
+        armor: bool,
+        /// Write the file NOT encrypted.
+        #[arg(long)]
+        unencrypted_plaintext: bool,
+    },
+
     /// Link two cases about the same situation; `show` lists them, and suggests others.
     Link {
         /// The first case's number.
@@ -976,6 +1017,54 @@ fn localised_command() -> clap::Command {
             }
             command.mut_arg("ongoing", |arg| arg.help(msg!("help.register.ongoing")))
         })
+        .mut_subcommand("comensha", |command| {
+            command
+                .about(msg!("help.comensha"))
+                .long_about(with_details(
+                    msg!("help.comensha"),
+                    msg!("help.comensha.details"),
+                ))
+                .mut_arg("quarter", |arg| {
+                    arg.help(msg!("help.comensha.quarter"))
+                        .value_name(value_name(msg!("help.value.quarter")))
+                })
+                .mut_arg("from", |arg| {
+                    arg.help(msg!("help.comensha.from"))
+                        .value_name(value_name(msg!("help.value.date")))
+                })
+                .mut_arg("to", |arg| {
+                    arg.help(msg!("help.comensha.to_date"))
+                        .value_name(value_name(msg!("help.value.date")))
+                })
+                .mut_arg("cases", |arg| {
+                    arg.help(msg!("help.comensha.case"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("receiver", |arg| {
+                    arg.help(msg!("help.comensha.to"))
+                        .value_name(value_name(msg!("help.value.name")))
+                })
+                .mut_arg("again", |arg| arg.help(msg!("help.comensha.again")))
+                .mut_arg("format", |arg| {
+                    arg.help(msg!("help.comensha.format"))
+                        .value_name(value_name(msg!("help.value.format")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("csv_style", |arg| {
+                    arg.help(msg!("help.comensha.csv_style"))
+                        .value_name(value_name(msg!("help.value.style")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("preview", |arg| arg.help(msg!("help.comensha.preview")))
+                .mut_arg("output", |arg| {
+                    arg.help(msg!("help.comensha.output"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+                .mut_arg("armor", |arg| arg.help(msg!("help.comensha.armor")))
+                .mut_arg("unencrypted_plaintext", |arg| {
+                    arg.help(msg!("help.comensha.unencrypted"))
+                })
+        })
         .mut_subcommand("link", |command| {
             command
                 .about(msg!("help.link"))
@@ -1349,6 +1438,38 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
                     text,
                     contact,
                 }),
+            },
+        ),
+        Command::Comensha {
+            quarter,
+            from,
+            to,
+            cases,
+            receiver,
+            again,
+            format,
+            csv_style,
+            preview,
+            output,
+            armor,
+            unencrypted_plaintext,
+        } => commands::comensha::run(
+            &settings,
+            &commands::comensha::RegistrationOptions {
+                selection: commands::comensha::Selection {
+                    quarter,
+                    from,
+                    to,
+                    cases,
+                },
+                to: receiver,
+                again,
+                format,
+                csv_style,
+                preview,
+                output,
+                armor,
+                unencrypted: unencrypted_plaintext,
             },
         ),
         Command::Link { first, second } => commands::link::run(&settings, first, second),

@@ -12,6 +12,7 @@ use crate::region::Region;
 use crate::vocabulary::{Labels, Language};
 
 pub mod app;
+pub mod comensha;
 pub mod connect;
 pub mod embed_snippet;
 pub mod export;
