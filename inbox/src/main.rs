@@ -642,6 +642,22 @@ fn localised_command() -> clap::Command {
                         .value_name(value_name(msg!("help.value.file")))
                 })
         })
+        .mut_subcommand("embed-snippet", |command| {
+            command
+                .about(msg!("help.embed_snippet"))
+                .long_about(with_details(
+                    msg!("help.embed_snippet"),
+                    msg!("help.embed_snippet.details"),
+                ))
+                .mut_arg("municipality", |arg| {
+                    arg.help(msg!("help.embed_snippet.municipality"))
+                        .value_name(value_name(msg!("help.value.id")))
+                })
+                .mut_arg("form_lang", |arg| {
+                    arg.help(msg!("help.embed_snippet.form_lang"))
+                        .value_name(value_name(msg!("help.value.language")))
+                })
+        })
         .mut_subcommand("status", |command| {
             command.about(msg!("help.status")).long_about(with_details(
                 msg!("help.status"),
