@@ -49,7 +49,6 @@ fn a_backup_taken_while_the_relay_runs_serves_the_same_tips_from_a_second_relay(
     let sender = {
         let relay = Arc::clone(&relay);
         let stop = Arc::clone(&stop);
-        let recipient = recipient.clone();
         std::thread::spawn(move || {
             let mut sent = Vec::new();
             let mut marker = 1000;
