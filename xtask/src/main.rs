@@ -26,10 +26,14 @@ Tasks:
                       read the tips.
   widget              Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
                       target/widget with hashed names, and print its sizes.
-  dist                Build the coordinator's inbox for Linux x86_64 and Windows x86_64
-                      (cross-compiled with MinGW-w64: `apt-get install gcc-mingw-w64-x86-64`)
-                      into release archives in target/dist, with the guides and a LEESMIJ.txt,
-                      and print their sizes and SHA-256.
+  dist [inbox|relay|all]
+                      Build what is handed out, into target/dist with a SHA256SUMS file, and
+                      print sizes and SHA-256 (default: all). inbox: the coordinator's inbox
+                      for Linux x86_64 and Windows x86_64 (cross-compiled with MinGW-w64:
+                      `apt-get install gcc-mingw-w64-x86-64`), archives with the guides and a
+                      LEESMIJ.txt. relay: the relay (release) with the widget, a config and a
+                      hardened systemd unit as a tar.gz and a Debian package (dpkg-deb), and
+                      the Containerfile for the container image.
   bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay, inbox,
                       app (the inbox's local app), widget.
   fuzz [TARGET|all] [SECONDS]
