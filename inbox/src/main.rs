@@ -102,7 +102,7 @@ enum Command {
         /// Preselect this municipality (its id, for example assen).
         #[arg(long, value_name = "ID")]
         municipality: Option<String>,
-        /// The language the form starts in: nl, en, pl, ro or bg.
+        /// The language the form starts in: nl, en, pl, ro, bg, uk, es or ar.
         #[arg(long, value_name = "CODE")]
         form_lang: Option<String>,
     },
@@ -181,9 +181,9 @@ enum Command {
     },
 
     /// Ask the reporter of a tip a question (or answer them), through their anonymous mailbox
-    /// on the relay. Only tips sent with a receipt code have one (`show N` says so). The
+    /// on the relay. Only tips sent with a report code have one (`show N` says so). The
     /// message is sealed to the reporter's reply key and to your own key, so only the two of
-    /// you can read it; the reporter sees it when they check with their receipt code. A copy
+    /// you can read it; the reporter sees it when they check with their report code. A copy
     /// is kept (encrypted) in the inbox folder for `show`.
     ///
     /// Examples: `reply 12 "Which address is it?"`, `reply 12 --file question.txt`,

@@ -286,7 +286,7 @@ fn reply_refuses_clearly_and_sends_nothing() {
     // Tip 1 has no mailbox; tip 2 has one.
     relay.store_tip(&sealed_document(
         &[coordinator],
-        &TipDocument::new("Zonder bonnetjescode."),
+        &TipDocument::new("Zonder meldcode."),
     ));
     inbox.run_ok(&["pull"]);
     let keys = mailbox_keys();

@@ -33,7 +33,11 @@ export function translations(code) {
   };
 }
 
-export const LANGUAGES = ["nl", "en", "pl", "ro", "bg"];
+/** Every language of the form, in the order of its language menu (`widget/tools/package.mjs`). */
+export const LANGUAGES = ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
+
+/** The languages written right to left, whose frame mirrors (`dir="rtl"` on its root). */
+export const RIGHT_TO_LEFT = ["ar"];
 
 /** The built widget's `asset-manifest.json` (the versioned loader and its integrity). */
 export function widgetManifest() {

@@ -76,11 +76,13 @@ function layout(frame) {
   });
 }
 
-for (const language of ["nl", "pl"]) {
+for (const language of ["nl", "pl", "ar"]) {
   test(`in ${language}, the start screen with 112, the phone numbers and the exit is on screen before any wasm, and passes axe-core`, async () => {
     const { ui } = translations(language);
     const { context, frame, problems, held } = await openWithoutWasm(language);
     assert.equal(await frame.evaluate(() => document.documentElement.lang), language);
+    // Arabic is mirrored from the first bytes: the document's own root says so.
+    assert.equal(await frame.evaluate(() => document.documentElement.dir), language === "ar" ? "rtl" : "ltr");
     const danger = frame.locator(".danger");
     assert.ok(await danger.isVisible());
     assert.equal((await danger.innerText()).replace(/\s+/g, " ").trim(), `${ui.danger_call} 112`);
@@ -140,6 +142,17 @@ test("the form takes over when its wasm arrives without moving anything, and car
   assert.equal(await frame.evaluate(() => document.documentElement.lang), "pl");
   assert.deepEqual(problems, []);
   await context.close();
+
+  // Right to left the same: the Arabic document's start screen and the form's own are mirrored
+  // alike.
+  const arabic = await openWithoutWasm("ar");
+  const arabicBefore = await layout(arabic.frame);
+  await arabic.release();
+  await formTookOver(arabic.frame);
+  assert.deepEqual(await layout(arabic.frame), arabicBefore);
+  assert.deepEqual(await arabic.frame.evaluate(() => [document.documentElement.lang, document.documentElement.dir]), ["ar", "rtl"]);
+  assert.deepEqual(arabic.problems, []);
+  await arabic.context.close();
 
   // On a page with a theme, the theme is there before the wasm, so the takeover changes no
   // colour and moves nothing either.

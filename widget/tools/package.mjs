@@ -22,7 +22,7 @@ const widgetDirectory = join(outputDirectory, "w");
 rmSync(outputDirectory, { recursive: true, force: true });
 mkdirSync(widgetDirectory, { recursive: true });
 
-const LANGUAGE_ORDER = ["nl", "en", "pl", "ro", "bg"];
+const LANGUAGE_ORDER = ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
 
 function contentHash(bytes) {
   return createHash("sha256").update(bytes).digest("hex").slice(0, 16);
@@ -114,9 +114,20 @@ for (const code of languageCodes) {
     }
   }
 }
+// The writing direction of each language, from CLDR's data in Node's ICU: `rtl` (Arabic) mirrors
+// the whole frame (`dir` on its root; the style sheet uses logical properties only).
+function direction(code) {
+  const locale = new Intl.Locale(code);
+  const { direction } = (typeof locale.getTextInfo === "function" ? locale.getTextInfo() : locale.textInfo) ?? {};
+  if (direction !== "ltr" && direction !== "rtl") {
+    fail(`no writing direction known for ${code} (Intl.Locale textInfo)`);
+  }
+  return direction;
+}
 const languages = languageCodes.map((code) => ({
   code,
   name: tables[code].ui.language_name,
+  dir: direction(code),
   file: writeHashed(code, ".json", Buffer.from(JSON.stringify(tables[code]))),
 }));
 
@@ -215,6 +226,7 @@ function frameDocument(code) {
   const ui = tables[code].ui;
   const texts = {
     language: code,
+    direction: direction(code),
     exit_hint: counted(code, "exit_hint", SHIFT_PRESSES_TO_EXIT),
     exit_shift_status_two: counted(code, "exit_shift_status", 2),
     exit_shift_status_one: counted(code, "exit_shift_status", 1),
@@ -222,11 +234,11 @@ function frameDocument(code) {
   const lists = {
     language_options: languages
       .map(({ code: option, name }) =>
-        `<option value="${escapeHtml(option)}" lang="${escapeHtml(option)}"${option === code ? " selected" : ""}>${escapeHtml(name)}</option>`)
+        `<option value="${escapeHtml(option)}" lang="${escapeHtml(option)}" dir="${direction(option)}"${option === code ? " selected" : ""}>${escapeHtml(name)}</option>`)
       .join(""),
     alternatives: defaultAlternatives
       .map(({ key, number }) =>
-        `<li>${escapeHtml(ui[key])}: <a href="tel:${escapeHtml(number.replace(/[ -]/g, ""))}">${escapeHtml(number)}</a></li>`)
+        `<li>${escapeHtml(ui[key])}: <a href="tel:${escapeHtml(number.replace(/[ -]/g, ""))}" dir="ltr">${escapeHtml(number)}</a></li>`)
       .join(""),
   };
   const html = documentTemplate.replace(/\{\{(@?)([a-z_]+)\}\}/g, (placeholder, list, key) => {

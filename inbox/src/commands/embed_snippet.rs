@@ -31,7 +31,7 @@ pub struct SnippetOptions<'a> {
 }
 
 /// The languages the form speaks, for `data-lang`.
-const FORM_LANGUAGES: &[&str] = &["nl", "en", "pl", "ro", "bg"];
+const FORM_LANGUAGES: &[&str] = &["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
 
 /// Prints the tag on standard output and what it pins on standard error.
 pub fn run(settings: &Settings, options: &SnippetOptions<'_>) -> Result<()> {
