@@ -90,7 +90,7 @@ mod browser {
                 host.set_inner_html("");
                 leptos::mount::mount_to(host, move || widget_view(settings)).forget();
                 listen_to_loader();
-                watch_height();
+                keep_focus_clear_of_safety_bar();
                 embedding::announce_ready();
             }
         });
@@ -145,7 +145,6 @@ mod browser {
             {
                 apply_theme(&Object::from(tokens));
             }
-            report_current_height();
         });
         std::mem::forget(handle);
     }
@@ -169,15 +168,30 @@ mod browser {
         }
     }
 
-    fn report_current_height() {
-        if let Some(body) = document().body() {
-            embedding::report_height(f64::from(body.offset_height()));
-        }
-    }
-
-    /// Reports the height whenever the content's size changes (a new step, an error message).
-    fn watch_height() {
-        let callback = Closure::<dyn FnMut()>::new(report_current_height);
+    /// The safety bar stays at the top of the frame while the form scrolls under it (the frame
+    /// has one height, whatever the step; see `embedding.rs`). A focused field must not hide
+    /// behind it, so the document's `scroll-padding-top` (`style.css`) is kept at the bar's
+    /// height, which changes with the width and the language: measured whenever the document's
+    /// size changes.
+    fn keep_focus_clear_of_safety_bar() {
+        let measure = || {
+            let bar = document()
+                .query_selector(".safety-bar")
+                .ok()
+                .flatten()
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            let root = document()
+                .document_element()
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            if let (Some(bar), Some(root)) = (bar, root) {
+                // CSSOM, not a style attribute: allowed by the frame's `style-src 'self'`.
+                let _ = root
+                    .style()
+                    .set_property("--safety-bar-height", &format!("{}px", bar.offset_height()));
+            }
+        };
+        measure();
+        let callback = Closure::<dyn FnMut()>::new(measure);
         if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref())
             && let Some(body) = document().body()
         {
