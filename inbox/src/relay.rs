@@ -211,6 +211,8 @@ pub struct RelayClient {
     agent: ureq::Agent,
     relay_url: String,
     authorization: String,
+    /// Whether the relay deletes many tips in one request (its API version says so), asked once.
+    deletes_in_batches: std::sync::OnceLock<bool>,
 }
 
 impl std::fmt::Debug for RelayClient {
@@ -250,6 +252,7 @@ impl RelayClient {
             agent: config.into(),
             relay_url: connection.relay_url.clone(),
             authorization: format!("Bearer {}", connection.token),
+            deletes_in_batches: std::sync::OnceLock::new(),
         }
     }
 
@@ -414,8 +417,20 @@ impl RelayClient {
 
     /// `POST /api/v1/tips/delete`: deletes `tip_ids` in requests of up to
     /// `MAX_TIPS_PER_DELETION` each. A tip that is already gone counts as deleted. A relay from
-    /// before that route (it answers 404 or 405) gets one `DELETE` per tip instead.
+    /// before that route (its configuration states an older API version, or it answers 404 or
+    /// 405) gets one `DELETE` per tip instead.
     pub fn delete_tips(&self, tip_ids: &[TipId]) -> Result<()> {
+        let in_batches = *self.deletes_in_batches.get_or_init(|| {
+            self.config().is_ok_and(|config| {
+                config.api_version >= fluister_protocol::bodies::API_VERSION_WITH_TIP_DELETION
+            })
+        });
+        if !in_batches {
+            for tip_id in tip_ids {
+                self.delete_tip(tip_id)?;
+            }
+            return Ok(());
+        }
         for chunk in tip_ids.chunks(fluister_protocol::bodies::MAX_TIPS_PER_DELETION) {
             let body = serde_json::to_vec(&fluister_protocol::bodies::TipDeletion {
                 ids: chunk.to_vec(),

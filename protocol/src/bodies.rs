@@ -8,8 +8,13 @@ use serde::{Deserialize, Serialize};
 use crate::codec::{base64url_bytes, hex_bytes};
 use crate::ids::{MailboxId, MessageId, TipId};
 
-/// The API version this crate describes, as `GET /api/v1/config` states it.
-pub const API_VERSION: u32 = 1;
+/// The API version this crate describes, as `GET /api/v1/config` states it. Version 2 added
+/// `POST /api/v1/tips/delete` ([`TipDeletion`]); a client uses it only with a relay that says 2
+/// or more.
+pub const API_VERSION: u32 = 2;
+
+/// The first [`API_VERSION`] with `POST /api/v1/tips/delete`.
+pub const API_VERSION_WITH_TIP_DELETION: u32 = 2;
 
 /// `GET /api/v1/config`: what the widget needs to seal and send a tip.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

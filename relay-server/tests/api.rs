@@ -81,7 +81,7 @@ fn config_healthz_and_metrics() {
     assert_eq!(config.status, 200);
     assert_security_headers(&config);
     let json = config.json();
-    assert_eq!(json["api_version"], 1);
+    assert_eq!(json["api_version"], fluister_protocol::bodies::API_VERSION);
     assert_eq!(json["proof_of_work"]["difficulty"], 0);
     assert!(json["limits"]["max_tip_bytes"].as_u64().unwrap() > 0);
     assert!(json["recipients"].is_array());
