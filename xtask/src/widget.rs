@@ -119,9 +119,10 @@ pub fn build_with(strictness: Strictness) -> TaskResult {
         let list = deviations.join("; ");
         if strictness == Strictness::Release {
             return Err(format!(
-                "a release build of the widget needs the pinned tools: {list}. Install that \
-                 version (`rustup toolchain install {pinned_rustc}` and `rustup override set \
-                 {pinned_rustc}` in this folder) and build again"
+                "a release build of the widget needs the pinned tools and no rustc flags from \
+                 the environment: {list}. Unset those variables, or for another compiler \
+                 install the pinned one (`rustup toolchain install {pinned_rustc}` and \
+                 `rustup override set {pinned_rustc}` in this folder), and build again"
             ));
         }
         println!(
