@@ -113,6 +113,15 @@ enum Command {
     /// submissions (its proof-of-work difficulty and refusals; counts only, no content).
     Status,
 
+    /// Check that the relay serves the report form exactly as it was released: fetch every
+    /// file of the widget the relay serves (as a browser gets it, plain and brotli) and compare
+    /// it with the release's manifest of SHA-256 hashes. Any difference is a problem.
+    VerifyWidget {
+        /// The release's widget-manifest.json. Default: the one next to this program.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+    },
+
     /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder, then
     /// deleted on the relay, unless you work in a team (`team`): then the whole team gets every
     /// tip (see `archive`). Safe to interrupt: run it again and it continues, without losing or
@@ -663,6 +672,18 @@ fn localised_command() -> clap::Command {
                 msg!("help.status"),
                 msg!("help.status.details"),
             ))
+        })
+        .mut_subcommand("verify-widget", |command| {
+            command
+                .about(msg!("help.verify_widget"))
+                .long_about(with_details(
+                    msg!("help.verify_widget"),
+                    msg!("help.verify_widget.details"),
+                ))
+                .mut_arg("manifest", |arg| {
+                    arg.help(msg!("help.verify_widget.manifest"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
         })
         .mut_subcommand("pull", |command| {
             command
@@ -1256,6 +1277,9 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
                 language: form_lang.as_deref(),
             },
         ),
+        Command::VerifyWidget { manifest } => {
+            commands::verify_widget::run(&settings.home, manifest.as_deref())
+        }
         Command::Pull {
             connections,
             no_messages,

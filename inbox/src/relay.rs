@@ -518,6 +518,56 @@ impl RelayClient {
     }
 }
 
+/// A file of the widget as the relay served it (`fluister-inbox verify-widget`).
+#[derive(Debug)]
+pub struct ServedFile {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Encoding` the relay answered with, if any (lower case).
+    pub content_encoding: Option<String>,
+    /// The body as sent, at most the limit asked for plus one byte.
+    pub body: Vec<u8>,
+}
+
+impl RelayClient {
+    /// `GET path` (a file of the widget, as a browser asks for it: no token), accepting brotli
+    /// or only the plain bytes. The body is read up to `limit` bytes and one more, so a longer
+    /// answer shows as longer without being read whole.
+    pub fn widget_file(&self, path: &str, accept_brotli: bool, limit: u64) -> Result<ServedFile> {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.relay_url))
+            .header(
+                "Accept-Encoding",
+                if accept_brotli { "br" } else { "identity" },
+            )
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let content_encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|value| from_relay(&String::from_utf8_lossy(value.as_bytes()), 40).to_lowercase());
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(response.body_mut().as_reader(), limit.saturating_add(1)),
+            &mut body,
+        )
+        .map_err(|error| {
+            Error::Relay(msg!(
+                "relay.unreachable",
+                address = self.relay_url,
+                error = error
+            ))
+        })?;
+        Ok(ServedFile {
+            status,
+            content_encoding,
+            body,
+        })
+    }
+}
+
 /// Whether `id` is a relay message id (32 lower-case hex digits, like a tip id).
 pub fn is_message_id(id: &str) -> bool {
     MessageId::parse(id).is_some()

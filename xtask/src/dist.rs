@@ -575,7 +575,7 @@ fn workspace_package_field(manifest: &str, key: &str) -> Option<String> {
 }
 
 /// Cargo's home (registry sources live under it): `CARGO_HOME`, else `~/.cargo`.
-fn cargo_home() -> Option<PathBuf> {
+pub fn cargo_home() -> Option<PathBuf> {
     std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))

@@ -5,6 +5,7 @@ mod bench;
 mod demo;
 mod dist;
 mod fuzz;
+mod reproduce;
 mod test;
 mod util;
 mod widget;
@@ -24,8 +25,14 @@ Tasks:
                       coordinator key (target/demo), the example municipal page on
                       127.0.0.1:8788 embedding the widget. Prints what to open and how to
                       read the tips.
-  widget              Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
-                      target/widget with hashed names, and print its sizes.
+  widget [--release]  Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
+                      target/widget with hashed names, print its sizes, and write
+                      widget-manifest.json (the SHA-256 of every file the relay serves, and
+                      the tools' versions). With --release, refuse to build unless the Rust
+                      compiler is the one widget/build-tools.toml names.
+  reproduce-widget    Build the widget twice, in two fresh target folders under
+                      target/reproduce-widget (the second time from a copy of the checkout
+                      in another folder), and compare every byte (slow: two full builds).
   dist [inbox|relay|all]
                       Build what is handed out, into target/dist with a SHA256SUMS file, and
                       print sizes and SHA-256 (default: all). inbox: the coordinator's inbox
@@ -60,6 +67,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "widget" => widget::run(rest),
+        "reproduce-widget" => reproduce::run(rest),
         "demo" => demo::run(rest),
         "dist" => dist::run(rest),
         "help" | "--help" | "-h" => {

@@ -31,6 +31,7 @@ pub mod stats;
 pub mod status;
 pub mod team;
 pub mod triage;
+pub mod verify_widget;
 
 /// What every command needs from the global options.
 #[derive(Debug)]
