@@ -525,7 +525,8 @@ mod tests {
     const KNOWN_REPLY_RECIPIENT: &str =
         "age13k4yj7l6kwc9prgj4y6z9l0v8gl8lrn7m6dvz4j4r4jxkputyf9srcmadm";
     // SHA-256 of the hybrid reply recipient's text (1,959 characters).
-    const KNOWN_REPLY_HYBRID_RECIPIENT_SHA256: &str = "TBD";
+    const KNOWN_REPLY_HYBRID_RECIPIENT_SHA256: &str =
+        "4addd1be6d2c29b7bd170d6d15dde187da250ab727cc9fca06f0450b2a8d82d2";
     const KNOWN_ANSWER_KEY_HEX: &str =
         "44053ccb55dfc9d14a8ea7f4820b1cba341372bf1a9d39c3ddcaafc2570e2430";
 
