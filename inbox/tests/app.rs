@@ -969,7 +969,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
     // A tip whose reporter kept a receipt code, and one without.
     let keys = ReceiptCode::generate().unwrap().derive_keys().unwrap();
     let mut with_mailbox = TipDocument::new("Er slapen mannen in de Schuur achter de boerderij.");
-    with_mailbox.reply = Some(ReplyInfo::from_mailbox_keys(&keys));
+    with_mailbox.reply = Some(ReplyInfo::from_mailbox_keys(&keys, false));
     with_mailbox.kind = Some(Kind::Labour);
     relay.store_tip(&sealed_document(&both, &with_mailbox));
     assert_eq!(relay.open_mailbox(&keys).status, 201);
