@@ -67,9 +67,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Make your key: a new age identity, protected by a passphrase you choose, saved as
-    /// identity.age (readable only by you). Prints the public key (age1…) for the relay's
+    /// identity.age (readable only by you). Prints the public key (age1pq1…) for the relay's
     /// configuration. Run it once; it never overwrites an existing key.
-    Keygen,
+    Keygen {
+        /// Make an X25519 key (age1…) instead of a hybrid post-quantum one (age1pq1…).
+        #[arg(long)]
+        x25519: bool,
+    },
 
     /// Your own set of keys: the keys your notes and statuses (triage.age) are sealed to. Add
     /// your offline backup key, and later a successor's, so that they open the notes too:
@@ -630,10 +634,13 @@ fn localised_command() -> clap::Command {
                 .hide_possible_values(true)
         })
         .mut_subcommand("keygen", |command| {
-            command.about(msg!("help.keygen")).long_about(with_details(
-                msg!("help.keygen"),
-                msg!("help.keygen.details"),
-            ))
+            command
+                .about(msg!("help.keygen"))
+                .long_about(with_details(
+                    msg!("help.keygen"),
+                    msg!("help.keygen.details"),
+                ))
+                .mut_arg("x25519", |arg| arg.help(msg!("help.keygen.x25519")))
         })
         .mut_subcommand("connect", |command| {
             command
@@ -1250,7 +1257,14 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
         lock_after: commands::app::DEFAULT_LOCK_AFTER,
     });
     match command {
-        Command::Keygen => commands::keygen::run(&settings),
+        Command::Keygen { x25519 } => commands::keygen::run(
+            &settings,
+            if x25519 {
+                fluister_inbox::keys::KeyKind::X25519
+            } else {
+                fluister_inbox::keys::KeyKind::Hybrid
+            },
+        ),
         Command::App {
             port,
             no_browser,

@@ -368,8 +368,10 @@ impl RelayClient {
             })?;
         // The recipients are printed (`status`) and compared; a relay's strings are cleaned first.
         let mut config = config;
+        // Long enough for a hybrid post-quantum key (`age1pq1…`, 1,959 characters): cut shorter,
+        // such a key would never match the coordinator's own.
         for recipient in &mut config.recipients {
-            *recipient = from_relay(recipient, 200);
+            *recipient = from_relay(recipient, fluister_envelope::tip::MAX_RECIPIENT_CHARS);
         }
         Ok(config)
     }

@@ -27,7 +27,7 @@ fn mailbox_keys() -> MailboxKeys {
 /// A tip whose reporter kept a receipt code, as the widget seals it.
 fn tip_with_reply(keys: &MailboxKeys) -> TipDocument {
     let mut document = TipDocument::new("Er slapen mannen in de schuur achter de boerderij.");
-    document.reply = Some(ReplyInfo::from_mailbox_keys(keys));
+    document.reply = Some(ReplyInfo::from_mailbox_keys(keys, false));
     document
 }
 

@@ -774,8 +774,8 @@ impl Settings {
             for item in &items {
                 if Recipient::from_str(&item.value).is_err() {
                     return Err(SettingsError(format!(
-                        "{} is `{}`, not an age X25519 recipient; give the `age1…` public keys \
-                         printed by `fluister-inbox keygen` (or `age-keygen -y`)",
+                        "{} is `{}`, not an age public key; give the `age1pq1…` (or `age1…`) \
+                         public keys printed by `fluister-inbox keygen` (or `age-keygen -y`)",
                         item.source, item.value
                     )));
                 }
@@ -841,9 +841,11 @@ impl Settings {
         })
     }
 
-    /// The coordinator recipients, parsed.
+    /// The coordinator recipients, parsed: all X25519 (`age1…`) or all hybrid post-quantum
+    /// (`age1pq1…`), since age seals a file to one kind only.
     pub fn recipients(&self) -> Result<Vec<Recipient>, SettingsError> {
-        self.coordinator
+        let recipients = self
+            .coordinator
             .recipients
             .iter()
             .enumerate()
@@ -851,12 +853,37 @@ impl Settings {
                 Recipient::from_str(text.trim()).map_err(|_| {
                     field_error(
                         &format!("coordinator.recipients[{index}]"),
-                        &format!("is `{text}`, not an age X25519 recipient"),
-                        "copy the `age1…` public key printed by `inbox keygen` (or `age-keygen -y`)",
+                        &format!("is `{text}`, not an age public key"),
+                        "copy the `age1pq1…` (or `age1…`) public key printed by `inbox keygen` \
+                         (or `age-keygen -y`)",
                     )
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(first) = recipients.first()
+            && let Some(index) = recipients
+                .iter()
+                .position(|recipient| recipient.is_post_quantum() != first.is_post_quantum())
+        {
+            let (this, other) = if first.is_post_quantum() {
+                (
+                    "an X25519 key (`age1…`)",
+                    "hybrid post-quantum keys (`age1pq1…`)",
+                )
+            } else {
+                (
+                    "a hybrid post-quantum key (`age1pq1…`)",
+                    "X25519 keys (`age1…`)",
+                )
+            };
+            return Err(field_error(
+                &format!("coordinator.recipients[{index}]"),
+                &format!("is {this} among {other}"),
+                "list keys of one kind only: age seals a tip to hybrid or to X25519 keys, never \
+                 to both (make the missing ones with `inbox keygen`, or `inbox keygen --x25519`)",
+            ));
+        }
+        Ok(recipients)
     }
 
     /// The coordinator token hashes, decoded: the unnamed ones, then every member's.
@@ -1329,6 +1356,30 @@ mod tests {
         settings.widget.embedding_origins = vec!["https://www.assen.nl/".to_owned()];
         let error = settings.validate().unwrap_err();
         assert!(error.0.contains("widget.embedding_origins[0]"), "{error}");
+    }
+
+    #[test]
+    fn recipients_are_of_one_kind_hybrid_or_x25519() {
+        use fluister_envelope::age::Identity;
+        let hybrid = || {
+            Identity::generate_hybrid()
+                .unwrap()
+                .to_recipient()
+                .to_string()
+        };
+        let x25519 = || Identity::generate().unwrap().to_recipient().to_string();
+        let mut settings = Settings::default();
+        settings.coordinator.recipients = vec![hybrid(), hybrid()];
+        assert_eq!(settings.recipients().unwrap().len(), 2);
+        settings.coordinator.recipients = vec![x25519(), x25519()];
+        assert_eq!(settings.recipients().unwrap().len(), 2);
+        settings.coordinator.recipients = vec![hybrid(), x25519()];
+        let error = settings.recipients().unwrap_err();
+        assert!(error.0.contains("coordinator.recipients[1]"), "{error}");
+        assert!(error.0.contains("one kind only"), "{error}");
+        settings.coordinator.recipients = vec![x25519(), hybrid(), x25519()];
+        let error = settings.validate().unwrap_err();
+        assert!(error.0.contains("coordinator.recipients[1]"), "{error}");
     }
 
     #[test]

@@ -124,9 +124,19 @@ impl Inbox {
         String::from_utf8(output.stderr).expect("utf-8 output")
     }
 
-    /// `keygen`, returning the recipient it printed.
+    /// `keygen --x25519`, returning the recipient it printed: an X25519 key, as the tests that
+    /// pair it with the reference `age` 1.1.1 (and its `age-keygen` backup keys) need.
     pub fn keygen(&self) -> String {
-        let output = self.run_ok(&["keygen"]);
+        self.keygen_with(&["keygen", "--x25519"])
+    }
+
+    /// `keygen` as the coordinator runs it, by default: a hybrid post-quantum key.
+    pub fn keygen_hybrid(&self) -> String {
+        self.keygen_with(&["keygen"])
+    }
+
+    fn keygen_with(&self, arguments: &[&str]) -> String {
+        let output = self.run_ok(arguments);
         output
             .split_whitespace()
             .find(|word| word.starts_with("age1"))
