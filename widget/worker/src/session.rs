@@ -318,9 +318,10 @@ mod tests {
         let tip = session
             .seal_tip(br#"{"v":1,"text":"About the farm"}"#, &recipients)
             .unwrap();
-        let opened =
-            TipDocument::from_bytes(&age::open(&[coordinator.clone()], &tip.ciphertext).unwrap())
-                .unwrap();
+        let opened = TipDocument::from_bytes(
+            &age::open(std::slice::from_ref(&coordinator), &tip.ciphertext).unwrap(),
+        )
+        .unwrap();
         // The tip names the hybrid reply key, so a reply can be sealed to it and the
         // coordinators together (a mixed file is refused).
         let reporter = opened.reply.unwrap().recipient().unwrap();
