@@ -87,10 +87,26 @@ pub fn run(arguments: &[String]) -> TaskResult {
             "sqlite3",
             "`apt-get install sqlite3` (the tests read the relay's database as an outsider would)",
         ),
+        (
+            "pdftotext",
+            "`apt-get install poppler-utils` (the tests read back the inbox's PDF files)",
+        ),
     ] {
-        if !have_program(tool, "--version") {
+        if !have_program(tool, "-v") && !have_program(tool, "--version") {
             return Err(format!("`{tool}` is missing: {why}"));
         }
+    }
+    // The notification tests' SMTP server, for the system's Python (not a Python first on PATH).
+    let aiosmtpd = Command::new("/usr/bin/python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !aiosmtpd {
+        return Err(
+            "`aiosmtpd` is missing for /usr/bin/python3: `apt-get install python3-aiosmtpd` \
+                    (the relay's notification tests receive their mail with it)"
+                .to_owned(),
+        );
     }
 
     step("Documentation examples");
