@@ -1,5 +1,7 @@
 //! Content-free notifications against the real relay binary, a real SMTP server process
-//! (Python's standard-library `smtpd` DebuggingServer, which prints every mail it receives) and a
+//! (`aiosmtpd` with its debugging handler, which prints every mail it receives; Debian's and
+//! Ubuntu's `python3-aiosmtpd`, for the system's Python, since the standard library's `smtpd` is
+//! gone from Python 3.12) and a
 //! webhook receiver in the test: a tip brings one mail within the window, saying nothing of the
 //! tip; a reporter's answer brings one too, the coordinator's own message none; with the SMTP
 //! server down the tip is stored all the same and the mail follows once the server is back; and
@@ -17,7 +19,11 @@ use fluister_testkit::fixtures::{
 };
 use fluister_testkit::{PostgresServer, RelayProcess, SettingsBuilder};
 
-/// A running `python3 -m smtpd` DebuggingServer, its output in a file; killed on drop.
+/// The Python that has `python3-aiosmtpd`: the system's, not one that comes first on the `PATH`.
+const SYSTEM_PYTHON: &str = "/usr/bin/python3";
+
+/// A running `python3 -m aiosmtpd` with its debugging handler, its output in a file; killed on
+/// drop.
 struct SmtpSink {
     child: Child,
     output: PathBuf,
@@ -34,25 +40,19 @@ impl SmtpSink {
     /// Starts the sink on `port` and waits until it accepts connections.
     fn start(port: u16, directory: &Path) -> SmtpSink {
         let output = directory.join(format!("smtp-{port}.log"));
-        let child = Command::new("python3")
-            .args([
-                "-u",
-                "-W",
-                "ignore",
-                "-m",
-                "smtpd",
-                "-n",
-                "-c",
-                "DebuggingServer",
-            ])
+        let child = Command::new(SYSTEM_PYTHON)
+            .args(["-u", "-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
             .stdout(std::fs::File::create(&output).unwrap())
             .stderr(Stdio::null())
             .spawn()
-            .expect("python3 (with the standard library's smtpd) runs");
-        let sink = SmtpSink { child, output };
+            .expect("/usr/bin/python3 runs (with `python3-aiosmtpd` installed)");
+        let mut sink = SmtpSink { child, output };
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(exit)) = sink.child.try_wait() {
+                panic!("the SMTP sink stopped ({exit}): is `python3-aiosmtpd` installed?");
+            }
             assert!(
                 started.elapsed() < Duration::from_secs(10),
                 "the SMTP sink did not start listening"
@@ -72,17 +72,8 @@ impl SmtpSink {
                 current = Some(Vec::new());
             } else if line.contains("END MESSAGE") {
                 if let Some(lines) = current.take() {
-                    // Each line is printed as Python bytes: b'...'.
-                    let lines: Vec<String> = lines
-                        .iter()
-                        .map(|line| {
-                            line.trim()
-                                .strip_prefix("b'")
-                                .and_then(|rest| rest.strip_suffix('\''))
-                                .unwrap_or(line)
-                                .to_owned()
-                        })
-                        .collect();
+                    let lines: Vec<String> =
+                        lines.iter().map(|line| line.trim().to_owned()).collect();
                     let split = lines
                         .iter()
                         .position(String::is_empty)
