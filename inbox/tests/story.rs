@@ -67,7 +67,7 @@ fn labour_tip() -> TipDocument {
     let mut document = TipDocument::new(
         "Op de boerderij aan de Rolderweg werken mannen van 6 tot 22 uur.\nZe slapen in de schuur.",
     );
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.role = Some(Role::Witness);
     document.municipality = Some(Municipality::from_id("assen"));
     document.signals = vec![

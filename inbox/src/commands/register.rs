@@ -159,17 +159,26 @@ pub fn document_from_fields(
     check_length(language, "text", &text, MAX_TEXT_CHARS)?;
     let mut document = TipDocument::new(text);
     document.source = Some(source);
-    if let Some(kind) = given(fields.kind.as_deref()) {
-        let Some(known) = Kind::ALL.iter().find(|known| known.as_str() == kind) else {
-            let choices: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
-            return refuse(msg_in!(
-                language,
-                "register.kind_unknown",
-                value = crate::render::sanitise(&kind, false),
-                choices = choices.join(", ")
-            ));
-        };
-        document.kind = Some(known.clone());
+    // Several kinds are separated by commas: `sexual,criminal`.
+    if let Some(kinds) = given(fields.kind.as_deref()) {
+        for kind in kinds
+            .split(',')
+            .map(str::trim)
+            .filter(|kind| !kind.is_empty())
+        {
+            let Some(known) = Kind::ALL.iter().find(|known| known.as_str() == kind) else {
+                let choices: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
+                return refuse(msg_in!(
+                    language,
+                    "register.kind_unknown",
+                    value = crate::render::sanitise(kind, false),
+                    choices = choices.join(", ")
+                ));
+            };
+            if !document.kinds.contains(known) {
+                document.kinds.push(known.clone());
+            }
+        }
     }
     if let Some(role) = given(fields.role.as_deref()) {
         let Some(known) = Role::ALL.iter().find(|known| known.as_str() == role) else {
