@@ -556,11 +556,22 @@ mod tests {
     fn a_phone_call_becomes_a_document_with_its_source() {
         let document = document_from_fields(&phone_call(), &drenthe(), Language::Nl).unwrap();
         assert_eq!(document.source, Some(Source::Phone));
-        assert_eq!(document.kind, Some(Kind::Labour));
+        assert_eq!(document.kinds, [Kind::Labour]);
         assert_eq!(
             document.municipality,
             Some(Municipality::from_id("aa-en-hunze"))
         );
+        let several = SignalFields {
+            kind: Some("sexual, criminal,sexual".to_owned()),
+            ..phone_call()
+        };
+        let document = document_from_fields(&several, &drenthe(), Language::Nl).unwrap();
+        assert_eq!(document.kinds, [Kind::Sexual, Kind::Criminal]);
+        let wrong = SignalFields {
+            kind: Some("sexual,begging".to_owned()),
+            ..phone_call()
+        };
+        assert!(document_from_fields(&wrong, &drenthe(), Language::Nl).is_err());
         assert_eq!(document.when.unwrap().date.as_deref(), Some("2026-11-30"));
         assert!(document.reply.is_none());
     }
