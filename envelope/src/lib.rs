@@ -6,6 +6,7 @@
 //! - [`tip`]: the tip document the widget fills in and the coordinator reads, and its padding.
 //! - [`message`]: a message in the anonymous mailbox, padded like a tip.
 //! - [`receipt`]: the receipt code a reporter keeps, and the mailbox keys derived from it.
+//! - [`pin`]: fingerprints of recipients, so the coordinator and not the relay decides who reads.
 //! - [`pow`]: the proof of work that makes each submitted tip cost the sender a little.
 //!
 //! The crate does no I/O and keeps no global state (randomness comes from the OS or the browser
@@ -15,6 +16,7 @@
 pub mod age;
 mod error;
 pub mod message;
+pub mod pin;
 pub mod pow;
 pub mod receipt;
 pub mod tip;

@@ -285,7 +285,7 @@ mod tests {
         garbled.mac = Some("not base64!".to_owned());
         assert!(!garbled.is_authentic_answer(&keys.answer_key, mailbox));
         // The tip carries the key for the coordinators.
-        let reply = crate::tip::ReplyInfo::from_mailbox_keys(&keys);
+        let reply = crate::tip::ReplyInfo::from_mailbox_keys(&keys, false);
         assert_eq!(*reply.answer_key().unwrap(), *keys.answer_key);
     }
 

@@ -34,8 +34,20 @@
 //! [`ReceiptCode::derive_keys`] stretches the canonical code (the 24 characters, upper case, no
 //! dashes, as ASCII) with Argon2id version 0x13 ([`ARGON2_MEMORY_KIB`], [`ARGON2_TIME_COST`],
 //! [`ARGON2_PARALLELISM`]) and the fixed salt [`ARGON2_SALT`] into 32 bytes, and expands those
-//! with HKDF-SHA256 (no salt) under three distinct labels into the [`MailboxId`], the
-//! [`MailboxToken`] and the reply [`Identity`].
+//! with HKDF-SHA256 (no salt) under distinct labels into the [`MailboxId`], the
+//! [`MailboxToken`], the answer key and two reply identities: an X25519 one and a hybrid
+//! post-quantum one (`mlkem768x25519`, from a 32-byte seed).
+//!
+//! ## Which reply key
+//!
+//! The age format does not let a file be sealed to hybrid and X25519 recipients at once (a
+//! hybrid file must not be openable without the post-quantum key), and a mailbox message is
+//! sealed to the reporter's reply key together with the coordinators' keys. So the reply key
+//! follows the coordinators' keys: when the tip is sealed to hybrid recipients, the tip names the
+//! hybrid reply recipient and every message of that conversation is hybrid; when it is sealed to
+//! X25519 recipients, the tip names the X25519 one, as before hybrid keys existed
+//! ([`MailboxKeys::reply_identity_for`]). Both are derived from every code, so a code typed back
+//! in opens messages sealed to either, and old X25519 conversations keep working.
 //!
 //! A fixed salt is sound here because the code itself is 115 random bits, unique per tip: a salt
 //! exists to stop one precomputation from serving many guessable passwords, and nobody can
@@ -96,6 +108,10 @@ pub const MAILBOX_TOKEN_LABEL: &[u8] = b"fluister receipt v1 mailbox token";
 
 /// HKDF-SHA256 label for the reporter's reply X25519 identity.
 pub const REPLY_IDENTITY_LABEL: &[u8] = b"fluister receipt v1 reply identity";
+
+/// HKDF-SHA256 label for the seed of the reporter's hybrid post-quantum reply identity (see
+/// [`Identity::from_hybrid_seed`]).
+pub const REPLY_HYBRID_IDENTITY_LABEL: &[u8] = b"fluister receipt v1 reply hybrid identity";
 
 /// HKDF-SHA256 label for the key that authenticates the reporter's answers (see
 /// [`crate::message`]): only the reporter (who has the code) and the coordinators (who read it
@@ -186,6 +202,7 @@ impl ReceiptCode {
         let mut mailbox_id_bytes = [0u8; 32];
         let mut mailbox_token_bytes = [0u8; 32];
         let mut reply_secret = Zeroizing::new([0u8; 32]);
+        let mut reply_hybrid_seed = Zeroizing::new([0u8; 32]);
         let mut answer_key = Zeroizing::new([0u8; 32]);
         // 32 bytes are far below HKDF-SHA256's limit of 255 × 32, so expansion cannot fail.
         expander
@@ -198,6 +215,9 @@ impl ReceiptCode {
             .expand(REPLY_IDENTITY_LABEL, reply_secret.as_mut())
             .map_err(|_| Error::InvalidReceiptCode)?;
         expander
+            .expand(REPLY_HYBRID_IDENTITY_LABEL, reply_hybrid_seed.as_mut())
+            .map_err(|_| Error::InvalidReceiptCode)?;
+        expander
             .expand(ANSWER_KEY_LABEL, answer_key.as_mut())
             .map_err(|_| Error::InvalidReceiptCode)?;
 
@@ -207,6 +227,7 @@ impl ReceiptCode {
             mailbox_id: MailboxId::from_bytes(&mailbox_id_bytes),
             mailbox_token,
             reply_identity: Identity::from_secret_bytes(*reply_secret),
+            reply_hybrid_identity: Identity::from_hybrid_seed(*reply_hybrid_seed),
             answer_key,
         })
     }
@@ -268,8 +289,12 @@ pub struct MailboxKeys {
     pub mailbox_id: MailboxId,
     /// The secret that grants access to the mailbox; the relay stores only its hash.
     pub mailbox_token: MailboxToken,
-    /// The reporter's X25519 identity: the coordinator seals replies to its recipient.
+    /// The reporter's X25519 identity: the coordinator seals replies to its recipient when the
+    /// coordinators' keys are X25519 ones.
     pub reply_identity: Identity,
+    /// The reporter's hybrid post-quantum identity: the coordinator seals replies to its
+    /// recipient when the coordinators' keys are hybrid ones.
+    pub reply_hybrid_identity: Identity,
     /// The key the reporter's answers are authenticated with (see [`ANSWER_KEY_LABEL`]).
     pub answer_key: Zeroizing<[u8; 32]>,
 }
@@ -280,8 +305,31 @@ impl fmt::Debug for MailboxKeys {
             .field("mailbox_id", &self.mailbox_id)
             .field("mailbox_token", &self.mailbox_token)
             .field("reply_identity", &self.reply_identity)
+            .field("reply_hybrid_identity", &self.reply_hybrid_identity)
             .field("answer_key", &"<redacted>")
             .finish()
+    }
+}
+
+impl MailboxKeys {
+    /// The reply identity of the kind a conversation with coordinators of the given kind uses:
+    /// hybrid when `post_quantum` (their recipients are `age1pq1…`), else X25519. A mailbox
+    /// message is sealed to the coordinators and this identity's recipient together, and age
+    /// does not mix the two kinds in one file.
+    pub fn reply_identity_for(&self, post_quantum: bool) -> &Identity {
+        if post_quantum {
+            &self.reply_hybrid_identity
+        } else {
+            &self.reply_identity
+        }
+    }
+
+    /// Both reply identities, to open any message of the conversation with.
+    pub fn reply_identities(&self) -> [Identity; 2] {
+        [
+            self.reply_hybrid_identity.clone(),
+            self.reply_identity.clone(),
+        ]
     }
 }
 
@@ -476,6 +524,9 @@ mod tests {
         "79a90977320f871a63e1519f90116e7885bf0531e189aa4d8b3309abd4c6d5a1";
     const KNOWN_REPLY_RECIPIENT: &str =
         "age13k4yj7l6kwc9prgj4y6z9l0v8gl8lrn7m6dvz4j4r4jxkputyf9srcmadm";
+    // SHA-256 of the hybrid reply recipient's text (1,959 characters).
+    const KNOWN_REPLY_HYBRID_RECIPIENT_SHA256: &str =
+        "4addd1be6d2c29b7bd170d6d15dde187da250ab727cc9fca06f0450b2a8d82d2";
     const KNOWN_ANSWER_KEY_HEX: &str =
         "44053ccb55dfc9d14a8ea7f4820b1cba341372bf1a9d39c3ddcaafc2570e2430";
 
@@ -663,6 +714,16 @@ mod tests {
             KNOWN_REPLY_RECIPIENT
         );
         assert_eq!(hex(keys.answer_key.as_slice()), KNOWN_ANSWER_KEY_HEX);
+        assert!(keys.reply_hybrid_identity.is_post_quantum());
+        assert_eq!(
+            hex(&Sha256::digest(
+                keys.reply_hybrid_identity
+                    .to_recipient()
+                    .to_string()
+                    .as_bytes()
+            )),
+            KNOWN_REPLY_HYBRID_RECIPIENT_SHA256
+        );
         // And the same keys from the code as a person would type it.
         let typed = ReceiptCode::parse(&KNOWN_CODE.to_ascii_lowercase()).unwrap();
         assert_eq!(typed.derive_keys().unwrap().mailbox_id, keys.mailbox_id);
@@ -680,6 +741,25 @@ mod tests {
             hex(keys.mailbox_token.as_bytes()),
             hex(keys.reply_identity.to_recipient().as_bytes())
         );
+    }
+
+    #[test]
+    fn the_reply_key_follows_the_coordinators_kind_and_both_open_the_conversation() {
+        let keys = known_code().derive_keys().unwrap();
+        assert!(keys.reply_identity_for(true).is_post_quantum());
+        assert!(!keys.reply_identity_for(false).is_post_quantum());
+        // The hybrid key is derived, not random: the same code gives the same key.
+        let again = known_code().derive_keys().unwrap();
+        assert_eq!(
+            again.reply_hybrid_identity.to_recipient(),
+            keys.reply_hybrid_identity.to_recipient()
+        );
+        let identities = keys.reply_identities();
+        for post_quantum in [true, false] {
+            let recipient = keys.reply_identity_for(post_quantum).to_recipient();
+            let sealed = crate::age::seal(&[recipient], b"reply").unwrap();
+            assert_eq!(crate::age::open(&identities, &sealed).unwrap(), b"reply");
+        }
     }
 
     #[test]

@@ -220,7 +220,9 @@ pub struct When {
 pub struct ReplyInfo {
     /// The mailbox id (see [`MailboxId`]).
     pub mailbox: String,
-    /// The reporter's reply recipient, `age1…`.
+    /// The reporter's reply recipient: `age1…` (X25519) in a tip sealed to X25519 recipients,
+    /// `age1pq1…` (hybrid post-quantum) in one sealed to hybrid recipients (see
+    /// [`MailboxKeys::reply_identity_for`]).
     pub recipient: String,
     /// The key the reporter's answers are authenticated with (32 bytes, unpadded base64url);
     /// absent in tips from widgets before answers were authenticated.
@@ -232,11 +234,17 @@ pub struct ReplyInfo {
 }
 
 impl ReplyInfo {
-    /// The reply information for the keys derived from a receipt code.
-    pub fn from_mailbox_keys(keys: &MailboxKeys) -> Self {
+    /// The reply information for the keys derived from a receipt code, in a tip sealed to
+    /// coordinators whose keys are hybrid (`post_quantum`) or X25519: the reply recipient is of
+    /// the same kind, so that every message of the conversation can be sealed to the reporter
+    /// and the coordinators at once.
+    pub fn from_mailbox_keys(keys: &MailboxKeys, post_quantum: bool) -> Self {
         Self {
             mailbox: keys.mailbox_id.as_str().to_owned(),
-            recipient: keys.reply_identity.to_recipient().to_string(),
+            recipient: keys
+                .reply_identity_for(post_quantum)
+                .to_recipient()
+                .to_string(),
             answer_key: Some(base64::Engine::encode(
                 &base64::engine::general_purpose::URL_SAFE_NO_PAD,
                 keys.answer_key.as_slice(),
@@ -262,8 +270,8 @@ impl ReplyInfo {
         MailboxId::parse(&self.mailbox)
     }
 
-    /// The recipient to seal replies to; fails with [`Error::InvalidKey`] if it is not an X25519
-    /// `age1…` recipient this version can seal to.
+    /// The recipient to seal replies to; fails with [`Error::InvalidKey`] if it is not an
+    /// `age1…` or `age1pq1…` recipient this version can seal to.
     pub fn recipient(&self) -> Result<Recipient> {
         self.recipient.parse()
     }
@@ -946,7 +954,7 @@ mod tests {
     fn reply_info_from_receipt_keys_points_back_to_them() {
         let code = ReceiptCode::generate().unwrap();
         let keys = code.derive_keys().unwrap();
-        let reply = ReplyInfo::from_mailbox_keys(&keys);
+        let reply = ReplyInfo::from_mailbox_keys(&keys, false);
         assert_eq!(reply.mailbox_id(), Some(keys.mailbox_id.clone()));
         assert_eq!(
             reply.recipient().unwrap(),
@@ -956,6 +964,18 @@ mod tests {
         document.reply = Some(reply);
         let read = TipDocument::from_bytes(&document.to_padded_bytes().unwrap()).unwrap();
         assert_eq!(read, document);
+
+        // In a tip to hybrid coordinators, the hybrid reply key; it fits the limit and a bucket.
+        let hybrid = ReplyInfo::from_mailbox_keys(&keys, true);
+        let recipient = hybrid.recipient().unwrap();
+        assert!(recipient.is_post_quantum());
+        assert_eq!(recipient, keys.reply_hybrid_identity.to_recipient());
+        assert!(hybrid.recipient.chars().count() <= MAX_RECIPIENT_CHARS);
+        document.reply = Some(hybrid);
+        document.validate().unwrap();
+        let padded = document.to_padded_bytes().unwrap();
+        assert_eq!(padded.len(), 4096);
+        assert_eq!(TipDocument::from_bytes(&padded).unwrap(), document);
     }
 
     #[test]

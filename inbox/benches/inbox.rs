@@ -17,7 +17,7 @@ use fluister_envelope::age::{Recipient, seal};
 use fluister_envelope::tip::TipDocument;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
 use fluister_testkit::RelayProcess;
-use support::{Inbox, start_relay};
+use support::{Inbox, relay_settings};
 
 const TIP_COUNT: usize = 10_000;
 const SENDING_THREADS: usize = 4;
@@ -62,7 +62,11 @@ fn measure(parent: &Path, where_label: &str) {
     let inbox = Inbox::new_in(parent, "bench");
     let recipient_text = inbox.keygen();
     let recipient: Recipient = recipient_text.parse().unwrap();
-    let relay = start_relay(std::slice::from_ref(&recipient_text));
+    // 10 000 tips of 4 KiB arrive within the hour: above the relay's default hourly share.
+    let relay = RelayProcess::start(
+        relay_settings(std::slice::from_ref(&recipient_text))
+            .storage("max_stored_bytes_per_hour", 256_i64 << 20),
+    );
     inbox.connect(&relay);
     send_tips(&relay, recipient);
 
@@ -72,7 +76,7 @@ fn measure(parent: &Path, where_label: &str) {
     let unlock_seconds = unlock_started.elapsed().as_secs_f64();
 
     let pull_started = Instant::now();
-    let pulled = inbox.run_ok(&["pull"]);
+    let pulled = inbox.run_ok(&["--lang", "en", "pull"]);
     let pull_seconds = pull_started.elapsed().as_secs_f64();
     assert!(
         pulled.contains(&format!("{TIP_COUNT} new tips")),

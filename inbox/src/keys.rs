@@ -33,6 +33,17 @@ impl std::fmt::Debug for UnlockedKeys {
     }
 }
 
+/// Which kind of key `keygen` makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Hybrid post-quantum (`age1pq1…`, ML-KEM-768 with X25519): the default. Tips sealed to it
+    /// stay secret even against a future quantum computer; only age tools that know hybrid keys
+    /// (age 1.3, rage 0.12 and later) can use it outside Fluister.
+    Hybrid,
+    /// X25519 (`age1…`), which every age tool knows, for a setup that needs older tools.
+    X25519,
+}
+
 /// What `keygen` made.
 #[derive(Debug)]
 pub struct GeneratedKey {
@@ -61,12 +72,21 @@ pub fn refuse_existing_key(identity_path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Makes a new identity, seals it with `passphrase` and writes it (owner-only) to
+/// Makes a new identity of `kind`, seals it with `passphrase` and writes it (owner-only) to
 /// `identity_path`, plus the recipient beside it. Refuses to overwrite an existing identity.
-pub fn generate(home: &InboxHome, identity_path: &Path, passphrase: &str) -> Result<GeneratedKey> {
+pub fn generate(
+    home: &InboxHome,
+    identity_path: &Path,
+    passphrase: &str,
+    kind: KeyKind,
+) -> Result<GeneratedKey> {
     refuse_existing_key(identity_path)?;
     home.create_directories()?;
-    let identity = Identity::generate().map_err(|source| Error::Crypto {
+    let identity = match kind {
+        KeyKind::Hybrid => Identity::generate_hybrid(),
+        KeyKind::X25519 => Identity::generate(),
+    }
+    .map_err(|source| Error::Crypto {
         message: msg!("error.randomness"),
         source,
     })?;

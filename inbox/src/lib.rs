@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod comensha;
 pub mod commands;
 pub mod conversation;
 pub mod editor;

@@ -67,9 +67,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Make your key: a new age identity, protected by a passphrase you choose, saved as
-    /// identity.age (readable only by you). Prints the public key (age1…) for the relay's
+    /// identity.age (readable only by you). Prints the public key (age1pq1…) for the relay's
     /// configuration. Run it once; it never overwrites an existing key.
-    Keygen,
+    Keygen {
+        /// Make an X25519 key (age1…) instead of a hybrid post-quantum one (age1pq1…).
+        #[arg(long)]
+        x25519: bool,
+    },
 
     /// Your own set of keys: the keys your notes and statuses (triage.age) are sealed to. Add
     /// your offline backup key, and later a successor's, so that they open the notes too:
@@ -92,11 +96,35 @@ enum Command {
         token_file: Option<PathBuf>,
     },
 
+    /// Print the <script> tag for a municipality's page: the relay's loader pinned by its hash
+    /// (integrity), and the readers pinned by the fingerprint of your own set of keys
+    /// (data-recipients). A form embedded with it sends nothing while the relay lists any other
+    /// keys (someone added a reader): it shows the phone numbers instead. Refuses while the relay
+    /// and your set differ (see `status`). Give the tag to the municipality's webmaster; make a
+    /// new one when your set of keys changes.
+    EmbedSnippet {
+        /// Preselect this municipality (its id, for example assen).
+        #[arg(long, value_name = "ID")]
+        municipality: Option<String>,
+        /// The language the form starts in: nl, en, pl, ro, bg, uk, es or ar.
+        #[arg(long, value_name = "CODE")]
+        form_lang: Option<String>,
+    },
+
     /// Check everything without changing anything: the key, the connection file, whether the
     /// relay answers, whether it accepts your token, whether it seals tips to your key, how
     /// many tips are waiting and in quarantine, and whether the relay sees a flood of
     /// submissions (its proof-of-work difficulty and refusals; counts only, no content).
     Status,
+
+    /// Check that the relay serves the report form exactly as it was released: fetch every
+    /// file of the widget the relay serves (as a browser gets it, plain and brotli) and compare
+    /// it with the release's manifest of SHA-256 hashes. Any difference is a problem.
+    VerifyWidget {
+        /// The release's widget-manifest.json. Default: the one next to this program.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+    },
 
     /// Fetch new tips from the relay. Each one is stored encrypted in the inbox folder, then
     /// deleted on the relay, unless you work in a team (`team`): then the whole team gets every
@@ -166,9 +194,9 @@ enum Command {
     },
 
     /// Ask the reporter of a tip a question (or answer them), through their anonymous mailbox
-    /// on the relay. Only tips sent with a receipt code have one (`show N` says so). The
+    /// on the relay. Only tips sent with a report code have one (`show N` says so). The
     /// message is sealed to the reporter's reply key and to your own key, so only the two of
-    /// you can read it; the reporter sees it when they check with their receipt code. A copy
+    /// you can read it; the reporter sees it when they check with their report code. A copy
     /// is kept (encrypted) in the inbox folder for `show`.
     ///
     /// Examples: `reply 12 "Which address is it?"`, `reply 12 --file question.txt`,
@@ -379,6 +407,47 @@ enum Command {
         file: Option<PathBuf>,
     },
 
+    /// Register tips with CoMensha: one line per tip in the fields of their registration,
+    /// without the reporter's own words, sealed to CoMensha's key alone.
+    Comensha {
+        /// The quarter the tips came in, like 2026-Q3.
+        #[arg(long, value_name = "YYYY-QN", conflicts_with_all = ["from", "to"])]
+        quarter: Option<String>,
+        /// The first day of the period (YYYY-MM-DD); with --until.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The last day of the period (YYYY-MM-DD), included; with --from.
+        #[arg(long = "until", value_name = "DATE")]
+        to: Option<String>,
+        /// Tip numbers, comma-separated or repeated.
+        #[arg(long = "case", value_name = "NUMBER", value_delimiter = ',')]
+        cases: Vec<u64>,
+        /// The receiver, as the receivers' book names it.
+        #[arg(long = "receiver", value_name = "NAME", default_value = "CoMensha")]
+        receiver: String,
+        /// Also take tips registered with this receiver before.
+        #[arg(long)]
+        again: bool,
+        /// csv or json.
+        #[arg(long, value_enum, default_value = "csv", value_name = "FORMAT")]
+        format: commands::comensha::RegistrationFormat,
+        /// excel or comma.
+        #[arg(long, value_enum, default_value = "excel", value_name = "STYLE")]
+        csv_style: CsvStyle,
+        /// Show what CoMensha will get; write and record nothing.
+        #[arg(long)]
+        preview: bool,
+        /// The file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write it as text (ASCII armor).
+        #[arg(long, conflicts_with = "unencrypted_plaintext")]
+        armor: bool,
+        /// Write the file NOT encrypted.
+        #[arg(long)]
+        unencrypted_plaintext: bool,
+    },
+
     /// Link two cases about the same situation; `show` lists them, and suggests others.
     Link {
         /// The first case's number.
@@ -565,10 +634,13 @@ fn localised_command() -> clap::Command {
                 .hide_possible_values(true)
         })
         .mut_subcommand("keygen", |command| {
-            command.about(msg!("help.keygen")).long_about(with_details(
-                msg!("help.keygen"),
-                msg!("help.keygen.details"),
-            ))
+            command
+                .about(msg!("help.keygen"))
+                .long_about(with_details(
+                    msg!("help.keygen"),
+                    msg!("help.keygen.details"),
+                ))
+                .mut_arg("x25519", |arg| arg.help(msg!("help.keygen.x25519")))
         })
         .mut_subcommand("connect", |command| {
             command
@@ -586,11 +658,39 @@ fn localised_command() -> clap::Command {
                         .value_name(value_name(msg!("help.value.file")))
                 })
         })
+        .mut_subcommand("embed-snippet", |command| {
+            command
+                .about(msg!("help.embed_snippet"))
+                .long_about(with_details(
+                    msg!("help.embed_snippet"),
+                    msg!("help.embed_snippet.details"),
+                ))
+                .mut_arg("municipality", |arg| {
+                    arg.help(msg!("help.embed_snippet.municipality"))
+                        .value_name(value_name(msg!("help.value.id")))
+                })
+                .mut_arg("form_lang", |arg| {
+                    arg.help(msg!("help.embed_snippet.form_lang"))
+                        .value_name(value_name(msg!("help.value.language")))
+                })
+        })
         .mut_subcommand("status", |command| {
             command.about(msg!("help.status")).long_about(with_details(
                 msg!("help.status"),
                 msg!("help.status.details"),
             ))
+        })
+        .mut_subcommand("verify-widget", |command| {
+            command
+                .about(msg!("help.verify_widget"))
+                .long_about(with_details(
+                    msg!("help.verify_widget"),
+                    msg!("help.verify_widget.details"),
+                ))
+                .mut_arg("manifest", |arg| {
+                    arg.help(msg!("help.verify_widget.manifest"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
         })
         .mut_subcommand("pull", |command| {
             command
@@ -961,6 +1061,54 @@ fn localised_command() -> clap::Command {
             }
             command.mut_arg("ongoing", |arg| arg.help(msg!("help.register.ongoing")))
         })
+        .mut_subcommand("comensha", |command| {
+            command
+                .about(msg!("help.comensha"))
+                .long_about(with_details(
+                    msg!("help.comensha"),
+                    msg!("help.comensha.details"),
+                ))
+                .mut_arg("quarter", |arg| {
+                    arg.help(msg!("help.comensha.quarter"))
+                        .value_name(value_name(msg!("help.value.quarter")))
+                })
+                .mut_arg("from", |arg| {
+                    arg.help(msg!("help.comensha.from"))
+                        .value_name(value_name(msg!("help.value.date")))
+                })
+                .mut_arg("to", |arg| {
+                    arg.help(msg!("help.comensha.to_date"))
+                        .value_name(value_name(msg!("help.value.date")))
+                })
+                .mut_arg("cases", |arg| {
+                    arg.help(msg!("help.comensha.case"))
+                        .value_name(value_name(msg!("help.value.number")))
+                })
+                .mut_arg("receiver", |arg| {
+                    arg.help(msg!("help.comensha.to"))
+                        .value_name(value_name(msg!("help.value.name")))
+                })
+                .mut_arg("again", |arg| arg.help(msg!("help.comensha.again")))
+                .mut_arg("format", |arg| {
+                    arg.help(msg!("help.comensha.format"))
+                        .value_name(value_name(msg!("help.value.format")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("csv_style", |arg| {
+                    arg.help(msg!("help.comensha.csv_style"))
+                        .value_name(value_name(msg!("help.value.style")))
+                        .hide_possible_values(true)
+                })
+                .mut_arg("preview", |arg| arg.help(msg!("help.comensha.preview")))
+                .mut_arg("output", |arg| {
+                    arg.help(msg!("help.comensha.output"))
+                        .value_name(value_name(msg!("help.value.file")))
+                })
+                .mut_arg("armor", |arg| arg.help(msg!("help.comensha.armor")))
+                .mut_arg("unencrypted_plaintext", |arg| {
+                    arg.help(msg!("help.comensha.unencrypted"))
+                })
+        })
         .mut_subcommand("link", |command| {
             command
                 .about(msg!("help.link"))
@@ -1109,7 +1257,14 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
         lock_after: commands::app::DEFAULT_LOCK_AFTER,
     });
     match command {
-        Command::Keygen => commands::keygen::run(&settings),
+        Command::Keygen { x25519 } => commands::keygen::run(
+            &settings,
+            if x25519 {
+                fluister_inbox::keys::KeyKind::X25519
+            } else {
+                fluister_inbox::keys::KeyKind::Hybrid
+            },
+        ),
         Command::App {
             port,
             no_browser,
@@ -1126,6 +1281,19 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
             commands::connect::run(&settings, &relay, token_file.as_deref())
         }
         Command::Status => commands::status::run(&settings),
+        Command::EmbedSnippet {
+            municipality,
+            form_lang,
+        } => commands::embed_snippet::run(
+            &settings,
+            &commands::embed_snippet::SnippetOptions {
+                municipality: municipality.as_deref(),
+                language: form_lang.as_deref(),
+            },
+        ),
+        Command::VerifyWidget { manifest } => {
+            commands::verify_widget::run(&settings.home, manifest.as_deref())
+        }
         Command::Pull {
             connections,
             no_messages,
@@ -1324,6 +1492,38 @@ fn run(cli: Cli) -> fluister_inbox::Result<()> {
                     text,
                     contact,
                 }),
+            },
+        ),
+        Command::Comensha {
+            quarter,
+            from,
+            to,
+            cases,
+            receiver,
+            again,
+            format,
+            csv_style,
+            preview,
+            output,
+            armor,
+            unencrypted_plaintext,
+        } => commands::comensha::run(
+            &settings,
+            &commands::comensha::RegistrationOptions {
+                selection: commands::comensha::Selection {
+                    quarter,
+                    from,
+                    to,
+                    cases,
+                },
+                to: receiver,
+                again,
+                format,
+                csv_style,
+                preview,
+                output,
+                armor,
+                unencrypted: unencrypted_plaintext,
             },
         ),
         Command::Link { first, second } => commands::link::run(&settings, first, second),

@@ -153,9 +153,22 @@ impl RecipientSet {
         recipients
     }
 
+    /// How many of the relay's recipients are not in this set (or not keys at all): readers the
+    /// coordinator did not pin. Any is a problem, not a warning: it may read every new tip.
+    pub fn readers_only_the_relay_lists(&self, relay_recipients: &[String]) -> usize {
+        relay_recipients
+            .iter()
+            .filter(|text| {
+                text.parse::<Recipient>()
+                    .map_or(true, |recipient| !self.contains(&recipient))
+            })
+            .count()
+    }
+
     /// What `status` says about the relay's recipients (`relay_recipients`, as the relay lists
-    /// them) compared with this set: one warning per key the relay seals tips to that is not in
-    /// the set, and one per key of the set the relay does not seal tips to.
+    /// them) compared with this set: first one line per key the relay seals tips to that is not
+    /// in the set (as many as [`RecipientSet::readers_only_the_relay_lists`] counts: each is a
+    /// reader nobody here chose), then one per key of the set the relay does not seal tips to.
     pub fn compare_with_relay(
         &self,
         relay_recipients: &[String],

@@ -211,6 +211,8 @@ pub struct RelayClient {
     agent: ureq::Agent,
     relay_url: String,
     authorization: String,
+    /// Whether the relay deletes many tips in one request (its API version says so), asked once.
+    deletes_in_batches: std::sync::OnceLock<bool>,
 }
 
 impl std::fmt::Debug for RelayClient {
@@ -250,6 +252,7 @@ impl RelayClient {
             agent: config.into(),
             relay_url: connection.relay_url.clone(),
             authorization: format!("Bearer {}", connection.token),
+            deletes_in_batches: std::sync::OnceLock::new(),
         }
     }
 
@@ -320,6 +323,24 @@ impl RelayClient {
         Ok(())
     }
 
+    /// `GET path` without the token (the widget's public files): the status and a body of at
+    /// most `limit` bytes.
+    pub fn public_get(&self, path: &str, limit: u64) -> Result<(u16, Vec<u8>)> {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.relay_url))
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|error| self.unreachable(error))?;
+        Ok((status, body))
+    }
+
     /// `GET /api/v1/config`: the recipients the relay tells widgets to seal to.
     pub fn sealing_recipients(&self) -> Result<Vec<String>> {
         Ok(self.config()?.recipients)
@@ -347,8 +368,10 @@ impl RelayClient {
             })?;
         // The recipients are printed (`status`) and compared; a relay's strings are cleaned first.
         let mut config = config;
+        // Long enough for a hybrid post-quantum key (`age1pq1…`, 1,959 characters): cut shorter,
+        // such a key would never match the coordinator's own.
         for recipient in &mut config.recipients {
-            *recipient = from_relay(recipient, 200);
+            *recipient = from_relay(recipient, fluister_envelope::tip::MAX_RECIPIENT_CHARS);
         }
         Ok(config)
     }
@@ -392,6 +415,54 @@ impl RelayClient {
             404 => Ok(None),
             _ => Err(self.unexpected(&msg!("relay.what.tip_download"), status, &body)),
         }
+    }
+
+    /// `POST /api/v1/tips/delete`: deletes `tip_ids` in requests of up to
+    /// `MAX_TIPS_PER_DELETION` each. A tip that is already gone counts as deleted. A relay from
+    /// before that route (its configuration states an older API version, or it answers 404 or
+    /// 405) gets one `DELETE` per tip instead.
+    pub fn delete_tips(&self, tip_ids: &[TipId]) -> Result<()> {
+        let in_batches = *self.deletes_in_batches.get_or_init(|| {
+            self.config().is_ok_and(|config| {
+                config.api_version >= fluister_protocol::bodies::API_VERSION_WITH_TIP_DELETION
+            })
+        });
+        if !in_batches {
+            for tip_id in tip_ids {
+                self.delete_tip(tip_id)?;
+            }
+            return Ok(());
+        }
+        for chunk in tip_ids.chunks(fluister_protocol::bodies::MAX_TIPS_PER_DELETION) {
+            let body = serde_json::to_vec(&fluister_protocol::bodies::TipDeletion {
+                ids: chunk.to_vec(),
+            })
+            .expect("a list of ids serialises");
+            let mut response = self
+                .agent
+                .post(format!("{}/api/v1/tips/delete", self.relay_url))
+                .header("Authorization", &self.authorization)
+                .header("Content-Type", "application/json")
+                .send(&body[..])
+                .map_err(|error| self.unreachable(error))?;
+            let status = response.status().as_u16();
+            let answer = response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_vec()
+                .unwrap_or_default();
+            match status {
+                200 => {}
+                404 | 405 => {
+                    for tip_id in chunk {
+                        self.delete_tip(tip_id)?;
+                    }
+                }
+                _ => return Err(self.unexpected(&msg!("relay.what.tip_delete"), status, &answer)),
+            }
+        }
+        Ok(())
     }
 
     /// `DELETE /api/v1/tips/{id}`. A tip that is already gone counts as deleted.
@@ -445,6 +516,56 @@ impl RelayClient {
         serde_json::from_slice(&body).map_err(|source| Error::Unreadable {
             message: msg!("relay.log_unreadable"),
             source,
+        })
+    }
+}
+
+/// A file of the widget as the relay served it (`fluister-inbox verify-widget`).
+#[derive(Debug)]
+pub struct ServedFile {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Encoding` the relay answered with, if any (lower case).
+    pub content_encoding: Option<String>,
+    /// The body as sent, at most the limit asked for plus one byte.
+    pub body: Vec<u8>,
+}
+
+impl RelayClient {
+    /// `GET path` (a file of the widget, as a browser asks for it: no token), accepting brotli
+    /// or only the plain bytes. The body is read up to `limit` bytes and one more, so a longer
+    /// answer shows as longer without being read whole.
+    pub fn widget_file(&self, path: &str, accept_brotli: bool, limit: u64) -> Result<ServedFile> {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.relay_url))
+            .header(
+                "Accept-Encoding",
+                if accept_brotli { "br" } else { "identity" },
+            )
+            .call()
+            .map_err(|error| self.unreachable(error))?;
+        let status = response.status().as_u16();
+        let content_encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|value| from_relay(&String::from_utf8_lossy(value.as_bytes()), 40).to_lowercase());
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(response.body_mut().as_reader(), limit.saturating_add(1)),
+            &mut body,
+        )
+        .map_err(|error| {
+            Error::Relay(msg!(
+                "relay.unreachable",
+                address = self.relay_url,
+                error = error
+            ))
+        })?;
+        Ok(ServedFile {
+            status,
+            content_encoding,
+            body,
         })
     }
 }

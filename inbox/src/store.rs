@@ -413,11 +413,14 @@ pub fn pull(
         for _ in batch {
             kill_switch::reached(Step::Stored);
         }
-        for (tip_id, _) in batch {
-            if relay_copies == RelayCopies::Delete {
-                client.delete_tip(tip_id)?;
+        if relay_copies == RelayCopies::Delete {
+            let ids: Vec<TipId> = batch.iter().map(|(tip_id, _)| *tip_id).collect();
+            client.delete_tips(&ids)?;
+            for _ in batch {
                 kill_switch::reached(Step::Deleted);
             }
+        }
+        for _ in batch {
             progress.advance();
         }
         Ok(())
@@ -454,7 +457,7 @@ pub fn pull(
                         let receiver = kept_receiver.lock().expect("receiver lock");
                         let Ok(first) = receiver.recv() else { break };
                         let mut batch = vec![first];
-                        while batch.len() < 64 {
+                        while batch.len() < 256 {
                             match receiver.try_recv() {
                                 Ok(kept) => batch.push(kept),
                                 Err(_) => break,

@@ -297,6 +297,14 @@ pub enum Change {
         /// The other case's relay id.
         other: String,
     },
+    /// Registered with a receiver (CoMensha) as a registration record: the case's structured
+    /// fields, never the reporter's words. Keeps a case from being registered twice.
+    Registered {
+        /// The registration's id (32 hex digits), shared by the cases of one export.
+        id: String,
+        /// The receiver's name, as the receivers' book has it.
+        receiver: String,
+    },
 }
 
 /// The signed part of an entry. (Unknown fields are ignored: the change is flattened into it,
@@ -457,6 +465,11 @@ pub fn open_entry(
             }
             Change::Feedback { handover, .. } => handover.len() == 32,
             Change::Linked { other } => is_tip_id(other),
+            Change::Registered { id, receiver } => {
+                id.len() == 32
+                    && id.bytes().all(|byte| byte.is_ascii_hexdigit())
+                    && receiver.chars().count() <= MAX_WHOM_CHARS
+            }
         };
     if !well_formed {
         return Err(Rejection::NotSignedByTheTeam);
@@ -546,6 +559,19 @@ pub fn apply(book: &mut TriageBook, entry: &Entry, place: u64) {
                     record.linked.push(other.clone());
                 }
             }
+            Change::Registered { id, receiver } => {
+                if !record
+                    .registrations
+                    .iter()
+                    .any(|registration| &registration.id == id)
+                {
+                    record.registrations.push(crate::triage::Registration {
+                        id: id.clone(),
+                        receiver: receiver.clone(),
+                        hour: entry.hour,
+                    });
+                }
+            }
             Change::Status { .. } | Change::Assigned { .. } | Change::Opened => {}
         }
         record.history.push(HistoryLine {
@@ -612,15 +638,29 @@ pub fn change_tip(
     tip: &str,
     changes: Vec<Change>,
 ) -> Result<(TriageRecord, bool)> {
-    let mut book = TriageBook::load(home, &keys.identities)?;
     if changes.is_empty() {
+        let book = TriageBook::load(home, &keys.identities)?;
         return Ok((book.record(tip), true));
     }
+    let (book, sent) = change_tips(home, keys, recipients, vec![(tip.to_owned(), changes)])?;
+    Ok((book.record(tip), sent))
+}
+
+/// Changes several tips at once, as [`change_tip`] does one: every entry written to the outbox
+/// and applied, the triage book saved once, the outbox sent once. Returns the book and whether
+/// the relay has every entry now. Run under the inbox lock.
+pub fn change_tips(
+    home: &InboxHome,
+    keys: &UnlockedKeys,
+    recipients: &[Recipient],
+    changes: Vec<(String, Vec<Change>)>,
+) -> Result<(TriageBook, bool)> {
+    let mut book = TriageBook::load(home, &keys.identities)?;
     let identity = keys
         .identities
         .first()
         .ok_or_else(|| Error::Key(msg!("team.no_identity")))?;
-    for change in &changes {
+    for change in changes.iter().flat_map(|(_, changes)| changes) {
         let too_long = match change {
             Change::Note { text } => text.chars().count() > MAX_NOTE_CHARS,
             Change::Status {
@@ -628,7 +668,9 @@ pub fn change_tip(
                 ..
             } => whom.chars().count() > MAX_WHOM_CHARS,
             Change::Assigned { to } => !is_member_name(to),
-            Change::HandedOver { receiver, .. } => receiver.chars().count() > MAX_WHOM_CHARS,
+            Change::HandedOver { receiver, .. } | Change::Registered { receiver, .. } => {
+                receiver.chars().count() > MAX_WHOM_CHARS
+            }
             Change::Status { .. }
             | Change::Archived
             | Change::Opened
@@ -651,8 +693,11 @@ pub fn change_tip(
         .filter_map(|(number, _)| *number)
         .max()
         .unwrap_or(0);
-    for change in changes {
-        let (entry, sealed) = seal_entry(identity, recipients, tip, change)?;
+    for (tip, change) in changes
+        .into_iter()
+        .flat_map(|(tip, changes)| changes.into_iter().map(move |change| (tip.clone(), change)))
+    {
+        let (entry, sealed) = seal_entry(identity, recipients, &tip, change)?;
         if sealed.len() > MAX_SEALED_ENTRY_BYTES {
             return Err(Error::Usage(msg!(
                 "team.too_long",
@@ -671,7 +716,7 @@ pub fn change_tip(
         Ok(connection) => send_outbox(home, &RelayClient::new(&connection)).is_ok(),
         Err(_) => false,
     };
-    Ok((book.record(tip), sent))
+    Ok((book, sent))
 }
 
 /// Records in the team log that the holder of `keys` opened tip `tip`, once per hour: in a team
@@ -990,6 +1035,11 @@ pub fn describe(change: &Change, language: Language) -> String {
             outcome = outcome.label(language)
         ),
         Change::Linked { .. } => crate::msg_in!(language, "team.change.linked"),
+        Change::Registered { receiver, .. } => crate::msg_in!(
+            language,
+            "team.change.registered",
+            receiver = crate::render::sanitise(receiver, false)
+        ),
     }
 }
 

@@ -110,6 +110,17 @@ pub struct HandOver {
     pub outcome: Option<Outcome>,
 }
 
+/// A case registered with a receiver (CoMensha) through the registration export.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// The registration's id (32 hex digits), shared by the cases of one export.
+    pub id: String,
+    /// The receiver's name, as the receivers' book has it.
+    pub receiver: String,
+    /// The hour it was registered, Unix seconds rounded down to a multiple of 3600.
+    pub hour: u64,
+}
+
 fn is_zero_count(value: &u32) -> bool {
     *value == 0
 }
@@ -155,6 +166,9 @@ pub struct TriageRecord {
     /// Other cases (their relay ids) about the same situation, linked by hand.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub linked: Vec<String>,
+    /// Registrations with a receiver (CoMensha), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registrations: Vec<Registration>,
 }
 
 fn is_zero(value: &u64) -> bool {

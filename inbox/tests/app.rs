@@ -717,7 +717,8 @@ fn without_a_command_and_without_a_key_the_workspace_starts_by_making_the_key() 
         .unwrap()
         .trim()
         .to_owned();
-    assert!(recipient.starts_with("age1"));
+    // A hybrid post-quantum key, as `keygen` makes by default.
+    assert!(recipient.starts_with("age1pq1"), "{recipient}");
     let settings = app
         .get("/settings?new-key", Some(&cookie))
         .expect_status(200)
@@ -743,9 +744,31 @@ fn without_a_command_and_without_a_key_the_workspace_starts_by_making_the_key() 
     );
 
     // The backup key joins the own set from the settings page too; a secret key pasted by
-    // mistake, or the key in use, is refused and changes nothing.
-    let backup = fluister_envelope::age::Identity::generate().unwrap();
+    // mistake, an X25519 key beside the hybrid one, or the key in use, is refused and changes
+    // nothing. The form's field takes a whole hybrid key (1,959 characters).
+    assert!(
+        settings.contains("id=\"key-recipient\" name=\"recipient\" required maxlength=\"2100\""),
+        "{settings}"
+    );
+    let x25519 = fluister_envelope::age::Identity::generate().unwrap();
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("recipient", &x25519.to_recipient().to_string())
+        .finish();
+    let refused = app.post("/settings/keys/add", &cookie, &body);
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.text().contains("niet voor beide soorten tegelijk"),
+        "{}",
+        refused.text()
+    );
+    assert!(
+        !inbox
+            .run_ok(&["keys", "list"])
+            .contains(&x25519.to_recipient().to_string())
+    );
+    let backup = fluister_envelope::age::Identity::generate_hybrid().unwrap();
     let backup_recipient = backup.to_recipient().to_string();
+    assert_eq!(backup_recipient.len(), 1959);
     let body: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("recipient", &backup_recipient)
         .append_pair("name", "reservesleutel in de kluis")
@@ -946,7 +969,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
     // A tip whose reporter kept a receipt code, and one without.
     let keys = ReceiptCode::generate().unwrap().derive_keys().unwrap();
     let mut with_mailbox = TipDocument::new("Er slapen mannen in de Schuur achter de boerderij.");
-    with_mailbox.reply = Some(ReplyInfo::from_mailbox_keys(&keys));
+    with_mailbox.reply = Some(ReplyInfo::from_mailbox_keys(&keys, false));
     with_mailbox.kinds = vec![Kind::Labour];
     relay.store_tip(&sealed_document(&both, &with_mailbox));
     assert_eq!(relay.open_mailbox(&keys).status, 201);

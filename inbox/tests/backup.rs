@@ -14,22 +14,7 @@ use fluister_envelope::age::Recipient;
 use fluister_envelope::tip::TipDocument;
 use fluister_envelope::tip::vocabulary::{Kind, Municipality};
 use fluister_testkit::fixtures::sealed_document;
-use support::{Inbox, start_relay};
-
-/// Makes a plain identity file with the reference `age-keygen` and returns its public key.
-fn age_keygen(path: &Path) -> String {
-    let generated = std::process::Command::new("age-keygen")
-        .arg("-o")
-        .arg(path)
-        .output()
-        .expect("the reference `age-keygen` is installed (Debian package `age`)");
-    assert!(generated.status.success());
-    String::from_utf8_lossy(&generated.stderr)
-        .split_whitespace()
-        .find(|word| word.starts_with("age1"))
-        .expect("age-keygen prints the public key")
-        .to_owned()
-}
+use support::{Inbox, age_keygen, start_relay};
 
 /// A labour tip in Coevorden, sealed to `recipients`.
 fn tip_sealed_to(recipients: &[&str], text: &str) -> Vec<u8> {
@@ -294,7 +279,7 @@ fn keys_refuses_what_is_not_a_public_key_and_its_own_key() {
 }
 
 #[test]
-fn status_warns_when_the_relay_and_the_own_set_differ() {
+fn status_flags_a_reader_only_the_relay_lists_and_warns_about_a_key_it_leaves_out() {
     let inbox = Inbox::new("keys-status");
     let recipient = inbox.keygen();
     let stranger_key = inbox.home.with_file_name("stranger.txt");
@@ -304,27 +289,41 @@ fn status_warns_when_the_relay_and_the_own_set_differ() {
     let relay = start_relay(&[recipient.clone(), stranger.clone()]);
     inbox.connect(&relay);
     inbox.run_ok(&["keys", "add", &backup]);
-    // Warnings, not problems: the relay does not decide who reads the notes, but it is worth
-    // knowing.
-    let status = inbox.run_ok(&["status", "--lang", "en"]);
+    // A key only the relay lists may read every new tip: a problem, and `status` fails. A key
+    // of the own set the relay leaves out is a warning: its holder cannot open new tips.
+    let status = inbox.run(&["status", "--lang", "en"]);
+    assert!(!status.status.success());
+    let status = format!(
+        "{}{}",
+        String::from_utf8_lossy(&status.stdout),
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let problems: Vec<&str> = status
+        .lines()
+        .filter(|line| line.starts_with("PROBLEM"))
+        .collect();
+    assert_eq!(problems.len(), 1, "{status}");
+    assert!(
+        problems[0].contains(&stranger) && problems[0].contains("keys add"),
+        "{status}"
+    );
     let warnings: Vec<&str> = status
         .lines()
         .filter(|line| line.starts_with("WARNING"))
         .collect();
-    assert_eq!(warnings.len(), 2, "{status}");
+    assert_eq!(warnings.len(), 1, "{status}");
     assert!(
-        warnings[0].contains(&stranger) && warnings[0].contains("keys add"),
+        warnings[0].contains(&backup) && warnings[0].contains("does NOT seal tips"),
         "{status}"
     );
-    assert!(
-        warnings[1].contains(&backup) && warnings[1].contains("does NOT seal tips"),
-        "{status}"
-    );
-    let dutch = inbox.run_ok(&["status", "--lang", "nl"]);
+    assert!(status.contains("1 problem(s) found"), "{status}");
+    let dutch = inbox.run(&["status", "--lang", "nl"]);
+    assert!(!dutch.status.success());
+    let dutch = String::from_utf8_lossy(&dutch.stdout);
     assert_eq!(
         dutch
             .lines()
-            .filter(|line| line.starts_with("LET OP"))
+            .filter(|line| line.starts_with("PROBLEEM") || line.starts_with("LET OP"))
             .count(),
         2,
         "{dutch}"

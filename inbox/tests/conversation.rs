@@ -27,7 +27,7 @@ fn mailbox_keys() -> MailboxKeys {
 /// A tip whose reporter kept a receipt code, as the widget seals it.
 fn tip_with_reply(keys: &MailboxKeys) -> TipDocument {
     let mut document = TipDocument::new("Er slapen mannen in de schuur achter de boerderij.");
-    document.reply = Some(ReplyInfo::from_mailbox_keys(keys));
+    document.reply = Some(ReplyInfo::from_mailbox_keys(keys, false));
     document
 }
 
@@ -286,7 +286,7 @@ fn reply_refuses_clearly_and_sends_nothing() {
     // Tip 1 has no mailbox; tip 2 has one.
     relay.store_tip(&sealed_document(
         &[coordinator],
-        &TipDocument::new("Zonder bonnetjescode."),
+        &TipDocument::new("Zonder meldcode."),
     ));
     inbox.run_ok(&["pull"]);
     let keys = mailbox_keys();

@@ -338,17 +338,7 @@ fn the_offline_backup_key_opens_every_tip_without_the_passphrase() {
     let inbox = Inbox::new("backup-key");
     let recipient = inbox.keygen();
     let backup_key = inbox.home.with_file_name("backup-key.txt");
-    let generated = std::process::Command::new("age-keygen")
-        .arg("-o")
-        .arg(&backup_key)
-        .output()
-        .expect("the reference `age-keygen` is installed (Debian package `age`)");
-    assert!(generated.status.success());
-    let backup_recipient = String::from_utf8_lossy(&generated.stderr)
-        .split_whitespace()
-        .find(|word| word.starts_with("age1"))
-        .expect("age-keygen prints the public key")
-        .to_owned();
+    let backup_recipient = support::age_keygen(&backup_key);
     let relay = start_relay(&[recipient.clone(), backup_recipient.clone()]);
     inbox.connect(&relay);
     let sent = send_tips(&relay, &recipient, 1);

@@ -14,17 +14,7 @@ use support::{Inbox, start_relay};
 /// Makes an age identity with the reference `age-keygen`: the agency's key, made on their side.
 fn agency_key(directory: &std::path::Path) -> (std::path::PathBuf, String) {
     let path = directory.join("agency-key.txt");
-    let output = Command::new("age-keygen")
-        .arg("-o")
-        .arg(&path)
-        .output()
-        .expect("age-keygen (Debian package `age`) runs");
-    assert!(output.status.success());
-    // age-keygen prints "Public key: age1…" on standard error.
-    let public = String::from_utf8_lossy(&output.stderr)
-        .lines()
-        .find_map(|line| line.strip_prefix("Public key: ").map(str::to_owned))
-        .expect("a public key line");
+    let public = support::age_keygen(&path);
     (path, public)
 }
 

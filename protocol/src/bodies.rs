@@ -8,8 +8,13 @@ use serde::{Deserialize, Serialize};
 use crate::codec::{base64url_bytes, hex_bytes};
 use crate::ids::{MailboxId, MessageId, TipId};
 
-/// The API version this crate describes, as `GET /api/v1/config` states it.
-pub const API_VERSION: u32 = 1;
+/// The API version this crate describes, as `GET /api/v1/config` states it. Version 2 added
+/// `POST /api/v1/tips/delete` ([`TipDeletion`]); a client uses it only with a relay that says 2
+/// or more.
+pub const API_VERSION: u32 = 2;
+
+/// The first [`API_VERSION`] with `POST /api/v1/tips/delete`.
+pub const API_VERSION_WITH_TIP_DELETION: u32 = 2;
 
 /// `GET /api/v1/config`: what the widget needs to seal and send a tip.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +111,24 @@ pub struct TipListEntry {
     pub received_hour: u64,
     /// The sealed file's size in bytes.
     pub size: u64,
+}
+
+/// The most tips one [`TipDeletion`] may name.
+pub const MAX_TIPS_PER_DELETION: usize = 1000;
+
+/// `POST /api/v1/tips/delete` (coordinator token): deletes up to [`MAX_TIPS_PER_DELETION`] tips
+/// in one request, as a pull of many tips does, instead of one `DELETE` each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipDeletion {
+    /// The tips to delete; one that is already gone is no error.
+    pub ids: Vec<TipId>,
+}
+
+/// The answer to a [`TipDeletion`]: how many of the named tips were there and are gone now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipsDeleted {
+    /// How many tips were deleted.
+    pub deleted: u64,
 }
 
 /// `POST /api/v1/log`: where the team log entry went (`201`, or `200` for the same entry sent

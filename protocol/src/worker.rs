@@ -89,6 +89,11 @@ pub struct SealTip {
     pub document: String,
     /// The relay's coordinator recipients (`age1…`).
     pub recipients: Vec<String>,
+    /// The fingerprint of the recipients the coordinator pinned (the embed tag's
+    /// `data-recipients`, see `fluister_envelope::pin`): when given, the worker seals only if
+    /// `recipients` has exactly this fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
 }
 
 /// Seals the reporter's answer to the coordinator recipients and to the code's own reply key.
@@ -98,6 +103,11 @@ pub struct SealAnswer {
     pub text: String,
     /// The relay's coordinator recipients (`age1…`).
     pub recipients: Vec<String>,
+    /// The fingerprint of the recipients the coordinator pinned (the embed tag's
+    /// `data-recipients`, see `fluister_envelope::pin`): when given, the worker seals only if
+    /// `recipients` has exactly this fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
 }
 
 /// Opens the conversation of the unlocked code's mailbox.
@@ -246,6 +256,9 @@ pub enum Failure {
     InvalidInput,
     /// The relay's configuration names no usable recipient.
     NoRecipients,
+    /// The relay lists other recipients than the ones the coordinator pinned in the embed tag:
+    /// someone may have added a reader. Nothing is sealed.
+    RecipientsChanged,
     /// The browser's random source or the cryptography failed.
     Crypto,
     /// The worker could not run at all (its script did not load, or it could not be started).
@@ -260,6 +273,7 @@ impl Failure {
         Failure::NoKeys,
         Failure::InvalidInput,
         Failure::NoRecipients,
+        Failure::RecipientsChanged,
         Failure::Crypto,
         Failure::Unavailable,
     ];
@@ -271,6 +285,7 @@ impl Failure {
             Failure::NoKeys => "no_keys",
             Failure::InvalidInput => "invalid_input",
             Failure::NoRecipients => "no_recipients",
+            Failure::RecipientsChanged => "recipients_changed",
             Failure::Crypto => "crypto",
             Failure::Unavailable => "unavailable",
         }

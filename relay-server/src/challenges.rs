@@ -11,7 +11,8 @@
 //! ```
 //!
 //! so issuing one writes nothing and draws from no budget, and any relay holding the same master
-//! key (a file in the data directory) can verify it. The MAC key changes every
+//! key (a file in the data directory, a file every relay is given, or on PostgreSQL a row every
+//! relay on the database reads) can verify it. The MAC key changes every
 //! [`KEY_EPOCH_SECONDS`]; a challenge made under the previous epoch's key is accepted until it
 //! expires. It expires `proof_of_work.challenge_lifetime_seconds` (at most one epoch) after it
 //! was issued, by the verifying relay's config. The widget treats the seed as opaque bytes and
@@ -20,8 +21,9 @@
 //! Single use is kept by [`UsedChallenges`]: a record is written only when a proof is presented
 //! for a challenge whose MAC checks out, before the proof is verified, so one challenge buys at
 //! most one verification however many requests race for it. Records live in memory until their
-//! challenge expires; nothing about a challenge reaches the disk. Relays that share a key but not
-//! this record accept a proof once each.
+//! challenge expires. Relays on one PostgreSQL database also share a record of the challenges a
+//! verified proof spent (`Storage::spend_challenge`), so a proof pays at one of them only; with
+//! SQLite, nothing about a challenge reaches the disk.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -261,6 +263,10 @@ pub enum Claim {
     UsedBySamePresenter,
     /// The challenge is in use, was used by someone else, or was burnt by a wrong proof.
     Unavailable,
+    /// Another relay (or this one before a restart) stored what a proof for this challenge paid
+    /// for, and who presented it is not known here: answered, like a retry, from what was
+    /// stored (a retry finds its own; anyone else finds nothing).
+    SpentElsewhere,
     /// Too many challenges are in use; nothing was recorded.
     Full,
 }
@@ -282,6 +288,8 @@ enum UsedState {
     Burnt,
     /// It paid for something stored by this presenter.
     UsedBy(Presenter),
+    /// The shared record says it paid for something stored by another relay.
+    SpentElsewhere,
 }
 
 /// The challenges for which a proof was presented, until they expire.
@@ -321,10 +329,10 @@ impl UsedChallenges {
         let tag = challenge.tag();
         let mut entries = self.lock();
         if let Some(entry) = entries.by_tag.get(&tag) {
-            return if entry.state == UsedState::UsedBy(presenter) {
-                Claim::UsedBySamePresenter
-            } else {
-                Claim::Unavailable
+            return match entry.state {
+                UsedState::UsedBy(user) if user == presenter => Claim::UsedBySamePresenter,
+                UsedState::SpentElsewhere => Claim::SpentElsewhere,
+                _ => Claim::Unavailable,
             };
         }
         if entries.by_tag.len() >= self.capacity {
@@ -353,6 +361,14 @@ impl UsedChallenges {
     pub fn mark_used(&self, challenge: &IssuedChallenge, presenter: Presenter) {
         if let Some(entry) = self.lock().by_tag.get_mut(&challenge.tag()) {
             entry.state = UsedState::UsedBy(presenter);
+        }
+    }
+
+    /// Records that the claimed challenge was found spent in the shared record: it paid for
+    /// something another relay stored.
+    pub fn mark_spent_elsewhere(&self, challenge: &IssuedChallenge) {
+        if let Some(entry) = self.lock().by_tag.get_mut(&challenge.tag()) {
+            entry.state = UsedState::SpentElsewhere;
         }
     }
 
@@ -497,6 +513,10 @@ mod tests {
         assert_eq!(used.claim(&issued, [2; 8], NOW), Claim::Unavailable);
         used.release(&issued);
         assert_eq!(used.claim(&issued, [2; 8], NOW), Claim::Fresh);
+        // Found spent by another relay: whoever presents it is answered from what was stored.
+        used.mark_spent_elsewhere(&issued);
+        assert_eq!(used.claim(&issued, [2; 8], NOW), Claim::SpentElsewhere);
+        assert_eq!(used.claim(&issued, [3; 8], NOW), Claim::SpentElsewhere);
     }
 
     #[test]

@@ -22,13 +22,15 @@ use axum::{Json, Router};
 use fluister_protocol::ErrorCode;
 use fluister_protocol::bodies::{
     ChallengeResponse, Created, DifficultyStatus, Health, ProofOfWorkParameters, PublicConfig,
-    PublicLimits, RefusedLastDay, RelayStatus, TipList, TipListEntry, VerifiedSubmissions,
+    PublicLimits, RefusedLastDay, RelayStatus, TipDeletion, TipList, TipListEntry, TipsDeleted,
+    VerifiedSubmissions,
 };
 use sha2::Sha256;
 use tokio::sync::Semaphore;
 
 use self::extract::{
-    AgeBody, Coordinator, MetricsReader, OctetStream, Payment, SentAs, SubmissionKey, TipLimit,
+    AgeBody, BodyLimit, Coordinator, JsonDocument, MetricsReader, OctetStream, Payment, SentAs,
+    SubmissionKey, TipLimit,
 };
 use crate::assets::Assets;
 use crate::budgets::{AdaptiveDifficulty, MailboxReadBudgets, SlidingCount, TokenBucket};
@@ -38,6 +40,7 @@ use crate::sealed;
 use crate::settings::Settings;
 use crate::storage::{
     NewTip, SECONDS_PER_HOUR, Storage, StoreOutcome, TipId, now_unix, round_down_to_hour,
+    round_up_to_hour,
 };
 
 /// Everything the handlers share.
@@ -233,6 +236,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
             "/api/v1/tips/{id}",
             get(fetch_tip::<S>).delete(delete_tip::<S>),
         )
+        .route("/api/v1/tips/delete", axum::routing::post(delete_tips::<S>))
         .route(
             "/api/v1/mailboxes",
             axum::routing::post(mailbox::register_mailbox::<S>),
@@ -527,8 +531,10 @@ async fn take_payment<S: Storage>(
             inner.settings.proof_of_work.challenge_lifetime_seconds,
         )
         .ok_or(ApiError::ChallengeInvalid)?;
-    // Which challenges were used before a restart is not known, so none issued before counts.
-    if challenge.issued_at < inner.started_at {
+    // Which challenges were used before a restart is not known, so none issued before counts;
+    // unless the storage keeps the record of spent challenges, for every relay and across
+    // restarts.
+    if challenge.issued_at < inner.started_at && !inner.storage.is_shared() {
         return Err(ApiError::ChallengeInvalid);
     }
     // A challenge fetched before a flood raised the difficulty pays for nothing once the
@@ -540,7 +546,7 @@ async fn take_payment<S: Storage>(
     }
     match inner.used_challenges.claim(&challenge, presenter, now) {
         Claim::Fresh => {}
-        Claim::UsedBySamePresenter => return Ok(Paid::Retry),
+        Claim::UsedBySamePresenter | Claim::SpentElsewhere => return Ok(Paid::Retry),
         Claim::Unavailable => return Err(ApiError::ChallengeInvalid),
         Claim::Full => return Err(ApiError::Overloaded),
     }
@@ -580,13 +586,34 @@ async fn take_payment<S: Storage>(
         return Err(ApiError::RateLimited);
     }
     inner.difficulty.record_verified();
-    Ok(Paid::Fresh(challenge))
+    // Relays on one database share the record of spent challenges: the first to write it is
+    // the one the proof pays at. Only a verified proof gets this far, so only work writes.
+    let expires_hour = round_up_to_hour(challenge.expires_at);
+    match inner
+        .storage
+        .spend_challenge(challenge.tag(), expires_hour)
+        .await
+    {
+        Ok(true) => Ok(Paid::Fresh(challenge)),
+        Ok(false) => {
+            // Spent before, at another relay or before a restart: a retry by its presenter is
+            // answered from what was stored then; anyone else finds nothing and is refused. Who
+            // presented it there is not known here, so every later presenter is answered so,
+            // with one indexed read and no second verification.
+            inner.used_challenges.mark_spent_elsewhere(&challenge);
+            Ok(Paid::Retry)
+        }
+        Err(error) => {
+            inner.used_challenges.release(&challenge);
+            Err(internal(&error))
+        }
+    }
 }
 
 /// After storage answered for a freshly paid request: the challenge is used for good, by this
 /// presenter (so a retry is recognised), unless the storage itself failed, in which case the
-/// client may present the same proof again.
-fn settle<S, T>(
+/// client may present the same proof again (to this relay or another).
+async fn settle<S: Storage, T>(
     state: &AppState<S>,
     challenge: &IssuedChallenge,
     presenter: Presenter,
@@ -594,7 +621,12 @@ fn settle<S, T>(
 ) {
     match stored {
         Ok(_) => state.inner.used_challenges.mark_used(challenge, presenter),
-        Err(_) => state.inner.used_challenges.release(challenge),
+        Err(_) => {
+            if let Err(error) = state.inner.storage.unspend_challenge(challenge.tag()).await {
+                tracing::error!(%error, "giving back a spent challenge failed");
+            }
+            state.inner.used_challenges.release(challenge);
+        }
     }
 }
 
@@ -674,7 +706,7 @@ async fn store_paid_tip<S: Storage>(
             received_hour: round_down_to_hour(now_unix()),
         })
         .await;
-    settle(state, &challenge, presenter, &stored);
+    settle(state, &challenge, presenter, &stored).await;
     match stored.map_err(|error| internal(&error))? {
         StoreOutcome::Stored(id) => Ok((StatusCode::CREATED, id)),
         StoreOutcome::AlreadyStored(id) => Ok((StatusCode::OK, id)),
@@ -745,6 +777,38 @@ async fn delete_tip<S: Storage>(
     } else {
         Err(ApiError::TipNotFound)
     }
+}
+
+/// The largest body of a `POST /api/v1/tips/delete`: its most ids with room for the JSON.
+struct TipDeletionLimit;
+
+impl BodyLimit for TipDeletionLimit {
+    fn limit(_: &Settings) -> usize {
+        fluister_protocol::bodies::MAX_TIPS_PER_DELETION * 48 + 64
+    }
+}
+
+/// `POST /api/v1/tips/delete`: deletes up to `MAX_TIPS_PER_DELETION` tips in one request (a
+/// pull of thousands of tips would otherwise send one `DELETE` each) and says how many were
+/// there.
+async fn delete_tips<S: Storage>(
+    State(state): State<AppState<S>>,
+    _: Coordinator,
+    _: SentAs<JsonDocument>,
+    body: extract::Body<TipDeletionLimit>,
+) -> Result<Response, ApiError> {
+    let TipDeletion { ids } =
+        serde_json::from_slice(&body.bytes).map_err(|_| ApiError::BodyUnreadable)?;
+    if ids.len() > fluister_protocol::bodies::MAX_TIPS_PER_DELETION {
+        return Err(ApiError::BodyTooLarge);
+    }
+    let deleted = state
+        .inner
+        .storage
+        .delete_tips(ids)
+        .await
+        .map_err(|error| internal(&error))?;
+    Ok(Json(TipsDeleted { deleted }).into_response())
 }
 
 /// `GET /metrics`, for the monitoring system's own token: the counts as they stood at the last

@@ -5,6 +5,7 @@
 //! - [`http`]: the router ([`http::app`]), its handlers and middleware.
 //! - [`server`]: [`server::serve`], the accept loop with header-read timeouts and a connection cap.
 //! - [`storage`]: the [`storage::Storage`] trait and its backends.
+//! - [`backup`]: `relay-server backup`, an online copy of the SQLite database.
 //! - [`challenges`]: stateless proof-of-work challenges and the record of used ones.
 //! - [`budgets`]: the budgets and counts that keep one client from silencing the relay.
 //! - [`hourly`]: `/metrics` as the values stood at the last full hour.
@@ -12,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod assets;
+pub mod backup;
 pub mod budgets;
 pub mod challenges;
 pub mod encoding;

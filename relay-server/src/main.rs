@@ -51,6 +51,16 @@ enum Command {
         #[arg(long)]
         metrics: bool,
     },
+    /// Copy the SQLite database to FILE while the relay runs: a consistent snapshot, taken with
+    /// SQLite's online backup API, with the same --config (or --data-dir) as the relay. FILE
+    /// must not exist; it is made readable by its owner only (mode 0600). Run it as the
+    /// relay's user (`sudo -u fluister relay-server backup --config … FILE`). For PostgreSQL,
+    /// use `pg_dump` instead (see the operator guide, "Backups").
+    Backup {
+        /// The new file to write, e.g. /var/backups/fluister/relay-2026-12-01.sqlite3.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -106,6 +116,7 @@ fn main() -> std::process::ExitCode {
             label: _,
         }) => mint_metrics_token(),
         Some(Command::MintToken { label, .. }) => mint_token(label.as_deref()),
+        Some(Command::Backup { file }) => backup(&cli.serve, &file),
         Some(Command::Serve(options)) => serve(merge_options(options, cli.serve)),
         None => serve(cli.serve),
     };
@@ -204,6 +215,59 @@ fn load_settings(options: &ServeOptions) -> Result<Settings> {
     Ok(settings)
 }
 
+/// From this size on, `backup` reports its progress as it goes.
+const BACKUP_PROGRESS_FROM_BYTES: u64 = 8 * 1024 * 1024;
+
+fn mebibytes(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn backup(options: &ServeOptions, file: &std::path::Path) -> Result<()> {
+    let settings = load_settings(options)?;
+    match settings.storage.backend.as_str() {
+        "postgres" => anyhow::bail!(
+            "storage.backend = \"postgres\": back the database up with PostgreSQL's own \
+             `pg_dump --format=custom --file={} DATABASE` (see \"Backups\" in the operator \
+             guide); `relay-server backup` copies SQLite databases only",
+            file.display()
+        ),
+        "discard" => anyhow::bail!(
+            "storage.backend = \"discard\" stores nothing, so there is nothing to back up"
+        ),
+        _ => {}
+    }
+    // Progress in steps of a tenth, for databases big enough to take a while.
+    let mut tenths_shown = 0;
+    let summary =
+        fluister_relay::backup::backup_sqlite(&settings.storage.data_dir, file, |progress| {
+            if progress.total_bytes < BACKUP_PROGRESS_FROM_BYTES {
+                return;
+            }
+            let tenths = progress.copied_bytes * 10 / progress.total_bytes;
+            if tenths > tenths_shown {
+                tenths_shown = tenths;
+                eprintln!(
+                    "copied {:.1} of {:.1} MiB ({} %)",
+                    mebibytes(progress.copied_bytes),
+                    mebibytes(progress.total_bytes),
+                    tenths * 10
+                );
+            }
+        })?;
+    println!(
+        "Backup of {} written to {} ({:.1} MiB, schema version {}, readable by its owner only).",
+        summary.source.display(),
+        file.display(),
+        mebibytes(summary.bytes),
+        summary.schema_version
+    );
+    println!(
+        "It holds ciphertext only, but it keeps tips the relay deletes after the retention \
+         period: keep it a few days at most."
+    );
+    Ok(())
+}
+
 fn serve(options: ServeOptions) -> Result<()> {
     let settings = load_settings(&options)?;
     let filter = tracing_subscriber::EnvFilter::new(&settings.server.log_level);
@@ -294,9 +358,7 @@ async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
     let bound = listener
         .local_addr()
         .context("cannot read the bound address")?;
-    let challenge_key_path = settings.challenge_key_path();
-    let challenge_keys = ChallengeKeys::load_or_create(&challenge_key_path)
-        .context("cannot use the challenge key (proof_of_work.key_file)")?;
+    let challenge_keys = challenge_keys(&settings, &storage).await?;
     let state = AppState::new(settings, storage, challenge_keys)?;
     {
         let mut stdout = std::io::stdout().lock();
@@ -308,6 +370,24 @@ async fn run<S: Storage>(settings: Settings, storage: S) -> Result<()> {
     fluister_relay::server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// The key challenges are MACed with: the file `proof_of_work.key_file` names; else, on a
+/// database several relays share, the key stored in it (made by the first relay to start);
+/// else `challenge-key` in the data directory.
+async fn challenge_keys<S: Storage>(settings: &Settings, storage: &S) -> Result<ChallengeKeys> {
+    if settings.challenge_key_file().is_none() && storage.is_shared() {
+        let candidate: [u8; 32] = fluister_relay::encoding::random_bytes();
+        if let Some(master) = storage
+            .shared_challenge_key(candidate)
+            .await
+            .context("cannot read or store the challenge key in the database")?
+        {
+            return Ok(ChallengeKeys::from_master(master));
+        }
+    }
+    ChallengeKeys::load_or_create(&settings.challenge_key_path())
+        .context("cannot use the challenge key (proof_of_work.key_file)")
 }
 
 /// Completes on SIGINT or SIGTERM.

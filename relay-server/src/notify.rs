@@ -20,6 +20,14 @@
 //! a channel that fails (the SMTP server down, the webhook refusing) is tried again, with a
 //! growing pause up to one window, until it succeeds. Arrivals meanwhile fold into the
 //! notification still to be sent, and the next window's.
+//!
+//! # Several relays
+//!
+//! On a database several relays share ([`Storage::is_shared`]), each relay at the end of a window
+//! in which something arrived at it folds that into the one notice the database holds (one write
+//! per relay and window, never one per request), and after its random delay takes the notice,
+//! clearing it, in one locked transaction: whichever relay takes it first sends it, the others
+//! find nothing. Tips that arrive at two relays in one window bring one notification, not two.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -28,7 +36,9 @@ use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport as _};
 
+use crate::http::AppState;
 use crate::settings::{EmailSecurity, NotificationSettings};
+use crate::storage::{PendingNotice, Storage};
 
 /// What a notification says: one of three fixed texts, none with a count, an id or a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +52,24 @@ enum Notice {
 }
 
 impl Notice {
+    /// What a notice says, as the database holds it.
+    fn pending(self) -> PendingNotice {
+        PendingNotice {
+            news: matches!(self, Notice::News | Notice::NewsAndExpiring),
+            expiring: matches!(self, Notice::Expiring | Notice::NewsAndExpiring),
+        }
+    }
+
+    /// The notice for what the database held, if anything.
+    fn from_pending(pending: PendingNotice) -> Option<Notice> {
+        match (pending.news, pending.expiring) {
+            (true, false) => Some(Notice::News),
+            (false, true) => Some(Notice::Expiring),
+            (true, true) => Some(Notice::NewsAndExpiring),
+            (false, false) => None,
+        }
+    }
+
     fn subject(self) -> &'static str {
         match self {
             Notice::News => "Fluister: er is iets nieuws",
@@ -110,13 +138,20 @@ impl Arrivals {
 
     /// What to say, if anything happened, forgetting it.
     fn take(&self) -> Option<Notice> {
-        let news = self.news.swap(false, Ordering::Relaxed);
-        let expiring = self.expiring.swap(false, Ordering::Relaxed);
-        match (news, expiring) {
-            (true, false) => Some(Notice::News),
-            (false, true) => Some(Notice::Expiring),
-            (true, true) => Some(Notice::NewsAndExpiring),
-            (false, false) => None,
+        Notice::from_pending(PendingNotice {
+            news: self.news.swap(false, Ordering::Relaxed),
+            expiring: self.expiring.swap(false, Ordering::Relaxed),
+        })
+    }
+
+    /// Gives back what [`Arrivals::take`] took, when it could not be handed over.
+    fn put_back(&self, notice: Notice) {
+        let pending = notice.pending();
+        if pending.news {
+            self.something_new();
+        }
+        if pending.expiring {
+            self.something_expiring();
         }
     }
 }
@@ -258,34 +293,54 @@ pub fn check(settings: &NotificationSettings) -> Result<(), String> {
     channels(settings).map(|_| ())
 }
 
-/// The notification task, or `None` when no channel is configured. Fails (at start) when the
-/// configuration cannot be used.
-pub fn notifier(
+/// The notification task for the relay `state` serves, or `None` when no channel is
+/// configured. Fails (at start) when the configuration cannot be used.
+pub fn notifier<S: Storage>(
     settings: &NotificationSettings,
-    arrivals: std::sync::Arc<Arrivals>,
+    state: AppState<S>,
 ) -> Result<Option<impl std::future::Future<Output = ()> + Send + 'static>, String> {
     let channels = channels(settings)?;
     if channels.is_empty() {
         return Ok(None);
     }
     let window = Duration::from_secs(settings.window_seconds);
-    Ok(Some(notify_forever(channels, arrivals, window)))
+    Ok(Some(notify_forever(channels, state, window)))
 }
 
 /// At the end of every window in which something arrived, waits a random part of the next
-/// window and then notifies every channel, each until it succeeds.
-async fn notify_forever(
-    channels: Vec<Channel>,
-    arrivals: std::sync::Arc<Arrivals>,
-    window: Duration,
-) {
+/// window and then notifies every channel, each until it succeeds. On a shared database, hands
+/// what arrived here over to the database first and sends only what it then takes from there.
+async fn notify_forever<S: Storage>(channels: Vec<Channel>, state: AppState<S>, window: Duration) {
+    let arrivals = std::sync::Arc::clone(state.arrivals());
+    let storage = state.storage();
     loop {
         tokio::time::sleep(until_next_boundary(now_millis(), window)).await;
         let Some(notice) = arrivals.take() else {
             continue;
         };
+        if !storage.is_shared() {
+            tokio::time::sleep(random_delay(window)).await;
+            deliver_everywhere(&channels, notice, window).await;
+            continue;
+        }
+        if let Err(error) = storage.hand_over_notice(notice.pending()).await {
+            tracing::warn!(%error, "the notification could not be handed over; trying again");
+            arrivals.put_back(notice);
+            continue;
+        }
         tokio::time::sleep(random_delay(window)).await;
-        deliver_everywhere(&channels, notice, window).await;
+        match storage.take_notice().await {
+            Ok(pending) => {
+                // Nothing: another relay took it and sends it.
+                if let Some(notice) = Notice::from_pending(pending) {
+                    deliver_everywhere(&channels, notice, window).await;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the notification could not be taken; trying again");
+                arrivals.put_back(notice);
+            }
+        }
     }
 }
 

@@ -44,10 +44,7 @@ pub async fn serve<S: Storage>(
     state.hourly_metrics();
     let metrics_snapshots = tokio::spawn(snapshot_metrics_forever(state.clone()));
     // Checked when the state was built, so only a password file removed since then fails here.
-    let notifier = match crate::notify::notifier(
-        &settings.notifications,
-        std::sync::Arc::clone(state.arrivals()),
-    ) {
+    let notifier = match crate::notify::notifier(&settings.notifications, state.clone()) {
         Ok(Some(task)) => Some(tokio::spawn(task)),
         Ok(None) => None,
         Err(error) => {

@@ -161,7 +161,8 @@ pub struct ProofOfWorkSettings {
     /// The most challenges remembered as used (until they expire); further proofs get 503.
     pub max_used_challenges: usize,
     /// The file with the key challenges are MACed with; created if missing. Relays that accept
-    /// each other's challenges share it. Empty: `challenge-key` in the data directory.
+    /// each other's challenges share it. Empty: on PostgreSQL the key in the database (which
+    /// every relay on it shares), else `challenge-key` in the data directory.
     pub key_file: Option<PathBuf>,
 }
 
@@ -539,6 +540,7 @@ pub const ENVIRONMENT_OVERRIDES: &[(&str, &str)] = &[
         "storage.postgres_url (a file, its first line)",
     ),
     ("FLUISTER_POW_DIFFICULTY", "proof_of_work.difficulty"),
+    ("FLUISTER_CHALLENGE_KEY_FILE", "proof_of_work.key_file"),
     ("FLUISTER_ASSETS_DIR", "widget.assets_dir"),
     (
         "FLUISTER_COORDINATOR_RECIPIENTS",
@@ -749,6 +751,9 @@ impl Settings {
                 ))
             })?;
         }
+        if let Some(value) = lookup("FLUISTER_CHALLENGE_KEY_FILE") {
+            self.proof_of_work.key_file = (!value.is_empty()).then(|| PathBuf::from(value));
+        }
         if let Some(value) = lookup("FLUISTER_ASSETS_DIR") {
             self.widget.assets_dir = if value.is_empty() {
                 None
@@ -769,8 +774,8 @@ impl Settings {
             for item in &items {
                 if Recipient::from_str(&item.value).is_err() {
                     return Err(SettingsError(format!(
-                        "{} is `{}`, not an age X25519 recipient; give the `age1…` public keys \
-                         printed by `fluister-inbox keygen` (or `age-keygen -y`)",
+                        "{} is `{}`, not an age public key; give the `age1pq1…` (or `age1…`) \
+                         public keys printed by `fluister-inbox keygen` (or `age-keygen -y`)",
                         item.source, item.value
                     )));
                 }
@@ -813,10 +818,16 @@ impl Settings {
 
     /// The challenge key file: `proof_of_work.key_file`, or `challenge-key` in the data directory.
     pub fn challenge_key_path(&self) -> PathBuf {
-        match &self.proof_of_work.key_file {
-            Some(path) if !path.as_os_str().is_empty() => path.clone(),
-            _ => self.storage.data_dir.join("challenge-key"),
-        }
+        self.challenge_key_file()
+            .unwrap_or_else(|| self.storage.data_dir.join("challenge-key"))
+    }
+
+    /// The challenge key file the operator named (`proof_of_work.key_file`), if any.
+    pub fn challenge_key_file(&self) -> Option<PathBuf> {
+        self.proof_of_work
+            .key_file
+            .clone()
+            .filter(|path| !path.as_os_str().is_empty())
     }
 
     /// The listening address, parsed.
@@ -830,9 +841,11 @@ impl Settings {
         })
     }
 
-    /// The coordinator recipients, parsed.
+    /// The coordinator recipients, parsed: all X25519 (`age1…`) or all hybrid post-quantum
+    /// (`age1pq1…`), since age seals a file to one kind only.
     pub fn recipients(&self) -> Result<Vec<Recipient>, SettingsError> {
-        self.coordinator
+        let recipients = self
+            .coordinator
             .recipients
             .iter()
             .enumerate()
@@ -840,12 +853,37 @@ impl Settings {
                 Recipient::from_str(text.trim()).map_err(|_| {
                     field_error(
                         &format!("coordinator.recipients[{index}]"),
-                        &format!("is `{text}`, not an age X25519 recipient"),
-                        "copy the `age1…` public key printed by `inbox keygen` (or `age-keygen -y`)",
+                        &format!("is `{text}`, not an age public key"),
+                        "copy the `age1pq1…` (or `age1…`) public key printed by `inbox keygen` \
+                         (or `age-keygen -y`)",
                     )
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(first) = recipients.first()
+            && let Some(index) = recipients
+                .iter()
+                .position(|recipient| recipient.is_post_quantum() != first.is_post_quantum())
+        {
+            let (this, other) = if first.is_post_quantum() {
+                (
+                    "an X25519 key (`age1…`)",
+                    "hybrid post-quantum keys (`age1pq1…`)",
+                )
+            } else {
+                (
+                    "a hybrid post-quantum key (`age1pq1…`)",
+                    "X25519 keys (`age1…`)",
+                )
+            };
+            return Err(field_error(
+                &format!("coordinator.recipients[{index}]"),
+                &format!("is {this} among {other}"),
+                "list keys of one kind only: age seals a tip to hybrid or to X25519 keys, never \
+                 to both (make the missing ones with `inbox keygen`, or `inbox keygen --x25519`)",
+            ));
+        }
+        Ok(recipients)
     }
 
     /// The coordinator token hashes, decoded: the unnamed ones, then every member's.
@@ -1318,6 +1356,30 @@ mod tests {
         settings.widget.embedding_origins = vec!["https://www.assen.nl/".to_owned()];
         let error = settings.validate().unwrap_err();
         assert!(error.0.contains("widget.embedding_origins[0]"), "{error}");
+    }
+
+    #[test]
+    fn recipients_are_of_one_kind_hybrid_or_x25519() {
+        use fluister_envelope::age::Identity;
+        let hybrid = || {
+            Identity::generate_hybrid()
+                .unwrap()
+                .to_recipient()
+                .to_string()
+        };
+        let x25519 = || Identity::generate().unwrap().to_recipient().to_string();
+        let mut settings = Settings::default();
+        settings.coordinator.recipients = vec![hybrid(), hybrid()];
+        assert_eq!(settings.recipients().unwrap().len(), 2);
+        settings.coordinator.recipients = vec![x25519(), x25519()];
+        assert_eq!(settings.recipients().unwrap().len(), 2);
+        settings.coordinator.recipients = vec![hybrid(), x25519()];
+        let error = settings.recipients().unwrap_err();
+        assert!(error.0.contains("coordinator.recipients[1]"), "{error}");
+        assert!(error.0.contains("one kind only"), "{error}");
+        settings.coordinator.recipients = vec![x25519(), hybrid(), x25519()];
+        let error = settings.validate().unwrap_err();
+        assert!(error.0.contains("coordinator.recipients[1]"), "{error}");
     }
 
     #[test]

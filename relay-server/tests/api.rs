@@ -81,7 +81,7 @@ fn config_healthz_and_metrics() {
     assert_eq!(config.status, 200);
     assert_security_headers(&config);
     let json = config.json();
-    assert_eq!(json["api_version"], 1);
+    assert_eq!(json["api_version"], fluister_protocol::bodies::API_VERSION);
     assert_eq!(json["proof_of_work"]["difficulty"], 0);
     assert!(json["limits"]["max_tip_bytes"].as_u64().unwrap() > 0);
     assert!(json["recipients"].is_array());
@@ -1411,4 +1411,60 @@ fn member_labels_and_duplicate_tokens_are_refused_with_the_fix() {
         .unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("member-2"));
+}
+
+#[test]
+fn many_tips_go_in_one_deletion_request_and_only_with_the_coordinator_token() {
+    let relay = RelayProcess::start(SettingsBuilder::for_tests());
+    let (_, recipient) = coordinator_keys();
+    let ids: Vec<TipId> = (0..5)
+        .map(|marker| relay.store_tip(&sealed_tip(&recipient, 500, marker)))
+        .collect();
+    let json = ("Content-Type", "application/json");
+    let deletion = |ids: &[TipId]| {
+        serde_json::to_vec(&serde_json::json!({
+            "ids": ids.iter().map(ToString::to_string).collect::<Vec<_>>()
+        }))
+        .unwrap()
+    };
+
+    // Without the token, nothing goes.
+    let refused = relay.request("POST", "/api/v1/tips/delete", &[json], &deletion(&ids[..3]));
+    assert_eq!(refused.status, 401);
+    assert_eq!(relay.tip_ids().len(), 5);
+
+    // Three tips, one of them named twice, and one the relay never had: three deleted.
+    let unknown = TipId::parse(&"ab".repeat(16)).unwrap();
+    let named = [ids[0], ids[1], ids[2], ids[1], unknown];
+    let deleted =
+        relay.coordinator_request("POST", "/api/v1/tips/delete", &[json], &deletion(&named));
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    assert_eq!(deleted.json()["deleted"], 3);
+    let mut left = relay.tip_ids();
+    left.sort_by_key(ToString::to_string);
+    let mut expected = ids[3..].to_vec();
+    expected.sort_by_key(ToString::to_string);
+    assert_eq!(left, expected);
+
+    // Bad requests are refused whole, and delete nothing.
+    let too_many = vec![ids[3]; fluister_protocol::bodies::MAX_TIPS_PER_DELETION + 1];
+    let refused =
+        relay.coordinator_request("POST", "/api/v1/tips/delete", &[json], &deletion(&too_many));
+    assert_eq!(refused.status, 413, "{}", refused.text());
+    let refused = relay.coordinator_request(
+        "POST",
+        "/api/v1/tips/delete",
+        &[json],
+        br#"{"ids":["not a tip"]}"#,
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    let refused = relay.coordinator_request(
+        "POST",
+        "/api/v1/tips/delete",
+        &[("Content-Type", "text/plain")],
+        &deletion(&ids[3..]),
+    );
+    assert_eq!(refused.status, 415, "{}", refused.text());
+    assert_eq!(relay.tip_ids().len(), 2);
+    relay.assert_serving();
 }

@@ -2,7 +2,8 @@
 //! (Python's standard-library `smtpd` DebuggingServer, which prints every mail it receives) and a
 //! webhook receiver in the test: a tip brings one mail within the window, saying nothing of the
 //! tip; a reporter's answer brings one too, the coordinator's own message none; with the SMTP
-//! server down the tip is stored all the same and the mail follows once the server is back.
+//! server down the tip is stored all the same and the mail follows once the server is back; and
+//! two relays on one PostgreSQL database send one mail for tips that reached both in a window.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -14,7 +15,7 @@ use fluister_envelope::age::seal;
 use fluister_testkit::fixtures::{
     coordinator_keys, mailbox_keys, registration_body, sealed_tip, submission_key,
 };
-use fluister_testkit::{RelayProcess, SettingsBuilder};
+use fluister_testkit::{PostgresServer, RelayProcess, SettingsBuilder};
 
 /// A running `python3 -m smtpd` DebuggingServer, its output in a file; killed on drop.
 struct SmtpSink {
@@ -132,23 +133,25 @@ fn scratch_directory(name: &str) -> PathBuf {
 /// A relay that mails `coordinator@gemeente.test` through plain SMTP on `port`, batching per
 /// second.
 fn relay_mailing_to(port: u16) -> RelayProcess {
-    RelayProcess::start(
-        SettingsBuilder::for_tests()
-            .set("notifications", "window_seconds", 1)
-            .set("notifications", "email_server", "127.0.0.1")
-            .set("notifications", "email_port", i64::from(port))
-            .set("notifications", "email_security", "none")
-            .set(
-                "notifications",
-                "email_from",
-                "Fluister <fluister@relay.test>",
-            )
-            .set(
-                "notifications",
-                "email_to",
-                vec!["coordinator@gemeente.test".to_owned()],
-            ),
-    )
+    RelayProcess::start(mailing_to(port).set("notifications", "window_seconds", 1))
+}
+
+/// Settings that mail `coordinator@gemeente.test` through plain SMTP on `port`.
+fn mailing_to(port: u16) -> SettingsBuilder {
+    SettingsBuilder::for_tests()
+        .set("notifications", "email_server", "127.0.0.1")
+        .set("notifications", "email_port", i64::from(port))
+        .set("notifications", "email_security", "none")
+        .set(
+            "notifications",
+            "email_from",
+            "Fluister <fluister@relay.test>",
+        )
+        .set(
+            "notifications",
+            "email_to",
+            vec!["coordinator@gemeente.test".to_owned()],
+        )
 }
 
 /// Asserts a notification mail says nothing of what arrived.
@@ -421,6 +424,59 @@ fn a_tip_and_a_mailbox_near_their_end_each_bring_one_warning_not_one_per_sweep()
     assert_eq!(warnings.len(), 2, "one warning for the mailbox too");
     let whole = format!("{}\n{}", warnings[1].0.join("\n"), warnings[1].1.join("\n"));
     assert!(!whole.contains(keys.mailbox_id.as_str()), "{whole}");
+    drop(sink);
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn two_relays_on_one_database_send_one_mail_for_tips_that_reached_both_in_one_window() {
+    let directory = scratch_directory("two-relays");
+    let port = free_port();
+    let sink = SmtpSink::start(port, &directory);
+    let postgres = PostgresServer::start();
+    let window = Duration::from_secs(3);
+    let settings = || {
+        mailing_to(port)
+            .set("notifications", "window_seconds", 3)
+            .storage("backend", "postgres")
+            .environment("FLUISTER_POSTGRES_URL", postgres.url())
+    };
+    let relay_a = RelayProcess::start(settings());
+    let relay_b = RelayProcess::start(settings());
+    let (_, coordinator) = coordinator_keys();
+
+    for round in 1..=2u64 {
+        // Just after a window began, one tip at each relay: the same window for both.
+        let window_millis = window.as_millis();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        let into_next = window_millis - now % window_millis + 200;
+        std::thread::sleep(Duration::from_millis(u64::try_from(into_next).unwrap()));
+        let before = sink.mails().len();
+        let tip_id = relay_a
+            .store_tip(&sealed_tip(&coordinator, 2000, 2 * round))
+            .to_string();
+        relay_b.store_tip(&sealed_tip(&coordinator, 2000, 2 * round + 1));
+        let mails = sink.wait_for(before + 1, Duration::from_secs(20));
+        assert_content_free(&mails[before], &tip_id);
+        // Both relays had news in that window; whichever took the notice sent it, alone. Two
+        // more windows pass: no second mail.
+        std::thread::sleep(2 * window + Duration::from_millis(500));
+        assert_eq!(
+            sink.mails().len(),
+            before + 1,
+            "round {round}: one mail for one window, not one per relay"
+        );
+    }
+    assert_eq!(
+        postgres
+            .psql("SELECT news OR expiring FROM pending_notice")
+            .trim(),
+        "f",
+        "nothing is left waiting"
+    );
     drop(sink);
     let _ = std::fs::remove_dir_all(&directory);
 }

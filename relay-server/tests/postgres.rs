@@ -1,9 +1,11 @@
 //! The real relay binary on a real PostgreSQL server (`storage.backend = "postgres"`, started
 //! from Debian's `postgresql` package by the testkit): a tip submitted, retried, listed, fetched
 //! and deleted as the inbox's pull does it, a mailbox conversation, and a restart that keeps
-//! everything.
+//! everything; and two relay processes on one database, as behind a load balancer, where a
+//! proof of work pays at exactly one of them.
 
 use fluister_envelope::age::{Identity, open, seal};
+use fluister_envelope::pow;
 use fluister_protocol::bodies::MessageList;
 use fluister_protocol::{ErrorCode, MessageAuthor};
 use fluister_testkit::client::messages_path;
@@ -176,4 +178,133 @@ fn readyz_follows_the_postgres_server_down_and_up_again() {
     assert_eq!(ready.status, 200, "{}", ready.text());
     assert_eq!(relay.tip_ids(), [stored]);
     relay.assert_serving();
+}
+
+/// What a relay's database holds, as one number (`psql`'s answer to `sql`).
+fn count(postgres: &PostgresServer, sql: &str) -> u64 {
+    postgres.psql(sql).trim().parse().unwrap()
+}
+
+#[test]
+fn two_relays_on_one_database_accept_a_proof_once_whichever_relay_it_is_sent_to() {
+    let postgres = PostgresServer::start();
+    // Real proof of work, so that a wrong nonce is really wrong.
+    let settings = || on_postgres(&postgres).proof_of_work("difficulty", 16);
+    let relay_a = RelayProcess::start(settings());
+    let relay_b = RelayProcess::start(settings());
+    assert_ne!(relay_a.address(), relay_b.address());
+    let (_, recipient) = coordinator_keys();
+
+    // A challenge from A, solved, and the tip sent to B: B verifies A's challenge and stores it.
+    let body = sealed_tip(&recipient, 2048, 1);
+    let proof = relay_a.proof_for(&body);
+    let key = submission_key();
+    let stored = relay_b.submit_with(&body, &key, &proof.seed, proof.nonce);
+    assert_eq!(stored.status, 201, "{}", stored.text());
+    let tip_id = stored.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(count(&postgres, "SELECT COUNT(*) FROM spent_challenges"), 1);
+
+    // The same proof again at A, under another submission key (to store the tip twice, or to
+    // pay for something else): refused as used, though A never saw it before.
+    let replayed = relay_a.submit_with(&body, &submission_key(), &proof.seed, proof.nonce);
+    assert_eq!(
+        replayed.error_code(),
+        ErrorCode::ChallengeInvalid,
+        "{}",
+        replayed.text()
+    );
+    let replayed_at_b = relay_b.submit_with(&body, &submission_key(), &proof.seed, proof.nonce);
+    assert_eq!(replayed_at_b.error_code(), ErrorCode::ChallengeInvalid);
+    // The same request sent again (a reply lost on the way, the load balancer picking A this
+    // time) is answered with the tip it stored, and stores nothing new.
+    let retried = relay_a.submit_with(&body, &key, &proof.seed, proof.nonce);
+    assert_eq!(retried.status, 200, "{}", retried.text());
+    assert_eq!(retried.json()["id"], tip_id.as_str());
+
+    // Either relay lists the one tip.
+    for relay in [&relay_a, &relay_b] {
+        let listed: Vec<String> = relay.tip_ids().iter().map(ToString::to_string).collect();
+        assert_eq!(listed, std::slice::from_ref(&tip_id));
+    }
+    assert_eq!(count(&postgres, "SELECT COUNT(*) FROM tips"), 1);
+
+    // One proof sent to both relays at the same moment, under two keys: exactly one stores.
+    for round in 2..6 {
+        let body = sealed_tip(&recipient, 1024, round);
+        let proof = relay_b.proof_for(&body);
+        let (body_a, body_b) = (body.clone(), body);
+        let answers = std::thread::scope(|scope| {
+            let at_a = scope.spawn(|| {
+                relay_a.submit_with(&body_a, &submission_key(), &proof.seed, proof.nonce)
+            });
+            let at_b = scope.spawn(|| {
+                relay_b.submit_with(&body_b, &submission_key(), &proof.seed, proof.nonce)
+            });
+            [at_a.join().unwrap(), at_b.join().unwrap()]
+        });
+        let statuses: Vec<u16> = answers.iter().map(|answer| answer.status).collect();
+        assert_eq!(
+            statuses.iter().filter(|status| **status == 201).count(),
+            1,
+            "round {round}: {statuses:?}"
+        );
+        let refused = answers.iter().find(|answer| answer.status != 201).unwrap();
+        assert_eq!(refused.error_code(), ErrorCode::ChallengeInvalid);
+    }
+    assert_eq!(count(&postgres, "SELECT COUNT(*) FROM tips"), 5);
+
+    // A wrong proof writes nothing: only verified work reaches the database.
+    let spent_before = count(&postgres, "SELECT COUNT(*) FROM spent_challenges");
+    let body = sealed_tip(&recipient, 1024, 9);
+    let challenge = relay_a.challenge();
+    let body_sha256 = pow::ciphertext_sha256(&body);
+    let wrong = (0..u32::MAX)
+        .find(|nonce| {
+            pow::verify(&challenge, &body_sha256, &pow::Solution { nonce: *nonce }).is_err()
+        })
+        .unwrap();
+    let refused = relay_b.submit_with(&body, &submission_key(), &challenge.seed, wrong);
+    assert_eq!(refused.error_code(), ErrorCode::ProofOfWorkInvalid);
+    let free = relay_a.request("POST", "/api/v1/challenges", &[], b"");
+    assert_eq!(free.status, 201);
+    assert_eq!(
+        count(&postgres, "SELECT COUNT(*) FROM spent_challenges"),
+        spent_before
+    );
+    relay_a.assert_serving();
+    relay_b.assert_serving();
+}
+
+#[test]
+fn a_restarted_relay_accepts_proofs_for_challenges_issued_before_and_still_refuses_spent_ones() {
+    let postgres = PostgresServer::start();
+    let mut relay_a = RelayProcess::start(on_postgres(&postgres));
+    let relay_b = RelayProcess::start(on_postgres(&postgres));
+    let (_, recipient) = coordinator_keys();
+    let spent_body = sealed_tip(&recipient, 512, 1);
+    let spent = relay_a.proof_for(&spent_body);
+    assert_eq!(
+        relay_a
+            .submit_with(&spent_body, &submission_key(), &spent.seed, spent.nonce)
+            .status,
+        201
+    );
+    let open_body = sealed_tip(&recipient, 512, 2);
+    let open_challenge = relay_b.proof_for(&open_body);
+
+    // A rolling restart: A goes down and comes back. The key and the record of spent
+    // challenges are in the database, so what was issued before still pays, once.
+    relay_a.kill();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    relay_a.launch();
+    let replayed = relay_a.submit_with(&spent_body, &submission_key(), &spent.seed, spent.nonce);
+    assert_eq!(replayed.error_code(), ErrorCode::ChallengeInvalid);
+    let paid = relay_a.submit_with(
+        &open_body,
+        &submission_key(),
+        &open_challenge.seed,
+        open_challenge.nonce,
+    );
+    assert_eq!(paid.status, 201, "{}", paid.text());
+    assert_eq!(relay_b.tip_ids().len(), 2);
 }

@@ -24,17 +24,24 @@
 //     navigation to the 112 banner visible in the frame, to the phone numbers visible, and to
 //     the first question usable (the start button pressed the moment the form's wasm has taken
 //     over, then the first question's heading and choices on screen).
+//  7. sealing a tip in the crypto worker, to one X25519 coordinator key and to one hybrid
+//     post-quantum key (`mlkem768x25519`, whose tip also names the reporter's hybrid reply key),
+//     one `seal_tip` round trip each, timed inside the page with the worker's wasm already
+//     loaded and the receipt code prepared; and the size of such a sealed tip (a description of
+//     300 characters; to one and to three keys).
 //
 // FLUISTER_BENCH_RUNS (default 10) sets the runs of 1-5 on the fast machine, 0 to skip them;
-// FLUISTER_BENCH_PHONE_RUNS (default 5) those of 6.
+// FLUISTER_BENCH_PHONE_RUNS (default 5) those of 6; FLUISTER_BENCH_SEAL_RUNS (default 100) those
+// of 7 for each kind of key.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
-import { runInbox, startStack, translations, widgetFrame, WORKSPACE } from "../browser/harness.mjs";
+import { makeCoordinator, runInbox, startStack, translations, widgetFrame, WORKSPACE } from "../browser/harness.mjs";
 
 const RUNS = Number(process.env.FLUISTER_BENCH_RUNS ?? 10);
 const PHONE_RUNS = Number(process.env.FLUISTER_BENCH_PHONE_RUNS ?? 5);
+const SEAL_RUNS = Number(process.env.FLUISTER_BENCH_SEAL_RUNS ?? 100);
 /** The slow connection: 400 kbit/s each way (in bytes per second) and a 400 ms round trip. */
 const PHONE_NETWORK = { offline: false, latency: 400, downloadThroughput: 400000 / 8, uploadThroughput: 400000 / 8 };
 const PHONE_CPU_SLOWDOWN = 4;
@@ -54,10 +61,11 @@ function receiptArgon2Parameters() {
   return `Argon2id m=${memoryKib / 1024} MiB, t=${constant("ARGON2_TIME_COST")}, p=${constant("ARGON2_PARALLELISM")}`;
 }
 
-function summary(values) {
+function summary(values, digits = 0) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (fraction) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
-  return `median ${at(0.5).toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms (${sorted.length} runs)`;
+  const ms = (value) => `${value.toFixed(digits)} ms`;
+  return `median ${ms(at(0.5))}, min ${ms(sorted[0])}, p90 ${ms(at(0.9))}, max ${ms(sorted[sorted.length - 1])} (${sorted.length} runs)`;
 }
 
 /**
@@ -132,7 +140,7 @@ function phoneTimingScript({ startButton, kindHeading }) {
       }
     }
     const heading = document.getElementById("step-heading");
-    if (pressed && heading?.textContent.trim() === kindHeading && onScreen(document.querySelector('input[type="radio"]'))) {
+    if (pressed && heading?.textContent.trim() === kindHeading && onScreen(document.querySelector('input[name="kind"]'))) {
       mark("firstQuestion");
     }
     if (timing.firstQuestion !== undefined) {
@@ -190,6 +198,60 @@ async function phoneBenchmark(stack) {
   console.log(`  first question usable (start pressed as soon as the form took over): ${times("firstQuestion")}`);
 }
 
+/** Item 7: `seal_tip` in a crypto worker of the widget's own script, to X25519 and to hybrid
+ * keys, timed in the page; and the sealed tips' sizes. */
+async function sealingBenchmark(stack) {
+  const keys = {};
+  for (const kind of ["x25519", "hybrid"]) {
+    const coordinators = [0, 1, 2].map(() => makeCoordinator({ keyKind: kind }));
+    keys[kind] = coordinators.map((coordinator) => coordinator.recipient);
+    for (const coordinator of coordinators) {
+      rmSync(coordinator.directory, { recursive: true, force: true });
+    }
+  }
+  const context = await stack.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${stack.page.origin}/`);
+  const frame = await widgetFrame(page, stack.relay.origin);
+  await frame.getByRole("heading", { name: ui.start_heading, exact: true }).waitFor();
+  const document = JSON.stringify({ v: 1, text: "x".repeat(300) });
+  const measured = await frame.evaluate(async ({ keys, document, runs }) => {
+    const worker = new Worker(window.document.getElementById("fluister-widget").dataset.worker, { type: "module" });
+    let nextId = 1;
+    const call = (message) => new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => (data.error === undefined ? resolve(data.result) : reject(new Error(data.error)));
+      worker.postMessage({ id: nextId++, ...message });
+    });
+    const size = (result) => atob(result.file.ciphertext.replaceAll("-", "+").replaceAll("_", "/")).length;
+    try {
+      await call({ op: "prepare_receipt" });
+      const results = {};
+      for (const kind of Object.keys(keys)) {
+        // One untimed seal first: the first use of a kind compiles its code paths.
+        await call({ op: "seal_tip", document, recipients: [keys[kind][0]] });
+        const times = [];
+        for (let run = 0; run < runs; run += 1) {
+          const started = performance.now();
+          await call({ op: "seal_tip", document, recipients: [keys[kind][0]] });
+          times.push(performance.now() - started);
+        }
+        const one = size(await call({ op: "seal_tip", document, recipients: [keys[kind][0]] }));
+        const three = size(await call({ op: "seal_tip", document, recipients: keys[kind] }));
+        results[kind] = { times, one, three };
+      }
+      return results;
+    } finally {
+      worker.terminate();
+    }
+  }, { keys, document, runs: SEAL_RUNS });
+  await context.close();
+  for (const [kind, label] of [["x25519", "X25519"], ["hybrid", "hybrid mlkem768x25519"]]) {
+    const { times, one, three } = measured[kind];
+    console.log(`Sealing a tip in the crypto worker to one ${label} key (one seal_tip round trip, 300-character description): ${summary(times, 2)}`);
+    console.log(`  sealed tip, bytes: ${one} to one key, ${three} to three keys`);
+  }
+}
+
 const stack = await startStack({ difficulty: DEFAULT_DIFFICULTY });
 try {
   const sizes = JSON.parse(readFileSync(join(assets, "sizes.json"), "utf8"));
@@ -203,6 +265,9 @@ try {
   printSizes("Later steps' chunk, fetched when the reporter moves to go on, bytes:", sizes.later_steps);
   printSizes("Crypto worker, loaded when the questions start, bytes:", sizes.crypto_worker);
 
+  if (SEAL_RUNS > 0) {
+    await sealingBenchmark(stack);
+  }
   if (PHONE_RUNS > 0) {
     await phoneBenchmark(stack);
   }

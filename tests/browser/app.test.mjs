@@ -70,7 +70,8 @@ before(async () => {
   const directory = mkdtempSync(join(tmpdir(), "fluister-app-"));
   const home = join(directory, "inbox");
   const inboxEnvironment = { ...process.env, FLUISTER_PASSPHRASE: PASSPHRASE };
-  const keygen = execFileSync(INBOX_BIN, ["--home", home, "--lang", "en", "keygen"], { env: inboxEnvironment, encoding: "utf8" });
+  // An X25519 key, so that the reference `age-keygen`'s keys (X25519 too) can join its set.
+  const keygen = execFileSync(INBOX_BIN, ["--home", home, "--lang", "en", "keygen", "--x25519"], { env: inboxEnvironment, encoding: "utf8" });
   const recipient = keygen.match(/age1[0-9a-z]+/)[0];
   // The offline backup key, in the relay's recipients and the coordinator's own set; a key the
   // relay seals to but the notes are not sealed to; and a stranger's.

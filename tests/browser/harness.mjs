@@ -33,7 +33,11 @@ export function translations(code) {
   };
 }
 
-export const LANGUAGES = ["nl", "en", "pl", "ro", "bg"];
+/** Every language of the form, in the order of its language menu (`widget/tools/package.mjs`). */
+export const LANGUAGES = ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
+
+/** The languages written right to left, whose frame mirrors (`dir="rtl"` on its root). */
+export const RIGHT_TO_LEFT = ["ar"];
 
 /** The built widget's `asset-manifest.json` (the versioned loader and its integrity). */
 export function widgetManifest() {
@@ -56,12 +60,22 @@ export const receiptCodes = {
   isShownCode: (code) => spawnSync(FIXTURE_BIN, ["receipt-code", "check", code]).status === 0,
 };
 
-/** A coordinator key pair and token, and a scratch directory for one relay. */
-export function makeCoordinator() {
+/** A coordinator key pair and token, and a scratch directory for one relay. The key is an X25519
+ * one from the reference `age-keygen`, or with `keyKind: "hybrid"` a hybrid post-quantum one from
+ * the envelope (through `fluister-fixture`; age 1.1.1 knows no hybrid keys), written as an
+ * `age-keygen` identity file. */
+export function makeCoordinator({ keyKind = "x25519" } = {}) {
   const directory = mkdtempSync(join(tmpdir(), "fluister-browser-"));
   const keyFile = join(directory, "coordinator.key");
-  execFileSync("age-keygen", ["-o", keyFile], { stdio: "pipe" });
-  const recipient = readFileSync(keyFile, "utf8").match(/public key: (age1[0-9a-z]+)/)[1];
+  let recipient;
+  if (keyKind === "hybrid") {
+    const [secret, hybridRecipient] = fixture(["age", "keygen", "hybrid"]).split("\n");
+    recipient = hybridRecipient;
+    writeFileSync(keyFile, `# public key: ${recipient}\n${secret}\n`, { mode: 0o600 });
+  } else {
+    execFileSync("age-keygen", ["-o", keyFile], { stdio: "pipe" });
+    recipient = readFileSync(keyFile, "utf8").match(/public key: (age1[0-9a-z]+)/)[1];
+  }
   const minted = execFileSync(RELAY_BIN, ["mint-token"], { encoding: "utf8" });
   const token = minted.match(/fluister-coordinator-[A-Za-z0-9_-]+/)[0];
   const tokenHash = minted.match(/token_sha256 = \["([0-9a-f]{64})"\]/)[1];
@@ -121,9 +135,10 @@ export async function startRelay({ coordinator, embeddingOrigins, difficulty = 8
 }
 
 /** Everything one test file needs, started together; `close()` ends it all. `limits`,
- * `proofOfWork` and `widget` go to the relay's config (see `startRelay`). */
-export async function startStack({ difficulty = 8, limits = {}, proofOfWork = {}, widget = {} } = {}) {
-  const coordinator = makeCoordinator();
+ * `proofOfWork` and `widget` go to the relay's config (see `startRelay`); `keyKind` is the
+ * coordinator key's (see `makeCoordinator`). */
+export async function startStack({ difficulty = 8, limits = {}, proofOfWork = {}, widget = {}, keyKind = "x25519" } = {}) {
+  const coordinator = makeCoordinator({ keyKind });
   // The example page's origin must be known before the relay starts (it goes into its config),
   // and the page must know the relay's: start the page server on a fixed free port first.
   const probe = await startStaticServer({ directory: EXAMPLE_DIRECTORY, relayOrigin: null });

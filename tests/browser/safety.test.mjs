@@ -58,7 +58,7 @@ function counted(language, key, count) {
 
 // "Press Shift 1 more times" was the same sentence for every count: the counts 3 (the hint), 2
 // and 1 (the status) each take their own form in every language, as CLDR's rules say.
-for (const language of ["en", "pl", "ro", "bg"]) {
+for (const language of ["en", "pl", "ro", "bg", "uk", "es", "ar"]) {
   test(`in ${language} the Shift hint and status take the plural form of their count`, async () => {
     const { ui } = translations(language);
     const { context, page, frame } = await openExamplePage(stack);

@@ -2,7 +2,7 @@
 // (the danger banner with 112, the intro, the phone numbers, the exit button), so with the wasm
 // requests held back it is on screen, passes axe-core, takes the host page's theme, and its exit
 // button and Shift three times leave; a press of "start" is carried out once the wasm arrives;
-// and the form takes over without moving anything.
+// and the form takes over without moving anything, inside the frame or the frame itself.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -76,11 +76,13 @@ function layout(frame) {
   });
 }
 
-for (const language of ["nl", "pl"]) {
+for (const language of ["nl", "pl", "ar"]) {
   test(`in ${language}, the start screen with 112, the phone numbers and the exit is on screen before any wasm, and passes axe-core`, async () => {
     const { ui } = translations(language);
     const { context, frame, problems, held } = await openWithoutWasm(language);
     assert.equal(await frame.evaluate(() => document.documentElement.lang), language);
+    // Arabic is mirrored from the first bytes: the document's own root says so.
+    assert.equal(await frame.evaluate(() => document.documentElement.dir), language === "ar" ? "rtl" : "ltr");
     const danger = frame.locator(".danger");
     assert.ok(await danger.isVisible());
     assert.equal((await danger.innerText()).replace(/\s+/g, " ").trim(), `${ui.danger_call} 112`);
@@ -132,14 +134,34 @@ test("Shift pressed three times leaves before any wasm, and the screen reader he
 
 test("the form takes over when its wasm arrives without moving anything, and carries out a press of start", async () => {
   const { ui } = translations("pl");
-  const { context, frame, problems, release } = await openWithoutWasm("pl");
+  const { context, page, frame, problems, release } = await openWithoutWasm("pl");
+  // The reporter has scrolled the start screen inside the frame a little (the frame has the
+  // loader's one height; the start screen is longer): the takeover keeps where they are, and
+  // the frame on the host page keeps its height.
+  const frameHeight = () => page.evaluate(() => document.querySelector("iframe.fluister-frame").getBoundingClientRect().height);
+  await frame.evaluate(() => window.scrollTo(0, 120));
+  assert.equal(await frame.evaluate(() => Math.round(window.scrollY)), 120, "the start screen scrolls inside the frame");
+  const heightBefore = await frameHeight();
   const before = await layout(frame);
   await release();
   await formTookOver(frame);
   assert.deepEqual(await layout(frame), before);
+  assert.equal(await frame.evaluate(() => Math.round(window.scrollY)), 120);
+  assert.equal(await frameHeight(), heightBefore);
   assert.equal(await frame.evaluate(() => document.documentElement.lang), "pl");
   assert.deepEqual(problems, []);
   await context.close();
+
+  // Right to left the same: the Arabic document's start screen and the form's own are mirrored
+  // alike.
+  const arabic = await openWithoutWasm("ar");
+  const arabicBefore = await layout(arabic.frame);
+  await arabic.release();
+  await formTookOver(arabic.frame);
+  assert.deepEqual(await layout(arabic.frame), arabicBefore);
+  assert.deepEqual(await arabic.frame.evaluate(() => [document.documentElement.lang, document.documentElement.dir]), ["ar", "rtl"]);
+  assert.deepEqual(arabic.problems, []);
+  await arabic.context.close();
 
   // On a page with a theme, the theme is there before the wasm, so the takeover changes no
   // colour and moves nothing either.

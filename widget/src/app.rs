@@ -40,6 +40,9 @@ pub struct StartupSettings {
     pub worker_url: String,
     /// The step a button on the document's start screen asked for before the form took over.
     pub first_step: Option<Step>,
+    /// The fingerprint of the recipients the coordinator pinned (the embed tag's
+    /// `data-recipients`, passed on by the loader), if the tag has one.
+    pub pinned_recipients: Option<String>,
 }
 
 /// The step a press on the iframe document's own start screen asks for (`start.js` writes
@@ -77,13 +80,17 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         later_steps_loading: RwSignal::new(false),
         later_steps_prefetched: StoredValue::new(false),
     };
+    context
+        .delivery
+        .pinned
+        .set_value(settings.pinned_recipients);
     leptos::task::spawn_local(async move {
         if let Ok(config) = api::fetch_config().await {
             context.delivery.config.set(Some(config));
         }
     });
     listen_for_shift_presses(context);
-    set_document_language(&context.language.get_untracked());
+    set_document_language(&settings.language);
     if let Some(step) = settings.first_step {
         context.go_to(step);
     }
@@ -110,9 +117,12 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
     }
 }
 
-fn set_document_language(code: &str) {
+/// The frame's root takes the language and its direction: `dir="rtl"` mirrors the whole form
+/// (the style sheet uses only logical properties: `margin-inline-start`, not `margin-left`).
+fn set_document_language(language: &LanguageAsset) {
     if let Some(root) = document().document_element() {
-        let _ = root.set_attribute("lang", code);
+        let _ = root.set_attribute("lang", &language.code);
+        let _ = root.set_attribute("dir", language.direction);
     }
 }
 
@@ -124,7 +134,7 @@ fn safety_bar(context: WidgetContext) -> impl IntoView {
     view! {
         <header class="safety-bar">
             <p class="danger">
-                {context.text("danger_call")} " " <a href="tel:112" class="danger-number">"112"</a>
+                {context.text("danger_call")} " " <a href="tel:112" class="danger-number" dir="ltr">"112"</a>
             </p>
             <button type="button" class="exit-button" on:click=move |_| context.exit_now()>
                 {context.text("exit_button")}
@@ -169,7 +179,7 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
             .iter()
             .map(|language| {
                 view! {
-                    <option value=language.code.clone() lang=language.code.clone() selected=language.code == current>
+                    <option value=language.code.clone() lang=language.code.clone() dir=language.direction selected=language.code == current>
                         {language.name.clone()}
                     </option>
                 }
@@ -189,7 +199,7 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
                 if let Ok(text) = api::fetch_widget_file(&asset.file).await
                     && let Some(translations) = Translations::from_json(&asset.code, &text)
                 {
-                    set_document_language(&asset.code);
+                    set_document_language(&asset);
                     context.language.set(asset.code.clone());
                     context.translations.set(translations);
                     focus_soon("language-choice");

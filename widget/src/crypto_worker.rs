@@ -131,27 +131,39 @@ impl CryptoWorker {
 
     /// Seals the tip document (JSON) to `recipients`, with the prepared code's reply
     /// information; returns it with the receipt code.
+    /// With `pinned` (the embed tag's fingerprint), the worker refuses a list with another one.
     pub fn seal_tip(
         &self,
         document: String,
         recipients: Vec<String>,
+        pinned: Option<String>,
     ) -> impl Future<Output = Result<SealedTip, Failure>> + 'static {
         self.call(
             SealTip {
                 document,
                 recipients,
+                pinned,
             },
             None,
         )
     }
 
     /// Seals the reporter's answer to `recipients` and to the code's own reply key.
+    /// `pinned` as for [`CryptoWorker::seal_tip`].
     pub fn seal_answer(
         &self,
         text: String,
         recipients: Vec<String>,
+        pinned: Option<String>,
     ) -> impl Future<Output = Result<SealedFile, Failure>> + 'static {
-        self.call(SealAnswer { text, recipients }, None)
+        self.call(
+            SealAnswer {
+                text,
+                recipients,
+                pinned,
+            },
+            None,
+        )
     }
 
     /// Opens the conversation as the relay sent it, oldest first.

@@ -1,10 +1,15 @@
 //! The widget's side of the conversation with the loader (`web/embed.js`) on the host page.
 //!
-//! Only four kinds of messages ever cross the frame boundary, and none carries anything the
-//! reporter typed: `ready` (the widget has started), `resize` (its height), `exit` (leave now),
-//! from the widget; `theme` (an allowlisted set of NL Design System values), from the loader.
-//! The widget learns the host page's origin from the loader's `theme` message and addresses
-//! everything after `ready` to that origin only.
+//! Only three kinds of messages ever cross the frame boundary, and none carries anything the
+//! reporter typed or chose: `ready` (the widget has started) and `exit` (leave now), from the
+//! widget; `theme` (an allowlisted set of NL Design System values), from the loader. The widget
+//! learns the host page's origin from the loader's `theme` message and addresses everything
+//! after `ready` to that origin only.
+//!
+//! The widget never tells the loader its height: the loader gives the frame one height of its
+//! own (from the host window's size only), and the form scrolls inside it. A height that
+//! followed the form would tell the host page's scripts which kind's signals are listed and how
+//! long the description is.
 
 use std::cell::RefCell;
 
@@ -104,7 +109,6 @@ pub fn host_origin() -> Option<String> {
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use js_sys::{Object, Reflect};
-    use wasm_bindgen::JsValue;
 
     use super::*;
 
@@ -131,19 +135,6 @@ mod browser {
         }
     }
 
-    /// Tells the loader the widget's height, so the frame fits without a scroll bar.
-    pub fn report_height(height: f64) {
-        if let Some(origin) = host_origin() {
-            let message = message("resize");
-            let _ = Reflect::set(
-                &message,
-                &"height".into(),
-                &JsValue::from_f64(height.ceil()),
-            );
-            post_to_parent(&message, &origin);
-        }
-    }
-
     /// Leaves: asks the loader to replace the host page with a neutral one, or does it itself
     /// when there is no loader to ask.
     pub fn leave_now() {
@@ -166,7 +157,7 @@ mod browser {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{announce_ready, leave_now, report_height};
+pub use browser::{announce_ready, leave_now};
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,29 @@ pub fn query_parameter(query: &str, name: &str) -> Option<String> {
         .filter(|value| fluister_envelope::tip::vocabulary::is_well_formed_identifier(value))
 }
 
+/// The pin of the recipients (`recipients=`, the embed tag's `data-recipients`) in the frame's
+/// query, if there is one at all. Unlike [`query_parameter`], a malformed value is kept, not
+/// dropped: a damaged pin must make the worker refuse to seal, never turn into "no pin". It is
+/// only ever compared, never shown.
+pub fn pinned_recipients(query: &str) -> Option<String> {
+    const LONGEST: usize = 128;
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| match pair.split_once('=') {
+            Some(("recipients", value)) => Some(value),
+            None if pair == "recipients" => Some(""),
+            _ => None,
+        })
+        .map(|value| {
+            if value.len() > LONGEST {
+                "invalid".to_owned()
+            } else {
+                value.to_owned()
+            }
+        })
+}
+
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use fluister_envelope::tip::vocabulary::Municipality;
@@ -67,7 +90,7 @@ mod browser {
                 host.set_inner_html("");
                 leptos::mount::mount_to(host, move || widget_view(settings)).forget();
                 listen_to_loader();
-                watch_height();
+                keep_focus_clear_of_safety_bar();
                 embedding::announce_ready();
             }
         });
@@ -92,6 +115,9 @@ mod browser {
             municipality,
             worker_url,
             first_step: None,
+            // Taken as it is: the worker refuses to seal to any list whose fingerprint differs,
+            // a damaged one included.
+            pinned_recipients: crate::pinned_recipients(&query),
         })
     }
 
@@ -119,7 +145,6 @@ mod browser {
             {
                 apply_theme(&Object::from(tokens));
             }
-            report_current_height();
         });
         std::mem::forget(handle);
     }
@@ -143,15 +168,30 @@ mod browser {
         }
     }
 
-    fn report_current_height() {
-        if let Some(body) = document().body() {
-            embedding::report_height(f64::from(body.offset_height()));
-        }
-    }
-
-    /// Reports the height whenever the content's size changes (a new step, an error message).
-    fn watch_height() {
-        let callback = Closure::<dyn FnMut()>::new(report_current_height);
+    /// The safety bar stays at the top of the frame while the form scrolls under it (the frame
+    /// has one height, whatever the step; see `embedding.rs`). A focused field must not hide
+    /// behind it, so the document's `scroll-padding-top` (`style.css`) is kept at the bar's
+    /// height, which changes with the width and the language: measured whenever the document's
+    /// size changes.
+    fn keep_focus_clear_of_safety_bar() {
+        let measure = || {
+            let bar = document()
+                .query_selector(".safety-bar")
+                .ok()
+                .flatten()
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            let root = document()
+                .document_element()
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            if let (Some(bar), Some(root)) = (bar, root) {
+                // CSSOM, not a style attribute: allowed by the frame's `style-src 'self'`.
+                let _ = root
+                    .style()
+                    .set_property("--safety-bar-height", &format!("{}px", bar.offset_height()));
+            }
+        };
+        measure();
+        let callback = Closure::<dyn FnMut()>::new(measure);
         if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref())
             && let Some(body) = document().body()
         {
@@ -180,5 +220,19 @@ mod tests {
         );
         assert_eq!(query_parameter(query, "x"), None);
         assert_eq!(query_parameter("", "lang"), None);
+    }
+
+    #[test]
+    fn a_pin_is_kept_even_when_damaged_so_it_can_never_mean_no_pin() {
+        let pin = "fp1-AbC_dEf-0123456789abcdefghijklmnopqrstuvwx";
+        assert_eq!(
+            pinned_recipients(&format!("?lang=nl&recipients={pin}")).as_deref(),
+            Some(pin)
+        );
+        assert_eq!(pinned_recipients("?lang=nl"), None);
+        assert_eq!(pinned_recipients("?recipients").as_deref(), Some(""));
+        assert_eq!(pinned_recipients("?recipients=%3C").as_deref(), Some("%3C"));
+        let long = format!("?recipients={}", "a".repeat(500));
+        assert_eq!(pinned_recipients(&long).as_deref(), Some("invalid"));
     }
 }

@@ -2,27 +2,31 @@
 // gives every file but the entry points a content-hashed name, joins each language's UI
 // strings and vocabulary labels into one table, fills in the iframe document (once per
 // language, with the start screen in it) and the loader,
-// writes `asset-manifest.json` (file names, the loader's SRI hash), and prints the sizes raw,
-// gzip and brotli. The output depends only on the inputs: no times, no random names.
+// writes `asset-manifest.json` (file names, the loader's SRI hash), prints the sizes raw,
+// gzip and brotli, and writes `widget-manifest.json`: the SHA-256 of every file the relay serves
+// for the widget, under the addresses it serves them at, with the build facts xtask passes (the
+// tools' versions, whether they are the pinned ones). The output depends only on the inputs: no
+// times, no random names.
 //
-// Usage: node package.mjs <wasm-bindgen output dir> <workspace root> <output dir>
+// Usage: node package.mjs <wasm-bindgen output dir> <workspace root> <output dir> <build facts JSON>
 
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-const [bindgenDirectory, workspaceRoot, outputDirectory] = process.argv.slice(2);
-if (!outputDirectory) {
-  console.error("usage: node package.mjs <wasm-bindgen output dir> <workspace root> <output dir>");
+const [bindgenDirectory, workspaceRoot, outputDirectory, buildFactsJson] = process.argv.slice(2);
+if (!buildFactsJson) {
+  console.error("usage: node package.mjs <wasm-bindgen output dir> <workspace root> <output dir> <build facts JSON>");
   process.exit(2);
 }
+const buildFacts = JSON.parse(buildFactsJson);
 const webDirectory = join(workspaceRoot, "widget", "web");
 const widgetDirectory = join(outputDirectory, "w");
 rmSync(outputDirectory, { recursive: true, force: true });
 mkdirSync(widgetDirectory, { recursive: true });
 
-const LANGUAGE_ORDER = ["nl", "en", "pl", "ro", "bg"];
+const LANGUAGE_ORDER = ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
 
 function contentHash(bytes) {
   return createHash("sha256").update(bytes).digest("hex").slice(0, 16);
@@ -114,9 +118,20 @@ for (const code of languageCodes) {
     }
   }
 }
+// The writing direction of each language, from CLDR's data in Node's ICU: `rtl` (Arabic) mirrors
+// the whole frame (`dir` on its root; the style sheet uses logical properties only).
+function direction(code) {
+  const locale = new Intl.Locale(code);
+  const { direction } = (typeof locale.getTextInfo === "function" ? locale.getTextInfo() : locale.textInfo) ?? {};
+  if (direction !== "ltr" && direction !== "rtl") {
+    fail(`no writing direction known for ${code} (Intl.Locale textInfo)`);
+  }
+  return direction;
+}
 const languages = languageCodes.map((code) => ({
   code,
   name: tables[code].ui.language_name,
+  dir: direction(code),
   file: writeHashed(code, ".json", Buffer.from(JSON.stringify(tables[code]))),
 }));
 
@@ -215,6 +230,7 @@ function frameDocument(code) {
   const ui = tables[code].ui;
   const texts = {
     language: code,
+    direction: direction(code),
     exit_hint: counted(code, "exit_hint", SHIFT_PRESSES_TO_EXIT),
     exit_shift_status_two: counted(code, "exit_shift_status", 2),
     exit_shift_status_one: counted(code, "exit_shift_status", 1),
@@ -222,11 +238,11 @@ function frameDocument(code) {
   const lists = {
     language_options: languages
       .map(({ code: option, name }) =>
-        `<option value="${escapeHtml(option)}" lang="${escapeHtml(option)}"${option === code ? " selected" : ""}>${escapeHtml(name)}</option>`)
+        `<option value="${escapeHtml(option)}" lang="${escapeHtml(option)}" dir="${direction(option)}"${option === code ? " selected" : ""}>${escapeHtml(name)}</option>`)
       .join(""),
     alternatives: defaultAlternatives
       .map(({ key, number }) =>
-        `<li>${escapeHtml(ui[key])}: <a href="tel:${escapeHtml(number.replace(/[ -]/g, ""))}">${escapeHtml(number)}</a></li>`)
+        `<li>${escapeHtml(ui[key])}: <a href="tel:${escapeHtml(number.replace(/[ -]/g, ""))}" dir="ltr">${escapeHtml(number)}</a></li>`)
       .join(""),
   };
   const html = documentTemplate.replace(/\{\{(@?)([a-z_]+)\}\}/g, (placeholder, list, key) => {
@@ -355,13 +371,45 @@ writeFileSync(
   JSON.stringify({ files: firstLoad.files, total: firstLoad.total, later_steps: laterSteps, crypto_worker: cryptoWorker }, null, 2) + "\n",
 );
 
+// The files next to the bundle that the relay does not serve (it serves `/embed.js` and `w/`).
+const NOT_SERVED = ["asset-manifest.json", "sizes.json", "widget-manifest.json"];
+
+// The release manifest (`fluister-inbox verify-widget` compares a relay with it): every file the
+// relay serves for the widget, by the address a browser asks for, with its SHA-256 and size.
+// `/w/` and `/w/?lang=<code>` are the iframe documents under the addresses the loader uses.
+// The brotli copies are not listed: they are the same files compressed, and the check compares
+// what a browser gets after decompressing.
+function servedFile(address, file) {
+  const bytes = readFileSync(join(outputDirectory, file));
+  return { path: address, file, sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length };
+}
+const servedFiles = [servedFile("/embed.js", "embed.js"), servedFile("/w/", "w/index.html")];
+for (const { code } of languages) {
+  servedFiles.push(servedFile(`/w/?lang=${code}`, `w/index-${code}.html`));
+}
+for (const name of readdirSync(widgetDirectory).sort()) {
+  if (!name.endsWith(".br") && statSync(join(widgetDirectory, name)).isFile()) {
+    servedFiles.push(servedFile(`/w/${name}`, `w/${name}`));
+  }
+}
+servedFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+const releaseManifest = {
+  format: "fluister-widget-manifest-1",
+  fluister: buildFacts.fluister,
+  release_build: buildFacts.release_build,
+  deviations: buildFacts.deviations,
+  tools: buildFacts.tools,
+  assets: servedFiles,
+};
+writeFileSync(join(outputDirectory, "widget-manifest.json"), JSON.stringify(releaseManifest, null, 2) + "\n");
+
 // A brotli copy next to every file the relay serves (`<name>.br`), which the relay sends to
 // browsers that accept brotli, so the first load is as small as measured above without a
 // compressing proxy.
 for (const directory of [outputDirectory, widgetDirectory]) {
   for (const name of readdirSync(directory)) {
     const path = join(directory, name);
-    if (name.endsWith(".br") || name === "asset-manifest.json" || name === "sizes.json" || !statSync(path).isFile()) {
+    if (name.endsWith(".br") || NOT_SERVED.includes(name) || !statSync(path).isFile()) {
       continue;
     }
     const bytes = readFileSync(path);

@@ -1,6 +1,7 @@
 /*! Fluister loader: inserts the anonymous reporting form as a cross-origin iframe.
- * Nothing typed in the form ever reaches this page: the frame only sends its height,
- * "ready" and "exit". Documentation: docs/embedding-guide.md. */
+ * Nothing typed in the form ever reaches this page: the frame only sends "ready" and "exit".
+ * The frame's height is this loader's alone (FRAME_HEIGHT): nothing the reporter chooses or
+ * types changes it. Documentation: docs/embedding-guide.md. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -11,6 +12,14 @@
   // Replaced by `cargo xtask widget` with the frame title and exit label per language.
   var TEXTS = /*FLUISTER_TEXTS*/ {} /*END_FLUISTER_TEXTS*/;
   var DEFAULT_EXIT_URL = "https://www.weeronline.nl/";
+  // The frame's one height: the host window's own (its small viewport, so it holds when the
+  // browser's bars show), less 2rem so some of this page stays in sight above or below, and
+  // between 20rem and 50rem. It depends on nothing but this page's window, which this page
+  // knows anyway; the form scrolls inside it, under its sticky safety bar. The frame never
+  // asks for another height (an older frame's `resize` messages are ignored), so scripts that
+  // watch this page's DOM cannot tell from the height what the reporter chose or wrote.
+  var FALLBACK_HEIGHT = "40rem";
+  var FRAME_HEIGHT = "clamp(20rem, calc(100svh - 2rem), 50rem)";
   // Each widget theme slot, filled from the first NL Design System token the page defines.
   var THEME_SLOTS = {
     "font-family": ["--basis-text-font-family-default", "--nl-document-font-family", "--utrecht-document-font-family"],
@@ -43,7 +52,12 @@
 
   var frame = document.createElement("iframe");
   frame.src = relayOrigin + "/w/?lang=" + encodeURIComponent(language) +
-    "&municipality=" + encodeURIComponent(attribute("data-municipality"));
+    "&municipality=" + encodeURIComponent(attribute("data-municipality")) +
+    // The coordinator's pinned set of readers: the form seals nothing to a relay whose list has
+    // another fingerprint. Passed on even when empty or damaged, so it never means "no pin".
+    (script.hasAttribute("data-recipients")
+      ? "&recipients=" + encodeURIComponent(attribute("data-recipients"))
+      : "");
   frame.title = texts.title;
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-top-navigation-by-user-activation");
@@ -53,7 +67,9 @@
   frame.style.width = "100%";
   frame.style.minWidth = "0";
   frame.style.border = "0";
-  frame.style.height = "40rem";
+  // A browser without `svh` keeps the fallback (it ignores a value it cannot read).
+  frame.style.height = FALLBACK_HEIGHT;
+  frame.style.height = FRAME_HEIGHT;
 
   var container = attribute("data-container") && document.getElementById(attribute("data-container"));
   if (container) {
@@ -97,10 +113,9 @@
     if (!data || typeof data.type !== "string") {
       return;
     }
+    // Anything else (a `resize` from an older frame included) is ignored: see FRAME_HEIGHT.
     if (data.type === "ready") {
       frame.contentWindow.postMessage({ type: "theme", tokens: themeTokens() }, relayOrigin);
-    } else if (data.type === "resize" && typeof data.height === "number" && data.height > 0) {
-      frame.style.height = Math.min(Math.ceil(data.height), 20000) + "px";
     } else if (data.type === "exit") {
       exitNow();
     }

@@ -1,13 +1,18 @@
-//! `cargo xtask dist`: the coordinator's inbox as archives to install, for Linux x86_64 and
-//! Windows x86_64 (cross-compiled with Debian's MinGW-w64), each with the program, the
-//! coordinator's guides in Dutch and English and a LEESMIJ.txt, in `target/dist/` with a
-//! `SHA256SUMS` file; it prints each archive's size and SHA-256.
+//! `cargo xtask dist [inbox|relay|all]`: what is handed out, in `target/dist/` with a
+//! `SHA256SUMS` file listing every file there; it prints each one's size and SHA-256.
+//!
+//! - The coordinator's inbox as archives to install, for Linux x86_64 and Windows x86_64
+//!   (cross-compiled with Debian's MinGW-w64), each with the program, the coordinator's guides
+//!   in Dutch and English and a LEESMIJ.txt.
+//! - The relay for a Linux server ([`relay`]): an archive with the widget, a config and a
+//!   hardened systemd unit, a Debian package, and the Containerfile.
 //!
 //! The archives are reproducible as far as is reasonable: the builds map the workspace and
 //! Cargo's home out of the binaries' paths, the Windows linker writes no timestamp, and the
 //! archives list their entries sorted, with one fixed time (`SOURCE_DATE_EPOCH`, else the last
 //! commit's), owner 0 and plain modes.
 
+mod relay;
 mod sha256;
 mod zip;
 
@@ -65,56 +70,104 @@ const LICENSE_FILES: [&str; 4] = ["LICENSE", "LICENSE.txt", "LICENSE.md", "LICEN
 /// 1980-01-01 00:00 UTC, the earliest a ZIP file can hold.
 const FALLBACK_ARCHIVE_TIME: u64 = 315_532_800;
 
-pub fn run(arguments: &[String]) -> TaskResult {
-    if let Some(unknown) = arguments.first() {
-        return Err(format!(
-            "`cargo xtask dist` takes no options (got `{unknown}`)"
-        ));
+/// What `cargo xtask dist` builds: the inbox, the relay, or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Products {
+    All,
+    Inbox,
+    Relay,
+}
+
+impl Products {
+    fn inbox(self) -> bool {
+        self != Products::Relay
     }
+
+    fn relay(self) -> bool {
+        self != Products::Inbox
+    }
+}
+
+pub fn run(arguments: &[String]) -> TaskResult {
+    let products = match arguments {
+        [] => Products::All,
+        [one] if one == "all" => Products::All,
+        [one] if one == "inbox" => Products::Inbox,
+        [one] if one == "relay" => Products::Relay,
+        [one] => {
+            return Err(format!(
+                "`cargo xtask dist` builds `inbox`, `relay` or `all` (the default), not `{one}`"
+            ));
+        }
+        [_, extra, ..] => {
+            return Err(format!(
+                "`cargo xtask dist` takes at most one of `inbox`, `relay`, `all` (got also `{extra}`)"
+            ));
+        }
+    };
     if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         return Err(
-            "`cargo xtask dist` runs on Linux x86_64 (Debian), where both targets build".into(),
+            "`cargo xtask dist` runs on Linux x86_64 (Debian), where every target builds".into(),
         );
     }
-    step("Prerequisites: the Rust targets, MinGW-w64, tar and gzip");
-    for platform in &PLATFORMS {
-        ensure_rust_target(platform.target)?;
-    }
-    require_mingw()?;
+    step("Prerequisites: the Rust targets, tar and gzip, and for each product its tools");
     for (tool, package) in [("tar", "tar"), ("gzip", "gzip")] {
         if !have_program(tool, "--version") {
             return Err(format!("`{tool}` is missing: `apt-get install {package}`"));
         }
+    }
+    if products.inbox() {
+        for platform in &PLATFORMS {
+            ensure_rust_target(platform.target)?;
+        }
+        require_mingw()?;
+    }
+    if products.relay() {
+        relay::require_tools()?;
     }
     let manifest = read_text(&workspace_root().join("Cargo.toml"))?;
     let version = workspace_package_field(&manifest, "version")
         .ok_or("the root Cargo.toml has no [workspace.package] version")?;
     let license = workspace_package_field(&manifest, "license");
     let archive_time = archive_time();
+    let dist = target_dir().join("dist");
+    // The folder is this task's alone: start without what this run makes, so no archive of
+    // another version lingers (a run for one product keeps the other's).
+    clear_previous(&dist, products)?;
 
+    if products.inbox() {
+        dist_inbox(&dist, &version, license.as_deref(), archive_time)?;
+    }
+    if products.relay() {
+        relay::dist(&dist, &version, license.as_deref(), archive_time)?;
+    }
+
+    step("Checksums");
+    let checksums = checksums(&dist)?;
+    let sums_path = dist.join("SHA256SUMS");
+    std::fs::write(&sums_path, &checksums)
+        .map_err(|error| format!("could not write {}: {error}", sums_path.display()))?;
+    print!("{checksums}");
+    println!(
+        "\n{} lists every file in {} (check with `sha256sum -c SHA256SUMS`). Give the \
+         coordinator the inbox's archive and, by another route (on paper, by phone), its SHA-256.",
+        sums_path.display(),
+        dist.display()
+    );
+    Ok(())
+}
+
+/// The inbox's archives, for Linux and Windows.
+fn dist_inbox(dist: &Path, version: &str, license: Option<&str>, archive_time: u64) -> TaskResult {
     let mut binaries = Vec::new();
     for platform in &PLATFORMS {
         binaries.push(build(platform)?);
     }
-
-    step("Archives (target/dist)");
-    let dist = target_dir().join("dist");
-    // The folder is this task's alone: start empty, so no archive of another version lingers.
-    if dist.exists() {
-        std::fs::remove_dir_all(&dist)
-            .map_err(|error| format!("could not empty {}: {error}", dist.display()))?;
-    }
-    let mut checksums = String::new();
+    step("Inbox archives (target/dist)");
     for (platform, binary) in PLATFORMS.iter().zip(&binaries) {
         let folder = format!("fluister-inbox-{version}-{}", platform.name);
         let archive_name = format!("{folder}.{}", if platform.zip { "zip" } else { "tar.gz" });
-        let files = archive_files(
-            platform,
-            binary,
-            &version,
-            license.as_deref(),
-            &archive_name,
-        )?;
+        let files = archive_files(platform, binary, version, license, &archive_name)?;
         let archive_path = dist.join(&archive_name);
         if platform.zip {
             write_zip(&archive_path, &folder, &files, archive_time)?;
@@ -123,31 +176,83 @@ pub fn run(arguments: &[String]) -> TaskResult {
                 &archive_path,
                 &dist.join("staging"),
                 &folder,
-                platform.binary,
+                &[platform.binary],
                 &files,
                 archive_time,
             )?;
         }
-        let bytes = std::fs::read(&archive_path)
-            .map_err(|error| format!("could not read {}: {error}", archive_path.display()))?;
-        let checksum = sha256::hex_digest(&bytes);
-        println!(
-            "{}\n  size:    {} bytes ({:.1} MiB)\n  SHA-256: {checksum}",
-            archive_path.display(),
-            bytes.len(),
-            bytes.len() as f64 / (1024.0 * 1024.0)
-        );
-        checksums.push_str(&format!("{checksum}  {archive_name}\n"));
+        print_artifact(&archive_path)?;
     }
-    let sums_path = dist.join("SHA256SUMS");
-    std::fs::write(&sums_path, &checksums)
-        .map_err(|error| format!("could not write {}: {error}", sums_path.display()))?;
+    Ok(())
+}
+
+/// Prints a built file's path, size and SHA-256.
+fn print_artifact(path: &Path) -> TaskResult {
+    let bytes = std::fs::read(path)
+        .map_err(|error| format!("could not read {}: {error}", path.display()))?;
     println!(
-        "\n{} lists both (check with `sha256sum -c SHA256SUMS`). Give the coordinator the \
-         archive and, by another route (on paper, by phone), its SHA-256.",
-        sums_path.display()
+        "{}\n  size:    {} bytes ({:.1} MiB)\n  SHA-256: {}",
+        path.display(),
+        bytes.len(),
+        bytes.len() as f64 / (1024.0 * 1024.0),
+        sha256::hex_digest(&bytes)
     );
     Ok(())
+}
+
+/// Removes from `dist` what a run for `products` makes anew (everything, for all of them).
+fn clear_previous(dist: &Path, products: Products) -> TaskResult {
+    if !dist.exists() {
+        return Ok(());
+    }
+    if products == Products::All {
+        return std::fs::remove_dir_all(dist)
+            .map_err(|error| format!("could not empty {}: {error}", dist.display()));
+    }
+    let prefix = if products.inbox() {
+        "fluister-inbox"
+    } else {
+        "fluister-relay"
+    };
+    let entries = std::fs::read_dir(dist)
+        .map_err(|error| format!("could not list {}: {error}", dist.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|error| format!("could not list {}: {error}", dist.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(prefix) || name == "SHA256SUMS" || name == "staging" {
+            let path = entry.path();
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.map_err(|error| format!("could not remove {}: {error}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `SHA256SUMS`: one line per file in `dist`, sorted by name, as `sha256sum` writes them.
+fn checksums(dist: &Path) -> Result<String, String> {
+    let mut names = Vec::new();
+    let entries = std::fs::read_dir(dist)
+        .map_err(|error| format!("could not list {}: {error}", dist.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|error| format!("could not list {}: {error}", dist.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_file() && name != "SHA256SUMS" {
+            names.push(name);
+        }
+    }
+    names.sort();
+    let mut text = String::new();
+    for name in names {
+        let path = dist.join(&name);
+        let bytes = std::fs::read(&path)
+            .map_err(|error| format!("could not read {}: {error}", path.display()))?;
+        text.push_str(&format!("{}  {name}\n", sha256::hex_digest(&bytes)));
+    }
+    Ok(text)
 }
 
 /// Fails, saying what to install, when the MinGW-w64 C compiler is missing.
@@ -162,17 +267,26 @@ pub fn require_mingw() -> TaskResult {
 }
 
 /// The release build of `fluister-inbox` for `platform`, and the path of the program.
+fn build(platform: &Platform) -> Result<PathBuf, String> {
+    step(&format!(
+        "fluister-inbox for {} ({}, release)",
+        platform.name, platform.target
+    ));
+    let binary = release_build("fluister-inbox", platform.binary, platform.target)?;
+    // The test-only kill switch must never ship (see inbox/src/kill_switch.rs): its variable's
+    // name is in the program only when the `test-hooks` feature was on.
+    refuse_if_contains(&binary, "FLUISTER_INBOX_TEST_KILL_AT")?;
+    Ok(binary)
+}
+
+/// The release build of `package`'s program `binary` (its file name) for `target`, and its path.
 ///
 /// `--locked` builds exactly what `Cargo.lock` says. The flags go in through
 /// `CARGO_ENCODED_RUSTFLAGS` (which, with `--target`, leaves build scripts alone) and replace
 /// any `RUSTFLAGS` of the caller's, so every machine builds the same: the workspace's and
 /// Cargo home's paths are mapped to fixed names (the binary names no folder of the builder's),
 /// symbols are stripped, and the Windows linker writes no timestamp into the program.
-fn build(platform: &Platform) -> Result<PathBuf, String> {
-    step(&format!(
-        "fluister-inbox for {} ({}, release)",
-        platform.name, platform.target
-    ));
+fn release_build(package: &str, binary: &str, target: &str) -> Result<PathBuf, String> {
     let mut rustflags = vec![
         format!(
             "--remap-path-prefix={}=/fluister",
@@ -186,19 +300,20 @@ fn build(platform: &Platform) -> Result<PathBuf, String> {
             cargo_home.display()
         ));
     }
+    let bin = binary.strip_suffix(".exe").unwrap_or(binary);
     let mut command = cargo();
     command.args([
         "build",
         "--release",
         "--locked",
         "--package",
-        "fluister-inbox",
+        package,
         "--bin",
-        "fluister-inbox",
+        bin,
         "--target",
-        platform.target,
+        target,
     ]);
-    if platform.target == WINDOWS_TARGET {
+    if target == WINDOWS_TARGET {
         rustflags.push("-Clink-arg=-Wl,--no-insert-timestamp".to_owned());
         command.env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER", MINGW_GCC);
     }
@@ -207,21 +322,21 @@ fn build(platform: &Platform) -> Result<PathBuf, String> {
         .env_remove("RUSTFLAGS")
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
     run_command(&mut command)?;
-    let binary = target_dir()
-        .join(platform.target)
-        .join("release")
-        .join(platform.binary);
-    let bytes = std::fs::read(&binary)
+    Ok(target_dir().join(target).join("release").join(binary))
+}
+
+/// Fails when `binary` holds `marker`: the name of a test-only hook, which is in a program only
+/// when its package's `test-hooks` feature was on. Such a program must never ship.
+fn refuse_if_contains(binary: &Path, marker: &str) -> TaskResult {
+    let bytes = std::fs::read(binary)
         .map_err(|error| format!("the build left no {}: {error}", binary.display()))?;
-    // The test-only kill switch must never ship (see inbox/src/kill_switch.rs): its variable's
-    // name is in the program only when the `test-hooks` feature was on.
-    if contains(&bytes, b"FLUISTER_INBOX_TEST_KILL_AT") {
+    if contains(&bytes, marker.as_bytes()) {
         return Err(format!(
             "{} was built with the test-only `test-hooks` feature; it must not ship",
             binary.display()
         ));
     }
-    Ok(binary)
+    Ok(())
 }
 
 /// The files of one archive: (name in the archive's folder, contents), sorted by name.
@@ -278,15 +393,15 @@ fn write_zip(
         .map_err(|error| format!("could not write {}: {error}", path.display()))
 }
 
-/// The Linux archive, with the system's GNU tar and gzip: the files are laid out in
-/// `staging/folder` (removed afterwards), then archived sorted by name, every entry owned by
-/// 0:0 with plain modes (`program` 755, the rest 644) at `archive_time`, and gzip told to store
-/// no name or time.
+/// A Linux archive, with the system's GNU tar and gzip: the files (names with `/` in folders)
+/// are laid out in `staging/folder` (removed afterwards), then archived sorted by name, every
+/// entry owned by 0:0 with plain modes (the `programs` and folders 755, the rest 644) at
+/// `archive_time`, and gzip told to store no name or time.
 fn write_tar_gz(
     path: &Path,
     staging: &Path,
     folder: &str,
-    program: &str,
+    programs: &[&str],
     files: &[(String, Vec<u8>)],
     archive_time: u64,
 ) -> TaskResult {
@@ -294,17 +409,12 @@ fn write_tar_gz(
     std::fs::create_dir_all(&root)
         .map_err(|error| format!("could not create {}: {error}", root.display()))?;
     for (name, contents) in files {
-        let file = root.join(name);
-        std::fs::write(&file, contents)
-            .map_err(|error| format!("could not write {}: {error}", file.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = if name == program { 0o755 } else { 0o644 };
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).map_err(
-                |error| format!("could not set the mode of {}: {error}", file.display()),
-            )?;
-        }
+        let mode = if programs.contains(&name.as_str()) {
+            0o755
+        } else {
+            0o644
+        };
+        write_file(&root.join(name), contents, mode)?;
     }
     create_parent(path)?;
     let mut tar = Command::new("tar");
@@ -465,7 +575,7 @@ fn workspace_package_field(manifest: &str, key: &str) -> Option<String> {
 }
 
 /// Cargo's home (registry sources live under it): `CARGO_HOME`, else `~/.cargo`.
-fn cargo_home() -> Option<PathBuf> {
+pub fn cargo_home() -> Option<PathBuf> {
     std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
@@ -480,6 +590,22 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path)
         .map_err(|error| format!("could not read {}: {error}", path.display()))
+}
+
+/// Writes `contents` to `path` (making its folders) with `mode`.
+fn write_file(path: &Path, contents: &[u8], mode: u32) -> TaskResult {
+    create_parent(path)?;
+    std::fs::write(path, contents)
+        .map_err(|error| format!("could not write {}: {error}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|error| format!("could not set the mode of {}: {error}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    Ok(())
 }
 
 fn create_parent(path: &Path) -> TaskResult {

@@ -5,6 +5,7 @@ mod bench;
 mod demo;
 mod dist;
 mod fuzz;
+mod reproduce;
 mod test;
 mod util;
 mod widget;
@@ -24,12 +25,22 @@ Tasks:
                       coordinator key (target/demo), the example municipal page on
                       127.0.0.1:8788 embedding the widget. Prints what to open and how to
                       read the tips.
-  widget              Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
-                      target/widget with hashed names, and print its sizes.
-  dist                Build the coordinator's inbox for Linux x86_64 and Windows x86_64
-                      (cross-compiled with MinGW-w64: `apt-get install gcc-mingw-w64-x86-64`)
-                      into release archives in target/dist, with the guides and a LEESMIJ.txt,
-                      and print their sizes and SHA-256.
+  widget [--release]  Build the widget bundle (wasm, JS, CSS, translation tables, loader) into
+                      target/widget with hashed names, print its sizes, and write
+                      widget-manifest.json (the SHA-256 of every file the relay serves, and
+                      the tools' versions). With --release, refuse to build unless the Rust
+                      compiler is the one widget/build-tools.toml names.
+  reproduce-widget    Build the widget twice, in two fresh target folders under
+                      target/reproduce-widget (the second time from a copy of the checkout
+                      in another folder), and compare every byte (slow: two full builds).
+  dist [inbox|relay|all]
+                      Build what is handed out, into target/dist with a SHA256SUMS file, and
+                      print sizes and SHA-256 (default: all). inbox: the coordinator's inbox
+                      for Linux x86_64 and Windows x86_64 (cross-compiled with MinGW-w64:
+                      `apt-get install gcc-mingw-w64-x86-64`), archives with the guides and a
+                      LEESMIJ.txt. relay: the relay (release) with the widget, a config and a
+                      hardened systemd unit as a tar.gz and a Debian package (dpkg-deb), and
+                      the Containerfile for the container image.
   bench <target>      Run a benchmark that prints numbers. Targets: envelope, relay, inbox,
                       app (the inbox's local app), widget.
   fuzz [TARGET|all] [SECONDS]
@@ -56,6 +67,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "widget" => widget::run(rest),
+        "reproduce-widget" => reproduce::run(rest),
         "demo" => demo::run(rest),
         "dist" => dist::run(rest),
         "help" | "--help" | "-h" => {

@@ -9,13 +9,16 @@
 //!    steps, plus `__wasm_split.js`, which fetches and instantiates the chunk;
 //! 3. the wasm-bindgen CLI of exactly the version in `Cargo.lock` (installed once into
 //!    `target/tools/` when it is not on the PATH at that version), on the main module;
-//! 4. `wasm-opt -Oz` from npm `binaryen` (locked in `tests/package-lock.json`), when present,
-//!    on every module and chunk;
+//! 4. `wasm-opt -Oz` from npm `binaryen` (locked in `tests/package-lock.json`, installed with
+//!    `npm ci`) on every module and chunk; a build without it fails rather than ship other bytes;
 //! 5. `widget/tools/package.mjs`: hashed names, joined translation tables, the iframe document,
-//!    the loader and its SRI hash, and the sizes raw, gzip and brotli.
+//!    the loader and its SRI hash, the sizes raw, gzip and brotli, and `widget-manifest.json`:
+//!    the SHA-256 of every file the relay serves for the widget, with the tools' versions.
 //!
 //! The result is `target/widget/` (`embed.js` and `w/…`): point the relay's `widget.assets_dir`
-//! at it.
+//! at it. The same sources built with the same tools give the same bytes on any machine; the
+//! Rust compiler a release is built with is named in `widget/build-tools.toml`, and
+//! `cargo xtask widget --release` refuses any other (docs/reproducible-widget.md).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,12 +34,22 @@ pub fn assets_dir() -> PathBuf {
 }
 
 pub fn run(arguments: &[String]) -> TaskResult {
-    if let Some(unknown) = arguments.first() {
-        return Err(format!(
-            "`cargo xtask widget` takes no options (got `{unknown}`)"
-        ));
+    match arguments {
+        [] => build(),
+        [flag] if flag == "--release" => build_with(Strictness::Release),
+        [unknown, ..] => Err(format!(
+            "`cargo xtask widget` takes only `--release` (got `{unknown}`)"
+        )),
     }
-    build()
+}
+
+/// What a build does when its tools are not the pinned ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    /// Builds anyway, warns, and marks the manifest as not a release build.
+    Warn,
+    /// Refuses to build (`--release`): a release's manifest must be reproducible.
+    Release,
 }
 
 /// The two wasm crates: the form's module, and the crypto worker's.
@@ -49,10 +62,99 @@ const WASM_SPLIT_CLI_VERSION: &str = "0.2.4";
 /// The splitter's JavaScript for loading the chunks, next to the main module.
 pub const SPLIT_LOADER: &str = "__wasm_split.js";
 
-/// Builds the bundle into [`assets_dir`].
+/// The file naming the Rust compiler a release of the widget is built with.
+const PINNED_TOOLS: &str = "widget/build-tools.toml";
+
+/// The file in the bundle with the SHA-256 of every served file and the tools' versions.
+pub const MANIFEST: &str = "widget-manifest.json";
+
+/// Environment variable naming the folder for the installed build tools instead of
+/// `target/tools/` (`cargo xtask reproduce-widget` shares one between its two builds).
+pub const TOOLS_DIR_ENVIRONMENT_VARIABLE: &str = "FLUISTER_WIDGET_TOOLS_DIR";
+
+/// Where the exact-version build tools are installed.
+fn tools_dir() -> PathBuf {
+    std::env::var_os(TOOLS_DIR_ENVIRONMENT_VARIABLE)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("tools"))
+}
+
+/// Builds the bundle into [`assets_dir`], warning if the tools are not the pinned ones.
 pub fn build() -> TaskResult {
+    build_with(Strictness::Warn)
+}
+
+/// Builds the bundle into [`assets_dir`].
+pub fn build_with(strictness: Strictness) -> TaskResult {
+    step("Widget: the build tools");
+    let pinned_rustc = pinned_value("rustc")?;
+    let rustc = tool_output(
+        std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()),
+        "-V",
+    )?;
+    let mut deviations = Vec::new();
+    if !rustc.starts_with(&format!("rustc {pinned_rustc} ")) {
+        deviations.push(format!(
+            "the Rust compiler is `{rustc}`, not {pinned_rustc} as {PINNED_TOOLS} names"
+        ));
+    }
+    // Flags for rustc and profile settings from the environment change the wasm; a release is
+    // built without any.
+    let mut changing_variables: Vec<String> = std::env::vars_os()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, _)| name.to_string_lossy().into_owned())
+        .filter(|name| {
+            name.ends_with("RUSTFLAGS")
+                || name.starts_with("CARGO_PROFILE_")
+                || name.starts_with("CARGO_TARGET_WASM32_")
+        })
+        .collect();
+    changing_variables.sort();
+    for variable in changing_variables {
+        deviations.push(format!("{variable} is set"));
+    }
+    let node = tool_output("node", "--version")?;
+    println!("{rustc}; node {node}");
+    if !deviations.is_empty() {
+        let list = deviations.join("; ");
+        if strictness == Strictness::Release {
+            return Err(format!(
+                "a release build of the widget needs the pinned tools and no rustc flags from \
+                 the environment: {list}. Unset those variables, or for another compiler \
+                 install the pinned one (`rustup toolchain install {pinned_rustc}` and \
+                 `rustup override set {pinned_rustc}` in this folder), and build again"
+            ));
+        }
+        println!(
+            "\n!!! NOT A RELEASE BUILD: {list}.\n!!! The bundle works, but its bytes need not \
+             match a release's; its {MANIFEST} says so (\"release_build\": false).\n"
+        );
+    }
+
     step("Widget: wasm build of the form and the crypto worker (profile wasm-release)");
     ensure_wasm_target()?;
+    // The folders of this checkout and of Cargo's home (the dependencies' sources) are mapped
+    // to fixed names, so no builder's folder ends up in the wasm (in panic locations, say).
+    // Given with `--config`, these flags join `.cargo/config.toml`'s for the target rather than
+    // replace them, as `RUSTFLAGS` would.
+    let mut remaps = vec![format!(
+        "--remap-path-prefix={}=/fluister",
+        workspace_root().display()
+    )];
+    if let Some(cargo_home) = crate::dist::cargo_home() {
+        remaps.push(format!(
+            "--remap-path-prefix={}=/cargo",
+            cargo_home.display()
+        ));
+    }
+    let remap_config = format!(
+        "target.wasm32-unknown-unknown.rustflags=[{}]",
+        remaps
+            .iter()
+            .map(|flag| json_string(flag))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     let wasm_build = |package: &str| {
         let mut command = cargo();
         command.args([
@@ -65,6 +167,8 @@ pub fn build() -> TaskResult {
             "--profile",
             "wasm-release",
             "--locked",
+            "--config",
+            &remap_config,
         ]);
         command
     };
@@ -129,27 +233,142 @@ pub fn build() -> TaskResult {
     }
 
     ensure_test_npm_packages()?;
+    let binaryen = locked_npm_version("binaryen")?;
     let wasm_opt = workspace_root().join("tests/node_modules/.bin/wasm-opt");
-    if wasm_opt.exists() {
-        step("Widget: wasm-opt (npm binaryen)");
-        for name in CRATES {
-            optimise(&wasm_opt, &bindgen_dir.join(format!("{name}_bg.wasm")))?;
-        }
-        for chunk in &chunks {
-            optimise(&wasm_opt, chunk)?;
-        }
-    } else {
-        println!("(npm binaryen is not installed: the wasm is not run through wasm-opt)");
+    if !wasm_opt.exists() {
+        return Err(format!(
+            "wasm-opt is missing at {}: the widget is only built with npm binaryen {binaryen} \
+             (`npm ci` in tests/ installs it)",
+            wasm_opt.display()
+        ));
+    }
+    let wasm_opt_version = tool_output(&wasm_opt, "--version")?;
+    let major = binaryen.split('.').next().unwrap_or_default();
+    if !wasm_opt_version.contains(&format!("version {major} ")) {
+        return Err(format!(
+            "{} says `{wasm_opt_version}`, not binaryen {binaryen} as tests/package-lock.json \
+             locks: run `npm ci` in tests/",
+            wasm_opt.display()
+        ));
+    }
+    step("Widget: wasm-opt (npm binaryen)");
+    for name in CRATES {
+        optimise(&wasm_opt, &bindgen_dir.join(format!("{name}_bg.wasm")))?;
+    }
+    for chunk in &chunks {
+        optimise(&wasm_opt, chunk)?;
     }
 
-    step("Widget: hashed assets and sizes");
+    step("Widget: hashed assets, sizes and the manifest");
+    let build_facts = format!(
+        "{{\"fluister\":{},\"release_build\":{},\"deviations\":[{}],\"tools\":{{\"rustc\":{},\
+         \"wasm-bindgen\":{},\"wasm-split-cli\":{},\"binaryen\":{},\"node\":{}}}}}",
+        json_string(env!("CARGO_PKG_VERSION")),
+        deviations.is_empty(),
+        deviations
+            .iter()
+            .map(|deviation| json_string(deviation))
+            .collect::<Vec<_>>()
+            .join(","),
+        json_string(&rustc),
+        json_string(&version),
+        json_string(WASM_SPLIT_CLI_VERSION),
+        json_string(&binaryen),
+        json_string(&node),
+    );
     run_command(
         Command::new("node")
             .arg(workspace_root().join("widget/tools/package.mjs"))
             .arg(&bindgen_dir)
             .arg(workspace_root())
-            .arg(assets_dir()),
-    )
+            .arg(assets_dir())
+            .arg(build_facts),
+    )?;
+    if deviations.is_empty() {
+        println!(
+            "Manifest: {} (the tools are the pinned ones)",
+            assets_dir().join(MANIFEST).display()
+        );
+    } else {
+        println!(
+            "\n!!! NOT A RELEASE BUILD: {}.\n!!! {} is marked so.",
+            deviations.join("; "),
+            assets_dir().join(MANIFEST).display()
+        );
+    }
+    Ok(())
+}
+
+/// A JSON string literal of `text`.
+fn json_string(text: &str) -> String {
+    let mut literal = String::from("\"");
+    for character in text.chars() {
+        match character {
+            '"' => literal.push_str("\\\""),
+            '\\' => literal.push_str("\\\\"),
+            character if u32::from(character) < 0x20 => {
+                literal.push_str(&format!("\\u{:04x}", u32::from(character)));
+            }
+            character => literal.push(character),
+        }
+    }
+    literal.push('"');
+    literal
+}
+
+/// The first line a tool prints for `argument` (its version), trimmed.
+fn tool_output(program: impl AsRef<std::ffi::OsStr>, argument: &str) -> Result<String, String> {
+    let program = program.as_ref();
+    let output = Command::new(program)
+        .arg(argument)
+        .output()
+        .map_err(|error| format!("could not run `{} {argument}`: {error}", program.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`{} {argument}` failed ({})",
+            program.display(),
+            output.status
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned())
+}
+
+/// The value of `key` in [`PINNED_TOOLS`].
+fn pinned_value(key: &str) -> Result<String, String> {
+    let path = workspace_root().join(PINNED_TOOLS);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("could not read {}: {error}", path.display()))?;
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .find(|(name, _)| name.trim() == key)
+        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| format!("{PINNED_TOOLS} names no `{key}`"))
+}
+
+/// The version of the npm package `package` in `tests/package-lock.json`.
+fn locked_npm_version(package: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(workspace_root().join("tests/package-lock.json"))
+        .map_err(|error| format!("could not read tests/package-lock.json: {error}"))?;
+    let entry = format!("\"node_modules/{package}\": {{");
+    let start = lock
+        .find(&entry)
+        .ok_or_else(|| format!("npm `{package}` is not in tests/package-lock.json"))?;
+    let needle = "\"version\": \"";
+    let version_start = lock[start..]
+        .find(needle)
+        .ok_or("tests/package-lock.json is malformed")?
+        + start
+        + needle.len();
+    let end = lock[version_start..]
+        .find('"')
+        .ok_or("tests/package-lock.json is malformed")?;
+    Ok(lock[version_start..version_start + end].to_owned())
 }
 
 /// Runs `wasm-opt -Oz` over `wasm` in place.
@@ -188,7 +407,7 @@ fn locked_version(package: &str) -> Result<String, String> {
 /// `wasm-split-cli` at exactly [`WASM_SPLIT_CLI_VERSION`], from `target/tools/`, installing it
 /// there once.
 fn wasm_split_cli() -> Result<PathBuf, String> {
-    let root = target_dir().join(format!("tools/wasm-split-cli-{WASM_SPLIT_CLI_VERSION}"));
+    let root = tools_dir().join(format!("wasm-split-cli-{WASM_SPLIT_CLI_VERSION}"));
     let binary = root.join("bin/wasm-split-cli");
     if !binary.exists() {
         step(&format!(
@@ -222,7 +441,7 @@ fn wasm_bindgen_cli(version: &str) -> Result<PathBuf, String> {
     {
         return Ok(PathBuf::from("wasm-bindgen"));
     }
-    let root = target_dir().join(format!("tools/wasm-bindgen-{version}"));
+    let root = tools_dir().join(format!("wasm-bindgen-{version}"));
     let binary = root.join("bin/wasm-bindgen");
     if !Path::new(&binary).exists() {
         step(&format!(

@@ -1332,7 +1332,7 @@ pub(crate) fn settings(language: Language, view: &SettingsView) -> Html {
         .markup(words.key_public_label)
         .markup(
             "</label><input type=\"text\" id=\"key-recipient\" name=\"recipient\" required \
-             maxlength=\"200\" autocomplete=\"off\" spellcheck=\"false\" \
+             maxlength=\"2100\" autocomplete=\"off\" spellcheck=\"false\" \
              aria-describedby=\"key-add-hint\"></div><div class=\"field\"><label for=\"key-name\">",
         )
         .markup(words.key_name_label)

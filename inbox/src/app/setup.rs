@@ -101,7 +101,7 @@ pub(crate) async fn make_key(
     let made = tokio::task::spawn_blocking(move || {
         let home = background.home();
         let identity_path = background.identity_path();
-        let generated = keys::generate(home, identity_path, &passphrase)?;
+        let generated = keys::generate(home, identity_path, &passphrase, keys::KeyKind::Hybrid)?;
         let mut set = RecipientSet::load(home, language)?;
         set.add(generated.recipient, &recipients::own_key_name(language));
         set.save(home)?;

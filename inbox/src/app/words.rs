@@ -469,8 +469,8 @@ const ENGLISH: Words = Words {
     description: "What happened",
     contact: "Contact",
     contact_warning: "The reporter wants contact. This may lift their anonymity.",
-    reply_possible: "The reporter can receive an anonymous reply with the receipt code.",
-    reply_not_possible: "The reporter has no receipt code: a reply is not possible.",
+    reply_possible: "The reporter can receive an anonymous reply with the report code.",
+    reply_not_possible: "The reporter has no report code: a reply is not possible.",
     unknown_fields: "Fields from a newer widget",
     not_given: "not given",
     tip_not_opened: "This tip cannot be opened with your key, or the file is damaged. Nothing \
@@ -559,10 +559,10 @@ const ENGLISH: Words = Words {
     pull_idle: "Nothing is being fetched now.",
     reply_heading: "Reply to the reporter",
     reply_label: "Message to the reporter",
-    reply_hint: "The reporter reads this only with the receipt code. Write nothing that puts the \
+    reply_hint: "The reporter reads this only with the report code. Write nothing that puts the \
         reporter in danger if someone else reads along.",
     reply_button: "Send",
-    reply_sent: "Your message was sent. The reporter sees it when they enter the receipt code.",
+    reply_sent: "Your message was sent. The reporter sees it when they enter the report code.",
     export_heading: "Hand over",
     export_pdf: "Download the PDF",
     export_hint: "The PDF file is not encrypted. Keep and send it only as your organisation \

@@ -6,13 +6,13 @@ use crate::keys;
 use crate::msg;
 use crate::recipients::{self, RecipientSet};
 
-/// Makes a new key sealed with a new passphrase and prints its public key and the next steps.
+/// Makes a new key of `kind` (hybrid post-quantum unless `--x25519`) sealed with a new passphrase and prints its public key and the next steps.
 /// Refuses, before asking for a passphrase, if there is a key already.
-pub fn run(settings: &Settings) -> Result<()> {
+pub fn run(settings: &Settings, kind: keys::KeyKind) -> Result<()> {
     // Checked before asking for a passphrase, so nobody types one for nothing.
     keys::refuse_existing_key(&settings.identity_path)?;
     let passphrase = settings.passphrase_source.read_new()?;
-    let generated = keys::generate(&settings.home, &settings.identity_path, &passphrase)?;
+    let generated = keys::generate(&settings.home, &settings.identity_path, &passphrase, kind)?;
     println!(
         "{}",
         msg!("keygen.ready", file = settings.identity_path.display())

@@ -87,6 +87,15 @@ pub fn add_to_set(
     name: &str,
 ) -> Result<(Recipient, bool, RecipientSet)> {
     let recipient = parse_recipient(recipient_text, language)?;
+    // age seals a file to hybrid post-quantum keys or to X25519 keys, never to both: a set of
+    // both kinds could not seal the notes.
+    if recipient.is_post_quantum() != keys.own_recipient.is_post_quantum() {
+        return Err(Error::Usage(if keys.own_recipient.is_post_quantum() {
+            crate::msg_in!(language, "keys.x25519_in_hybrid_set")
+        } else {
+            crate::msg_in!(language, "keys.hybrid_in_x25519_set")
+        }));
+    }
     let _lock = home.lock()?;
     let mut set = current_set(home, language, keys)?;
     let added = set.add(recipient, name);

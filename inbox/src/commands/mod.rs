@@ -12,7 +12,9 @@ use crate::region::Region;
 use crate::vocabulary::{Labels, Language};
 
 pub mod app;
+pub mod comensha;
 pub mod connect;
+pub mod embed_snippet;
 pub mod export;
 pub mod handover;
 pub mod keygen;
@@ -29,6 +31,7 @@ pub mod stats;
 pub mod status;
 pub mod team;
 pub mod triage;
+pub mod verify_widget;
 
 /// What every command needs from the global options.
 #[derive(Debug)]

@@ -39,6 +39,8 @@ pub struct Fetched {
     /// How the keys the relay seals tips to differ from the own set, in words (empty when they
     /// are the same): a key only the relay lists can read every new tip.
     pub recipient_warnings: Vec<String>,
+    /// How many of `recipient_warnings` (the first ones) are readers only the relay lists.
+    pub readers_only_the_relay_lists: usize,
     /// How many keys the own set has, with the key in use: what a tip should be sealed to.
     pub pinned_readers: usize,
     /// What the team log brought in and took out.
@@ -72,6 +74,7 @@ pub fn fetch(
     // Whom the relay has widgets seal to, against the keys the coordinator chose.
     let own_set = RecipientSet::load(home, language)?;
     let recipient_warnings = own_set.compare_with_relay(&config.recipients, language);
+    let readers_only_the_relay_lists = own_set.readers_only_the_relay_lists(&config.recipients);
     let pinned_readers = own_set.sealing_recipients(&keys.own_recipient).len();
     // The region's municipality names first, so this pull's tips are listed with them.
     let region = Region::from_config(&config);
@@ -124,6 +127,7 @@ pub fn fetch(
         tips,
         answers,
         recipient_warnings,
+        readers_only_the_relay_lists,
         pinned_readers,
         team,
         relay_copies,
@@ -135,8 +139,12 @@ pub fn fetch(
 pub fn run(settings: &Settings, options: PullOptions) -> Result<()> {
     let keys = settings.unlock()?;
     let fetched = fetch(&settings.home, settings.language, &keys, options, None)?;
-    for warning in &fetched.recipient_warnings {
-        let mark = crate::msg_in!(settings.language, "status.mark.warning");
+    for (index, warning) in fetched.recipient_warnings.iter().enumerate() {
+        let mark = if index < fetched.readers_only_the_relay_lists {
+            crate::msg_in!(settings.language, "status.mark.problem")
+        } else {
+            crate::msg_in!(settings.language, "status.mark.warning")
+        };
         println!("{mark} {warning}");
     }
     if let Some((region_name, count)) = &fetched.region_update {

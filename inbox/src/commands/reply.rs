@@ -179,25 +179,34 @@ pub fn send(
     // the own set (the backup key, a colleague's, a successor's), so the conversation opens
     // wherever the notes do. Never to what the relay lists: an operator who adds a key to the
     // relay's configuration must not read the replies (`status` and `pull` point out such a
-    // key).
-    let recipients = reply_recipients(
-        target.reporter,
-        keys.own_recipient,
-        &RecipientSet::load(home, language)?,
-    );
-    let sealed = match status {
-        Some(status) => seal_status_message(status, text, &recipients),
-        None => seal_message(text, &recipients),
-    }
-    .map_err(|error| match error {
-        fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
-            message_too_long()
+    // key). Only keys of the reporter's kind go in: age does not mix hybrid and X25519
+    // recipients in one file, and the reporter's key is of the kind the tip was sealed to.
+    let own_set = RecipientSet::load(home, language)?;
+    let recipients = reply_recipients(target.reporter, keys, &own_set);
+    let seal_to = |recipients: &[age::Recipient]| {
+        match status {
+            Some(status) => seal_status_message(status, text, recipients),
+            None => seal_message(text, recipients),
         }
-        source => Error::Crypto {
-            message: msg!("reply.sealing_failed"),
-            source,
-        },
-    })?;
+        .map_err(|error| match error {
+            fluister_envelope::Error::TooLarge | fluister_envelope::Error::InvalidDocument => {
+                message_too_long()
+            }
+            source => Error::Crypto {
+                message: msg!("reply.sealing_failed"),
+                source,
+            },
+        })
+    };
+    let sealed = seal_to(&recipients)?;
+    // No key of the coordinator's is of the reporter's kind (an X25519 tip from before the
+    // switch to a hybrid key, with the old key no longer at hand): the relay's copy is for the
+    // reporter alone, and the copy kept here is sealed to the own set instead.
+    let kept = if recipients.len() == 1 {
+        seal_to(&own_set.sealing_recipients(&keys.own_recipient))?
+    } else {
+        sealed.clone()
+    };
     let submission_key = random_submission_key()?;
     let _lock = home.lock()?;
     let mailbox_id = target.mailbox_id.as_str();
@@ -214,7 +223,7 @@ pub fn send(
         &target.relay_id,
         &message_id.to_string(),
         now - now % 3600,
-        &sealed,
+        &kept,
     )
     .map_err(|error| Error::interrupted(msg!("reply.sent_not_stored"), error))?;
     // Put it in its exact place in the conversation, and pick up answers that came meanwhile.
@@ -236,17 +245,31 @@ pub fn status_label(status: CaseStatus, language: Language) -> String {
     }
 }
 
-/// Whom a reply is sealed to: the reporter, the key in use and every key of the own set, once
-/// each.
+/// Whom a reply is sealed to: the reporter first, then the key in use and every key of the own
+/// set, once each, as far as they are of the reporter's kind (hybrid or X25519). If none is, the
+/// keys of that kind in the identity file (an old key kept to open old tips); if there are none
+/// either, the reporter alone.
 fn reply_recipients(
     reporter: age::Recipient,
-    own: age::Recipient,
+    keys: &UnlockedKeys,
     set: &RecipientSet,
 ) -> Vec<age::Recipient> {
-    let mut recipients = vec![reporter, own];
-    for entry in set.entries() {
-        if !recipients.contains(&entry.recipient) {
-            recipients.push(entry.recipient);
+    let same_kind =
+        |recipient: &age::Recipient| recipient.is_post_quantum() == reporter.is_post_quantum();
+    let mut recipients = vec![reporter];
+    let chosen = std::iter::once(keys.own_recipient)
+        .chain(set.entries().iter().map(|entry| entry.recipient));
+    for recipient in chosen.filter(same_kind) {
+        if !recipients.contains(&recipient) {
+            recipients.push(recipient);
+        }
+    }
+    if recipients.len() == 1 {
+        let held = keys.identities.iter().map(age::Identity::to_recipient);
+        for recipient in held.filter(same_kind) {
+            if !recipients.contains(&recipient) {
+                recipients.push(recipient);
+            }
         }
     }
     recipients
@@ -323,4 +346,53 @@ fn edit_message(settings: &Settings, number: u64) -> Result<String> {
         .filter(|line| !line.starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluister_envelope::age::Identity;
+
+    fn keys(identities: Vec<Identity>) -> UnlockedKeys {
+        UnlockedKeys {
+            own_recipient: identities[0].to_recipient(),
+            identities,
+        }
+    }
+
+    #[test]
+    fn a_reply_is_sealed_to_the_coordinators_keys_of_the_reporters_kind_only() {
+        let hybrid_reporter = Identity::generate_hybrid().unwrap().to_recipient();
+        let x25519_reporter = Identity::generate().unwrap().to_recipient();
+        let own = Identity::generate_hybrid().unwrap();
+        let old = Identity::generate().unwrap();
+        let backup = Identity::generate_hybrid().unwrap().to_recipient();
+        let mut set = RecipientSet::default();
+        set.add(own.to_recipient(), "eigen sleutel");
+        set.add(backup, "reservesleutel");
+
+        // A hybrid set and a hybrid reporter: all of them.
+        let unlocked = keys(vec![own.clone(), old.clone()]);
+        assert_eq!(
+            reply_recipients(hybrid_reporter, &unlocked, &set),
+            [hybrid_reporter, own.to_recipient(), backup]
+        );
+        // An X25519 reporter (a tip from before the switch): the old key still in the identity
+        // file takes the own set's place, so the file is never mixed.
+        assert_eq!(
+            reply_recipients(x25519_reporter, &unlocked, &set),
+            [x25519_reporter, old.to_recipient()]
+        );
+        // Without any X25519 key at hand: the reporter alone.
+        let unlocked = keys(vec![own.clone()]);
+        assert_eq!(
+            reply_recipients(x25519_reporter, &unlocked, &set),
+            [x25519_reporter]
+        );
+        let sealed = seal_message(
+            "Dank u",
+            &reply_recipients(x25519_reporter, &unlocked, &set),
+        );
+        assert!(sealed.is_ok());
+    }
 }

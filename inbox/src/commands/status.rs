@@ -151,9 +151,17 @@ pub fn run(settings: &Settings) -> Result<()> {
     match RecipientSet::load(&settings.home, settings.language) {
         Ok(set) => {
             if let Ok(relay_recipients) = client.sealing_recipients() {
-                for warning in set.compare_with_relay(&relay_recipients, settings.language) {
-                    let mark = crate::msg_in!(settings.language, "status.mark.warning");
-                    println!("{mark} {warning}");
+                // A reader only the relay lists is a problem; a key of the own set the relay
+                // leaves out, a warning (its holder cannot open new tips, nobody else can).
+                let added = set.readers_only_the_relay_lists(&relay_recipients);
+                let differences = set.compare_with_relay(&relay_recipients, settings.language);
+                for (index, difference) in differences.into_iter().enumerate() {
+                    if index < added {
+                        report(false, difference);
+                    } else {
+                        let mark = crate::msg_in!(settings.language, "status.mark.warning");
+                        println!("{mark} {difference}");
+                    }
                 }
             }
         }

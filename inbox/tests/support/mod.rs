@@ -27,6 +27,22 @@ pub fn relay_settings(recipients: &[String]) -> SettingsBuilder {
         .minted_token(&mint_token())
 }
 
+/// Makes a plain identity file with the reference `age-keygen` (as a backup key, an agency's
+/// or a stranger's is made) and returns its public key.
+pub fn age_keygen(path: &Path) -> String {
+    let generated = Command::new("age-keygen")
+        .arg("-o")
+        .arg(path)
+        .output()
+        .expect("the reference `age-keygen` is installed (Debian package `age`)");
+    assert!(generated.status.success());
+    String::from_utf8_lossy(&generated.stderr)
+        .split_whitespace()
+        .find(|word| word.starts_with("age1"))
+        .expect("age-keygen prints the public key")
+        .to_owned()
+}
+
 /// Starts a relay with [`relay_settings`].
 pub fn start_relay(recipients: &[String]) -> RelayProcess {
     RelayProcess::start(relay_settings(recipients))
@@ -108,9 +124,19 @@ impl Inbox {
         String::from_utf8(output.stderr).expect("utf-8 output")
     }
 
-    /// `keygen`, returning the recipient it printed.
+    /// `keygen --x25519`, returning the recipient it printed: an X25519 key, as the tests that
+    /// pair it with the reference `age` 1.1.1 (and its `age-keygen` backup keys) need.
     pub fn keygen(&self) -> String {
-        let output = self.run_ok(&["keygen"]);
+        self.keygen_with(&["keygen", "--x25519"])
+    }
+
+    /// `keygen` as the coordinator runs it, by default: a hybrid post-quantum key.
+    pub fn keygen_hybrid(&self) -> String {
+        self.keygen_with(&["keygen"])
+    }
+
+    fn keygen_with(&self, arguments: &[&str]) -> String {
+        let output = self.run_ok(arguments);
         output
             .split_whitespace()
             .find(|word| word.starts_with("age1"))

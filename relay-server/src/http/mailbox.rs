@@ -173,7 +173,7 @@ pub(super) async fn register_mailbox<S: Storage>(
             expires_day: expiry_day(&state),
         })
         .await;
-    settle(&state, &challenge, presenter, &registered);
+    settle(&state, &challenge, presenter, &registered).await;
     match registered.map_err(|error| internal(&error))? {
         RegistrationOutcome::Created => Ok(created(StatusCode::CREATED, id)),
         RegistrationOutcome::AlreadyRegistered => Ok(created(StatusCode::OK, id)),
@@ -261,7 +261,7 @@ pub(super) async fn post_message<S: Storage>(
         })
         .await;
     if let Some(challenge) = &challenge {
-        settle(&state, challenge, presenter, &stored);
+        settle(&state, challenge, presenter, &stored).await;
     }
     match stored.map_err(|error| internal(&error))? {
         MessageOutcome::Stored(id) => {

@@ -5,8 +5,10 @@
 //!   serialise on one locked row that holds the quota's totals.
 //! - [`discard`]: stores nothing; it exists only so the benchmark can measure the HTTP ceiling.
 //!
-//! Proof-of-work challenges are not stored at all: they are stateless (see
-//! [`crate::challenges`]), and a request reaches the storage only once its proof checked out.
+//! Proof-of-work challenges are not stored: they are stateless (see [`crate::challenges`]), and a
+//! request reaches the storage only once its proof checked out. Only a backend several relays
+//! share ([`Storage::is_shared`], PostgreSQL) records which challenges were spent, and only for
+//! proofs that checked out.
 
 pub mod discard;
 pub mod postgres;
@@ -260,6 +262,20 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes one tip for good; `false` when there was none.
     fn delete_tip(&self, id: TipId) -> impl Future<Output = StorageResult<bool>> + Send;
 
+    /// Deletes the tips `ids` for good; returns how many there were. A backend may do it in one
+    /// transaction; this default deletes them one after the other.
+    fn delete_tips(&self, ids: Vec<TipId>) -> impl Future<Output = StorageResult<u64>> + Send {
+        async move {
+            let mut deleted = 0;
+            for id in ids {
+                if self.delete_tip(id).await? {
+                    deleted += 1;
+                }
+            }
+            Ok(deleted)
+        }
+    }
+
     /// Deletes tips, submission records and team log entries received before `cutoff_hour`
     /// and mailboxes that expired before today. Returns how many tips were deleted.
     fn sweep(
@@ -332,6 +348,86 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Current totals.
     fn counts(&self) -> StorageCounts;
+
+    /// Whether several relay processes may run on this storage at once. Only then does the
+    /// storage hold what they must share (see ARCHITECTURE.md, "Several relays"): the challenge
+    /// key, the record of spent challenges, and the notice waiting to be sent. A backend for one
+    /// process leaves all three in the relay's memory and files, and the methods below cost it
+    /// nothing.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// The challenge key every relay on this database uses: the stored one, or `candidate`,
+    /// stored now if there was none (insert-if-absent, so relays starting at once agree).
+    /// `None` when the backend keeps no key (the key file is used).
+    fn shared_challenge_key(
+        &self,
+        candidate: [u8; 32],
+    ) -> impl Future<Output = StorageResult<Option<[u8; 32]>>> + Send {
+        let _ = candidate;
+        std::future::ready(Ok(None))
+    }
+
+    /// Records that a verified proof spent the challenge whose MAC is `tag`, until
+    /// `expires_hour` (Unix seconds, rounded up to the hour): `true` when this call recorded it,
+    /// `false` when some relay had spent it before, atomically, so of many relays presenting
+    /// one proof exactly one gets `true`. Called only after the proof checked out: a request
+    /// that did no work never writes here. A backend for one process answers `true` and writes
+    /// nothing (the relay's memory holds the record).
+    fn spend_challenge(
+        &self,
+        tag: [u8; 16],
+        expires_hour: i64,
+    ) -> impl Future<Output = StorageResult<bool>> + Send {
+        let _ = (tag, expires_hour);
+        std::future::ready(Ok(true))
+    }
+
+    /// Takes back [`Storage::spend_challenge`] when storing what the proof paid for failed, so
+    /// that the client may present the same proof again.
+    fn unspend_challenge(&self, tag: [u8; 16]) -> impl Future<Output = StorageResult<()>> + Send {
+        let _ = tag;
+        std::future::ready(Ok(()))
+    }
+
+    /// Folds what this relay has to notify about into the notice all relays share (shared
+    /// backends only).
+    fn hand_over_notice(
+        &self,
+        pending: PendingNotice,
+    ) -> impl Future<Output = StorageResult<()>> + Send {
+        let _ = pending;
+        std::future::ready(Ok(()))
+    }
+
+    /// Takes the shared notice and clears it, atomically: of several relays taking at once, one
+    /// gets what was waiting and the others nothing (shared backends only).
+    fn take_notice(&self) -> impl Future<Output = StorageResult<PendingNotice>> + Send {
+        std::future::ready(Ok(PendingNotice::default()))
+    }
+}
+
+/// What a notification has to say: whether something arrived, whether something nears its end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PendingNotice {
+    /// A tip or a reporter's message was stored.
+    pub news: bool,
+    /// A tip or a mailbox nears the end of its retention.
+    pub expiring: bool,
+}
+
+impl PendingNotice {
+    /// Whether there is nothing to say.
+    pub fn is_empty(self) -> bool {
+        !self.news && !self.expiring
+    }
+}
+
+/// Rounds Unix seconds up to the hour: when a spent-challenge record may go, no finer than the
+/// hours the database keeps.
+pub fn round_up_to_hour(unix_seconds: i64) -> i64 {
+    round_down_to_hour(unix_seconds.saturating_add(SECONDS_PER_HOUR - 1))
 }
 
 /// The current time in Unix seconds.

@@ -1,5 +1,5 @@
 //! A backend on a PostgreSQL server the operator runs (`storage.backend = "postgres"`), for
-//! those whose IT keeps its databases there, and later for several relays on one database.
+//! those whose IT keeps its databases there, and for several relays on one database.
 //!
 //! Durability: every connection sets `synchronous_commit = on`, so a commit has reached the
 //! server's disk (its write-ahead log, flushed) when it returns, and a request is answered only
@@ -13,6 +13,14 @@
 //! Order: rows get no number that says when they came. Tips, mailboxes and messages are keyed
 //! by their random ids, and a message's place counts within its own mailbox only; the one
 //! sequence is the team log's place, which the coordinators' order needs.
+//!
+//! Several relays: what they must agree on lives here too (migration 7). The challenge key is
+//! one row, inserted if absent by the first relay to start. A challenge spent by a verified
+//! proof is one row keyed by its MAC, inserted if absent, so one proof is accepted by exactly
+//! one relay; the row says no more than the hour the challenge expires, and goes with the sweep
+//! after it. The notice waiting to be sent is one row that relays fold their arrivals into and
+//! one relay takes. A retention sweep runs under an advisory lock that a second relay sweeping
+//! at the same moment does not wait for.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +32,7 @@ use tokio_postgres::types::ToSql;
 
 use super::{
     LogOutcome, MAX_LOG_BYTES, MAX_LOG_ENTRIES, MailboxId, MessageAuthor, MessageId,
-    MessageOutcome, NewLogEntry, NewMailbox, NewMessage, NewTip, PreviousMessage,
+    MessageOutcome, NewLogEntry, NewMailbox, NewMessage, NewTip, PendingNotice, PreviousMessage,
     PreviousSubmission, RegistrationOutcome, Storage, StorageCounts, StorageError, StorageResult,
     StoreOutcome, StoredLogEntry, StoredMessage, TipId, TipSummary, now_unix, round_down_to_day,
     round_down_to_hour,
@@ -57,10 +65,13 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 /// other ("fluister" in ASCII).
 const MIGRATION_LOCK: i64 = 0x666c_7569_7374_6572;
 
+/// A key for `pg_try_advisory_xact_lock`, held by the relay that is sweeping ("sweeping").
+const SWEEP_LOCK: i64 = 0x7377_6565_7069_6e67;
+
 /// Versioned schema migrations, applied in order; each runs once, in its own transaction.
 /// Never edit a released migration: add a new one. Versions 1 to 5 hold the same tables as the
 /// SQLite backend's migrations 1 to 5 (with PostgreSQL's types, and without SQLite's row
-/// numbers, which migration 3 there had to randomise); 6 is PostgreSQL's own.
+/// numbers, which migration 3 there had to randomise); 6 and 7 are PostgreSQL's own.
 const MIGRATIONS: &[(i64, &str)] = &[
     (
         1,
@@ -155,6 +166,26 @@ const MIGRATIONS: &[(i64, &str)] = &[
                 (SELECT COALESCE(SUM(size), 0) FROM tips)
                     + (SELECT COALESCE(SUM(size), 0) FROM mailbox_messages),
                 0, 0;",
+    ),
+    (
+        7,
+        // What several relays on this database share (see the module's comment): SQLite serves
+        // one process, which keeps all three in its memory and its key file.
+        "CREATE TABLE challenge_key (
+             only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+             master BYTEA NOT NULL CHECK (LENGTH(master) = 32)
+         );
+         CREATE TABLE spent_challenges (
+             tag BYTEA PRIMARY KEY,
+             expires_hour BIGINT NOT NULL
+         );
+         CREATE INDEX spent_challenges_by_expiry ON spent_challenges (expires_hour);
+         CREATE TABLE pending_notice (
+             only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+             news BOOLEAN NOT NULL,
+             expiring BOOLEAN NOT NULL
+         );
+         INSERT INTO pending_notice (news, expiring) VALUES (FALSE, FALSE);",
     ),
 ];
 
@@ -363,8 +394,38 @@ impl PostgresStorage {
             Box<dyn Future<Output = StorageResult<(T, TotalsRow)>> + Send + 'a>,
         >,
     {
+        self.write_unless_locked(None, work)
+            .await?
+            .ok_or_else(|| StorageError("a write without a lock found it taken".to_owned()))
+    }
+
+    /// [`Self::write`], but when `advisory_lock` is given, first tries that advisory lock and,
+    /// when another session holds it, does nothing and returns `None` without waiting (and
+    /// without taking the totals row).
+    async fn write_unless_locked<T, F>(
+        &self,
+        advisory_lock: Option<i64>,
+        work: F,
+    ) -> StorageResult<Option<T>>
+    where
+        F: for<'a> FnOnce(
+            &'a deadpool_postgres::Transaction<'a>,
+            TotalsRow,
+        ) -> std::pin::Pin<
+            Box<dyn Future<Output = StorageResult<(T, TotalsRow)>> + Send + 'a>,
+        >,
+    {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
+        if let Some(key) = advisory_lock {
+            let taken: bool = transaction
+                .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&key])
+                .await?
+                .try_get(0)?;
+            if !taken {
+                return Ok(None);
+            }
+        }
         let locked = TotalsRow::from_row(&transaction.query_one(LOCK_TOTALS, &[]).await?)?;
         let (answer, totals) = work(&transaction, locked).await?;
         transaction
@@ -383,7 +444,7 @@ impl PostgresStorage {
             .await?;
         transaction.commit().await?;
         self.totals.set(&totals);
-        Ok(answer)
+        Ok(Some(answer))
     }
 
     /// Runs one query on a pooled connection and returns its rows.
@@ -589,8 +650,16 @@ impl Storage for PostgresStorage {
 
     async fn sweep(&self, cutoff_hour: i64, now_unix: i64) -> StorageResult<u64> {
         let today = round_down_to_day(now_unix);
-        self.write(move |transaction, totals| {
+        let this_hour = round_down_to_hour(now_unix);
+        // Another relay sweeping right now does the same work: this one skips it.
+        let swept = self.write_unless_locked(Some(SWEEP_LOCK), move |transaction, totals| {
             Box::pin(async move {
+                transaction
+                    .execute(
+                        "DELETE FROM spent_challenges WHERE expires_hour <= $1",
+                        &[&this_hour],
+                    )
+                    .await?;
                 let tips_deleted = transaction
                     .execute(
                         "DELETE FROM tips WHERE received_hour < $1",
@@ -639,7 +708,8 @@ impl Storage for PostgresStorage {
                 Ok((tips_deleted, next))
             })
         })
-        .await
+        .await?;
+        Ok(swept.unwrap_or(0))
     }
 
     async fn register_mailbox(&self, mailbox: NewMailbox) -> StorageResult<RegistrationOutcome> {
@@ -973,6 +1043,87 @@ impl Storage for PostgresStorage {
             messages: self.totals.messages.load(Ordering::Relaxed),
         }
     }
+
+    fn is_shared(&self) -> bool {
+        true
+    }
+
+    async fn shared_challenge_key(&self, candidate: [u8; 32]) -> StorageResult<Option<[u8; 32]>> {
+        let client = self.pool.get().await?;
+        // Of relays starting at once, the first insert wins and every one reads the winner's.
+        client
+            .execute(
+                "INSERT INTO challenge_key (master) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&&candidate[..]],
+            )
+            .await?;
+        let row = client
+            .query_one("SELECT master FROM challenge_key", &[])
+            .await?;
+        Ok(Some(fixed(row.try_get(0)?)?))
+    }
+
+    async fn spend_challenge(&self, tag: [u8; 16], expires_hour: i64) -> StorageResult<bool> {
+        let mut client = self.pool.get().await?;
+        let transaction = client.transaction().await?;
+        // No flush of its own: the commit of what the proof paid for, which follows and is
+        // synchronous, flushes this one with it. Should the server crash in between, the record
+        // may be lost, but so is nothing stored: the client presents the proof again.
+        transaction
+            .batch_execute("SET LOCAL synchronous_commit = off")
+            .await?;
+        let inserted = transaction
+            .execute(
+                "INSERT INTO spent_challenges (tag, expires_hour) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+                &[&&tag[..], &expires_hour],
+            )
+            .await?;
+        transaction.commit().await?;
+        Ok(inserted == 1)
+    }
+
+    async fn unspend_challenge(&self, tag: [u8; 16]) -> StorageResult<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute("DELETE FROM spent_challenges WHERE tag = $1", &[&&tag[..]])
+            .await?;
+        Ok(())
+    }
+
+    async fn hand_over_notice(&self, pending: PendingNotice) -> StorageResult<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE pending_notice SET news = news OR $1, expiring = expiring OR $2",
+                &[&pending.news, &pending.expiring],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn take_notice(&self) -> StorageResult<PendingNotice> {
+        let mut client = self.pool.get().await?;
+        let transaction = client.transaction().await?;
+        // The row lock makes a second relay taking at once wait, then find it cleared.
+        let row = transaction
+            .query_one("SELECT news, expiring FROM pending_notice FOR UPDATE", &[])
+            .await?;
+        let pending = PendingNotice {
+            news: row.try_get(0)?,
+            expiring: row.try_get(1)?,
+        };
+        if !pending.is_empty() {
+            transaction
+                .execute(
+                    "UPDATE pending_notice SET news = FALSE, expiring = FALSE",
+                    &[],
+                )
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(pending)
+    }
 }
 
 #[cfg(test)]
@@ -1032,7 +1183,7 @@ mod tests {
             .iter()
             .map(|row| row.get(0))
             .collect();
-        assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(versions, [1, 2, 3, 4, 5, 6, 7]);
         client
             .execute("INSERT INTO schema_migrations (version) VALUES (99)", &[])
             .await
@@ -1045,7 +1196,7 @@ mod tests {
         assert!(
             refused
                 .0
-                .contains("schema version 99, newer than this relay knows (6)"),
+                .contains("schema version 99, newer than this relay knows (7)"),
             "{refused}"
         );
     }
@@ -1227,4 +1378,109 @@ mod tests {
 
     /// Text that must not appear where the storage is printed.
     const POSTGRES_SECRET_MARKER: &str = "fluister@";
+
+    /// Two relays on one database, as two pools of their own.
+    async fn two_relays(server: &PostgresServer) -> (PostgresStorage, PostgresStorage) {
+        let limits = limits(1 << 20, 1 << 20);
+        (open(server, limits).await, open(server, limits).await)
+    }
+
+    #[tokio::test]
+    async fn relays_starting_at_once_agree_on_one_challenge_key() {
+        let server = PostgresServer::start();
+        let (first, second) = two_relays(&server).await;
+        let (one, two) = tokio::join!(
+            first.shared_challenge_key([1; 32]),
+            second.shared_challenge_key([2; 32])
+        );
+        let (one, two) = (one.unwrap().unwrap(), two.unwrap().unwrap());
+        assert_eq!(one, two);
+        assert!(one == [1; 32] || one == [2; 32]);
+        // A relay starting later reads the same key, whatever it would have made.
+        let later = open(&server, limits(1 << 20, 1 << 20)).await;
+        assert_eq!(
+            later.shared_challenge_key([3; 32]).await.unwrap(),
+            Some(one)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_challenge_is_spent_by_exactly_one_relay_and_goes_with_the_sweep_after_it() {
+        let server = PostgresServer::start();
+        let (first, second) = two_relays(&server).await;
+        let hour = round_down_to_hour(now_unix());
+        for round in 0..20u8 {
+            let tag = [round; 16];
+            let (one, two) = tokio::join!(
+                first.spend_challenge(tag, hour + 3600),
+                second.spend_challenge(tag, hour + 3600)
+            );
+            assert!(
+                one.unwrap() ^ two.unwrap(),
+                "round {round}: exactly one relay spends it"
+            );
+        }
+        assert!(!first.spend_challenge([0; 16], hour + 3600).await.unwrap());
+        // Storing failed: given back, the proof can be presented again, once.
+        first.unspend_challenge([0; 16]).await.unwrap();
+        assert!(second.spend_challenge([0; 16], hour + 3600).await.unwrap());
+        assert!(!first.spend_challenge([0; 16], hour + 3600).await.unwrap());
+        // Expired in the past hour: the sweep removes it; the rest stay until theirs.
+        assert!(first.spend_challenge([99; 16], hour).await.unwrap());
+        first.sweep(hour - 50 * 3600, now_unix()).await.unwrap();
+        assert_eq!(
+            server.psql("SELECT COUNT(*) FROM spent_challenges").trim(),
+            "20"
+        );
+        assert!(second.spend_challenge([99; 16], hour + 3600).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn relays_sweeping_at_once_delete_each_old_tip_once() {
+        let server = PostgresServer::start();
+        let (first, second) = two_relays(&server).await;
+        let hour = round_down_to_hour(now_unix());
+        for key in 0..10u8 {
+            let tip = new_tip(key, &[key; 100], hour - 100 * 3600);
+            first.store_tip(tip).await.unwrap();
+        }
+        second.store_tip(new_tip(50, b"new", hour)).await.unwrap();
+        let cutoff = hour - 50 * 3600;
+        let (one, two) = tokio::join!(
+            first.sweep(cutoff, now_unix()),
+            second.sweep(cutoff, now_unix())
+        );
+        assert_eq!(one.unwrap() + two.unwrap(), 10);
+        assert_eq!(second.list_tips().await.unwrap().len(), 1);
+        assert_eq!(server.psql("SELECT tips FROM storage_totals").trim(), "1");
+    }
+
+    #[tokio::test]
+    async fn of_relays_taking_the_waiting_notice_at_once_one_gets_it() {
+        let server = PostgresServer::start();
+        let (first, second) = two_relays(&server).await;
+        for _ in 0..10 {
+            let news = PendingNotice {
+                news: true,
+                expiring: false,
+            };
+            let expiring = PendingNotice {
+                news: false,
+                expiring: true,
+            };
+            first.hand_over_notice(news).await.unwrap();
+            second.hand_over_notice(expiring).await.unwrap();
+            let (one, two) = tokio::join!(first.take_notice(), second.take_notice());
+            let (one, two) = (one.unwrap(), two.unwrap());
+            let both = PendingNotice {
+                news: true,
+                expiring: true,
+            };
+            assert!(
+                (one == both && two.is_empty()) || (two == both && one.is_empty()),
+                "{one:?} {two:?}"
+            );
+        }
+        assert!(first.take_notice().await.unwrap().is_empty());
+    }
 }

@@ -307,12 +307,25 @@ impl SqliteStorage {
         &self,
         make: impl FnOnce(oneshot::Sender<StorageResult<T>>) -> WriteCommand,
     ) -> StorageResult<T> {
+        Self::answer(self.enqueue(make)?).await
+    }
+
+    /// Hands a command to the writer thread; its answer comes on the returned receiver.
+    fn enqueue<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<StorageResult<T>>) -> WriteCommand,
+    ) -> StorageResult<oneshot::Receiver<StorageResult<T>>> {
         let (answer_sender, answer_receiver) = oneshot::channel();
         self.inner
             .writer
             .send(WriteCommandBox(make(answer_sender)))
             .map_err(|_| StorageError("the writer thread has stopped".to_owned()))?;
-        answer_receiver
+        Ok(answer_receiver)
+    }
+
+    /// Waits for the writer's answer to an enqueued command.
+    async fn answer<T>(receiver: oneshot::Receiver<StorageResult<T>>) -> StorageResult<T> {
+        receiver
             .await
             .map_err(|_| StorageError("the writer thread dropped a command".to_owned()))?
     }
@@ -394,6 +407,22 @@ impl Storage for SqliteStorage {
     async fn delete_tip(&self, id: TipId) -> StorageResult<bool> {
         self.send(|answer| WriteCommand::DeleteTip(id, answer))
             .await
+    }
+
+    /// Every delete is queued before any answer is awaited, so the writer commits them together
+    /// (up to its batch size per transaction, one sync each).
+    async fn delete_tips(&self, ids: Vec<TipId>) -> StorageResult<u64> {
+        let receivers = ids
+            .into_iter()
+            .map(|id| self.enqueue(|answer| WriteCommand::DeleteTip(id, answer)))
+            .collect::<StorageResult<Vec<_>>>()?;
+        let mut deleted = 0;
+        for receiver in receivers {
+            if Self::answer(receiver).await? {
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
     }
 
     async fn sweep(&self, cutoff_hour: i64, _now_unix: i64) -> StorageResult<u64> {

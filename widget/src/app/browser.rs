@@ -49,8 +49,9 @@ impl WorkerApi for CryptoWorker {
         &self,
         document: String,
         recipients: Vec<String>,
+        pinned: Option<String>,
     ) -> impl Future<Output = Result<SealedTip, Failure>> + 'static {
-        CryptoWorker::seal_tip(self, document, recipients)
+        CryptoWorker::seal_tip(self, document, recipients, pinned)
     }
 
     fn solve(

@@ -233,7 +233,7 @@ impl WidgetContext {
             return;
         }
         self.step.set(step);
-        focus_soon("step-heading");
+        show_step_from_its_top();
     }
 
     /// Loads the chunk with the steps after the start screen, and says whether it is loaded.
@@ -301,6 +301,25 @@ impl WidgetContext {
         self.end_crypto();
         leave_page();
     }
+}
+
+/// Once the new step has rendered, scrolls the frame's document back to its top and moves focus
+/// to the step's heading. The frame keeps one height whatever the step (`embedding.rs`), so the
+/// reporter may have scrolled far down the previous one; the new step starts at its top, with
+/// the safety bar, for eyes and screen readers alike.
+fn show_step_from_its_top() {
+    set_timeout(
+        move || {
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+            let heading = document()
+                .get_element_by_id("step-heading")
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(heading) = heading {
+                let _ = heading.focus();
+            }
+        },
+        Duration::from_millis(0),
+    );
 }
 
 /// Focuses the element with `id` once the current render has finished.

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use super::context::{WidgetContext, focus_soon};
 use super::sending::{
     Delivery, Environment, RelayApi, SendFailure, SendingState, WorkerApi, failure_message, pause,
-    pay_and_post,
+    pay_and_post, sealing_failure_message,
 };
 use crate::api::{self, RequestFailure};
 use crate::crypto_worker::CryptoWorker;
@@ -257,11 +257,15 @@ pub(crate) async fn send_answer(context: WidgetContext) {
     if mailbox.sealed_answer.with_value(Option::is_none) {
         let text = mailbox.answer.get_untracked();
         match crypto
-            .seal_answer(text, context.delivery.recipients())
+            .seal_answer(
+                text,
+                context.delivery.recipients(),
+                context.delivery.pinned.get_value(),
+            )
             .await
         {
             Ok(sealed) => mailbox.sealed_answer.set_value(Some(sealed)),
-            Err(_) => return finish("error_sealing"),
+            Err(failure) => return finish(sealing_failure_message(failure)),
         }
     }
     let Some(sealed) = mailbox.sealed_answer.get_value() else {

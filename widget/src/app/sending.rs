@@ -44,11 +44,13 @@ pub(crate) trait RelayApi {
 pub(crate) trait WorkerApi {
     /// Makes the next tip's receipt code; returns its mailbox registration.
     fn prepare_receipt(&self) -> impl Future<Output = Result<PreparedReceipt, Failure>> + 'static;
-    /// Seals the tip document to `recipients` with the prepared code's reply information.
+    /// Seals the tip document to `recipients` with the prepared code's reply information, if
+    /// they have the fingerprint `pinned` (when there is one).
     fn seal_tip(
         &self,
         document: String,
         recipients: Vec<String>,
+        pinned: Option<String>,
     ) -> impl Future<Output = Result<SealedTip, Failure>> + 'static;
     /// Solves the challenge for the body with hash `sha256`; returns the nonce.
     fn solve(
@@ -111,6 +113,9 @@ pub(crate) struct Delivery {
     pub sealed: StoredValue<Option<SealedTip>>,
     /// The next tip's mailbox.
     pub next_mailbox: StoredValue<NextMailbox>,
+    /// The fingerprint of the recipients the coordinator pinned in the embed tag, if any: the
+    /// worker seals nothing to a relay's list with another one.
+    pub pinned: StoredValue<Option<String>>,
 }
 
 impl Delivery {
@@ -121,6 +126,7 @@ impl Delivery {
             sending: RwSignal::new(SendingState::Preparing),
             sealed: StoredValue::new(None),
             next_mailbox: StoredValue::new(NextMailbox::default()),
+            pinned: StoredValue::new(None),
         }
     }
 
@@ -272,11 +278,14 @@ pub(crate) async fn send_tip<E: Environment>(
         prepare_receipt(&environment, delivery);
         let worker = environment.worker().map_err(|_| "error_sealing")?;
         let document = tip_document().ok_or("error_invalid")?;
-        match worker.seal_tip(document, delivery.recipients()).await {
+        match worker
+            .seal_tip(document, delivery.recipients(), delivery.pinned.get_value())
+            .await
+        {
             Ok(sealed) => delivery.sealed.set_value(Some(sealed)),
-            Err(_) => {
+            Err(failure) => {
                 delivery.end_worker(&environment);
-                return Err("error_sealing");
+                return Err(sealing_failure_message(failure));
             }
         }
     }
@@ -308,6 +317,15 @@ pub(crate) async fn send_tip<E: Environment>(
         }
         Err(SendFailure::Worker) => Err("error_proof_of_work"),
         Err(SendFailure::Request(failure)) => Err(failure_message(&failure)),
+    }
+}
+
+/// The message for a tip or answer the worker did not seal: a relay listing other readers than
+/// the coordinator pinned is not a passing fault, and the reporter is sent to the phone lines.
+pub(crate) fn sealing_failure_message(failure: Failure) -> &'static str {
+    match failure {
+        Failure::RecipientsChanged => "error_recipients_changed",
+        _ => "error_sealing",
     }
 }
 
@@ -540,8 +558,14 @@ mod tests {
             &self,
             document: String,
             recipients: Vec<String>,
+            pinned: Option<String>,
         ) -> impl Future<Output = Result<SealedTip, Failure>> + 'static {
             assert_eq!(recipients, ["age1coordinator"]);
+            // The real worker compares fingerprints (its own tests); here one pin stands for
+            // the relay's list.
+            if pinned.is_some_and(|pinned| pinned != "fp1-age1coordinator") {
+                return std::future::ready(Err(Failure::RecipientsChanged));
+            }
             let number = self.tips_sealed.get() + 1;
             self.tips_sealed.set(number);
             std::future::ready(Ok(SealedTip {
@@ -747,6 +771,30 @@ mod tests {
         assert_eq!(*nonce, 2);
         assert_eq!(mailbox_seeds(&posted), ["seed-1"]);
         assert!(delivery.sealed.with_value(Option::is_none));
+    }
+
+    #[test]
+    fn a_relay_listing_other_readers_than_the_embed_tag_pinned_gets_no_tip() {
+        let environment = FakeEnvironment::new();
+        let delivery = Delivery::new();
+        delivery.pinned.set_value(Some("fp1-another-set".into()));
+        let refused = fill_in_and_send(&environment, delivery, 0.0).unwrap_err();
+        assert_eq!(refused, "error_recipients_changed");
+        assert!(
+            !environment
+                .posted()
+                .iter()
+                .any(|posted| matches!(posted, Posted::Tip { .. })),
+            "no tip posted"
+        );
+        assert!(delivery.sealed.with_value(Option::is_none));
+
+        let environment = FakeEnvironment::new();
+        let delivery = Delivery::new();
+        delivery
+            .pinned
+            .set_value(Some("fp1-age1coordinator".into()));
+        fill_in_and_send(&environment, delivery, 0.0).unwrap();
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! its answer as JSON. Each arm answers with its request's own [`Request::Answer`] type, so the
 //! page (which reads that same type) and the worker cannot disagree. Plain Rust, no browser.
 
+use fluister_envelope::pin;
 use fluister_envelope::pow::{Challenge, Solver, ciphertext_sha256};
 use fluister_protocol::worker::{
     Conversation, MailboxAccess, Operation, PreparedReceipt, Request, SealedTip, Solve, Solved,
@@ -9,6 +10,22 @@ use fluister_protocol::worker::{
 use serde::Serialize;
 
 use crate::session::{Failure, Session};
+
+/// Refuses to seal to `recipients` when the coordinator pinned a set (the embed tag's
+/// `data-recipients`) and the relay's list is another one, or the pin is not a fingerprint at
+/// all (a damaged tag must not fall back to trusting the relay).
+fn check_pin(recipients: &[String], pinned: Option<&str>) -> Result<(), Failure> {
+    match pinned {
+        None => Ok(()),
+        Some(pinned)
+            if pin::is_set_fingerprint(pinned)
+                && pin::set_fingerprint(recipients.iter().map(String::as_str)) == pinned =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(Failure::RecipientsChanged),
+    }
+}
 
 /// How many Argon2id tries the worker makes between two progress reports.
 const TRIES_PER_PROGRESS_REPORT: u32 = 4;
@@ -41,6 +58,7 @@ impl Session {
                 answer_to(&request, &answer)
             }
             Operation::SealTip(request) => {
+                check_pin(&request.recipients, request.pinned.as_deref())?;
                 let answer = SealedTip {
                     file: self.seal_tip(request.document.as_bytes(), &request.recipients)?,
                     receipt_code: self.receipt_code()?.to_string(),
@@ -48,6 +66,7 @@ impl Session {
                 answer_to(&request, &answer)
             }
             Operation::SealAnswer(request) => {
+                check_pin(&request.recipients, request.pinned.as_deref())?;
                 let answer = self.seal_answer(&request.text, &request.recipients)?;
                 answer_to(&request, &answer)
             }
@@ -106,8 +125,9 @@ fn solved_share_percent(tries: u64, expected_tries: f64) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use fluister_envelope::age::Identity;
     use fluister_envelope::pow;
-    use fluister_protocol::worker::{PrepareReceipt, SealAnswer, Unlock};
+    use fluister_protocol::worker::{PrepareReceipt, SealAnswer, SealTip, Unlock};
 
     use super::*;
 
@@ -140,8 +160,54 @@ mod tests {
         let answer = SealAnswer {
             text: "x".into(),
             recipients: vec![],
+            pinned: None,
         };
         assert_eq!(handle(&mut session, answer), Err(Failure::NoKeys));
+    }
+
+    #[test]
+    fn a_pinned_set_seals_only_to_exactly_that_set() {
+        let coordinator = Identity::generate().unwrap().to_recipient().to_string();
+        let added = Identity::generate().unwrap().to_recipient().to_string();
+        let pinned = pin::set_fingerprint([coordinator.as_str()]);
+        let tip = |recipients: Vec<String>, pinned: Option<String>| SealTip {
+            document: r#"{"v":1,"text":"Er werken mensen die nooit naar buiten gaan."}"#.into(),
+            recipients,
+            pinned,
+        };
+        let mut session = Session::new();
+        handle(&mut session, PrepareReceipt {}).unwrap();
+        // The relay added a reader: nothing is sealed, to the tip or to an answer.
+        let widened = vec![coordinator.clone(), added.clone()];
+        assert_eq!(
+            handle(&mut session, tip(widened.clone(), Some(pinned.clone()))),
+            Err(Failure::RecipientsChanged)
+        );
+        let answer = SealAnswer {
+            text: "Achter de boerderij.".into(),
+            recipients: widened,
+            pinned: Some(pinned.clone()),
+        };
+        assert_eq!(
+            handle(&mut session, answer),
+            Err(Failure::RecipientsChanged)
+        );
+        // The relay swapped the key for its own.
+        assert_eq!(
+            handle(&mut session, tip(vec![added], Some(pinned.clone()))),
+            Err(Failure::RecipientsChanged)
+        );
+        // A damaged pin is not taken for "no pin".
+        assert_eq!(
+            handle(
+                &mut session,
+                tip(vec![coordinator.clone()], Some("fp1-x".into()))
+            ),
+            Err(Failure::RecipientsChanged)
+        );
+        // The pinned set itself seals, and so does a widget embedded without a pin.
+        handle(&mut session, tip(vec![coordinator.clone()], Some(pinned))).unwrap();
+        handle(&mut session, tip(vec![coordinator], None)).unwrap();
     }
 
     #[test]

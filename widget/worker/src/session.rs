@@ -90,7 +90,12 @@ impl Session {
         let recipients = parse_recipients(recipients)?;
         let mut document =
             TipDocument::from_bytes(document_json).map_err(|_| Failure::InvalidInput)?;
-        document.reply = Some(ReplyInfo::from_mailbox_keys(keys));
+        // The reply key is of the coordinators' kind, so that the conversation's messages can
+        // be sealed to both (age does not mix hybrid and X25519 recipients in one file).
+        document.reply = Some(ReplyInfo::from_mailbox_keys(
+            keys,
+            all_post_quantum(&recipients),
+        ));
         let padded = Zeroizing::new(
             document
                 .to_padded_bytes()
@@ -100,11 +105,12 @@ impl Session {
     }
 
     /// Seals the reporter's answer to the coordinator recipients and to the reporter's own reply
-    /// recipient, so that the code can show it again later.
+    /// recipient of the same kind (hybrid or X25519), so that the code can show it again later.
     pub fn seal_answer(&self, text: &str, recipients: &[String]) -> Result<SealedFile, Failure> {
         let keys = self.keys()?;
         let mut recipients = parse_recipients(recipients)?;
-        recipients.push(keys.reply_identity.to_recipient());
+        let own = keys.reply_identity_for(all_post_quantum(&recipients));
+        recipients.push(own.to_recipient());
         // Authenticated with the code's answer key, so the relay cannot answer in the
         // reporter's name (the coordinators read the key in the sealed tip).
         let ciphertext = fluister_envelope::message::seal_answer_message(text, keys, &recipients)
@@ -134,7 +140,8 @@ impl Session {
         if conversation.messages.len() > MAX_MESSAGES {
             return Err(Failure::InvalidInput);
         }
-        let identities = [keys.reply_identity.clone()];
+        // Both reply keys: a conversation is hybrid or X25519 as the coordinators' keys were.
+        let identities = keys.reply_identities();
         Ok(conversation
             .messages
             .into_iter()
@@ -178,6 +185,12 @@ fn case_status(status: message::CaseStatus) -> CaseStatus {
         message::CaseStatus::HandedOver => CaseStatus::HandedOver,
         message::CaseStatus::Closed => CaseStatus::Closed,
     }
+}
+
+/// Whether the coordinators' recipients are hybrid post-quantum ones (a set is one kind or the
+/// other; a mixed set fails to seal).
+fn all_post_quantum(recipients: &[Recipient]) -> bool {
+    !recipients.is_empty() && recipients.iter().all(Recipient::is_post_quantum)
 }
 
 /// Parses the relay's recipients; every one must be valid, or sealing would silently drop one.
@@ -294,6 +307,62 @@ mod tests {
         // Not an age file: kept, without text.
         assert_eq!(opened[1].text, None);
         assert_eq!(opened[1].author, MessageAuthor::Coordinator);
+    }
+
+    #[test]
+    fn with_hybrid_coordinators_the_whole_conversation_is_hybrid() {
+        let coordinator = Identity::generate_hybrid().unwrap();
+        let recipients = vec![coordinator.to_recipient().to_string()];
+        let mut session = Session::new();
+        session.prepare_receipt().unwrap();
+        let tip = session
+            .seal_tip(br#"{"v":1,"text":"About the farm"}"#, &recipients)
+            .unwrap();
+        let opened = TipDocument::from_bytes(
+            &age::open(std::slice::from_ref(&coordinator), &tip.ciphertext).unwrap(),
+        )
+        .unwrap();
+        // The tip names the hybrid reply key, so a reply can be sealed to it and the
+        // coordinators together (a mixed file is refused).
+        let reporter = opened.reply.unwrap().recipient().unwrap();
+        assert!(reporter.is_post_quantum());
+        let reply =
+            message::seal_message("Which farm?", &[reporter, coordinator.to_recipient()]).unwrap();
+        let answer = session
+            .seal_answer("The one by the road.", &recipients)
+            .unwrap();
+        for sealed in [&reply, &answer.ciphertext] {
+            let header = age::Header::parse(sealed).unwrap().0;
+            assert!(header.stanza_types().all(|kind| kind == "mlkem768x25519"));
+        }
+        MailboxMessage::from_bytes(&age::open(&[coordinator], &answer.ciphertext).unwrap())
+            .unwrap();
+        // A code typed back in opens both, and an X25519 conversation from before as well.
+        let mut again = Session::new();
+        again.unlock(&session.receipt_code().unwrap()).unwrap();
+        let old = message::seal_message(
+            "From before",
+            &[session.keys().unwrap().reply_identity.to_recipient()],
+        )
+        .unwrap();
+        let texts: Vec<Option<String>> = again
+            .open_conversation(&relay_list(&[
+                ("coordinator", &old),
+                ("coordinator", &reply),
+                ("reporter", &answer.ciphertext),
+            ]))
+            .unwrap()
+            .into_iter()
+            .map(|message| message.text)
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                Some("From before".to_owned()),
+                Some("Which farm?".to_owned()),
+                Some("The one by the road.".to_owned())
+            ]
+        );
     }
 
     /// The relay's JSON for these messages, one per `(author, sealed file)`, an hour apart.

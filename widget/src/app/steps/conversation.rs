@@ -43,6 +43,7 @@ pub(crate) fn check_code_step(context: WidgetContext) -> impl IntoView {
                     id="receipt-input"
                     class="receipt-input"
                     translate="no"
+                    dir="ltr"
                     autocomplete="off"
                     autocapitalize="characters"
                     spellcheck="false"
@@ -183,7 +184,7 @@ pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
                         view! {
                             <li class="message" class:message-own=!from_coordinator>
                                 <p class="message-author">{author} ", " {day}</p>
-                                <p class="message-text" translate="no">{text}</p>
+                                <p class="message-text" translate="no" dir="auto">{text}</p>
                                 {change.map(|change| view! { <p class="message-status">{change}</p> })}
                             </li>
                         }
@@ -222,6 +223,7 @@ pub(crate) fn conversation_step(context: WidgetContext) -> impl IntoView {
                     id="answer"
                     rows="5"
                     maxlength="10000"
+                    dir="auto"
                     autocomplete="off"
                     spellcheck="false"
                     aria-invalid=move || if answer_missing() { "true" } else { "false" }
@@ -270,7 +272,7 @@ mod tests {
     #[test]
     fn every_status_has_a_text_in_every_language() {
         let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n");
-        for language in ["nl", "en", "pl", "ro", "bg"] {
+        for language in ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"] {
             let table: serde_json::Value = serde_json::from_str(
                 &std::fs::read_to_string(directory.join(format!("{language}.json"))).unwrap(),
             )

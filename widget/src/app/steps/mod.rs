@@ -133,6 +133,7 @@ fn text_field(
                 id=id
                 aria-describedby=hint_id
                 maxlength=max_chars.to_string()
+                dir="auto"
                 autocomplete="off"
                 spellcheck="false"
                 prop:value=value.get_untracked()

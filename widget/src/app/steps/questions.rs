@@ -377,6 +377,7 @@ pub(crate) fn description_step(context: WidgetContext) -> impl IntoView {
                         if missing.get() { "description-hint description-error" } else { "description-hint" }
                     }
                     maxlength=DESCRIPTION_MAX_CHARS.to_string()
+                    dir="auto"
                     autocomplete="off"
                     spellcheck="false"
                     prop:value=context.answers.description.get_untracked()
@@ -409,6 +410,7 @@ pub(crate) fn contact_step(context: WidgetContext) -> impl IntoView {
                     rows="3"
                     aria-describedby="contact-warning contact-hint"
                     maxlength=fluister_envelope::tip::MAX_CONTACT_CHARS.to_string()
+                    dir="auto"
                     autocomplete="off"
                     spellcheck="false"
                     prop:value=contact.get_untracked()

@@ -45,7 +45,8 @@ fn receipt_code_step(context: WidgetContext) -> impl IntoView {
             <p>{context.text("receipt_intro")}</p>
             <p class="receipt-label" id="receipt-label">{context.text("receipt_label")}</p>
             <p class="receipt-code" id="receipt-code" translate="no">
-                {context.receipt_code.get_untracked()}
+                // Latin letters and digits in groups, left to right in any language's text.
+                <bdi dir="ltr">{context.receipt_code.get_untracked()}</bdi>
             </p>
             <p class="hint">{context.text("receipt_explanation")}</p>
             <p id="mailbox-status">{context.text("mailbox_open")}</p>

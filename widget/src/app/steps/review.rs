@@ -109,7 +109,7 @@ pub(crate) fn review_step(context: WidgetContext) -> impl IntoView {
                 <div class="review-row">
                     <dt>{question.clone()}</dt>
                     <dd>
-                        <span class="review-answer" translate="no">{answer}</span>
+                        <span class="review-answer" translate="no" dir="auto">{answer}</span>
                         " "
                         <button type="button" class="button-link" on:click=move |_| context.go_to(step)>
                             {context.text("change")}

@@ -45,7 +45,7 @@ pub(crate) fn alternatives(context: WidgetContext) -> impl IntoView {
             let link = format!("tel:{}", number.replace([' ', '-'], ""));
             view! {
                 <li>
-                    {label} ": " <a href=link>{number}</a>
+                    {label} ": " <a href=link dir="ltr">{number}</a>
                 </li>
             }
         })
