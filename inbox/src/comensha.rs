@@ -389,7 +389,10 @@ mod tests {
         let mut document = TipDocument::new("tekst");
         document.kinds = vec![Kind::Criminal, Kind::OtherUnsure, Kind::Sexual];
         let record = RegistrationRecord::from_case(2, 1_782_864_000, &document, &labels());
-        assert_eq!(record.exploitation, "seksuele uitbuiting | gedwongen criminaliteit");
+        assert_eq!(
+            record.exploitation,
+            "seksuele uitbuiting | gedwongen criminaliteit"
+        );
     }
 
     #[test]
