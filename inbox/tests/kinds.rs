@@ -124,9 +124,13 @@ fn a_tip_with_two_kinds_new_signals_and_how_known_is_shown_in_dutch() {
         "{older_shown}"
     );
 
-    // The list names both kinds; a filter on either finds the tip.
+    // The list starts the kind column with the first of both (cut to the column's width); a
+    // filter on either kind finds the tip.
     let list = inbox.run_ok(&["list", "--kind", "criminal"]);
-    assert!(list.contains("Seksuele uitbuiting, C"), "{list}");
+    assert!(
+        list.contains("Emmen") && list.contains("Seksuele uitbuiting, "),
+        "{list}"
+    );
     assert!(!list.contains("Arbeidsuitbuiting"), "{list}");
     let list = inbox.run_ok(&["list", "--kind", "sexual"]);
     assert!(list.contains("Emmen"), "{list}");
