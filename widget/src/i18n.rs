@@ -49,6 +49,11 @@ impl Translations {
         string_field(&object, key)
     }
 
+    /// The language's code, such as `pl`.
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
     /// The UI string under `key`. A missing key shows as the key itself, which the tests catch
     /// (every table must have every key), rather than as a blank.
     pub fn text(&self, key: &str) -> String {
