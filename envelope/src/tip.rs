@@ -6,11 +6,21 @@
 //! description, so every field but `v` and `text` is optional:
 //!
 //! ```json
-//! {"v":1,"kind":"labour","role":"witness","signals":["general.no_id_documents",
-//!  "labour.very_long_days"],"municipality":"assen","when":{"date":"2025-03-01","ongoing":true},
-//!  "where":"the farm on the Rolderweg","text":"…","contact":"by e-mail, after 18:00",
-//!  "reply":{"mailbox":"ed76…848c","recipient":"age1…"}}
+//! {"v":1,"kinds":["sexual","criminal"],"role":"witness","how_known":"saw_it_myself",
+//!  "signals":["general.no_id_documents","criminal.forced_begging"],"municipality":"assen",
+//!  "when":{"date":"2025-03-01","ongoing":true},"where":"the farm on the Rolderweg","text":"…",
+//!  "contact":"by e-mail, after 18:00","reply":{"mailbox":"ed76…848c","recipient":"age1…"}}
 //! ```
+//!
+//! # One kind, or several
+//!
+//! `kinds` lists every kind of exploitation the reporter chose (sexual and criminal
+//! exploitation often go together), each at most once, at most [`MAX_KINDS`]. Tips written
+//! before the form allowed several carry a single string under `kind`
+//! (`"kind":"labour"`); such a tip reads as `kinds: [labour]`, and is written back as `kinds`.
+//! A document with both fields is invalid. This needed no new schema version: `kind` keeps its
+//! meaning and `kinds` is a new field, so an inbox from before `kinds` still opens a newer tip
+//! and keeps `kinds` (and `how_known`) as unknown fields, shown and exported as they came.
 //!
 //! Made to last: fields this version does not know, at the top level and inside `when` and
 //! `reply`, are kept and written back unchanged in meaning; kinds, roles, municipalities and
@@ -43,7 +53,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use self::vocabulary::{Kind, Municipality, Role, signals};
+pub use self::vocabulary::{HowKnown, Kind, Municipality, Role, signals};
 use crate::age::Recipient;
 use crate::error::{Error, Result};
 use crate::receipt::{MailboxId, MailboxKeys};
@@ -63,6 +73,9 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 
 /// The most signals one document may list.
 pub const MAX_SIGNALS: usize = 64;
+
+/// The most kinds one document may list: room for every kind a newer widget may add.
+pub const MAX_KINDS: usize = 16;
 
 /// The longest `where` text, in characters.
 pub const MAX_PLACE_CHARS: usize = 500;
@@ -93,12 +106,22 @@ pub const LARGE_BUCKET_BYTES: usize = 64 * 1024;
 pub struct TipDocument {
     /// The schema version; always [`SCHEMA_VERSION`] in a valid document.
     pub v: u32,
-    /// What kind of exploitation the reporter thinks it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<Kind>,
+    /// The kinds of exploitation the reporter thinks it is, in form order, each at most once
+    /// (JSON field `kinds`; a document from before several kinds were possible has one under
+    /// `kind`, read here as a list of one).
+    #[serde(
+        default,
+        alias = "kind",
+        deserialize_with = "one_or_more_kinds",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub kinds: Vec<Kind>,
     /// Who is reporting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// How the reporter knows: saw it, was told, heard it from others, or it is about them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how_known: Option<HowKnown>,
     /// The signals the reporter ticked, as identifiers from [`signals`] (unknown ones are kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signals: Vec<String>,
@@ -259,8 +282,9 @@ impl TipDocument {
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             v: SCHEMA_VERSION,
-            kind: None,
+            kinds: Vec::new(),
             role: None,
+            how_known: None,
             signals: Vec::new(),
             municipality: None,
             when: None,
@@ -287,15 +311,21 @@ impl TipDocument {
             return Err(Error::InvalidDocument);
         }
         check_char_limit(&self.text, MAX_TEXT_CHARS)?;
-        if self.signals.len() > MAX_SIGNALS {
+        if self.signals.len() > MAX_SIGNALS || self.kinds.len() > MAX_KINDS {
             return Err(Error::TooLarge);
+        }
+        for (index, kind) in self.kinds.iter().enumerate() {
+            if self.kinds[..index].contains(kind) {
+                return Err(Error::InvalidDocument);
+            }
         }
         let identifiers = self
             .signals
             .iter()
             .map(String::as_str)
-            .chain(self.kind.as_ref().map(Kind::as_str))
+            .chain(self.kinds.iter().map(Kind::as_str))
             .chain(self.role.as_ref().map(Role::as_str))
+            .chain(self.how_known.as_ref().map(HowKnown::as_str))
             .chain(self.municipality.as_ref().map(Municipality::as_str));
         for identifier in identifiers {
             if identifier.len() > vocabulary::MAX_IDENTIFIER_BYTES {
@@ -361,8 +391,9 @@ impl fmt::Debug for TipDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TipDocument")
             .field("v", &self.v)
-            .field("kind", &self.kind)
+            .field("kinds", &self.kinds)
             .field("role", &self.role)
+            .field("how_known", &self.how_known)
             .field("signals", &self.signals)
             .field("municipality", &self.municipality)
             .field("text_chars", &self.text.chars().count())
@@ -441,6 +472,23 @@ fn is_calendar_date(text: &str) -> bool {
     year >= 1 && (1..=days_in_month).contains(&day)
 }
 
+/// Reads `kinds` as a list of identifiers, or the single identifier older documents carry under
+/// `kind`.
+fn one_or_more_kinds<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> core::result::Result<Vec<Kind>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMore {
+        One(Kind),
+        More(Vec<Kind>),
+    }
+    Ok(match OneOrMore::deserialize(deserializer)? {
+        OneOrMore::One(kind) => vec![kind],
+        OneOrMore::More(kinds) => kinds,
+    })
+}
+
 /// For `skip_serializing_if`: leave `false` out of the JSON.
 fn is_false(value: &bool) -> bool {
     !*value
@@ -456,8 +504,9 @@ mod tests {
     fn full_document() -> TipDocument {
         TipDocument {
             v: 1,
-            kind: Some(Kind::Labour),
+            kinds: vec![Kind::Labour, Kind::Criminal],
             role: Some(Role::Witness),
+            how_known: Some(HowKnown::SawItMyself),
             signals: vec![
                 signals::GENERAL_NO_ID_DOCUMENTS.to_owned(),
                 signals::LABOUR_VERY_LONG_DAYS.to_owned(),
@@ -499,8 +548,9 @@ mod tests {
             value,
             json!({
                 "v": 1,
-                "kind": "labour",
+                "kinds": ["labour", "criminal"],
                 "role": "witness",
+                "how_known": "saw_it_myself",
                 "signals": ["general.no_id_documents", "labour.very_long_days"],
                 "municipality": "assen",
                 "when": {"date": "2025-03-01", "ongoing": true, "text": "every night"},
@@ -534,7 +584,7 @@ mod tests {
         assert_eq!(&padded[..json.len()], json.as_slice());
         assert!(padded[json.len()..].iter().all(|&byte| byte == b' '));
         let value: Value = serde_json::from_slice(&padded).unwrap();
-        assert_eq!(value["kind"], "labour");
+        assert_eq!(value["kinds"], json!(["labour", "criminal"]));
         assert_eq!(unpad(&padded), json.as_slice());
     }
 
@@ -571,24 +621,68 @@ mod tests {
     fn unknown_identifiers_from_a_newer_widget_are_kept() {
         let newer = json!({
             "v": 1,
-            "kind": "forced_begging",
+            "kinds": ["forced_begging", "sexual"],
             "role": "teacher",
+            "how_known": "read_it_online",
             "municipality": "groningen",
             "signals": ["begging.on_the_street", "general.no_id_documents"],
             "text": "new vocabulary"
         });
         let document = TipDocument::from_bytes(&serde_json::to_vec(&newer).unwrap()).unwrap();
         assert_eq!(
-            document.kind,
-            Some(Kind::Unknown("forced_begging".to_owned()))
+            document.kinds,
+            [Kind::Unknown("forced_begging".to_owned()), Kind::Sexual]
         );
         assert_eq!(document.role, Some(Role::Unknown("teacher".to_owned())));
+        assert_eq!(
+            document.how_known,
+            Some(HowKnown::Unknown("read_it_online".to_owned()))
+        );
         assert_eq!(
             document.municipality,
             Some(Municipality::from_id("groningen"))
         );
         assert!(!signals::is_known(&document.signals[0]));
         assert_eq!(serde_json::to_value(&document).unwrap(), newer);
+    }
+
+    #[test]
+    fn an_older_tip_with_one_kind_reads_as_a_list_of_one() {
+        let older = br#"{"v":1,"kind":"labour","role":"witness","text":"from an older widget"}"#;
+        let document = TipDocument::from_bytes(older).unwrap();
+        assert_eq!(document.kinds, [Kind::Labour]);
+        assert_eq!(document.role, Some(Role::Witness));
+        assert_eq!(document.how_known, None);
+        assert!(document.unknown_fields.is_empty());
+        let written: Value = serde_json::from_slice(&document.to_padded_bytes().unwrap()).unwrap();
+        assert_eq!(
+            written,
+            json!({"v": 1, "kinds": ["labour"], "role": "witness", "text": "from an older widget"})
+        );
+        let unknown_kind = TipDocument::from_bytes(br#"{"v":1,"kind":"future","text":"t"}"#);
+        assert_eq!(
+            unknown_kind.unwrap().kinds,
+            [Kind::Unknown("future".to_owned())]
+        );
+        let no_kind = TipDocument::from_bytes(br#"{"v":1,"kinds":[],"text":"t"}"#).unwrap();
+        assert!(no_kind.kinds.is_empty());
+    }
+
+    #[test]
+    fn a_tip_with_two_kinds_and_how_known_round_trips() {
+        let mut document = TipDocument::new("They beg in the morning and sell at night.");
+        document.kinds = vec![Kind::Sexual, Kind::Criminal];
+        document.how_known = Some(HowKnown::PersonToldMe);
+        document.signals = vec![
+            signals::GENERAL_UNDER_18.to_owned(),
+            signals::CRIMINAL_FORCED_BEGGING.to_owned(),
+        ];
+        let padded = document.to_padded_bytes().unwrap();
+        let value: Value = serde_json::from_slice(&padded).unwrap();
+        assert_eq!(value["kinds"], json!(["sexual", "criminal"]));
+        assert_eq!(value["how_known"], "person_told_me");
+        assert_eq!(value.get("kind"), None);
+        assert_eq!(TipDocument::from_bytes(&padded).unwrap(), document);
     }
 
     #[test]
@@ -712,14 +806,27 @@ mod tests {
         }
 
         let mut long_identifier = TipDocument::new("text");
-        long_identifier.kind = Some(Kind::Unknown("k".repeat(65)));
+        long_identifier.kinds = vec![Kind::Unknown("k".repeat(65))];
         assert_eq!(long_identifier.validate(), Err(Error::TooLarge));
+
+        let mut too_many_kinds = TipDocument::new("text");
+        too_many_kinds.kinds = (0..=MAX_KINDS)
+            .map(|index| Kind::Unknown(format!("kind_{index}")))
+            .collect();
+        assert_eq!(too_many_kinds.validate(), Err(Error::TooLarge));
+        too_many_kinds.kinds.pop();
+        assert_eq!(too_many_kinds.validate(), Ok(()));
     }
 
     #[test]
     fn malformed_identifiers_are_rejected() {
         let cases = [
             json!({"v": 1, "text": "t", "kind": "Sexual Work"}),
+            json!({"v": 1, "text": "t", "kinds": ["labour", "Sexual Work"]}),
+            json!({"v": 1, "text": "t", "how_known": "I saw it"}),
+            json!({"v": 1, "text": "t", "kinds": ["labour", "labour"]}),
+            json!({"v": 1, "text": "t", "kind": "labour", "kinds": ["sexual"]}),
+            json!({"v": 1, "text": "t", "kinds": [["labour"]]}),
             json!({"v": 1, "text": "t", "role": "\u{1b}[31m"}),
             json!({"v": 1, "text": "t", "municipality": ""}),
             json!({"v": 1, "text": "t", "signals": ["<script>"]}),
@@ -878,5 +985,7 @@ mod tests {
         assert!(!debug.contains("Rolderweg"));
         assert!(!debug.contains("18:00"));
         assert!(debug.contains("Labour"));
+        assert!(debug.contains("Criminal"));
+        assert!(debug.contains("SawItMyself"));
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, signals};
+use fluister_envelope::tip::vocabulary::{HowKnown, Kind, Municipality, Role, signals};
 use serde_json::{Map, Value};
 
 /// The workspace's `vocabulary/` directory.
@@ -90,6 +90,10 @@ fn every_vocabulary_file_labels_exactly_the_envelope_identifiers() {
         .iter()
         .map(|role| role.as_str().to_owned())
         .collect();
+    let how_known: BTreeSet<String> = HowKnown::ALL
+        .iter()
+        .map(|how| how.as_str().to_owned())
+        .collect();
     let groups: BTreeSet<String> = signals::GROUPS
         .iter()
         .map(|group| group.group_id.to_owned())
@@ -98,7 +102,7 @@ fn every_vocabulary_file_labels_exactly_the_envelope_identifiers() {
     // The region's municipalities are named by the relay's config; the tables label only
     // "somewhere else".
     let unnamed_municipalities: BTreeSet<String> = [Municipality::OTHER.to_owned()].into();
-    assert_eq!(signal_ids.len(), 31);
+    assert_eq!(signal_ids.len(), 38);
 
     for file in vocabulary_files() {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -108,7 +112,9 @@ fn every_vocabulary_file_labels_exactly_the_envelope_identifiers() {
         let expected_top_level: BTreeSet<String> = [
             "language",
             "kinds",
+            "kind_examples",
             "roles",
+            "how_known",
             "signal_groups",
             "signals",
             "municipalities",
@@ -129,7 +135,9 @@ fn every_vocabulary_file_labels_exactly_the_envelope_identifiers() {
         );
 
         assert_string_section(&file, &table, "kinds", &kinds);
+        assert_string_section(&file, &table, "kind_examples", &kinds);
         assert_string_section(&file, &table, "roles", &roles);
+        assert_string_section(&file, &table, "how_known", &how_known);
         assert_string_section(&file, &table, "signal_groups", &groups);
         assert_string_section(&file, &table, "municipalities", &unnamed_municipalities);
 
@@ -148,11 +156,12 @@ fn every_vocabulary_file_labels_exactly_the_envelope_identifiers() {
             let keys: BTreeSet<&str> = entry.keys().map(String::as_str).collect();
             assert_eq!(
                 keys,
-                BTreeSet::from(["label", "explanation"]),
-                "{}: {signal_id}",
+                BTreeSet::from(["label", "explanation", "label_me"]),
+                "{}: {signal_id} needs a label, an explanation, and a label in the first person \
+                 (shown when the reporter chose \"it is about me\")",
                 file.display()
             );
-            for field in ["label", "explanation"] {
+            for field in ["label", "explanation", "label_me"] {
                 let text = entry[field].as_str().unwrap_or_default();
                 assert!(
                     !text.trim().is_empty(),

@@ -25,7 +25,7 @@ const SENDING_THREADS: usize = 4;
 /// A tip whose padded document is exactly 4 KiB.
 fn four_kibibyte_tip(index: usize) -> Vec<u8> {
     let mut document = TipDocument::new(format!("benchmark tip {index}: {}", "x".repeat(3000)));
-    document.kind = Some(Kind::ALL[index % Kind::ALL.len()].clone());
+    document.kinds = vec![Kind::ALL[index % Kind::ALL.len()].clone()];
     document.role = Some(Role::ALL[index % Role::ALL.len()].clone());
     const MUNICIPALITIES: [&str; 4] = ["assen", "emmen", "meppel", "other"];
     document.municipality = Some(Municipality::from_id(

@@ -59,8 +59,9 @@ pub struct RegistrationRecord {
     pub channel: &'static str,
     /// Who reported it to the coordinator.
     pub reporter_role: &'static str,
-    /// The form of exploitation the reporter chose.
-    pub exploitation: &'static str,
+    /// The forms of exploitation the reporter chose, in the kinds' order, joined with ` | `
+    /// (a reporter may choose several), or "onbekend".
+    pub exploitation: String,
     /// The forms of exploitation the ticked signals belong to (without the general ones).
     pub exploitation_by_signals: Vec<&'static str>,
     /// The ticked signals this version knows, by their Dutch label.
@@ -85,6 +86,26 @@ fn exploitation(kind: Option<&Kind>) -> &'static str {
         Some(Kind::Criminal) => "gedwongen criminaliteit",
         Some(Kind::OrganRemoval) => "gedwongen orgaanverwijdering",
         Some(Kind::OtherUnsure | Kind::Unknown(_)) | None => UNKNOWN,
+    }
+}
+
+/// CoMensha's words for the forms of exploitation the reporter chose, in the kinds' order and
+/// joined with ` | `; "onbekend" when none of them is a form CoMensha registers.
+fn exploitations(kinds: &[Kind]) -> String {
+    let forms: Vec<&'static str> = [
+        Kind::Sexual,
+        Kind::Labour,
+        Kind::Criminal,
+        Kind::OrganRemoval,
+    ]
+    .iter()
+    .filter(|kind| kinds.contains(*kind))
+    .map(|kind| exploitation(Some(kind)))
+    .collect();
+    if forms.is_empty() {
+        UNKNOWN.to_owned()
+    } else {
+        forms.join(LIST_SEPARATOR)
     }
 }
 
@@ -182,7 +203,7 @@ impl RegistrationRecord {
             received_month: format!("{:04}-{:02}", received.year, received.month),
             channel: channel(document.source),
             reporter_role: reporter_role(document.role.as_ref()),
-            exploitation: exploitation(document.kind.as_ref()),
+            exploitation: exploitations(&document.kinds),
             exploitation_by_signals,
             signals,
             unknown_signals,
@@ -228,7 +249,7 @@ impl RegistrationRecord {
             self.received_month.clone(),
             self.channel.to_owned(),
             self.reporter_role.to_owned(),
-            self.exploitation.to_owned(),
+            self.exploitation.clone(),
             list(&forms),
             list(&self.signals),
             self.unknown_signals.to_string(),
@@ -314,7 +335,7 @@ mod tests {
     #[test]
     fn a_case_maps_to_comenshas_fields_without_the_reporters_words() {
         let mut document = TipDocument::new("Mijn buurman Piet heeft mijn bankpas.");
-        document.kind = Some(Kind::Labour);
+        document.kinds = vec![Kind::Labour];
         document.role = Some(Role::SomeoneIKnow);
         document.municipality = Some(Municipality::from_id("other"));
         document.signals = vec![
@@ -364,6 +385,17 @@ mod tests {
     }
 
     #[test]
+    fn several_kinds_are_all_registered_in_the_kinds_order() {
+        let mut document = TipDocument::new("tekst");
+        document.kinds = vec![Kind::Criminal, Kind::OtherUnsure, Kind::Sexual];
+        let record = RegistrationRecord::from_case(2, 1_782_864_000, &document, &labels());
+        assert_eq!(
+            record.exploitation,
+            "seksuele uitbuiting | gedwongen criminaliteit"
+        );
+    }
+
+    #[test]
     fn nothing_given_is_unknown_and_a_bad_date_gives_no_month() {
         let mut document = TipDocument::new("tekst");
         document.source = Some(Source::Police);
@@ -373,6 +405,9 @@ mod tests {
         });
         let record = RegistrationRecord::from_case(1, 1_782_864_000, &document, &labels());
         assert_eq!(record.exploitation, UNKNOWN);
+        document.kinds = vec![Kind::OtherUnsure];
+        let unsure = RegistrationRecord::from_case(1, 1_782_864_000, &document, &labels());
+        assert_eq!(unsure.exploitation, UNKNOWN);
         assert_eq!(record.reporter_role, UNKNOWN);
         assert_eq!(record.municipality, UNKNOWN);
         assert_eq!(record.period_month, UNKNOWN);

@@ -84,6 +84,7 @@ struct Words {
     handed_over_to: &'static str,
     kind: &'static str,
     role: &'static str,
+    how_known: &'static str,
     municipality: &'static str,
     place: &'static str,
     when: &'static str,
@@ -110,6 +111,7 @@ const DUTCH_WORDS: Words = Words {
     handed_over_to: "overgedragen aan",
     kind: "Soort uitbuiting",
     role: "Wie meldt",
+    how_known: "Hoe weet de melder dit",
     municipality: "Gemeente",
     place: "Waar",
     when: "Wanneer",
@@ -136,6 +138,7 @@ const ENGLISH_WORDS: Words = Words {
     handed_over_to: "handed over to",
     kind: "Kind of exploitation",
     role: "Who reports",
+    how_known: "How the reporter knows",
     municipality: "Municipality",
     place: "Where",
     when: "When",
@@ -265,11 +268,7 @@ pub fn show_text(document: &TipDocument, context: &TipContext<'_>, labels: &Labe
     field(
         &mut out,
         words.kind,
-        document
-            .kind
-            .as_ref()
-            .map(|kind| labels.kind(kind))
-            .unwrap_or_else(not_given),
+        labels.kinds(&document.kinds).unwrap_or_else(not_given),
     );
     field(
         &mut out,
@@ -278,6 +277,15 @@ pub fn show_text(document: &TipDocument, context: &TipContext<'_>, labels: &Labe
             .role
             .as_ref()
             .map(|role| labels.role(role))
+            .unwrap_or_else(not_given),
+    );
+    field(
+        &mut out,
+        words.how_known,
+        document
+            .how_known
+            .as_ref()
+            .map(|how| labels.how_known(how))
             .unwrap_or_else(not_given),
     );
     field(
@@ -464,10 +472,9 @@ pub fn case_file(
     };
     field(
         words.kind,
-        document
-            .kind
-            .as_ref()
-            .map(|kind| text(labels.kind(kind)))
+        labels
+            .kinds(&document.kinds)
+            .map(text)
             .unwrap_or_else(not_given),
         None,
     );
@@ -477,6 +484,15 @@ pub fn case_file(
             .role
             .as_ref()
             .map(|role| text(labels.role(role)))
+            .unwrap_or_else(not_given),
+        None,
+    );
+    field(
+        words.how_known,
+        document
+            .how_known
+            .as_ref()
+            .map(|how| text(labels.how_known(how)))
             .unwrap_or_else(not_given),
         None,
     );
@@ -670,8 +686,9 @@ pub fn export_json(
         "received_hour_unix": context.received_hour,
         "received_dutch_time": context.received_hour.map(|hour| LocalHour::from_unix_seconds(hour).to_string()),
         "labels": {
-            "kind": document.kind.as_ref().map(|kind| labels.kind(kind)),
+            "kinds": document.kinds.iter().map(|kind| labels.kind(kind)).collect::<Vec<_>>(),
             "role": document.role.as_ref().map(|role| labels.role(role)),
+            "how_known": document.how_known.as_ref().map(|how| labels.how_known(how)),
             "municipality": document.municipality.as_ref().map(|municipality| labels.municipality(municipality)),
             "signals": signal_labels,
         },
@@ -836,14 +853,7 @@ pub fn tip_list_row(
                 .unwrap_or_else(dash),
             15
         ),
-        truncate(
-            &document
-                .kind
-                .as_ref()
-                .map(|value| labels.kind(value))
-                .unwrap_or_else(dash),
-            22
-        ),
+        truncate(&labels.kinds(&document.kinds).unwrap_or_else(dash), 22),
         truncate(
             &document
                 .role

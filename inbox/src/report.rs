@@ -30,8 +30,8 @@ pub struct PictureTip {
     pub received_hour: u64,
     /// The municipality, if given.
     pub municipality: Option<Municipality>,
-    /// The kind of exploitation, if given.
-    pub kind: Option<Kind>,
+    /// The kinds of exploitation given (none, one or several).
+    pub kinds: Vec<Kind>,
     /// Who reported, if given.
     pub role: Option<Role>,
     /// The channel; `None` for the form.
@@ -58,6 +58,11 @@ pub struct Picture {
 
 /// The identifier of "not given" in rows and columns.
 pub const UNKNOWN: &str = "unknown";
+
+/// The column of signals that name more than one kind. The published tables count every
+/// signal once, so that they add up to the quarter's number of signals and the protection of
+/// small numbers holds; a signal naming several kinds is counted here, not under each of them.
+pub const SEVERAL_KINDS: &str = "several";
 /// The identifier of the form as a source channel.
 const FORM: &str = "form";
 /// The identifier of "no feedback yet" as an outcome.
@@ -170,6 +175,7 @@ impl QuarterTables {
             .iter()
             .map(|kind| kind.as_str().to_owned())
             .collect();
+        kinds.push(SEVERAL_KINDS.to_owned());
         kinds.push(UNKNOWN.to_owned());
         let sources: Vec<String> = std::iter::once(FORM)
             .chain(Source::ALL.iter().map(|source| source.id()))
@@ -201,7 +207,11 @@ impl QuarterTables {
                 .as_ref()
                 .map_or(UNKNOWN, Municipality::as_str);
             // A kind or role this version does not know counts as not given.
-            let kind = tip.kind.as_ref().map_or(UNKNOWN, Kind::as_str);
+            let kind = match tip.kinds.as_slice() {
+                [] => UNKNOWN,
+                [kind] => kind.as_str(),
+                _ => SEVERAL_KINDS,
+            };
             let role = tip.role.as_ref().map_or(UNKNOWN, Role::as_str);
             cells[position(&municipalities, municipality)][position(&kinds, kind)] += 1;
             source_counts[position(&sources, source_id(tip.source))] += 1;
@@ -266,6 +276,9 @@ fn kind_name(labels: &Labels, id: &str) -> String {
     if id == UNKNOWN {
         return msg_in!(labels.language(), "report.unknown");
     }
+    if id == SEVERAL_KINDS {
+        return msg_in!(labels.language(), "report.several_kinds");
+    }
     labels.kind(&Kind::from_id(id))
 }
 
@@ -277,6 +290,7 @@ fn kind_short_name(language: Language, id: &str) -> String {
         "criminal" => msg_in!(language, "report.kind_short.criminal"),
         "organ_removal" => msg_in!(language, "report.kind_short.organ_removal"),
         "other_unsure" => msg_in!(language, "report.kind_short.other_unsure"),
+        SEVERAL_KINDS => msg_in!(language, "report.kind_short.several"),
         _ => msg_in!(language, "report.kind_short.unknown"),
     }
 }
@@ -1068,7 +1082,7 @@ mod tests {
         PictureTip {
             received_hour: SUMMER,
             municipality: Some(Municipality::from_id(municipality)),
-            kind: Some(kind),
+            kinds: vec![kind],
             role: Some(Role::Witness),
             source,
         }
@@ -1139,6 +1153,36 @@ mod tests {
             csv.contains("2026-Q3,municipality_kind,assen,Assen,total,Totaal,<5\n"),
             "{csv}"
         );
+    }
+
+    #[test]
+    fn a_signal_naming_several_kinds_counts_once_in_the_published_tables() {
+        let mut picture = picture();
+        for _ in 0..5 {
+            let mut both = tip("emmen", Kind::Sexual, None);
+            both.kinds.push(Kind::Criminal);
+            picture.tips.push(both);
+        }
+        let tables = QuarterTables::count(&picture, &labels(Language::Nl), "2026-Q3");
+        assert_eq!(tables.total, Shown::Exact(18));
+        // Emmen: 6 about labour, 5 naming two kinds; each counted once.
+        assert_eq!(tables.municipality_total("emmen"), Shown::Exact(11));
+        let table = tables.by_municipality_kind.as_ref().unwrap();
+        let emmen = tables
+            .municipalities
+            .iter()
+            .position(|id| id == "emmen")
+            .unwrap();
+        let column = |id: &str| tables.kinds.iter().position(|kind| kind == id).unwrap();
+        assert_eq!(table.cells[emmen][column(SEVERAL_KINDS)], Shown::Exact(5));
+        assert_eq!(table.cells[emmen][column("sexual")], Shown::Exact(0));
+        assert_eq!(table.cells[emmen][column("criminal")], Shown::Exact(0));
+        let request = ReportRequest {
+            quarter: "2026-Q3".to_owned(),
+            municipality: None,
+        };
+        let html = to_html(&picture, &labels(Language::Nl), &request);
+        assert!(html.contains("Meer dan één soort"), "{html}");
     }
 
     #[test]

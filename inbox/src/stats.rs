@@ -1,6 +1,11 @@
 //! "Map the problem": counts of tips per municipality × kind × quarter, for policy reports.
-//! Only the municipality, the kind and the hour of arrival are used; no free text, no signals,
+//! Only the municipality, the kinds and the hour of arrival are used; no free text, no signals,
 //! nothing about the reporter. Output as CSV and as an SVG bar chart.
+//!
+//! A tip may name several kinds (sexual and criminal exploitation often go together): it is
+//! counted under each of them, so the per-kind numbers add up to more than the number of tips.
+//! [`Counts::total`] and the number after each bar of the chart count every tip once, and the
+//! chart says so.
 
 use std::collections::BTreeMap;
 
@@ -16,15 +21,17 @@ pub struct CountedTip {
     pub received_hour: u64,
     /// The municipality, if the reporter gave one.
     pub municipality: Option<Municipality>,
-    /// The kind, if the reporter gave one.
-    pub kind: Option<Kind>,
+    /// The kinds the reporter chose (none, one or several).
+    pub kinds: Vec<Kind>,
 }
 
 /// Counts keyed by (quarter, municipality id, kind id); `unknown` where the reporter gave none.
 #[derive(Clone, Debug, Default)]
 pub struct Counts {
-    /// The number of tips per key.
+    /// The number of tips per key: a tip with several kinds is counted under each.
     pub by_quarter_municipality_kind: BTreeMap<(String, String, String), u64>,
+    /// The number of tips per (quarter, municipality id), each tip once.
+    pub by_quarter_municipality: BTreeMap<(String, String), u64>,
 }
 
 const UNKNOWN: &str = "unknown";
@@ -42,25 +49,50 @@ impl Counts {
                 .municipality
                 .as_ref()
                 .map_or(UNKNOWN, Municipality::as_str);
-            let kind = tip.kind.as_ref().map_or(UNKNOWN, Kind::as_str);
+            let mut kinds: Vec<&str> = tip.kinds.iter().map(Kind::as_str).collect();
+            kinds.dedup();
+            if kinds.is_empty() {
+                kinds.push(UNKNOWN);
+            }
+            for kind in kinds {
+                *counts
+                    .by_quarter_municipality_kind
+                    .entry((quarter.clone(), municipality.to_owned(), kind.to_owned()))
+                    .or_default() += 1;
+            }
             *counts
-                .by_quarter_municipality_kind
-                .entry((quarter, municipality.to_owned(), kind.to_owned()))
+                .by_quarter_municipality
+                .entry((quarter, municipality.to_owned()))
                 .or_default() += 1;
         }
         counts
     }
 
-    /// The number of tips counted.
+    /// The number of tips counted, each once (however many kinds it names).
     pub fn total(&self) -> u64 {
-        self.by_quarter_municipality_kind.values().sum()
+        self.by_quarter_municipality.values().sum()
+    }
+
+    /// Whether some tip was counted under more than one kind, so that the per-kind numbers add
+    /// up to more than [`Counts::total`].
+    pub fn counts_some_tip_twice(&self) -> bool {
+        self.by_quarter_municipality_kind.values().sum::<u64>() > self.total()
+    }
+
+    /// The number of tips in `municipality` (an id, or `unknown`), each once.
+    pub fn municipality_total(&self, municipality: &str) -> u64 {
+        self.by_quarter_municipality
+            .iter()
+            .filter(|((_, row), _)| row == municipality)
+            .map(|(_, count)| count)
+            .sum()
     }
 
     /// The first and last quarter counted.
     pub fn period(&self) -> Option<(String, String)> {
-        let first = self.by_quarter_municipality_kind.keys().next()?.0.clone();
+        let first = self.by_quarter_municipality.keys().next()?.0.clone();
         let last = self
-            .by_quarter_municipality_kind
+            .by_quarter_municipality
             .keys()
             .map(|key| &key.0)
             .max()?
@@ -228,7 +260,8 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
         };
         *per_row.entry((municipality.clone(), kind)).or_default() += count;
     }
-    let row_total = |municipality: &str| -> u64 {
+    // The bars count a tip under each of its kinds; the number after a bar counts it once.
+    let bar_total = |municipality: &str| -> u64 {
         per_row
             .iter()
             .filter(|((row, _), _)| row == municipality)
@@ -237,21 +270,23 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
     };
     let largest = rows
         .iter()
-        .map(|row| row_total(row))
+        .map(|row| bar_total(row))
         .max()
         .unwrap_or(0)
         .max(1);
 
-    let (title, period_word, tips_word) = match language {
+    let (title, period_word, tips_word, several_kinds_note) = match language {
         Language::Nl => (
             "Meldingen per gemeente en soort uitbuiting",
             "Periode",
             "meldingen",
+            "Een melding met meer soorten uitbuiting telt in de balk bij elke soort mee; het getal achter de balk telt elke melding één keer.",
         ),
         Language::En => (
             "Tips per municipality and kind of exploitation",
             "Period",
             "tips",
+            "A tip naming several kinds counts in the bar under each kind; the number after the bar counts every tip once.",
         ),
     };
     let period = counts
@@ -288,7 +323,8 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
     let row_height = 26.0;
     let top = 70.0;
     let legend_top = top + row_height * rows.len() as f64 + 20.0;
-    let height = legend_top + 22.0 * kinds.len() as f64 + 20.0;
+    let note_lines = usize::from(counts.counts_some_tip_twice());
+    let height = legend_top + 22.0 * kinds.len() as f64 + 20.0 + 22.0 * note_lines as f64;
     let width = label_width + bar_area + 80.0;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"13\" role=\"img\" aria-labelledby=\"title\">\n\
@@ -330,7 +366,7 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
             ));
             x += bar_width;
         }
-        let total = row_total(municipality);
+        let total = counts.municipality_total(municipality);
         svg.push_str(&format!(
             "<text x=\"{:.1}\" y=\"{}\">{total}</text>\n",
             x + 6.0,
@@ -345,6 +381,13 @@ pub fn to_svg(counts: &Counts, labels: &Labels) -> String {
             label_width + 22.0,
             y + 12.0,
             xml_escape(&kind_name(labels, kind, language))
+        ));
+    }
+    if counts.counts_some_tip_twice() {
+        svg.push_str(&format!(
+            "<text x=\"10\" y=\"{}\" font-size=\"12\">{}</text>\n",
+            legend_top + 22.0 * kinds.len() as f64 + 16.0,
+            xml_escape(several_kinds_note)
         ));
     }
     svg.push_str("</svg>\n");
@@ -380,17 +423,17 @@ mod tests {
             CountedTip {
                 received_hour: winter,
                 municipality: Some(Municipality::from_id("assen")),
-                kind: Some(Kind::Labour),
+                kinds: vec![Kind::Labour],
             },
             CountedTip {
                 received_hour: winter,
                 municipality: Some(Municipality::from_id("assen")),
-                kind: Some(Kind::Labour),
+                kinds: vec![Kind::Labour],
             },
             CountedTip {
                 received_hour: summer,
                 municipality: Some(Municipality::from_id("emmen")),
-                kind: None,
+                kinds: Vec::new(),
             },
         ];
         let counts = Counts::count(&tips, &[]);
@@ -437,6 +480,50 @@ mod tests {
             svg.contains("Meldingen per gemeente en soort uitbuiting – Drenthe"),
             "{svg}"
         );
+        assert!(!counts.counts_some_tip_twice());
+        assert!(!svg.contains("telt in de balk bij elke soort mee"), "{svg}");
+    }
+
+    #[test]
+    fn a_tip_with_two_kinds_counts_under_each_and_once_in_the_totals() {
+        let winter = 1_736_942_400; // 2025-01-15
+        let tips = vec![
+            CountedTip {
+                received_hour: winter,
+                municipality: Some(Municipality::from_id("emmen")),
+                kinds: vec![Kind::Sexual, Kind::Criminal],
+            },
+            CountedTip {
+                received_hour: winter,
+                municipality: Some(Municipality::from_id("emmen")),
+                kinds: vec![Kind::Criminal],
+            },
+        ];
+        let counts = Counts::count(&tips, &[]);
+        assert_eq!(counts.total(), 2);
+        assert_eq!(counts.municipality_total("emmen"), 2);
+        assert!(counts.counts_some_tip_twice());
+        let csv = to_csv(&counts, &labels(Language::En), CsvStyle::Comma);
+        assert!(
+            csv.contains("2025-Q1,emmen,Emmen,criminal,Criminal exploitation,2\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("2025-Q1,emmen,Emmen,sexual,Sexual exploitation,1\n"),
+            "{csv}"
+        );
+        let svg = to_svg(&counts, &labels(Language::Nl));
+        assert!(svg.contains("2 meldingen"), "{svg}");
+        assert!(svg.contains("telt in de balk bij elke soort mee"), "{svg}");
+        // The number after Emmen's bar is its tips (2), not the three kind mentions.
+        let emmen_row = svg.split(">Emmen<").nth(1).unwrap();
+        let after_bar = emmen_row
+            .split("<text")
+            .nth(1)
+            .and_then(|text| text.split('>').nth(1))
+            .and_then(|text| text.split('<').next())
+            .unwrap();
+        assert_eq!(after_bar, "2", "{svg}");
     }
 
     #[test]

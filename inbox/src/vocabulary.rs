@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
+use fluister_envelope::tip::vocabulary::{HowKnown, Kind, Municipality, Role};
 use serde::Deserialize;
 
 use crate::region::Region;
@@ -39,6 +39,7 @@ pub struct Labels {
     region: Region,
     kinds: BTreeMap<String, String>,
     roles: BTreeMap<String, String>,
+    how_known: BTreeMap<String, String>,
     signal_groups: BTreeMap<String, String>,
     signals: BTreeMap<String, SignalText>,
     municipalities: BTreeMap<String, String>,
@@ -81,6 +82,25 @@ impl Labels {
             .get(kind.as_str())
             .cloned()
             .unwrap_or_else(|| format!("({})", kind.as_str()))
+    }
+
+    /// The labels of several kinds, in the tip's order, joined by commas; `None` for none.
+    pub fn kinds(&self, kinds: &[Kind]) -> Option<String> {
+        (!kinds.is_empty()).then(|| {
+            kinds
+                .iter()
+                .map(|kind| self.kind(kind))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
+
+    /// The label of an answer to "how do you know this?".
+    pub fn how_known(&self, how_known: &HowKnown) -> String {
+        self.how_known
+            .get(how_known.as_str())
+            .cloned()
+            .unwrap_or_else(|| format!("({})", how_known.as_str()))
     }
 
     /// The label of a reporter role.
@@ -133,6 +153,9 @@ mod tests {
             for role in Role::ALL {
                 assert!(!labels.role(role).starts_with('('), "{role}");
             }
+            for how in HowKnown::ALL {
+                assert!(!labels.how_known(how).starts_with('('), "{how}");
+            }
             let other = labels.municipality(&Municipality::from_id("other"));
             assert!(!other.starts_with('('), "{other}");
             for signal_id in signals::all_signal_ids() {
@@ -143,6 +166,15 @@ mod tests {
         assert_eq!(
             dutch.kind(&Kind::from_id("forced_begging")),
             "(forced_begging)"
+        );
+        assert_eq!(
+            dutch.kinds(&[Kind::Sexual, Kind::Criminal]).as_deref(),
+            Some("Seksuele uitbuiting, Criminele uitbuiting")
+        );
+        assert_eq!(dutch.kinds(&[]), None);
+        assert_eq!(
+            dutch.how_known(&HowKnown::PersonToldMe),
+            "De persoon heeft het mij verteld"
         );
         // Municipalities are named as the relay's region names them, else shown by id.
         assert_eq!(

@@ -221,7 +221,7 @@ fn raw_request(address: SocketAddr, head: &str) -> Response {
 
 fn tip(text: &str, kind: Kind, municipality: &str) -> TipDocument {
     let mut document = TipDocument::new(text);
-    document.kind = Some(kind);
+    document.kinds = vec![kind];
     document.role = Some(Role::Witness);
     document.municipality = Some(Municipality::from_id(municipality));
     document.signals = vec![
@@ -970,7 +970,7 @@ fn the_workspace_pulls_searches_replies_exports_and_checks_the_backup_key() {
     let keys = ReceiptCode::generate().unwrap().derive_keys().unwrap();
     let mut with_mailbox = TipDocument::new("Er slapen mannen in de Schuur achter de boerderij.");
     with_mailbox.reply = Some(ReplyInfo::from_mailbox_keys(&keys, false));
-    with_mailbox.kind = Some(Kind::Labour);
+    with_mailbox.kinds = vec![Kind::Labour];
     relay.store_tip(&sealed_document(&both, &with_mailbox));
     assert_eq!(relay.open_mailbox(&keys).status, 201);
     relay.store_tip(&sealed_document(

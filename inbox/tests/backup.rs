@@ -23,7 +23,7 @@ fn tip_sealed_to(recipients: &[&str], text: &str) -> Vec<u8> {
         .map(|recipient| recipient.parse().unwrap())
         .collect();
     let mut document = TipDocument::new(text);
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.municipality = Some(Municipality::from_id("coevorden"));
     sealed_document(&recipients, &document)
 }

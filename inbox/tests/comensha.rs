@@ -112,7 +112,7 @@ fn cases_are_registered_with_comensha_once_in_its_fields_without_the_reporters_w
     let mut labour = TipDocument::new(
         "Ik ben Anna Jansen en ik werk zeven dagen per week in de kas aan de Zuiderweg.",
     );
-    labour.kind = Some(Kind::Labour);
+    labour.kinds = vec![Kind::Labour];
     labour.role = Some(Role::Witness);
     labour.municipality = Some(Municipality::from_id("emmen"));
     labour.signals = vec![
@@ -130,7 +130,7 @@ fn cases_are_registered_with_comensha_once_in_its_fields_without_the_reporters_w
     labour.contact = Some("bel 06-98765432 na 20 uur".to_owned());
     relay.store_tip(&sealed_document(&sealing, &labour));
     let mut about_me = TipDocument::new("Anna hier. Ik moet al mijn geld afgeven.");
-    about_me.kind = Some(Kind::Sexual);
+    about_me.kinds = vec![Kind::Sexual];
     about_me.role = Some(Role::AboutMe);
     relay.store_tip(&sealed_document(&sealing, &about_me));
     inbox.run_ok(&["pull"]);

@@ -50,7 +50,7 @@ fn tip_with_accents() -> TipDocument {
          Привіт означає hallo.\n\n{}",
         paragraph.repeat(40)
     ));
-    document.kind = Some(Kind::Sexual);
+    document.kinds = vec![Kind::Sexual];
     document.role = Some(Role::Witness);
     document.municipality = Some(Municipality::from_id("hoogeveen"));
     document.signals = vec![signals::GENERAL_NO_ID_DOCUMENTS.to_owned()];

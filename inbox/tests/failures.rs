@@ -20,7 +20,7 @@ fn send_tips(relay: &RelayProcess, recipient: &str, count: usize) -> BTreeSet<Ti
     (0..count)
         .map(|index| {
             let mut document = TipDocument::new(format!("tip number {index}"));
-            document.kind = Some(Kind::Sexual);
+            document.kinds = vec![Kind::Sexual];
             document.municipality = Some(Municipality::from_id("hoogeveen"));
             relay.store_tip(&sealed_document(&[recipient], &document))
         })

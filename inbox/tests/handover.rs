@@ -27,7 +27,7 @@ fn a_hand_over_reaches_the_agency_without_what_was_left_out_and_is_recorded() {
     let mut document = TipDocument::new(
         "Ik ben Anna Jansen en ik werk zeven dagen per week in de kas aan de Zuiderweg.",
     );
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.municipality = Some(Municipality::from_id("emmen"));
     document.place = Some("Zuiderweg, Emmen".to_owned());
     document.contact = Some("bel 06-98765432 na 20 uur".to_owned());

@@ -23,7 +23,7 @@ use support::{Inbox, relay_id_of, relay_settings, start_relay};
 /// A real tip for `recipient`, sealed as the widget seals it.
 fn real_tip(recipient: &Recipient, text: &str) -> Vec<u8> {
     let mut document = TipDocument::new(text);
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.municipality = Some(Municipality::from_id("emmen"));
     seal(&[*recipient], &document.to_padded_bytes().unwrap()).unwrap()
 }

@@ -12,7 +12,7 @@ use support::{Inbox, relay_settings};
 
 fn tip_about(municipality: &str, text: &str) -> TipDocument {
     let mut document = TipDocument::new(text);
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.municipality = Some(Municipality::from_id(municipality));
     document
 }

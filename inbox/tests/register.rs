@@ -56,7 +56,7 @@ fn reference_age_decrypt(
 fn web_tip() -> TipDocument {
     let mut document =
         TipDocument::new("Bij de kassen aan de Europaweg wonen twaalf mannen in één schuur.");
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.role = Some(Role::Witness);
     document.municipality = Some(Municipality::from_id("assen"));
     document
@@ -206,7 +206,7 @@ fn a_phone_call_registered_by_hand_is_a_case_like_any_other_and_can_be_linked() 
     );
     let document = TipDocument::from_bytes(&decrypted).expect("age -d gives the tip document");
     assert_eq!(document.source, Some(Source::Phone));
-    assert_eq!(document.kind, Some(Kind::Labour));
+    assert_eq!(document.kinds, [Kind::Labour]);
     assert_eq!(document.role, Some(Role::Professional));
     assert_eq!(document.municipality, Some(Municipality::from_id("assen")));
     assert_eq!(

@@ -31,7 +31,7 @@ fn tip(municipality: &str, kind: Kind, role: Role, source: Option<Source>) -> Ti
     let mut document =
         TipDocument::new("Mensen werken in de kassen achter de boerderij, dag en nacht.");
     document.municipality = Some(Municipality::from_id(municipality));
-    document.kind = Some(kind);
+    document.kinds = vec![kind];
     document.role = Some(role);
     document.place = Some("Rolderweg 12".to_owned());
     document.contact = Some("bel 0612345678".to_owned());

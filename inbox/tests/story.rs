@@ -67,7 +67,7 @@ fn labour_tip() -> TipDocument {
     let mut document = TipDocument::new(
         "Op de boerderij aan de Rolderweg werken mannen van 6 tot 22 uur.\nZe slapen in de schuur.",
     );
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.role = Some(Role::Witness);
     document.municipality = Some(Municipality::from_id("assen"));
     document.signals = vec![
@@ -303,7 +303,10 @@ fn coordinator_story_from_keygen_to_stats() {
     assert!(case["document"].get("contact").is_none(), "{case}");
     assert_eq!(case["document"]["municipality"], "assen");
     assert_eq!(case["triage"]["status"], "handed_over");
-    assert_eq!(case["labels"]["kind"], "Arbeidsuitbuiting");
+    assert_eq!(
+        case["labels"]["kinds"],
+        serde_json::json!(["Arbeidsuitbuiting"])
+    );
     let refused = inbox.run_failing(&[
         "export",
         labour_number,

@@ -86,7 +86,7 @@ fn a_team_shares_every_tip_and_what_it_decided_and_a_revoked_member_is_refused()
     // pinned each other: Bram's first pull takes nothing off the relay all the same (it has
     // tokens for two members), and keeps the junk in quarantine only.
     let mut document = TipDocument::new("In de kas aan de Zuiderweg werken kinderen.");
-    document.kind = Some(Kind::Labour);
+    document.kinds = vec![Kind::Labour];
     document.municipality = Some(Municipality::from_id("emmen"));
     let parsed: Vec<Recipient> = recipients.iter().map(|key| key.parse().unwrap()).collect();
     let tip_id = relay.store_tip(&sealed_document(&parsed, &document));

@@ -3,6 +3,8 @@
 //! client keeps working against a newer relay; the one body the relay reads
 //! ([`MailboxRegistration`]) refuses unknown fields.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{base64url_bytes, hex_bytes};
@@ -68,10 +70,16 @@ pub struct Municipality {
 /// One phone number shown as an alternative.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumber {
-    /// Who answers.
+    /// Who answers, for every language without a label of its own.
     pub label: String,
+    /// The label per language code, such as `pl`. Absent from a relay older than the field.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// The number as dialled.
     pub number: String,
+    /// The number for a foreign SIM card or from abroad. Absent when there is none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub abroad: String,
 }
 
 /// `POST /api/v1/challenges`: a stateless, single-use proof-of-work challenge.

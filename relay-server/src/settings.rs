@@ -7,6 +7,7 @@
 //! Every field is checked once at start-up by [`Settings::validate`], and an error names the
 //! field and says how to fix it, so a bad config stops the relay before it takes any traffic.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -371,10 +372,16 @@ const MAX_NAME_CHARS: usize = 80;
 /// Whether `name` can be shown as a name: 1 to [`MAX_NAME_CHARS`] characters, no control or
 /// bidirectional-override characters, not only spaces.
 fn is_showable_name(name: &str) -> bool {
+    is_showable(name, MAX_NAME_CHARS)
+}
+
+/// Whether `text` can be shown: 1 to `max_chars` characters, no control or
+/// bidirectional-override characters, not only spaces.
+fn is_showable(text: &str, max_chars: usize) -> bool {
     let bidi_control = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    !name.trim().is_empty()
-        && name.chars().count() <= MAX_NAME_CHARS
-        && !name.chars().any(|c| c.is_control() || bidi_control(c))
+    !text.trim().is_empty()
+        && text.chars().count() <= max_chars
+        && !text.chars().any(|c| c.is_control() || bidi_control(c))
 }
 
 impl WidgetSettings {
@@ -395,7 +402,9 @@ impl WidgetSettings {
             .iter()
             .map(|phone| fluister_protocol::bodies::PhoneNumber {
                 label: phone.label.clone(),
+                labels: phone.labels.clone(),
                 number: phone.number.clone(),
+                abroad: phone.abroad.clone(),
             })
             .collect()
     }
@@ -415,10 +424,36 @@ pub struct Municipality {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PhoneNumber {
-    /// Who answers, e.g. `Meld Misdaad Anoniem`.
+    /// Who answers, e.g. `Meld Misdaad Anoniem`: shown in every language without its own label.
     pub label: String,
+    /// The label per language code of the widget (`en`, `pl`, …).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
     /// The number as dialled, e.g. `0800-7000`.
     pub number: String,
+    /// The number for a foreign SIM card or from abroad, e.g. `+31 70 333 56 78`; empty if none.
+    #[serde(default)]
+    pub abroad: String,
+}
+
+/// The most phone numbers the widget lists.
+const MAX_PHONE_NUMBERS: usize = 12;
+
+/// The longest label of a phone number, in characters.
+const MAX_PHONE_LABEL_CHARS: usize = 120;
+
+/// The languages the widget has, which `labels` may name.
+const WIDGET_LANGUAGES: [&str; 8] = ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
+
+/// Whether `number` can be dialled as written: digits, spaces, `-`, `(` and `)`, an optional
+/// leading `+`, at least three digits, at most 24 characters.
+fn is_dialable(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    number.len() <= 24
+        && digits.bytes().filter(u8::is_ascii_digit).count() >= 3
+        && digits
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || matches!(byte, b' ' | b'-' | b'(' | b')'))
 }
 
 impl Default for ServerSettings {
@@ -1213,7 +1248,71 @@ impl Settings {
                 "build the widget (`cargo xtask widget`) or remove the field to serve the placeholder",
             ));
         }
-        self.validate_region()
+        self.validate_region()?;
+        self.validate_phone_numbers()
+    }
+
+    /// The phone numbers: a few, each dialable as written, labels that can be shown, and labels
+    /// only for the widget's languages.
+    fn validate_phone_numbers(&self) -> Result<(), SettingsError> {
+        let phones = &self.widget.phone_numbers;
+        if phones.len() > MAX_PHONE_NUMBERS {
+            return Err(field_error(
+                "widget.phone_numbers",
+                &format!("lists {}", phones.len()),
+                &format!("list at most {MAX_PHONE_NUMBERS}: a reporter reads them on a phone"),
+            ));
+        }
+        let label_advice = format!(
+            "say who answers and what for in 1 to {MAX_PHONE_LABEL_CHARS} characters, e.g. \
+             `Meld Misdaad Anoniem, u blijft anoniem`"
+        );
+        for (index, phone) in phones.iter().enumerate() {
+            let field = |name: &str| format!("widget.phone_numbers[{index}].{name}");
+            if !is_showable(&phone.label, MAX_PHONE_LABEL_CHARS) {
+                return Err(field_error(
+                    &field("label"),
+                    &format!("is `{}`", phone.label.escape_debug()),
+                    &label_advice,
+                ));
+            }
+            for (language, label) in &phone.labels {
+                if !WIDGET_LANGUAGES.contains(&language.as_str()) {
+                    return Err(field_error(
+                        &field("labels"),
+                        &format!("names the language `{}`", language.escape_debug()),
+                        &format!(
+                            "use the widget's language codes: {}",
+                            WIDGET_LANGUAGES.join(", ")
+                        ),
+                    ));
+                }
+                if !is_showable(label, MAX_PHONE_LABEL_CHARS) {
+                    return Err(field_error(
+                        &field(&format!("labels.{language}")),
+                        &format!("is `{}`", label.escape_debug()),
+                        &label_advice,
+                    ));
+                }
+            }
+            let dial_advice = "write the number as it is dialled: digits, spaces, `-`, `(`, `)` \
+                               and a leading `+`, e.g. `0800-7000` or `+31 70 333 56 78`";
+            if !is_dialable(&phone.number) {
+                return Err(field_error(
+                    &field("number"),
+                    &format!("is `{}`", phone.number.escape_debug()),
+                    dial_advice,
+                ));
+            }
+            if !phone.abroad.is_empty() && !is_dialable(&phone.abroad) {
+                return Err(field_error(
+                    &field("abroad"),
+                    &format!("is `{}`", phone.abroad.escape_debug()),
+                    dial_advice,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The region and its municipalities: names that can be shown, identifiers a tip can carry,
@@ -1470,6 +1569,85 @@ mod tests {
         let public = settings.widget.public_municipalities();
         assert_eq!(public.len(), 2);
         assert_eq!(public[1].name, "Het Hogeland");
+    }
+
+    #[test]
+    fn phone_numbers_carry_a_label_per_language_and_a_number_from_abroad() {
+        let settings = Settings::from_toml(
+            "[[widget.phone_numbers]]\nlabel = \"Meldpunt\"\nnumber = \"0592-123 456\"\n\
+             abroad = \"+31 592 123 456\"\n\
+             [widget.phone_numbers.labels]\npl = \"Punkt zgłoszeń\"\n\
+             [[widget.phone_numbers]]\nlabel = \"Meld Misdaad Anoniem\"\nnumber = \"0800-7000\"\n",
+        )
+        .unwrap();
+        settings.validate().unwrap();
+        let public = settings.widget.public_phone_numbers();
+        assert_eq!(public[0].labels["pl"], "Punkt zgłoszeń");
+        assert_eq!(public[0].abroad, "+31 592 123 456");
+        // What the widget receives: no empty `labels` or `abroad` where there are none.
+        let json = serde_json::to_value(&public).unwrap();
+        assert_eq!(
+            json[1],
+            serde_json::json!({"label": "Meld Misdaad Anoniem", "number": "0800-7000"})
+        );
+    }
+
+    #[test]
+    fn bad_phone_numbers_are_refused_with_the_field_named() {
+        let phone = PhoneNumber {
+            label: "Meld Misdaad Anoniem".to_owned(),
+            labels: BTreeMap::new(),
+            number: "0800-7000".to_owned(),
+            abroad: String::new(),
+        };
+        let refused = |edit: &dyn Fn(&mut PhoneNumber), field: &str| {
+            let mut settings = Settings::default();
+            let mut wrong = phone.clone();
+            edit(&mut wrong);
+            settings.widget.phone_numbers = vec![phone.clone(), wrong];
+            let error = settings.validate().unwrap_err();
+            assert!(error.0.contains(field), "{field}: {error}");
+        };
+        refused(
+            &|phone| phone.label = " ".to_owned(),
+            "widget.phone_numbers[1].label",
+        );
+        refused(
+            &|phone| phone.label = "x".repeat(MAX_PHONE_LABEL_CHARS + 1),
+            "widget.phone_numbers[1].label",
+        );
+        refused(
+            &|phone| phone.number = "javascript:alert(1)".to_owned(),
+            "widget.phone_numbers[1].number",
+        );
+        refused(
+            &|phone| phone.number = "+".to_owned(),
+            "widget.phone_numbers[1].number",
+        );
+        refused(
+            &|phone| phone.abroad = "+31 70 333 56 78 ext".to_owned(),
+            "widget.phone_numbers[1].abroad",
+        );
+        refused(
+            &|phone| {
+                phone.labels.insert("fr".to_owned(), "Ligne".to_owned());
+            },
+            "widget.phone_numbers[1].labels",
+        );
+        refused(
+            &|phone| {
+                phone
+                    .labels
+                    .insert("pl".to_owned(), "a\u{202e}b".to_owned());
+            },
+            "widget.phone_numbers[1].labels.pl",
+        );
+        let mut settings = Settings::default();
+        settings.widget.phone_numbers = vec![phone.clone(); MAX_PHONE_NUMBERS + 1];
+        let error = settings.validate().unwrap_err();
+        assert!(error.0.contains("widget.phone_numbers"), "{error}");
+        settings.widget.phone_numbers = vec![phone; MAX_PHONE_NUMBERS];
+        settings.validate().unwrap();
     }
 
     #[test]

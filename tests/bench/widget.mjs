@@ -140,7 +140,7 @@ function phoneTimingScript({ startButton, kindHeading }) {
       }
     }
     const heading = document.getElementById("step-heading");
-    if (pressed && heading?.textContent.trim() === kindHeading && onScreen(document.querySelector('input[type="radio"]'))) {
+    if (pressed && heading?.textContent.trim() === kindHeading && onScreen(document.querySelector('input[name="kind"]'))) {
       mark("firstQuestion");
     }
     if (timing.firstQuestion !== undefined) {

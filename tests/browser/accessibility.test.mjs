@@ -44,7 +44,7 @@ for (const language of LANGUAGES) {
     await checkStep(frame, language, "start");
     await press(frame, ui.start_button);
     await expectStep(frame, ui.kind_heading);
-    await frame.getByRole("radio", { name: vocabulary.kinds.other_unsure, exact: true }).check();
+    await frame.getByRole("checkbox", { name: vocabulary.kinds.other_unsure, exact: true }).check();
     await checkStep(frame, language, "kind");
     await press(frame, ui.next);
     await expectStep(frame, ui.role_heading);
@@ -227,7 +227,7 @@ test("in Arabic the whole frame is mirrored at 320 px: the root says dir=rtl, an
     }
     await press(frame, ui.start_button);
     await expectStep(frame, ui.kind_heading);
-    await frame.getByRole("radio", { name: vocabulary.kinds.labour, exact: true }).check();
+    await frame.getByRole("checkbox", { name: vocabulary.kinds.labour, exact: true }).check();
     layouts[language] = await questionLayout(frame);
     layouts[language].progressFilled = await darkerEnd(context, frame.locator("progress"));
     assert.equal(await scrollsHorizontally(frame), false, `${language}: scrolls sideways at 320 px`);
@@ -257,7 +257,7 @@ test("in Arabic the whole frame is mirrored at 320 px: the root says dir=rtl, an
       assert.ok(atStart(layout.exit), JSON.stringify(layout));
     }
   }
-  // A radio button stands before its label.
+  // A choice's box (here a kind's checkbox) stands before its label.
   assert.ok(nl.radio < nl.radioLabel, JSON.stringify(nl));
   assert.ok(ar.radio > ar.radioLabel, JSON.stringify(ar));
   // Headings start at the inline start: the text hugs the left edge in Dutch, the right in Arabic.
@@ -334,7 +334,7 @@ test("a keyboard-only run completes a tip", async () => {
 
   const tip = (await readStoredTips(stack)).find((stored) => stored.document.text === "Met alleen het toetsenbord gemeld.");
   assert.ok(tip, "the keyboard-only tip was stored");
-  assert.equal(tip.document.kind, "sexual");
+  assert.deepEqual(tip.document.kinds, ["sexual"]);
   assert.deepEqual(tip.document.signals, ["general.seems_afraid"]);
   await context.close();
 });

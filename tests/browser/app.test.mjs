@@ -232,7 +232,7 @@ async function sendTip(description) {
   const { frame } = reporter;
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
-  await frame.getByRole("radio", { name: vocabulary.kinds.labour, exact: true }).check();
+  await frame.getByRole("checkbox", { name: vocabulary.kinds.labour, exact: true }).check();
   await press(frame, ui.next);
   await expectStep(frame, ui.role_heading);
   await frame.getByRole("radio", { name: vocabulary.roles.witness, exact: true }).check();

@@ -35,10 +35,11 @@ test("a tip filled in by accessible names reaches the coordinator sealed, and on
 
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
-  await frame.getByRole("radio", { name: vocabulary.kinds[ANSWERS.kind], exact: true }).check();
+  await frame.getByRole("checkbox", { name: vocabulary.kinds[ANSWERS.kind], exact: true }).check();
   await press(frame, ui.next);
   await expectStep(frame, ui.role_heading);
   await frame.getByRole("radio", { name: vocabulary.roles[ANSWERS.role], exact: true }).check();
+  await frame.getByRole("radio", { name: vocabulary.how_known[ANSWERS.howKnown], exact: true }).check();
   await press(frame, ui.next);
   await expectStep(frame, ui.signals_heading);
   for (const signal of ANSWERS.signals) {
@@ -117,8 +118,9 @@ test("a tip filled in by accessible names reaches the coordinator sealed, and on
   assert.match(reply.recipient, /^age1[02-9ac-hj-np-z]{58}$/);
   assert.deepEqual(answers, {
     v: 1,
-    kind: ANSWERS.kind,
+    kinds: [ANSWERS.kind],
     role: ANSWERS.role,
+    how_known: ANSWERS.howKnown,
     signals: ANSWERS.signals,
     municipality: ANSWERS.municipality,
     when: { date: ANSWERS.date, ongoing: true, text: ANSWERS.whenText },

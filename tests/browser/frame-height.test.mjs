@@ -99,7 +99,7 @@ async function wholeRun({ viewport, kind, signal, descriptionLength, contact }) 
 
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
-  await frame.getByRole("radio", { name: vocabulary.kinds[kind], exact: true }).check();
+  await frame.getByRole("checkbox", { name: vocabulary.kinds[kind], exact: true }).check();
   await reached("kind");
   await press(frame, ui.next);
   await expectStep(frame, ui.role_heading);

@@ -250,14 +250,15 @@ export async function readStoredTips(stack) {
 
 /**
  * Runs the coordinator's real `fluister-inbox` binary against the stack's relay, with the
- * coordinator's plain age key (`--identity`, as for an offline backup key), English labels, and
+ * coordinator's plain age key (`--identity`, as for an offline backup key), English labels (or
+ * `language`'s), and
  * an inbox folder of its own in the stack's scratch directory. Returns what it printed (standard
  * output, then standard error); throws with both if it fails.
  */
-export function runInbox(stack, args) {
+export function runInbox(stack, args, { language = "en" } = {}) {
   const home = join(stack.coordinator.directory, "inbox");
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const result = spawnSync(INBOX_BIN, ["--home", home, "--identity", stack.coordinator.keyFile, "--lang", "en", ...args], {
+  const result = spawnSync(INBOX_BIN, ["--home", home, "--identity", stack.coordinator.keyFile, "--lang", language, ...args], {
     encoding: "utf8",
     env: { ...process.env, FLUISTER_RELAY_URL: stack.relay.origin, FLUISTER_TOKEN: stack.coordinator.token },
   });

@@ -98,7 +98,7 @@ for (const { width, height, themed } of [
     await press(frame, ui.start_button);
     await expectStep(frame, ui.kind_heading);
     await expectStepFromTop(page, frame, fixed, "kind");
-    await frame.getByRole("radio", { name: vocabulary.kinds.labour, exact: true }).check();
+    await frame.getByRole("checkbox", { name: vocabulary.kinds.labour, exact: true }).check();
     await press(frame, ui.next);
     await expectStep(frame, ui.role_heading);
     await expectStepFromTop(page, frame, fixed, "role");

@@ -19,7 +19,7 @@ after(async () => {
 });
 
 /** The phone numbers the form lists when the relay's config has none (`src/app/steps/start.rs`). */
-const BUILT_IN_NUMBERS = ["0800-7000", "0900-8844", "0800-5151", "033-448 11 86", "0800-2000"];
+const BUILT_IN_NUMBERS = ["0800-7000", "0900-8844", "0800-5151", "+31 70 333 56 78", "033-448 11 86", "+31 33 448 11 86", "0800-2000"];
 
 /**
  * Opens the example page with the loader's frame asking for `language`, every wasm request held back
@@ -99,6 +99,9 @@ for (const language of ["nl", "pl", "ar"]) {
       assert.equal(await link.getAttribute("href"), `tel:${number.replace(/[ -]/g, "")}`);
     }
     assert.ok(await frame.getByText(`${ui.alternative_meld_misdaad_anoniem}: 0800-7000`, { exact: true }).isVisible());
+    // A foreign SIM card often cannot call 0800: the number from abroad follows where there is one.
+    const labour = `${ui.alternative_labour_inspectorate}: 0800-5151; ${ui.alternative_from_abroad}: +31 70 333 56 78`;
+    assert.ok(await frame.getByText(labour, { exact: true }).isVisible(), labour);
     assert.ok(held.length > 0, "the form's wasm was requested and held back");
     assert.equal(await frame.locator(".fluister:not([data-static])").count(), 0, "no wasm has run");
     const violations = await accessibilityViolations(frame);

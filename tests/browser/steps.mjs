@@ -38,6 +38,7 @@ export async function scrollsHorizontally(frame) {
 export const ANSWERS = {
   kind: "labour",
   role: "witness",
+  howKnown: "saw_it_myself",
   signals: ["general.no_id_documents", "labour.very_long_days"],
   municipality: "emmen",
   place: "Schuur achter Rolderweg 12",

@@ -67,10 +67,24 @@ fn usable_municipalities(
 /// A phone number from the relay's configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhoneNumber {
-    /// Who answers, such as "Meld Misdaad Anoniem".
+    /// Who answers, such as "Meld Misdaad Anoniem": for a language without its own label.
     pub label: String,
+    /// The label per language, as pairs of a language code and a label.
+    pub labels: Vec<(String, String)>,
     /// The number as people dial it.
     pub number: String,
+    /// The number for callers with a foreign SIM card or from abroad; empty if there is none.
+    pub abroad: String,
+}
+
+impl PhoneNumber {
+    /// The label in `language`, or the label for every other language.
+    pub fn label_in(&self, language: &str) -> &str {
+        self.labels
+            .iter()
+            .find(|(code, _)| code == language)
+            .map_or(self.label.as_str(), |(_, label)| label.as_str())
+    }
 }
 
 /// A proof-of-work challenge, kept as the relay sent it: the worker reads the JSON, and the
@@ -130,9 +144,23 @@ pub async fn fetch_config() -> Result<PublicConfig, RequestFailure> {
     let phone_numbers = array_field(&config, "phone_numbers")
         .iter()
         .filter_map(|phone| {
+            let labels = field(phone, "labels");
+            let codes = labels
+                .dyn_ref::<js_sys::Object>()
+                .map_or_else(js_sys::Array::new, js_sys::Object::keys);
+            let labels = codes
+                .iter()
+                .filter_map(|code| {
+                    let code = code.as_string()?;
+                    let label = string_field(&labels, &code)?;
+                    Some((code, label))
+                })
+                .collect();
             Some(PhoneNumber {
                 label: string_field(phone, "label")?,
+                labels,
                 number: string_field(phone, "number")?,
+                abroad: string_field(phone, "abroad").unwrap_or_default(),
             })
         })
         .collect();

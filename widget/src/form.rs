@@ -1,7 +1,7 @@
 //! The form's steps and the answers given so far, as plain data: no browser, so the rules (what
 //! goes into the tip, which signals a kind shows, what is required) are unit-tested natively.
 
-use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role, signals};
+use fluister_envelope::tip::vocabulary::{HowKnown, Kind, Municipality, Role, signals};
 use fluister_envelope::tip::{
     MAX_CONTACT_CHARS, MAX_PLACE_CHARS, MAX_TEXT_CHARS, TipDocument, When,
 };
@@ -12,9 +12,9 @@ use zeroize::Zeroize;
 pub enum Step {
     /// What the form is, that it is anonymous, and other ways to report.
     Start,
-    /// What kind of exploitation.
+    /// What kinds of exploitation (several may be chosen).
     Kind,
-    /// Who is reporting.
+    /// Who is reporting, and how they know.
     Role,
     /// Which signals were seen.
     Signals,
@@ -102,10 +102,12 @@ impl Step {
 /// Everything the reporter has entered. Text stays as typed until [`FormAnswers::to_tip_document`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FormAnswers {
-    /// The chosen kind of exploitation.
-    pub kind: Option<Kind>,
+    /// The chosen kinds of exploitation, in the order they were ticked.
+    pub kinds: Vec<Kind>,
     /// Who is reporting.
     pub role: Option<Role>,
+    /// How the reporter knows.
+    pub how_known: Option<HowKnown>,
     /// The ticked signals, in form order.
     pub signals: Vec<String>,
     /// The municipality.
@@ -125,10 +127,16 @@ pub struct FormAnswers {
 }
 
 impl FormAnswers {
-    /// The signal groups to show for the chosen kind: the general signals and the kind's own; all
-    /// of them when no kind is chosen or the reporter is not sure.
+    /// The signal groups to show for the chosen kinds: the general signals and each chosen
+    /// kind's own; all of them when no kind is chosen or the reporter is not sure.
     pub fn signal_groups_to_show(&self) -> Vec<&'static signals::SignalGroup> {
-        signal_groups_for_kind(self.kind.as_ref())
+        signal_groups_for_kinds(&self.kinds)
+    }
+
+    /// Whether the signals are worded in the first person ("I am afraid"): the reporter said
+    /// the report is about them, as who reports or as how they know.
+    pub fn is_about_the_reporter(&self) -> bool {
+        self.role == Some(Role::AboutMe) || self.how_known == Some(HowKnown::AboutMe)
     }
 
     /// Whether the one required answer, the description, is there.
@@ -137,11 +145,12 @@ impl FormAnswers {
     }
 
     /// The tip document to seal. Blank answers are left out; signals of groups the reporter can
-    /// no longer see (they changed the kind after ticking) are left out too.
+    /// no longer see (they changed the kinds after ticking) are left out too.
     pub fn to_tip_document(&self) -> TipDocument {
         let mut document = TipDocument::new(self.description.trim());
-        document.kind = self.kind.clone();
+        document.kinds = self.kinds.clone();
         document.role = self.role.clone();
+        document.how_known = self.how_known.clone();
         let visible_groups = self.signal_groups_to_show();
         document.signals = self
             .signals
@@ -187,16 +196,32 @@ impl FormAnswers {
     }
 }
 
+/// Ticks or unticks `kind` in `kinds`, keeping them in form order, each once.
+pub fn set_kind(kinds: &mut Vec<Kind>, kind: &Kind, chosen: bool) {
+    kinds.retain(|known| known != kind);
+    if chosen {
+        kinds.push(kind.clone());
+        kinds.sort_by_key(|kind| {
+            Kind::ALL
+                .iter()
+                .position(|known| known == kind)
+                .unwrap_or(Kind::ALL.len())
+        });
+    }
+}
+
 /// See [`FormAnswers::signal_groups_to_show`].
-pub fn signal_groups_for_kind(kind: Option<&Kind>) -> Vec<&'static signals::SignalGroup> {
-    let show_all = matches!(
-        kind,
-        None | Some(Kind::OtherUnsure) | Some(Kind::Unknown(_))
-    );
+pub fn signal_groups_for_kinds(kinds: &[Kind]) -> Vec<&'static signals::SignalGroup> {
+    let show_all = kinds.is_empty()
+        || kinds
+            .iter()
+            .any(|kind| matches!(kind, Kind::OtherUnsure | Kind::Unknown(_)));
     signals::GROUPS
         .iter()
         .filter(|group| {
-            show_all || group.group_id == signals::GENERAL.group_id || group.kind().as_ref() == kind
+            show_all
+                || group.group_id == signals::GENERAL.group_id
+                || group.kind().is_some_and(|kind| kinds.contains(&kind))
         })
         .collect()
 }
@@ -228,25 +253,88 @@ mod tests {
         assert_eq!(Step::Receipt.number(), None);
     }
 
-    #[test]
-    fn a_kind_shows_general_signals_and_its_own_and_not_sure_shows_all() {
-        let labour: Vec<&str> = signal_groups_for_kind(Some(&Kind::Labour))
+    fn group_ids(kinds: &[Kind]) -> Vec<&'static str> {
+        signal_groups_for_kinds(kinds)
             .iter()
             .map(|group| group.group_id)
-            .collect();
-        assert_eq!(labour, ["general", "labour"]);
+            .collect()
+    }
+
+    #[test]
+    fn kinds_show_general_signals_and_their_own_and_not_sure_shows_all() {
+        assert_eq!(group_ids(&[Kind::Labour]), ["general", "labour"]);
         assert_eq!(
-            signal_groups_for_kind(Some(&Kind::OtherUnsure)).len(),
+            group_ids(&[Kind::Criminal, Kind::Sexual]),
+            ["general", "sexual", "criminal"]
+        );
+        assert_eq!(
+            signal_groups_for_kinds(&[Kind::Labour, Kind::OtherUnsure]).len(),
             signals::GROUPS.len()
         );
-        assert_eq!(signal_groups_for_kind(None).len(), signals::GROUPS.len());
+        assert_eq!(signal_groups_for_kinds(&[]).len(), signals::GROUPS.len());
+    }
+
+    #[test]
+    fn kinds_are_ticked_and_unticked_in_form_order() {
+        let mut kinds = Vec::new();
+        set_kind(&mut kinds, &Kind::Criminal, true);
+        set_kind(&mut kinds, &Kind::Sexual, true);
+        set_kind(&mut kinds, &Kind::Sexual, true);
+        assert_eq!(kinds, [Kind::Sexual, Kind::Criminal]);
+        set_kind(&mut kinds, &Kind::Sexual, false);
+        assert_eq!(kinds, [Kind::Criminal]);
+        set_kind(&mut kinds, &Kind::Labour, false);
+        assert_eq!(kinds, [Kind::Criminal]);
+    }
+
+    #[test]
+    fn the_report_is_about_the_reporter_by_role_or_by_how_they_know() {
+        let mut answers = FormAnswers::default();
+        assert!(!answers.is_about_the_reporter());
+        answers.role = Some(Role::AboutMe);
+        assert!(answers.is_about_the_reporter());
+        answers.role = Some(Role::Witness);
+        assert!(!answers.is_about_the_reporter());
+        answers.how_known = Some(HowKnown::AboutMe);
+        assert!(answers.is_about_the_reporter());
+        answers.how_known = Some(HowKnown::HeardFromOthers);
+        assert!(!answers.is_about_the_reporter());
+    }
+
+    #[test]
+    fn two_kinds_new_signals_and_how_known_go_into_the_tip() {
+        let answers = FormAnswers {
+            kinds: vec![Kind::Sexual, Kind::Criminal],
+            role: Some(Role::SomeoneIKnow),
+            how_known: Some(HowKnown::PersonToldMe),
+            signals: vec![
+                signals::GENERAL_UNDER_18.into(),
+                signals::CRIMINAL_FORCED_BEGGING.into(),
+                signals::LABOUR_OVERCROWDED_HOUSING.into(),
+            ],
+            description: "She is 16 and begs at the station.".into(),
+            ..FormAnswers::default()
+        };
+        let document = answers.to_tip_document();
+        assert_eq!(document.kinds, [Kind::Sexual, Kind::Criminal]);
+        assert_eq!(document.how_known, Some(HowKnown::PersonToldMe));
+        // Labour was not chosen, so its signal is no longer shown and is left out.
+        assert_eq!(
+            document.signals,
+            [signals::GENERAL_UNDER_18, signals::CRIMINAL_FORCED_BEGGING]
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&answers.to_tip_json().unwrap()).unwrap();
+        assert_eq!(json["kinds"], serde_json::json!(["sexual", "criminal"]));
+        assert_eq!(json["how_known"], "person_told_me");
     }
 
     #[test]
     fn the_tip_carries_every_answer_and_leaves_out_blank_ones() {
         let answers = FormAnswers {
-            kind: Some(Kind::Labour),
+            kinds: vec![Kind::Labour],
             role: Some(Role::Witness),
+            how_known: Some(HowKnown::SawItMyself),
             signals: vec![
                 signals::LABOUR_VERY_LONG_DAYS.into(),
                 signals::SEXUAL_HANDS_OVER_EARNINGS.into(),
@@ -261,8 +349,9 @@ mod tests {
         };
         let document = answers.to_tip_document();
         assert_eq!(document.text, "They work nights.");
-        assert_eq!(document.kind, Some(Kind::Labour));
+        assert_eq!(document.kinds, [Kind::Labour]);
         assert_eq!(document.role, Some(Role::Witness));
+        assert_eq!(document.how_known, Some(HowKnown::SawItMyself));
         // The sexual signal was ticked under another kind and is no longer shown: left out.
         assert_eq!(document.signals, [signals::LABOUR_VERY_LONG_DAYS]);
         assert_eq!(document.place.as_deref(), Some("the farm"));

@@ -49,6 +49,11 @@ impl Translations {
         string_field(&object, key)
     }
 
+    /// The language's code, such as `pl`.
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
     /// The UI string under `key`. A missing key shows as the key itself, which the tests catch
     /// (every table must have every key), rather than as a blank.
     pub fn text(&self, key: &str) -> String {
@@ -78,6 +83,17 @@ impl Translations {
         self.label(&["vocabulary", "kinds"], kind_id)
     }
 
+    /// The example line under a kind's label ("For example forced prostitution ...").
+    pub fn kind_example(&self, kind_id: &str) -> String {
+        self.lookup(&["vocabulary", "kind_examples"], kind_id)
+            .unwrap_or_default()
+    }
+
+    /// The label of an answer to "How do you know this?".
+    pub fn how_known_label(&self, how_known_id: &str) -> String {
+        self.label(&["vocabulary", "how_known"], how_known_id)
+    }
+
     /// The label of a reporter role.
     pub fn role_label(&self, role_id: &str) -> String {
         self.label(&["vocabulary", "roles"], role_id)
@@ -96,6 +112,19 @@ impl Translations {
                 .lookup(&section, "label")
                 .unwrap_or_else(|| signal_id.to_owned()),
             explanation: self.lookup(&section, "explanation").unwrap_or_default(),
+        }
+    }
+
+    /// A signal as the reporter says it about themselves ("I am afraid"), for a report about
+    /// the reporter: the first-person label and no explanation (the explanations speak of "the
+    /// person"). Falls back to [`Translations::signal`] when the table has no such label.
+    pub fn signal_about_me(&self, signal_id: &str) -> SignalText {
+        match self.lookup(&["vocabulary", "signals", signal_id], "label_me") {
+            Some(label) => SignalText {
+                label,
+                explanation: String::new(),
+            },
+            None => self.signal(signal_id),
         }
     }
 

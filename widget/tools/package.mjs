@@ -194,15 +194,18 @@ function escapeHtml(text) {
 }
 // The built-in phone numbers of the start screen, read from the form's source so the document
 // and the form cannot list different ones: `DEFAULT_ALTERNATIVES` in `src/app/steps/start.rs`,
-// pairs of a translation key and a number.
+// triples of a translation key, a number and the number from abroad (empty if none).
 const startSource = readFileSync(join(workspaceRoot, "widget", "src", "app", "steps", "start.rs"), "utf8");
-const alternativesSource = startSource.match(/const DEFAULT_ALTERNATIVES: &\[\(&str, &str\)\] = &\[([^]*?)\];/);
+const alternativesSource = startSource.match(/const DEFAULT_ALTERNATIVES: &\[\(&str, &str, &str\)\] = &\[([^]*?)\];/);
 if (!alternativesSource) {
   fail("DEFAULT_ALTERNATIVES is missing from widget/src/app/steps/start.rs");
 }
-const defaultAlternatives = [...alternativesSource[1].matchAll(/\("([a-z_]+)",\s*"([^"]+)"\)/g)].map(([, key, number]) => ({ key, number }));
-if (defaultAlternatives.length === 0 || defaultAlternatives.some(({ key }) => !dutchKeys.includes(key))) {
-  fail("DEFAULT_ALTERNATIVES in widget/src/app/steps/start.rs does not name translation keys");
+const defaultAlternatives = [...alternativesSource[1].matchAll(/\(\s*"([a-z_]+)",\s*"([^"]+)",\s*"([^"]*)",?\s*\)/g)]
+  .map(([, key, number, abroad]) => ({ key, number, abroad }));
+const listedKeys = alternativesSource[1].match(/"alternative_[a-z_]+"/g) ?? [];
+if (defaultAlternatives.length === 0 || defaultAlternatives.length !== listedKeys.length
+  || defaultAlternatives.some(({ key }) => !dutchKeys.includes(key))) {
+  fail("DEFAULT_ALTERNATIVES in widget/src/app/steps/start.rs is not a list of (translation key, number, number from abroad)");
 }
 
 /** A counted string in `code` for `count` (the plural category from CLDR, as `src/plural.rs`). */
@@ -241,8 +244,12 @@ function frameDocument(code) {
         `<option value="${escapeHtml(option)}" lang="${escapeHtml(option)}" dir="${direction(option)}"${option === code ? " selected" : ""}>${escapeHtml(name)}</option>`)
       .join(""),
     alternatives: defaultAlternatives
-      .map(({ key, number }) =>
-        `<li>${escapeHtml(ui[key])}: <a href="tel:${escapeHtml(number.replace(/[ -]/g, ""))}" dir="ltr">${escapeHtml(number)}</a></li>`)
+      .map(({ key, number, abroad }) => {
+        const link = (dialled) =>
+          `<a href="tel:${escapeHtml(dialled.replace(/[ -]/g, ""))}" dir="ltr">${escapeHtml(dialled)}</a>`;
+        const fromAbroad = abroad ? `; ${escapeHtml(ui.alternative_from_abroad)}: ${link(abroad)}` : "";
+        return `<li>${escapeHtml(ui[key])}: ${link(number)}${fromAbroad}</li>`;
+      })
       .join(""),
   };
   const html = documentTemplate.replace(/\{\{(@?)([a-z_]+)\}\}/g, (placeholder, list, key) => {

@@ -1,5 +1,5 @@
-//! The stable identifiers a tip document uses: kinds of exploitation, reporter roles,
-//! municipalities and signals.
+//! The stable identifiers a tip document uses: kinds of exploitation, reporter roles, how the
+//! reporter knows, municipalities and signals.
 //!
 //! These are identifiers, not words: the widget's translation tables give each one a label in
 //! every language. An identifier, once published, never changes meaning. Identifiers this version
@@ -117,6 +117,21 @@ identifier_enum! {
         Witness = "witness",
         /// "I meet this in my work": a care worker, teacher, inspector or other professional.
         Professional = "professional",
+    }
+}
+
+identifier_enum! {
+    /// How the reporter knows what they report: the form's question "How do you know this?".
+    /// It tells the coordinator how close the reporter is to what happened.
+    pub enum HowKnown {
+        /// "I saw it myself."
+        SawItMyself = "saw_it_myself",
+        /// "The person told me."
+        PersonToldMe = "person_told_me",
+        /// "I heard it from others."
+        HeardFromOthers = "heard_from_others",
+        /// "It is about me."
+        AboutMe = "about_me",
     }
 }
 
@@ -243,6 +258,11 @@ pub mod signals {
             GENERAL_DOES_NOT_KNOW_OWN_ADDRESS = "general.does_not_know_own_address",
             /// The person has no access to their own bank account or wages.
             GENERAL_NO_ACCESS_TO_OWN_MONEY = "general.no_access_to_own_money",
+            /// The person is kept away from family and friends.
+            GENERAL_ISOLATED_FROM_FAMILY_AND_FRIENDS = "general.isolated_from_family_and_friends",
+            /// The person is under 18. For sexual exploitation of a minor no coercion is needed
+            /// (art. 273f Sr); the form points to Veilig Thuis when this is ticked.
+            GENERAL_UNDER_18 = "general.under_18",
         }
     }
 
@@ -281,6 +301,12 @@ pub mod signals {
             LABOUR_FINES_FROM_EMPLOYER = "labour.fines_from_employer",
             /// Was brought to the Netherlands with false promises.
             LABOUR_FALSE_PROMISES = "labour.false_promises",
+            /// Is taken to and from work by the employer.
+            LABOUR_TRANSPORTED_BY_EMPLOYER = "labour.transported_by_employer",
+            /// Lives with far too many people in one house.
+            LABOUR_OVERCROWDED_HOUSING = "labour.overcrowded_housing",
+            /// Has no work contract, or one in a language they cannot read.
+            LABOUR_NO_CONTRACT_OR_UNREADABLE = "labour.no_contract_or_unreadable",
         }
     }
 
@@ -301,6 +327,10 @@ pub mod signals {
             CRIMINAL_DROPS_OUT_OF_SCHOOL = "criminal.drops_out_of_school",
             /// A "fine" imposed by a group.
             CRIMINAL_FINE_FROM_A_GROUP = "criminal.fine_from_a_group",
+            /// Forced to beg.
+            CRIMINAL_FORCED_BEGGING = "criminal.forced_begging",
+            /// Forced to commit benefit fraud, or their identity is used for fraud.
+            CRIMINAL_BENEFIT_OR_IDENTITY_FRAUD = "criminal.benefit_or_identity_fraud",
         }
     }
 
@@ -357,6 +387,10 @@ mod tests {
             assert_eq!(&Role::from_id(role.as_str()), role);
             assert!(is_well_formed_identifier(role.as_str()));
         }
+        for how in HowKnown::ALL {
+            assert_eq!(&HowKnown::from_id(how.as_str()), how);
+            assert!(is_well_formed_identifier(how.as_str()));
+        }
         assert!(Municipality::other().is_other());
         assert_eq!(
             Municipality::parse("aa-en-hunze").unwrap().as_str(),
@@ -371,6 +405,7 @@ mod tests {
     fn vocabulary_sizes_match_the_form() {
         assert_eq!(Kind::ALL.len(), 5);
         assert_eq!(Role::ALL.len(), 4);
+        assert_eq!(HowKnown::ALL.len(), 4);
     }
 
     #[test]

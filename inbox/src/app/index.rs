@@ -87,7 +87,10 @@ struct SummaryIndex {
 struct IndexedFacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     municipality: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    kinds: Vec<String>,
+    /// The one kind an index written before tips could name several kept; read, never written.
+    #[serde(default, skip_serializing)]
     kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     role: Option<String>,
@@ -97,7 +100,12 @@ impl IndexedFacts {
     fn of(facts: &TipFacts) -> Self {
         Self {
             municipality: facts.municipality.as_ref().map(|id| id.as_str().to_owned()),
-            kind: facts.kind.as_ref().map(|id| id.as_str().to_owned()),
+            kinds: facts
+                .kinds
+                .iter()
+                .map(|id| id.as_str().to_owned())
+                .collect(),
+            kind: None,
             role: facts.role.as_ref().map(|id| id.as_str().to_owned()),
         }
     }
@@ -106,7 +114,12 @@ impl IndexedFacts {
     fn to_facts(&self) -> Option<TipFacts> {
         Some(TipFacts {
             municipality: well_formed(&self.municipality)?.map(Municipality::from_id),
-            kind: well_formed(&self.kind)?.map(Kind::from_id),
+            kinds: self
+                .kinds
+                .iter()
+                .chain(&self.kind)
+                .map(|id| is_well_formed_identifier(id).then(|| Kind::from_id(id)))
+                .collect::<Option<Vec<_>>>()?,
             role: well_formed(&self.role)?.map(Role::from_id),
         })
     }
@@ -285,7 +298,7 @@ mod tests {
     /// Stores tip `number` sealed to `recipients` under `pull`'s name, about `kind` in Emmen.
     fn store_tip(home: &InboxHome, number: u64, recipients: &[Recipient], kind: Kind) -> PathBuf {
         let mut document = TipDocument::new(format!("tip {number}"));
-        document.kind = Some(kind);
+        document.kinds = vec![kind];
         document.role = Some(Role::Witness);
         document.municipality = Some(Municipality::from_id("emmen"));
         let sealed = age::seal(recipients, &document.to_padded_bytes().unwrap()).unwrap();
@@ -305,7 +318,7 @@ mod tests {
         cache
             .known_facts(&tips)
             .into_iter()
-            .map(|(_, facts)| Some(facts?.kind?.as_str().to_owned()))
+            .map(|(_, facts)| Some(facts?.kinds.first()?.as_str().to_owned()))
             .collect()
     }
 
@@ -400,7 +413,7 @@ mod tests {
         // An index sealed to a stranger's key, claiming another kind.
         let mut forged = SummaryIndex::read(&home, &keys.identities).unwrap();
         for facts in forged.tips.values_mut().flatten() {
-            facts.kind = Some("sexual".to_owned());
+            facts.kinds = vec!["sexual".to_owned()];
         }
         let stranger = fresh_keys().own_recipient;
         forged.save(&home, &[stranger]).unwrap();
@@ -409,7 +422,7 @@ mod tests {
         // Identifiers that are not well formed, sealed to the right key.
         let mut forged = SummaryIndex::read(&home, &keys.identities).unwrap();
         for facts in forged.tips.values_mut().flatten() {
-            facts.kind = Some("<script>".to_owned());
+            facts.kinds = vec!["labour".to_owned(), "<script>".to_owned()];
         }
         forged.save(&home, &[keys.own_recipient]).unwrap();
         assert_ignored();
@@ -421,6 +434,20 @@ mod tests {
             .unwrap();
         assert!(SummaryIndex::read(&home, &keys.identities).is_none());
         assert_ignored();
+    }
+
+    #[test]
+    fn an_index_from_before_several_kinds_still_reads() {
+        let older: IndexedFacts =
+            serde_json::from_str(r#"{"municipality":"emmen","kind":"labour","role":"witness"}"#)
+                .unwrap();
+        let facts = older.to_facts().unwrap();
+        assert_eq!(facts.kinds, [Kind::Labour]);
+        let written = serde_json::to_value(IndexedFacts::of(&facts)).unwrap();
+        assert_eq!(
+            written,
+            serde_json::json!({"municipality": "emmen", "kinds": ["labour"], "role": "witness"})
+        );
     }
 
     #[test]

@@ -300,7 +300,7 @@ impl ListFilter {
         let kind_matches = self
             .kind
             .as_deref()
-            .is_none_or(|wanted| facts.kind.as_ref().map(Kind::as_str) == Some(wanted));
+            .is_none_or(|wanted| facts.kinds.iter().any(|kind| kind.as_str() == wanted));
         let role_matches = self
             .role
             .as_deref()
@@ -579,12 +579,7 @@ fn tip_row(
                         .map_or_else(|| dash.clone(), |value| labels.municipality(value)),
                 )
                 .markup("</td><td>")
-                .text(
-                    &facts
-                        .kind
-                        .as_ref()
-                        .map_or_else(|| dash.clone(), |value| labels.kind(value)),
-                )
+                .text(&labels.kinds(&facts.kinds).unwrap_or_else(|| dash.clone()))
                 .markup("</td><td>")
                 .text(
                     &facts
@@ -686,10 +681,7 @@ pub(crate) fn case(
     fact(
         &mut html,
         words.kind,
-        &document
-            .kind
-            .as_ref()
-            .map_or_else(not_given, |kind| labels.kind(kind)),
+        &labels.kinds(&document.kinds).unwrap_or_else(not_given),
     );
     fact(
         &mut html,
@@ -698,6 +690,14 @@ pub(crate) fn case(
             .role
             .as_ref()
             .map_or_else(not_given, |role| labels.role(role)),
+    );
+    fact(
+        &mut html,
+        words.how_known,
+        &document
+            .how_known
+            .as_ref()
+            .map_or_else(not_given, |how| labels.how_known(how)),
     );
     fact(
         &mut html,

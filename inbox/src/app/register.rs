@@ -68,7 +68,10 @@ pub(super) fn case_links(
                 .facts
                 .as_ref()
                 .and_then(|facts| facts.municipality.clone()),
-            kind: summary.facts.as_ref().and_then(|facts| facts.kind.clone()),
+            kinds: summary
+                .facts
+                .as_ref()
+                .map_or_else(Vec::new, |facts| facts.kinds.clone()),
         })
         .collect();
     let this_case = CaseFacts::of(stored, document);

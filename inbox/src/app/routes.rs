@@ -986,7 +986,7 @@ fn counted(
             Some(CountedTip {
                 received_hour: summary.received_hour,
                 municipality: facts.municipality,
-                kind: facts.kind,
+                kinds: facts.kinds,
             })
         })
         .collect();

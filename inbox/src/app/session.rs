@@ -66,7 +66,7 @@ pub(crate) struct TipSummary {
 #[derive(Clone, Debug)]
 pub(crate) struct TipFacts {
     pub(crate) municipality: Option<Municipality>,
-    pub(crate) kind: Option<Kind>,
+    pub(crate) kinds: Vec<Kind>,
     pub(crate) role: Option<Role>,
 }
 
@@ -163,7 +163,7 @@ pub(crate) fn summaries(
         for (tip, document) in batch.into_iter().zip(documents) {
             let facts = document.ok().map(|document| TipFacts {
                 municipality: document.municipality,
-                kind: document.kind,
+                kinds: document.kinds,
                 role: document.role,
             });
             known.insert(

@@ -32,8 +32,8 @@ pub struct CaseFacts {
     pub received_hour: u64,
     /// Its municipality, if the document names one.
     pub municipality: Option<Municipality>,
-    /// Its kind, if the document names one.
-    pub kind: Option<Kind>,
+    /// Its kinds, as the document names them (none, one or several).
+    pub kinds: Vec<Kind>,
 }
 
 impl CaseFacts {
@@ -44,13 +44,13 @@ impl CaseFacts {
             relay_id: tip.relay_id.clone(),
             received_hour: tip.received_hour,
             municipality: document.and_then(|document| document.municipality.clone()),
-            kind: document.and_then(|document| document.kind.clone()),
+            kinds: document.map_or_else(Vec::new, |document| document.kinds.clone()),
         }
     }
 }
 
 /// The cases among `others` that may be about the same situation as `case`: the same
-/// municipality (not "somewhere else") and the same kind, arrived within
+/// municipality (not "somewhere else") and a kind in common, arrived within
 /// [`SUGGESTION_WINDOW_SECONDS`] of it, not `case` itself and not linked to it already
 /// (`linked`, relay ids). In number order.
 pub fn suggestions<'a>(
@@ -58,10 +58,10 @@ pub fn suggestions<'a>(
     others: &'a [CaseFacts],
     linked: &[String],
 ) -> Vec<&'a CaseFacts> {
-    let (Some(municipality), Some(kind)) = (&case.municipality, &case.kind) else {
+    let Some(municipality) = &case.municipality else {
         return Vec::new();
     };
-    if municipality.is_other() {
+    if municipality.is_other() || case.kinds.is_empty() {
         return Vec::new();
     }
     others
@@ -70,7 +70,7 @@ pub fn suggestions<'a>(
             other.relay_id != case.relay_id
                 && !linked.contains(&other.relay_id)
                 && other.municipality.as_ref() == Some(municipality)
-                && other.kind.as_ref() == Some(kind)
+                && other.kinds.iter().any(|kind| case.kinds.contains(kind))
                 && other.received_hour.abs_diff(case.received_hour) <= SUGGESTION_WINDOW_SECONDS
         })
         .collect()
@@ -82,7 +82,7 @@ pub fn describe(facts: &CaseFacts, labels: &Labels) -> String {
     if let Some(municipality) = &facts.municipality {
         parts.push(labels.municipality(municipality));
     }
-    if let Some(kind) = &facts.kind {
+    for kind in &facts.kinds {
         parts.push(labels.kind(kind).to_lowercase());
     }
     parts.push(LocalHour::from_unix_seconds(facts.received_hour).date());
@@ -185,7 +185,7 @@ mod tests {
             relay_id: format!("{number:032x}"),
             received_hour: 1_780_000_000 - 1_780_000_000 % 3600 + day * 24 * 3600,
             municipality: Some(Municipality::from_id(municipality)),
-            kind: Some(kind),
+            kinds: vec![kind],
         }
     }
 
@@ -201,6 +201,14 @@ mod tests {
             facts(6, "assen", Kind::Labour, 190),
             facts(7, "assen", Kind::Labour, 191),
             facts(8, "assen", Kind::Labour, 101),
+            CaseFacts {
+                kinds: vec![Kind::Sexual, Kind::Labour],
+                ..facts(9, "assen", Kind::Labour, 99)
+            },
+            CaseFacts {
+                kinds: vec![Kind::Sexual, Kind::Criminal],
+                ..facts(10, "assen", Kind::Labour, 99)
+            },
         ];
         let numbers = |linked: &[String]| -> Vec<u64> {
             suggestions(&case, &others, linked)
@@ -208,8 +216,9 @@ mod tests {
                 .map(|other| other.number)
                 .collect()
         };
-        assert_eq!(numbers(&[]), vec![2, 6, 8]);
-        assert_eq!(numbers(&[format!("{:032x}", 8)]), vec![2, 6]);
+        // Tip 9 names labour among other kinds; tip 10 shares no kind.
+        assert_eq!(numbers(&[]), vec![2, 6, 8, 9]);
+        assert_eq!(numbers(&[format!("{:032x}", 8)]), vec![2, 6, 9]);
     }
 
     #[test]
@@ -218,7 +227,7 @@ mod tests {
         let others = vec![facts(2, "other", Kind::Labour, 0)];
         assert!(suggestions(&case, &others, &[]).is_empty());
         let mut unknown = facts(3, "assen", Kind::Labour, 0);
-        unknown.kind = None;
+        unknown.kinds.clear();
         assert!(suggestions(&unknown, &[unknown.clone()], &[]).is_empty());
     }
 }

@@ -69,9 +69,9 @@ pub fn run(settings: &Settings, filter: &ListFilter) -> Result<()> {
             Ok(document) => {
                 if municipality.is_some_and(|wanted| {
                     document.municipality.as_ref().map(Municipality::as_str) != Some(wanted)
-                }) || kind
-                    .is_some_and(|wanted| document.kind.as_ref().map(Kind::as_str) != Some(wanted))
-                {
+                }) || kind.is_some_and(|wanted| {
+                    !document.kinds.iter().any(|known| known.as_str() == wanted)
+                }) {
                     continue;
                 }
                 render::tip_list_row(tip.number, tip.received_hour, document, &record, &labels)

@@ -159,17 +159,26 @@ pub fn document_from_fields(
     check_length(language, "text", &text, MAX_TEXT_CHARS)?;
     let mut document = TipDocument::new(text);
     document.source = Some(source);
-    if let Some(kind) = given(fields.kind.as_deref()) {
-        let Some(known) = Kind::ALL.iter().find(|known| known.as_str() == kind) else {
-            let choices: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
-            return refuse(msg_in!(
-                language,
-                "register.kind_unknown",
-                value = crate::render::sanitise(&kind, false),
-                choices = choices.join(", ")
-            ));
-        };
-        document.kind = Some(known.clone());
+    // Several kinds are separated by commas: `sexual,criminal`.
+    if let Some(kinds) = given(fields.kind.as_deref()) {
+        for kind in kinds
+            .split(',')
+            .map(str::trim)
+            .filter(|kind| !kind.is_empty())
+        {
+            let Some(known) = Kind::ALL.iter().find(|known| known.as_str() == kind) else {
+                let choices: Vec<&str> = Kind::ALL.iter().map(Kind::as_str).collect();
+                return refuse(msg_in!(
+                    language,
+                    "register.kind_unknown",
+                    value = crate::render::sanitise(kind, false),
+                    choices = choices.join(", ")
+                ));
+            };
+            if !document.kinds.contains(known) {
+                document.kinds.push(known.clone());
+            }
+        }
     }
     if let Some(role) = given(fields.role.as_deref()) {
         let Some(known) = Role::ALL.iter().find(|known| known.as_str() == role) else {
@@ -547,11 +556,22 @@ mod tests {
     fn a_phone_call_becomes_a_document_with_its_source() {
         let document = document_from_fields(&phone_call(), &drenthe(), Language::Nl).unwrap();
         assert_eq!(document.source, Some(Source::Phone));
-        assert_eq!(document.kind, Some(Kind::Labour));
+        assert_eq!(document.kinds, [Kind::Labour]);
         assert_eq!(
             document.municipality,
             Some(Municipality::from_id("aa-en-hunze"))
         );
+        let several = SignalFields {
+            kind: Some("sexual, criminal,sexual".to_owned()),
+            ..phone_call()
+        };
+        let document = document_from_fields(&several, &drenthe(), Language::Nl).unwrap();
+        assert_eq!(document.kinds, [Kind::Sexual, Kind::Criminal]);
+        let wrong = SignalFields {
+            kind: Some("sexual,begging".to_owned()),
+            ..phone_call()
+        };
+        assert!(document_from_fields(&wrong, &drenthe(), Language::Nl).is_err());
         assert_eq!(document.when.unwrap().date.as_deref(), Some("2026-11-30"));
         assert!(document.reply.is_none());
     }

@@ -60,7 +60,7 @@ pub fn load_picture(settings: &Settings) -> Result<(Picture, usize)> {
             Ok(document) => picture.tips.push(PictureTip {
                 received_hour: tip.received_hour,
                 municipality: document.municipality,
-                kind: document.kind,
+                kinds: document.kinds,
                 role: document.role,
                 source: document.source,
             }),

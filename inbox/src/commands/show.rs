@@ -158,7 +158,7 @@ fn print_linked_and_suggestions(
         relay_id: relay_id.to_owned(),
         received_hour,
         municipality: document.municipality.clone(),
-        kind: document.kind.clone(),
+        kinds: document.kinds.clone(),
     };
     for other in others
         .iter()

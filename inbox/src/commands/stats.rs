@@ -35,7 +35,7 @@ pub fn run(
             Ok(document) => counted.push(CountedTip {
                 received_hour: tip.received_hour,
                 municipality: document.municipality,
-                kind: document.kind,
+                kinds: document.kinds,
             }),
             Err(_) => unreadable += 1,
         }

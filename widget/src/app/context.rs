@@ -5,7 +5,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use fluister_envelope::tip::vocabulary::{Kind, Municipality, Role};
+use fluister_envelope::tip::vocabulary::{HowKnown, Kind, Municipality, Role};
 use fluister_protocol::worker::{Failure, MailboxAccess, OpenedMessage, SealedFile};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,8 +21,9 @@ use crate::i18n::{LanguageAsset, Translations};
 /// The answers, one signal per field.
 #[derive(Clone, Copy)]
 pub(crate) struct FormSignals {
-    pub(crate) kind: RwSignal<Option<Kind>>,
+    pub(crate) kinds: RwSignal<Vec<Kind>>,
     pub(crate) role: RwSignal<Option<Role>>,
+    pub(crate) how_known: RwSignal<Option<HowKnown>>,
     pub(crate) signals: RwSignal<Vec<String>>,
     pub(crate) municipality: RwSignal<Option<Municipality>>,
     pub(crate) place: RwSignal<String>,
@@ -36,8 +37,9 @@ pub(crate) struct FormSignals {
 impl FormSignals {
     pub(crate) fn new(municipality: Option<Municipality>) -> Self {
         Self {
-            kind: RwSignal::new(None),
+            kinds: RwSignal::new(Vec::new()),
             role: RwSignal::new(None),
+            how_known: RwSignal::new(None),
             signals: RwSignal::new(Vec::new()),
             municipality: RwSignal::new(municipality),
             place: RwSignal::new(String::new()),
@@ -51,8 +53,9 @@ impl FormSignals {
 
     pub(crate) fn snapshot(&self) -> FormAnswers {
         FormAnswers {
-            kind: self.kind.get_untracked(),
+            kinds: self.kinds.get_untracked(),
             role: self.role.get_untracked(),
+            how_known: self.how_known.get_untracked(),
             signals: self.signals.get_untracked(),
             municipality: self.municipality.get_untracked(),
             place: self.place.get_untracked(),
@@ -75,8 +78,9 @@ impl FormSignals {
         ] {
             text.update(zeroize::Zeroize::zeroize);
         }
-        self.kind.set(None);
+        self.kinds.set(Vec::new());
         self.role.set(None);
+        self.how_known.set(None);
         self.signals.set(Vec::new());
         self.municipality.set(municipality);
         self.ongoing.set(false);

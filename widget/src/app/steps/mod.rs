@@ -9,7 +9,6 @@ mod review;
 mod send;
 mod start;
 
-use fluister_envelope::tip::vocabulary::{Kind, Role};
 use leptos::prelude::*;
 
 use crate::app::context::WidgetContext;
@@ -17,14 +16,16 @@ use crate::form::{NUMBERED_STEPS, Step};
 use crate::i18n::Translations;
 
 use conversation::{check_code_step, conversation_step};
-use questions::{contact_step, description_step, place_step, radio_step, signals_step, time_step};
+use questions::{
+    contact_step, description_step, kinds_step, place_step, role_step, signals_step, time_step,
+};
 use receipt::{done_step, receipt_step};
 use review::review_step;
 use send::sending_step;
 pub(crate) use start::{alternatives, start_step, what_happens_next};
 
 /// Identifiers with their labels in the language in use, for a radio group.
-fn labelled(
+pub(super) fn labelled(
     context: WidgetContext,
     ids: impl Iterator<Item = &'static str>,
     label: fn(&Translations, &str) -> String,
@@ -43,40 +44,8 @@ pub(crate) fn step_view(context: WidgetContext, step: Step) -> AnyView {
     }
     match step {
         Step::Start => start_step(context).into_any(),
-        Step::Kind => radio_step(
-            context,
-            Step::Kind,
-            "kind_heading",
-            "kind",
-            labelled(
-                context,
-                Kind::ALL.iter().map(Kind::as_str),
-                Translations::kind_label,
-            ),
-            context
-                .answers
-                .kind
-                .with_untracked(|kind| kind.as_ref().map(|kind| kind.as_str().to_owned())),
-            move |id| context.answers.kind.set(Some(Kind::from_id(id))),
-        )
-        .into_any(),
-        Step::Role => radio_step(
-            context,
-            Step::Role,
-            "role_heading",
-            "role",
-            labelled(
-                context,
-                Role::ALL.iter().map(Role::as_str),
-                Translations::role_label,
-            ),
-            context
-                .answers
-                .role
-                .with_untracked(|role| role.as_ref().map(|role| role.as_str().to_owned())),
-            move |id| context.answers.role.set(Some(Role::from_id(id))),
-        )
-        .into_any(),
+        Step::Kind => kinds_step(context).into_any(),
+        Step::Role => role_step(context).into_any(),
         Step::Signals => signals_step(context).into_any(),
         Step::Place => place_step(context).into_any(),
         Step::Time => time_step(context).into_any(),

@@ -1,25 +1,22 @@
 //! The question steps: kind, role, signals, place, time, description and contact.
 
-use fluister_envelope::tip::vocabulary::Municipality;
+use fluister_envelope::tip::vocabulary::{HowKnown, Kind, Municipality, Role, signals};
 use leptos::prelude::*;
 
 use crate::app::context::{WidgetContext, focus_soon};
-use crate::form::DESCRIPTION_MAX_CHARS;
-use crate::form::Step;
+use crate::form::{DESCRIPTION_MAX_CHARS, Step, set_kind};
+use crate::i18n::Translations;
 
-use super::{next_step, progress_indicator, step_buttons, text_field};
+use super::{labelled, next_step, progress_indicator, step_buttons, text_field};
 
-/// A radio group for one question: `options` are identifiers with their labels.
-pub(crate) fn radio_step(
-    context: WidgetContext,
-    step: Step,
-    heading_key: &'static str,
+/// The radio buttons of one question: `options` are identifiers with their labels.
+fn radio_choices(
     name: &'static str,
     options: Vec<(&'static str, String)>,
     selected: Option<String>,
     on_select: impl Fn(&str) + Copy + 'static,
 ) -> impl IntoView {
-    let radios = options
+    options
         .into_iter()
         .map(|(value, label)| {
             let id = format!("{name}-{value}");
@@ -37,16 +34,106 @@ pub(crate) fn radio_step(
                 </div>
             }
         })
+        .collect_view()
+}
+
+/// The kinds of exploitation, as checkboxes (sexual and criminal exploitation often go
+/// together), each with its example line.
+pub(crate) fn kinds_step(context: WidgetContext) -> impl IntoView {
+    let chosen = context.answers.kinds.get_untracked();
+    let checkboxes = Kind::ALL
+        .iter()
+        .map(|kind| {
+            let kind_id: &'static str = kind.as_str();
+            let id = format!("kind-{kind_id}");
+            let example_id = format!("{id}-example");
+            let (label, example) = context.with_translations(|translations| {
+                (
+                    translations.kind_label(kind_id),
+                    translations.kind_example(kind_id),
+                )
+            });
+            let checked = chosen.contains(kind);
+            view! {
+                <div class="choice">
+                    <input
+                        type="checkbox"
+                        id=id.clone()
+                        name="kind"
+                        value=kind_id
+                        aria-describedby=example_id.clone()
+                        prop:checked=checked
+                        on:change=move |event| {
+                            let checked = event_target_checked(&event);
+                            context
+                                .answers
+                                .kinds
+                                .update(|kinds| set_kind(kinds, &Kind::from_id(kind_id), checked));
+                        }
+                    />
+                    <label for=id>{label}</label>
+                    <p class="explanation" id=example_id>{example}</p>
+                </div>
+            }
+        })
         .collect_view();
     view! {
         <form class="step" novalidate>
-            {progress_indicator(context, step)}
+            {progress_indicator(context, Step::Kind)}
             <fieldset>
                 <legend>
-                    <h2 id="step-heading" tabindex="-1">{context.text(heading_key)}</h2>
+                    <h2 id="step-heading" tabindex="-1">{context.text("kind_heading")}</h2>
+                </legend>
+                <p class="hint">{context.text("kind_hint")}</p>
+                {checkboxes}
+            </fieldset>
+            {step_buttons(context, "next", next_step(context))}
+        </form>
+    }
+}
+
+/// Who is reporting, and how they know ("I saw it myself", "the person told me", ...).
+pub(crate) fn role_step(context: WidgetContext) -> impl IntoView {
+    let answers = context.answers;
+    let roles = radio_choices(
+        "role",
+        labelled(
+            context,
+            Role::ALL.iter().map(Role::as_str),
+            Translations::role_label,
+        ),
+        answers
+            .role
+            .with_untracked(|role| role.as_ref().map(|role| role.as_str().to_owned())),
+        move |id| answers.role.set(Some(Role::from_id(id))),
+    );
+    let how_known = radio_choices(
+        "how-known",
+        labelled(
+            context,
+            HowKnown::ALL.iter().map(HowKnown::as_str),
+            Translations::how_known_label,
+        ),
+        answers
+            .how_known
+            .with_untracked(|how| how.as_ref().map(|how| how.as_str().to_owned())),
+        move |id| answers.how_known.set(Some(HowKnown::from_id(id))),
+    );
+    view! {
+        <form class="step" novalidate>
+            {progress_indicator(context, Step::Role)}
+            <fieldset>
+                <legend>
+                    <h2 id="step-heading" tabindex="-1">{context.text("role_heading")}</h2>
                 </legend>
                 <p class="hint">{context.text("may_skip")}</p>
-                {radios}
+                {roles}
+            </fieldset>
+            <fieldset>
+                <legend>
+                    <h3>{context.text("how_known_heading")}</h3>
+                </legend>
+                {how_known}
             </fieldset>
             {step_buttons(context, "next", next_step(context))}
         </form>
@@ -54,8 +141,10 @@ pub(crate) fn radio_step(
 }
 
 pub(crate) fn signals_step(context: WidgetContext) -> impl IntoView {
-    let groups = crate::form::signal_groups_for_kind(context.answers.kind.get_untracked().as_ref());
-    let ticked = context.answers.signals.get_untracked();
+    let answers = context.answers.snapshot();
+    let about_me = answers.is_about_the_reporter();
+    let groups = answers.signal_groups_to_show();
+    let ticked = answers.signals;
     let fieldsets = groups
         .into_iter()
         .map(|group| {
@@ -66,14 +155,40 @@ pub(crate) fn signals_step(context: WidgetContext) -> impl IntoView {
                     let signal_id: &'static str = signal_id;
                     let id = format!("signal-{}", signal_id.replace('.', "-"));
                     let explanation_id = format!("{id}-explanation");
-                    let text = context.with_translations(|translations| translations.signal(signal_id));
+                    let text = context.with_translations(|translations| {
+                        if about_me {
+                            translations.signal_about_me(signal_id)
+                        } else {
+                            translations.signal(signal_id)
+                        }
+                    });
+                    let has_explanation = !text.explanation.is_empty();
                     let checked = ticked.iter().any(|signal| signal == signal_id);
+                    // Under 18, the form points to Veilig Thuis as soon as this is ticked.
+                    let minor_note = (signal_id == signals::GENERAL_UNDER_18).then(|| {
+                        let ticked_now = move || {
+                            context
+                                .answers
+                                .signals
+                                .with(|signals| signals.iter().any(|signal| signal == signal_id))
+                        };
+                        view! {
+                            <div aria-live="polite">
+                                <Show when=ticked_now>
+                                    <p class="warning" id="signals-minor-note">
+                                        {context.text("signals_minor_note")} " "
+                                        <a href="tel:08002000">"0800-2000"</a>
+                                    </p>
+                                </Show>
+                            </div>
+                        }
+                    });
                     view! {
                         <div class="choice">
                             <input
                                 type="checkbox"
                                 id=id.clone()
-                                aria-describedby=explanation_id.clone()
+                                aria-describedby=has_explanation.then(|| explanation_id.clone())
                                 prop:checked=checked
                                 on:change=move |event| {
                                     let checked = event_target_checked(&event);
@@ -89,7 +204,15 @@ pub(crate) fn signals_step(context: WidgetContext) -> impl IntoView {
                                 }
                             />
                             <label for=id>{text.label}</label>
-                            <p class="explanation" id=explanation_id>{text.explanation}</p>
+                            {has_explanation
+                                .then(|| {
+                                    view! {
+                                        <p class="explanation" id=explanation_id>
+                                            {text.explanation}
+                                        </p>
+                                    }
+                                })}
+                            {minor_note}
                         </div>
                     }
                 })
@@ -104,10 +227,15 @@ pub(crate) fn signals_step(context: WidgetContext) -> impl IntoView {
             }
         })
         .collect_view();
+    let heading = if about_me {
+        "signals_heading_me"
+    } else {
+        "signals_heading"
+    };
     view! {
         <form class="step" novalidate>
             {progress_indicator(context, Step::Signals)}
-            <h2 id="step-heading" tabindex="-1">{context.text("signals_heading")}</h2>
+            <h2 id="step-heading" tabindex="-1">{context.text(heading)}</h2>
             <p class="hint">{context.text("signals_hint")}</p>
             {fieldsets}
             {step_buttons(context, "next", next_step(context))}

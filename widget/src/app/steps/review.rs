@@ -26,18 +26,30 @@ fn review_answers(context: WidgetContext) -> Vec<(&'static str, String, Step)> {
                 parts.join(separator)
             }
         };
-        let kind = document
-            .kind
-            .as_ref()
-            .map(|kind| translations.kind_label(kind.as_str()));
+        let kinds = document
+            .kinds
+            .iter()
+            .map(|kind| translations.kind_label(kind.as_str()))
+            .collect();
         let role = document
             .role
             .as_ref()
             .map(|role| translations.role_label(role.as_str()));
+        let how_known = document
+            .how_known
+            .as_ref()
+            .map(|how| translations.how_known_label(how.as_str()));
+        let about_me = answers.is_about_the_reporter();
         let signals = document
             .signals
             .iter()
-            .map(|id| translations.signal(id).label)
+            .map(|id| {
+                if about_me {
+                    translations.signal_about_me(id).label
+                } else {
+                    translations.signal(id).label
+                }
+            })
             .collect();
         let municipality = document
             .municipality
@@ -60,14 +72,15 @@ fn review_answers(context: WidgetContext) -> Vec<(&'static str, String, Step)> {
             })
             .unwrap_or_default();
         vec![
-            (
-                "review_kind",
-                join(kind.into_iter().collect(), ""),
-                Step::Kind,
-            ),
+            ("review_kind", join(kinds, "; "), Step::Kind),
             (
                 "review_role",
                 join(role.into_iter().collect(), ""),
+                Step::Role,
+            ),
+            (
+                "review_how_known",
+                join(how_known.into_iter().collect(), ""),
                 Step::Role,
             ),
             ("review_signals", join(signals, "; "), Step::Signals),

@@ -6,50 +6,76 @@ use crate::app::context::WidgetContext;
 use crate::form::Step;
 
 /// Phone numbers shown as alternatives when the relay's configuration lists none: the
-/// translation key of each one's description, and the number (CONTENT.md). `tools/package.mjs`
-/// reads this list to put the same numbers in the iframe document's start screen.
-const DEFAULT_ALTERNATIVES: &[(&str, &str)] = &[
-    ("alternative_meld_misdaad_anoniem", "0800-7000"),
-    ("alternative_police", "0900-8844"),
-    ("alternative_labour_inspectorate", "0800-5151"),
-    ("alternative_comensha", "033-448 11 86"),
-    ("alternative_veilig_thuis", "0800-2000"),
+/// translation key of each one's description, the number, and the number for callers with a
+/// foreign SIM card or from abroad where the agency publishes one (empty otherwise; CONTENT.md
+/// and `docs/translating.md` say where each comes from). `tools/package.mjs` reads this list to
+/// put the same numbers in the iframe document's start screen.
+const DEFAULT_ALTERNATIVES: &[(&str, &str, &str)] = &[
+    ("alternative_meld_misdaad_anoniem", "0800-7000", ""),
+    ("alternative_police", "0900-8844", ""),
+    (
+        "alternative_labour_inspectorate",
+        "0800-5151",
+        "+31 70 333 56 78",
+    ),
+    ("alternative_comensha", "033-448 11 86", "+31 33 448 11 86"),
+    ("alternative_veilig_thuis", "0800-2000", ""),
 ];
 
-/// Other ways to report, by phone: the relay's list, or the built-in one.
+/// A number as a `tel:` link, written left to right in every language.
+fn phone_link(number: String) -> impl IntoView {
+    let link = format!("tel:{}", number.replace([' ', '-'], ""));
+    view! { <a href=link dir="ltr">{number}</a> }
+}
+
+/// Other ways to report, by phone: the relay's list (each label in the reporter's language
+/// where the relay has one), or the built-in one. The relay's list replaces the built-in one
+/// when the relay's configuration arrives, which may be after the screen is shown.
 pub(crate) fn alternatives(context: WidgetContext) -> impl IntoView {
-    let configured: Vec<(String, String)> = context
-        .delivery
-        .config
-        .with_untracked(|config| {
-            config.as_ref().map(|config| {
-                config
-                    .phone_numbers
-                    .iter()
-                    .map(|phone| (phone.label.clone(), phone.number.clone()))
-                    .collect()
+    let language = context.with_translations(|translations| translations.language().to_owned());
+    let configured = Memo::new(move |_| {
+        context.delivery.config.with(|config| {
+            config
+                .iter()
+                .flat_map(|config| &config.phone_numbers)
+                .map(|phone| {
+                    (
+                        phone.label_in(&language).to_owned(),
+                        phone.number.clone(),
+                        phone.abroad.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let items = move || {
+        let mut entries = configured.get();
+        if entries.is_empty() {
+            entries = DEFAULT_ALTERNATIVES
+                .iter()
+                .map(|(key, number, abroad)| {
+                    (
+                        context.text(key),
+                        (*number).to_owned(),
+                        (*abroad).to_owned(),
+                    )
+                })
+                .collect();
+        }
+        let from_abroad = context.text("alternative_from_abroad");
+        entries
+            .into_iter()
+            .map(|(label, number, abroad)| {
+                let abroad = (!abroad.is_empty())
+                    .then(|| view! { "; " {from_abroad.clone()} ": " {phone_link(abroad)} });
+                view! {
+                    <li>
+                        {label} ": " {phone_link(number)} {abroad}
+                    </li>
+                }
             })
-        })
-        .unwrap_or_default();
-    let entries = if configured.is_empty() {
-        DEFAULT_ALTERNATIVES
-            .iter()
-            .map(|(key, number)| (context.text(key), (*number).to_owned()))
-            .collect()
-    } else {
-        configured
+            .collect_view()
     };
-    let items = entries
-        .into_iter()
-        .map(|(label, number)| {
-            let link = format!("tel:{}", number.replace([' ', '-'], ""));
-            view! {
-                <li>
-                    {label} ": " <a href=link dir="ltr">{number}</a>
-                </li>
-            }
-        })
-        .collect_view();
     view! {
         <section class="alternatives" aria-labelledby="alternatives-heading">
             <h3 id="alternatives-heading">{context.text("alternatives_heading")}</h3>

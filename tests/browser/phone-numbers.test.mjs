@@ -1,0 +1,54 @@
+// The phone numbers a relay's operator lists instead of the built-in ones: each label in the
+// reporter's language where the operator gave one (`labels.pl`), the general `label` in every
+// other language, and the number for a foreign SIM card after the usual one. The built-in list
+// then no longer shows: the operator's list replaces it once the relay's configuration arrives.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { openExamplePage, startStack, translations } from "./harness.mjs";
+import { expectStep } from "./steps.mjs";
+
+const PHONE = {
+  label: "Meldpunt Mensenhandel Drenthe",
+  labels: { pl: "Punkt zgłoszeń handlu ludźmi w Drenthe", en: "Drenthe human trafficking line" },
+  number: "0592-123 456",
+  abroad: "+31 592 123 456",
+};
+
+let stack;
+before(async () => {
+  stack = await startStack({ widget: { phone_numbers: [PHONE] } });
+});
+after(async () => {
+  await stack?.close();
+});
+
+/** The lines under the "rather call?" heading, once the operator's list has replaced the
+ * built-in one. */
+async function listedLines(frame) {
+  const items = frame.locator(".alternatives li");
+  await frame.waitForFunction(() => document.querySelectorAll(".alternatives li").length === 1);
+  return (await items.allInnerTexts()).map((text) => text.replace(/\s+/g, " ").trim());
+}
+
+for (const [language, label] of [["nl", PHONE.label], ["pl", PHONE.labels.pl], ["ar", PHONE.label]]) {
+  test(`in ${language}, the operator's number shows with ${language === "pl" ? "its Polish label" : "the general label"} and its number from abroad`, async () => {
+    const { ui } = translations(language);
+    const { context, frame, problems } = await openExamplePage(stack, { viewport: { width: 320, height: 640 } });
+    if (language !== "nl") {
+      await frame.getByRole("combobox", { name: translations("nl").ui.language_label, exact: true }).selectOption(language);
+      await expectStep(frame, ui.start_heading);
+    }
+    assert.deepEqual(await listedLines(frame), [`${label}: ${PHONE.number}; ${ui.alternative_from_abroad}: ${PHONE.abroad}`]);
+    for (const number of [PHONE.number, PHONE.abroad]) {
+      const link = frame.getByRole("link", { name: number, exact: true });
+      assert.equal(await link.getAttribute("href"), `tel:${number.replace(/[ -]/g, "")}`);
+      assert.equal(await link.getAttribute("dir"), "ltr");
+    }
+    // None of the built-in numbers is left.
+    assert.equal(await frame.getByRole("link", { name: "0800-7000", exact: true }).count(), 0);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
