@@ -1,7 +1,9 @@
 //! Crash safety: SIGKILL the relay under concurrent load, five times, restarting it on the same
 //! data directory each time. Every tip that got a 2xx must be there, byte for byte, and a
 //! submission retried with its key after a crash must never be stored twice. With SQLite, and
-//! with a real PostgreSQL server.
+//! with a real PostgreSQL server. And two relays on one PostgreSQL database, as behind a load
+//! balancer: one of them killed under load, the other carries on and holds every tip either
+//! acknowledged.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -97,6 +99,111 @@ fn on_postgres_every_acknowledged_tip_survives_sigkill_and_retries_are_not_dupli
             .map(|line| line.trim().parse::<u64>().unwrap());
         (lines.next().unwrap(), lines.next().unwrap())
     });
+}
+
+#[test]
+fn on_postgres_killing_one_of_two_relays_under_load_loses_nothing_acknowledged() {
+    let postgres = PostgresServer::start();
+    let settings = || {
+        unthrottled(
+            SettingsBuilder::for_tests()
+                .storage("backend", "postgres")
+                .storage("postgres_url", postgres.url()),
+        )
+    };
+    let mut relay_a = RelayProcess::start(settings());
+    let relay_b = RelayProcess::start(settings());
+    let (address_a, address_b) = (relay_a.address(), relay_b.address());
+    let (_, recipient) = coordinator_keys();
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let acknowledged_count = Arc::new(AtomicUsize::new(0));
+    // Submissions that A did not answer (killed, or already gone) and B then took, as a load
+    // balancer sends a failed request to the relay that is left.
+    let moved_to_b = Arc::new(AtomicUsize::new(0));
+
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let ledger = Arc::clone(&ledger);
+            let acknowledged_count = Arc::clone(&acknowledged_count);
+            let moved_to_b = Arc::clone(&moved_to_b);
+            std::thread::spawn(move || {
+                for index in 0..SUBMISSIONS_PER_CLIENT / 4 {
+                    let submission = Submission {
+                        key: submission_key(),
+                        body: sealed_tip(&recipient, 4096, client * 10_000 + index),
+                    };
+                    let to_a = (client + index) % 2 == 0;
+                    let answer = if to_a {
+                        try_submit(address_a, &submission)
+                    } else {
+                        Some(try_submit(address_b, &submission).expect("relay B answers"))
+                    };
+                    let (status, id) = answer.unwrap_or_else(|| {
+                        moved_to_b.fetch_add(1, Ordering::Relaxed);
+                        try_submit(address_b, &submission).expect("relay B answers")
+                    });
+                    assert!(status == 200 || status == 201, "a good tip got {status}");
+                    ledger
+                        .lock()
+                        .unwrap()
+                        .acknowledged
+                        .insert(submission.key, (id, submission.body));
+                    acknowledged_count.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+
+    for _ in 0..6000 {
+        if acknowledged_count.load(Ordering::Relaxed) >= 2 * ACKNOWLEDGED_BEFORE_KILL {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        acknowledged_count.load(Ordering::Relaxed) >= 2 * ACKNOWLEDGED_BEFORE_KILL,
+        "the clients made too little progress before the kill"
+    );
+    relay_a.kill();
+    for client in clients {
+        client
+            .join()
+            .expect("every client's tips were acknowledged by A or B");
+    }
+    let ledger = ledger.lock().unwrap();
+    let acknowledged = &ledger.acknowledged;
+    assert_eq!(
+        acknowledged.len() as u64,
+        CLIENTS * (SUBMISSIONS_PER_CLIENT / 4)
+    );
+    assert!(
+        moved_to_b.load(Ordering::Relaxed) > 0,
+        "no submission met the killed relay"
+    );
+
+    // B holds every tip either relay acknowledged, once, byte for byte.
+    let stored_ids: Vec<String> = relay_b.tip_ids().iter().map(ToString::to_string).collect();
+    assert_eq!(stored_ids.len(), acknowledged.len());
+    let rows = postgres.psql("SELECT COUNT(*) FROM tips; SELECT COUNT(*) FROM submissions;");
+    let rows: Vec<usize> = rows
+        .lines()
+        .map(|line| line.trim().parse().unwrap())
+        .collect();
+    assert_eq!(rows, [acknowledged.len(), acknowledged.len()]);
+    for (id, body) in acknowledged.values() {
+        assert!(stored_ids.contains(id), "acknowledged tip {id} is missing");
+        let fetched = relay_b.coordinator_get(&format!("/api/v1/tips/{id}"));
+        assert_eq!(fetched.status, 200);
+        assert!(fetched.body == *body, "tip {id} changed");
+    }
+    // A, back, sees the same.
+    relay_a.launch();
+    assert_eq!(relay_a.tip_ids().len(), acknowledged.len());
+    eprintln!(
+        "two relays: {} tips acknowledged, {} of them taken by B after A was killed",
+        acknowledged.len(),
+        moved_to_b.load(Ordering::Relaxed)
+    );
 }
 
 /// Kills `relay` under eight clients' load [`KILL_ROUNDS`] times, then checks that every
