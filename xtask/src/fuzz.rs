@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::util::{TaskResult, have_program, run_command, step, target_dir, workspace_root};
 
 /// Every fuzz target, as named in `fuzz/Cargo.toml`.
-pub const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 8] = [
     "age_header",
     "age_armor",
     "age_open",
@@ -15,6 +15,7 @@ pub const TARGETS: [&str; 7] = [
     "mailbox_message",
     "receipt_code",
     "relay_settings",
+    "relay_request",
 ];
 
 /// How long `cargo xtask fuzz` runs each target when no time is given.
@@ -22,7 +23,7 @@ const DEFAULT_SECONDS: u64 = 60;
 
 /// The targets that need the fuzz crate's `relay` feature (the relay's library, minutes of
 /// building); the smoke run in `cargo xtask test` leaves them out.
-const RELAY_TARGETS: [&str; 1] = ["relay_settings"];
+const RELAY_TARGETS: [&str; 2] = ["relay_settings", "relay_request"];
 
 /// How long `cargo xtask test` runs each target: a smoke test that every target builds, reads
 /// its seeds and survives a few hundred thousand inputs, not a search.
