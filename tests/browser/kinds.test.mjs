@@ -144,7 +144,9 @@ for (const language of ["nl", "pl", "ro", "bg", "en"]) {
     await frame.getByRole("checkbox", { name: vocabulary.kinds.labour, exact: true }).check();
     await press(frame, ui.next);
     await expectStep(frame, ui.role_heading);
-    await frame.getByRole("radio", { name: vocabulary.roles.about_me, exact: true }).check();
+    // "About me" is also an answer to "how do you know this?" on the same step: the role's.
+    await frame.getByRole("group", { name: ui.role_heading, exact: true })
+      .getByRole("radio", { name: vocabulary.roles.about_me, exact: true }).check();
     await press(frame, ui.next);
     await expectStep(frame, ui.signals_heading_me);
     for (const signal of ["general.seems_afraid", "labour.no_contract_or_unreadable", "general.under_18"]) {
