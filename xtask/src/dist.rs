@@ -157,6 +157,17 @@ pub fn run(arguments: &[String]) -> TaskResult {
     Ok(())
 }
 
+/// `cargo xtask test`'s installation check of the relay's Debian package
+/// ([`relay::install_check`]), with the workspace's version and license.
+pub fn relay_install_check() -> TaskResult {
+    let manifest = read_text(&workspace_root().join("Cargo.toml"))?;
+    let version = workspace_package_field(&manifest, "version")
+        .ok_or("the root Cargo.toml has no [workspace.package] version")?;
+    let license = workspace_package_field(&manifest, "license");
+    relay::require_tools()?;
+    relay::install_check(&version, license.as_deref())
+}
+
 /// The inbox's archives, for Linux and Windows.
 fn dist_inbox(dist: &Path, version: &str, license: Option<&str>, archive_time: u64) -> TaskResult {
     let mut binaries = Vec::new();

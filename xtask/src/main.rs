@@ -47,13 +47,21 @@ Tasks:
                       Fuzz the parsers with cargo-fuzz (nightly; `cargo install cargo-fuzz
                       --locked`): every target, or one, for SECONDS each (default 60).
                       Targets: age_header, age_armor, age_open, tip_document,
-                      mailbox_message, receipt_code, relay_settings. Crashes are kept in
+                      mailbox_message, receipt_code, relay_settings, relay_request (the
+                      relay's router on any request). Crashes are kept in
                       fuzz/artifacts/TARGET/.
+  install-check-deb   As root, on a machine that may be changed: package the relay the tests
+                      built (target/debug) with the built widget as a Debian package, install
+                      it with dpkg -i, start the installed program as the user fluister with
+                      the packaged config, ask /readyz, and purge the package. `cargo xtask
+                      test` does this too when FLUISTER_DEB_INSTALL_CHECK=1 (CI sets it).
   help                Show this text.
 
 Environment:
   FLUISTER_CCTV_DIR   Use this directory of age test vectors instead of unpacking the npm
                       package cctv-age@0.2.0 into target/cctv-age.
+  FLUISTER_DEB_INSTALL_CHECK=1
+                      `test` ends with install-check-deb (it changes the machine).
 ";
 
 fn main() -> ExitCode {
@@ -70,6 +78,7 @@ fn main() -> ExitCode {
         "reproduce-widget" => reproduce::run(rest),
         "demo" => demo::run(rest),
         "dist" => dist::run(rest),
+        "install-check-deb" if rest.is_empty() => dist::relay_install_check(),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

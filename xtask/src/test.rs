@@ -127,7 +127,14 @@ pub fn run(arguments: &[String]) -> TaskResult {
     // A few seconds of each fuzz target: they build, read their seeds, and hold a first search.
     crate::fuzz::smoke(&vectors)?;
 
-    browser_tests()
+    browser_tests()?;
+
+    // The relay's Debian package installed for real: only on a machine that may be changed
+    // (CI's, where `.ci/run` asks for it), since it installs a package and adds a user.
+    if std::env::var("FLUISTER_DEB_INSTALL_CHECK").as_deref() == Ok("1") {
+        crate::dist::relay_install_check()?;
+    }
+    Ok(())
 }
 
 /// Runs `tests/differential/*.test.mjs`: the envelope (through the `fluister-fixture` binary the

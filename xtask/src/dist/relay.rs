@@ -96,15 +96,11 @@ pub fn dist(dist: &Path, version: &str, license: Option<&str>, archive_time: u64
     if !widget.iter().any(|(name, _)| name == "embed.js") {
         return Err("the widget's build left no embed.js".into());
     }
-    let example = read_text(&workspace_root().join("relay-server/src/example-config.toml"))?;
-    let guide = read_text(&workspace_root().join("docs/operator-guide.md"))?;
-    let license_text = super::LICENSE_FILES.iter().find_map(|name| {
-        let path = workspace_root().join(name);
-        path.is_file()
-            .then(|| std::fs::read_to_string(&path).ok())
-            .flatten()
-            .map(|text| (*name, text))
-    });
+    let PackageTexts {
+        example,
+        guide,
+        license_text,
+    } = PackageTexts::read()?;
 
     step("Relay archive, Debian package and Containerfile (target/dist)");
     // The archive.
@@ -169,6 +165,140 @@ pub fn dist(dist: &Path, version: &str, license: Option<&str>, archive_time: u64
         "(The container image is built from the repository with `podman build -f Containerfile \
          .` on a machine with a container runtime; see the operator guide, \"Container\".)"
     );
+    Ok(())
+}
+
+/// The texts that go into the archive and the package besides the program and the widget.
+struct PackageTexts {
+    /// `relay-server/src/example-config.toml`.
+    example: String,
+    /// `docs/operator-guide.md`.
+    guide: String,
+    /// The license file's name and text, if the repository has one.
+    license_text: Option<(&'static str, String)>,
+}
+
+impl PackageTexts {
+    fn read() -> Result<Self, String> {
+        let example = read_text(&workspace_root().join("relay-server/src/example-config.toml"))?;
+        let guide = read_text(&workspace_root().join("docs/operator-guide.md"))?;
+        let license_text = super::LICENSE_FILES.iter().find_map(|name| {
+            let path = workspace_root().join(name);
+            path.is_file()
+                .then(|| std::fs::read_to_string(&path).ok())
+                .flatten()
+                .map(|text| (*name, text))
+        });
+        Ok(Self {
+            example,
+            guide,
+            license_text,
+        })
+    }
+}
+
+/// The Debian package installed for real, as an operator would: built from the relay the tests
+/// built (debug) and the built widget, `dpkg -i`, the installed program started as the
+/// package's user with the packaged config (only the listening address from the environment, so
+/// nothing else on the machine is in the way), `/readyz` answered, then `dpkg --purge`. It
+/// changes the machine (a package, a user, `/var/lib/fluister`), so `cargo xtask test` runs it
+/// only when `FLUISTER_DEB_INSTALL_CHECK=1`, which `.ci/run` sets on CI's throwaway machine.
+pub fn install_check(version: &str, license: Option<&str>) -> TaskResult {
+    step("The relay's Debian package: dpkg -i, start with the packaged config, /readyz, purge");
+    let binary_path = crate::util::target_dir().join("debug").join("relay-server");
+    let binary = std::fs::read(&binary_path)
+        .map_err(|error| format!("could not read {}: {error}", binary_path.display()))?;
+    let widget = read_tree(&crate::widget::assets_dir())?;
+    let texts = PackageTexts::read()?;
+    let tree = deb_tree(
+        version,
+        license,
+        texts.license_text.as_ref().map(|(_, text)| text.as_str()),
+        &texts.example,
+        &texts.guide,
+        &widget,
+        &binary,
+    )?;
+    let folder = crate::util::target_dir().join("deb-install-check");
+    let deb = folder.join(format!("{PACKAGE}_{version}_amd64.deb"));
+    build_deb(&deb, &folder.join("staging"), &tree, super::archive_time())?;
+    run_command(Command::new("dpkg").arg("-i").arg(&deb))?;
+    let checked = check_installed();
+    let purged = run_command(Command::new("dpkg").args(["--purge", PACKAGE]));
+    checked.and(purged)
+}
+
+/// Starts the installed relay as `fluister` with the packaged config and asks for `/readyz`.
+fn check_installed() -> TaskResult {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+
+    let owner = Command::new("stat")
+        .args(["-c", "%U %a", STATE_DIR])
+        .output()
+        .map_err(|error| format!("could not run stat: {error}"))?;
+    let owner = String::from_utf8_lossy(&owner.stdout).trim().to_owned();
+    if owner != "fluister 700" {
+        return Err(format!(
+            "{STATE_DIR} is `{owner}` after installing, not owned by fluister with mode 700"
+        ));
+    }
+    // `setpriv` runs the program itself as the user (no child process left behind by a kill).
+    let mut relay = Command::new("setpriv")
+        .args([
+            "--reuid=fluister",
+            "--regid=fluister",
+            "--init-groups",
+            "--",
+            DEB_LAYOUT.binary,
+            "--config",
+            CONFIG_PATH,
+        ])
+        .env("FLUISTER_LISTEN", "127.0.0.1:0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .map_err(|error| format!("could not start the installed relay: {error}"))?;
+    // Its output is read to the end on a thread of its own, so the relay never writes into a
+    // closed pipe; the address comes back from the line that announces it.
+    let stdout = relay.stdout.take().ok_or("the relay's output")?;
+    let (address_sender, address_receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("listening on http://") {
+                let _ = address_sender.send(rest.trim().to_owned());
+            }
+        }
+    });
+    let answer = address_receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .map_err(|_| "the installed relay did not say where it listens".to_owned())
+        .and_then(|address| {
+            let mut stream = std::net::TcpStream::connect(&address)
+                .map_err(|error| format!("could not connect to {address}: {error}"))?;
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .map_err(|error| error.to_string())?;
+            write!(
+                stream,
+                "GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+            )
+            .map_err(|error| error.to_string())?;
+            let mut answer = String::new();
+            stream
+                .read_to_string(&mut answer)
+                .map_err(|error| error.to_string())?;
+            Ok(answer)
+        });
+    let _ = relay.kill();
+    let _ = relay.wait();
+    let answer = answer?;
+    let status_line = answer.lines().next().unwrap_or_default();
+    if !status_line.starts_with("HTTP/1.1 200") {
+        return Err(format!(
+            "the installed relay answered /readyz with `{status_line}`"
+        ));
+    }
+    println!("installed relay: {status_line} for /readyz, {STATE_DIR} fluister 700");
     Ok(())
 }
 
