@@ -1,10 +1,13 @@
-//! Relay throughput benchmark (not a test): starts the real `relay-server` binary three times:
-//! with storage switched off (the HTTP ceiling), with durable SQLite, and with durable SQLite
-//! while a flood of free requests runs beside the reporters (challenges, mailbox reads with
-//! random codes, tips with forged challenges: everything one client can send without doing
-//! work). Each drives 64 concurrent keep-alive connections submitting 4 KiB sealed tips, and
-//! prints submissions per second, the share of submissions stored, p50/p99 latency, and the
-//! relay's peak resident memory; the flood mode also prints the flood's own rate.
+//! Relay throughput benchmark (not a test): starts the real `relay-server` binary with storage
+//! switched off (the HTTP ceiling), with durable SQLite, with durable SQLite while a flood of
+//! free requests runs beside the reporters (challenges, mailbox reads with random codes, tips
+//! with forged challenges: everything one client can send without doing work), and with a real
+//! PostgreSQL server (started from Debian's binaries, as the tests do) behind one relay and
+//! behind two relays sharing the connections, as behind a load balancer. Each drives 64
+//! concurrent keep-alive connections submitting 4 KiB sealed tips, and prints submissions per
+//! second (and as a ratio to the ceiling of the same run), the share of submissions stored,
+//! p50/p99 latency, and the relay's peak resident memory; the flood mode also prints the
+//! flood's own rate. Everything, PostgreSQL included, shares this machine's cores.
 //!
 //! Run with `cargo bench -p relay-server --bench relay`. Optional environment variables:
 //! `RELAY_BENCH_SECONDS` (measured seconds per mode, default 5), `RELAY_BENCH_CONNECTIONS`
@@ -36,17 +39,19 @@ struct RelayProcess {
 
 impl RelayProcess {
     /// A relay tuned to measure throughput: proof of work off, every budget out of reach.
-    fn start(backend: &str) -> RelayProcess {
+    fn start(backend: &str, storage: &str) -> RelayProcess {
         Self::start_with(
             backend,
+            storage,
             "[limits]\nmax_concurrent_requests = 4096\nmax_connections = 4096\n\
              submissions_per_second = 1000000.0\nsubmission_burst = 1000000\n\
              [proof_of_work]\ndifficulty = 0\nmax_used_challenges = 10000000\n",
         )
     }
 
-    /// A relay with the given `[limits]` and `[proof_of_work]` sections (defaults otherwise).
-    fn start_with(backend: &str, sections: &str) -> RelayProcess {
+    /// A relay with more `[storage]` lines and the given `[limits]` and `[proof_of_work]`
+    /// sections (defaults otherwise).
+    fn start_with(backend: &str, storage: &str, sections: &str) -> RelayProcess {
         let directory = std::env::temp_dir().join(format!(
             "fluister-relay-bench-{backend}-{}",
             encode_hex(&random_bytes::<8>())
@@ -55,7 +60,7 @@ impl RelayProcess {
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:0\"\nlog_level = \"warn\"\n\
              [storage]\nbackend = \"{backend}\"\ndata_dir = \"{}\"\nmax_stored_bytes = 17179869184\n\
-             max_stored_bytes_per_hour = 17179869184\n{sections}",
+             max_stored_bytes_per_hour = 17179869184\n{storage}{sections}",
             directory.join("data").display()
         );
         let config_path = directory.join("relay.toml");
@@ -228,14 +233,15 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[index]
 }
 
+/// Measures `relays` (the connections spread over them in turn; the flood goes to the first).
 async fn run_mode(
-    backend: &str,
+    relays: &[RelayProcess],
     bodies: Arc<Vec<Vec<u8>>>,
     connections: usize,
     flood_connections: usize,
     measured: Duration,
 ) -> Results {
-    let relay = RelayProcess::start(backend);
+    let relay = &relays[0];
     let start = Instant::now();
     let measure_from = start + WARM_UP;
     let measure_until = measure_from + measured;
@@ -267,7 +273,7 @@ async fn run_mode(
     let mut tasks = Vec::new();
     for connection_index in 0..connections {
         let bodies = Arc::clone(&bodies);
-        let address = relay.address;
+        let address = relays[connection_index % relays.len()].address;
         tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(address).await;
             let mut submission_latencies = Vec::new();
@@ -335,7 +341,7 @@ async fn run_mode(
         submission_p99: percentile(&submission_latencies, 0.99),
         tip_post_p50: percentile(&tip_latencies, 0.50),
         tip_post_p99: percentile(&tip_latencies, 0.99),
-        peak_rss_kib: relay.peak_rss_kib(),
+        peak_rss_kib: relays.iter().filter_map(RelayProcess::peak_rss_kib).max(),
         submissions: submission_latencies.len(),
         refused,
         flood_requests_per_second: flood_sent as f64 / measured.as_secs_f64(),
@@ -410,7 +416,11 @@ fn reporters_view(
     measured: Duration,
     bodies: &Arc<Vec<Vec<u8>>>,
 ) -> ReporterResults {
-    let relay = RelayProcess::start_with("sqlite", "[proof_of_work]\nflood_baseline = 100000000\n");
+    let relay = RelayProcess::start_with(
+        "sqlite",
+        "",
+        "[proof_of_work]\nflood_baseline = 100000000\n",
+    );
     let address = relay.address;
     let start = Instant::now();
     let measure_from = start + WARM_UP;
@@ -605,6 +615,45 @@ fn print_results(label: &str, results: &Results) {
     );
 }
 
+/// (g) one relay and (h) two relays on one real PostgreSQL server, each as a ratio to the
+/// ceiling (a); skipped, saying why, where PostgreSQL's server binaries are missing.
+fn postgres_modes(
+    runtime: &tokio::runtime::Runtime,
+    bodies: &Arc<Vec<Vec<u8>>>,
+    connections: usize,
+    measured: Duration,
+    ceiling: &Results,
+) {
+    let Ok(postgres) = std::panic::catch_unwind(fluister_testkit::PostgresServer::start) else {
+        println!(
+            "(g), (h) PostgreSQL: skipped, its server binaries are missing (apt-get install postgresql)"
+        );
+        return;
+    };
+    let storage = format!("postgres_url = \"{}\"\n", postgres.url());
+    for (label, relay_count) in [
+        ("(g) durable PostgreSQL, one relay", 1),
+        ("(h) durable PostgreSQL, two relays", 2),
+    ] {
+        let relays: Vec<RelayProcess> = (0..relay_count)
+            .map(|_| RelayProcess::start("postgres", &storage))
+            .collect();
+        let results = runtime.block_on(run_mode(
+            &relays,
+            Arc::clone(bodies),
+            connections,
+            0,
+            measured,
+        ));
+        print_results(label, &results);
+        println!(
+            "ratio {}/(a): {:.2}",
+            &label[..3],
+            results.submissions_per_second / ceiling.submissions_per_second
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a plain `cargo test --benches` passes nothing and should
     // not spend seconds here.
@@ -651,7 +700,7 @@ fn main() {
     );
     let measured = Duration::from_secs(seconds);
     let discard = runtime.block_on(run_mode(
-        "discard",
+        &[RelayProcess::start("discard", "")],
         Arc::clone(&bodies),
         connections,
         0,
@@ -659,7 +708,7 @@ fn main() {
     ));
     print_results("(a) storage off (discard)", &discard);
     let sqlite = runtime.block_on(run_mode(
-        "sqlite",
+        &[RelayProcess::start("sqlite", "")],
         Arc::clone(&bodies),
         connections,
         0,
@@ -671,7 +720,7 @@ fn main() {
         sqlite.submissions_per_second / discard.submissions_per_second
     );
     let flooded = runtime.block_on(run_mode(
-        "sqlite",
+        &[RelayProcess::start("sqlite", "")],
         Arc::clone(&bodies),
         connections,
         flood_connections,
@@ -681,6 +730,7 @@ fn main() {
         &format!("(c) SQLite + free-request flood ({flood_connections} conns)"),
         &flooded,
     );
+    postgres_modes(&runtime, &bodies, connections, measured, &discard);
     println!(
         "reporters' view: {REPORTERS} reporters solving real proofs of work (default difficulty \
          and memory, default limits, adaptive rise held off), {seconds} s per mode, flood on \
