@@ -1,37 +1,47 @@
 //! The proof of work that makes each submitted tip cost its sender a little.
 //!
-//! The relay hands out a short-lived, single-use [`Challenge`]: a random seed, a difficulty and a
-//! memory cost. The widget finds a nonce such that
+//! The relay hands out a short-lived, single-use [`Challenge`]: a random seed, a difficulty, a
+//! memory cost and a number of puzzles `k` (1 unless the client asked for a split challenge).
+//! The widget finds, for each puzzle `i` in `0..k`, a nonce such that
 //!
 //! ```text
-//! hash = Argon2id(password = nonce as 4 big-endian bytes ‖ SHA-256(ciphertext),
+//! hash = Argon2id(password = nonce as 4 big-endian bytes ‖ SHA-256(ciphertext) [‖ i as 1 byte],
 //!                 salt = seed, m = memory_kib, t = 1, p = 1, output = 32 bytes)
 //! ```
 //!
-//! has its first 8 bytes, read as a big-endian `u64`, at most `u64::MAX / difficulty`. Each try
-//! succeeds with probability about `1 / difficulty`, so `difficulty` is the expected number of
-//! tries. The seed binds the work to one challenge, the memory cost is part of Argon2's own input,
+//! has its first 8 bytes, read as a big-endian `u64`, at most `u64::MAX / per_puzzle`, where
+//! `per_puzzle = ⌈difficulty / k⌉`. The puzzle's index is part of the password only when `k > 1`,
+//! so a one-puzzle challenge is exactly the original format. Each try succeeds with probability
+//! about `1 / per_puzzle`, so `difficulty` stays the expected number of tries in all.
+//!
+//! Why split: the number of tries for one puzzle is geometric, so its tail is long (the 90th
+//! percentile is 3.3 times the median; one reporter in twenty pays three times the mean). The
+//! sum of `k` independent smaller puzzles has the same mean and a short tail: with `k = 20`
+//! and difficulty 160 the 90th percentile is about 1.3 times the median, and progress can be
+//! shown honestly as puzzles done. Verifying costs the relay up to `k` hashes, stopping at the
+//! first wrong nonce, so a client who did no work still costs it one hash.
+//!
+//! The seed binds the work to one challenge, the memory cost is part of Argon2's own input,
 //! and the ciphertext's hash binds it to the one tip it pays for: a solution cannot be reused for
 //! another tip. Argon2id with a few MiB per try keeps a GPU or ASIC farm from being much cheaper
-//! per tip than a phone. Verification is a single hash.
+//! per tip than a phone.
 //!
 //! # Defaults, measured
 //!
 //! [`DEFAULT_MEMORY_KIB`] = 4096 (4 MiB) and [`DEFAULT_DIFFICULTY`] = 160 expected tries. On the
 //! development machine (x86-64, one thread, release build), one try at 4 MiB takes 1.25–1.7 ms
 //! (`cargo bench -p fluister-envelope --bench envelope`: verify median 1.25 ms; solve median
-//! 136 ms, mean 259 ms, 90th percentile 662 ms over 39 challenges, measured while other builds
-//! ran). So the expected solve time is about 0.2–0.3 s natively and about 1 s in a phone's
-//! browser (wasm is roughly 3–4× slower). Because the number of tries is geometrically
-//! distributed, one reporter in twenty pays three times the mean or more; the widget shows
-//! progress from [`Solver::tries_so_far`] against [`Challenge::difficulty`].
+//! 136 ms, mean 259 ms, 90th percentile 662 ms over 39 challenges of one puzzle, measured while
+//! other builds ran). So the expected solve time is about 0.2–0.3 s natively and about 1 s in a
+//! phone's browser (wasm is roughly 3–4× slower).
 //!
 //! # Limits
 //!
 //! [`solve`], [`Solver::new`] and [`verify`] refuse a challenge above [`MAX_MEMORY_KIB`] (16 MiB,
-//! a few milliseconds for one verification) or [`MAX_DIFFICULTY`] (16 384 expected tries: about
-//! 25 s natively at the default memory), so a malicious or misconfigured relay cannot make a
-//! phone burn unbounded memory or time, and a forged challenge cannot make the relay burn memory.
+//! a few milliseconds for one hash), [`MAX_DIFFICULTY`] (16 384 expected tries: about 25 s
+//! natively at the default memory) or [`MAX_PUZZLES`], so a malicious or misconfigured relay
+//! cannot make a phone burn unbounded memory or time, and a forged challenge cannot make the
+//! relay burn memory.
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -57,6 +67,14 @@ pub const MIN_MEMORY_KIB: u32 = Params::MIN_M_COST;
 /// The largest difficulty (expected number of tries) that [`solve`] and [`verify`] accept.
 pub const MAX_DIFFICULTY: u32 = 16 * 1024;
 
+/// The most puzzles one challenge may be split into (and so the most hashes one verification
+/// costs).
+pub const MAX_PUZZLES: u32 = 32;
+
+/// The number of puzzles a relay splits a challenge into by default: at difficulty 160, eight
+/// expected tries each, which puts the 90th percentile of the work near 1.3 times its median.
+pub const DEFAULT_PUZZLES: u32 = 20;
+
 /// The Argon2id time cost of one try: one pass, since the work comes from many tries.
 const TIME_COST: u32 = 1;
 
@@ -65,17 +83,28 @@ const HASH_LENGTH: usize = 32;
 
 /// A puzzle the relay hands out: find a [`Solution`] for this seed, binding it to one ciphertext.
 ///
-/// In JSON the seed is an unpadded base64url string:
-/// `{"seed":"…43 characters…","difficulty":160,"memory_kib":4096}`.
+/// In JSON the seed is an unpadded base64url string, and `puzzles` is left out when it is 1:
+/// `{"seed":"…43 characters…","difficulty":160,"memory_kib":4096,"puzzles":20}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Challenge {
     /// Random bytes chosen by the relay; the Argon2id salt. Single use.
     #[serde(with = "seed_as_base64url")]
     pub seed: [u8; 32],
-    /// The expected number of tries; 0 (or 1) means any solution is valid.
+    /// The expected number of tries in all; 0 (or 1) means any solution is valid.
     pub difficulty: u32,
     /// The Argon2id memory cost of one try, in KiB.
     pub memory_kib: u32,
+    /// How many independent puzzles share the difficulty (1 to [`MAX_PUZZLES`]).
+    #[serde(default = "one_puzzle", skip_serializing_if = "is_one_puzzle")]
+    pub puzzles: u32,
+}
+
+fn one_puzzle() -> u32 {
+    1
+}
+
+fn is_one_puzzle(puzzles: &u32) -> bool {
+    *puzzles == 1
 }
 
 impl Challenge {
@@ -87,7 +116,13 @@ impl Challenge {
             seed,
             difficulty,
             memory_kib,
+            puzzles: 1,
         })
+    }
+
+    /// The expected tries for each puzzle: the difficulty divided among the puzzles, rounded up.
+    pub fn tries_per_puzzle(&self) -> u32 {
+        self.difficulty.div_ceil(self.puzzles.max(1))
     }
 
     /// Whether solving this challenge needs no hashing at all (difficulty 0 or 1).
@@ -95,10 +130,14 @@ impl Challenge {
         self.difficulty <= 1
     }
 
-    /// Checks the challenge against [`MAX_DIFFICULTY`], [`MAX_MEMORY_KIB`] and, when hashing is
-    /// needed, [`MIN_MEMORY_KIB`]; fails with [`Error::InvalidProofOfWork`].
+    /// Checks the challenge against [`MAX_DIFFICULTY`], [`MAX_MEMORY_KIB`], 1 to
+    /// [`MAX_PUZZLES`] puzzles and, when hashing is needed, [`MIN_MEMORY_KIB`]; fails with
+    /// [`Error::InvalidProofOfWork`].
     pub fn check_limits(&self) -> Result<()> {
-        if self.difficulty > MAX_DIFFICULTY || self.memory_kib > MAX_MEMORY_KIB {
+        if self.difficulty > MAX_DIFFICULTY
+            || self.memory_kib > MAX_MEMORY_KIB
+            || !(1..=MAX_PUZZLES).contains(&self.puzzles)
+        {
             return Err(Error::InvalidProofOfWork);
         }
         if !self.is_trivial() && self.memory_kib < MIN_MEMORY_KIB {
@@ -113,13 +152,29 @@ impl Challenge {
             .map_err(|_| Error::InvalidProofOfWork)?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
+
+    /// The Argon2id password for `nonce` in puzzle `puzzle`: the nonce as 4 big-endian bytes,
+    /// the ciphertext's SHA-256, and the puzzle's index as one byte when there is more than one
+    /// puzzle. Returns the buffer and the length used.
+    fn password(&self, puzzle: u32, nonce: u32, ciphertext_sha256: &[u8; 32]) -> ([u8; 37], usize) {
+        let mut password = [0u8; 37];
+        password[..4].copy_from_slice(&nonce.to_be_bytes());
+        password[4..36].copy_from_slice(ciphertext_sha256);
+        if self.puzzles == 1 {
+            return (password, 36);
+        }
+        // At most MAX_PUZZLES (32) puzzles, so the index fits one byte.
+        password[36] = puzzle as u8;
+        (password, 37)
+    }
 }
 
-/// The answer to a [`Challenge`]: the nonce that makes the hash small enough.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The answer to a [`Challenge`]: for each puzzle, in order, the nonce that makes its hash
+/// small enough.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Solution {
-    /// The nonce, hashed as 4 big-endian bytes.
-    pub nonce: u32,
+    /// One nonce per puzzle, each hashed as 4 big-endian bytes.
+    pub nonces: Vec<u32>,
 }
 
 /// The SHA-256 of a sealed tip, which every proof of work is bound to.
@@ -141,50 +196,62 @@ pub fn solve(challenge: &Challenge, ciphertext_sha256: &[u8; 32]) -> Result<Solu
     }
 }
 
-/// Checks that `solution` solves `challenge` for the ciphertext with hash `ciphertext_sha256`,
-/// with one Argon2id hash (none for difficulty 0 or 1).
+/// Checks that `solution` solves `challenge` for the ciphertext with hash `ciphertext_sha256`:
+/// one nonce per puzzle, checked in order with one Argon2id hash each, stopping at the first
+/// that fails (no hash for difficulty 0 or 1).
 ///
-/// Fails with [`Error::InvalidProofOfWork`] for a wrong solution, a solution computed for another
-/// ciphertext or seed, or a challenge that exceeds the limits.
+/// Fails with [`Error::InvalidProofOfWork`] for a wrong solution or one with the wrong number of
+/// nonces, a solution computed for another ciphertext or seed, or a challenge that exceeds the
+/// limits.
 pub fn verify(
     challenge: &Challenge,
     ciphertext_sha256: &[u8; 32],
     solution: &Solution,
 ) -> Result<()> {
     challenge.check_limits()?;
+    if solution.nonces.len() != challenge.puzzles as usize {
+        return Err(Error::InvalidProofOfWork);
+    }
     if challenge.is_trivial() {
         return Ok(());
     }
     let argon2 = challenge.argon2()?;
+    let mut memory_blocks = vec![Block::new(); argon2.params().block_count()];
+    let per_puzzle = challenge.tries_per_puzzle();
     let mut hash = [0u8; HASH_LENGTH];
-    argon2
-        .hash_password_into(
-            &password_bytes(solution.nonce, ciphertext_sha256),
-            &challenge.seed,
-            &mut hash,
-        )
-        .map_err(|_| Error::InvalidProofOfWork)?;
-    if meets_difficulty(&hash, challenge.difficulty) {
-        Ok(())
-    } else {
-        Err(Error::InvalidProofOfWork)
+    for (puzzle, &nonce) in (0u32..).zip(&solution.nonces) {
+        let (password, length) = challenge.password(puzzle, nonce, ciphertext_sha256);
+        argon2
+            .hash_password_into_with_memory(
+                &password[..length],
+                &challenge.seed,
+                &mut hash,
+                memory_blocks.as_mut_slice(),
+            )
+            .map_err(|_| Error::InvalidProofOfWork)?;
+        if !meets_difficulty(&hash, per_puzzle) {
+            return Err(Error::InvalidProofOfWork);
+        }
     }
+    Ok(())
 }
 
 /// A resumable solver, for a Web Worker that reports progress between steps.
 ///
-/// It allocates the Argon2id memory once and reuses it for every try.
+/// It allocates the Argon2id memory once and reuses it for every try, and solves the puzzles
+/// one after another.
 ///
 /// ```
 /// use fluister_envelope::pow::{Challenge, Solver, ciphertext_sha256};
-/// let challenge = Challenge { seed: [7; 32], difficulty: 4, memory_kib: 64 };
+/// let challenge = Challenge { seed: [7; 32], difficulty: 8, memory_kib: 64, puzzles: 2 };
 /// let mut solver = Solver::new(&challenge, &ciphertext_sha256(b"sealed tip"))?;
 /// let solution = loop {
 ///     if let Some(solution) = solver.step(2)? {
 ///         break solution;
 ///     }
-///     // Report `solver.tries_so_far()` of about `challenge.difficulty` here.
+///     // Report `solver.puzzles_solved()` of `challenge.puzzles` here.
 /// };
+/// assert_eq!(solution.nonces.len(), 2);
 /// # Ok::<(), fluister_envelope::Error>(())
 /// ```
 pub struct Solver {
@@ -192,7 +259,9 @@ pub struct Solver {
     ciphertext_sha256: [u8; 32],
     argon2: Argon2<'static>,
     memory_blocks: Vec<Block>,
+    solved: Vec<u32>,
     next_nonce: u64,
+    tries: u64,
 }
 
 impl Solver {
@@ -219,40 +288,67 @@ impl Solver {
             ciphertext_sha256: *ciphertext_sha256,
             argon2,
             memory_blocks,
+            solved: Vec::with_capacity(challenge.puzzles as usize),
             next_nonce: 0,
+            tries: 0,
         })
     }
 
-    /// Tries at most `max_tries` further nonces; returns the solution once one is found, or
-    /// `None` when this step found none (call again to continue).
+    /// Tries at most `max_tries` further nonces; returns the solution once every puzzle is
+    /// solved, or `None` when this step did not get that far (call again to continue).
     ///
     /// Fails with [`Error::InvalidProofOfWork`] once every 32-bit nonce has been tried without
-    /// success, which at the allowed difficulties practically never happens.
+    /// success for one puzzle, which at the allowed difficulties practically never happens.
     pub fn step(&mut self, max_tries: u32) -> Result<Option<Solution>> {
         if self.challenge.is_trivial() {
-            return Ok(Some(Solution { nonce: 0 }));
+            return Ok(Some(Solution {
+                nonces: vec![0; self.challenge.puzzles as usize],
+            }));
         }
+        let per_puzzle = self.challenge.tries_per_puzzle();
         let mut hash = [0u8; HASH_LENGTH];
         for _ in 0..max_tries {
+            let puzzle = u32::try_from(self.solved.len()).map_err(|_| Error::InvalidProofOfWork)?;
             let nonce = u32::try_from(self.next_nonce).map_err(|_| Error::InvalidProofOfWork)?;
             self.next_nonce += 1;
+            self.tries += 1;
+            let (password, length) =
+                self.challenge
+                    .password(puzzle, nonce, &self.ciphertext_sha256);
             self.argon2
                 .hash_password_into_with_memory(
-                    &password_bytes(nonce, &self.ciphertext_sha256),
+                    &password[..length],
                     &self.challenge.seed,
                     &mut hash,
                     self.memory_blocks.as_mut_slice(),
                 )
                 .map_err(|_| Error::InvalidProofOfWork)?;
-            if meets_difficulty(&hash, self.challenge.difficulty) {
-                return Ok(Some(Solution { nonce }));
+            if meets_difficulty(&hash, per_puzzle) {
+                self.solved.push(nonce);
+                self.next_nonce = 0;
+                if self.solved.len() == self.challenge.puzzles as usize {
+                    return Ok(Some(Solution {
+                        nonces: self.solved.clone(),
+                    }));
+                }
             }
         }
         Ok(None)
     }
 
-    /// How many nonces this solver has hashed so far (the expected total is the difficulty).
+    /// How many nonces this solver has hashed so far, over all puzzles (the expected total is
+    /// the difficulty).
     pub fn tries_so_far(&self) -> u64 {
+        self.tries
+    }
+
+    /// How many puzzles are solved.
+    pub fn puzzles_solved(&self) -> u32 {
+        u32::try_from(self.solved.len()).unwrap_or(u32::MAX)
+    }
+
+    /// How many nonces the puzzle being solved has cost so far.
+    pub fn tries_on_this_puzzle(&self) -> u64 {
         self.next_nonce
     }
 
@@ -266,17 +362,10 @@ impl core::fmt::Debug for Solver {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Solver")
             .field("challenge", &self.challenge)
-            .field("tries_so_far", &self.next_nonce)
+            .field("puzzles_solved", &self.solved.len())
+            .field("tries_so_far", &self.tries)
             .finish_non_exhaustive()
     }
-}
-
-/// The Argon2id password: the nonce as 4 big-endian bytes, then the ciphertext's SHA-256.
-fn password_bytes(nonce: u32, ciphertext_sha256: &[u8; 32]) -> [u8; 36] {
-    let mut password = [0u8; 36];
-    password[..4].copy_from_slice(&nonce.to_be_bytes());
-    password[4..].copy_from_slice(ciphertext_sha256);
-    password
 }
 
 /// Whether the first 8 bytes of `hash`, as a big-endian `u64`, are at most
@@ -334,6 +423,7 @@ mod tests {
             seed: [0x42; 32],
             difficulty: 8,
             memory_kib: 64,
+            puzzles: 1,
         }
     }
 
@@ -389,16 +479,20 @@ mod tests {
         let hash = ciphertext_sha256(b"a sealed tip");
         let solution = solve(&challenge, &hash).unwrap();
         // Every nonce below the first solution failed the solver, so it must fail verify too.
-        for nonce in 0..solution.nonce.min(20) {
+        let first = solution.nonces[0];
+        for nonce in 0..first.min(20) {
             assert_eq!(
-                verify(&challenge, &hash, &Solution { nonce }),
+                verify(
+                    &challenge,
+                    &hash,
+                    &Solution {
+                        nonces: vec![nonce]
+                    }
+                ),
                 Err(Error::InvalidProofOfWork)
             );
         }
-        assert!(
-            solution.nonce > 0,
-            "the fixed inputs need more than one try"
-        );
+        assert!(first > 0, "the fixed inputs need more than one try");
     }
 
     #[test]
@@ -410,14 +504,17 @@ mod tests {
         let hash = ciphertext_sha256(b"first nonce");
         let solution = solve(&challenge, &hash).unwrap();
         let argon2 = challenge.argon2().unwrap();
-        for nonce in 0..=solution.nonce {
+        for nonce in 0..=solution.nonces[0] {
+            // The original format: the nonce, then the ciphertext's hash, nothing else.
+            let mut password = nonce.to_be_bytes().to_vec();
+            password.extend_from_slice(&hash);
             let mut output = [0u8; HASH_LENGTH];
             argon2
-                .hash_password_into(&password_bytes(nonce, &hash), &challenge.seed, &mut output)
+                .hash_password_into(&password, &challenge.seed, &mut output)
                 .unwrap();
             assert_eq!(
                 meets_difficulty(&output, challenge.difficulty),
-                nonce == solution.nonce
+                nonce == solution.nonces[0]
             );
         }
     }
@@ -430,11 +527,18 @@ mod tests {
             seed: [1; 32],
             difficulty: 0,
             memory_kib: 0,
+            puzzles: 1,
         };
         let hash = ciphertext_sha256(b"demo");
-        assert_eq!(solve(&challenge, &hash), Ok(Solution { nonce: 0 }));
+        assert_eq!(solve(&challenge, &hash), Ok(Solution { nonces: vec![0] }));
         assert_eq!(
-            verify(&challenge, &hash, &Solution { nonce: 12345 }),
+            verify(
+                &challenge,
+                &hash,
+                &Solution {
+                    nonces: vec![12345]
+                }
+            ),
             Ok(())
         );
     }
@@ -446,7 +550,10 @@ mod tests {
             ..small_challenge()
         };
         let hash = ciphertext_sha256(b"demo");
-        assert_eq!(verify(&challenge, &hash, &Solution { nonce: 999 }), Ok(()));
+        assert_eq!(
+            verify(&challenge, &hash, &Solution { nonces: vec![999] }),
+            Ok(())
+        );
     }
 
     #[test]
@@ -469,15 +576,25 @@ mod tests {
             memory_kib: u32::MAX,
             ..small_challenge()
         };
+        let no_puzzle = Challenge {
+            puzzles: 0,
+            ..small_challenge()
+        };
+        let too_many_puzzles = Challenge {
+            puzzles: MAX_PUZZLES + 1,
+            ..small_challenge()
+        };
         for challenge in [
             too_much_memory,
             too_difficult,
             too_little_memory,
             too_much_memory_even_if_trivial,
+            no_puzzle,
+            too_many_puzzles,
         ] {
             assert_eq!(solve(&challenge, &hash), Err(Error::InvalidProofOfWork));
             assert_eq!(
-                verify(&challenge, &hash, &Solution { nonce: 0 }),
+                verify(&challenge, &hash, &Solution { nonces: vec![0] }),
                 Err(Error::InvalidProofOfWork)
             );
             assert!(Solver::new(&challenge, &hash).is_err());
@@ -490,12 +607,14 @@ mod tests {
             seed: [9; 32],
             difficulty: MAX_DIFFICULTY,
             memory_kib: MAX_MEMORY_KIB,
+            puzzles: MAX_PUZZLES,
         };
         assert_eq!(at_limits.check_limits(), Ok(()));
         let defaults = Challenge {
             seed: [9; 32],
             difficulty: DEFAULT_DIFFICULTY,
             memory_kib: DEFAULT_MEMORY_KIB,
+            puzzles: DEFAULT_PUZZLES,
         };
         assert_eq!(defaults.check_limits(), Ok(()));
     }
@@ -517,7 +636,142 @@ mod tests {
             assert_eq!(solver.tries_so_far(), 3 * steps);
         };
         assert_eq!(solution, solve(&challenge, &hash).unwrap());
-        assert_eq!(solver.tries_so_far(), u64::from(solution.nonce) + 1);
+        assert_eq!(solver.tries_so_far(), u64::from(solution.nonces[0]) + 1);
+    }
+
+    /// A challenge split into four puzzles of 10 expected tries each.
+    fn split_challenge() -> Challenge {
+        Challenge {
+            difficulty: 40,
+            puzzles: 4,
+            ..small_challenge()
+        }
+    }
+
+    #[test]
+    fn a_split_challenge_needs_one_nonce_per_puzzle_in_order() {
+        let challenge = split_challenge();
+        let hash = ciphertext_sha256(b"four puzzles");
+        let solution = solve(&challenge, &hash).unwrap();
+        assert_eq!(solution.nonces.len(), 4);
+        assert_eq!(verify(&challenge, &hash, &solution), Ok(()));
+
+        let mut missing_one = solution.clone();
+        missing_one.nonces.pop();
+        let mut one_too_many = solution.clone();
+        one_too_many.nonces.push(0);
+        let mut reversed = solution.clone();
+        reversed.nonces.reverse();
+        assert_ne!(reversed, solution, "the fixed inputs give different nonces");
+        let first_everywhere = Solution {
+            nonces: vec![solution.nonces[0]; 4],
+        };
+        for wrong in [missing_one, one_too_many, reversed, first_everywhere] {
+            assert_eq!(
+                verify(&challenge, &hash, &wrong),
+                Err(Error::InvalidProofOfWork),
+                "{wrong:?}"
+            );
+        }
+        // Nor does it pay for another ciphertext, or as a one-puzzle challenge.
+        assert_eq!(
+            verify(&challenge, &ciphertext_sha256(b"another tip"), &solution),
+            Err(Error::InvalidProofOfWork)
+        );
+        let whole = Challenge {
+            puzzles: 1,
+            ..challenge
+        };
+        assert_eq!(
+            verify(
+                &whole,
+                &hash,
+                &Solution {
+                    nonces: vec![solution.nonces[0]]
+                }
+            )
+            .and(verify(
+                &whole,
+                &hash,
+                &Solution {
+                    nonces: vec![solution.nonces[1]]
+                }
+            ))
+            .and(verify(
+                &whole,
+                &hash,
+                &Solution {
+                    nonces: vec![solution.nonces[2]]
+                }
+            )),
+            Err(Error::InvalidProofOfWork),
+            "the puzzle's index is part of the password"
+        );
+    }
+
+    #[test]
+    fn each_puzzles_nonce_is_the_first_that_meets_its_share_of_the_difficulty() {
+        let challenge = split_challenge();
+        let hash = ciphertext_sha256(b"share");
+        let solution = solve(&challenge, &hash).unwrap();
+        assert_eq!(challenge.tries_per_puzzle(), 10);
+        let argon2 = challenge.argon2().unwrap();
+        for (puzzle, &found) in (0u8..).zip(&solution.nonces) {
+            for nonce in 0..=found {
+                let mut password = nonce.to_be_bytes().to_vec();
+                password.extend_from_slice(&hash);
+                password.push(puzzle);
+                let mut output = [0u8; HASH_LENGTH];
+                argon2
+                    .hash_password_into(&password, &challenge.seed, &mut output)
+                    .unwrap();
+                assert_eq!(meets_difficulty(&output, 10), nonce == found);
+            }
+        }
+    }
+
+    #[test]
+    fn the_stepping_solver_counts_puzzles_and_tries_across_them() {
+        let challenge = split_challenge();
+        let hash = ciphertext_sha256(b"stepwise split");
+        let mut solver = Solver::new(&challenge, &hash).unwrap();
+        let mut solved_before = 0;
+        let solution = loop {
+            if let Some(solution) = solver.step(1).unwrap() {
+                break solution;
+            }
+            assert!(solver.puzzles_solved() >= solved_before);
+            assert!(solver.puzzles_solved() < 4);
+            solved_before = solver.puzzles_solved();
+        };
+        assert_eq!(solution, solve(&challenge, &hash).unwrap());
+        let tries: u64 = solution
+            .nonces
+            .iter()
+            .map(|&nonce| u64::from(nonce) + 1)
+            .sum();
+        assert_eq!(solver.tries_so_far(), tries);
+    }
+
+    #[test]
+    fn a_trivial_split_challenge_takes_any_nonces_but_the_right_number() {
+        let challenge = Challenge {
+            difficulty: 1,
+            ..split_challenge()
+        };
+        let hash = ciphertext_sha256(b"demo");
+        assert_eq!(
+            solve(&challenge, &hash),
+            Ok(Solution { nonces: vec![0; 4] })
+        );
+        assert_eq!(
+            verify(&challenge, &hash, &Solution { nonces: vec![9; 4] }),
+            Ok(())
+        );
+        assert_eq!(
+            verify(&challenge, &hash, &Solution { nonces: vec![9; 3] }),
+            Err(Error::InvalidProofOfWork)
+        );
     }
 
     #[test]
@@ -526,6 +780,7 @@ mod tests {
             seed: [0xfb; 32],
             difficulty: 160,
             memory_kib: 4096,
+            puzzles: 1,
         };
         let json = serde_json::to_string(&challenge).unwrap();
         assert_eq!(
@@ -533,9 +788,19 @@ mod tests {
             r#"{"seed":"-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_s","difficulty":160,"memory_kib":4096}"#
         );
         assert_eq!(serde_json::from_str::<Challenge>(&json).unwrap(), challenge);
+        let split = Challenge {
+            puzzles: 20,
+            ..challenge
+        };
+        let json = serde_json::to_string(&split).unwrap();
+        assert!(
+            json.ends_with(r#","memory_kib":4096,"puzzles":20}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Challenge>(&json).unwrap(), split);
         assert_eq!(
-            serde_json::to_string(&Solution { nonce: 7 }).unwrap(),
-            r#"{"nonce":7}"#
+            serde_json::to_string(&Solution { nonces: vec![7, 2] }).unwrap(),
+            r#"{"nonces":[7,2]}"#
         );
     }
 

@@ -88,12 +88,24 @@ pub struct ChallengeResponse {
     /// Opaque to clients: the Argon2id salt, sent back in [`crate::headers::CHALLENGE`].
     #[serde(with = "seed_base64url")]
     pub seed: [u8; 32],
-    /// Expected tries; progress is shown against this number.
+    /// Expected tries in all; progress is shown against this number.
     pub difficulty: u32,
     /// Argon2id memory per try, in KiB.
     pub memory_kib: u32,
+    /// How many puzzles share the difficulty: 1 (left out of the JSON) unless the client asked
+    /// for a split challenge with `?version=2`.
+    #[serde(default = "one_puzzle", skip_serializing_if = "is_one_puzzle")]
+    pub puzzles: u32,
     /// Seconds until the relay stops accepting it.
     pub expires_in_seconds: u64,
+}
+
+fn one_puzzle() -> u32 {
+    1
+}
+
+fn is_one_puzzle(puzzles: &u32) -> bool {
+    *puzzles == 1
 }
 
 /// What a successful post created: `201 {"id": …}` (or `200` for a recognised retry).

@@ -100,6 +100,8 @@ error_codes! {
     LogFull = "log_full",
     /// `after` in a team log request is not a whole number.
     BadLogPlace = "bad_log_place",
+    /// A challenge was asked for with a query other than `version=1` or `version=2`.
+    BadChallengeVersion = "bad_challenge_version",
     /// The relay failed; nothing was stored.
     Internal = "internal",
     /// The relay cannot write to its storage now (`GET /readyz`): send it no traffic yet.

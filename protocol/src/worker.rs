@@ -236,10 +236,10 @@ impl CaseStatus {
 }
 
 /// The answer to [`Solve`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Solved {
-    /// The nonce that solves the challenge for the hash.
-    pub nonce: u32,
+    /// The nonces that solve the challenge's puzzles for the hash, in order.
+    pub nonces: Vec<u32>,
 }
 
 /// Why a request to the crypto worker failed. Deliberately coarse: nothing here says more than

@@ -506,11 +506,12 @@ fn reporters_view(
                                 .unwrap(),
                             memory_kib: u32::try_from(json["memory_kib"].as_u64().unwrap())
                                 .unwrap(),
+                            puzzles: 1,
                         };
                         let hash = fluister_envelope::pow::ciphertext_sha256(body);
                         let nonce = fluister_envelope::pow::solve(&challenge, &hash)
                             .unwrap()
-                            .nonce;
+                            .nonces[0];
                         let headers = format!(
                             "Content-Type: application/octet-stream\r\nFluister-Submission-Key: {}\r\n\
                              Fluister-Challenge: {seed_text}\r\nFluister-Nonce: {nonce}\r\n",

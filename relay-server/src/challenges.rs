@@ -4,7 +4,9 @@
 //!
 //! ```text
 //! seed = version (1) ‖ issued at, Unix seconds (u32 BE) ‖ difficulty (u16 BE)
-//!        ‖ memory KiB (u16 BE) ‖ random (7) ‖ MAC (16)
+//!        ‖ memory KiB (u16 BE) ‖ random (7) ‖ MAC (16)                      one puzzle
+//! seed = version (2) ‖ issued at ‖ difficulty ‖ memory KiB ‖ puzzles (u8) ‖ random (6)
+//!        ‖ MAC (16)                                                          2 to 32 puzzles
 //! MAC  = HMAC-SHA256(epoch key, the first 16 bytes)[..16]
 //! epoch key = HMAC-SHA256(master key, "fluister challenge key v2" ‖ epoch (u64 BE))
 //! epoch = issued at / KEY_EPOCH_SECONDS
@@ -39,8 +41,11 @@ use crate::sealed::Challenge;
 /// How long one MAC key is used for new challenges, in seconds (a day).
 pub const KEY_EPOCH_SECONDS: i64 = 86_400;
 
-/// The seed layout's version byte.
+/// The version byte of a one-puzzle challenge's seed.
 const SEED_VERSION: u8 = 1;
+
+/// The version byte of a split challenge's seed, which also carries the number of puzzles.
+const SPLIT_SEED_VERSION: u8 = 2;
 
 /// The length of the master key file's contents.
 const MASTER_KEY_BYTES: usize = 32;
@@ -131,25 +136,44 @@ impl ChallengeKeys {
         tag
     }
 
-    /// Makes a challenge issued at `now_unix`. Difficulty and memory must fit in 16 bits (the
-    /// envelope's limits do).
-    pub fn issue(&self, difficulty: u32, memory_kib: u32, now_unix: i64) -> Challenge {
+    /// Makes a challenge issued at `now_unix`, split into at most `puzzles` puzzles (fewer
+    /// when the difficulty is low, so each puzzle takes at least two expected tries; at most
+    /// the envelope's `MAX_PUZZLES`). Difficulty and memory must fit in 16 bits (the envelope's
+    /// limits do).
+    pub fn issue(
+        &self,
+        difficulty: u32,
+        memory_kib: u32,
+        puzzles: u32,
+        now_unix: i64,
+    ) -> Challenge {
         let issued_at = u32::try_from(now_unix).unwrap_or(u32::MAX);
         let epoch = i64::from(issued_at).div_euclid(KEY_EPOCH_SECONDS);
         let difficulty = u16::try_from(difficulty).unwrap_or(u16::MAX);
         let memory_kib = u16::try_from(memory_kib).unwrap_or(u16::MAX);
+        let puzzles = puzzles
+            .min(u32::from(difficulty) / 2)
+            .clamp(1, crate::sealed::MAX_PUZZLES);
         let mut seed = [0u8; 32];
-        seed[0] = SEED_VERSION;
         seed[1..5].copy_from_slice(&issued_at.to_be_bytes());
         seed[5..7].copy_from_slice(&difficulty.to_be_bytes());
         seed[7..9].copy_from_slice(&memory_kib.to_be_bytes());
-        seed[9..16].copy_from_slice(&crate::encoding::random_bytes::<7>());
+        if puzzles == 1 {
+            seed[0] = SEED_VERSION;
+            seed[9..16].copy_from_slice(&crate::encoding::random_bytes::<7>());
+        } else {
+            seed[0] = SPLIT_SEED_VERSION;
+            // At most MAX_PUZZLES (32): fits one byte.
+            seed[9] = puzzles as u8;
+            seed[10..16].copy_from_slice(&crate::encoding::random_bytes::<6>());
+        }
         let tag = self.tag(epoch, &seed[..16]);
         seed[16..].copy_from_slice(&tag);
         Challenge {
             seed,
             difficulty: u32::from(difficulty),
             memory_kib: u32::from(memory_kib),
+            puzzles,
         }
     }
 
@@ -163,9 +187,11 @@ impl ChallengeKeys {
         now_unix: i64,
         lifetime_seconds: u64,
     ) -> Option<IssuedChallenge> {
-        if seed[0] != SEED_VERSION {
-            return None;
-        }
+        let puzzles = match seed[0] {
+            SEED_VERSION => 1,
+            SPLIT_SEED_VERSION => u32::from(seed[9]),
+            _ => return None,
+        };
         let issued_at = i64::from(u32::from_be_bytes(seed[1..5].try_into().ok()?));
         let epoch = issued_at.div_euclid(KEY_EPOCH_SECONDS);
         let current_epoch = now_unix.div_euclid(KEY_EPOCH_SECONDS);
@@ -187,6 +213,7 @@ impl ChallengeKeys {
                 seed: *seed,
                 difficulty,
                 memory_kib,
+                puzzles,
             },
             issued_at,
             expires_at,
@@ -414,31 +441,62 @@ mod tests {
 
     /// Issues and opens at once, as a relay with a 600-second lifetime does.
     fn issued(difficulty: u32, at: i64) -> IssuedChallenge {
-        let challenge = keys().issue(difficulty, 4096, at);
+        let challenge = keys().issue(difficulty, 4096, 1, at);
         keys().open(&challenge.seed, at, 600).unwrap()
     }
 
     #[test]
     fn an_issued_challenge_opens_with_its_parameters() {
-        let challenge = keys().issue(320, 4096, NOW);
+        let challenge = keys().issue(320, 4096, 1, NOW);
         assert_eq!(challenge.difficulty, 320);
         assert_eq!(challenge.memory_kib, 4096);
+        assert_eq!(challenge.puzzles, 1);
+        assert_eq!(
+            challenge.seed[0], 1,
+            "one puzzle keeps the first seed layout"
+        );
         let opened = keys().open(&challenge.seed, NOW + 1, 600).unwrap();
         assert_eq!(opened.challenge, challenge);
         assert_eq!((opened.issued_at, opened.expires_at), (NOW, NOW + 600));
     }
 
     #[test]
+    fn a_split_challenge_carries_its_puzzles_under_the_mac() {
+        let challenge = keys().issue(160, 4096, 20, NOW);
+        assert_eq!((challenge.difficulty, challenge.puzzles), (160, 20));
+        assert_eq!(challenge.seed[0], 2);
+        let opened = keys().open(&challenge.seed, NOW + 1, 600).unwrap();
+        assert_eq!(opened.challenge, challenge);
+        // Fewer puzzles (a longer tail, the same work) or more (each easier) is not the
+        // client's to choose after the fact.
+        for puzzles in [1u8, 19, 21, 32] {
+            let mut changed = challenge.seed;
+            changed[9] = puzzles;
+            assert_eq!(keys().open(&changed, NOW, 600), None, "{puzzles}");
+        }
+    }
+
+    #[test]
+    fn a_low_difficulty_gets_fewer_puzzles_and_never_more_than_the_envelope_takes() {
+        assert_eq!(keys().issue(10, 4096, 20, NOW).puzzles, 5);
+        assert_eq!(keys().issue(3, 4096, 20, NOW).puzzles, 1);
+        assert_eq!(keys().issue(0, 4096, 20, NOW).puzzles, 1);
+        assert_eq!(keys().issue(16_384, 4096, 200, NOW).puzzles, 32);
+        let low = keys().issue(10, 4096, 20, NOW);
+        assert_eq!(keys().open(&low.seed, NOW, 600).unwrap().challenge, low);
+    }
+
+    #[test]
     fn seeds_are_fresh() {
         assert_ne!(
-            keys().issue(160, 4096, NOW).seed,
-            keys().issue(160, 4096, NOW).seed
+            keys().issue(160, 4096, 1, NOW).seed,
+            keys().issue(160, 4096, 1, NOW).seed
         );
     }
 
     #[test]
     fn a_challenge_expires_by_the_verifying_relays_lifetime_and_never_comes_from_the_future() {
-        let seed = keys().issue(160, 4096, NOW).seed;
+        let seed = keys().issue(160, 4096, 1, NOW).seed;
         assert_eq!(keys().open(&seed, NOW + 600, 600), None);
         assert!(keys().open(&seed, NOW + 599, 600).is_some());
         // A relay restarted with a shorter lifetime applies it to challenges issued before.
@@ -448,7 +506,7 @@ mod tests {
 
     #[test]
     fn a_changed_byte_or_another_key_does_not_open() {
-        let seed = keys().issue(160, 4096, NOW).seed;
+        let seed = keys().issue(160, 4096, 1, NOW).seed;
         for index in 0..32 {
             let mut changed = seed;
             changed[index] ^= 1;
@@ -465,11 +523,11 @@ mod tests {
     #[test]
     fn the_previous_epochs_key_is_accepted_until_its_challenges_expire() {
         let epoch_end = (NOW.div_euclid(KEY_EPOCH_SECONDS) + 1) * KEY_EPOCH_SECONDS;
-        let seed = keys().issue(160, 4096, epoch_end - 10).seed;
+        let seed = keys().issue(160, 4096, 1, epoch_end - 10).seed;
         assert!(keys().open(&seed, epoch_end + 5, 600).is_some());
         assert_eq!(keys().open(&seed, epoch_end + 590, 600), None);
         // Two epochs on, the key is no longer tried at all.
-        let old = keys().issue(160, 4096, NOW).seed;
+        let old = keys().issue(160, 4096, 1, NOW).seed;
         assert_eq!(
             keys().open(&old, NOW + 2 * KEY_EPOCH_SECONDS, 86_400 * 3),
             None
@@ -484,7 +542,7 @@ mod tests {
         ));
         let path = directory.join("challenge-key");
         let first = ChallengeKeys::load_or_create(&path).unwrap();
-        let seed = first.issue(160, 4096, NOW).seed;
+        let seed = first.issue(160, 4096, 1, NOW).seed;
         let again = ChallengeKeys::load_or_create(&path).unwrap();
         assert!(again.open(&seed, NOW, 600).is_some());
         #[cfg(unix)]

@@ -70,6 +70,8 @@ pub enum ApiError {
     LogFull,
     /// `after` is not a whole number.
     BadLogPlace,
+    /// `POST /api/v1/challenges` with a query other than `version=1` or `version=2`.
+    BadChallengeVersion,
     /// The mailbox registration is not the JSON the API expects.
     BadRegistration,
     /// Storage failed; details are logged, not returned.
@@ -218,6 +220,12 @@ impl ApiError {
                 ErrorCode::BadLogPlace,
                 "Send `after` as a whole number: the last place you have, or 0.",
             ),
+            ApiError::BadChallengeVersion => (
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadChallengeVersion,
+                "Ask for a challenge without a query, with `version=1` (one puzzle) or with \
+                 `version=2` (split into several puzzles).",
+            ),
             ApiError::BadRegistration => (
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRegistration,
@@ -306,6 +314,7 @@ mod tests {
             ApiError::MailboxFull,
             ApiError::LogFull,
             ApiError::BadLogPlace,
+            ApiError::BadChallengeVersion,
             ApiError::BadRegistration,
             ApiError::Internal,
             ApiError::NotReady,

@@ -458,13 +458,25 @@ async fn public_config<S: Storage>(State(state): State<AppState<S>>) -> Response
 }
 
 /// `POST /api/v1/challenges`: a stateless challenge at the current difficulty. It costs the
-/// relay one HMAC, stores nothing and draws from no budget.
-async fn issue_challenge<S: Storage>(State(state): State<AppState<S>>) -> Response {
+/// relay one HMAC, stores nothing and draws from no budget. A client that can solve a split
+/// challenge asks for one with `?version=2`; the work is the same either way, so which one a
+/// client takes is its own affair.
+async fn issue_challenge<S: Storage>(
+    State(state): State<AppState<S>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let proof_settings = &state.inner.settings.proof_of_work;
+    // Version 1 (or none): one puzzle, as every client before split challenges solves it.
+    let puzzles = match query.as_deref() {
+        None | Some("" | "version=1") => 1,
+        Some("version=2") => proof_settings.puzzles,
+        Some(_) => return ApiError::BadChallengeVersion.into_response(),
+    };
     let lifetime = proof_settings.challenge_lifetime_seconds;
     let challenge = state.inner.challenge_keys.issue(
         state.inner.difficulty.current(),
         proof_settings.memory_kib,
+        puzzles,
         now_unix(),
     );
     state
@@ -476,6 +488,7 @@ async fn issue_challenge<S: Storage>(State(state): State<AppState<S>>) -> Respon
         seed: challenge.seed,
         difficulty: challenge.difficulty,
         memory_kib: challenge.memory_kib,
+        puzzles: challenge.puzzles,
         expires_in_seconds: lifetime,
     };
     (StatusCode::CREATED, Json(body)).into_response()
@@ -517,7 +530,7 @@ enum Paid {
 async fn take_payment<S: Storage>(
     state: &AppState<S>,
     slot: Option<&RequestSlot>,
-    (seed, nonce): ([u8; 32], u32),
+    (seed, nonces): ([u8; 32], Vec<u32>),
     body_sha256: [u8; 32],
     presenter: Presenter,
 ) -> Result<Paid, ApiError> {
@@ -571,7 +584,7 @@ async fn take_payment<S: Storage>(
             .fetch_add(1, Ordering::Relaxed);
         let puzzle = challenge.challenge.clone();
         tokio::task::spawn_blocking(move || {
-            sealed::verify_proof_of_work(&puzzle, &body_sha256, nonce)
+            sealed::verify_proof_of_work(&puzzle, &body_sha256, nonces)
         })
         .await
         .map_err(|_| ApiError::Internal)?

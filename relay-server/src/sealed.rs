@@ -6,8 +6,8 @@ use fluister_envelope::age::Header;
 use fluister_envelope::pow::{self, Solution};
 
 pub use fluister_envelope::pow::{
-    Challenge, DEFAULT_DIFFICULTY, DEFAULT_MEMORY_KIB, MAX_DIFFICULTY, MAX_MEMORY_KIB,
-    MIN_MEMORY_KIB,
+    Challenge, DEFAULT_DIFFICULTY, DEFAULT_MEMORY_KIB, DEFAULT_PUZZLES, MAX_DIFFICULTY,
+    MAX_MEMORY_KIB, MAX_PUZZLES, MIN_MEMORY_KIB,
 };
 
 /// Why a body is not accepted as a sealed tip.
@@ -42,8 +42,12 @@ pub fn ciphertext_sha256(body: &[u8]) -> [u8; 32] {
     pow::ciphertext_sha256(body)
 }
 
-/// Verifies a proof of work for a ciphertext. This is the CPU-heavy step (one Argon2id hash);
-/// call it off the async threads.
-pub fn verify_proof_of_work(challenge: &Challenge, body_sha256: &[u8; 32], nonce: u32) -> bool {
-    pow::verify(challenge, body_sha256, &Solution { nonce }).is_ok()
+/// Verifies a proof of work for a ciphertext. This is the CPU-heavy step (one Argon2id hash
+/// per puzzle, stopping at the first wrong nonce); call it off the async threads.
+pub fn verify_proof_of_work(
+    challenge: &Challenge,
+    body_sha256: &[u8; 32],
+    nonces: Vec<u32>,
+) -> bool {
+    pow::verify(challenge, body_sha256, &Solution { nonces }).is_ok()
 }

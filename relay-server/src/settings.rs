@@ -157,6 +157,9 @@ pub struct ProofOfWorkSettings {
     pub flood_window_seconds: u64,
     /// Memory per Argon2id try, in KiB.
     pub memory_kib: u32,
+    /// How many independent puzzles a challenge is split into for a client that asks for a
+    /// split one (`?version=2`): the same work in all, with a shorter tail. 1 to 32.
+    pub puzzles: u32,
     /// Seconds a challenge stays valid after it was issued.
     pub challenge_lifetime_seconds: u64,
     /// The most challenges remembered as used (until they expire); further proofs get 503.
@@ -527,6 +530,7 @@ impl Default for ProofOfWorkSettings {
         Self {
             difficulty: crate::sealed::DEFAULT_DIFFICULTY,
             memory_kib: crate::sealed::DEFAULT_MEMORY_KIB,
+            puzzles: crate::sealed::DEFAULT_PUZZLES,
             max_difficulty: crate::sealed::MAX_DIFFICULTY,
             flood_baseline: 30,
             flood_window_seconds: 3600,
@@ -1232,6 +1236,17 @@ impl Settings {
                 ),
             ));
         }
+        if !(1..=crate::sealed::MAX_PUZZLES).contains(&proof.puzzles) {
+            return Err(field_error(
+                "proof_of_work.puzzles",
+                &format!("is {}", proof.puzzles),
+                &format!(
+                    "use 1 to {} (the default is {}; each puzzle costs the relay one hash to verify)",
+                    crate::sealed::MAX_PUZZLES,
+                    crate::sealed::DEFAULT_PUZZLES
+                ),
+            ));
+        }
         self.recipients()?;
         self.token_hashes()?;
         self.metrics_token_hashes()?;
@@ -1455,6 +1470,14 @@ mod tests {
         settings.widget.embedding_origins = vec!["https://www.assen.nl/".to_owned()];
         let error = settings.validate().unwrap_err();
         assert!(error.0.contains("widget.embedding_origins[0]"), "{error}");
+
+        for puzzles in [0, 33] {
+            let settings = Settings::from_toml(&format!("[proof_of_work]\npuzzles = {puzzles}\n"))
+                .expect("parses");
+            let error = settings.validate().unwrap_err();
+            assert!(error.0.contains("proof_of_work.puzzles"), "{error}");
+            assert!(error.0.contains("use 1 to 32"), "{error}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use fluister_envelope::pow;
+use fluister_protocol::bodies::ChallengeResponse;
 use fluister_protocol::{ErrorCode, TipId};
 use fluister_relay::encoding::{encode_base64url, random_bytes};
 use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
@@ -328,14 +329,21 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
     // A nonce that does not solve the challenge; it also uses the challenge up.
     let wrong_nonce = (0..10_000u32)
         .find(|nonce| {
-            pow::verify(&challenge, &body_hash, &pow::Solution { nonce: *nonce }).is_err()
+            pow::verify(
+                &challenge,
+                &body_hash,
+                &pow::Solution {
+                    nonces: vec![*nonce],
+                },
+            )
+            .is_err()
         })
         .expect("some nonce is wrong");
     let response = relay.submit_with(&body, &submission_key(), &challenge.seed, wrong_nonce);
     assert_eq!(response.status, 400);
     assert_eq!(response.error_code(), ErrorCode::ProofOfWorkInvalid);
     let right = pow::solve(&challenge, &body_hash).unwrap();
-    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonce);
+    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonces[0]);
     assert_eq!(response.status, 409);
     assert_eq!(response.error_code(), ErrorCode::ChallengeInvalid);
 
@@ -348,7 +356,7 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
             &body,
             &submission_key(),
             &challenge.seed,
-            other_solution.nonce,
+            other_solution.nonces[0],
         );
         assert_eq!(response.status, 400);
         assert_eq!(response.error_code(), ErrorCode::ProofOfWorkInvalid);
@@ -364,14 +372,139 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
     // A good submission, then its challenge replayed for another tip.
     let challenge = relay.challenge();
     let solution = pow::solve(&challenge, &body_hash).unwrap();
-    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, solution.nonce);
+    let response = relay.submit_with(
+        &body,
+        &submission_key(),
+        &challenge.seed,
+        solution.nonces[0],
+    );
     assert_eq!(response.status, 201, "{}", response.text());
-    let response = relay.submit_with(&body, &submission_key(), &challenge.seed, solution.nonce);
+    let response = relay.submit_with(
+        &body,
+        &submission_key(),
+        &challenge.seed,
+        solution.nonces[0],
+    );
     assert_eq!(response.status, 409);
     assert_eq!(response.error_code(), ErrorCode::ChallengeInvalid);
 
     assert_eq!(relay.tip_ids().len(), 1);
     assert_eq!(relay.database_row_counts(), (1, 1));
+    relay.assert_serving();
+}
+
+#[test]
+fn a_split_challenge_pays_only_with_one_right_nonce_per_puzzle_in_order() {
+    let relay = RelayProcess::start(
+        SettingsBuilder::for_tests()
+            .proof_of_work("difficulty", 96)
+            .proof_of_work("memory_kib", 8)
+            .proof_of_work("puzzles", 6),
+    );
+    let (_, recipient) = coordinator_keys();
+    let body = sealed_tip(&recipient, 200, 11);
+    let body_hash = pow::ciphertext_sha256(&body);
+
+    // Without a version, or with version 1, one puzzle as before; version 2 splits.
+    assert_eq!(relay.challenge().puzzles, 1);
+    let version_1: ChallengeResponse = relay
+        .request("POST", "/api/v1/challenges?version=1", &[], b"")
+        .expect_status(201)
+        .parse();
+    assert_eq!(version_1.puzzles, 1);
+    let split = relay.split_challenge();
+    assert_eq!((split.difficulty, split.puzzles), (96, 6));
+    for query in [
+        "version=3",
+        "version=",
+        "puzzles=1",
+        "version=2&version=1",
+        "version=02",
+    ] {
+        let response = relay.request("POST", &format!("/api/v1/challenges?{query}"), &[], b"");
+        assert_eq!(response.status, 400, "{query}");
+        assert_eq!(
+            response.error_code(),
+            ErrorCode::BadChallengeVersion,
+            "{query}"
+        );
+    }
+
+    let nonces = pow::solve(&split, &body_hash).unwrap().nonces;
+    assert_eq!(nonces.len(), 6);
+    let header = |nonces: &[u32]| fluister_protocol::headers::nonce_header(nonces);
+
+    // One nonce short, one too many, the right ones in another order, the last one wrong: each
+    // refused, and each uses its own fresh split challenge up.
+    let short = |right: &[u32]| right[..5].to_vec();
+    let long = |right: &[u32]| [right, &[0]].concat();
+    let reversed = |right: &[u32]| right.iter().rev().copied().collect();
+    let wrong_last = |right: &[u32]| {
+        let mut spoiled = right.to_vec();
+        spoiled[5] = right[5].wrapping_add(1);
+        spoiled
+    };
+    type Spoiler<'a> = &'a dyn Fn(&[u32]) -> Vec<u32>;
+    let spoilers: [Spoiler; 4] = [&short, &long, &reversed, &wrong_last];
+    let mut refused = 0;
+    for spoil in spoilers {
+        let challenge = relay.split_challenge();
+        let right = pow::solve(&challenge, &body_hash).unwrap().nonces;
+        let spoiled = spoil(&right);
+        if pow::verify(
+            &challenge,
+            &body_hash,
+            &pow::Solution {
+                nonces: spoiled.clone(),
+            },
+        )
+        .is_ok()
+        {
+            // A reversed list that reads the same, or a next nonce that also wins: no test.
+            continue;
+        }
+        let response = relay.submit_with_nonce_header(
+            &body,
+            &submission_key(),
+            &challenge.seed,
+            &header(&spoiled),
+        );
+        assert_eq!(response.status, 400, "{spoiled:?}: {}", response.text());
+        assert_eq!(response.error_code(), ErrorCode::ProofOfWorkInvalid);
+        let honest = relay.submit_with_nonce_header(
+            &body,
+            &submission_key(),
+            &challenge.seed,
+            &header(&right),
+        );
+        assert_eq!(honest.error_code(), ErrorCode::ChallengeInvalid, "used up");
+        refused += 1;
+    }
+    assert!(refused >= 3, "the spoilt solutions were tried: {refused}");
+    // More nonces than any challenge has is a malformed header.
+    let challenge = relay.split_challenge();
+    let response = relay.submit_with_nonce_header(
+        &body,
+        &submission_key(),
+        &challenge.seed,
+        &header(&[1; 33]),
+    );
+    assert_eq!(response.error_code(), ErrorCode::BadHeader);
+
+    assert!(relay.tip_ids().is_empty());
+    // The honest split solution pays, once.
+    let response =
+        relay.submit_with_nonce_header(&body, &submission_key(), &split.seed, &header(&nonces));
+    assert_eq!(response.status, 201, "{}", response.text());
+    let replay =
+        relay.submit_with_nonce_header(&body, &submission_key(), &split.seed, &header(&nonces));
+    assert_eq!(replay.error_code(), ErrorCode::ChallengeInvalid);
+    // A one-puzzle challenge still pays with one nonce.
+    let one = relay.challenge();
+    let nonce = pow::solve(&one, &body_hash).unwrap().nonces[0];
+    let response = relay.submit_with(&body, &submission_key(), &one.seed, nonce);
+    assert_eq!(response.status, 201, "{}", response.text());
+    assert_eq!(relay.tip_ids().len(), 2);
     relay.assert_serving();
 }
 
@@ -1047,7 +1180,14 @@ fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
     let challenge = relay.challenge();
     let wrong_nonces: Vec<u32> = (0..)
         .filter(|nonce| {
-            pow::verify(&challenge, &body_hash, &pow::Solution { nonce: *nonce }).is_err()
+            pow::verify(
+                &challenge,
+                &body_hash,
+                &pow::Solution {
+                    nonces: vec![*nonce],
+                },
+            )
+            .is_err()
         })
         .take(50)
         .collect();
@@ -1084,7 +1224,7 @@ fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
     assert_eq!((invalid.count(), taken.count()), (1, 49), "{codes:?}");
     // The challenge stays used: even the right nonce gets nothing now.
     let right = pow::solve(&challenge, &body_hash).unwrap();
-    let late = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonce);
+    let late = relay.submit_with(&body, &submission_key(), &challenge.seed, right.nonces[0]);
     assert_eq!(late.error_code(), ErrorCode::ChallengeInvalid);
     assert!(relay.tip_ids().is_empty());
     relay.assert_serving();
@@ -1169,7 +1309,7 @@ fn difficulty_rises_under_a_flood_of_valid_tips_and_falls_after_it() {
     // A cheap challenge fetched ahead no longer pays once the difficulty is past twice its own.
     let body = sealed_tip(&recipient, 100, 60);
     let solution = pow::solve(&early, &pow::ciphertext_sha256(&body)).unwrap();
-    let late = relay.submit_with(&body, &submission_key(), &early.seed, solution.nonce);
+    let late = relay.submit_with(&body, &submission_key(), &early.seed, solution.nonces[0]);
     assert_eq!(late.error_code(), ErrorCode::ChallengeInvalid);
     let flooded = status();
     assert_eq!(flooded["difficulty"]["current"], 8);

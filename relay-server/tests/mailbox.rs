@@ -217,7 +217,7 @@ fn replayed_and_retried_messages_are_stored_once() {
     let challenge = relay.challenge();
     let nonce = pow::solve(&challenge, &pow::ciphertext_sha256(&answer))
         .unwrap()
-        .nonce
+        .nonces[0]
         .to_string();
     let token = keys.mailbox_token.to_base64url();
     let post_with_challenge = |body: &[u8]| {

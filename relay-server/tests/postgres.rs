@@ -260,7 +260,14 @@ fn two_relays_on_one_database_accept_a_proof_once_whichever_relay_it_is_sent_to(
     let body_sha256 = pow::ciphertext_sha256(&body);
     let wrong = (0..u32::MAX)
         .find(|nonce| {
-            pow::verify(&challenge, &body_sha256, &pow::Solution { nonce: *nonce }).is_err()
+            pow::verify(
+                &challenge,
+                &body_sha256,
+                &pow::Solution {
+                    nonces: vec![*nonce],
+                },
+            )
+            .is_err()
         })
         .unwrap();
     let refused = relay_b.submit_with(&body, &submission_key(), &challenge.seed, wrong);

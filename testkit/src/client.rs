@@ -119,14 +119,19 @@ impl Client {
             .parse()
     }
 
-    /// A fresh challenge, as the envelope's solver takes it.
+    /// A fresh challenge of one puzzle, as the envelope's solver takes it.
     pub fn challenge(&self) -> pow::Challenge {
-        let challenge = self.challenge_response();
-        pow::Challenge {
-            seed: challenge.seed,
-            difficulty: challenge.difficulty,
-            memory_kib: challenge.memory_kib,
-        }
+        solver_challenge(&self.challenge_response())
+    }
+
+    /// A fresh challenge split into the relay's number of puzzles (`?version=2`, as the widget
+    /// asks), as the envelope's solver takes it.
+    pub fn split_challenge(&self) -> pow::Challenge {
+        let response: ChallengeResponse = self
+            .request("POST", "/api/v1/challenges?version=2", &[], b"")
+            .expect_status(201)
+            .parse();
+        solver_challenge(&response)
     }
 
     /// A fresh challenge solved honestly for `body`.
@@ -136,7 +141,7 @@ impl Client {
             pow::solve(&challenge, &pow::ciphertext_sha256(body)).expect("solve the challenge");
         Proof {
             seed: challenge.seed,
-            nonce: solution.nonce,
+            nonce: solution.nonces[0],
         }
     }
 
@@ -157,6 +162,30 @@ impl Client {
             (headers::NONCE, nonce.as_str()),
         ]);
         self.request(method, path, &all, body)
+    }
+
+    /// `POST /api/v1/tips` with the given challenge seed and `Fluister-Nonce` exactly as given
+    /// (for split challenges: one nonce per puzzle, separated by commas).
+    pub fn submit_with_nonce_header(
+        &self,
+        body: &[u8],
+        submission_key: &[u8; 32],
+        seed: &[u8; 32],
+        nonce_header: &str,
+    ) -> Response {
+        let key = encode_base64url(submission_key);
+        let seed = encode_base64url(seed);
+        self.request(
+            "POST",
+            "/api/v1/tips",
+            &[
+                ("Content-Type", "application/octet-stream"),
+                (headers::SUBMISSION_KEY, &key),
+                (headers::CHALLENGE, &seed),
+                (headers::NONCE, nonce_header),
+            ],
+            body,
+        )
     }
 
     /// `POST /api/v1/tips` with a fresh challenge, solved honestly.
@@ -297,4 +326,14 @@ impl Client {
 /// `/api/v1/mailboxes/{id}/messages`.
 pub fn messages_path(mailbox_id: &str) -> String {
     format!("/api/v1/mailboxes/{mailbox_id}/messages")
+}
+
+/// The challenge as the envelope's solver takes it.
+fn solver_challenge(response: &ChallengeResponse) -> pow::Challenge {
+    pow::Challenge {
+        seed: response.seed,
+        difficulty: response.difficulty,
+        memory_kib: response.memory_kib,
+        puzzles: response.puzzles,
+    }
 }

@@ -194,9 +194,10 @@ fn whole_number(object: &JsValue, name: &str) -> Option<u32> {
         .map(|number| number as u32)
 }
 
-/// `POST /api/v1/challenges`.
+/// `POST /api/v1/challenges?version=2`: a challenge split into puzzles, whose time is
+/// predictable (see the envelope's `pow` module).
 pub async fn fetch_challenge() -> Result<Challenge, RequestFailure> {
-    let json = request_text("POST", "/api/v1/challenges", None, &[]).await?;
+    let json = request_text("POST", "/api/v1/challenges?version=2", None, &[]).await?;
     let challenge = parse_json(&json)?;
     let seed = string_field(&challenge, "seed").ok_or(RequestFailure::Unreachable)?;
     let difficulty = whole_number(&challenge, "difficulty").ok_or(RequestFailure::Unreachable)?;
@@ -212,8 +213,8 @@ pub async fn fetch_challenge() -> Result<Challenge, RequestFailure> {
 pub struct Payment {
     /// The challenge's seed, as the relay sent it.
     pub seed: String,
-    /// The nonce that solves it for the body.
-    pub nonce: u32,
+    /// The nonces that solve its puzzles for the body, in order.
+    pub nonces: Vec<u32>,
 }
 
 /// A `POST` of `body` paid for with a proof of work, with `headers` besides the payment's;
@@ -224,7 +225,7 @@ async fn paid_post(
     headers: &[(&str, &str)],
     payment: Payment,
 ) -> Result<(), RequestFailure> {
-    let nonce = payment.nonce.to_string();
+    let nonce = headers::nonce_header(&payment.nonces);
     let mut all_headers = headers.to_vec();
     all_headers.extend([
         (headers::CHALLENGE, payment.seed.as_str()),

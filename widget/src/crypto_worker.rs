@@ -176,13 +176,13 @@ impl CryptoWorker {
     }
 
     /// Solves the challenge (as the relay sent it) for the body with hash `sha256`, telling
-    /// `on_progress` how far it is; returns the nonce.
+    /// `on_progress` how far it is; returns a nonce per puzzle.
     pub fn solve(
         &self,
         challenge_json: String,
         sha256: [u8; 32],
         on_progress: ProgressHandler,
-    ) -> impl Future<Output = Result<u32, Failure>> + 'static {
+    ) -> impl Future<Output = Result<Vec<u32>, Failure>> + 'static {
         let answer = self.call(
             Solve {
                 challenge: challenge_json,
@@ -190,7 +190,7 @@ impl CryptoWorker {
             },
             Some(on_progress),
         );
-        async move { Ok(answer.await?.nonce) }
+        async move { Ok(answer.await?.nonces) }
     }
 
     /// Posts `request` at once (so requests reach the worker in the order they are made, even

@@ -158,13 +158,13 @@ impl<S: Send + Sync> FromRequestParts<S> for SubmissionKey {
     }
 }
 
-/// The proof of work a request pays with (the challenge's seed and the nonce that solves it),
+/// The proof of work a request pays with (the challenge's seed and the nonces that solve it),
 /// and the request's place among `limits.max_concurrent_requests`, given back while the proof
 /// waits its turn to be verified.
 #[derive(Debug)]
 pub(super) struct Payment {
     seed: [u8; 32],
-    nonce: u32,
+    nonces: Vec<u32>,
     slot: Option<RequestSlot>,
 }
 
@@ -180,7 +180,7 @@ impl Payment {
         take_payment(
             state,
             self.slot.as_ref(),
-            (self.seed, self.nonce),
+            (self.seed, self.nonces.clone()),
             body_sha256,
             presenter,
         )
@@ -202,16 +202,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Payment {
         let seed: [u8; 32] = decode_base64url(seed_text).ok_or(ApiError::BadHeader(
             "`Fluister-Challenge` must be the challenge's seed exactly as the relay sent it.",
         ))?;
-        let nonce: u32 = nonce_text
-            .parse()
-            .ok()
-            .filter(|_| nonce_text.bytes().all(|byte| byte.is_ascii_digit()))
-            .ok_or(ApiError::BadHeader(
-                "`Fluister-Nonce` must be a decimal number from 0 to 4294967295.",
-            ))?;
+        let nonces = wire::parse_nonce_header(nonce_text).ok_or(ApiError::BadHeader(
+            "`Fluister-Nonce` must be one decimal number from 0 to 4294967295 per puzzle, separated by commas (at most 32).",
+        ))?;
         Ok(Self {
             seed,
-            nonce,
+            nonces,
             slot: parts.extensions.get::<RequestSlot>().cloned(),
         })
     }

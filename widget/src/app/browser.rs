@@ -59,7 +59,7 @@ impl WorkerApi for CryptoWorker {
         challenge_json: String,
         sha256: [u8; 32],
         on_progress: ProgressHandler,
-    ) -> impl Future<Output = Result<u32, Failure>> + 'static {
+    ) -> impl Future<Output = Result<Vec<u32>, Failure>> + 'static {
         CryptoWorker::solve(self, challenge_json, sha256, on_progress)
     }
 }

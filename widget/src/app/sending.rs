@@ -52,13 +52,13 @@ pub(crate) trait WorkerApi {
         recipients: Vec<String>,
         pinned: Option<String>,
     ) -> impl Future<Output = Result<SealedTip, Failure>> + 'static;
-    /// Solves the challenge for the body with hash `sha256`; returns the nonce.
+    /// Solves the challenge for the body with hash `sha256`; returns a nonce per puzzle.
     fn solve(
         &self,
         challenge_json: String,
         sha256: [u8; 32],
         on_progress: ProgressHandler,
-    ) -> impl Future<Output = Result<u32, Failure>> + 'static;
+    ) -> impl Future<Output = Result<Vec<u32>, Failure>> + 'static;
 }
 
 /// Everything the send and mailbox tasks need from outside: the relay, the crypto worker, the
@@ -239,14 +239,14 @@ where
             let on_state = Rc::clone(&on_state);
             Rc::new(move |percent| on_state(SendingState::Solving { percent, busy }))
         };
-        let nonce = worker
+        let nonces = worker
             .solve(challenge.json.clone(), *sha256, progress)
             .await
             .map_err(|_| SendFailure::Worker)?;
         on_state(SendingState::Posting);
         let payment = Payment {
             seed: challenge.seed,
-            nonce,
+            nonces,
         };
         match post(payment).await {
             Ok(()) => return Ok(()),
@@ -461,7 +461,7 @@ mod tests {
         Tip {
             at: f64,
             seed: String,
-            nonce: u32,
+            nonces: Vec<u32>,
             ciphertext: Vec<u8>,
             submission_key: String,
         },
@@ -515,7 +515,7 @@ mod tests {
             self.posted.borrow_mut().push(Posted::Tip {
                 at: self.world.now.get(),
                 seed: payment.seed,
-                nonce: payment.nonce,
+                nonces: payment.nonces,
                 ciphertext: tip.ciphertext.clone(),
                 submission_key: tip.submission_key.clone(),
             });
@@ -583,10 +583,10 @@ mod tests {
             challenge_json: String,
             _sha256: [u8; 32],
             on_progress: ProgressHandler,
-        ) -> impl Future<Output = Result<u32, Failure>> + 'static {
+        ) -> impl Future<Output = Result<Vec<u32>, Failure>> + 'static {
             self.solved.borrow_mut().push(challenge_json);
             on_progress(50);
-            std::future::ready(Ok(self.solved.borrow().len() as u32))
+            std::future::ready(Ok(vec![self.solved.borrow().len() as u32]))
         }
     }
 
@@ -750,7 +750,7 @@ mod tests {
             Posted::Tip {
                 at: tip_at,
                 ciphertext,
-                nonce,
+                nonces,
                 ..
             },
         ] = posted.as_slice()
@@ -768,7 +768,7 @@ mod tests {
             "the document the form made, sealed"
         );
         // Each request paid with its own challenge, solved by the worker.
-        assert_eq!(*nonce, 2);
+        assert_eq!(*nonces, [2]);
         assert_eq!(mailbox_seeds(&posted), ["seed-1"]);
         assert!(delivery.sealed.with_value(Option::is_none));
     }

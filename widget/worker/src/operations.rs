@@ -94,32 +94,40 @@ where
 
 /// Solves the challenge for the hash, reporting progress after every few tries.
 ///
-/// Solving is a lottery: each try wins with chance 1/difficulty, however many came before, so no
-/// one knows how much work is left. The percentage reported is the share of solvers who would be
-/// done after this many tries, 1 − e^(−tries/difficulty): it keeps moving for as long as the work
-/// goes on (63 % at the expected number of tries, 95 % at three times it) instead of sitting at
-/// 99 % for an unlucky reporter, and it follows the challenge's own difficulty, however high.
+/// Each puzzle is a lottery: each try wins with chance 1/(its share of the difficulty), however
+/// many came before, so no one knows how much work is left on it. The share reported for the
+/// puzzle being solved is that of solvers who would be done after this many tries,
+/// 1 − e^(−tries/share): it keeps moving (63 % at the expected number of tries) instead of
+/// sitting at 99 % for an unlucky reporter. The whole is the puzzles solved plus that share,
+/// over the number of puzzles: with the relay's twenty puzzles it moves almost evenly.
 fn solve(request: &Solve, report_progress: &mut dyn FnMut(u32)) -> Result<Solved, Failure> {
     let challenge: Challenge =
         serde_json::from_str(&request.challenge).map_err(|_| Failure::InvalidInput)?;
     let mut solver = Solver::new(&challenge, &request.hash).map_err(|_| Failure::InvalidInput)?;
-    let expected_tries = f64::from(challenge.difficulty.max(1));
+    let per_puzzle = f64::from(challenge.tries_per_puzzle().max(1));
+    let puzzles = f64::from(challenge.puzzles);
     loop {
         if let Some(solution) = solver
             .step(TRIES_PER_PROGRESS_REPORT)
             .map_err(|_| Failure::Crypto)?
         {
             return Ok(Solved {
-                nonce: solution.nonce,
+                nonces: solution.nonces,
             });
         }
-        report_progress(solved_share_percent(solver.tries_so_far(), expected_tries));
+        let this_puzzle = solved_share(solver.tries_on_this_puzzle(), per_puzzle);
+        let done = (f64::from(solver.puzzles_solved()) + this_puzzle) / puzzles;
+        report_progress(whole_percent_below_100(done));
     }
 }
 
-/// The share of solvers done after `tries` (see [`solve`]), as a whole percentage below 100.
-fn solved_share_percent(tries: u64, expected_tries: f64) -> u32 {
-    let share = -(-(tries as f64) / expected_tries).exp_m1();
+/// The share of solvers of one puzzle done after `tries` (see [`solve`]).
+fn solved_share(tries: u64, expected_tries: f64) -> f64 {
+    -(-(tries as f64) / expected_tries).exp_m1()
+}
+
+/// A share from 0 to 1 as a whole percentage below 100.
+fn whole_percent_below_100(share: f64) -> u32 {
     (share * 100.0).floor().clamp(0.0, 99.0) as u32
 }
 
@@ -227,7 +235,7 @@ mod tests {
             &challenge,
             &hash,
             &pow::Solution {
-                nonce: solved.nonce,
+                nonces: solved.nonces,
             },
         )
         .unwrap();
@@ -240,10 +248,47 @@ mod tests {
 
     #[test]
     fn progress_is_the_share_of_solvers_done_and_never_reaches_100() {
-        assert_eq!(solved_share_percent(0, 1000.0), 0);
-        assert_eq!(solved_share_percent(1000, 1000.0), 63);
-        assert_eq!(solved_share_percent(3000, 1000.0), 95);
-        assert_eq!(solved_share_percent(1_000_000, 1000.0), 99);
+        let percent = |tries, expected| whole_percent_below_100(solved_share(tries, expected));
+        assert_eq!(percent(0, 1000.0), 0);
+        assert_eq!(percent(1000, 1000.0), 63);
+        assert_eq!(percent(3000, 1000.0), 95);
+        assert_eq!(percent(1_000_000, 1000.0), 99);
+    }
+
+    #[test]
+    fn a_split_challenge_is_solved_puzzle_by_puzzle_with_progress_that_follows_them() {
+        let challenge = Challenge {
+            seed: [3; 32],
+            difficulty: 64,
+            memory_kib: pow::MIN_MEMORY_KIB,
+            puzzles: 8,
+        };
+        let hash = ciphertext_sha256(b"sealed tip");
+        let request = Solve {
+            challenge: serde_json::to_string(&challenge).unwrap(),
+            hash,
+        };
+        let mut reports = Vec::new();
+        let json = Session::new()
+            .handle(request.into(), &mut |percent| reports.push(percent))
+            .unwrap();
+        let solved: Solved = serde_json::from_str(&json).unwrap();
+        assert_eq!(solved.nonces.len(), 8);
+        pow::verify(
+            &challenge,
+            &hash,
+            &pow::Solution {
+                nonces: solved.nonces,
+            },
+        )
+        .unwrap();
+        assert!(
+            reports.windows(2).all(|pair| pair[0] <= pair[1]),
+            "{reports:?}"
+        );
+        // Near the end most puzzles are solved, and the bar says so.
+        let last = *reports.last().expect("more than one step of tries");
+        assert!((50..=99).contains(&last), "{reports:?}");
     }
 
     #[test]
