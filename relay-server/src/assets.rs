@@ -49,6 +49,32 @@ impl Assets {
         Self { directory }
     }
 
+    /// The SHA-256 (standard base64) of the style sheet the built iframe documents carry inline,
+    /// from `asset-manifest.json`, for the widget's Content-Security-Policy; `None` without
+    /// built assets or with a manifest that names none (an older build, whose documents link
+    /// their style sheet). Read once, when the relay starts: replacing the assets means a
+    /// restart, as the operator guide says.
+    pub fn inline_style_sha256(&self) -> Option<String> {
+        let directory = self.directory.as_ref()?;
+        let manifest = std::fs::read(directory.join("asset-manifest.json")).ok()?;
+        let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
+        let hash = manifest.get("inline_style_sha256")?.as_str()?;
+        // 32 bytes in standard base64 are 44 characters ending in one `=`; anything else would
+        // not be a hash, and must not reach the header.
+        let well_formed = hash.len() == 44
+            && hash.ends_with('=')
+            && hash[..43]
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'+' || byte == b'/');
+        if !well_formed {
+            tracing::warn!(
+                "asset-manifest.json names no well-formed inline_style_sha256: the widget will show without its style"
+            );
+            return None;
+        }
+        Some(hash.to_owned())
+    }
+
     /// `GET /embed.js`: the loader. Its name has no hash (municipal pages link to it), so it is
     /// cached briefly; pages can pin it with Subresource Integrity (over the decoded bytes, so
     /// the brotli copy matches too).
@@ -423,6 +449,36 @@ mod tests {
         )
         .unwrap();
         directory
+    }
+
+    #[test]
+    fn the_inline_styles_hash_is_taken_only_when_it_is_one() {
+        let directory = widget_directory();
+        let assets = Assets::new(Some(directory.clone()));
+        assert_eq!(assets.inline_style_sha256(), None, "no manifest");
+        let hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+        let manifest = |value: &str| {
+            std::fs::write(
+                directory.join("asset-manifest.json"),
+                serde_json::json!({ "inline_style_sha256": value }).to_string(),
+            )
+            .unwrap();
+        };
+        manifest(hash);
+        assert_eq!(assets.inline_style_sha256().as_deref(), Some(hash));
+        for bad in [
+            "",
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU",
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuF'=",
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS; *=",
+            "'unsafe-inline'",
+        ] {
+            manifest(bad);
+            assert_eq!(assets.inline_style_sha256(), None, "{bad}");
+        }
+        std::fs::write(directory.join("asset-manifest.json"), "not json").unwrap();
+        assert_eq!(assets.inline_style_sha256(), None);
+        assert_eq!(Assets::new(None).inline_style_sha256(), None);
     }
 
     fn request(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {

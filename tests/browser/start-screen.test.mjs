@@ -104,6 +104,10 @@ for (const language of ["nl", "pl", "ar"]) {
     assert.ok(await frame.getByText(labour, { exact: true }).isVisible(), labour);
     assert.ok(held.length > 0, "the form's wasm was requested and held back");
     assert.equal(await frame.locator(".fluister:not([data-static])").count(), 0, "no wasm has run");
+    // The style sheet is inside the document (no round trip of its own), and the relay's policy
+    // lets exactly it apply (a refusal would be among the console problems checked below).
+    assert.equal(await frame.locator('link[rel="stylesheet"]').count(), 0);
+    assert.equal(await frame.evaluate(() => getComputedStyle(document.querySelector(".safety-bar")).display), "flex");
     const violations = await accessibilityViolations(frame);
     assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
     assert.deepEqual(problems, []);
