@@ -99,12 +99,12 @@ where
 /// puzzle being solved is that of solvers who would be done after this many tries,
 /// 1 − e^(−tries/share): it keeps moving (63 % at the expected number of tries) instead of
 /// sitting at 99 % for an unlucky reporter. The whole is the puzzles solved plus that share,
-/// over the number of puzzles: with the relay's twenty puzzles it moves almost evenly.
+/// over the number of puzzles: with the relay's 24 puzzles it moves almost evenly.
 fn solve(request: &Solve, report_progress: &mut dyn FnMut(u32)) -> Result<Solved, Failure> {
     let challenge: Challenge =
         serde_json::from_str(&request.challenge).map_err(|_| Failure::InvalidInput)?;
     let mut solver = Solver::new(&challenge, &request.hash).map_err(|_| Failure::InvalidInput)?;
-    let per_puzzle = f64::from(challenge.tries_per_puzzle().max(1));
+    let per_puzzle = challenge.expected_tries_per_puzzle();
     let puzzles = f64::from(challenge.puzzles);
     loop {
         if let Some(solution) = solver
