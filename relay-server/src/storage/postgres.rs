@@ -10,6 +10,14 @@
 //! check (a submission key seen before, a mailbox full, the team log's size) sees the writes
 //! committed before it. Reads take a pooled connection of their own and lock nothing.
 //!
+//! Throughput: holding that row through a synchronous commit would let the whole database
+//! commit one write after another, one flush each. Tips, the write a flood is made of, go
+//! through one writer task per relay instead, which stores every tip that has queued up (at
+//! most [`MAX_TIP_BATCH`]) in one transaction and one flush (group commit), each checked against
+//! the totals as the tips before it in the batch left them, and answers each only after that
+//! commit. A batch that fails answers every tip in it with the error (none of them is stored,
+//! and each client retries with its own submission key).
+//!
 //! Order: rows get no number that says when they came. Tips, mailboxes and messages are keyed
 //! by their random ids, and a message's place counts within its own mailbox only; the one
 //! sequence is the team log's place, which the coordinators' order needs.
@@ -27,6 +35,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
@@ -57,6 +66,9 @@ impl From<deadpool_postgres::PoolError> for StorageError {
 
 /// The most connections one relay opens to the server.
 const MAX_CONNECTIONS: usize = 16;
+
+/// The most tips the writer stores in one transaction.
+const MAX_TIP_BATCH: usize = 128;
 
 /// How long a request waits for a connection (or for a new one to be made) before it fails.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -266,12 +278,20 @@ fn fixed<const N: usize>(bytes: Vec<u8>) -> StorageResult<[u8; N]> {
     })
 }
 
-/// The PostgreSQL backend. Cloning is cheap; all clones share the connection pool.
+/// The PostgreSQL backend. Cloning is cheap; all clones share the connection pool and the tip
+/// writer.
 #[derive(Clone)]
 pub struct PostgresStorage {
     pool: Pool,
     limits: StorageLimits,
     totals: Arc<Totals>,
+    tips: mpsc::UnboundedSender<TipCommand>,
+}
+
+/// A tip for the writer task, with the channel its outcome goes back on (after the commit).
+struct TipCommand {
+    tip: NewTip,
+    answer: oneshot::Sender<StorageResult<StoreOutcome>>,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -319,10 +339,12 @@ impl PostgresStorage {
             .recycle_timeout(Some(CONNECTION_TIMEOUT))
             .build()
             .map_err(|error| StorageError(format!("cannot set up the connection pool: {error}")))?;
+        let (tips, queued_tips) = mpsc::unbounded_channel();
         let storage = Self {
             pool,
             limits,
             totals: Arc::new(Totals::default()),
+            tips,
         };
         storage.migrate().await?;
         let client = storage.pool.get().await?;
@@ -334,6 +356,13 @@ impl PostgresStorage {
             )
             .await?;
         storage.totals.set(&TotalsRow::from_row(&row)?);
+        // Ends when the last clone of the storage (and so of the sender) is dropped.
+        tokio::spawn(write_tips(
+            storage.pool.clone(),
+            limits,
+            Arc::clone(&storage.totals),
+            queued_tips,
+        ));
         Ok(storage)
     }
 
@@ -428,20 +457,7 @@ impl PostgresStorage {
         }
         let locked = TotalsRow::from_row(&transaction.query_one(LOCK_TOTALS, &[]).await?)?;
         let (answer, totals) = work(&transaction, locked).await?;
-        transaction
-            .execute(
-                "UPDATE storage_totals SET tips = $1, mailboxes = $2, messages = $3,
-                     stored_bytes = $4, hour = $5, hour_bytes = $6",
-                &[
-                    &totals.tips,
-                    &totals.mailboxes,
-                    &totals.messages,
-                    &totals.stored_bytes,
-                    &totals.hour,
-                    &totals.hour_bytes,
-                ],
-            )
-            .await?;
+        save_totals(&transaction, &totals).await?;
         transaction.commit().await?;
         self.totals.set(&totals);
         Ok(Some(answer))
@@ -457,6 +473,151 @@ impl PostgresStorage {
         let statement = client.prepare_cached(query).await?;
         Ok(client.query(&statement, parameters).await?)
     }
+}
+
+/// Writes the totals a write transaction ends with into the row it locked.
+async fn save_totals(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    totals: &TotalsRow,
+) -> StorageResult<()> {
+    transaction
+        .execute(
+            "UPDATE storage_totals SET tips = $1, mailboxes = $2, messages = $3,
+                 stored_bytes = $4, hour = $5, hour_bytes = $6",
+            &[
+                &totals.tips,
+                &totals.mailboxes,
+                &totals.messages,
+                &totals.stored_bytes,
+                &totals.hour,
+                &totals.hour_bytes,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The tip writer: takes the tips that have queued up (at most [`MAX_TIP_BATCH`]), stores them
+/// in one transaction and answers each after its commit; then the next batch. Ends when every
+/// sender is gone.
+async fn write_tips(
+    pool: Pool,
+    limits: StorageLimits,
+    totals: Arc<Totals>,
+    mut queued: mpsc::UnboundedReceiver<TipCommand>,
+) {
+    let mut batch = Vec::with_capacity(MAX_TIP_BATCH);
+    while let Some(first) = queued.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_TIP_BATCH {
+            match queued.try_recv() {
+                Ok(command) => batch.push(command),
+                Err(_) => break,
+            }
+        }
+        match store_tip_batch(&pool, limits, &batch).await {
+            Ok((outcomes, row)) => {
+                totals.set(&row);
+                for (command, outcome) in batch.drain(..).zip(outcomes) {
+                    // A client that went away no longer waits for its answer.
+                    let _ = command.answer.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                for command in batch.drain(..) {
+                    let _ = command.answer.send(Err(StorageError(error.0.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Stores a batch of tips in one transaction: the totals row locked first, each tip checked
+/// against the totals the ones before it left (and against their submission keys), the totals
+/// written, one commit. Returns each tip's outcome, in order, and the totals after the commit.
+async fn store_tip_batch(
+    pool: &Pool,
+    limits: StorageLimits,
+    batch: &[TipCommand],
+) -> StorageResult<(Vec<StoreOutcome>, TotalsRow)> {
+    let hour = round_down_to_hour(now_unix());
+    let mut client = pool.get().await?;
+    let transaction = client.transaction().await?;
+    let mut totals = TotalsRow::from_row(&transaction.query_one(LOCK_TOTALS, &[]).await?)?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for command in batch {
+        let (outcome, next) =
+            store_one_tip(&transaction, limits, hour, &command.tip, totals).await?;
+        outcomes.push(outcome);
+        totals = next;
+    }
+    save_totals(&transaction, &totals).await?;
+    transaction.commit().await?;
+    Ok((outcomes, totals))
+}
+
+/// Stores one tip inside a write transaction that holds the totals row, unless its submission
+/// key was seen before or the quota refuses it; returns its outcome and the totals after it.
+async fn store_one_tip(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    limits: StorageLimits,
+    hour: i64,
+    tip: &NewTip,
+    totals: TotalsRow,
+) -> StorageResult<(StoreOutcome, TotalsRow)> {
+    // A retried submission is recognised before anything else is checked (also when the first
+    // attempt is earlier in the same batch: the transaction sees its own rows).
+    if let Some(previous) = find_submission(transaction, &tip.submission_key_sha256).await? {
+        let outcome = if previous.body_sha256 == tip.body_sha256 {
+            StoreOutcome::AlreadyStored(previous.tip_id)
+        } else {
+            StoreOutcome::SubmissionKeyConflict
+        };
+        return Ok((outcome, totals));
+    }
+    let size = tip.ciphertext.len() as u64;
+    match quota_refusal(limits, &totals, hour, size, true) {
+        Some(QuotaRefusal::Full) => return Ok((StoreOutcome::StorageFull, totals)),
+        Some(QuotaRefusal::ThisHour) => return Ok((StoreOutcome::HourlyLimitReached, totals)),
+        None => {}
+    }
+    let id = super::random_tip_id();
+    let insert_tip = transaction
+        .prepare_cached(
+            "INSERT INTO tips (id, received_hour, size, ciphertext) VALUES ($1, $2, $3, $4)",
+        )
+        .await?;
+    transaction
+        .execute(
+            &insert_tip,
+            &[
+                &&id.0[..],
+                &tip.received_hour,
+                &as_column(size),
+                &&tip.ciphertext[..],
+            ],
+        )
+        .await?;
+    let insert_submission = transaction
+        .prepare_cached(
+            "INSERT INTO submissions (key_sha256, tip_id, body_sha256, received_hour)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .await?;
+    transaction
+        .execute(
+            &insert_submission,
+            &[
+                &&tip.submission_key_sha256[..],
+                &&id.0[..],
+                &&tip.body_sha256[..],
+                &tip.received_hour,
+            ],
+        )
+        .await?;
+    let mut next = with_bytes_added(totals, hour, size, true);
+    next.tips += 1;
+    Ok((StoreOutcome::Stored(id), next))
 }
 
 /// Whether `size` more bytes fit in the total quota and, when `hourly`, in this hour's share.
@@ -500,11 +661,11 @@ async fn find_submission(
     client: &impl deadpool_postgres::GenericClient,
     submission_key_sha256: &[u8; 32],
 ) -> StorageResult<Option<PreviousSubmission>> {
+    let statement = client
+        .prepare_cached("SELECT tip_id, body_sha256 FROM submissions WHERE key_sha256 = $1")
+        .await?;
     let row = client
-        .query_opt(
-            "SELECT tip_id, body_sha256 FROM submissions WHERE key_sha256 = $1",
-            &[&&submission_key_sha256[..]],
-        )
+        .query_opt(&statement, &[&&submission_key_sha256[..]])
         .await?;
     row.map(|row| {
         Ok(PreviousSubmission {
@@ -536,60 +697,13 @@ async fn find_message_submission(
 
 impl Storage for PostgresStorage {
     async fn store_tip(&self, tip: NewTip) -> StorageResult<StoreOutcome> {
-        let limits = self.limits;
-        let hour = round_down_to_hour(now_unix());
-        self.write(move |transaction, totals| {
-            Box::pin(async move {
-                // A retried submission is recognised before anything else is checked.
-                if let Some(previous) =
-                    find_submission(transaction, &tip.submission_key_sha256).await?
-                {
-                    let outcome = if previous.body_sha256 == tip.body_sha256 {
-                        StoreOutcome::AlreadyStored(previous.tip_id)
-                    } else {
-                        StoreOutcome::SubmissionKeyConflict
-                    };
-                    return Ok((outcome, totals));
-                }
-                let size = tip.ciphertext.len() as u64;
-                match quota_refusal(limits, &totals, hour, size, true) {
-                    Some(QuotaRefusal::Full) => return Ok((StoreOutcome::StorageFull, totals)),
-                    Some(QuotaRefusal::ThisHour) => {
-                        return Ok((StoreOutcome::HourlyLimitReached, totals));
-                    }
-                    None => {}
-                }
-                let id = super::random_tip_id();
-                transaction
-                    .execute(
-                        "INSERT INTO tips (id, received_hour, size, ciphertext)
-                         VALUES ($1, $2, $3, $4)",
-                        &[
-                            &&id.0[..],
-                            &tip.received_hour,
-                            &as_column(size),
-                            &&tip.ciphertext[..],
-                        ],
-                    )
-                    .await?;
-                transaction
-                    .execute(
-                        "INSERT INTO submissions (key_sha256, tip_id, body_sha256, received_hour)
-                         VALUES ($1, $2, $3, $4)",
-                        &[
-                            &&tip.submission_key_sha256[..],
-                            &&id.0[..],
-                            &&tip.body_sha256[..],
-                            &tip.received_hour,
-                        ],
-                    )
-                    .await?;
-                let mut next = with_bytes_added(totals, hour, size, true);
-                next.tips += 1;
-                Ok((StoreOutcome::Stored(id), next))
-            })
-        })
-        .await
+        let (answer, outcome) = oneshot::channel();
+        self.tips
+            .send(TipCommand { tip, answer })
+            .map_err(|_| StorageError("the tip writer has stopped".to_owned()))?;
+        outcome
+            .await
+            .map_err(|_| StorageError("the tip writer dropped a tip".to_owned()))?
     }
 
     async fn find_submission(
@@ -1276,6 +1390,48 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), 1, "every retry names the one stored tip");
         assert_eq!(storage.list_tips().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn tips_that_arrive_together_are_committed_together_and_each_is_answered() {
+        let server = PostgresServer::start();
+        let storage = open(&server, limits(1 << 20, 1 << 20)).await;
+        let hour = round_down_to_hour(now_unix());
+        // Every write transaction takes a transaction id; this query's own takes one more.
+        let transaction_id = || -> u64 {
+            server
+                .psql("SELECT pg_current_xact_id()")
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        let before = transaction_id();
+        let senders: Vec<_> = (0..64u8)
+            .map(|key| {
+                let storage = storage.clone();
+                tokio::spawn(async move { storage.store_tip(new_tip(key, &[key; 30], hour)).await })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for sender in senders {
+            match sender.await.unwrap().unwrap() {
+                StoreOutcome::Stored(id) => ids.push(id),
+                other => panic!("unexpected outcome {other:?}"),
+            }
+        }
+        let writes = transaction_id() - before - 1;
+        assert!(writes <= 8, "64 tips took {writes} transactions");
+        ids.sort_by_key(|id| id.0);
+        ids.dedup();
+        assert_eq!(ids.len(), 64);
+        assert_eq!(storage.list_tips().await.unwrap().len(), 64);
+        assert_eq!(storage.counts().stored_bytes, 64 * 30);
+        assert_eq!(
+            server
+                .psql("SELECT tips, stored_bytes FROM storage_totals")
+                .trim(),
+            "64|1920"
+        );
     }
 
     #[tokio::test]
