@@ -64,6 +64,46 @@ fn usable_municipalities(
     usable
 }
 
+/// The most phone numbers the form lists, as the relay's own check allows: a relay that sends
+/// more (a broken or hostile one) cannot bury the real ones or slow the form down.
+const MAX_PHONE_NUMBERS: usize = 12;
+
+/// The longest label shown, in characters, as the relay's own check allows.
+const MAX_LABEL_CHARACTERS: usize = 120;
+
+/// The most labels one number keeps: one per language the form speaks.
+const MAX_LABEL_LANGUAGES: usize = 8;
+
+/// The longest number shown, in characters.
+const MAX_NUMBER_CHARACTERS: usize = 32;
+
+/// A phone number as the relay's own check accepts it, or `None`: a label of 1 to 120
+/// characters, labels only for two-letter language codes (and as long), and numbers of digits,
+/// spaces, `-`, `(` and `)` with an optional leading `+` (an empty number from abroad is none).
+fn usable_phone_number(mut phone: PhoneNumber) -> Option<PhoneNumber> {
+    let good_label =
+        |label: &str| !label.trim().is_empty() && label.chars().count() <= MAX_LABEL_CHARACTERS;
+    let dialable = |number: &str| {
+        let digits = number.strip_prefix('+').unwrap_or(number);
+        number.chars().count() <= MAX_NUMBER_CHARACTERS
+            && digits.chars().any(|character| character.is_ascii_digit())
+            && digits
+                .chars()
+                .all(|character| character.is_ascii_digit() || " -()".contains(character))
+    };
+    if !good_label(&phone.label) || !dialable(&phone.number) {
+        return None;
+    }
+    if !phone.abroad.is_empty() && !dialable(&phone.abroad) {
+        phone.abroad.clear();
+    }
+    phone.labels.retain(|(code, label)| {
+        code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_lowercase()) && good_label(label)
+    });
+    phone.labels.truncate(MAX_LABEL_LANGUAGES);
+    Some(phone)
+}
+
 /// A phone number from the relay's configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhoneNumber {
@@ -156,13 +196,14 @@ pub async fn fetch_config() -> Result<PublicConfig, RequestFailure> {
                     Some((code, label))
                 })
                 .collect();
-            Some(PhoneNumber {
+            usable_phone_number(PhoneNumber {
                 label: string_field(phone, "label")?,
                 labels,
                 number: string_field(phone, "number")?,
                 abroad: string_field(phone, "abroad").unwrap_or_default(),
             })
         })
+        .take(MAX_PHONE_NUMBERS)
         .collect();
     let municipalities =
         usable_municipalities(array_field(&config, "municipalities").iter().filter_map(
@@ -332,6 +373,45 @@ async fn request_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_phone_numbers_the_relay_itself_would_accept_are_shown() {
+        let phone = |label: &str, number: &str, abroad: &str| PhoneNumber {
+            label: label.to_owned(),
+            labels: vec![
+                ("pl".to_owned(), "Policja".to_owned()),
+                ("xx-evil".to_owned(), "Bad".to_owned()),
+                ("en".to_owned(), "x".repeat(121)),
+            ],
+            number: number.to_owned(),
+            abroad: abroad.to_owned(),
+        };
+        let shown = usable_phone_number(phone("Politie", "0900-8844", "+31 (0)20 5")).unwrap();
+        assert_eq!(shown.number, "0900-8844");
+        assert_eq!(shown.abroad, "+31 (0)20 5");
+        assert_eq!(shown.labels, [("pl".to_owned(), "Policja".to_owned())]);
+        // A number from abroad that is not one is left out, not the whole line.
+        let without = usable_phone_number(phone("Politie", "0900-8844", "call us")).unwrap();
+        assert_eq!(without.abroad, "");
+        for (label, number) in [
+            ("", "0800-7000"),
+            ("  ", "0800-7000"),
+            (&"x".repeat(121) as &str, "0800-7000"),
+            ("Politie", ""),
+            ("Politie", "+"),
+            ("Politie", "javascript:alert(1)"),
+            ("Politie", "0800\"><b>"),
+            ("Politie", "0800 7000 ext 5"),
+            ("Politie", &"1".repeat(33)),
+            ("Politie", "++31 20"),
+        ] {
+            assert_eq!(
+                usable_phone_number(phone(label, number, "")),
+                None,
+                "{label:?} {number:?}"
+            );
+        }
+    }
 
     #[test]
     fn only_municipalities_a_tip_can_carry_are_offered() {
