@@ -80,11 +80,9 @@ pub fn run(arguments: &[String]) -> TaskResult {
              [storage]\ndata_dir = \"{data}\"\n\n\
              [proof_of_work]\ndifficulty = {DEMO_DIFFICULTY}\n\n\
              [coordinator]\nrecipients = [\"{recipient}\"]\n{token_hash_line}\n\n\
-             [widget]\nassets_dir = \"{assets}\"\nembedding_origins = [\"{page_origin}\"]\n\n\
-             [[widget.phone_numbers]]\nlabel = \"Meld Misdaad Anoniem\"\nnumber = \"0800-7000\"\n\n\
-             [[widget.phone_numbers]]\nlabel = \"Politie (AVIM)\"\nnumber = \"0900-8844\"\n\n\
-             [[widget.phone_numbers]]\nlabel = \"Nederlandse Arbeidsinspectie\"\nnumber = \"0800-5151\"\n\n\
-             [[widget.phone_numbers]]\nlabel = \"CoMensha\"\nnumber = \"033-448 11 86\"\n",
+             [widget]\nassets_dir = \"{assets}\"\nembedding_origins = [\"{page_origin}\"]\n\
+             # No phone_numbers: the form's built-in list, in every language it speaks, with\n\
+             # Veilig Thuis and the numbers to call from abroad.\n",
             data = demo.join("relay-data").display(),
             assets = crate::widget::assets_dir().display(),
         ),
