@@ -144,9 +144,16 @@ for (const language of ["nl", "pl", "ro", "bg", "en"]) {
     await frame.getByRole("checkbox", { name: vocabulary.kinds.labour, exact: true }).check();
     await press(frame, ui.next);
     await expectStep(frame, ui.role_heading);
-    // "About me" is also an answer to "how do you know this?" on the same step: the role's.
-    await frame.getByRole("group", { name: ui.role_heading, exact: true })
-      .getByRole("radio", { name: vocabulary.roles.about_me, exact: true }).check();
+    const howKnown = frame.getByRole("group", { name: ui.how_known_heading, exact: true });
+    const roles = frame.getByRole("group", { name: ui.role_heading, exact: true });
+    // "How do you know this?" is asked of others; its answer chosen first is cleared when the
+    // report turns out to be about the reporter, whose role already says so.
+    await roles.getByRole("radio", { name: vocabulary.roles.witness, exact: true }).check();
+    await howKnown.getByRole("radio", { name: vocabulary.how_known.saw_it_myself, exact: true }).check();
+    await roles.getByRole("radio", { name: vocabulary.roles.about_me, exact: true }).check();
+    await howKnown.waitFor({ state: "detached" });
+    // The same words now stand once on the step: the role's.
+    assert.equal(await frame.getByRole("radio", { name: vocabulary.how_known.about_me, exact: true }).count(), 1);
     await press(frame, ui.next);
     await expectStep(frame, ui.signals_heading_me);
     for (const signal of ["general.seems_afraid", "labour.no_contract_or_unreadable", "general.under_18"]) {
@@ -170,6 +177,8 @@ for (const language of ["nl", "pl", "ro", "bg", "en"]) {
     await press(frame, ui.next);
     await expectStep(frame, ui.review_heading);
     assert.ok(await frame.getByText(vocabulary.signals["general.seems_afraid"].label_me, { exact: false }).first().isVisible());
+    // The cleared answer is not sent.
+    assert.equal(await frame.getByText(ui.review_how_known, { exact: false }).count(), 0);
     await checkStep(frame, `${language}, review in the first person`);
     await context.close();
   });

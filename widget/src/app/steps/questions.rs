@@ -92,7 +92,9 @@ pub(crate) fn kinds_step(context: WidgetContext) -> impl IntoView {
     }
 }
 
-/// Who is reporting, and how they know ("I saw it myself", "the person told me", ...).
+/// Who is reporting, and how they know ("I saw it myself", "the person told me", ...). When the
+/// report is about the reporter, "how do you know this?" is not asked: its own "it is about me"
+/// would only repeat the answer above it, so the question is left out and its answer cleared.
 pub(crate) fn role_step(context: WidgetContext) -> impl IntoView {
     let answers = context.answers;
     let roles = radio_choices(
@@ -105,20 +107,40 @@ pub(crate) fn role_step(context: WidgetContext) -> impl IntoView {
         answers
             .role
             .with_untracked(|role| role.as_ref().map(|role| role.as_str().to_owned())),
-        move |id| answers.role.set(Some(Role::from_id(id))),
+        move |id| {
+            let role = Role::from_id(id);
+            if role == Role::AboutMe {
+                answers.how_known.set(None);
+            }
+            answers.role.set(Some(role));
+        },
     );
-    let how_known = radio_choices(
-        "how-known",
-        labelled(
-            context,
-            HowKnown::ALL.iter().map(HowKnown::as_str),
-            Translations::how_known_label,
-        ),
-        answers
-            .how_known
-            .with_untracked(|how| how.as_ref().map(|how| how.as_str().to_owned())),
-        move |id| answers.how_known.set(Some(HowKnown::from_id(id))),
-    );
+    let about_me = move || answers.role.with(|role| *role == Some(Role::AboutMe));
+    // Drawn again each time it shows, with the answer as it stands then.
+    let how_known = move || {
+        (!about_me()).then(|| {
+            let choices = radio_choices(
+                "how-known",
+                labelled(
+                    context,
+                    HowKnown::ALL.iter().map(HowKnown::as_str),
+                    Translations::how_known_label,
+                ),
+                answers
+                    .how_known
+                    .with_untracked(|how| how.as_ref().map(|how| how.as_str().to_owned())),
+                move |id| answers.how_known.set(Some(HowKnown::from_id(id))),
+            );
+            view! {
+                <fieldset>
+                    <legend>
+                        <h3>{context.text("how_known_heading")}</h3>
+                    </legend>
+                    {choices}
+                </fieldset>
+            }
+        })
+    };
     view! {
         <form class="step" novalidate>
             {progress_indicator(context, Step::Role)}
@@ -129,12 +151,7 @@ pub(crate) fn role_step(context: WidgetContext) -> impl IntoView {
                 <p class="hint">{context.text("may_skip")}</p>
                 {roles}
             </fieldset>
-            <fieldset>
-                <legend>
-                    <h3>{context.text("how_known_heading")}</h3>
-                </legend>
-                {how_known}
-            </fieldset>
+            {how_known}
             {step_buttons(context, "next", next_step(context))}
         </form>
     }

@@ -1,5 +1,6 @@
 //! The review: every answer once more, each with a way back to its step, and the send button.
 
+use fluister_envelope::tip::vocabulary::Role;
 use leptos::prelude::*;
 
 use crate::app::context::{WidgetContext, focus_soon};
@@ -14,7 +15,9 @@ use super::step_buttons;
 fn review_answers(context: WidgetContext) -> Vec<(&'static str, String, Step)> {
     let answers = context.answers.snapshot();
     let document = answers.to_tip_document();
-    context.with_translations(|translations| {
+    // "How do you know this?" is not asked when the report is about the reporter.
+    let asked_how_known = answers.role != Some(Role::AboutMe);
+    let mut rows = context.with_translations(|translations| {
         let join = |parts: Vec<String>, separator: &str| {
             let parts: Vec<String> = parts
                 .into_iter()
@@ -97,7 +100,11 @@ fn review_answers(context: WidgetContext) -> Vec<(&'static str, String, Step)> {
                 Step::Contact,
             ),
         ]
-    })
+    });
+    if !asked_how_known {
+        rows.retain(|(question_key, _, _)| *question_key != "review_how_known");
+    }
+    rows
 }
 
 pub(crate) fn review_step(context: WidgetContext) -> impl IntoView {
