@@ -8,8 +8,7 @@
 //! this target folder's `tools/`, installed once: they are locked by version, and building them
 //! twice would double the time without testing the widget's build.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::util::{TaskResult, step, target_dir, workspace_root};
@@ -68,8 +67,8 @@ pub fn run(arguments: &[String]) -> TaskResult {
     }
 
     step("Reproducibility: comparing the two bundles byte for byte");
-    let first = files_under(&bundles[0])?;
-    let second = files_under(&bundles[1])?;
+    let first = crate::util::files_under(&bundles[0])?;
+    let second = crate::util::files_under(&bundles[1])?;
     let mut differences = Vec::new();
     for (path, bytes) in &first {
         match second.get(path) {
@@ -151,37 +150,4 @@ fn copy_checkout(to: &Path) -> TaskResult {
     }
     println!("{copied} files copied");
     Ok(())
-}
-
-/// Every file under `root`, by its path relative to `root` (with `/`), with its bytes.
-fn files_under(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let mut files = BTreeMap::new();
-    let mut folders: Vec<PathBuf> = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .map_err(|error| format!("could not list {}: {error}", folder.display()))?;
-        for entry in entries {
-            let path = entry
-                .map_err(|error| format!("could not list {}: {error}", folder.display()))?
-                .path();
-            if path.is_dir() {
-                folders.push(path);
-                continue;
-            }
-            let relative = path
-                .strip_prefix(root)
-                .map_err(|_| format!("{} is outside {}", path.display(), root.display()))?
-                .components()
-                .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes = std::fs::read(&path)
-                .map_err(|error| format!("could not read {}: {error}", path.display()))?;
-            files.insert(relative, bytes);
-        }
-    }
-    if files.is_empty() {
-        return Err(format!("{} is empty", root.display()));
-    }
-    Ok(files)
 }

@@ -1,6 +1,7 @@
 //! Small helpers shared by the tasks: where the workspace is, and running commands loudly.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The result of a task: an error is a message for the person who ran it.
@@ -150,4 +151,38 @@ pub fn build_relay_and_inbox(release: bool) -> Result<Binaries, String> {
         relay: profile.join("relay-server"),
         inbox: profile.join("fluister-inbox"),
     })
+}
+
+/// Every file under `root`, by its path relative to `root` (with `/`), with its bytes, in the
+/// order of their paths; an error for an empty folder.
+pub fn files_under(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut files = BTreeMap::new();
+    let mut folders: Vec<PathBuf> = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|error| format!("could not list {}: {error}", folder.display()))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|error| format!("could not list {}: {error}", folder.display()))?
+                .path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(root)
+                .map_err(|_| format!("{} is outside {}", path.display(), root.display()))?
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let bytes = std::fs::read(&path)
+                .map_err(|error| format!("could not read {}: {error}", path.display()))?;
+            files.insert(relative, bytes);
+        }
+    }
+    if files.is_empty() {
+        return Err(format!("{} is empty", root.display()));
+    }
+    Ok(files)
 }

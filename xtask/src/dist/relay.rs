@@ -92,7 +92,9 @@ pub fn dist(dist: &Path, version: &str, license: Option<&str>, archive_time: u64
         .map_err(|error| format!("could not read {}: {error}", binary_path.display()))?;
 
     crate::widget::build()?;
-    let widget = read_tree(&crate::widget::assets_dir())?;
+    let widget: Vec<(String, Vec<u8>)> = crate::util::files_under(&crate::widget::assets_dir())?
+        .into_iter()
+        .collect();
     if !widget.iter().any(|(name, _)| name == "embed.js") {
         return Err("the widget's build left no embed.js".into());
     }
@@ -208,7 +210,9 @@ pub fn install_check(version: &str, license: Option<&str>) -> TaskResult {
     let binary_path = crate::util::target_dir().join("debug").join("relay-server");
     let binary = std::fs::read(&binary_path)
         .map_err(|error| format!("could not read {}: {error}", binary_path.display()))?;
-    let widget = read_tree(&crate::widget::assets_dir())?;
+    let widget: Vec<(String, Vec<u8>)> = crate::util::files_under(&crate::widget::assets_dir())?
+        .into_iter()
+        .collect();
     let texts = PackageTexts::read()?;
     let tree = deb_tree(
         version,
@@ -300,37 +304,6 @@ fn check_installed() -> TaskResult {
     }
     println!("installed relay: {status_line} for /readyz, {STATE_DIR} fluister 700");
     Ok(())
-}
-
-/// Every file under `root`, as (path relative to it with `/`, contents), sorted by path.
-fn read_tree(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut files = Vec::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .map_err(|error| format!("could not list {}: {error}", folder.display()))?;
-        for entry in entries {
-            let path = entry
-                .map_err(|error| format!("could not list {}: {error}", folder.display()))?
-                .path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let name = path
-                    .strip_prefix(root)
-                    .map_err(|_| format!("{} is outside {}", path.display(), root.display()))?
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let contents = std::fs::read(&path)
-                    .map_err(|error| format!("could not read {}: {error}", path.display()))?;
-                files.push((name, contents));
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 /// The example config as installed: the database in [`STATE_DIR`] and the widget where
