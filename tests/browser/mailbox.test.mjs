@@ -299,7 +299,7 @@ test("a replayed answer is stored once: the relay answers 200 with the same id, 
   // own crypto worker solves it in a page, for the SHA-256 of the captured ciphertext.
   const { context, frame } = await openExamplePage(stack);
   const challengeJson = await (await fetch(`${stack.relay.origin}/api/v1/challenges`, { method: "POST" })).text();
-  const nonce = await frame.evaluate(async ({ challenge, hash }) => {
+  const nonces = await frame.evaluate(async ({ challenge, hash }) => {
     const worker = new Worker(document.getElementById("fluister-widget").dataset.worker, { type: "module" });
     try {
       return await new Promise((resolve, reject) => {
@@ -310,7 +310,7 @@ test("a replayed answer is stored once: the relay answers 200 with the same id, 
           if (data.error !== undefined) {
             reject(new Error(`the worker failed: ${data.error}`));
           } else {
-            resolve(data.result.nonce);
+            resolve(data.result.nonces);
           }
         };
         worker.onerror = () => reject(new Error("the worker did not start"));
@@ -325,7 +325,7 @@ test("a replayed answer is stored once: the relay answers 200 with the same id, 
     "Fluister-Mailbox-Token": loop.mailboxToken,
     "Fluister-Submission-Key": base64url(randomBytes(32)),
     "Fluister-Challenge": JSON.parse(challengeJson).seed,
-    "Fluister-Nonce": String(nonce),
+    "Fluister-Nonce": nonces.join(","),
   });
   assert.equal(replayed.status, 200, await replayed.clone().text());
   assert.equal((await replayed.json()).id, loop.answer.id);
