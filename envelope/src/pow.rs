@@ -220,6 +220,18 @@ pub fn verify(
     ciphertext_sha256: &[u8; 32],
     solution: &Solution,
 ) -> Result<()> {
+    verify_from(challenge, ciphertext_sha256, solution, 0)
+}
+
+/// [`verify`], checking the puzzles from puzzle `first` (modulo their number) round to the one
+/// before it. A verifier that picks `first` at random makes a sender who spoilt one puzzle of
+/// `k` (to cost it hashes without paying) cost it `(k + 1) / 2` hashes on average, not `k`.
+pub fn verify_from(
+    challenge: &Challenge,
+    ciphertext_sha256: &[u8; 32],
+    solution: &Solution,
+    first: usize,
+) -> Result<()> {
     challenge.check_limits()?;
     if solution.nonces.len() != challenge.puzzles as usize {
         return Err(Error::InvalidProofOfWork);
@@ -231,7 +243,11 @@ pub fn verify(
     let mut memory_blocks = vec![Block::new(); argon2.params().block_count()];
     let target = challenge.target();
     let mut hash = [0u8; HASH_LENGTH];
-    for (puzzle, &nonce) in (0u32..).zip(&solution.nonces) {
+    let count = solution.nonces.len();
+    for index in (0..count).map(|step| (first % count + step) % count) {
+        // At most MAX_PUZZLES (32) puzzles: the index fits.
+        let puzzle = index as u32;
+        let nonce = solution.nonces[index];
         let (password, length) = challenge.password(puzzle, nonce, ciphertext_sha256);
         argon2
             .hash_password_into_with_memory(
@@ -681,40 +697,58 @@ mod tests {
                 "{wrong:?}"
             );
         }
-        // Nor does it pay for another ciphertext, or as a one-puzzle challenge.
+        // Nor does it pay for another ciphertext.
         assert_eq!(
             verify(&challenge, &ciphertext_sha256(b"another tip"), &solution),
             Err(Error::InvalidProofOfWork)
         );
-        let whole = Challenge {
-            puzzles: 1,
-            ..challenge
-        };
-        assert_eq!(
-            verify(
-                &whole,
-                &hash,
-                &Solution {
-                    nonces: vec![solution.nonces[0]]
-                }
-            )
-            .and(verify(
-                &whole,
-                &hash,
-                &Solution {
-                    nonces: vec![solution.nonces[1]]
-                }
-            ))
-            .and(verify(
-                &whole,
-                &hash,
-                &Solution {
-                    nonces: vec![solution.nonces[2]]
-                }
-            )),
-            Err(Error::InvalidProofOfWork),
-            "the puzzle's index is part of the password"
+        // The puzzle's index is part of the password: a nonce found for one puzzle, hashed as
+        // another's, does not (for these fixed inputs) meet the target.
+        let argon2 = challenge.argon2().unwrap();
+        let mut misplaced = 0;
+        for (puzzle, &nonce) in (0u8..).zip(&solution.nonces) {
+            let mut password = nonce.to_be_bytes().to_vec();
+            password.extend_from_slice(&hash);
+            password.push((puzzle + 1) % 4);
+            let mut output = [0u8; HASH_LENGTH];
+            argon2
+                .hash_password_into(&password, &challenge.seed, &mut output)
+                .unwrap();
+            if !meets_target(&output, challenge.target()) {
+                misplaced += 1;
+            }
+        }
+        assert!(
+            misplaced >= 2,
+            "{misplaced} of 4 nonces fail as another puzzle's"
         );
+    }
+
+    #[test]
+    fn verification_from_any_puzzle_accepts_the_honest_solution_and_refuses_a_spoilt_one() {
+        let challenge = split_challenge();
+        let hash = ciphertext_sha256(b"any start");
+        let solution = solve(&challenge, &hash).unwrap();
+        for spoilt_puzzle in 0..4 {
+            let mut spoilt = solution.clone();
+            let right = spoilt.nonces[spoilt_puzzle];
+            // The next nonce that does not win this puzzle.
+            spoilt.nonces[spoilt_puzzle] = (right + 1..)
+                .find(|&nonce| {
+                    let mut candidate = solution.clone();
+                    candidate.nonces[spoilt_puzzle] = nonce;
+                    verify(&challenge, &hash, &candidate).is_err()
+                })
+                .unwrap();
+            for first in 0..9 {
+                assert_eq!(verify_from(&challenge, &hash, &solution, first), Ok(()));
+                assert_eq!(
+                    verify_from(&challenge, &hash, &spoilt, first),
+                    Err(Error::InvalidProofOfWork),
+                    "puzzle {spoilt_puzzle} spoilt, checked from {first}"
+                );
+            }
+        }
     }
 
     #[test]

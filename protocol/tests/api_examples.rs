@@ -30,6 +30,10 @@ const EXPECTED: &[(&str, Check)] = &[
     ("error body", parses_as::<ErrorBody>),
     ("GET /api/v1/config", parses_as::<PublicConfig>),
     ("POST /api/v1/challenges", parses_as::<ChallengeResponse>),
+    (
+        "POST /api/v1/challenges?version=2",
+        parses_as::<ChallengeResponse>,
+    ),
     ("GET /api/v1/tips", parses_as::<TipList>),
     ("POST /api/v1/log", parses_as::<LogAppended>),
     ("GET /api/v1/log", parses_as::<LogPage>),

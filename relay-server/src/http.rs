@@ -550,6 +550,11 @@ async fn take_payment<S: Storage>(
             inner.settings.proof_of_work.challenge_lifetime_seconds,
         )
         .ok_or(ApiError::ChallengeInvalid)?;
+    // A proof with another number of nonces than the challenge has puzzles is refused before
+    // anything is claimed or queued: it cannot be right, and costs no hash.
+    if nonces.len() != challenge.challenge.puzzles as usize {
+        return Err(ApiError::ProofOfWorkInvalid);
+    }
     // Which challenges were used before a restart is not known, so none issued before counts;
     // unless the storage keeps the record of spent challenges, for every relay and across
     // restarts.

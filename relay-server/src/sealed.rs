@@ -43,11 +43,14 @@ pub fn ciphertext_sha256(body: &[u8]) -> [u8; 32] {
 }
 
 /// Verifies a proof of work for a ciphertext. This is the CPU-heavy step (one Argon2id hash
-/// per puzzle, stopping at the first wrong nonce); call it off the async threads.
+/// per puzzle, stopping at the first wrong nonce); call it off the async threads. The puzzles
+/// are checked from one the sender cannot predict, so spoiling one of `k` on purpose costs the
+/// relay `(k + 1) / 2` hashes on average, not `k`.
 pub fn verify_proof_of_work(
     challenge: &Challenge,
     body_sha256: &[u8; 32],
     nonces: Vec<u32>,
 ) -> bool {
-    pow::verify(challenge, body_sha256, &Solution { nonces }).is_ok()
+    let first = usize::from(crate::encoding::random_bytes::<1>()[0]);
+    pow::verify_from(challenge, body_sha256, &Solution { nonces }, first).is_ok()
 }
