@@ -515,6 +515,12 @@ async fn write_tips(
                 Err(_) => break,
             }
         }
+        // A request that was given up (timed out, or its client went away) while its tip waited
+        // is not stored now: its client was told it failed, and retries with its own key.
+        batch.retain(|command: &TipCommand| !command.answer.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
         match store_tip_batch(&pool, limits, &batch).await {
             Ok((outcomes, row)) => {
                 totals.set(&row);
@@ -1143,6 +1149,10 @@ impl Storage for PostgresStorage {
     }
 
     async fn ready(&self) -> StorageResult<()> {
+        // Tips are stored by the writer task: a relay whose writer stopped cannot take one.
+        if self.tips.is_closed() {
+            return Err(StorageError("the tip writer has stopped".to_owned()));
+        }
         // Takes the write lock every write takes and commits: a server that is read-only (a
         // standby) or cannot flush its log fails here.
         self.write(|_, totals| Box::pin(async move { Ok(((), totals)) }))
