@@ -67,6 +67,35 @@ pub struct Municipality {
     pub name: String,
 }
 
+/// The languages the widget speaks: a phone number's `labels` are for these only.
+pub const WIDGET_LANGUAGES: [&str; 8] = ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
+
+/// The longest label of a phone number, in characters.
+pub const MAX_PHONE_LABEL_CHARS: usize = 120;
+
+/// The most phone numbers a relay lists and the widget shows.
+pub const MAX_PHONE_NUMBERS: usize = 12;
+
+/// Whether `text` can be shown: 1 to `max_chars` characters, no control or
+/// bidirectional-override characters, not only spaces.
+pub fn is_showable(text: &str, max_chars: usize) -> bool {
+    let bidi_control = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    !text.trim().is_empty()
+        && text.chars().count() <= max_chars
+        && !text.chars().any(|c| c.is_control() || bidi_control(c))
+}
+
+/// Whether `number` can be dialled as written: digits, spaces, `-`, `(` and `)`, an optional
+/// leading `+`, at least three digits, at most 24 characters.
+pub fn is_dialable(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    number.len() <= 24
+        && digits.bytes().filter(u8::is_ascii_digit).count() >= 3
+        && digits
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || matches!(byte, b' ' | b'-' | b'(' | b')'))
+}
+
 /// One phone number shown as an alternative.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumber {

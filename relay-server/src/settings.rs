@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use fluister_envelope::age::Recipient;
+use fluister_protocol::bodies::{
+    MAX_PHONE_LABEL_CHARS, MAX_PHONE_NUMBERS, WIDGET_LANGUAGES, is_dialable, is_showable,
+};
 use serde::Deserialize;
 
 /// All settings of one relay process.
@@ -378,15 +381,6 @@ fn is_showable_name(name: &str) -> bool {
     is_showable(name, MAX_NAME_CHARS)
 }
 
-/// Whether `text` can be shown: 1 to `max_chars` characters, no control or
-/// bidirectional-override characters, not only spaces.
-fn is_showable(text: &str, max_chars: usize) -> bool {
-    let bidi_control = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    !text.trim().is_empty()
-        && text.chars().count() <= max_chars
-        && !text.chars().any(|c| c.is_control() || bidi_control(c))
-}
-
 impl WidgetSettings {
     /// The municipalities as `GET /api/v1/config` lists them.
     pub fn public_municipalities(&self) -> Vec<fluister_protocol::bodies::Municipality> {
@@ -437,26 +431,6 @@ pub struct PhoneNumber {
     /// The number for a foreign SIM card or from abroad, e.g. `+31 70 333 56 78`; empty if none.
     #[serde(default)]
     pub abroad: String,
-}
-
-/// The most phone numbers the widget lists.
-const MAX_PHONE_NUMBERS: usize = 12;
-
-/// The longest label of a phone number, in characters.
-const MAX_PHONE_LABEL_CHARS: usize = 120;
-
-/// The languages the widget has, which `labels` may name.
-const WIDGET_LANGUAGES: [&str; 8] = ["nl", "en", "pl", "ro", "bg", "uk", "es", "ar"];
-
-/// Whether `number` can be dialled as written: digits, spaces, `-`, `(` and `)`, an optional
-/// leading `+`, at least three digits, at most 24 characters.
-fn is_dialable(number: &str) -> bool {
-    let digits = number.strip_prefix('+').unwrap_or(number);
-    number.len() <= 24
-        && digits.bytes().filter(u8::is_ascii_digit).count() >= 3
-        && digits
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || matches!(byte, b' ' | b'-' | b'(' | b')'))
 }
 
 impl Default for ServerSettings {

@@ -2,6 +2,9 @@
 //! proof-of-work challenge, the sealed tip, and the mailbox. See `docs/api.md` for the contract.
 
 use fluister_envelope::tip::vocabulary::Municipality;
+use fluister_protocol::bodies::{
+    MAX_PHONE_LABEL_CHARS, MAX_PHONE_NUMBERS, WIDGET_LANGUAGES, is_dialable, is_showable,
+};
 use fluister_protocol::{ErrorCode, MailboxId, headers};
 use js_sys::{JSON, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -64,43 +67,20 @@ fn usable_municipalities(
     usable
 }
 
-/// The most phone numbers the form lists, as the relay's own check allows: a relay that sends
-/// more (a broken or hostile one) cannot bury the real ones or slow the form down.
-const MAX_PHONE_NUMBERS: usize = 12;
-
-/// The longest label shown, in characters, as the relay's own check allows.
-const MAX_LABEL_CHARACTERS: usize = 120;
-
-/// The most labels one number keeps: one per language the form speaks.
-const MAX_LABEL_LANGUAGES: usize = 8;
-
-/// The longest number shown, in characters.
-const MAX_NUMBER_CHARACTERS: usize = 32;
-
-/// A phone number as the relay's own check accepts it, or `None`: a label of 1 to 120
-/// characters, labels only for two-letter language codes (and as long), and numbers of digits,
-/// spaces, `-`, `(` and `)` with an optional leading `+` (an empty number from abroad is none).
+/// A phone number as the relay's own check accepts it (`fluister_protocol::bodies`), or
+/// `None`: a broken or hostile relay cannot show the reporter a line it would refuse to list
+/// itself. A number from abroad that does not pass is left out, not its whole line; labels
+/// only for the widget's languages are kept.
 fn usable_phone_number(mut phone: PhoneNumber) -> Option<PhoneNumber> {
-    let good_label =
-        |label: &str| !label.trim().is_empty() && label.chars().count() <= MAX_LABEL_CHARACTERS;
-    let dialable = |number: &str| {
-        let digits = number.strip_prefix('+').unwrap_or(number);
-        number.chars().count() <= MAX_NUMBER_CHARACTERS
-            && digits.chars().any(|character| character.is_ascii_digit())
-            && digits
-                .chars()
-                .all(|character| character.is_ascii_digit() || " -()".contains(character))
-    };
-    if !good_label(&phone.label) || !dialable(&phone.number) {
+    if !is_showable(&phone.label, MAX_PHONE_LABEL_CHARS) || !is_dialable(&phone.number) {
         return None;
     }
-    if !phone.abroad.is_empty() && !dialable(&phone.abroad) {
+    if !phone.abroad.is_empty() && !is_dialable(&phone.abroad) {
         phone.abroad.clear();
     }
     phone.labels.retain(|(code, label)| {
-        code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_lowercase()) && good_label(label)
+        WIDGET_LANGUAGES.contains(&code.as_str()) && is_showable(label, MAX_PHONE_LABEL_CHARS)
     });
-    phone.labels.truncate(MAX_LABEL_LANGUAGES);
     Some(phone)
 }
 
@@ -381,6 +361,8 @@ mod tests {
             labels: vec![
                 ("pl".to_owned(), "Policja".to_owned()),
                 ("xx-evil".to_owned(), "Bad".to_owned()),
+                ("de".to_owned(), "Polizei".to_owned()),
+                ("uk".to_owned(), "\u{202e}Поліція".to_owned()),
                 ("en".to_owned(), "x".repeat(121)),
             ],
             number: number.to_owned(),
@@ -402,8 +384,11 @@ mod tests {
             ("Politie", "javascript:alert(1)"),
             ("Politie", "0800\"><b>"),
             ("Politie", "0800 7000 ext 5"),
-            ("Politie", &"1".repeat(33)),
+            ("Politie", &"1".repeat(25)),
             ("Politie", "++31 20"),
+            ("Politie", "12"),
+            ("Poli\u{202e}tie", "0800-7000"),
+            ("Politie\n", "0800-7000"),
         ] {
             assert_eq!(
                 usable_phone_number(phone(label, number, "")),
