@@ -190,7 +190,9 @@ const workerFile = writeHashed("worker", ".js", fillScript("worker.js", workerGl
 // The style sheet goes inside each iframe document: on a slow connection a stylesheet of its own
 // is one more round trip (400 ms on a weak signal) before the 112 banner can show. The relay's
 // policy allows exactly this text, by the SHA-256 in the manifest (`inline_style_sha256`).
-const styleText = readFileSync(join(webDirectory, "style.css"), "utf8");
+// Line ends as the browser reads them: it hashes an inline style after turning CR LF into LF,
+// so a checkout with Windows line ends must not give another hash.
+const styleText = readFileSync(join(webDirectory, "style.css"), "utf8").replace(/\r\n?/g, "\n");
 if (/<\/style/i.test(styleText)) {
   fail("widget/web/style.css must not contain </style: it goes inside the document's <style>");
 }
