@@ -8,7 +8,7 @@ use fluister_envelope::pow;
 use fluister_protocol::bodies::ChallengeResponse;
 use fluister_protocol::{ErrorCode, TipId};
 use fluister_relay::encoding::{encode_base64url, random_bytes};
-use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key};
+use fluister_testkit::fixtures::{coordinator_keys, sealed_tip, submission_key, wrong_nonces};
 use fluister_testkit::http::{connect, read_response, write_request};
 use fluister_testkit::{
     COORDINATOR_TOKEN, METRICS_TOKEN, RelayProcess, Response, SECOND_COORDINATOR_TOKEN,
@@ -327,17 +327,8 @@ fn proof_of_work_missing_invalid_unknown_and_replayed_is_refused() {
     assert_eq!(response.error_code(), ErrorCode::BadHeader);
 
     // A nonce that does not solve the challenge; it also uses the challenge up.
-    let wrong_nonce = (0..10_000u32)
-        .find(|nonce| {
-            pow::verify(
-                &challenge,
-                &body_hash,
-                &pow::Solution {
-                    nonces: vec![*nonce],
-                },
-            )
-            .is_err()
-        })
+    let wrong_nonce = wrong_nonces(&challenge, &body_hash)
+        .next()
         .expect("some nonce is wrong");
     let response = relay.submit_with(&body, &submission_key(), &challenge.seed, wrong_nonce);
     assert_eq!(response.status, 400);
@@ -1186,19 +1177,7 @@ fn fifty_concurrent_wrong_nonces_for_one_challenge_cause_one_verification() {
     let body = sealed_tip(&recipient, 100, 30);
     let body_hash = pow::ciphertext_sha256(&body);
     let challenge = relay.challenge();
-    let wrong_nonces: Vec<u32> = (0..)
-        .filter(|nonce| {
-            pow::verify(
-                &challenge,
-                &body_hash,
-                &pow::Solution {
-                    nonces: vec![*nonce],
-                },
-            )
-            .is_err()
-        })
-        .take(50)
-        .collect();
+    let wrong_nonces: Vec<u32> = wrong_nonces(&challenge, &body_hash).take(50).collect();
     let before = metric(&relay, "fluister_proof_verifications_total");
     let start = std::sync::Barrier::new(wrong_nonces.len());
     let codes: Vec<ErrorCode> = std::thread::scope(|scope| {

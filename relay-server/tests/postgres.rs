@@ -9,7 +9,9 @@ use fluister_envelope::pow;
 use fluister_protocol::bodies::MessageList;
 use fluister_protocol::{ErrorCode, MessageAuthor};
 use fluister_testkit::client::messages_path;
-use fluister_testkit::fixtures::{coordinator_keys, mailbox_keys, sealed_tip, submission_key};
+use fluister_testkit::fixtures::{
+    coordinator_keys, mailbox_keys, sealed_tip, submission_key, wrong_nonces,
+};
 use fluister_testkit::{PostgresServer, RelayProcess, SettingsBuilder};
 
 /// Relay settings for tests, storing in `server`'s database; the URL comes from the
@@ -258,18 +260,7 @@ fn two_relays_on_one_database_accept_a_proof_once_whichever_relay_it_is_sent_to(
     let body = sealed_tip(&recipient, 1024, 9);
     let challenge = relay_a.challenge();
     let body_sha256 = pow::ciphertext_sha256(&body);
-    let wrong = (0..u32::MAX)
-        .find(|nonce| {
-            pow::verify(
-                &challenge,
-                &body_sha256,
-                &pow::Solution {
-                    nonces: vec![*nonce],
-                },
-            )
-            .is_err()
-        })
-        .unwrap();
+    let wrong = wrong_nonces(&challenge, &body_sha256).next().unwrap();
     let refused = relay_b.submit_with(&body, &submission_key(), &challenge.seed, wrong);
     assert_eq!(refused.error_code(), ErrorCode::ProofOfWorkInvalid);
     let free = relay_a.request("POST", "/api/v1/challenges", &[], b"");

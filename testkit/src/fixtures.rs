@@ -2,6 +2,7 @@
 //! receipt codes. All made by the envelope and the protocol crates, never by hand.
 
 use fluister_envelope::age::{Identity, Recipient, seal};
+use fluister_envelope::pow;
 use fluister_envelope::receipt::{CODE_LENGTH, DATA_LENGTH, MailboxKeys, ReceiptCode};
 use fluister_envelope::tip::TipDocument;
 use fluister_protocol::MailboxId;
@@ -26,6 +27,21 @@ pub fn sealed_tip(recipient: &Recipient, plaintext_length: usize, marker: u64) -
 pub fn sealed_document(recipients: &[Recipient], document: &TipDocument) -> Vec<u8> {
     let padded = document.to_padded_bytes().expect("a valid tip document");
     seal(recipients, &padded).expect("seal")
+}
+
+/// The nonces, in order, that do not solve the one-puzzle `challenge` for the body with hash
+/// `body_sha256` (each checked with the envelope's own verification).
+pub fn wrong_nonces(
+    challenge: &pow::Challenge,
+    body_sha256: &[u8; 32],
+) -> impl Iterator<Item = u32> {
+    let (challenge, body_sha256) = (challenge.clone(), *body_sha256);
+    (0..=u32::MAX).filter(move |&nonce| {
+        let solution = pow::Solution {
+            nonces: vec![nonce],
+        };
+        pow::verify(&challenge, &body_sha256, &solution).is_err()
+    })
 }
 
 /// A random submission key.
