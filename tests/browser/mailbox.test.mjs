@@ -4,7 +4,8 @@
 // question and sends an answer, which `fluister-inbox show` threads under the tip. Then: a
 // replayed answer is stored once; the relay's database holds no plaintext and no link between
 // tip and mailbox; a code that was never used finds nothing; a mistyped code never reaches the
-// relay; guessing codes spends no budget, while reading one mailbox too often spends its own,
+// relay; a list of messages nested too deep is refused without stopping the crypto worker;
+// guessing codes spends no budget, while reading one mailbox too often spends its own,
 // which the widget reports as busy; and an answer whose request is lost is kept and sent once
 // when the reporter tries again. (That the mailbox exists before the code is shown is in
 // mailbox-first.test.mjs.)
@@ -137,6 +138,34 @@ async function checkCode(frame, code, timeout = 60000) {
 /** The error code of a relay JSON error answer. */
 async function errorCode(response) {
   return (await response.json()).error.code;
+}
+
+/**
+ * Starts the widget's own crypto worker in `frame`, as any script of the frame could, posts
+ * `operations` one after another (plain objects, as the form posts them) and returns each one's
+ * answer: `{ result }` or `{ error }` (the worker's short code).
+ */
+async function workerAnswers(frame, operations) {
+  return frame.evaluate(async (operations) => {
+    const worker = new Worker(document.getElementById("fluister-widget").dataset.worker, { type: "module" });
+    const answers = [];
+    try {
+      for (const [index, operation] of operations.entries()) {
+        answers.push(await new Promise((resolve, reject) => {
+          worker.onmessage = ({ data }) => {
+            if (data.percent === undefined) {
+              resolve(data.error === undefined ? { result: data.result } : { error: data.error });
+            }
+          };
+          worker.onerror = () => reject(new Error("the worker did not start"));
+          worker.postMessage({ id: index, ...operation });
+        }));
+      }
+      return answers;
+    } finally {
+      worker.terminate();
+    }
+  }, operations);
 }
 
 function sha256(bytes) {
@@ -299,27 +328,11 @@ test("a replayed answer is stored once: the relay answers 200 with the same id, 
   // own crypto worker solves it in a page, for the SHA-256 of the captured ciphertext.
   const { context, frame } = await openExamplePage(stack);
   const challengeJson = await (await fetch(`${stack.relay.origin}/api/v1/challenges`, { method: "POST" })).text();
-  const nonces = await frame.evaluate(async ({ challenge, hash }) => {
-    const worker = new Worker(document.getElementById("fluister-widget").dataset.worker, { type: "module" });
-    try {
-      return await new Promise((resolve, reject) => {
-        worker.onmessage = ({ data }) => {
-          if (data.percent !== undefined) {
-            return;
-          }
-          if (data.error !== undefined) {
-            reject(new Error(`the worker failed: ${data.error}`));
-          } else {
-            resolve(data.result.nonces);
-          }
-        };
-        worker.onerror = () => reject(new Error("the worker did not start"));
-        worker.postMessage({ id: 1, op: "solve", challenge, hash: new Uint8Array(hash) });
-      });
-    } finally {
-      worker.terminate();
-    }
-  }, { challenge: challengeJson, hash: [...sha256(loop.answer.body)] });
+  const [solved] = await workerAnswers(frame, [
+    { op: "solve", challenge: challengeJson, hash: [...sha256(loop.answer.body)] },
+  ]);
+  assert.ok(solved.result, `the worker solved the challenge: ${JSON.stringify(solved)}`);
+  const nonces = solved.result.nonces;
   const replayed = await repost({
     "Content-Type": "application/octet-stream",
     "Fluister-Mailbox-Token": loop.mailboxToken,
@@ -458,6 +471,24 @@ test("a mistyped code is refused at once, without asking the relay", async () =>
   assert.equal(await frame.locator("ol.conversation").count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test("a conversation nested deeper than any message is refused as invalid input, and the crypto worker keeps its code and goes on answering", async () => {
+  // The relay's list of messages as a hostile relay could send it: valid JSON the browser parses,
+  // with a field nested 20,000 levels deep. Read recursively without a limit, it would exhaust
+  // the worker's stack and leave its session unusable for the rest of the visit.
+  const depth = 20000;
+  const nested = `{"messages":[],"padding":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+  const { context, frame } = await openExamplePage(stack);
+  const answers = await workerAnswers(frame, [
+    { op: "unlock", code: unusedReceiptCode() },
+    { op: "open_conversation", json: nested },
+    { op: "open_conversation", json: '{"messages":[]}' },
+  ]);
+  await context.close();
+  assert.equal(answers[0].error, undefined, JSON.stringify(answers[0]));
+  assert.deepEqual(answers[1], { error: "invalid_input" });
+  assert.deepEqual(answers[2], { result: { messages: [] } });
 });
 
 test("guessing codes spends no budget: every guess is 404 after the same work; reading a real mailbox draws from its own budget, and once it is spent the widget says it is busy", async () => {

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
-use crate::js::{array_field, field, string_field};
+use fluister_widget_js::{array_field, field, string_field};
 
 /// The part of `GET /api/v1/config` the widget uses.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::js::{field, from_value};
+use fluister_widget_js::{field, from_value};
 
 /// Called with a percentage while the worker solves a proof of work.
 pub type ProgressHandler = Rc<dyn Fn(u32)>;

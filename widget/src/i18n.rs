@@ -6,8 +6,8 @@
 use js_sys::{Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::js::{field, string_field};
 use crate::plural::plural_category;
+use fluister_widget_js::{field, string_field};
 
 /// The language used when the script tag names none, or one the widget does not have.
 pub const DEFAULT_LANGUAGE: &str = "nl";

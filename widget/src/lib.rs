@@ -14,7 +14,6 @@ pub mod crypto_worker;
 pub mod embedding;
 pub mod form;
 pub mod i18n;
-pub mod js;
 pub mod plural;
 
 /// Reads one `name=value` parameter from a URL query string (`?lang=nl&municipality=assen`).

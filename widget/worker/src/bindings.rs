@@ -31,14 +31,15 @@ impl CryptoSession {
         CryptoSession::default()
     }
 
-    /// Carries out one request (an [`Operation`] as JSON, see `fluister_protocol::worker`) and
-    /// returns its answer as JSON, or throws a [`Failure::code`].
+    /// Carries out one request (an [`Operation`] as the page posted it, a plain object; see
+    /// `fluister_protocol::worker`) and returns its answer as JSON, or throws a
+    /// [`Failure::code`].
     pub fn handle(
         &mut self,
-        request_json: &str,
+        request: JsValue,
         report_progress: &ProgressReporter,
     ) -> Result<String, JsValue> {
-        let operation: Operation = serde_json::from_str(request_json)
+        let operation: Operation = fluister_widget_js::from_value(request)
             .map_err(|_| JsValue::from_str(Failure::InvalidInput.code()))?;
         self.session
             .handle(operation, &mut |percent| {

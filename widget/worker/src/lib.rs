@@ -11,5 +11,6 @@
 //! [`bindings`] exposes it to JavaScript.
 
 pub mod bindings;
+pub mod json;
 pub mod operations;
 pub mod session;

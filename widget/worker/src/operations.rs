@@ -9,6 +9,7 @@ use fluister_protocol::worker::{
 };
 use serde::Serialize;
 
+use crate::json;
 use crate::session::{Failure, Session};
 
 /// Refuses to seal to `recipients` when the coordinator pinned a set (the embed tag's
@@ -101,8 +102,7 @@ where
 /// sitting at 99 % for an unlucky reporter. The whole is the puzzles solved plus that share,
 /// over the number of puzzles: with the relay's 24 puzzles it moves almost evenly.
 fn solve(request: &Solve, report_progress: &mut dyn FnMut(u32)) -> Result<Solved, Failure> {
-    let challenge: Challenge =
-        serde_json::from_str(&request.challenge).map_err(|_| Failure::InvalidInput)?;
+    let challenge: Challenge = json::parse(&request.challenge).ok_or(Failure::InvalidInput)?;
     let mut solver = Solver::new(&challenge, &request.hash).map_err(|_| Failure::InvalidInput)?;
     let per_puzzle = challenge.expected_tries_per_puzzle();
     let puzzles = f64::from(challenge.puzzles);

@@ -5,10 +5,12 @@ use fluister_envelope::age::{self, Recipient};
 use fluister_envelope::message::{self, MailboxMessage};
 use fluister_envelope::pow::ciphertext_sha256;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
-use fluister_envelope::tip::{ReplyInfo, TipDocument};
+use fluister_envelope::tip::{MAX_DOCUMENT_BYTES, ReplyInfo, TipDocument};
 use fluister_protocol::MessageAuthor;
 use fluister_protocol::bodies::{MailboxRegistration, MessageList};
 use zeroize::Zeroizing;
+
+use crate::json;
 
 /// The most messages of one conversation the worker opens; the relay's own limit is lower.
 pub const MAX_MESSAGES: usize = 500;
@@ -89,7 +91,8 @@ impl Session {
         let keys = self.keys()?;
         let recipients = parse_recipients(recipients)?;
         let mut document =
-            TipDocument::from_bytes(document_json).map_err(|_| Failure::InvalidInput)?;
+            json::read_document(document_json, MAX_DOCUMENT_BYTES, TipDocument::validate)
+                .ok_or(Failure::InvalidInput)?;
         // The reply key is of the coordinators' kind, so that the conversation's messages can
         // be sealed to both (age does not mix hybrid and X25519 recipients in one file).
         document.reply = Some(ReplyInfo::from_mailbox_keys(
@@ -135,8 +138,7 @@ impl Session {
     /// one, and a status in a message posted with the mailbox token is not the coordinator's.
     pub fn open_conversation(&self, relay_json: &str) -> Result<Vec<OpenedMessage>, Failure> {
         let keys = self.keys()?;
-        let conversation: MessageList =
-            serde_json::from_str(relay_json).map_err(|_| Failure::InvalidInput)?;
+        let conversation: MessageList = json::parse(relay_json).ok_or(Failure::InvalidInput)?;
         if conversation.messages.len() > MAX_MESSAGES {
             return Err(Failure::InvalidInput);
         }
@@ -149,7 +151,13 @@ impl Session {
                 let opened = age::open(&identities, &message.ciphertext)
                     .ok()
                     .map(Zeroizing::new)
-                    .and_then(|plaintext| MailboxMessage::from_bytes(&plaintext).ok());
+                    .and_then(|plaintext| {
+                        json::read_document(
+                            &plaintext,
+                            message::MAX_MESSAGE_BYTES,
+                            MailboxMessage::validate,
+                        )
+                    });
                 let status = opened
                     .as_ref()
                     .and_then(|opened| opened.status)

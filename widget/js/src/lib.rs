@@ -1,7 +1,12 @@
-//! Reading the plain JavaScript objects the widget gets from the browser (parsed JSON, the
-//! crypto worker's answers) without a Rust JSON parser in the form's module.
+//! Reading the plain JavaScript values the widget's two wasm modules get from the browser (JSON
+//! parsed by the browser, the messages between the page and the crypto worker) into Rust types
+//! with serde, so that neither module links a JSON parser of its own.
+//!
+//! A value from outside (the relay's JSON, a message sealed by a coordinator) may be nested
+//! deeper than any document of the protocol: reading stops at [`MAX_DEPTH`] levels, where a
+//! recursive reader would otherwise exhaust the wasm stack and stop the module.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, JSON, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `object[name]`, or `undefined`.
@@ -30,11 +35,23 @@ pub fn bytes_field(object: &JsValue, name: &str) -> Option<Vec<u8>> {
         .map(|array| array.to_vec())
 }
 
+/// How deeply arrays and objects may nest in a value read with [`from_value`]; the protocol's
+/// documents nest four levels at most.
+pub const MAX_DEPTH: usize = 32;
+
 /// Reads a plain JavaScript value (strings, numbers, booleans, `null`, arrays and objects, as
-/// `JSON.parse` makes them) into a Rust type with serde, without a JSON parser in this module:
-/// the crypto worker's answers arrive this way.
+/// `JSON.parse` makes them) into a Rust type with serde, without a JSON parser in the module:
+/// the crypto worker's answers, and the page's requests to it, arrive this way.
 pub fn from_value<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, NotTheType> {
-    T::deserialize(ValueDeserializer(value))
+    T::deserialize(ValueDeserializer {
+        value,
+        depth: MAX_DEPTH,
+    })
+}
+
+/// Parses JSON text with the browser's own parser and reads it like [`from_value`].
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, NotTheType> {
+    from_value(JSON::parse(text).map_err(|_| NotTheType)?)
 }
 
 /// A JavaScript value did not have the shape of the type it was read into. Says no more, so that
@@ -56,7 +73,21 @@ impl serde::de::Error for NotTheType {
     }
 }
 
-struct ValueDeserializer(JsValue);
+/// A value to read, and how many more levels of arrays and objects may be opened below it.
+struct ValueDeserializer {
+    value: JsValue,
+    depth: usize,
+}
+
+impl ValueDeserializer {
+    /// The deserializer of a value one level below this one, if that level is allowed.
+    fn below(&self, value: JsValue) -> ValueDeserializer {
+        ValueDeserializer {
+            value,
+            depth: self.depth - 1,
+        }
+    }
+}
 
 impl<'de> serde::Deserializer<'de> for ValueDeserializer {
     type Error = NotTheType;
@@ -65,7 +96,7 @@ impl<'de> serde::Deserializer<'de> for ValueDeserializer {
         self,
         visitor: V,
     ) -> Result<V::Value, NotTheType> {
-        let value = self.0;
+        let value = &self.value;
         if let Some(text) = value.as_string() {
             visitor.visit_string(text)
         } else if let Some(number) = value.as_f64() {
@@ -81,23 +112,23 @@ impl<'de> serde::Deserializer<'de> for ValueDeserializer {
             visitor.visit_bool(flag)
         } else if value.is_null() || value.is_undefined() {
             visitor.visit_unit()
-        } else if Array::is_array(&value) {
-            let items = Array::from(&value).to_vec();
+        } else if !value.is_object() || self.depth == 0 {
+            Err(NotTheType)
+        } else if Array::is_array(value) {
+            let items = Array::from(value).to_vec();
             visitor.visit_seq(serde::de::value::SeqDeserializer::new(
-                items.into_iter().map(ValueDeserializer),
+                items.into_iter().map(|item| self.below(item)),
             ))
-        } else if value.is_object() {
-            let object = js_sys::Object::from(value);
+        } else {
+            let object = js_sys::Object::from(value.clone());
             let entries = js_sys::Object::keys(&object)
                 .to_vec()
                 .into_iter()
                 .map(|key| {
                     let value = Reflect::get(&object, &key).unwrap_or(JsValue::UNDEFINED);
-                    (ValueDeserializer(key), ValueDeserializer(value))
+                    (self.below(key), self.below(value))
                 });
             visitor.visit_map(serde::de::value::MapDeserializer::new(entries))
-        } else {
-            Err(NotTheType)
         }
     }
 
@@ -105,7 +136,7 @@ impl<'de> serde::Deserializer<'de> for ValueDeserializer {
         self,
         visitor: V,
     ) -> Result<V::Value, NotTheType> {
-        if self.0.is_null() || self.0.is_undefined() {
+        if self.value.is_null() || self.value.is_undefined() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -127,7 +158,7 @@ impl<'de> serde::Deserializer<'de> for ValueDeserializer {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, NotTheType> {
-        let name = self.0.as_string().ok_or(NotTheType)?;
+        let name = self.value.as_string().ok_or(NotTheType)?;
         visitor.visit_enum(serde::de::IntoDeserializer::<NotTheType>::into_deserializer(name))
     }
 
