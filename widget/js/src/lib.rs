@@ -79,13 +79,128 @@ struct ValueDeserializer {
     depth: usize,
 }
 
-impl ValueDeserializer {
-    /// The deserializer of a value one level below this one, if that level is allowed.
-    fn below(&self, value: JsValue) -> ValueDeserializer {
-        ValueDeserializer {
+/// What a JavaScript value holds, worked out without the type it is read into: the part of
+/// reading that is generic (compiled again for every type read) stays a short dispatch.
+enum Shape {
+    Text(String),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Flag(bool),
+    /// `null` or `undefined`.
+    Nothing,
+    Items(Vec<JsValue>),
+    Entries(Vec<(JsValue, JsValue)>),
+}
+
+impl Shape {
+    /// The shape of `value`; an array or object only if `depth` allows one more level.
+    fn of(value: &JsValue, depth: usize) -> Result<Shape, NotTheType> {
+        Ok(if let Some(text) = value.as_string() {
+            Shape::Text(text)
+        } else if let Some(number) = value.as_f64() {
+            // Whole numbers are read as integers (a JavaScript number holds any `u32` exactly).
+            if number.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&number) {
+                Shape::Unsigned(number as u64)
+            } else if number.fract() == 0.0 && (i64::MIN as f64..0.0).contains(&number) {
+                Shape::Signed(number as i64)
+            } else {
+                Shape::Float(number)
+            }
+        } else if let Some(flag) = value.as_bool() {
+            Shape::Flag(flag)
+        } else if value.is_null() || value.is_undefined() {
+            Shape::Nothing
+        } else if !value.is_object() || depth == 0 {
+            return Err(NotTheType);
+        } else if Array::is_array(value) {
+            Shape::Items(Array::from(value).to_vec())
+        } else {
+            let object = js_sys::Object::from(value.clone());
+            Shape::Entries(
+                js_sys::Object::keys(&object)
+                    .to_vec()
+                    .into_iter()
+                    .map(|key| {
+                        let value = Reflect::get(&object, &key).unwrap_or(JsValue::UNDEFINED);
+                        (key, value)
+                    })
+                    .collect(),
+            )
+        })
+    }
+}
+
+/// The items of an array, read one by one.
+struct Items {
+    items: std::vec::IntoIter<JsValue>,
+    /// The depth left for each item.
+    depth: usize,
+}
+
+impl<'de> serde::de::SeqAccess<'de> for Items {
+    type Error = NotTheType;
+
+    fn next_element_seed<T: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, NotTheType> {
+        self.items
+            .next()
+            .map(|value| {
+                seed.deserialize(ValueDeserializer {
+                    value,
+                    depth: self.depth,
+                })
+            })
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+/// The entries of an object, read key, then value.
+struct Entries {
+    entries: std::vec::IntoIter<(JsValue, JsValue)>,
+    /// The value of the key read last.
+    value: Option<JsValue>,
+    /// The depth left for each key and value.
+    depth: usize,
+}
+
+impl<'de> serde::de::MapAccess<'de> for Entries {
+    type Error = NotTheType;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, NotTheType> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        seed.deserialize(ValueDeserializer {
+            value: key,
+            depth: self.depth,
+        })
+        .map(Some)
+    }
+
+    fn next_value_seed<T: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<T::Value, NotTheType> {
+        let value = self.value.take().ok_or(NotTheType)?;
+        seed.deserialize(ValueDeserializer {
             value,
-            depth: self.depth - 1,
-        }
+            depth: self.depth,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
     }
 }
 
@@ -96,39 +211,40 @@ impl<'de> serde::Deserializer<'de> for ValueDeserializer {
         self,
         visitor: V,
     ) -> Result<V::Value, NotTheType> {
-        let value = &self.value;
-        if let Some(text) = value.as_string() {
-            visitor.visit_string(text)
-        } else if let Some(number) = value.as_f64() {
-            // Whole numbers are read as integers (a JavaScript number holds any `u32` exactly).
-            if number.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&number) {
-                visitor.visit_u64(number as u64)
-            } else if number.fract() == 0.0 && (i64::MIN as f64..0.0).contains(&number) {
-                visitor.visit_i64(number as i64)
-            } else {
-                visitor.visit_f64(number)
+        let depth = self.depth;
+        match Shape::of(&self.value, depth)? {
+            Shape::Text(text) => visitor.visit_string(text),
+            Shape::Unsigned(number) => visitor.visit_u64(number),
+            Shape::Signed(number) => visitor.visit_i64(number),
+            Shape::Float(number) => visitor.visit_f64(number),
+            Shape::Flag(flag) => visitor.visit_bool(flag),
+            Shape::Nothing => visitor.visit_unit(),
+            Shape::Items(items) => {
+                let mut items = Items {
+                    items: items.into_iter(),
+                    depth: depth - 1,
+                };
+                let read = visitor.visit_seq(&mut items)?;
+                // Like serde's own: items the type did not take are an error, not ignored.
+                if items.items.len() == 0 {
+                    Ok(read)
+                } else {
+                    Err(NotTheType)
+                }
             }
-        } else if let Some(flag) = value.as_bool() {
-            visitor.visit_bool(flag)
-        } else if value.is_null() || value.is_undefined() {
-            visitor.visit_unit()
-        } else if !value.is_object() || self.depth == 0 {
-            Err(NotTheType)
-        } else if Array::is_array(value) {
-            let items = Array::from(value).to_vec();
-            visitor.visit_seq(serde::de::value::SeqDeserializer::new(
-                items.into_iter().map(|item| self.below(item)),
-            ))
-        } else {
-            let object = js_sys::Object::from(value.clone());
-            let entries = js_sys::Object::keys(&object)
-                .to_vec()
-                .into_iter()
-                .map(|key| {
-                    let value = Reflect::get(&object, &key).unwrap_or(JsValue::UNDEFINED);
-                    (self.below(key), self.below(value))
-                });
-            visitor.visit_map(serde::de::value::MapDeserializer::new(entries))
+            Shape::Entries(entries) => {
+                let mut entries = Entries {
+                    entries: entries.into_iter(),
+                    value: None,
+                    depth: depth - 1,
+                };
+                let read = visitor.visit_map(&mut entries)?;
+                if entries.entries.len() == 0 {
+                    Ok(read)
+                } else {
+                    Err(NotTheType)
+                }
+            }
         }
     }
 
