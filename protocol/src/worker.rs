@@ -3,9 +3,10 @@
 //! with its own answer type ([`Request::Answer`]), and one [`Failure`] for every way a request
 //! can fail.
 //!
-//! On the wire a request is the operation as a JSON object tagged with `op`
-//! (`{"op": "solve", "challenge": "…", "hash": [..]}`); `widget/web/worker.js` adds and removes
-//! the request's `id`, hands the rest to the worker's one entry point, and posts back
+//! On the wire a request is the operation as a plain object tagged with `op`, as `JSON.parse`
+//! makes it from the operation's JSON (`{"op": "solve", "challenge": "…", "hash": [..]}`: bytes
+//! are arrays of numbers, not typed arrays); `widget/web/worker.js` adds and removes the
+//! request's `id`, hands the object to the worker's one entry point, and posts back
 //! `{id, result}` (the answer as JSON), `{id, error}` (a [`Failure::code`]) or, while a proof of
 //! work is solved, `{id, percent}`.
 

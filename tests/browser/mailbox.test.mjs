@@ -473,7 +473,7 @@ test("a mistyped code is refused at once, without asking the relay", async () =>
   await context.close();
 });
 
-test("a conversation nested deeper than any message is refused as invalid input, and the crypto worker keeps its code and goes on answering", async () => {
+test("a conversation nested deeper than any message, or with a lone surrogate, is refused as invalid input, and the crypto worker keeps its code and goes on answering", async () => {
   // The relay's list of messages as a hostile relay could send it: valid JSON the browser parses,
   // with a field nested 20,000 levels deep. Read recursively without a limit, it would exhaust
   // the worker's stack and leave its session unusable for the rest of the visit.
@@ -483,12 +483,15 @@ test("a conversation nested deeper than any message is refused as invalid input,
   const answers = await workerAnswers(frame, [
     { op: "unlock", code: unusedReceiptCode() },
     { op: "open_conversation", json: nested },
+    // A lone surrogate is valid JSON but has no UTF-8 form: refused.
+    { op: "open_conversation", json: '{"messages":[],"note":"\\ud800"}' },
     { op: "open_conversation", json: '{"messages":[]}' },
   ]);
   await context.close();
   assert.equal(answers[0].error, undefined, JSON.stringify(answers[0]));
   assert.deepEqual(answers[1], { error: "invalid_input" });
-  assert.deepEqual(answers[2], { result: { messages: [] } });
+  assert.deepEqual(answers[2], { error: "invalid_input" });
+  assert.deepEqual(answers[3], { result: { messages: [] } });
 });
 
 test("guessing codes spends no budget: every guess is 404 after the same work; reading a real mailbox draws from its own budget, and once it is spent the widget says it is busy", async () => {

@@ -5,8 +5,13 @@
 //! A value from outside (the relay's JSON, a message sealed by a coordinator) may be nested
 //! deeper than any document of the protocol: reading stops at [`MAX_DEPTH`] levels, where a
 //! recursive reader would otherwise exhaust the wasm stack and stop the module.
+//!
+//! What differs from reading the same text with `serde_json`, by the browser's parser: of a key
+//! given twice the last one counts (`serde_json` refuses a struct's field given twice); numbers
+//! are JavaScript's, so `1.0` reads as the integer 1 and integers beyond 2^53 lose precision.
+//! Strings with a lone surrogate, which have no UTF-8 form, are refused.
 
-use js_sys::{Array, JSON, Reflect, Uint8Array};
+use js_sys::{Array, JSON, JsString, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `object[name]`, or `undefined`.
@@ -25,14 +30,6 @@ pub fn array_field(object: &JsValue, name: &str) -> Vec<JsValue> {
         .dyn_into::<Array>()
         .map(|array| array.to_vec())
         .unwrap_or_default()
-}
-
-/// `object[name]` as bytes, if it is a `Uint8Array`.
-pub fn bytes_field(object: &JsValue, name: &str) -> Option<Vec<u8>> {
-    field(object, name)
-        .dyn_into::<Uint8Array>()
-        .ok()
-        .map(|array| array.to_vec())
 }
 
 /// How deeply arrays and objects may nest in a value read with [`from_value`]; the protocol's
@@ -96,8 +93,13 @@ enum Shape {
 impl Shape {
     /// The shape of `value`; an array or object only if `depth` allows one more level.
     fn of(value: &JsValue, depth: usize) -> Result<Shape, NotTheType> {
-        Ok(if let Some(text) = value.as_string() {
-            Shape::Text(text)
+        Ok(if let Some(text) = value.dyn_ref::<JsString>() {
+            // A lone surrogate (`"\ud800"` is valid JSON) has no UTF-8 form: refused rather than
+            // read as U+FFFD.
+            if !text.is_valid_utf16() {
+                return Err(NotTheType);
+            }
+            Shape::Text(String::from(text))
         } else if let Some(number) = value.as_f64() {
             // Whole numbers are read as integers (a JavaScript number holds any `u32` exactly).
             if number.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&number) {
@@ -114,7 +116,8 @@ impl Shape {
         } else if !value.is_object() || depth == 0 {
             return Err(NotTheType);
         } else if Array::is_array(value) {
-            Shape::Items(Array::from(value).to_vec())
+            // Not `Array::from`, which is JavaScript's `Array.from`: a copy of the whole array.
+            Shape::Items(value.unchecked_ref::<Array>().to_vec())
         } else {
             let object = js_sys::Object::from(value.clone());
             Shape::Entries(
