@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 
 use crate::age::{self, Recipient};
 use crate::error::{Error, Result};
-use crate::tip::{SCHEMA_VERSION, pad, unpad};
+use crate::tip::{SCHEMA_VERSION, pad, read_padded};
 
 /// The longest message text, in characters.
 pub const MAX_MESSAGE_TEXT_CHARS: usize = 10_000;
@@ -129,11 +129,13 @@ impl MailboxMessage {
 
     /// Reads an opened message (padded or not) and validates it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() > MAX_MESSAGE_BYTES {
-            return Err(Error::TooLarge);
-        }
-        let message: Self =
-            serde_json::from_slice(unpad(bytes)).map_err(|_| Error::InvalidDocument)?;
+        Self::from_bytes_with(bytes, |json| serde_json::from_str(json).ok())
+    }
+
+    /// Reads a message like [`MailboxMessage::from_bytes`], with `parse` reading the JSON text
+    /// in place of `serde_json` (the widget's crypto worker uses the browser's parser).
+    pub fn from_bytes_with(bytes: &[u8], parse: impl FnOnce(&str) -> Option<Self>) -> Result<Self> {
+        let message = read_padded(bytes, MAX_MESSAGE_BYTES, parse)?;
         message.validate()?;
         Ok(message)
     }
@@ -235,6 +237,7 @@ impl fmt::Debug for MailboxMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tip::unpad;
 
     #[test]
     fn round_trip_keeps_unknown_fields_and_pads_to_a_bucket() {

@@ -377,11 +377,13 @@ impl TipDocument {
     /// [`Error::InvalidDocument`] for anything that is not a JSON tip document, and otherwise
     /// like [`TipDocument::validate`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() > MAX_DOCUMENT_BYTES {
-            return Err(Error::TooLarge);
-        }
-        let document: Self =
-            serde_json::from_slice(unpad(bytes)).map_err(|_| Error::InvalidDocument)?;
+        Self::from_bytes_with(bytes, |json| serde_json::from_str(json).ok())
+    }
+
+    /// Reads a document like [`TipDocument::from_bytes`], with `parse` reading the JSON text in
+    /// place of `serde_json` (the widget's crypto worker uses the browser's parser).
+    pub fn from_bytes_with(bytes: &[u8], parse: impl FnOnce(&str) -> Option<Self>) -> Result<Self> {
+        let document = read_padded(bytes, MAX_DOCUMENT_BYTES, parse)?;
         document.validate()?;
         Ok(document)
     }
@@ -433,6 +435,21 @@ pub fn unpad(padded: &[u8]) -> &[u8] {
         .rposition(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
         .map_or(0, |position| position + 1);
     &padded[..end]
+}
+
+/// Reads a padded (or unpadded) JSON document of at most `max_bytes` with `parse`: refused with
+/// [`Error::TooLarge`] above that before parsing, with [`Error::InvalidDocument`] if it is not
+/// UTF-8 or `parse` finds no document in it.
+pub(crate) fn read_padded<T>(
+    bytes: &[u8],
+    max_bytes: usize,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T> {
+    if bytes.len() > max_bytes {
+        return Err(Error::TooLarge);
+    }
+    let json = std::str::from_utf8(unpad(bytes)).map_err(|_| Error::InvalidDocument)?;
+    parse(json).ok_or(Error::InvalidDocument)
 }
 
 /// [`Error::TooLarge`] if `text` has more than `limit` characters.
@@ -531,6 +548,35 @@ mod tests {
             source: Some(Source::Phone),
             unknown_fields: Map::new(),
         }
+    }
+
+    #[test]
+    fn a_reader_of_its_own_gets_the_unpadded_text_and_nothing_over_the_limit() {
+        let padded = full_document().to_padded_bytes().unwrap();
+        let mut given = String::new();
+        let document = TipDocument::from_bytes_with(&padded, |json| {
+            given = json.to_owned();
+            serde_json::from_str(json).ok()
+        })
+        .unwrap();
+        assert!(document == full_document());
+        assert!(given.starts_with('{') && given.ends_with('}'), "{given}");
+        let refused = |bytes: &[u8]| {
+            TipDocument::from_bytes_with(bytes, |_| panic!("parsed bytes it should refuse"))
+                .unwrap_err()
+        };
+        assert_eq!(
+            refused(&vec![b' '; MAX_DOCUMENT_BYTES + 1]),
+            Error::TooLarge
+        );
+        assert_eq!(
+            refused(b"{\"v\":1,\"text\":\"\xff\"}"),
+            Error::InvalidDocument
+        );
+        assert_eq!(
+            TipDocument::from_bytes_with(&padded, |_| None).unwrap_err(),
+            Error::InvalidDocument
+        );
     }
 
     #[test]

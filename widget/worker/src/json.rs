@@ -13,20 +13,3 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
     let value = serde_json::from_str(text).ok();
     value
 }
-
-/// A document as it comes out of a sealed file (padded JSON, or unpadded from the form), read
-/// as the envelope's own `from_bytes` reads it: refused above `max_bytes` before parsing, then
-/// parsed and checked with `validate`.
-pub fn read_document<T: DeserializeOwned>(
-    bytes: &[u8],
-    max_bytes: usize,
-    validate: fn(&T) -> fluister_envelope::Result<()>,
-) -> Option<T> {
-    if bytes.len() > max_bytes {
-        return None;
-    }
-    let text = std::str::from_utf8(fluister_envelope::tip::unpad(bytes)).ok()?;
-    let document = parse(text)?;
-    validate(&document).ok()?;
-    Some(document)
-}

@@ -5,7 +5,7 @@ use fluister_envelope::age::{self, Recipient};
 use fluister_envelope::message::{self, MailboxMessage};
 use fluister_envelope::pow::ciphertext_sha256;
 use fluister_envelope::receipt::{MailboxKeys, ReceiptCode};
-use fluister_envelope::tip::{MAX_DOCUMENT_BYTES, ReplyInfo, TipDocument};
+use fluister_envelope::tip::{ReplyInfo, TipDocument};
 use fluister_protocol::MessageAuthor;
 use fluister_protocol::bodies::{MailboxRegistration, MessageList};
 use zeroize::Zeroizing;
@@ -90,9 +90,8 @@ impl Session {
     ) -> Result<SealedFile, Failure> {
         let keys = self.keys()?;
         let recipients = parse_recipients(recipients)?;
-        let mut document =
-            json::read_document(document_json, MAX_DOCUMENT_BYTES, TipDocument::validate)
-                .ok_or(Failure::InvalidInput)?;
+        let mut document = TipDocument::from_bytes_with(document_json, json::parse)
+            .map_err(|_| Failure::InvalidInput)?;
         // The reply key is of the coordinators' kind, so that the conversation's messages can
         // be sealed to both (age does not mix hybrid and X25519 recipients in one file).
         document.reply = Some(ReplyInfo::from_mailbox_keys(
@@ -152,11 +151,7 @@ impl Session {
                     .ok()
                     .map(Zeroizing::new)
                     .and_then(|plaintext| {
-                        json::read_document(
-                            &plaintext,
-                            message::MAX_MESSAGE_BYTES,
-                            MailboxMessage::validate,
-                        )
+                        MailboxMessage::from_bytes_with(&plaintext, json::parse).ok()
                     });
                 let status = opened
                     .as_ref()
