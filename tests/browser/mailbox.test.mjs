@@ -4,7 +4,8 @@
 // question and sends an answer, which `fluister-inbox show` threads under the tip. Then: a
 // replayed answer is stored once; the relay's database holds no plaintext and no link between
 // tip and mailbox; a code that was never used finds nothing; a mistyped code never reaches the
-// relay; a list of messages nested too deep is refused without stopping the crypto worker;
+// relay; what the crypto worker reads is checked strictly (a list of messages nested too deep
+// is refused without stopping it);
 // guessing codes spends no budget, while reading one mailbox too often spends its own,
 // which the widget reports as busy; and an answer whose request is lost is kept and sent once
 // when the reporter tries again. (That the mailbox exists before the code is shown is in
@@ -473,14 +474,20 @@ test("a mistyped code is refused at once, without asking the relay", async () =>
   await context.close();
 });
 
-test("a conversation nested deeper than any message, or with a lone surrogate, is refused as invalid input, and the crypto worker keeps its code and goes on answering", async () => {
+test("the crypto worker reads strictly: an unknown operation, a hash one byte too long, a conversation nested too deep or with a lone surrogate are invalid input, and the worker keeps its code and goes on answering", async () => {
   // The relay's list of messages as a hostile relay could send it: valid JSON the browser parses,
   // with a field nested 20,000 levels deep. Read recursively without a limit, it would exhaust
   // the worker's stack and leave its session unusable for the rest of the visit.
   const depth = 20000;
   const nested = `{"messages":[],"padding":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+  const challenge = await (await fetch(`${stack.relay.origin}/api/v1/challenges?version=2`, { method: "POST" })).text();
   const { context, frame } = await openExamplePage(stack);
   const answers = await workerAnswers(frame, [
+    // What the worker reads from the page is checked as strictly: an operation it does not know,
+    // and a hash of 33 bytes for a challenge it solves with 32.
+    { op: "no_such_operation" },
+    { op: "solve", challenge, hash: new Array(33).fill(7) },
+    { op: "solve", challenge, hash: new Array(32).fill(7) },
     { op: "unlock", code: unusedReceiptCode() },
     { op: "open_conversation", json: nested },
     // A lone surrogate is valid JSON but has no UTF-8 form: refused.
@@ -488,10 +495,12 @@ test("a conversation nested deeper than any message, or with a lone surrogate, i
     { op: "open_conversation", json: '{"messages":[]}' },
   ]);
   await context.close();
-  assert.equal(answers[0].error, undefined, JSON.stringify(answers[0]));
-  assert.deepEqual(answers[1], { error: "invalid_input" });
-  assert.deepEqual(answers[2], { error: "invalid_input" });
-  assert.deepEqual(answers[3], { result: { messages: [] } });
+  assert.deepEqual(answers.slice(0, 2), [{ error: "invalid_input" }, { error: "invalid_input" }]);
+  assert.equal(answers[2].result?.nonces?.length, JSON.parse(challenge).puzzles ?? 1, JSON.stringify(answers[2]));
+  assert.equal(answers[3].error, undefined, JSON.stringify(answers[3]));
+  assert.deepEqual(answers[4], { error: "invalid_input" });
+  assert.deepEqual(answers[5], { error: "invalid_input" });
+  assert.deepEqual(answers[6], { result: { messages: [] } });
 });
 
 test("guessing codes spends no budget: every guess is 404 after the same work; reading a real mailbox draws from its own budget, and once it is spent the widget says it is busy", async () => {
