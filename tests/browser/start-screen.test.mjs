@@ -2,7 +2,8 @@
 // (the danger banner with 112, the intro, the phone numbers, the exit button), so with the wasm
 // requests held back it is on screen, passes axe-core, takes the host page's theme, and its exit
 // button and Shift three times leave; a press of "start" is carried out once the wasm arrives;
-// and the form takes over without moving anything, inside the frame or the frame itself.
+// the language's table is preloaded with the wasm and the form uses it; and the form takes over
+// without moving anything, inside the frame or the frame itself.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -41,6 +42,14 @@ async function openWithoutWasm(language, { themed = false } = {}) {
     }
   });
   page.on("pageerror", (error) => problems.push(String(error)));
+  // The translation tables the frame asks for (`/w/<code>-<hash>.json`).
+  const tables = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (/^\/w\/[a-z]{2}-[0-9a-f]+\.json$/.test(path)) {
+      tables.push(path);
+    }
+  });
   await page.goto(`${stack.page.origin}/`);
   const frame = await widgetFrame(page, stack.relay.origin);
   if (language !== "nl") {
@@ -57,7 +66,7 @@ async function openWithoutWasm(language, { themed = false } = {}) {
     released = true;
     await Promise.all(held.splice(0).map((route) => route.continue()));
   };
-  return { context, page, frame, problems, release, held };
+  return { context, page, frame, problems, release, held, tables };
 }
 
 async function expectNeutralPage(page) {
@@ -141,7 +150,7 @@ test("Shift pressed three times leaves before any wasm, and the screen reader he
 
 test("the form takes over when its wasm arrives without moving anything, and carries out a press of start", async () => {
   const { ui } = translations("pl");
-  const { context, page, frame, problems, release } = await openWithoutWasm("pl");
+  const { context, page, frame, problems, release, tables } = await openWithoutWasm("pl");
   // The reporter has scrolled the start screen inside the frame a little (the frame has the
   // loader's one height; the start screen is longer): the takeover keeps where they are, and
   // the frame on the host page keeps its height.
@@ -150,8 +159,16 @@ test("the form takes over when its wasm arrives without moving anything, and car
   assert.equal(await frame.evaluate(() => Math.round(window.scrollY)), 120, "the start screen scrolls inside the frame");
   const heightBefore = await frameHeight();
   const before = await layout(frame);
+  // The document preloads its language's table with the wasm, so the form does not wait a
+  // round trip for it once the wasm has run; the form then uses that one request.
+  await frame.waitForFunction(() => performance.getEntriesByType("resource").some((entry) => /\/pl-[0-9a-f]+\.json$/.test(entry.name)));
+  // (The frame opened in Dutch first, as the loader asks, and preloaded the Dutch table then.)
+  const polish = () => tables.filter((path) => path.startsWith("/w/pl-"));
+  const beforeWasm = polish();
   await release();
   await formTookOver(frame);
+  assert.equal(beforeWasm.length, 1, JSON.stringify(tables));
+  assert.deepEqual(polish(), beforeWasm, "the form fetched no table of its own");
   assert.deepEqual(await layout(frame), before);
   assert.equal(await frame.evaluate(() => Math.round(window.scrollY)), 120);
   assert.equal(await frameHeight(), heightBefore);

@@ -245,6 +245,9 @@ function frameDocument(code) {
     exit_hint: counted(code, "exit_hint", SHIFT_PRESSES_TO_EXIT),
     exit_shift_status_two: counted(code, "exit_shift_status", 2),
     exit_shift_status_one: counted(code, "exit_shift_status", 1),
+    // Preloaded with the wasm: the form fetches its language's table first thing when it
+    // starts, and would otherwise wait a round trip for it after the wasm has arrived.
+    table_file: languages.find((language) => language.code === code).file,
   };
   const lists = {
     language_options: languages
