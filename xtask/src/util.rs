@@ -153,10 +153,9 @@ pub fn build_relay_and_inbox(release: bool) -> Result<Binaries, String> {
     })
 }
 
-/// Every file under `root`, by its path relative to `root` (with `/`), with its bytes, in the
-/// order of their paths; an error for an empty folder.
-pub fn files_under(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let mut files = BTreeMap::new();
+/// Every folder and file under `root` (not `root` itself), folders before what they hold.
+pub fn paths_under(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut everything = Vec::new();
     let mut folders: Vec<PathBuf> = vec![root.to_path_buf()];
     while let Some(folder) = folders.pop() {
         let entries = std::fs::read_dir(&folder)
@@ -166,20 +165,32 @@ pub fn files_under(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
                 .map_err(|error| format!("could not list {}: {error}", folder.display()))?
                 .path();
             if path.is_dir() {
-                folders.push(path);
-                continue;
+                folders.push(path.clone());
             }
-            let relative = path
-                .strip_prefix(root)
-                .map_err(|_| format!("{} is outside {}", path.display(), root.display()))?
-                .components()
-                .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes = std::fs::read(&path)
-                .map_err(|error| format!("could not read {}: {error}", path.display()))?;
-            files.insert(relative, bytes);
+            everything.push(path);
         }
+    }
+    Ok(everything)
+}
+
+/// Every file under `root`, by its path relative to `root` (with `/`), with its bytes, in the
+/// order of their paths; an error for an empty folder.
+pub fn files_under(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut files = BTreeMap::new();
+    for path in paths_under(root)? {
+        if path.is_dir() {
+            continue;
+        }
+        let relative = path
+            .strip_prefix(root)
+            .map_err(|_| format!("{} is outside {}", path.display(), root.display()))?
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let bytes = std::fs::read(&path)
+            .map_err(|error| format!("could not read {}: {error}", path.display()))?;
+        files.insert(relative, bytes);
     }
     if files.is_empty() {
         return Err(format!("{} is empty", root.display()));

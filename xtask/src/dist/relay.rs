@@ -597,28 +597,13 @@ fn build_deb(path: &Path, staging: &Path, tree: &[DebFile], archive_time: u64) -
 /// the modification time `time`.
 fn normalise(root: &Path, time: u64) -> TaskResult {
     let stamp = std::time::UNIX_EPOCH + std::time::Duration::from_secs(time);
-    let mut folders = vec![root.to_path_buf()];
-    let mut everything = Vec::new();
-    while let Some(folder) = folders.pop() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).map_err(
-                |error| format!("could not set the mode of {}: {error}", folder.display()),
-            )?;
-        }
-        let entries = std::fs::read_dir(&folder)
-            .map_err(|error| format!("could not list {}: {error}", folder.display()))?;
-        for entry in entries {
-            let path = entry
-                .map_err(|error| format!("could not list {}: {error}", folder.display()))?
-                .path();
-            if path.is_dir() {
-                folders.push(path.clone());
-            }
-            everything.push(path);
-        }
-        everything.push(folder);
+    let mut everything = crate::util::paths_under(root)?;
+    everything.push(root.to_path_buf());
+    #[cfg(unix)]
+    for folder in everything.iter().filter(|path| path.is_dir()) {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755))
+            .map_err(|error| format!("could not set the mode of {}: {error}", folder.display()))?;
     }
     for path in everything {
         std::fs::File::open(&path)
