@@ -165,7 +165,9 @@ pub struct Identity {
 
 #[derive(Clone)]
 enum IdentityKey {
-    X25519(StaticSecret),
+    /// The secret key and its public key, which every unwrap needs (as HKDF salt): computed
+    /// once here rather than by a scalar multiplication per file.
+    X25519(StaticSecret, [u8; 32]),
     Hybrid(Box<pq::HybridSecret>),
 }
 
@@ -188,8 +190,10 @@ impl Identity {
 
     /// Makes an X25519 identity from 32 secret bytes (clamping happens inside X25519).
     pub fn from_secret_bytes(secret: [u8; 32]) -> Self {
+        let secret = StaticSecret::from(secret);
+        let public = PublicKey::from(&secret).to_bytes();
         Self {
-            key: IdentityKey::X25519(StaticSecret::from(secret)),
+            key: IdentityKey::X25519(secret, public),
         }
     }
 
@@ -209,7 +213,7 @@ impl Identity {
     /// The recipient that files for this identity are sealed to.
     pub fn to_recipient(&self) -> Recipient {
         let key = match &self.key {
-            IdentityKey::X25519(secret) => RecipientKey::X25519(PublicKey::from(secret).to_bytes()),
+            IdentityKey::X25519(_, public) => RecipientKey::X25519(*public),
             IdentityKey::Hybrid(secret) => RecipientKey::Hybrid(*secret.public_key()),
         };
         Recipient { key }
@@ -219,7 +223,7 @@ impl Identity {
     /// it. Handle with care.
     pub fn to_secret_string(&self) -> Zeroizing<String> {
         let mut lower = match &self.key {
-            IdentityKey::X25519(secret) => encode_bech32(IDENTITY_HRP, secret.as_bytes()),
+            IdentityKey::X25519(secret, _) => encode_bech32(IDENTITY_HRP, secret.as_bytes()),
             IdentityKey::Hybrid(secret) => encode_bech32(HYBRID_IDENTITY_HRP, secret.seed()),
         };
         let upper = Zeroizing::new(lower.to_ascii_uppercase());
@@ -231,7 +235,7 @@ impl Identity {
     /// identity, an error when it is of this identity's type but malformed.
     pub(crate) fn unwrap(&self, stanza: &Stanza) -> Result<Option<FileKey>> {
         match &self.key {
-            IdentityKey::X25519(secret) => x25519::unwrap(secret, stanza),
+            IdentityKey::X25519(secret, public) => x25519::unwrap(secret, public, stanza),
             IdentityKey::Hybrid(secret) => pq::unwrap(secret, stanza),
         }
     }

@@ -41,11 +41,16 @@ pub(crate) fn wrap(recipient: &[u8; 32], file_key: &FileKey) -> Result<Stanza> {
     })
 }
 
-/// Tries to unwrap the file key from `stanza` with the X25519 secret key `identity`.
+/// Tries to unwrap the file key from `stanza` with the X25519 secret key `identity`, whose
+/// public key is `identity_public`.
 ///
 /// `Ok(None)` means "not for this identity, try the next"; an error means the stanza is
 /// malformed, which makes the whole header invalid.
-pub(crate) fn unwrap(identity: &StaticSecret, stanza: &Stanza) -> Result<Option<FileKey>> {
+pub(crate) fn unwrap(
+    identity: &StaticSecret,
+    identity_public: &[u8; 32],
+    stanza: &Stanza,
+) -> Result<Option<FileKey>> {
     if stanza.tag != TAG {
         return Ok(None);
     }
@@ -62,10 +67,6 @@ pub(crate) fn unwrap(identity: &StaticSecret, stanza: &Stanza) -> Result<Option<
     if !shared_secret.was_contributory() {
         return Err(Error::InvalidHeader);
     }
-    let key = wrap_key(
-        shared_secret.as_bytes(),
-        &ephemeral_share,
-        PublicKey::from(identity).as_bytes(),
-    );
+    let key = wrap_key(shared_secret.as_bytes(), &ephemeral_share, identity_public);
     Ok(open_file_key(&key, &stanza.body))
 }
