@@ -4,12 +4,13 @@
 //  1. bytes of a first visit (loader, iframe document, CSS, scripts, wasm, the Dutch table):
 //     as transferred from the relay here (as sent, brotli; counted a second after the start screen
 //     is up, without touching it) and as a compressing proxy would send them (gzip -9, brotli
-//     11, from `cargo xtask widget`'s sizes.json); the later steps' chunk, fetched when the
-//     reporter moves to go on; and the crypto worker's bytes, loaded only once the reporter
-//     starts the questions (or checks for an answer);
+//     11, from `cargo xtask widget`'s sizes.json); the later steps' chunks (the questions',
+//     fetched when the reporter moves to go on, and the delivery chunk, which the questions
+//     fetch); and the crypto worker's bytes, loaded only once the reporter starts the questions
+//     (or checks for an answer);
 //  2. time from starting to load the host page to the form being interactive (first step's
 //     heading in the frame), cold cache; and from pressing "start" to the first question, which
-//     includes fetching the later steps' chunk;
+//     includes fetching the questions' chunk;
 //  3. time from pressing "send" to the receipt code, at the relay's default proof of work, for a
 //     reporter whose mailbox was opened while they filled in the form, more than 7 seconds
 //     before (one who sends sooner also waits for that, and for the pause of 3 to 7 seconds the
@@ -384,7 +385,7 @@ try {
     }
   };
   printSizes("First load, bytes (Dutch):", sizes);
-  printSizes("Later steps' chunk, fetched when the reporter moves to go on, bytes:", sizes.later_steps);
+  printSizes("Later steps' chunks: the questions' (with any code it shares with the delivery chunk), fetched when the reporter moves to go on, and the delivery chunk, which the questions fetch, bytes:", sizes.later_steps);
   printSizes("Crypto worker, loaded when the questions start, bytes:", sizes.crypto_worker);
 
   if (SEAL_RUNS > 0) {

@@ -1,8 +1,8 @@
 // Safety: the quick exit (button, Shift three times in the widget and on the host page) lands on
 // the neutral page; a page whose origin is not configured cannot frame the widget; when the
-// relay is down the reporter is told plainly, keeps the sealed tip, and can retry; and when the
-// chunk with the later steps cannot be fetched, the start screen says so and start still works
-// once it can.
+// relay is down the reporter is told plainly, keeps the sealed tip, and can retry; and when a
+// chunk of the later steps cannot be fetched, the step whose button needs it (the start screen
+// for the questions, the review for sending) says so, and the button works once it can.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -172,6 +172,39 @@ test("the later steps cannot be fetched: the start screen says so, keeps the pho
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
   assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
+  await context.close();
+});
+
+test("the delivery chunk cannot be fetched: the questions still work, the review says so on send, and sending works once it can", async () => {
+  let chunkRequests = 0;
+  let blocked = true;
+  const { context, frame } = await openExamplePage(stack, {
+    prepare: (context) =>
+      context.route(/\/w\/split_delivery_steps-[0-9a-f]+\.wasm$/, (route) => {
+        chunkRequests += 1;
+        return blocked ? route.abort("internetdisconnected") : route.continue();
+      }),
+  });
+  const description = "Tekst die wacht tot het versturen kan";
+  // Each question asks for the delivery chunk in the background (to prepare the receipt code);
+  // that it cannot be fetched keeps none of them from working.
+  await walkToReview(frame, ui, description);
+  assert.ok(chunkRequests >= 1, "the questions asked for the delivery chunk");
+  const requestsBeforeSend = chunkRequests;
+  await press(frame, ui.send);
+  await frame.getByText(ui.error_unreachable).waitFor();
+  // Still the review, with the answers and the send button.
+  await expectStep(frame, ui.review_heading);
+  assert.ok(await frame.getByText(description).isVisible());
+  assert.ok(chunkRequests > requestsBeforeSend, "the send button asked for the chunk again");
+  assert.deepEqual(await accessibilityViolations(frame), []);
+
+  blocked = false;
+  await press(frame, ui.send);
+  await expectStep(frame, ui.receipt_heading);
+  assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
+  const tips = await readStoredTips(stack);
+  assert.equal(tips.filter((tip) => tip.document.text === description).length, 1);
   await context.close();
 });
 

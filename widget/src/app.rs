@@ -76,6 +76,7 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         shift_status: RwSignal::new(String::new()),
         shift_counter: StoredValue::new(ShiftPressCounter::default()),
         later_steps: StoredValue::new(None),
+        delivery_steps: StoredValue::new(None),
         later_steps_failed: RwSignal::new(false),
         later_steps_loading: RwSignal::new(false),
         later_steps_prefetched: StoredValue::new(false),
@@ -217,31 +218,110 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
     }
 }
 
-/// Renders a step with its view function: the views after the start screen live in their own
-/// wasm chunk.
+/// Renders a step with its view function: the views after the start screen live in wasm
+/// chunks of their own.
 type StepRenderer = fn(WidgetContext, Step) -> AnyView;
 
-/// The chunk with every step after the start screen: the questions, review, sending, receipt
-/// and checking for an answer. `cargo xtask widget` splits this function and everything only
-/// it reaches into a wasm chunk of its own; elsewhere it is an ordinary call. `fallible`: a
-/// chunk that cannot be fetched is an error the start screen shows, not a panic.
-#[wasm_split_helpers::wasm_split(later_steps, fallible)]
-fn later_steps() -> Result<StepRenderer, wasm_split_helpers::SplitLoaderError> {
-    Ok(steps::step_view)
+/// Which wasm chunk a step's view is in: the start screen is in the main module, the questions
+/// and the review in the later steps' chunk, and what needs the crypto worker or the relay
+/// (sending, the receipt, checking for an answer) in the delivery chunk, which the questions
+/// load in the background.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StepChunk {
+    Main,
+    LaterSteps,
+    Delivery,
 }
 
-/// The step on screen: the start screen from the main module, any other step from the chunk
-/// (`go_to` shows those only once the chunk is loaded).
+impl StepChunk {
+    fn of(step: Step) -> Self {
+        match step {
+            Step::Start => Self::Main,
+            Step::Kind
+            | Step::Role
+            | Step::Signals
+            | Step::Place
+            | Step::Time
+            | Step::Description
+            | Step::Contact
+            | Step::Review => Self::LaterSteps,
+            Step::Sending | Step::Receipt | Step::Done | Step::CheckCode | Step::Conversation => {
+                Self::Delivery
+            }
+        }
+    }
+}
+
+/// The chunk with the questions and the review. `cargo xtask widget` splits this function and
+/// everything only it reaches into a wasm chunk of its own (code it shares with the delivery
+/// chunk only goes into a third, which either loads); elsewhere it is an ordinary call.
+/// `fallible`: a chunk that cannot be fetched is an error the form shows, not a panic.
+#[wasm_split_helpers::wasm_split(later_steps, fallible)]
+fn later_steps() -> Result<StepRenderer, wasm_split_helpers::SplitLoaderError> {
+    Ok(steps::question_view)
+}
+
+/// What the delivery chunk gives the rest of the form: its steps' views, and the two tasks the
+/// questions start in it.
+#[derive(Clone, Copy)]
+struct DeliverySteps {
+    render: StepRenderer,
+    /// Prepares the next tip's receipt code and mailbox ([`mailbox::prepare_receipt`]).
+    prepare_receipt: fn(WidgetContext),
+    /// Seals and sends the tip ([`sending::start_sending`]).
+    start_sending: fn(WidgetContext),
+}
+
+/// The chunk with sending, the receipt and checking for an answer: the crypto worker's client,
+/// the relay's API, the send state machine and the mailbox. Split like [`later_steps`].
+#[wasm_split_helpers::wasm_split(delivery_steps, fallible)]
+fn delivery_steps() -> Result<DeliverySteps, wasm_split_helpers::SplitLoaderError> {
+    Ok(DeliverySteps {
+        render: steps::delivery_view,
+        prepare_receipt: |context| {
+            mailbox::prepare_receipt(&context.environment(), context.delivery);
+        },
+        start_sending: sending::start_sending,
+    })
+}
+
+/// The step on screen: the start screen from the main module, any other step from its chunk
+/// (`go_to` shows those only once their chunk is loaded).
 fn current_step_view(context: WidgetContext, step: Step) -> AnyView {
-    match context.later_steps.get_value() {
-        Some(render) if step != Step::Start => render(context, step),
-        _ => steps::start_step(context).into_any(),
+    let render = match StepChunk::of(step) {
+        StepChunk::Main => None,
+        StepChunk::LaterSteps => context.later_steps.get_value(),
+        StepChunk::Delivery => context
+            .delivery_steps
+            .get_value()
+            .map(|delivery| delivery.render),
+    };
+    match render {
+        Some(render) => render(context, step),
+        None => steps::start_step(context).into_any(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_step_is_in_the_chunk_that_holds_its_view() {
+        assert_eq!(StepChunk::of(Step::Start), StepChunk::Main);
+        for step in crate::form::NUMBERED_STEPS {
+            assert_eq!(StepChunk::of(step), StepChunk::LaterSteps, "{step:?}");
+        }
+        for step in [
+            Step::Sending,
+            Step::Receipt,
+            Step::Done,
+            Step::CheckCode,
+            Step::Conversation,
+        ] {
+            assert_eq!(StepChunk::of(step), StepChunk::Delivery, "{step:?}");
+        }
+    }
 
     #[test]
     fn a_press_before_the_form_took_over_names_its_step_and_nothing_else_does() {

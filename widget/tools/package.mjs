@@ -12,7 +12,7 @@
 
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const [bindgenDirectory, workspaceRoot, outputDirectory, buildFactsJson] = process.argv.slice(2);
@@ -319,9 +319,11 @@ const manifest = {
 writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 // Sizes: what a first visit in Dutch downloads, file by file (the start screen, and nothing more
-// unless the reporter moves towards a button); then the chunk with the later steps, fetched when
-// the reporter points at or tabs into the start screen or presses a button; then what the crypto
-// worker downloads once the reporter starts answering questions or checks for an answer.
+// unless the reporter moves towards a button); then the chunks of the later steps: the
+// questions' (with a chunk of shared code, if any), fetched when the reporter points at or tabs
+// into the start screen or presses a button, and the delivery chunk, which the questions fetch
+// in the background; then what the crypto worker downloads once the reporter starts answering
+// questions or checks for an answer.
 // Brotli at quality 11 is slow on a wasm module: each file is compressed once, for the sizes and
 // for its `.br` copy below.
 const brotliCopies = new Map();
@@ -368,7 +370,11 @@ const firstLoad = measure([
   ["wasm", manifest.wasm],
   ["Dutch table", manifest.languages.nl],
 ]);
-const laterSteps = measure(manifest.chunks.map((path) => ["later steps wasm", path]));
+// The chunks by the split they serve (see `src/app.rs`): a chunk of code both splits share has
+// a name of its own and loads with either.
+const CHUNK_LABELS = { split_later_steps: "questions wasm", split_delivery_steps: "delivery wasm" };
+const chunkLabel = (path) => CHUNK_LABELS[basename(path).split("-")[0]] ?? "shared chunk wasm";
+const laterSteps = measure(manifest.chunks.map((path) => [chunkLabel(path), path]));
 const cryptoWorker = measure([
   ["worker script", manifest.worker],
   ["worker JS glue", manifest.worker_glue],

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::browser::Browser;
 use super::sending::Delivery;
-use super::{StepRenderer, later_steps, mailbox};
+use super::{DeliverySteps, StepChunk, StepRenderer, delivery_steps, later_steps};
 use crate::crypto_worker::CryptoWorker;
 use crate::embedding::ShiftPressCounter;
 use crate::form::{FormAnswers, Step};
@@ -160,13 +160,15 @@ pub(crate) struct WidgetContext {
     pub(crate) exited: RwSignal<bool>,
     pub(crate) shift_status: RwSignal<String>,
     pub(crate) shift_counter: StoredValue<ShiftPressCounter>,
-    /// The views of every step after the start screen, once their wasm chunk is loaded.
+    /// The views of the questions and the review, once their wasm chunk is loaded.
     pub(crate) later_steps: StoredValue<Option<StepRenderer>>,
+    /// Sending, the receipt and checking for an answer, once their wasm chunk is loaded.
+    pub(crate) delivery_steps: StoredValue<Option<DeliverySteps>>,
     /// Whether the reporter asked for a step whose chunk could not be loaded.
     pub(crate) later_steps_failed: RwSignal<bool>,
     /// Whether the reporter asked for a step whose chunk is still loading.
     pub(crate) later_steps_loading: RwSignal<bool>,
-    /// Whether the chunk's fetch was started ahead of a button press.
+    /// Whether the later steps' fetch was started ahead of a button press.
     pub(crate) later_steps_prefetched: StoredValue<bool>,
 }
 
@@ -215,20 +217,24 @@ impl WidgetContext {
 
     /// Goes to `step` and moves keyboard and screen-reader focus to its heading. A step after
     /// the start screen is shown once its chunk is loaded (usually it already is: the start
-    /// screen fetches it as soon as the reporter points at or tabs into it); meanwhile the start
-    /// screen says it is loading.
+    /// screen fetches the questions as soon as the reporter points at or tabs into it, and the
+    /// questions fetch the rest); meanwhile the step on screen says it is loading.
     pub(crate) fn go_to(self, step: Step) {
-        if step != Step::Start && self.later_steps.get_value().is_none() {
-            self.later_steps_failed.set(false);
-            self.later_steps_loading.set(true);
-            leptos::task::spawn_local(async move {
-                let loaded = self.load_later_steps().await;
-                self.later_steps_loading.set(false);
-                // Said on the start screen, where the reporter pressed the button.
-                self.later_steps_failed.set(!loaded);
+        let loaded = match StepChunk::of(step) {
+            StepChunk::Main => true,
+            StepChunk::LaterSteps => self.later_steps.get_value().is_some(),
+            StepChunk::Delivery => self.delivery_steps.get_value().is_some(),
+        };
+        if !loaded {
+            self.while_loading(async move {
+                let loaded = match StepChunk::of(step) {
+                    StepChunk::Delivery => self.load_delivery_steps().await.is_some(),
+                    _ => self.load_later_steps().await,
+                };
                 if loaded {
                     self.go_to(step);
                 }
+                loaded
             });
             return;
         }
@@ -236,8 +242,21 @@ impl WidgetContext {
         show_step_from_its_top();
     }
 
-    /// Loads the chunk with the steps after the start screen, and says whether it is loaded.
-    /// The chunk is fetched at most once; a failed fetch is tried again on the next call.
+    /// Runs `load` (which says whether its chunk loaded) while the step on screen says it is
+    /// loading, and then, if it failed, that the form cannot reach the server.
+    fn while_loading(self, load: impl Future<Output = bool> + 'static) {
+        self.later_steps_failed.set(false);
+        self.later_steps_loading.set(true);
+        leptos::task::spawn_local(async move {
+            let loaded = load.await;
+            self.later_steps_loading.set(false);
+            // Said on the step where the reporter pressed the button.
+            self.later_steps_failed.set(!loaded);
+        });
+    }
+
+    /// Loads the chunk with the questions and the review, and says whether it is loaded. The
+    /// chunk is fetched at most once; a failed fetch is tried again on the next call.
     pub(crate) async fn load_later_steps(self) -> bool {
         match later_steps().await {
             Ok(render) => {
@@ -246,6 +265,32 @@ impl WidgetContext {
             }
             Err(_) => false,
         }
+    }
+
+    /// Loads the delivery chunk (see [`load_later_steps`](Self::load_later_steps)).
+    async fn load_delivery_steps(self) -> Option<DeliverySteps> {
+        if let Some(loaded) = self.delivery_steps.get_value() {
+            return Some(loaded);
+        }
+        let loaded = delivery_steps().await.ok()?;
+        self.delivery_steps.set_value(Some(loaded));
+        Some(loaded)
+    }
+
+    /// Seals and sends the tip, once the delivery chunk is loaded (it usually is: the questions
+    /// load it).
+    pub(crate) fn start_sending(self) {
+        if let Some(delivery) = self.delivery_steps.get_value() {
+            (delivery.start_sending)(self);
+            return;
+        }
+        self.while_loading(async move {
+            let delivery = self.load_delivery_steps().await;
+            if let Some(delivery) = delivery {
+                (delivery.start_sending)(self);
+            }
+            delivery.is_some()
+        });
     }
 
     /// Starts fetching the later steps' chunk when the reporter shows an intent to go on
@@ -285,9 +330,14 @@ impl WidgetContext {
     }
 
     /// Has the worker prepare the next tip's receipt code, then opens its mailbox (once per
-    /// tip); see [`mailbox::prepare_receipt`].
+    /// tip; see `mailbox::prepare_receipt`), loading the delivery chunk first if need be. In
+    /// the background: a chunk that cannot be fetched now is fetched again on the next step.
     pub(crate) fn prepare_receipt(self) {
-        mailbox::prepare_receipt(&self.environment(), self.delivery);
+        leptos::task::spawn_local(async move {
+            if let Some(delivery) = self.load_delivery_steps().await {
+                (delivery.prepare_receipt)(self);
+            }
+        });
     }
 
     /// Quick exit: hide everything at once, forget every answer, the sealed tip, the code and

@@ -22,7 +22,7 @@ use questions::{
 use receipt::{done_step, receipt_step};
 use review::review_step;
 use send::sending_step;
-pub(crate) use start::{alternatives, start_step, what_happens_next};
+pub(crate) use start::{alternatives, chunk_status, start_step, what_happens_next};
 
 /// Identifiers with their labels in the language in use, for a radio group.
 pub(super) fn labelled(
@@ -33,17 +33,12 @@ pub(super) fn labelled(
     context.with_translations(|translations| ids.map(|id| (id, label(translations, id))).collect())
 }
 
-/// The view of `step`: every step after the start screen is rendered through here, from the
-/// later steps' wasm chunk.
-pub(crate) fn step_view(context: WidgetContext, step: Step) -> AnyView {
+/// The view of a question or the review, from the later steps' wasm chunk.
+pub(crate) fn question_view(context: WidgetContext, step: Step) -> AnyView {
     // Once the reporter is on a question, the crypto worker prepares the receipt code in the
-    // background (once per tip). Here rather than in `go_to`, so that the code starting the
-    // worker is in the chunk, not in the first load.
-    if step.number().is_some() {
-        context.prepare_receipt();
-    }
+    // background (once per tip), from the delivery chunk, which loads meanwhile.
+    context.prepare_receipt();
     match step {
-        Step::Start => start_step(context).into_any(),
         Step::Kind => kinds_step(context).into_any(),
         Step::Role => role_step(context).into_any(),
         Step::Signals => signals_step(context).into_any(),
@@ -52,11 +47,22 @@ pub(crate) fn step_view(context: WidgetContext, step: Step) -> AnyView {
         Step::Description => description_step(context).into_any(),
         Step::Contact => contact_step(context).into_any(),
         Step::Review => review_step(context).into_any(),
+        // Never asked for (see `StepChunk`); not the delivery steps, whose code would then
+        // come along into this chunk.
+        _ => start_step(context).into_any(),
+    }
+}
+
+/// The view of sending, the receipt or checking for an answer, from the delivery chunk.
+pub(crate) fn delivery_view(context: WidgetContext, step: Step) -> AnyView {
+    match step {
         Step::Sending => sending_step(context).into_any(),
         Step::Receipt => receipt_step(context).into_any(),
         Step::Done => done_step(context).into_any(),
         Step::CheckCode => check_code_step(context).into_any(),
         Step::Conversation => conversation_step(context).into_any(),
+        // Never asked for (see `StepChunk`).
+        _ => start_step(context).into_any(),
     }
 }
 

@@ -4,12 +4,11 @@ use fluister_envelope::tip::vocabulary::Role;
 use leptos::prelude::*;
 
 use crate::app::context::{WidgetContext, focus_soon};
-use crate::app::sending::start_sending;
 use crate::form::Step;
 
-use super::progress_indicator;
 use super::questions::require_description;
 use super::step_buttons;
+use super::{chunk_status, progress_indicator};
 
 /// The review's answers, as text in the language in use ("not filled in" for blanks).
 fn review_answers(context: WidgetContext) -> Vec<(&'static str, String, Step)> {
@@ -129,7 +128,7 @@ pub(crate) fn review_step(context: WidgetContext) -> impl IntoView {
         .collect_view();
     let on_send = move || {
         if require_description(context) {
-            start_sending(context);
+            context.start_sending();
         } else {
             focus_soon("review-error");
         }
@@ -149,6 +148,7 @@ pub(crate) fn review_step(context: WidgetContext) -> impl IntoView {
             <dl class="review">{rows}</dl>
             <p class="hint">{context.text("review_encryption")}</p>
             {step_buttons(context, "send", on_send)}
+            {chunk_status(context)}
         </form>
     }
 }

@@ -140,13 +140,22 @@ pub(crate) fn start_step(context: WidgetContext) -> impl IntoView {
                     {context.text("start_check_button")}
                 </button>
             </p>
-            <p role="status">
-                {move || context.later_steps_loading.get().then(|| context.text("loading"))}
-            </p>
-            <p class="error-message" role="alert" hidden=move || !context.later_steps_failed.get()>
-                {context.text("error_unreachable")}
-            </p>
+            {chunk_status(context)}
             {alternatives(context)}
         </form>
+    }
+}
+
+/// While the next step's wasm chunk loads after a press, "loading"; if it cannot be fetched,
+/// that the form cannot reach the server (the press tries again). On the start screen and the
+/// review, the two steps whose buttons lead into a chunk that may not be loaded yet.
+pub(crate) fn chunk_status(context: WidgetContext) -> impl IntoView {
+    view! {
+        <p role="status">
+            {move || context.later_steps_loading.get().then(|| context.text("loading"))}
+        </p>
+        <p class="error-message" role="alert" hidden=move || !context.later_steps_failed.get()>
+            {context.text("error_unreachable")}
+        </p>
     }
 }
