@@ -175,15 +175,25 @@ test("the later steps cannot be fetched: the start screen says so, keeps the pho
   await context.close();
 });
 
-test("the delivery chunk cannot be fetched: the questions still work, the review says so on send, and sending works once it can", async () => {
+test("the delivery chunk cannot be fetched: the questions still work, the review says so on send, and sending works once it can, once however often send is pressed", async () => {
   let chunkRequests = 0;
   let blocked = true;
-  const { context, frame } = await openExamplePage(stack, {
+  const held = [];
+  let tipPosts = 0;
+  const { context, page, frame } = await openExamplePage(stack, {
     prepare: (context) =>
       context.route(/\/w\/split_delivery_steps-[0-9a-f]+\.wasm$/, (route) => {
         chunkRequests += 1;
-        return blocked ? route.abort("internetdisconnected") : route.continue();
+        if (blocked) {
+          return route.abort("internetdisconnected");
+        }
+        held.push(route);
       }),
+  });
+  page.on("request", (request) => {
+    if (request.method() === "POST" && new URL(request.url()).pathname === "/api/v1/tips") {
+      tipPosts += 1;
+    }
   });
   const description = "Tekst die wacht tot het versturen kan";
   // Each question asks for the delivery chunk in the background (to prepare the receipt code);
@@ -199,10 +209,25 @@ test("the delivery chunk cannot be fetched: the questions still work, the review
   assert.ok(chunkRequests > requestsBeforeSend, "the send button asked for the chunk again");
   assert.deepEqual(await accessibilityViolations(frame), []);
 
+  // Now the chunk comes, slowly: send pressed again while it loads is the same press.
   blocked = false;
   await press(frame, ui.send);
+  await frame.getByRole("status").filter({ hasText: ui.loading }).waitFor();
+  await press(frame, ui.send);
+  while (held.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(held.length, 1, "the chunk was asked for once while it loaded");
+  // The second press changed nothing: still loading, no failure said.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.ok(await frame.getByRole("status").filter({ hasText: ui.loading }).isVisible());
+  assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()), "no failure while the chunk loads");
+  await held[0].continue();
   await expectStep(frame, ui.receipt_heading);
   assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
+  // Time for a second sending, had the second press started one, to seal, pay and post.
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  assert.equal(tipPosts, 1, "the tip was posted once");
   const tips = await readStoredTips(stack);
   assert.equal(tips.filter((tip) => tip.document.text === description).length, 1);
   await context.close();

@@ -226,32 +226,42 @@ impl WidgetContext {
             StepChunk::Delivery => self.delivery_steps.get_value().is_some(),
         };
         if !loaded {
-            self.while_loading(async move {
-                let loaded = match StepChunk::of(step) {
-                    StepChunk::Delivery => self.load_delivery_steps().await.is_some(),
-                    _ => self.load_later_steps().await,
-                };
-                if loaded {
-                    self.go_to(step);
+            let load = async move {
+                match StepChunk::of(step) {
+                    StepChunk::Delivery => self.load_delivery_steps().await.map(|_| ()),
+                    _ => self.load_later_steps().await.then_some(()),
                 }
-                loaded
-            });
+            };
+            self.while_loading(load, move |()| self.go_to(step));
             return;
         }
         self.step.set(step);
         show_step_from_its_top();
     }
 
-    /// Runs `load` (which says whether its chunk loaded) while the step on screen says it is
-    /// loading, and then, if it failed, that the form cannot reach the server.
-    fn while_loading(self, load: impl Future<Output = bool> + 'static) {
+    /// Loads a chunk for a press while the step on screen says it is loading, then runs `then`
+    /// with it, or says that the form cannot reach the server. A press while a chunk is loading
+    /// is ignored (a second "send" must not send twice), and nothing runs after a quick exit.
+    fn while_loading<T: 'static>(
+        self,
+        load: impl Future<Output = Option<T>> + 'static,
+        then: impl FnOnce(T) + 'static,
+    ) {
+        if self.later_steps_loading.get_untracked() {
+            return;
+        }
         self.later_steps_failed.set(false);
         self.later_steps_loading.set(true);
         leptos::task::spawn_local(async move {
             let loaded = load.await;
             self.later_steps_loading.set(false);
             // Said on the step where the reporter pressed the button.
-            self.later_steps_failed.set(!loaded);
+            self.later_steps_failed.set(loaded.is_none());
+            if let Some(loaded) = loaded
+                && !self.exited.get_untracked()
+            {
+                then(loaded);
+            }
         });
     }
 
@@ -284,12 +294,8 @@ impl WidgetContext {
             (delivery.start_sending)(self);
             return;
         }
-        self.while_loading(async move {
-            let delivery = self.load_delivery_steps().await;
-            if let Some(delivery) = delivery {
-                (delivery.start_sending)(self);
-            }
-            delivery.is_some()
+        self.while_loading(self.load_delivery_steps(), move |delivery| {
+            (delivery.start_sending)(self);
         });
     }
 
@@ -334,7 +340,9 @@ impl WidgetContext {
     /// the background: a chunk that cannot be fetched now is fetched again on the next step.
     pub(crate) fn prepare_receipt(self) {
         leptos::task::spawn_local(async move {
-            if let Some(delivery) = self.load_delivery_steps().await {
+            if let Some(delivery) = self.load_delivery_steps().await
+                && !self.exited.get_untracked()
+            {
                 (delivery.prepare_receipt)(self);
             }
         });
