@@ -91,7 +91,7 @@ fn measure(parent: &Path, where_label: &str) {
 
     println!("  start + unlock the identity (scrypt 2^18) alone: {unlock_seconds:.2} s");
     println!(
-        "  pull {TIP_COUNT} tips (download, decrypt, write, fsync, rename, delete): {pull_seconds:.2} s = {:.0} tips/s (goal: <= 2.5 s)",
+        "  pull {TIP_COUNT} tips (download, decrypt, write, flush, rename, delete): {pull_seconds:.2} s = {:.0} tips/s (goal: <= 2.5 s)",
         TIP_COUNT as f64 / pull_seconds
     );
     println!(

@@ -314,27 +314,35 @@ pub fn write_new_file(path: &Path, contents: &[u8], flush: bool) -> std::io::Res
     outcome
 }
 
-/// Flushes many new files in one folder at once: on Linux one `syncfs` of the folder's file
-/// system writes them all (with one journal commit) instead of a flush and a commit per file.
-/// Elsewhere [`BatchFlush::AVAILABLE`] is false and each file is flushed as it is written.
+/// Flushes many new files in one folder at once: one `syncfs` of the folder's file system
+/// writes them all (with one journal commit) instead of a flush and a commit per file. Only
+/// where that is known to hold: Linux 5.8 or later (older kernels' `syncfs` does not report a
+/// failed write-back) on a local file system whose `syncfs` writes through to the disk (ext2/3/4,
+/// XFS, Btrfs, tmpfs; not FUSE or network file systems). Elsewhere [`BatchFlush::open`] gives
+/// `None`, and each file is flushed as it is written.
 #[derive(Debug)]
 pub struct BatchFlush {
-    /// The folder, opened before the files are written: `syncfs` reports a failed write-back
-    /// to a descriptor that was open when it happened.
+    /// The folder, opened before the files are written (`syncfs` reports a failed write-back
+    /// to a descriptor that was open when it happened, once per descriptor), and whether a
+    /// flush has failed. Flushes take turns, and once one fails every later one fails too, so
+    /// no caller can go on after a failure another caller was told of.
     #[cfg(target_os = "linux")]
-    folder: File,
+    folder: std::sync::Mutex<(File, bool)>,
 }
 
 impl BatchFlush {
-    /// Whether files can be written unflushed and flushed in a batch here.
-    pub const AVAILABLE: bool = cfg!(target_os = "linux");
-
-    /// Opens `folder` for batch flushes; `None` where they are not available.
+    /// Opens `folder` for batch flushes; `None` where they are not available (see above).
     pub fn open(folder: &Path) -> std::io::Result<Option<Self>> {
         #[cfg(target_os = "linux")]
-        return Ok(Some(Self {
-            folder: File::open(folder)?,
-        }));
+        {
+            let folder = File::open(folder)?;
+            if !linux::syncfs_reports_failures() || !linux::syncfs_reaches_the_disk(&folder) {
+                return Ok(None);
+            }
+            Ok(Some(Self {
+                folder: std::sync::Mutex::new((folder, false)),
+            }))
+        }
         #[cfg(not(target_os = "linux"))]
         {
             let _ = folder;
@@ -343,11 +351,79 @@ impl BatchFlush {
     }
 
     /// Writes every file written in the folder so far (and whatever else is waiting on its file
-    /// system) to disk, or reports that a write-back failed.
+    /// system) to disk, or reports that a write-back failed, now or in an earlier flush.
     pub fn flush(&self) -> std::io::Result<()> {
         #[cfg(target_os = "linux")]
-        rustix::fs::syncfs(&self.folder)?;
+        {
+            let mut guard = self.folder.lock().expect("flush lock");
+            let (folder, failed) = &mut *guard;
+            if *failed {
+                return Err(std::io::Error::other(
+                    "an earlier flush of this folder's file system failed",
+                ));
+            }
+            if let Err(error) = rustix::fs::syncfs(&*folder) {
+                *failed = true;
+                return Err(error.into());
+            }
+        }
         Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::fs::File;
+
+    /// Whether the running kernel's `syncfs` reports a failed write-back (Linux 5.8 and later).
+    pub(super) fn syncfs_reports_failures() -> bool {
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .ok()
+            .and_then(|release| kernel_version(&release))
+            .is_some_and(|version| version >= (5, 8))
+    }
+
+    /// The major and minor version in a kernel release such as `6.1.0-28-amd64`.
+    pub(super) fn kernel_version(release: &str) -> Option<(u32, u32)> {
+        let mut numbers = release.trim().split(['.', '-']);
+        let major = numbers.next()?.parse().ok()?;
+        let minor = numbers.next()?.parse().ok()?;
+        Some((major, minor))
+    }
+
+    /// Whether `folder` is on a local file system whose `syncfs` writes its files to the disk:
+    /// ext2/3/4, XFS, Btrfs or tmpfs (by `statfs`'s magic numbers).
+    pub(super) fn syncfs_reaches_the_disk(folder: &File) -> bool {
+        const EXT: i128 = 0xEF53;
+        const XFS: i128 = 0x5846_5342;
+        const BTRFS: i128 = 0x9123_683E;
+        const TMPFS: i128 = 0x0102_1994;
+        rustix::fs::fstatfs(folder)
+            .is_ok_and(|status| matches!(i128::from(status.f_type), EXT | XFS | BTRFS | TMPFS))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn kernel_versions_are_read_from_the_release() {
+            assert_eq!(kernel_version("6.1.0-28-amd64\n"), Some((6, 1)));
+            assert_eq!(kernel_version("5.8.0"), Some((5, 8)));
+            assert_eq!(kernel_version("4.19.0-27-amd64"), Some((4, 19)));
+            assert_eq!(kernel_version("5"), None);
+            assert_eq!(kernel_version("garbage"), None);
+        }
+
+        #[test]
+        fn the_temporary_folder_here_is_one_the_batch_flush_trusts_or_not_by_its_type() {
+            // /dev/shm is tmpfs wherever it exists; a batch flush there is allowed.
+            if let Ok(folder) = File::open("/dev/shm") {
+                assert!(syncfs_reaches_the_disk(&folder));
+            }
+            // /proc is none of the trusted types.
+            assert!(!syncfs_reaches_the_disk(&File::open("/proc").unwrap()));
+        }
     }
 }
 

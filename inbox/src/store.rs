@@ -8,9 +8,10 @@
 //! pull stopped after storing it, so only the delete on the relay is repeated. Otherwise the tip
 //! is downloaded, checked to open with the coordinator's key, written to `tips/.ID.part` and
 //! flushed to disk, renamed to its final name with the next free number, and, once the folder is
-//! flushed (one flush covers a batch of renames), deleted on the relay. On Linux the `.part`
-//! files of a batch are flushed together, with one `syncfs` ([`BatchFlush`]), before any of
-//! them is renamed; elsewhere each is flushed as it is written. A kill before the rename
+//! flushed (one flush covers a batch of renames), deleted on the relay. Where it can (Linux 5.8
+//! or later, a local file system: see [`BatchFlush`]) the `.part` files of a batch are flushed
+//! together, with one `syncfs`, before any of them is renamed; elsewhere each is flushed as it
+//! is written. After a failed flush nothing more is renamed or deleted. A kill before the rename
 //! leaves a stray `.part` file (removed by the next pull) and the tip still on the relay; a kill
 //! after it leaves the stored file, whose relay id the next pull recognises. A lock keeps two
 //! pulls from running at once.
@@ -324,8 +325,7 @@ enum Kept {
 }
 
 /// How many tips are fetched and written at once by default: enough to overlap network round
-/// trips, the relay's group commits and our disk flushes (which the file system batches into
-/// one journal commit).
+/// trips, the relay's group commits and the disk.
 pub const DEFAULT_PULL_CONNECTIONS: usize = 16;
 
 /// How many threads flush, number and delete the fetched tips, a batch each: two, so one batch
@@ -458,6 +458,11 @@ pub fn pull(
     };
 
     let delete_batch = |batch: &[(TipId, Kept)]| -> Result<()> {
+        // After a failure elsewhere (a failed flush above all), nothing more is numbered or
+        // deleted: the next pull takes up what is left.
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         // The written tips' contents must be on disk before they get their numbered names.
         let mut written = batch
             .iter()
@@ -493,7 +498,7 @@ pub fn pull(
         for _ in batch {
             kill_switch::reached(Step::Stored);
         }
-        if relay_copies == RelayCopies::Delete {
+        if relay_copies == RelayCopies::Delete && !stop.load(Ordering::Relaxed) {
             let ids: Vec<TipId> = batch.iter().map(|(tip_id, _)| *tip_id).collect();
             client.delete_tips(&ids)?;
             for _ in batch {
