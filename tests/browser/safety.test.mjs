@@ -233,6 +233,39 @@ test("the delivery chunk cannot be fetched: the questions still work, the review
   await context.close();
 });
 
+test("send pressed while the delivery chunk loads does nothing once the reporter has gone back to change an answer", async () => {
+  const held = [];
+  let tipPosts = 0;
+  const { context, page, frame } = await openExamplePage(stack, {
+    prepare: (context) =>
+      context.route(/\/w\/split_delivery_steps-[0-9a-f]+\.wasm$/, (route) => {
+        held.push(route);
+      }),
+  });
+  page.on("request", (request) => {
+    if (request.method() === "POST" && new URL(request.url()).pathname === "/api/v1/tips") {
+      tipPosts += 1;
+    }
+  });
+  const description = "Eerst nog iets aanvullen";
+  // The first question already asked for the chunk, which stays on its way.
+  await walkToReview(frame, ui, description);
+  await press(frame, ui.send);
+  await frame.getByRole("status").filter({ hasText: ui.loading }).waitFor();
+  await frame.getByRole("button", { name: new RegExp(`^${ui.change}\\W+${ui.review_description}$`) }).click();
+  await expectStep(frame, ui.description_heading);
+  assert.ok(held.length >= 1);
+  for (const route of held) {
+    await route.continue();
+  }
+  // The chunk arrives: the press on the review is not carried out on another step.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await expectStep(frame, ui.description_heading);
+  assert.ok(await frame.getByRole("heading", { name: ui.description_heading, exact: true }).isVisible());
+  assert.equal(tipPosts, 0, "nothing was sent");
+  await context.close();
+});
+
 // A frightened reporter needs to know before the first question, and again after sending, who
 // reads the tip, what may and may not follow, and where help is.
 test("the start screen and the receipt say what happens after sending, with the phone lines and Veilig Thuis", async () => {

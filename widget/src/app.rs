@@ -80,6 +80,7 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         later_steps_failed: RwSignal::new(false),
         later_steps_loading: RwSignal::new(false),
         later_steps_prefetched: StoredValue::new(false),
+        chunk_attempt: StoredValue::new(0),
     };
     context
         .delivery

@@ -170,6 +170,9 @@ pub(crate) struct WidgetContext {
     pub(crate) later_steps_loading: RwSignal<bool>,
     /// Whether the later steps' fetch was started ahead of a button press.
     pub(crate) later_steps_prefetched: StoredValue<bool>,
+    /// Counts the chunk loads pressed for, so that a load that timed out is not acted on
+    /// when it ends after all.
+    pub(crate) chunk_attempt: StoredValue<u32>,
 }
 
 impl WidgetContext {
@@ -240,8 +243,10 @@ impl WidgetContext {
     }
 
     /// Loads a chunk for a press while the step on screen says it is loading, then runs `then`
-    /// with it, or says that the form cannot reach the server. A press while a chunk is loading
-    /// is ignored (a second "send" must not send twice), and nothing runs after a quick exit.
+    /// with it, or says that the form cannot reach the server: when the fetch fails, or has not
+    /// ended after [`CHUNK_TIMEOUT`] (a stalled connection; a press tries again). A press while
+    /// a chunk is loading is ignored (a second "send" must not send twice); `then` runs only if
+    /// the reporter is still on the step they pressed on, and never after a quick exit.
     fn while_loading<T: 'static>(
         self,
         load: impl Future<Output = Option<T>> + 'static,
@@ -250,15 +255,34 @@ impl WidgetContext {
         if self.later_steps_loading.get_untracked() {
             return;
         }
+        let pressed_on = self.step.get_untracked();
+        let attempt = self.chunk_attempt.get_value().wrapping_add(1);
+        self.chunk_attempt.set_value(attempt);
         self.later_steps_failed.set(false);
         self.later_steps_loading.set(true);
+        // Said on the step where the reporter pressed the button.
+        let give_up = move |failed: bool| {
+            self.chunk_attempt.set_value(attempt.wrapping_add(1));
+            self.later_steps_loading.set(false);
+            self.later_steps_failed.set(failed);
+        };
+        set_timeout(
+            move || {
+                if self.chunk_attempt.get_value() == attempt {
+                    give_up(true);
+                }
+            },
+            CHUNK_TIMEOUT,
+        );
         leptos::task::spawn_local(async move {
             let loaded = load.await;
-            self.later_steps_loading.set(false);
-            // Said on the step where the reporter pressed the button.
-            self.later_steps_failed.set(loaded.is_none());
+            if self.chunk_attempt.get_value() != attempt {
+                return;
+            }
+            give_up(loaded.is_none());
             if let Some(loaded) = loaded
                 && !self.exited.get_untracked()
+                && self.step.get_untracked() == pressed_on
             {
                 then(loaded);
             }
@@ -271,6 +295,7 @@ impl WidgetContext {
         match later_steps().await {
             Ok(render) => {
                 self.later_steps.set_value(Some(render));
+                self.later_steps_failed.set(false);
                 true
             }
             Err(_) => false,
@@ -284,6 +309,7 @@ impl WidgetContext {
         }
         let loaded = delivery_steps().await.ok()?;
         self.delivery_steps.set_value(Some(loaded));
+        self.later_steps_failed.set(false);
         Some(loaded)
     }
 
@@ -360,6 +386,11 @@ impl WidgetContext {
         leave_page();
     }
 }
+
+/// How long a press waits for a chunk before the form says it cannot reach the server: long
+/// enough for the largest chunk on a very slow mobile connection (46 KB at 40 kbit/s is about
+/// ten seconds), short enough that a stalled one does not leave the reporter waiting.
+const CHUNK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Once the new step has rendered, scrolls the frame's document back to its top and moves focus
 /// to the step's heading. The frame keeps one height whatever the step (`embedding.rs`), so the
