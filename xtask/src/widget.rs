@@ -5,8 +5,9 @@
 //!    with `--emit-relocs`, which the splitter reads;
 //! 2. `wasm-split-cli` (crate `wasm_split_cli_support`, exactly [`WASM_SPLIT_CLI_VERSION`],
 //!    installed once into `target/tools/`) splits the form's module at its
-//!    `#[wasm_split]` function: the main module (the start screen) and a chunk with the later
-//!    steps, plus `__wasm_split.js`, which fetches and instantiates the chunk;
+//!    `#[wasm_split]` functions: the main module (the start screen), a chunk with the
+//!    questions, one with sending and the mailbox, and one with the code only those two share,
+//!    plus `__wasm_split.js`, which fetches and instantiates the chunks;
 //! 3. the wasm-bindgen CLI of exactly the version in `Cargo.lock` (installed once into
 //!    `target/tools/` when it is not on the PATH at that version), on the main module;
 //! 4. `wasm-opt -Oz` from npm `binaryen` (locked in `tests/package-lock.json`, installed with
@@ -177,7 +178,7 @@ pub fn build_with(strictness: Strictness) -> TaskResult {
     // would rebuild every dependency and the worker too).
     run_command(wasm_build("fluister-widget").args(["--", "-C", "link-args=--emit-relocs"]))?;
 
-    step("Widget: wasm-split (the start screen, and a chunk with the later steps)");
+    step("Widget: wasm-split (the start screen, and the chunks of the later steps)");
     let splitter = wasm_split_cli()?;
     let split_dir = target_dir().join("widget-split");
     let _ = std::fs::remove_dir_all(&split_dir);

@@ -325,7 +325,7 @@ impl WidgetContext {
         });
     }
 
-    /// Starts fetching the later steps' chunk when the reporter shows an intent to go on
+    /// Starts fetching the questions' chunk when the reporter shows an intent to go on
     /// (points at the start screen or moves focus into it), not on page load: a visit that
     /// only reads the start screen downloads only the first load.
     pub(crate) fn prefetch_later_steps(self) {
