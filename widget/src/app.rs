@@ -228,7 +228,7 @@ type StepRenderer = fn(WidgetContext, Step) -> AnyView;
 /// (sending, the receipt, checking for an answer) in the delivery chunk, which the questions
 /// load in the background.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum StepChunk {
+pub(crate) enum StepChunk {
     Main,
     LaterSteps,
     Delivery,
@@ -289,17 +289,9 @@ fn delivery_steps() -> Result<DeliverySteps, wasm_split_helpers::SplitLoaderErro
 /// The step on screen: the start screen from the main module, any other step from its chunk
 /// (`go_to` shows those only once their chunk is loaded).
 fn current_step_view(context: WidgetContext, step: Step) -> AnyView {
-    let render = match StepChunk::of(step) {
-        StepChunk::Main => None,
-        StepChunk::LaterSteps => context.later_steps.get_value(),
-        StepChunk::Delivery => context
-            .delivery_steps
-            .get_value()
-            .map(|delivery| delivery.render),
-    };
-    match render {
-        Some(render) => render(context, step),
-        None => steps::start_step(context).into_any(),
+    match context.step_renderer(step) {
+        Ok(Some(render)) => render(context, step),
+        Ok(None) | Err(_) => steps::start_step(context).into_any(),
     }
 }
 

@@ -223,16 +223,13 @@ impl WidgetContext {
     /// screen fetches the questions as soon as the reporter points at or tabs into it, and the
     /// questions fetch the rest); meanwhile the step on screen says it is loading.
     pub(crate) fn go_to(self, step: Step) {
-        let loaded = match StepChunk::of(step) {
-            StepChunk::Main => true,
-            StepChunk::LaterSteps => self.later_steps.get_value().is_some(),
-            StepChunk::Delivery => self.delivery_steps.get_value().is_some(),
-        };
-        if !loaded {
+        if let Err(chunk) = self.step_renderer(step) {
             let load = async move {
-                match StepChunk::of(step) {
+                match chunk {
                     StepChunk::Delivery => self.load_delivery_steps().await.map(|_| ()),
-                    _ => self.load_later_steps().await.then_some(()),
+                    StepChunk::Main | StepChunk::LaterSteps => {
+                        self.load_later_steps().await.then_some(())
+                    }
                 }
             };
             self.while_loading(load, move |()| self.go_to(step));
@@ -240,6 +237,21 @@ impl WidgetContext {
         }
         self.step.set(step);
         show_step_from_its_top();
+    }
+
+    /// The view function of `step`'s chunk: `Ok(None)` for the start screen, which is in the
+    /// main module, `Ok(Some(_))` once its chunk is loaded, and the chunk while it is not.
+    pub(crate) fn step_renderer(self, step: Step) -> Result<Option<StepRenderer>, StepChunk> {
+        let chunk = StepChunk::of(step);
+        let render = match chunk {
+            StepChunk::Main => return Ok(None),
+            StepChunk::LaterSteps => self.later_steps.get_value(),
+            StepChunk::Delivery => self
+                .delivery_steps
+                .get_value()
+                .map(|delivery| delivery.render),
+        };
+        render.map(Some).ok_or(chunk)
     }
 
     /// Loads a chunk for a press while the step on screen says it is loading, then runs `then`
