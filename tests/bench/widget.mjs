@@ -1,16 +1,17 @@
 // `cargo xtask bench widget`: what the widget costs a reporter, measured in headless Chromium
 // against the real relay. Prints numbers; asserts nothing.
 //
-//  1. bytes of a first visit (loader, iframe document, CSS, scripts, wasm, the Dutch table):
-//     as transferred from the relay here (as sent, brotli; counted a second after the start screen
-//     is up, without touching it) and as a compressing proxy would send them (gzip -9, brotli
-//     11, from `cargo xtask widget`'s sizes.json); the later steps' chunks (the questions',
-//     fetched when the reporter moves to go on, and the delivery chunk, which the questions
-//     fetch); and the crypto worker's bytes, loaded only once the reporter starts the questions
-//     (or checks for an answer);
-//  2. time from starting to load the host page to the form being interactive (first step's
-//     heading in the frame), cold cache; and from pressing "start" to the first question, which
-//     includes fetching the questions' chunk;
+//  1. bytes of a first visit (loader, iframe document with its CSS, the start script and the JS
+//     glue it imports, and the relay's configuration, for its phone numbers): as transferred from
+//     the relay here (as sent, brotli; counted a second after the start screen is up, without
+//     touching it) and as a compressing proxy would send them (gzip -9, brotli 11, from `cargo
+//     xtask widget`'s sizes.json); the form's wasm and the Dutch table, fetched when the reporter
+//     comes near the form; the later steps' chunks (the questions', fetched once the form has
+//     taken over, and the delivery chunk, which the questions fetch); and the crypto worker's
+//     bytes, loaded only once the reporter starts the questions (or checks for an answer);
+//  2. time from starting to load the host page to the start screen in the frame (its buttons
+//     work from then on), cold cache; and from pressing "start" to the first question, which
+//     includes fetching the form's wasm, its table and the questions' chunk;
 //  3. time from pressing "send" to the receipt code, at the relay's default proof of work, for a
 //     reporter whose mailbox was opened while they filled in the form, more than 7 seconds
 //     before (one who sends sooner also waits for that, and for the pause of 3 to 7 seconds the
@@ -23,10 +24,11 @@
 //  6. like a cheap phone on a weak signal: Chromium's network emulation (400 kbit/s each way,
 //     400 ms round trip) and 4x CPU slowdown, cold cache, the example page in Dutch: time from
 //     navigation to the 112 banner visible in the frame, to the phone numbers visible, and to
-//     the first question usable (the start button pressed the moment the form's wasm has taken
-//     over, then the first question's heading and choices on screen), and from pressing "send" to
-//     the receipt code as in 3. Chromium slows only the page's thread, not its workers, so the
-//     crypto worker (the proof of work, sealing) runs at this machine's speed in this item.
+//     the first question usable (the start button pressed the moment it is on screen, as a
+//     reporter who knows what they came for would, which fetches the form; then the first
+//     question's heading and choices on screen), and from pressing "send" to the receipt code
+//     as in 3. Chromium slows only the page's thread, not its workers, so the crypto worker (the
+//     proof of work, sealing) runs at this machine's speed in this item.
 //  7. sealing a tip in the crypto worker, to one X25519 coordinator key and to one hybrid
 //     post-quantum key (`mlkem768x25519`, whose tip also names the reporter's hybrid reply key),
 //     one `seal_tip` round trip each, timed inside the page with the worker's wasm already
@@ -141,9 +143,10 @@ async function sendFromFirstQuestion(page, frame, mailbox, description) {
 /**
  * Runs in every frame before its document's own scripts (Playwright's init script, outside the
  * frame's Content Security Policy): in the widget's frame, records when the 112 link and the
- * first phone number are first on screen, presses "start" the moment the form's wasm has taken
- * over (its `.fluister` without `data-static`, which only the document's own copy of the start
- * screen carries), and records when the first question's heading and choices are on screen.
+ * first phone number are first on screen, presses "start" on the document's own start screen
+ * (marked `data-static`) the moment it is on screen, records when the form's wasm has taken
+ * over (a `.fluister` without `data-static`) and when the first question's heading and choices
+ * are on screen.
  * Times are wall-clock milliseconds (`timeOrigin + now()`), so the host page's navigation start
  * can be taken from them.
  */
@@ -177,14 +180,17 @@ function phoneTimingScript({ startButton, kindHeading }) {
     if (onScreen(document.querySelector('.alternatives a[href^="tel:"]'))) {
       mark("phoneNumbers");
     }
-    const live = document.querySelector(".fluister:not([data-static])");
-    if (live && !pressed) {
-      const button = [...live.querySelectorAll("button")].find((candidate) => candidate.textContent.trim() === startButton);
-      if (button) {
+    if (!pressed) {
+      const button = [...document.querySelectorAll(".fluister[data-static] button")]
+        .find((candidate) => candidate.textContent.trim() === startButton);
+      if (onScreen(button)) {
         pressed = true;
-        timing.formLive = now();
+        timing.pressed = now();
         button.click();
       }
+    }
+    if (timing.formLive === undefined && document.querySelector(".fluister:not([data-static])")) {
+      timing.formLive = now();
     }
     const heading = document.getElementById("step-heading");
     if (pressed && heading?.textContent.trim() === kindHeading && onScreen(document.querySelector('input[name="kind"]'))) {
@@ -238,6 +244,7 @@ async function phoneVisit(stack, run) {
       documentReceived: frameDocument.received - navigationStart,
       banner: timing.banner - navigationStart,
       phoneNumbers: timing.phoneNumbers - navigationStart,
+      pressed: timing.pressed - navigationStart,
       formLive: timing.formLive - navigationStart,
       firstQuestion: timing.firstQuestion - navigationStart,
     };
@@ -258,8 +265,9 @@ async function phoneBenchmark(stack) {
   console.log(`  the frame's document had arrived: ${times("documentReceived")}`);
   console.log(`  112 banner visible: ${times("banner")}`);
   console.log(`  phone numbers visible: ${times("phoneNumbers")}`);
-  console.log(`  form's wasm took over: ${times("formLive")}`);
-  console.log(`  first question usable (start pressed as soon as the form took over): ${times("firstQuestion")}`);
+  console.log(`  start pressed on the document's own start screen: ${times("pressed")}`);
+  console.log(`  the form's wasm took over: ${times("formLive")}`);
+  console.log(`  first question usable: ${times("firstQuestion")}`);
   // Chromium slows only the page's own thread, not its workers: the crypto worker's proof of
   // work and sealing run at this machine's full speed here (see items 7 and 8 for their share).
   console.log(`  send to receipt, the mailbox open for 7 s already (the crypto worker not slowed: Chromium slows the page's thread only): ${times("sendToReceipt")}`);
@@ -384,9 +392,13 @@ try {
       console.log(`  ${file.label.padEnd(16)} raw ${String(file.raw).padStart(7)}  gzip ${String(file.gzip).padStart(7)}  brotli ${String(file.brotli).padStart(7)}`);
     }
   };
-  printSizes("First load, bytes (Dutch):", sizes);
-  printSizes("Later steps' chunks: the questions' (with any code it shares with the delivery chunk), fetched when the reporter moves to go on, and the delivery chunk, which the questions fetch, bytes:", sizes.later_steps);
+  printSizes("First load, bytes (Dutch): the start screen and its script", sizes);
+  printSizes("The form, fetched when the reporter comes near it (points at, touches or tabs into the start screen, or presses a button), bytes:", sizes.form);
+  printSizes("Later steps' chunks: the questions' (with any code it shares with the delivery chunk), fetched once the form has taken over, and the delivery chunk, which the questions fetch, bytes:", sizes.later_steps);
   printSizes("Crypto worker, loaded when the questions start, bytes:", sizes.crypto_worker);
+  const groups = [sizes, sizes.form, sizes.later_steps, sizes.crypto_worker];
+  const whole = (key) => groups.reduce((total, group) => total + group.total[key], 0);
+  console.log(`The whole path to a sent tip, bytes: raw ${whole("raw")}  gzip ${whole("gzip")}  brotli ${whole("brotli")}`);
 
   if (SEAL_RUNS > 0) {
     await sealingBenchmark(stack);
@@ -403,15 +415,22 @@ try {
     const sendTimes = [];
     const receiptCodes = [];
     let transferred = 0;
+    let transferredFromApi = 0;
     for (let run = 0; run < RUNS; run += 1) {
       const context = await stack.browser.newContext();
       const page = await context.newPage();
       let bytesFromRelay = 0;
       const mailbox = watchMailboxOpening(page);
+      let bytesFromApi = 0;
       page.on("requestfinished", async (request) => {
-        if (request.url().startsWith(stack.relay.origin) && !request.url().includes("/api/")) {
+        if (request.url().startsWith(stack.relay.origin)) {
           const sizes = await request.sizes();
-          bytesFromRelay += sizes.responseBodySize + sizes.responseHeadersSize;
+          const bytes = sizes.responseBodySize + sizes.responseHeadersSize;
+          if (request.url().includes("/api/")) {
+            bytesFromApi += bytes;
+          } else {
+            bytesFromRelay += bytes;
+          }
         }
       });
       const started = performance.now();
@@ -422,15 +441,16 @@ try {
       // A visitor who only reads the start screen: nothing more arrives.
       await page.waitForTimeout(1000);
       transferred = bytesFromRelay;
+      transferredFromApi = bytesFromApi;
 
       startTimes.push(await timeToStep(frame, ui.start_button, ui.kind_heading));
       sendTimes.push(await sendFromFirstQuestion(page, frame, mailbox, `benchmark tip ${run}`));
       receiptCodes.push((await frame.locator("#receipt-code").innerText()).trim());
       await context.close();
     }
-    console.log(`Transferred from the relay on a first visit, as sent (brotli where the browser accepts it), response headers included: ${transferred} bytes`);
-    console.log(`Page load to interactive form (cold cache): ${summary(loadTimes)}`);
-    console.log(`Press start to the first question (fetches the questions' chunk): ${summary(startTimes)}`);
+    console.log(`Transferred from the relay on a first visit, as sent (brotli where the browser accepts it), response headers included: ${transferred} bytes of the widget's files, and ${transferredFromApi} bytes from its API (the configuration)`);
+    console.log(`Page load to the start screen (cold cache; its buttons work from then on): ${summary(loadTimes)}`);
+    console.log(`Press start to the first question (fetches the form's wasm, its table and the questions' chunk): ${summary(startTimes)}`);
     const sortedSends = [...sendTimes].sort((a, b) => a - b);
     const sendAt = (fraction) => sortedSends[Math.min(sortedSends.length - 1, Math.floor(fraction * sortedSends.length))];
     console.log(`Send to receipt, the mailbox open for 7 s already (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB, puzzles: ${PUZZLES ?? "the relay's default"}): ${summary(sendTimes)}; p90/median ${(sendAt(0.9) / sendAt(0.5)).toFixed(2)}`);

@@ -1,12 +1,13 @@
 // The phone numbers a relay's operator lists instead of the built-in ones: each label in the
 // reporter's language where the operator gave one (`labels.pl`), the general `label` in every
 // other language, and the number for a foreign SIM card after the usual one. The built-in list
-// then no longer shows: the operator's list replaces it once the relay's configuration arrives.
+// then no longer shows: the operator's list replaces it once the relay's configuration arrives,
+// on the iframe document's own start screen before any wasm has run, and in the form.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { openExamplePage, startStack, translations } from "./harness.mjs";
+import { openExamplePage, startStack, translations, widgetFrame } from "./harness.mjs";
 import { expectStep } from "./steps.mjs";
 
 const PHONE = {
@@ -52,3 +53,29 @@ for (const [language, label] of [["nl", PHONE.label], ["pl", PHONE.labels.pl], [
     await context.close();
   });
 }
+
+test("before any wasm, the document's own start screen lists the operator's number instead of the built-in ones", async () => {
+  const { ui } = translations("nl");
+  const context = await stack.browser.newContext({ viewport: { width: 320, height: 640 } });
+  const wasmRequests = [];
+  await context.route("**/*.wasm", (route) => {
+    wasmRequests.push(route.request().url());
+    return route.abort();
+  });
+  const page = await context.newPage();
+  await page.goto(`${stack.page.origin}/`);
+  const frame = await widgetFrame(page, stack.relay.origin);
+  const items = frame.locator(".fluister[data-static] .alternatives li");
+  await frame.waitForFunction(() => document.querySelectorAll(".fluister[data-static] .alternatives li").length === 1);
+  assert.deepEqual(
+    (await items.allInnerTexts()).map((text) => text.replace(/\s+/g, " ").trim()),
+    [`${PHONE.label}: ${PHONE.number}; ${ui.alternative_from_abroad}: ${PHONE.abroad}`],
+  );
+  for (const number of [PHONE.number, PHONE.abroad]) {
+    const link = frame.getByRole("link", { name: number, exact: true });
+    assert.equal(await link.getAttribute("href"), `tel:${number.replace(/[ -]/g, "")}`);
+    assert.equal(await link.getAttribute("dir"), "ltr");
+  }
+  assert.deepEqual(wasmRequests, [], "the form has not even been fetched");
+  await context.close();
+});

@@ -1,14 +1,16 @@
 // The start screen before any wasm: the iframe document carries it in the requested language
 // (the danger banner with 112, the intro, the phone numbers, the exit button), so with the wasm
 // requests held back it is on screen, passes axe-core, takes the host page's theme, and its exit
-// button and Shift three times leave; a press of "start" is carried out once the wasm arrives;
-// the language's table is preloaded with the wasm and the form uses it; and the form takes over
-// without moving anything, inside the frame or the frame itself.
+// button and Shift three times leave. A visit that only reads it fetches no wasm; the form's
+// wasm is fetched once the reporter points at it, taps it or tabs into it; a press of "start" is
+// carried out once the wasm arrives; the language's table is preloaded with the wasm and the
+// form uses it; and the form takes over without moving anything, inside the frame or the frame
+// itself.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { formTookOver, startStack, translations, widgetFrame } from "./harness.mjs";
+import { approachForm, formTookOver, startStack, translations, widgetFrame } from "./harness.mjs";
 import { accessibilityViolations, expectStep } from "./steps.mjs";
 
 let stack;
@@ -26,8 +28,8 @@ const BUILT_IN_NUMBERS = ["0800-7000", "0900-8844", "0800-5151", "+31 70 333 56 
  * Opens the example page with the loader's frame asking for `language`, every wasm request held back
  * until `release()`; with the host page's theme only when `themed`. Returns the page, the widget's frame, the console problems, and `release`.
  */
-async function openWithoutWasm(language, { themed = false } = {}) {
-  const context = await stack.browser.newContext({ viewport: { width: 360, height: 800 } });
+async function openWithoutWasm(language, { themed = false, touch = false } = {}) {
+  const context = await stack.browser.newContext({ viewport: { width: 360, height: 800 }, hasTouch: touch, isMobile: touch });
   const held = [];
   let released = false;
   await context.route("**/*.wasm", (route) => (released ? route.continue() : held.push(route)));
@@ -111,7 +113,7 @@ for (const language of ["nl", "pl", "ar"]) {
     // A foreign SIM card often cannot call 0800: the number from abroad follows where there is one.
     const labour = `${ui.alternative_labour_inspectorate}: 0800-5151; ${ui.alternative_from_abroad}: +31 70 333 56 78`;
     assert.ok(await frame.getByText(labour, { exact: true }).isVisible(), labour);
-    assert.ok(held.length > 0, "the form's wasm was requested and held back");
+    assert.equal(held.length, 0, "nothing came near the form: its wasm was not even requested");
     assert.equal(await frame.locator(".fluister:not([data-static])").count(), 0, "no wasm has run");
     // The style sheet is inside the document (no round trip of its own), and the relay's policy
     // lets exactly it apply (a refusal would be among the console problems checked below).
@@ -159,6 +161,7 @@ test("the form takes over when its wasm arrives without moving anything, and car
   assert.equal(await frame.evaluate(() => Math.round(window.scrollY)), 120, "the start screen scrolls inside the frame");
   const heightBefore = await frameHeight();
   const before = await layout(frame);
+  await approachForm(frame);
   // The document preloads its language's table with the wasm, so the form does not wait a
   // round trip for it once the wasm has run; the form then uses that one request.
   await frame.waitForFunction(() => performance.getEntriesByType("resource").some((entry) => /\/pl-[0-9a-f]+\.json$/.test(entry.name)));
@@ -210,4 +213,71 @@ test("the form takes over when its wasm arrives without moving anything, and car
   await expectStep(second.frame, ui.kind_heading);
   assert.deepEqual(second.problems, []);
   await second.context.close();
+});
+
+/** How many times the form's wasm and translation tables were asked for, after `milliseconds`. */
+async function requestedAfter(opened, milliseconds) {
+  await opened.page.waitForTimeout(milliseconds);
+  return { wasm: opened.held.length, tables: opened.tables.length };
+}
+
+/** Waits up to five seconds for the form's wasm to be asked for; how many times it was. */
+async function wasmRequested(opened) {
+  for (let attempt = 0; attempt < 100 && opened.held.length === 0; attempt += 1) {
+    await opened.page.waitForTimeout(50);
+  }
+  return opened.held.length;
+}
+
+test("a visit that only reads the start screen fetches no form; pointing at it, tapping it or tabbing into it does", async () => {
+  // Read for two seconds, the mouse elsewhere on the host page: nothing of the form is fetched.
+  const reader = await openWithoutWasm("nl");
+  await reader.page.mouse.move(5, 5);
+  assert.deepEqual(await requestedAfter(reader, 2000), { wasm: 0, tables: 0 });
+  // The real mouse moved onto the frame: the wasm and the Dutch table are asked for, once.
+  const box = await reader.page.locator("iframe.fluister-frame").boundingBox();
+  await reader.page.mouse.move(box.x + box.width / 2, box.y + 40, { steps: 4 });
+  assert.equal(await wasmRequested(reader), 1);
+  assert.equal(reader.tables.length, 1);
+  assert.match(reader.tables[0], /^\/w\/nl-/);
+  await reader.release();
+  await reader.frame.locator(".fluister:not([data-static]) #step-heading").waitFor();
+  assert.deepEqual(reader.problems, []);
+  await reader.context.close();
+
+  // On a phone: a tap on the intro's text (no button) asks for the wasm.
+  const phone = await openWithoutWasm("nl", { touch: true });
+  assert.deepEqual(await requestedAfter(phone, 1000), { wasm: 0, tables: 0 });
+  await phone.frame.getByText(translations("nl").ui.start_intro, { exact: true }).tap();
+  assert.equal(await wasmRequested(phone), 1);
+  await phone.context.close();
+
+  // With the keyboard: Tab from the host page into the frame asks for it.
+  const keyboard = await openWithoutWasm("nl");
+  assert.deepEqual(await requestedAfter(keyboard, 1000), { wasm: 0, tables: 0 });
+  for (let presses = 0; presses < 40 && !(await keyboard.frame.evaluate(() => document.hasFocus())); presses += 1) {
+    await keyboard.page.keyboard.press("Tab");
+  }
+  assert.ok(await keyboard.frame.evaluate(() => document.hasFocus()), "Tab reached the frame");
+  assert.equal(await wasmRequested(keyboard), 1);
+  await keyboard.context.close();
+});
+
+test("a press of start whose wasm cannot be fetched says the relay cannot be reached, and the next press tries again", async () => {
+  const { ui } = translations("nl");
+  const opened = await openWithoutWasm("nl");
+  await opened.context.unroute("**/*.wasm");
+  let failing = true;
+  await opened.context.route("**/*.wasm", (route) => (failing ? route.abort() : route.continue()));
+  const start = opened.frame.getByRole("button", { name: ui.start_button, exact: true });
+  await start.click();
+  const error = opened.frame.locator(".fluister[data-static] .error-message");
+  await error.waitFor();
+  assert.equal((await error.textContent()).trim(), ui.error_unreachable);
+  assert.equal((await opened.frame.locator('[role="status"]').textContent()).trim(), "");
+  failing = false;
+  await start.click();
+  await expectStep(opened.frame, ui.kind_heading);
+  assert.deepEqual(opened.problems.filter((problem) => !/ERR_FAILED|Failed to fetch|WebAssembly/i.test(problem)), []);
+  await opened.context.close();
 });

@@ -93,8 +93,11 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
     });
     listen_for_shift_presses(context);
     set_document_language(&settings.language);
-    if let Some(step) = settings.first_step {
-        context.go_to(step);
+    // The form mounts only once the reporter came near it (`start.js` fetches its wasm then),
+    // which is what the start screen's own prefetch waits for.
+    match settings.first_step {
+        Some(step) => context.go_to(step),
+        None => context.prefetch_later_steps(),
     }
 
     move || {

@@ -245,8 +245,8 @@ function frameDocument(code) {
     exit_hint: counted(code, "exit_hint", SHIFT_PRESSES_TO_EXIT),
     exit_shift_status_two: counted(code, "exit_shift_status", 2),
     exit_shift_status_one: counted(code, "exit_shift_status", 1),
-    // Preloaded with the wasm: the form fetches its language's table first thing when it
-    // starts, and would otherwise wait a round trip for it after the wasm has arrived.
+    // `start.js` preloads it with the wasm: the form fetches its language's table first thing
+    // when it starts, and would otherwise wait a round trip for it after the wasm has arrived.
     table_file: languages.find((language) => language.code === code).file,
   };
   const lists = {
@@ -318,12 +318,14 @@ const manifest = {
 };
 writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
-// Sizes: what a first visit in Dutch downloads, file by file (the start screen, and nothing more
-// unless the reporter moves towards a button); then the chunks of the later steps: the
-// questions' (with a chunk of shared code, if any), fetched when the reporter points at or tabs
-// into the start screen or presses a button, and the delivery chunk, which the questions fetch
-// in the background; then what the crypto worker downloads once the reporter starts answering
-// questions or checks for an answer.
+// Sizes: what a first visit in Dutch downloads, file by file (the start screen and the script
+// that runs it, and nothing more unless the reporter comes near the form); then the form, which
+// `start.js` fetches when the reporter points at, touches or tabs into the start screen or
+// presses a button: its wasm and the language's table; then the chunks of the later steps: the
+// questions' (with a chunk of shared code, if any), which the form fetches as soon as it has
+// taken over, and the delivery chunk, which the questions fetch in the background; then what
+// the crypto worker downloads once the reporter starts answering questions or checks for an
+// answer.
 // Brotli at quality 11 is slow on a wasm module: each file is compressed once, for the sizes and
 // for its `.br` copy below.
 const brotliCopies = new Map();
@@ -367,6 +369,8 @@ const firstLoad = measure([
   ["start script", manifest.start],
   ["JS glue", manifest.glue],
   ["chunk loader", manifest.split_loader],
+]);
+const form = measure([
   ["wasm", manifest.wasm],
   ["Dutch table", manifest.languages.nl],
 ]);
@@ -382,20 +386,16 @@ const cryptoWorker = measure([
 ]);
 console.log(`\nWidget assets in ${outputDirectory}.`);
 print("First load in Dutch: the start screen", firstLoad);
-print("The later steps, fetched when the reporter moves to go on", laterSteps);
-print("First load and the later steps together", {
-  files: [],
-  total: {
-    raw: firstLoad.total.raw + laterSteps.total.raw,
-    gzip: firstLoad.total.gzip + laterSteps.total.gzip,
-    brotli: firstLoad.total.brotli + laterSteps.total.brotli,
-  },
-});
+print("The form, fetched when the reporter comes near it", form);
+print("The later steps, fetched once the form has taken over", laterSteps);
 print("The crypto worker, loaded when the reporter starts the questions or checks for an answer", cryptoWorker);
+const groups = [firstLoad, form, laterSteps, cryptoWorker];
+const sum = (key) => groups.reduce((total, group) => total + group.total[key], 0);
+print("The whole path to a sent tip: all of the above", { files: [], total: { raw: sum("raw"), gzip: sum("gzip"), brotli: sum("brotli") } });
 console.log(`Loader for Subresource Integrity: /${manifest.versioned_loader} integrity="${loaderIntegrity}"`);
 writeFileSync(
   join(outputDirectory, "sizes.json"),
-  JSON.stringify({ files: firstLoad.files, total: firstLoad.total, later_steps: laterSteps, crypto_worker: cryptoWorker }, null, 2) + "\n",
+  JSON.stringify({ files: firstLoad.files, total: firstLoad.total, form, later_steps: laterSteps, crypto_worker: cryptoWorker }, null, 2) + "\n",
 );
 
 // The files next to the bundle that the relay does not serve (it serves `/embed.js` and `w/`).

@@ -1,10 +1,14 @@
 // Starts the widget in the iframe document. Until the form's wasm has run, the document's own
 // copy of the start screen (`index.html`, marked `data-static`) is on screen, and this script
 // makes it work: the exit button and Shift three times leave, the language choice opens the
-// document in the chosen language, the host page's theme applies, and a press of "start" or "check for an answer" is
-// remembered (`data-pressed` on the host element) for the form to carry out when it takes over.
-// Then it loads the wasm module and mounts the form, which replaces that copy with its own.
-// `cargo xtask widget` replaces the two file names with the hashed ones.
+// document in the chosen language, the host page's theme applies, the relay's own phone numbers
+// replace the built-in ones, and a press of "start" or "check for an answer" is remembered
+// (`data-pressed` on the host element) for the form to carry out when it takes over.
+// The form's wasm is fetched only once the reporter comes near the form (points at it, touches
+// it, moves focus into it or presses a button): a visit that only reads the start screen,
+// as most visits to a municipality's page do, downloads this document and this script, not the
+// form. Then the form mounts and replaces that copy with its own.
+// `cargo xtask widget` replaces the file names with the hashed ones.
 import init, { mount_widget } from "./GLUE_FILE";
 
 // As `src/embedding.rs`.
@@ -46,8 +50,8 @@ if (screen) {
     }
     event.preventDefault();
     host.dataset.pressed = button.type === "submit" ? "start" : "check";
-    const status = screen.querySelector('[role="status"]');
-    status.textContent = status.dataset.loading;
+    showLoading(true);
+    loadForm();
   });
   screen.addEventListener("submit", (event) => event.preventDefault());
   screen.querySelector("#language-choice")?.addEventListener("change", (event) => {
@@ -123,7 +127,114 @@ if (screen && window.parent !== window) {
   window.parent.postMessage({ type: "ready" }, "*");
 }
 
-await init({ module_or_path: new URL("./WASM_FILE", import.meta.url) });
-if (!exited) {
-  mount_widget();
+// The relay's own phone numbers, where its operator lists some, in place of the built-in ones,
+// as the form shows them once it runs (`src/app/steps/start.rs`, `src/api.rs`): the label in
+// this document's language where there is one, the number from abroad after the usual one. Each
+// is checked as the relay checks its configuration and the form checks what it receives
+// (`fluister_protocol::bodies`), so a broken one is left out; with none usable, the built-in
+// list stays. Only text and `tel:` links are written, never markup.
+const MAX_PHONE_NUMBERS = 12;
+const MAX_PHONE_LABEL_CHARS = 120;
+const isShowable = (text) =>
+  typeof text === "string" && text.trim() !== "" && [...text].length <= MAX_PHONE_LABEL_CHARS
+  && !/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(text);
+const isDialable = (number) =>
+  typeof number === "string" && number.length <= 24 && /^\+?[0-9 ()-]*$/.test(number)
+  && number.replace(/[^0-9]/g, "").length >= 3;
+function phoneLink(number) {
+  const link = document.createElement("a");
+  link.href = `tel:${number.replace(/[ -]/g, "")}`;
+  link.dir = "ltr";
+  link.textContent = number;
+  return link;
+}
+async function showRelayPhoneNumbers() {
+  const list = screen?.querySelector(".alternatives ul");
+  if (!list) {
+    return;
+  }
+  const response = await fetch(new URL("/api/v1/config", location.href), { headers: { Accept: "application/json" } });
+  const listed = response.ok ? (await response.json())?.phone_numbers : null;
+  const language = document.documentElement.lang;
+  const lines = (Array.isArray(listed) ? listed : [])
+    .filter((phone) => isShowable(phone?.label) && isDialable(phone?.number))
+    .slice(0, MAX_PHONE_NUMBERS)
+    .map((phone) => {
+      const own = phone.labels?.[language];
+      const line = document.createElement("li");
+      line.append(`${isShowable(own) ? own : phone.label}: `, phoneLink(phone.number));
+      if (phone.abroad && isDialable(phone.abroad)) {
+        line.append(`; ${list.dataset.fromAbroad}: `, phoneLink(phone.abroad));
+      }
+      return line;
+    });
+  if (lines.length > 0 && staticScreen()) {
+    list.replaceChildren(...lines);
+  }
+}
+showRelayPhoneNumbers().catch(() => {
+  // Unreachable or not JSON: the built-in numbers stay.
+});
+
+/** Shows "loading" under the buttons after a press, or that the relay cannot be reached. */
+function showLoading(loading) {
+  const status = screen?.querySelector('[role="status"]');
+  const error = screen?.querySelector(".error-message");
+  if (status && error) {
+    status.textContent = loading ? status.dataset.loading : "";
+    error.hidden = loading;
+  }
+}
+
+// What tells that the reporter came near the form. A key press needs focus in this document,
+// which moving it here has told already.
+const APPROACHES = ["pointerover", "pointerdown", "touchstart", "focusin"];
+let formRequested = false;
+function listenForApproach(listen) {
+  for (const type of APPROACHES) {
+    if (listen) {
+      document.addEventListener(type, loadForm, { capture: true, passive: true });
+    } else {
+      document.removeEventListener(type, loadForm, { capture: true });
+    }
+  }
+}
+
+/** Fetches the form's wasm and mounts the form, once. A failed fetch is tried again when the
+ * reporter next comes near the form; a press waiting for it then shows that the relay cannot be
+ * reached. */
+function loadForm() {
+  if (formRequested || exited) {
+    return;
+  }
+  formRequested = true;
+  listenForApproach(false);
+  // The language's table, which the form fetches first thing when it starts, in parallel with
+  // the wasm rather than a round trip after it.
+  const table = host?.dataset.table;
+  if (table && !document.querySelector(`link[href="${CSS.escape(table)}"]`)) {
+    const preload = document.createElement("link");
+    Object.assign(preload, { rel: "preload", href: table, as: "fetch", crossOrigin: "anonymous" });
+    document.head.append(preload);
+  }
+  init({ module_or_path: new URL("./WASM_FILE", import.meta.url) }).then(
+    () => {
+      if (!exited) {
+        mount_widget();
+      }
+    },
+    () => {
+      formRequested = false;
+      listenForApproach(true);
+      if (host?.dataset.pressed) {
+        showLoading(false);
+      }
+    },
+  );
+}
+
+if (screen) {
+  listenForApproach(true);
+} else {
+  loadForm();
 }

@@ -337,9 +337,10 @@ impl WidgetContext {
         });
     }
 
-    /// Starts fetching the questions' chunk when the reporter shows an intent to go on
-    /// (points at the start screen or moves focus into it), not on page load: a visit that
-    /// only reads the start screen downloads only the first load.
+    /// Starts fetching the questions' chunk when the reporter shows an intent to go on (comes
+    /// near the form, which is when `start.js` fetches the form's wasm, or points at the start
+    /// screen or moves focus into it), not on page load: a visit that only reads the start
+    /// screen downloads neither the form nor its chunks.
     pub(crate) fn prefetch_later_steps(self) {
         if self.later_steps.get_value().is_some() || self.later_steps_prefetched.get_value() {
             return;
