@@ -182,8 +182,14 @@ const workerWasmFile = writeHashed(
   readFileSync(join(bindgenDirectory, "fluister_widget_worker_bg.wasm")),
 );
 const workerGlueFile = writeHashed("crypto", ".js", readFileSync(join(bindgenDirectory, "fluister_widget_worker.js")));
+// The scripts' comments are for the people who edit them, not for every visitor: comments on
+// lines of their own go (`//` lines and `/** … */` blocks).
+function withoutCommentLines(text) {
+  return text.replace(/^[ \t]*\/\*\*[^]*?\*\/[ \t]*\n/gm, "").replace(/^[ \t]*\/\/.*\n/gm, "");
+}
 function fillScript(name, glue, wasm) {
-  return Buffer.from(readFileSync(join(webDirectory, name), "utf8").replaceAll("GLUE_FILE", glue).replaceAll("WASM_FILE", wasm));
+  const text = withoutCommentLines(readFileSync(join(webDirectory, name), "utf8"));
+  return Buffer.from(text.replaceAll("GLUE_FILE", glue).replaceAll("WASM_FILE", wasm));
 }
 const startFile = writeHashed("start", ".js", fillScript("start.js", glueFile, wasmFile));
 const workerFile = writeHashed("worker", ".js", fillScript("worker.js", workerGlueFile, workerWasmFile));
