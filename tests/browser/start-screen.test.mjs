@@ -3,7 +3,7 @@
 // requests held back it is on screen, passes axe-core, takes the host page's theme, and its exit
 // button and Shift three times leave. A visit that only reads it fetches no wasm; the form's
 // wasm is fetched once the reporter points at it, taps it or tabs into it; a press of "start" is
-// carried out once the wasm arrives; the language's table is preloaded with the wasm and the
+// carried out once the wasm arrives; the language's table is fetched with the wasm and the
 // form uses it; and the form takes over without moving anything, inside the frame or the frame
 // itself.
 
@@ -162,10 +162,9 @@ test("the form takes over when its wasm arrives without moving anything, and car
   const heightBefore = await frameHeight();
   const before = await layout(frame);
   await approachForm(frame);
-  // The document preloads its language's table with the wasm, so the form does not wait a
-  // round trip for it once the wasm has run; the form then uses that one request.
+  // The start script fetches the document's language's table with the wasm, so the form does
+  // not wait a round trip for it once the wasm has run; the form then uses that one request.
   await frame.waitForFunction(() => performance.getEntriesByType("resource").some((entry) => /\/pl-[0-9a-f]+\.json$/.test(entry.name)));
-  // (The frame opened in Dutch first, as the loader asks, and preloaded the Dutch table then.)
   const polish = () => tables.filter((path) => path.startsWith("/w/pl-"));
   const beforeWasm = polish();
   await release();
@@ -263,12 +262,15 @@ test("a visit that only reads the start screen fetches no form; pointing at it, 
   await keyboard.context.close();
 });
 
-test("a press of start whose wasm cannot be fetched says the relay cannot be reached, and the next press tries again", async () => {
+test("a press of start whose form cannot be fetched says the relay cannot be reached, and the next press tries again", async () => {
   const { ui } = translations("nl");
   const opened = await openWithoutWasm("nl");
   await opened.context.unroute("**/*.wasm");
+  // Everything the form fetches fails: its JS glue, chunk loader, wasm and the language's table.
+  // The start script imports the glue only when the reporter comes near, and fetches again
+  // after a failure.
   let failing = true;
-  await opened.context.route("**/*.wasm", (route) => (failing ? route.abort() : route.continue()));
+  await opened.context.route(/\/w\/((widget|split)-[0-9a-f]+\.js|[^/]+\.wasm|[a-z]{2}-[0-9a-f]+\.json)$/, (route) => (failing ? route.abort() : route.continue()));
   const start = opened.frame.getByRole("button", { name: ui.start_button, exact: true });
   await start.click();
   const error = opened.frame.locator(".fluister[data-static] .error-message");

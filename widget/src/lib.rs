@@ -62,40 +62,41 @@ mod browser {
     use crate::embedding;
     use crate::i18n::{self, Translations};
 
-    /// Starts the widget: reads its settings, fetches the table of the language in use, and
-    /// mounts the form onto `#fluister-widget`.
+    /// Starts the widget: reads its settings, takes the table of the language in use, and
+    /// mounts the form onto `#fluister-widget`. `table_file` and `table` are a table `start.js`
+    /// fetched with the wasm (`data-table`, the document's language); the form fetches its own
+    /// when that is another language's. Fails (and mounts nothing) when the table cannot be
+    /// fetched or the document has no widget; `start.js` then tries again later.
     #[wasm_bindgen]
-    pub fn mount_widget() {
-        // Leptos' executor exists only once `mount_to` has run, so start with wasm-bindgen's.
-        wasm_bindgen_futures::spawn_local(async {
-            if let Some(settings) = startup_settings().await {
-                let Some(host) = document()
-                    .get_element_by_id("fluister-widget")
-                    .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
-                else {
-                    return;
-                };
-                // A press of "start" or "check for an answer" on the document's own start screen,
-                // which `start.js` remembered while the wasm was on its way.
-                let pressed = host
-                    .get_attribute("data-pressed")
-                    .and_then(|pressed| pressed_before_start(&pressed));
-                let settings = StartupSettings {
-                    first_step: pressed,
-                    ..settings
-                };
-                // The document's start screen goes, the form's own takes its place in the same
-                // task (no frame is painted between): the same markup, so nothing moves.
-                host.set_inner_html("");
-                leptos::mount::mount_to(host, move || widget_view(settings)).forget();
-                listen_to_loader();
-                keep_focus_clear_of_safety_bar();
-                embedding::announce_ready();
-            }
-        });
+    pub async fn mount_widget(table_file: String, table: String) -> Result<(), JsValue> {
+        // Runs on wasm-bindgen's executor: Leptos' exists only once `mount_to` has run.
+        let settings = startup_settings(&table_file, table)
+            .await
+            .ok_or_else(|| JsValue::from_str("the widget's settings or table are missing"))?;
+        let host = document()
+            .get_element_by_id("fluister-widget")
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+            .ok_or_else(|| JsValue::from_str("the document has no #fluister-widget"))?;
+        // A press of "start" or "check for an answer" on the document's own start screen, which
+        // `start.js` remembered while the wasm was on its way.
+        let pressed = host
+            .get_attribute("data-pressed")
+            .and_then(|pressed| pressed_before_start(&pressed));
+        let settings = StartupSettings {
+            first_step: pressed,
+            ..settings
+        };
+        // The document's start screen goes, the form's own takes its place in the same task (no
+        // frame is painted between): the same markup, so nothing moves.
+        host.set_inner_html("");
+        leptos::mount::mount_to(host, move || widget_view(settings)).forget();
+        listen_to_loader();
+        keep_focus_clear_of_safety_bar();
+        embedding::announce_ready();
+        Ok(())
     }
 
-    async fn startup_settings() -> Option<StartupSettings> {
+    async fn startup_settings(table_file: &str, table: String) -> Option<StartupSettings> {
         let host = document().get_element_by_id("fluister-widget")?;
         let languages =
             i18n::parse_language_assets(&host.get_attribute("data-languages").unwrap_or_default());
@@ -105,7 +106,11 @@ mod browser {
         let language = i18n::choose_language(requested_language.as_deref(), &languages)?.clone();
         let municipality =
             crate::query_parameter(&query, "municipality").and_then(|id| Municipality::parse(&id));
-        let text = crate::api::fetch_widget_file(&language.file).await.ok()?;
+        let text = if language.file == table_file {
+            table
+        } else {
+            crate::api::fetch_widget_file(&language.file).await.ok()?
+        };
         let translations = Translations::from_json(&language.code, &text)?;
         Some(StartupSettings {
             languages,

@@ -189,7 +189,7 @@ function withoutCommentLines(text) {
 }
 function fillScript(name, glue, wasm) {
   const text = withoutCommentLines(readFileSync(join(webDirectory, name), "utf8"));
-  return Buffer.from(text.replaceAll("GLUE_FILE", glue).replaceAll("WASM_FILE", wasm));
+  return Buffer.from(text.replaceAll("GLUE_FILE", glue).replaceAll("SPLIT_LOADER_FILE", splitLoaderFile).replaceAll("WASM_FILE", wasm));
 }
 const startFile = writeHashed("start", ".js", fillScript("start.js", glueFile, wasmFile));
 const workerFile = writeHashed("worker", ".js", fillScript("worker.js", workerGlueFile, workerWasmFile));
@@ -327,7 +327,7 @@ writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manif
 // Sizes: what a first visit in Dutch downloads, file by file (the start screen and the script
 // that runs it, and nothing more unless the reporter comes near the form); then the form, which
 // `start.js` fetches when the reporter points at, touches or tabs into the start screen or
-// presses a button: its wasm and the language's table; then the chunks of the later steps: the
+// presses a button: its JS glue, chunk loader and wasm, and the language's table; then the chunks of the later steps: the
 // questions' (with a chunk of shared code, if any), which the form fetches as soon as it has
 // taken over, and the delivery chunk, which the questions fetch in the background; then what
 // the crypto worker downloads once the reporter starts answering questions or checks for an
@@ -373,10 +373,10 @@ const firstLoad = measure([
   ["loader", "embed.js"],
   ["iframe document", manifest.index],
   ["start script", manifest.start],
-  ["JS glue", manifest.glue],
-  ["chunk loader", manifest.split_loader],
 ]);
 const form = measure([
+  ["JS glue", manifest.glue],
+  ["chunk loader", manifest.split_loader],
   ["wasm", manifest.wasm],
   ["Dutch table", manifest.languages.nl],
 ]);

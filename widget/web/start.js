@@ -4,12 +4,12 @@
 // document in the chosen language, the host page's theme applies, the relay's own phone numbers
 // replace the built-in ones, and a press of "start" or "check for an answer" is remembered
 // (`data-pressed` on the host element) for the form to carry out when it takes over.
-// The form's wasm is fetched only once the reporter comes near the form (points at it, touches
-// it, moves focus into it or presses a button): a visit that only reads the start screen,
-// as most visits to a municipality's page do, downloads this document and this script, not the
-// form. Then the form mounts and replaces that copy with its own.
+// The form (its JS glue, chunk loader and wasm) is fetched only once the reporter comes near
+// it (points at it, touches it, moves focus into it or presses a button): a visit that only
+// reads the start screen, as most visits to a municipality's page do, downloads this document
+// and this script, not the form. Then the form mounts and replaces that copy with its own.
+// This script imports nothing, so it runs one round trip after the document on a slow line.
 // `cargo xtask widget` replaces the file names with the hashed ones.
-import init, { mount_widget } from "./GLUE_FILE";
 
 // As `src/embedding.rs`.
 const NEUTRAL_EXIT_URL = "https://www.weeronline.nl/";
@@ -49,7 +49,9 @@ if (screen) {
       return;
     }
     event.preventDefault();
-    host.dataset.pressed = button.type === "submit" ? "start" : "check";
+    // The document's buttons are all `type="button"`: a press before this script runs does
+    // nothing, where a submit would reload the document.
+    host.dataset.pressed = button.classList.contains("button-primary") ? "start" : "check";
     showLoading(true);
     loadForm();
   });
@@ -190,6 +192,7 @@ function showLoading(loading) {
 // which moving it here has told already.
 const APPROACHES = ["pointerover", "pointerdown", "touchstart", "focusin"];
 let formRequested = false;
+let splitLoaderPreloaded = false;
 function listenForApproach(listen) {
   for (const type of APPROACHES) {
     if (listen) {
@@ -200,37 +203,47 @@ function listenForApproach(listen) {
   }
 }
 
-/** Fetches the form's wasm and mounts the form, once. A failed fetch is tried again when the
- * reporter next comes near the form; a press waiting for it then shows that the relay cannot be
- * reached. */
+/** Fetches the form and mounts it, once. A failed fetch is tried again when the reporter next
+ * comes near the form; a press waiting for it then shows that the relay cannot be reached. */
 function loadForm() {
   if (formRequested || exited) {
     return;
   }
   formRequested = true;
   listenForApproach(false);
-  // The language's table, which the form fetches first thing when it starts, in parallel with
-  // the wasm rather than a round trip after it.
-  const table = host?.dataset.table;
-  if (table && !document.querySelector(`link[href="${CSS.escape(table)}"]`)) {
-    const preload = document.createElement("link");
-    Object.assign(preload, { rel: "preload", href: table, as: "fetch", crossOrigin: "anonymous" });
-    document.head.append(preload);
+  // Everything the form needs to start, at once rather than a round trip after another: the
+  // glue, the chunk loader it imports, the wasm, and the language's table, which the form would
+  // otherwise fetch only once its wasm has run. Fetched, not preloaded, but for the chunk loader:
+  // Chromium answers a later fetch of an address whose preload failed with that failure, and a
+  // failed attempt must be able to try again.
+  if (!splitLoaderPreloaded) {
+    splitLoaderPreloaded = true;
+    document.head.append(Object.assign(document.createElement("link"), { rel: "modulepreload", href: "./SPLIT_LOADER_FILE" }));
   }
-  init({ module_or_path: new URL("./WASM_FILE", import.meta.url) }).then(
-    () => {
-      if (!exited) {
-        mount_widget();
-      }
-    },
-    () => {
-      formRequested = false;
-      listenForApproach(true);
-      if (host?.dataset.pressed) {
-        showLoading(false);
-      }
-    },
-  );
+  const tableFile = host?.dataset.table ?? "";
+  const fetched = (address) => fetch(new URL(address, location.href)).then((response) => {
+    if (!response.ok) {
+      throw new Error(`${address}: ${response.status}`);
+    }
+    return response;
+  });
+  const wasm = fetched("./WASM_FILE");
+  const table = tableFile ? fetched(tableFile).then((response) => response.text()) : Promise.resolve("");
+  // Both are handled below; this keeps a failure that comes first from going unhandled.
+  Promise.all([wasm, table]).catch(() => {});
+  import("./GLUE_FILE").then(async ({ default: init, mount_widget }) => {
+    await init({ module_or_path: wasm });
+    const tableText = await table;
+    if (!exited) {
+      await mount_widget(tableFile, tableText);
+    }
+  }).catch(() => {
+    formRequested = false;
+    listenForApproach(true);
+    if (host?.dataset.pressed) {
+      showLoading(false);
+    }
+  });
 }
 
 if (screen) {
