@@ -55,21 +55,37 @@ impl Assets {
     /// their style sheet). Read once, when the relay starts: replacing the assets means a
     /// restart, as the operator guide says.
     pub fn inline_style_sha256(&self) -> Option<String> {
+        self.manifest_sha256(
+            "inline_style_sha256",
+            "the widget will show without its style",
+        )
+    }
+
+    /// The SHA-256 of the start script the built iframe documents carry inline (so the start
+    /// screen's exit works without a round trip for a script), as [`Self::inline_style_sha256`];
+    /// `None` for an older build, whose documents load it from a file.
+    pub fn inline_script_sha256(&self) -> Option<String> {
+        self.manifest_sha256(
+            "inline_script_sha256",
+            "the widget's start screen will not work before its form is fetched",
+        )
+    }
+
+    /// A SHA-256 that `asset-manifest.json` names under `field`, if it is one: it goes into a
+    /// header, so nothing else may.
+    fn manifest_sha256(&self, field: &str, without_it: &str) -> Option<String> {
         let directory = self.directory.as_ref()?;
         let manifest = std::fs::read(directory.join("asset-manifest.json")).ok()?;
         let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
-        let hash = manifest.get("inline_style_sha256")?.as_str()?;
-        // 32 bytes in standard base64 are 44 characters ending in one `=`; anything else would
-        // not be a hash, and must not reach the header.
+        let hash = manifest.get(field)?.as_str()?;
+        // 32 bytes in standard base64 are 44 characters ending in one `=`.
         let well_formed = hash.len() == 44
             && hash.ends_with('=')
             && hash[..43]
                 .bytes()
                 .all(|byte| byte.is_ascii_alphanumeric() || byte == b'+' || byte == b'/');
         if !well_formed {
-            tracing::warn!(
-                "asset-manifest.json names no well-formed inline_style_sha256: the widget will show without its style"
-            );
+            tracing::warn!("asset-manifest.json names no well-formed {field}: {without_it}");
             return None;
         }
         Some(hash.to_owned())
@@ -452,20 +468,24 @@ mod tests {
     }
 
     #[test]
-    fn the_inline_styles_hash_is_taken_only_when_it_is_one() {
+    fn the_inline_hashes_are_taken_only_when_they_are_hashes() {
         let directory = widget_directory();
         let assets = Assets::new(Some(directory.clone()));
         assert_eq!(assets.inline_style_sha256(), None, "no manifest");
-        let hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
-        let manifest = |value: &str| {
+        assert_eq!(assets.inline_script_sha256(), None, "no manifest");
+        let style = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+        let script = "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=";
+        let manifest = |style: &str, script: &str| {
             std::fs::write(
                 directory.join("asset-manifest.json"),
-                serde_json::json!({ "inline_style_sha256": value }).to_string(),
+                serde_json::json!({ "inline_style_sha256": style, "inline_script_sha256": script })
+                    .to_string(),
             )
             .unwrap();
         };
-        manifest(hash);
-        assert_eq!(assets.inline_style_sha256().as_deref(), Some(hash));
+        manifest(style, script);
+        assert_eq!(assets.inline_style_sha256().as_deref(), Some(style));
+        assert_eq!(assets.inline_script_sha256().as_deref(), Some(script));
         for bad in [
             "",
             "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU",
@@ -473,12 +493,18 @@ mod tests {
             "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS; *=",
             "'unsafe-inline'",
         ] {
-            manifest(bad);
+            manifest(bad, script);
             assert_eq!(assets.inline_style_sha256(), None, "{bad}");
+            assert_eq!(assets.inline_script_sha256().as_deref(), Some(script));
+            manifest(style, bad);
+            assert_eq!(assets.inline_script_sha256(), None, "{bad}");
+            assert_eq!(assets.inline_style_sha256().as_deref(), Some(style));
         }
         std::fs::write(directory.join("asset-manifest.json"), "not json").unwrap();
         assert_eq!(assets.inline_style_sha256(), None);
+        assert_eq!(assets.inline_script_sha256(), None);
         assert_eq!(Assets::new(None).inline_style_sha256(), None);
+        assert_eq!(Assets::new(None).inline_script_sha256(), None);
     }
 
     fn request(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {

@@ -135,14 +135,17 @@ impl<S: Storage> AppState<S> {
             settings.widget.embedding_origins.join(" ")
         };
         let assets = Assets::new(settings.widget.assets_dir.clone());
-        // The iframe documents carry their style sheet inline (one round trip less on a slow
-        // connection); the policy allows that one text by its hash, and no other inline style.
-        let inline_style = assets
-            .inline_style_sha256()
-            .map(|hash| format!(" 'sha256-{hash}'"))
-            .unwrap_or_default();
+        // The iframe documents carry their style sheet and start script inline (a round trip
+        // less each on a slow connection); the policy allows those texts by their hashes, and
+        // no other inline style or script.
+        let allow = |hash: Option<String>| {
+            hash.map(|hash| format!(" 'sha256-{hash}'"))
+                .unwrap_or_default()
+        };
+        let inline_style = allow(assets.inline_style_sha256());
+        let inline_script = allow(assets.inline_script_sha256());
         let widget_content_security_policy = HeaderValue::from_str(&format!(
-            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'{inline_style}; \
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{inline_script}; style-src 'self'{inline_style}; \
              img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; \
              form-action 'none'; frame-ancestors {frame_ancestors}"
         ))

@@ -8,8 +8,9 @@
 // it (points at it, touches it, moves focus into it or presses a button): a visit that only
 // reads the start screen, as most visits to a municipality's page do, downloads this document
 // and this script, not the form. Then the form mounts and replaces that copy with its own.
-// This script imports nothing, so it runs one round trip after the document on a slow line.
-// `cargo xtask widget` replaces the file names with the hashed ones.
+// `cargo xtask widget` puts this script inside each iframe document (the relay's policy allows
+// it by its hash), so it runs as soon as the document is parsed, with no round trip of its own,
+// and replaces the file names with the hashed ones. It imports nothing at load.
 
 // As `src/embedding.rs`.
 const NEUTRAL_EXIT_URL = "https://www.weeronline.nl/";
