@@ -55,6 +55,9 @@ if (screen) {
     host.dataset.pressed = button.classList.contains("button-primary") ? "start" : "check";
     showLoading(true);
     loadForm();
+    if (host.dataset.pressed === "start") {
+      fetchQuestions();
+    }
   });
   screen.addEventListener("submit", (event) => event.preventDefault());
   screen.querySelector("#language-choice")?.addEventListener("change", (event) => {
@@ -178,6 +181,23 @@ async function showRelayPhoneNumbers() {
 showRelayPhoneNumbers().catch(() => {
   // Unreachable or not JSON: the built-in numbers stay.
 });
+
+// The questions' wasm chunks (`cargo xtask widget` fills in their names). After a press of
+// "start" the form fetches them first thing; fetched now, with the form, they are in the HTTP
+// cache (hashed names, cached for good) by the time it asks, a round trip sooner.
+const QUESTIONS_CHUNKS = QUESTIONS_CHUNK_FILES;
+let questionsFetched = false;
+function fetchQuestions() {
+  if (questionsFetched) {
+    return;
+  }
+  questionsFetched = true;
+  for (const chunk of QUESTIONS_CHUNKS) {
+    fetch(new URL(chunk, location.href)).then((response) => response.arrayBuffer()).catch(() => {
+      // The form fetches it again itself.
+    });
+  }
+}
 
 /** Shows "loading" under the buttons after a press, or that the relay cannot be reached. */
 function showLoading(loading) {
