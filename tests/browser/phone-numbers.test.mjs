@@ -2,12 +2,13 @@
 // reporter's language where the operator gave one (`labels.pl`), the general `label` in every
 // other language, and the number for a foreign SIM card after the usual one. The built-in list
 // then no longer shows: the operator's list replaces it once the relay's configuration arrives,
-// on the iframe document's own start screen before any wasm has run, and in the form.
+// on the iframe document's own start screen before any wasm has run, and in the form, which
+// takes the configuration the start script fetched rather than asking the relay again.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { openExamplePage, startStack, translations, widgetFrame } from "./harness.mjs";
+import { formTookOver, openExamplePage, startStack, translations, widgetFrame } from "./harness.mjs";
 import { expectStep } from "./steps.mjs";
 
 const PHONE = {
@@ -77,5 +78,27 @@ test("before any wasm, the document's own start screen lists the operator's numb
     assert.equal(await link.getAttribute("dir"), "ltr");
   }
   assert.deepEqual(wasmRequests, [], "the form has not even been fetched");
+  await context.close();
+});
+
+test("the form takes the configuration the start script fetched: the relay is asked for it once", async () => {
+  const { ui } = translations("nl");
+  const context = await stack.browser.newContext({ viewport: { width: 320, height: 640 } });
+  const configRequests = [];
+  const page = await context.newPage();
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/api/v1/config") {
+      configRequests.push(request.method());
+    }
+  });
+  await page.goto(`${stack.page.origin}/`);
+  const frame = await widgetFrame(page, stack.relay.origin);
+  // The start script's copy has arrived: the operator's number is on the document's own screen.
+  await frame.waitForFunction(() => document.querySelector(".fluister[data-static] .alternatives li")?.textContent.includes("0592"));
+  await formTookOver(frame);
+  assert.deepEqual(await listedLines(frame), [`${PHONE.label}: ${PHONE.number}; ${ui.alternative_from_abroad}: ${PHONE.abroad}`]);
+  await frame.getByRole("button", { name: ui.start_button, exact: true }).click();
+  await expectStep(frame, ui.kind_heading);
+  assert.deepEqual(configRequests, ["GET"]);
   await context.close();
 });

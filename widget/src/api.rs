@@ -160,7 +160,13 @@ fn strings(object: &JsValue, name: &str) -> Vec<String> {
 
 /// `GET /api/v1/config`.
 pub async fn fetch_config() -> Result<PublicConfig, RequestFailure> {
-    let config = parse_json(&request_text("GET", "/api/v1/config", None, &[]).await?)?;
+    parse_config(&request_text("GET", "/api/v1/config", None, &[]).await?)
+}
+
+/// The body of `GET /api/v1/config`, checked as [`fetch_config`] checks it (also for the copy
+/// `start.js` fetched for the start screen's phone numbers and hands to the form).
+pub fn parse_config(text: &str) -> Result<PublicConfig, RequestFailure> {
+    let config = parse_json(text)?;
     let phone_numbers = array_field(&config, "phone_numbers")
         .iter()
         .filter_map(|phone| {

@@ -18,7 +18,7 @@ mod steps;
 use fluister_envelope::tip::vocabulary::Municipality;
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::{self, PublicConfig};
 use crate::embedding::{self, ShiftPressCounter};
 use crate::form::Step;
 use crate::i18n::{LanguageAsset, Translations};
@@ -43,6 +43,9 @@ pub struct StartupSettings {
     /// The fingerprint of the recipients the coordinator pinned (the embed tag's
     /// `data-recipients`, passed on by the loader), if the tag has one.
     pub pinned_recipients: Option<String>,
+    /// The relay's configuration as `start.js` already fetched it, if it arrived; the form
+    /// fetches its own otherwise.
+    pub config: Option<PublicConfig>,
 }
 
 /// The step a press on the iframe document's own start screen asks for (`start.js` writes
@@ -86,11 +89,14 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         .delivery
         .pinned
         .set_value(settings.pinned_recipients);
-    leptos::task::spawn_local(async move {
-        if let Ok(config) = api::fetch_config().await {
-            context.delivery.config.set(Some(config));
-        }
-    });
+    match settings.config {
+        Some(config) => context.delivery.config.set(Some(config)),
+        None => leptos::task::spawn_local(async move {
+            if let Ok(config) = api::fetch_config().await {
+                context.delivery.config.set(Some(config));
+            }
+        }),
+    }
     listen_for_shift_presses(context);
     set_document_language(&settings.language);
     // The form mounts only once the reporter came near it (`start.js` fetches its wasm then),

@@ -65,10 +65,16 @@ mod browser {
     /// Starts the widget: reads its settings, takes the table of the language in use, and
     /// mounts the form onto `#fluister-widget`. `table_file` and `table` are a table `start.js`
     /// fetched with the wasm (`data-table`, the document's language); the form fetches its own
-    /// when that is another language's. Fails (and mounts nothing) when the table cannot be
-    /// fetched or the document has no widget; `start.js` then tries again later.
+    /// when that is another language's. `config` is the body of `GET /api/v1/config` as
+    /// `start.js` fetched it for the start screen, if it arrived (the form fetches it otherwise).
+    /// Fails (and mounts nothing) when the table cannot be fetched or the document has no
+    /// widget; `start.js` then tries again later.
     #[wasm_bindgen]
-    pub async fn mount_widget(table_file: String, table: String) -> Result<(), JsValue> {
+    pub async fn mount_widget(
+        table_file: String,
+        table: String,
+        config: Option<String>,
+    ) -> Result<(), JsValue> {
         // Runs on wasm-bindgen's executor: Leptos' exists only once `mount_to` has run.
         let settings = startup_settings(&table_file, table)
             .await
@@ -84,6 +90,7 @@ mod browser {
             .and_then(|pressed| pressed_before_start(&pressed));
         let settings = StartupSettings {
             first_step: pressed,
+            config: config.and_then(|text| crate::api::parse_config(&text).ok()),
             ..settings
         };
         // The document's start screen goes, the form's own takes its place in the same task (no
@@ -119,6 +126,7 @@ mod browser {
             municipality,
             worker_url,
             first_step: None,
+            config: None,
             // Taken as it is: the worker refuses to seal to any list whose fingerprint differs,
             // a damaged one included.
             pinned_recipients: crate::pinned_recipients(&query),

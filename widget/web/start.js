@@ -154,13 +154,17 @@ function phoneLink(number) {
   link.textContent = number;
   return link;
 }
+// The configuration's text is kept for the form, which would otherwise fetch it again.
+let configText = null;
 async function showRelayPhoneNumbers() {
   const list = screen?.querySelector(".alternatives ul");
   if (!list) {
     return;
   }
   const response = await fetch(new URL("/api/v1/config", location.href), { headers: { Accept: "application/json" } });
-  const listed = response.ok ? (await response.json())?.phone_numbers : null;
+  const text = response.ok ? await response.text() : null;
+  configText = text;
+  const listed = text === null ? null : JSON.parse(text)?.phone_numbers;
   const language = document.documentElement.lang;
   const lines = (Array.isArray(listed) ? listed : [])
     .filter((phone) => isShowable(phone?.label) && isDialable(phone?.number))
@@ -256,7 +260,8 @@ function loadForm() {
     await init({ module_or_path: wasm });
     const tableText = await table;
     if (!exited) {
-      await mount_widget(tableFile, tableText);
+      // The configuration as it has arrived by now, if at all (the form checks it as its own).
+      await mount_widget(tableFile, tableText, configText);
     }
   }).catch(() => {
     formRequested = false;
