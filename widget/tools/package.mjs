@@ -191,12 +191,12 @@ function fillScript(name, glue, wasm) {
   const text = withoutCommentLines(readFileSync(join(webDirectory, name), "utf8"));
   return Buffer.from(text.replaceAll("GLUE_FILE", glue).replaceAll("SPLIT_LOADER_FILE", splitLoaderFile).replaceAll("WASM_FILE", wasm));
 }
-// The start script goes inside each iframe document too: from a file of its own, the start
-// screen's exit and buttons would work only a round trip after the document. The relay's policy
-// allows exactly this text, by its SHA-256 in the manifest (`inline_script_sha256`).
 // The questions' chunks: every chunk but the delivery steps' (a chunk of code shared with them
 // loads with either).
 const questionsChunks = chunkFiles.filter((name) => !name.startsWith("split_delivery_steps-"));
+// The start script goes inside each iframe document too: from a file of its own, the start
+// screen's exit and buttons would work only a round trip after the document. The relay's policy
+// allows exactly this text, by its SHA-256 in the manifest (`inline_script_sha256`).
 const startScript = fillScript("start.js", glueFile, wasmFile).toString("utf8").replace(/\r\n?/g, "\n")
   .replaceAll("QUESTIONS_CHUNK_FILES", JSON.stringify(questionsChunks));
 if (/<\/script/i.test(startScript) || /<!--/.test(startScript)) {
