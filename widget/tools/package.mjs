@@ -12,6 +12,7 @@
 
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { basename, join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
@@ -21,6 +22,15 @@ if (!buildFactsJson) {
   process.exit(2);
 }
 const buildFacts = JSON.parse(buildFactsJson);
+// npm esbuild, locked in `tests/package-lock.json` (named in the build facts): it minifies the
+// scripts and the style sheet. Their comments and long names are for the people who edit them,
+// not for every visitor, who on a weak signal waits 20 ms for each kilobyte before the 112
+// banner shows.
+const esbuild = createRequire(join(workspaceRoot, "tests", "package.json"))("esbuild");
+/** `text` minified as a script (`module`: an ES module) in UTF-8; a `/*! … *\/` comment stays. */
+function minifyScript(text, { module = false } = {}) {
+  return esbuild.transformSync(text, { minify: true, charset: "utf8", legalComments: "inline", format: module ? "esm" : undefined }).code;
+}
 const webDirectory = join(workspaceRoot, "widget", "web");
 const widgetDirectory = join(outputDirectory, "w");
 rmSync(outputDirectory, { recursive: true, force: true });
@@ -156,10 +166,15 @@ splitLoader = splitLoader.replace(/"\.\/([A-Za-z0-9_]+)\.wasm"/g, (_, base) => {
 if (chunkFiles.length === 0) {
   fail(`${SPLIT_LOADER} loads no wasm chunk: the form's module was not split`);
 }
+// The questions' chunks, which `start.js` fetches with the form after a press of "start": every
+// chunk but the delivery steps' (a chunk of code shared with them loads with either).
+const questionsChunks = chunkFiles.filter((name) => !name.startsWith("split_delivery_steps-"));
 // The glue imports the loader and the loader imports the glue (for the main module's exports),
 // so neither name can be the hash of the other's final text: both carry one hash of both texts
 // (with the chunks' hashed names already in the loader), which changes whenever either does.
-let glue = readFileSync(join(bindgenDirectory, GLUE), "utf8");
+// Both minified first, so their hash below is that of the bytes served.
+splitLoader = minifyScript(splitLoader, { module: true });
+let glue = minifyScript(readFileSync(join(bindgenDirectory, GLUE), "utf8"), { module: true });
 // Only the `import … from "./<name>"` specifier: the glue's imports object keeps the module
 // name the wasm imports from (`"./__wasm_split.js": import1`).
 const importOf = (name) => new RegExp(`(from\\s*)(["'])\\./${name.replaceAll(".", "\\.")}\\2`, "g");
@@ -181,24 +196,24 @@ const workerWasmFile = writeHashed(
   "_bg.wasm",
   readFileSync(join(bindgenDirectory, "fluister_widget_worker_bg.wasm")),
 );
-const workerGlueFile = writeHashed("crypto", ".js", readFileSync(join(bindgenDirectory, "fluister_widget_worker.js")));
-// The scripts' comments are for the people who edit them, not for every visitor: comments on
-// lines of their own go (`//` lines and `/** … */` blocks).
-function withoutCommentLines(text) {
-  return text.replace(/^[ \t]*\/\*\*[^]*?\*\/[ \t]*\n/gm, "").replace(/^[ \t]*\/\/.*\n/gm, "");
-}
+const workerGlueFile = writeHashed(
+  "crypto",
+  ".js",
+  Buffer.from(minifyScript(readFileSync(join(bindgenDirectory, "fluister_widget_worker.js"), "utf8"), { module: true })),
+);
+/** One of `web/`'s module scripts with the file names filled in, minified. */
 function fillScript(name, glue, wasm) {
-  const text = withoutCommentLines(readFileSync(join(webDirectory, name), "utf8"));
-  return Buffer.from(text.replaceAll("GLUE_FILE", glue).replaceAll("SPLIT_LOADER_FILE", splitLoaderFile).replaceAll("WASM_FILE", wasm));
+  const text = readFileSync(join(webDirectory, name), "utf8")
+    .replaceAll("GLUE_FILE", glue)
+    .replaceAll("SPLIT_LOADER_FILE", splitLoaderFile)
+    .replaceAll("WASM_FILE", wasm)
+    .replaceAll("QUESTIONS_CHUNK_FILES", JSON.stringify(questionsChunks));
+  return Buffer.from(minifyScript(text, { module: true }));
 }
-// The questions' chunks: every chunk but the delivery steps' (a chunk of code shared with them
-// loads with either).
-const questionsChunks = chunkFiles.filter((name) => !name.startsWith("split_delivery_steps-"));
 // The start script goes inside each iframe document too: from a file of its own, the start
 // screen's exit and buttons would work only a round trip after the document. The relay's policy
 // allows exactly this text, by its SHA-256 in the manifest (`inline_script_sha256`).
-const startScript = fillScript("start.js", glueFile, wasmFile).toString("utf8").replace(/\r\n?/g, "\n")
-  .replaceAll("QUESTIONS_CHUNK_FILES", JSON.stringify(questionsChunks));
+const startScript = fillScript("start.js", glueFile, wasmFile).toString("utf8").replace(/\r\n?/g, "\n");
 if (/<\/script/i.test(startScript) || /<!--/.test(startScript)) {
   fail("widget/web/start.js must not contain </script or <!--: it goes inside the document's <script>");
 }
@@ -209,7 +224,10 @@ const workerFile = writeHashed("worker", ".js", fillScript("worker.js", workerGl
 // policy allows exactly this text, by the SHA-256 in the manifest (`inline_style_sha256`).
 // Line ends as the browser reads them: it hashes an inline style after turning CR LF into LF,
 // so a checkout with Windows line ends must not give another hash.
-const styleText = readFileSync(join(webDirectory, "style.css"), "utf8").replace(/\r\n?/g, "\n");
+const styleText = esbuild
+  .transformSync(readFileSync(join(webDirectory, "style.css"), "utf8"), { loader: "css", minify: true, charset: "utf8" })
+  .code.trim()
+  .replace(/\r\n?/g, "\n");
 if (/<\/style/i.test(styleText)) {
   fail("widget/web/style.css must not contain </style: it goes inside the document's <style>");
 }
@@ -314,7 +332,7 @@ const marker = /\/\*FLUISTER_TEXTS\*\/[^]*?\/\*END_FLUISTER_TEXTS\*\//;
 if (!marker.test(loaderSource)) {
   fail("widget/web/embed.js lost its /*FLUISTER_TEXTS*/ marker");
 }
-const loader = Buffer.from(loaderSource.replace(marker, JSON.stringify(loaderTexts)));
+const loader = Buffer.from(minifyScript(loaderSource.replace(marker, JSON.stringify(loaderTexts))));
 writeFileSync(join(outputDirectory, "embed.js"), loader);
 const versionedLoaderFile = writeHashed("embed", ".js", loader);
 const loaderIntegrity = `sha384-${createHash("sha384").update(loader).digest("base64")}`;

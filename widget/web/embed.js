@@ -1,7 +1,7 @@
-/*! Fluister loader: inserts the anonymous reporting form as a cross-origin iframe.
- * Nothing typed in the form ever reaches this page: the frame only sends "ready" and "exit".
- * The frame's height is this loader's alone (FRAME_HEIGHT): nothing the reporter chooses or
- * types changes it. Documentation: docs/embedding-guide.md. */
+/*! Fluister loader (docs/embedding-guide.md): the reporting form in a cross-origin iframe */
+// Nothing typed in the form ever reaches this page: the frame only sends "ready" and "exit".
+// The frame's height is this loader's alone (FRAME_HEIGHT): nothing the reporter chooses or
+// types changes it. The one comment above is all of this that `cargo xtask widget` keeps.
 (function () {
   "use strict";
   var script = document.currentScript;

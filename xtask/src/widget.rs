@@ -12,7 +12,8 @@
 //!    `target/tools/` when it is not on the PATH at that version), on the main module;
 //! 4. `wasm-opt -Oz` from npm `binaryen` (locked in `tests/package-lock.json`, installed with
 //!    `npm ci`) on every module and chunk; a build without it fails rather than ship other bytes;
-//! 5. `widget/tools/package.mjs`: hashed names, joined translation tables, the iframe document,
+//! 5. `widget/tools/package.mjs`: the scripts and the style sheet minified by npm `esbuild`
+//!    (locked as binaryen is), hashed names, joined translation tables, the iframe document,
 //!    the loader and its SRI hash, the sizes raw, gzip and brotli, and `widget-manifest.json`:
 //!    the SHA-256 of every file the relay serves for the widget, with the tools' versions.
 //!
@@ -263,7 +264,8 @@ pub fn build_with(strictness: Strictness) -> TaskResult {
     step("Widget: hashed assets, sizes and the manifest");
     let build_facts = format!(
         "{{\"fluister\":{},\"release_build\":{},\"deviations\":[{}],\"tools\":{{\"rustc\":{},\
-         \"wasm-bindgen\":{},\"wasm-split-cli\":{},\"binaryen\":{},\"node\":{}}}}}",
+         \"wasm-bindgen\":{},\"wasm-split-cli\":{},\"binaryen\":{},\"esbuild\":{},\
+         \"node\":{}}}}}",
         json_string(env!("CARGO_PKG_VERSION")),
         deviations.is_empty(),
         deviations
@@ -275,6 +277,7 @@ pub fn build_with(strictness: Strictness) -> TaskResult {
         json_string(&version),
         json_string(WASM_SPLIT_CLI_VERSION),
         json_string(&binaryen),
+        json_string(&locked_npm_version("esbuild")?),
         json_string(&node),
     );
     run_command(
