@@ -36,40 +36,10 @@ pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
 /// `"reporter"`), and as the inbox names stored messages: the protocol's one definition.
 pub use fluister_protocol::MessageAuthor;
 
-/// Where the report stands, as the coordinator tells the reporter. A stable identifier; the
-/// widget shows it in the reporter's language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    /// The report has been read.
-    Read,
-    /// Someone is working on it.
-    InProgress,
-    /// It was passed on to the organisation that can act (police, inspectorate, care).
-    HandedOver,
-    /// Nothing more will be done with it.
-    Closed,
-}
-
-impl CaseStatus {
-    /// Every status, in the order a report goes through them.
-    pub const ALL: [CaseStatus; 4] = [
-        CaseStatus::Read,
-        CaseStatus::InProgress,
-        CaseStatus::HandedOver,
-        CaseStatus::Closed,
-    ];
-
-    /// The identifier, as the JSON writes it (`read`, `in_progress`, `handed_over`, `closed`).
-    pub fn id(self) -> &'static str {
-        match self {
-            CaseStatus::Read => "read",
-            CaseStatus::InProgress => "in_progress",
-            CaseStatus::HandedOver => "handed_over",
-            CaseStatus::Closed => "closed",
-        }
-    }
-}
+/// Where the report stands, as the coordinator tells the reporter (`read`, `in_progress`,
+/// `handed_over`, `closed`): the protocol's one definition, which the widget shows in the
+/// reporter's language.
+pub use fluister_protocol::CaseStatus;
 
 /// One mailbox message, schema version 1.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

@@ -20,3 +20,4 @@ pub mod worker;
 pub use bodies::MessageAuthor;
 pub use error::ErrorCode;
 pub use ids::{MailboxId, MessageId, TipId};
+pub use worker::CaseStatus;

@@ -193,10 +193,9 @@ pub struct OpenedMessage {
     pub status: Option<CaseStatus>,
 }
 
-/// Where the report stands, as the coordinator tells the reporter in a mailbox message: the
-/// envelope's `message::CaseStatus` by the same stable identifiers (this crate does not depend
-/// on the envelope; the worker maps one onto the other). The page shows it in the reporter's
-/// language.
+/// Where the report stands, as the coordinator tells the reporter in a mailbox message (the
+/// envelope's message documents use this type, as `message::CaseStatus`). A stable identifier;
+/// the page shows it in the reporter's language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {

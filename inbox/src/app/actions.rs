@@ -65,16 +65,12 @@ pub(crate) async fn reply(
         let text = Zeroizing::new(fields.get("message").unwrap_or_default().to_owned());
         let status = match fields.get("reporter_status").unwrap_or_default() {
             "" => None,
-            "read" => Some(CaseStatus::Read),
-            "in_progress" => Some(CaseStatus::InProgress),
-            "handed_over" => Some(CaseStatus::HandedOver),
-            "closed" => Some(CaseStatus::Closed),
-            _ => {
-                return Err(Refusal::new(
+            id => Some(CaseStatus::from_id(id).ok_or_else(|| {
+                Refusal::new(
                     language,
                     Reason::BadRequest(words(language).reply_status_unknown.to_owned()),
-                ));
-            }
+                )
+            })?),
         };
         drop(fields);
         if text.chars().count() > pages::MAX_REPLY_CHARACTERS {
