@@ -3,7 +3,8 @@
 // other language, and the number for a foreign SIM card after the usual one. The built-in list
 // then no longer shows: the operator's list replaces it once the relay's configuration arrives,
 // on the iframe document's own start screen before any wasm has run, and in the form, which
-// takes the configuration the start script fetched rather than asking the relay again.
+// takes the configuration the start script fetched rather than asking the relay again (unless
+// that copy is more than five minutes old).
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -100,5 +101,25 @@ test("the form takes the configuration the start script fetched: the relay is as
   await frame.getByRole("button", { name: ui.start_button, exact: true }).click();
   await expectStep(frame, ui.kind_heading);
   assert.deepEqual(configRequests, ["GET"]);
+  await context.close();
+});
+
+test("a form opened more than five minutes after its document fetches the configuration afresh", async () => {
+  const context = await stack.browser.newContext({ viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await page.clock.install();
+  const configRequests = [];
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/api/v1/config") {
+      configRequests.push(request.method());
+    }
+  });
+  await page.goto(`${stack.page.origin}/`);
+  const frame = await widgetFrame(page, stack.relay.origin);
+  await frame.waitForFunction(() => document.querySelector(".fluister[data-static] .alternatives li")?.textContent.includes("0592"));
+  await page.clock.fastForward("06:00");
+  await formTookOver(frame);
+  await frame.waitForFunction(() => document.querySelector(".fluister:not([data-static]) .alternatives li")?.textContent.includes("0592"));
+  assert.deepEqual(configRequests, ["GET", "GET"]);
   await context.close();
 });

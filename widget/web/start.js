@@ -154,8 +154,14 @@ function phoneLink(number) {
   link.textContent = number;
   return link;
 }
-// The configuration's text is kept for the form, which would otherwise fetch it again.
+// The configuration's text is kept for the form, which would otherwise fetch it again; only for
+// a while, so that a form opened long after the document was loaded seals to the readers the
+// relay lists then, not to those it listed then.
+const CONFIG_KEPT_MILLISECONDS = 5 * 60 * 1000;
 let configText = null;
+let configArrived = 0;
+/** The configuration's text if it arrived less than `CONFIG_KEPT_MILLISECONDS` ago. */
+const freshConfig = () => (performance.now() - configArrived < CONFIG_KEPT_MILLISECONDS ? configText : null);
 async function showRelayPhoneNumbers() {
   const list = screen?.querySelector(".alternatives ul");
   if (!list) {
@@ -164,6 +170,7 @@ async function showRelayPhoneNumbers() {
   const response = await fetch(new URL("/api/v1/config", location.href), { headers: { Accept: "application/json" } });
   const text = response.ok ? await response.text() : null;
   configText = text;
+  configArrived = performance.now();
   const listed = text === null ? null : JSON.parse(text)?.phone_numbers;
   const language = document.documentElement.lang;
   const lines = (Array.isArray(listed) ? listed : [])
@@ -260,8 +267,9 @@ function loadForm() {
     await init({ module_or_path: wasm });
     const tableText = await table;
     if (!exited) {
-      // The configuration as it has arrived by now, if at all (the form checks it as its own).
-      await mount_widget(tableFile, tableText, configText);
+      // The configuration as it has arrived by now, if at all and not too long ago (the form
+      // checks it as its own, and fetches it itself without it).
+      await mount_widget(tableFile, tableText, freshConfig());
     }
   }).catch(() => {
     formRequested = false;
