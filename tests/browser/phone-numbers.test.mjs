@@ -82,11 +82,19 @@ test("before any wasm, the document's own start screen lists the operator's numb
   await context.close();
 });
 
-test("the form takes the configuration the start script fetched: the relay is asked for it once", async () => {
-  const { ui } = translations("nl");
+/**
+ * Opens the example page in a fresh context (with Playwright's clock installed first when
+ * `clock`) and waits until the start script's copy of the configuration has arrived: the
+ * operator's number is on the document's own start screen. Returns the page, the frame, and the
+ * methods of the requests for the configuration so far and from then on.
+ */
+async function openWithConfiguration({ clock = false } = {}) {
   const context = await stack.browser.newContext({ viewport: { width: 320, height: 640 } });
-  const configRequests = [];
   const page = await context.newPage();
+  if (clock) {
+    await page.clock.install();
+  }
+  const configRequests = [];
   page.on("request", (request) => {
     if (new URL(request.url()).pathname === "/api/v1/config") {
       configRequests.push(request.method());
@@ -94,8 +102,13 @@ test("the form takes the configuration the start script fetched: the relay is as
   });
   await page.goto(`${stack.page.origin}/`);
   const frame = await widgetFrame(page, stack.relay.origin);
-  // The start script's copy has arrived: the operator's number is on the document's own screen.
   await frame.waitForFunction(() => document.querySelector(".fluister[data-static] .alternatives li")?.textContent.includes("0592"));
+  return { context, page, frame, configRequests };
+}
+
+test("the form takes the configuration the start script fetched: the relay is asked for it once", async () => {
+  const { ui } = translations("nl");
+  const { context, frame, configRequests } = await openWithConfiguration();
   await formTookOver(frame);
   assert.deepEqual(await listedLines(frame), [`${PHONE.label}: ${PHONE.number}; ${ui.alternative_from_abroad}: ${PHONE.abroad}`]);
   await frame.getByRole("button", { name: ui.start_button, exact: true }).click();
@@ -105,18 +118,7 @@ test("the form takes the configuration the start script fetched: the relay is as
 });
 
 test("a form opened more than five minutes after its document fetches the configuration afresh", async () => {
-  const context = await stack.browser.newContext({ viewport: { width: 320, height: 640 } });
-  const page = await context.newPage();
-  await page.clock.install();
-  const configRequests = [];
-  page.on("request", (request) => {
-    if (new URL(request.url()).pathname === "/api/v1/config") {
-      configRequests.push(request.method());
-    }
-  });
-  await page.goto(`${stack.page.origin}/`);
-  const frame = await widgetFrame(page, stack.relay.origin);
-  await frame.waitForFunction(() => document.querySelector(".fluister[data-static] .alternatives li")?.textContent.includes("0592"));
+  const { context, page, frame, configRequests } = await openWithConfiguration({ clock: true });
   await page.clock.fastForward("06:00");
   await formTookOver(frame);
   await frame.waitForFunction(() => document.querySelector(".fluister:not([data-static]) .alternatives li")?.textContent.includes("0592"));
