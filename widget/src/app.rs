@@ -89,11 +89,12 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         .delivery
         .pinned
         .set_value(settings.pinned_recipients);
+    // Its age counts from here (`start.js` hands over a copy under five minutes old).
     match settings.config {
-        Some(config) => context.delivery.config.set(Some(config)),
+        Some(config) => context.delivery.set_config(config, js_sys::Date::now()),
         None => leptos::task::spawn_local(async move {
             if let Ok(config) = api::fetch_config().await {
-                context.delivery.config.set(Some(config));
+                context.delivery.set_config(config, js_sys::Date::now());
             }
         }),
     }

@@ -245,7 +245,7 @@ pub(crate) async fn send_answer(context: WidgetContext) {
     mailbox.status.set(Some("answer_sending"));
     if context
         .delivery
-        .ensure_config(&super::browser::Relay)
+        .ensure_config(&super::browser::Relay, js_sys::Date::now())
         .await
         .is_err()
     {

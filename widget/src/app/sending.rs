@@ -19,6 +19,11 @@ use crate::api::{Challenge, Payment, PublicConfig, RequestFailure};
 use crate::crypto_worker::ProgressHandler;
 use crate::form::Step;
 
+/// How long the relay's configuration is used before it is fetched again. It lists the readers
+/// a tip or an answer is sealed to, which change when a coordinator hands over: a form left open
+/// for hours seals to those the relay lists when the reporter sends, not when they began.
+pub(crate) const CONFIG_MAX_AGE_MILLISECONDS: f64 = 5.0 * 60.0 * 1000.0;
+
 /// The relay's routes the send and mailbox tasks use (see `crate::api`).
 pub(crate) trait RelayApi {
     /// `GET /api/v1/config`.
@@ -106,6 +111,8 @@ pub(crate) enum SendingState {
 pub(crate) struct Delivery {
     /// The relay's configuration, once fetched.
     pub config: RwSignal<Option<PublicConfig>>,
+    /// When `config` was fetched ([`Environment::now`]).
+    pub config_fetched_at: StoredValue<f64>,
     /// Where sending stands, for the sending step.
     pub sending: RwSignal<SendingState>,
     /// A tip sealed but not yet accepted: kept (in memory only) until the relay answers 2xx, so
@@ -123,6 +130,7 @@ impl Delivery {
     pub fn new() -> Self {
         Self {
             config: RwSignal::new(None),
+            config_fetched_at: StoredValue::new(0.0),
             sending: RwSignal::new(SendingState::Preparing),
             sealed: StoredValue::new(None),
             next_mailbox: StoredValue::new(NextMailbox::default()),
@@ -182,10 +190,23 @@ impl Delivery {
         })
     }
 
-    /// Fetches the relay's configuration if it has not arrived yet.
-    pub async fn ensure_config(self, relay: &impl RelayApi) -> Result<(), RequestFailure> {
-        if self.config.with_untracked(Option::is_none) {
-            self.config.set(Some(relay.fetch_config().await?));
+    /// Keeps the relay's configuration, fetched at `now` ([`Environment::now`]).
+    pub fn set_config(self, config: PublicConfig, now: f64) {
+        self.config.set(Some(config));
+        self.config_fetched_at.set_value(now);
+    }
+
+    /// Fetches the relay's configuration if it has not arrived yet, or if it was fetched more
+    /// than [`CONFIG_MAX_AGE_MILLISECONDS`] before `now`.
+    pub async fn ensure_config(
+        self,
+        relay: &impl RelayApi,
+        now: f64,
+    ) -> Result<(), RequestFailure> {
+        let fresh = self.config.with_untracked(Option::is_some)
+            && now - self.config_fetched_at.get_value() <= CONFIG_MAX_AGE_MILLISECONDS;
+        if !fresh {
+            self.set_config(relay.fetch_config().await?, now);
         }
         Ok(())
     }
@@ -271,7 +292,11 @@ pub(crate) async fn send_tip<E: Environment>(
     delivery: Delivery,
     tip_document: impl FnOnce() -> Option<String>,
 ) -> Result<TipSent, &'static str> {
-    if delivery.ensure_config(environment.relay()).await.is_err() {
+    if delivery
+        .ensure_config(environment.relay(), environment.now())
+        .await
+        .is_err()
+    {
         return Err("error_unreachable");
     }
     if delivery.sealed.with_value(Option::is_none) {
@@ -478,6 +503,7 @@ mod tests {
 
     struct FakeRelay {
         world: Rc<World>,
+        configs_fetched: Cell<u32>,
         challenges_fetched: Cell<u32>,
         challenge_difficulty: Cell<u32>,
         /// The relay's answers to mailbox registrations and tips, in turn; 2xx once used up.
@@ -488,6 +514,7 @@ mod tests {
 
     impl RelayApi for FakeRelay {
         fn fetch_config(&self) -> impl Future<Output = Result<PublicConfig, RequestFailure>> {
+            self.configs_fetched.set(self.configs_fetched.get() + 1);
             std::future::ready(Ok(PublicConfig {
                 recipients: vec!["age1coordinator".into()],
                 phone_numbers: Vec::new(),
@@ -602,6 +629,7 @@ mod tests {
             let world = Rc::new(World::default());
             let relay = Rc::new(FakeRelay {
                 world: Rc::clone(&world),
+                configs_fetched: Cell::new(0),
                 challenges_fetched: Cell::new(0),
                 challenge_difficulty: Cell::new(100),
                 mailbox_answers: RefCell::default(),
@@ -955,11 +983,48 @@ mod tests {
     }
 
     #[test]
+    fn the_configuration_is_fetched_again_once_it_is_older_than_five_minutes() {
+        let environment = FakeEnvironment::new();
+        let delivery = Delivery::new();
+        environment.world.now.set(1_000.0);
+        environment
+            .run(delivery.ensure_config(environment.relay(), environment.now()))
+            .unwrap();
+        assert_eq!(environment.relay.configs_fetched.get(), 1);
+        // Within five minutes the copy is used as it is.
+        environment
+            .world
+            .now
+            .set(1_000.0 + CONFIG_MAX_AGE_MILLISECONDS);
+        environment
+            .run(delivery.ensure_config(environment.relay(), environment.now()))
+            .unwrap();
+        assert_eq!(environment.relay.configs_fetched.get(), 1);
+        // Past them, the next send or answer asks the relay again, and counts from then.
+        environment
+            .world
+            .now
+            .set(1_001.0 + CONFIG_MAX_AGE_MILLISECONDS);
+        environment
+            .run(delivery.ensure_config(environment.relay(), environment.now()))
+            .unwrap();
+        assert_eq!(environment.relay.configs_fetched.get(), 2);
+        environment
+            .world
+            .now
+            .set(1_001.0 + 2.0 * CONFIG_MAX_AGE_MILLISECONDS);
+        environment
+            .run(delivery.ensure_config(environment.relay(), environment.now()))
+            .unwrap();
+        assert_eq!(environment.relay.configs_fetched.get(), 2);
+    }
+
+    #[test]
     fn a_harder_challenge_than_usual_tells_the_reporter_the_relay_is_busy() {
         let environment = FakeEnvironment::new();
         let delivery = Delivery::new();
         environment
-            .run(delivery.ensure_config(environment.relay()))
+            .run(delivery.ensure_config(environment.relay(), environment.now()))
             .unwrap();
         environment.relay.challenge_difficulty.set(1_000);
         let states = Rc::new(RefCell::new(Vec::new()));
