@@ -986,37 +986,21 @@ mod tests {
     fn the_configuration_is_fetched_again_once_it_is_older_than_five_minutes() {
         let environment = FakeEnvironment::new();
         let delivery = Delivery::new();
-        environment.world.now.set(1_000.0);
-        environment
-            .run(delivery.ensure_config(environment.relay(), environment.now()))
-            .unwrap();
-        assert_eq!(environment.relay.configs_fetched.get(), 1);
+        // The configuration a send or an answer finds at `now`; returns how often the relay
+        // has been asked for it by then.
+        let fetches_by = |now: f64| {
+            environment.world.now.set(now);
+            environment
+                .run(delivery.ensure_config(environment.relay(), environment.now()))
+                .unwrap();
+            environment.relay.configs_fetched.get()
+        };
+        assert_eq!(fetches_by(1_000.0), 1);
         // Within five minutes the copy is used as it is.
-        environment
-            .world
-            .now
-            .set(1_000.0 + CONFIG_MAX_AGE_MILLISECONDS);
-        environment
-            .run(delivery.ensure_config(environment.relay(), environment.now()))
-            .unwrap();
-        assert_eq!(environment.relay.configs_fetched.get(), 1);
-        // Past them, the next send or answer asks the relay again, and counts from then.
-        environment
-            .world
-            .now
-            .set(1_001.0 + CONFIG_MAX_AGE_MILLISECONDS);
-        environment
-            .run(delivery.ensure_config(environment.relay(), environment.now()))
-            .unwrap();
-        assert_eq!(environment.relay.configs_fetched.get(), 2);
-        environment
-            .world
-            .now
-            .set(1_001.0 + 2.0 * CONFIG_MAX_AGE_MILLISECONDS);
-        environment
-            .run(delivery.ensure_config(environment.relay(), environment.now()))
-            .unwrap();
-        assert_eq!(environment.relay.configs_fetched.get(), 2);
+        assert_eq!(fetches_by(1_000.0 + CONFIG_MAX_AGE_MILLISECONDS), 1);
+        // Past them, the relay is asked again, and the age counts from then.
+        assert_eq!(fetches_by(1_001.0 + CONFIG_MAX_AGE_MILLISECONDS), 2);
+        assert_eq!(fetches_by(1_001.0 + 2.0 * CONFIG_MAX_AGE_MILLISECONDS), 2);
     }
 
     #[test]
