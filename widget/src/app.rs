@@ -23,6 +23,9 @@ use crate::embedding::{self, ShiftPressCounter};
 use crate::form::Step;
 use crate::i18n::{LanguageAsset, Translations};
 use context::{FormSignals, MailboxSignals, WidgetContext, focus_soon};
+/// How long the form keeps the relay's configuration (`mount_widget` drops an older copy).
+#[cfg(target_arch = "wasm32")]
+pub(crate) use sending::CONFIG_MAX_AGE_MILLISECONDS;
 use sending::Delivery;
 
 /// What the widget knows at start from its iframe document and URL.
@@ -43,9 +46,9 @@ pub struct StartupSettings {
     /// The fingerprint of the recipients the coordinator pinned (the embed tag's
     /// `data-recipients`, passed on by the loader), if the tag has one.
     pub pinned_recipients: Option<String>,
-    /// The relay's configuration as `start.js` already fetched it, if it arrived; the form
-    /// fetches its own otherwise.
-    pub config: Option<PublicConfig>,
+    /// The relay's configuration as `start.js` already fetched it, with when it arrived
+    /// (`Date.now()`), if it arrived and is still fresh; the form fetches its own otherwise.
+    pub config: Option<(PublicConfig, f64)>,
 }
 
 /// The step a press on the iframe document's own start screen asks for (`start.js` writes
@@ -89,9 +92,8 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         .delivery
         .pinned
         .set_value(settings.pinned_recipients);
-    // Its age counts from here (`start.js` hands over a copy under five minutes old).
     match settings.config {
-        Some(config) => context.delivery.set_config(config, js_sys::Date::now()),
+        Some((config, fetched_at)) => context.delivery.set_config(config, fetched_at),
         None => leptos::task::spawn_local(async move {
             if let Ok(config) = api::fetch_config().await {
                 context.delivery.set_config(config, js_sys::Date::now());

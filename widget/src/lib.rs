@@ -66,7 +66,9 @@ mod browser {
     /// mounts the form onto `#fluister-widget`. `table_file` and `table` are a table `start.js`
     /// fetched with the wasm (`data-table`, the document's language); the form fetches its own
     /// when that is another language's. `config` is the body of `GET /api/v1/config` as
-    /// `start.js` fetched it for the start screen, if it arrived (the form fetches it otherwise).
+    /// `start.js` fetched it for the start screen, if it arrived, `config_age` milliseconds ago;
+    /// the form fetches its own when there is none or it is older than
+    /// [`crate::app::CONFIG_MAX_AGE_MILLISECONDS`].
     /// Fails (and mounts nothing) when the table cannot be fetched or the document has no
     /// widget; `start.js` then tries again later.
     #[wasm_bindgen]
@@ -74,6 +76,7 @@ mod browser {
         table_file: String,
         table: String,
         config: Option<String>,
+        config_age: f64,
     ) -> Result<(), JsValue> {
         // Runs on wasm-bindgen's executor: Leptos' exists only once `mount_to` has run.
         let settings = startup_settings(&table_file, table)
@@ -90,7 +93,10 @@ mod browser {
             .and_then(|pressed| pressed_before_start(&pressed));
         let settings = StartupSettings {
             first_step: pressed,
-            config: config.and_then(|text| crate::api::parse_config(&text).ok()),
+            config: config
+                .filter(|_| (0.0..=crate::app::CONFIG_MAX_AGE_MILLISECONDS).contains(&config_age))
+                .and_then(|text| crate::api::parse_config(&text).ok())
+                .map(|config| (config, js_sys::Date::now() - config_age)),
             ..settings
         };
         // The document's start screen goes, the form's own takes its place in the same task (no

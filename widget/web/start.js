@@ -154,14 +154,10 @@ function phoneLink(number) {
   link.textContent = number;
   return link;
 }
-// The configuration's text is kept for the form, which would otherwise fetch it again; only for
-// a while, so that a form opened long after the document was loaded seals to the readers the
-// relay lists then, not to those it listed then.
-const CONFIG_KEPT_MILLISECONDS = 5 * 60 * 1000;
+// The configuration's text and when it arrived, for the form, which would otherwise fetch it
+// again (it decides by the copy's age whether to keep it).
 let configText = null;
 let configArrived = 0;
-/** The configuration's text if it arrived less than `CONFIG_KEPT_MILLISECONDS` ago. */
-const freshConfig = () => (performance.now() - configArrived < CONFIG_KEPT_MILLISECONDS ? configText : null);
 async function showRelayPhoneNumbers() {
   const list = screen?.querySelector(".alternatives ul");
   if (!list) {
@@ -267,9 +263,9 @@ function loadForm() {
     await init({ module_or_path: wasm });
     const tableText = await table;
     if (!exited) {
-      // The configuration as it has arrived by now, if at all and not too long ago (the form
+      // The configuration as it has arrived by now, if at all, and how old it is (the form
       // checks it as its own, and fetches it itself without it).
-      await mount_widget(tableFile, tableText, freshConfig());
+      await mount_widget(tableFile, tableText, configText, performance.now() - configArrived);
     }
   }).catch(() => {
     formRequested = false;
