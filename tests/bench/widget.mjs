@@ -31,7 +31,9 @@
 //     would; that fetches the form; then the first question's heading and choices on screen),
 //     and from pressing "send" to the receipt code as in 3. Chromium slows only the page's
 //     thread, not its workers, so the crypto worker (the proof of work, sealing) runs at this
-//     machine's speed in this item.
+//     machine's speed in this item. Then the floor of this design, the same visits with the
+//     frame's document cut down to the 112 line and the phone numbers: the time to the banner
+//     that no document behind a loader on a host page can beat.
 //  7. sealing a tip in the crypto worker, to one X25519 coordinator key and to one hybrid
 //     post-quantum key (`mlkem768x25519`, whose tip also names the reporter's hybrid reply key),
 //     one `seal_tip` round trip each, timed inside the page with the worker's wasm already
@@ -48,8 +50,10 @@
 // FLUISTER_BENCH_PUZZLES sets the relay's `proof_of_work.puzzles` (default: the relay's own);
 // 1 gives every client the one-puzzle challenge of before.
 
-import { readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliCompressSync } from "node:zlib";
 
 import { makeCoordinator, runInbox, startStack, translations, widgetFrame, WORKSPACE } from "../browser/harness.mjs";
 
@@ -219,24 +223,48 @@ function phoneTimingScript({ startButton, kindHeading }) {
  * the first question, the reporter goes on to send a tip (item 3's walk), timed from "send" to
  * the receipt code.
  */
+/**
+ * Opens the example page in `page` (of a fresh context, with `phoneTimingScript` added) on the
+ * slow network and CPU; returns the widget's frame, as soon as it exists.
+ */
+async function openLikeAPhone(stack, context, page) {
+  const session = await context.newCDPSession(page);
+  await session.send("Network.enable");
+  await session.send("Network.emulateNetworkConditions", PHONE_NETWORK);
+  await session.send("Emulation.setCPUThrottlingRate", { rate: PHONE_CPU_SLOWDOWN });
+  await page.goto(`${stack.page.origin}/`, { waitUntil: "commit" });
+  const frame = await widgetFrame(page, stack.relay.origin);
+  // The emulation is set on the page's session: the frame must share its process (the relay
+  // and the example page are both on 127.0.0.1, one site), or it would run unthrottled.
+  const ownSession = await context.newCDPSession(frame).then(() => true, () => false);
+  if (ownSession) {
+    throw new Error("the widget's frame runs in a process of its own: the emulation would not reach it");
+  }
+  return frame;
+}
+
+/** The frame's arrival as its own Performance entries tell it, in wall-clock milliseconds: when
+ * its navigation began, when its document had fully arrived, and its first contentful paint. */
+async function frameArrival(frame) {
+  await frame.waitForFunction(() => performance.getEntriesByType("paint").some((entry) => entry.name === "first-contentful-paint"), null, { timeout: 120000, polling: 100 });
+  return frame.evaluate(() => {
+    const navigation = performance.getEntriesByType("navigation")[0];
+    const firstPaint = performance.getEntriesByType("paint").find((entry) => entry.name === "first-contentful-paint");
+    return {
+      created: performance.timeOrigin,
+      received: performance.timeOrigin + navigation.responseEnd,
+      painted: performance.timeOrigin + firstPaint.startTime,
+    };
+  });
+}
+
 async function phoneVisit(stack, run) {
   const context = await stack.browser.newContext();
   try {
     await context.addInitScript(phoneTimingScript, { startButton: ui.start_button, kindHeading: ui.kind_heading });
     const page = await context.newPage();
     const mailbox = watchMailboxOpening(page);
-    const session = await context.newCDPSession(page);
-    await session.send("Network.enable");
-    await session.send("Network.emulateNetworkConditions", PHONE_NETWORK);
-    await session.send("Emulation.setCPUThrottlingRate", { rate: PHONE_CPU_SLOWDOWN });
-    await page.goto(`${stack.page.origin}/`, { waitUntil: "commit" });
-    const frame = await widgetFrame(page, stack.relay.origin);
-    // The emulation is set on the page's session: the frame must share its process (the relay
-    // and the example page are both on 127.0.0.1, one site), or it would run unthrottled.
-    const ownSession = await context.newCDPSession(frame).then(() => true, () => false);
-    if (ownSession) {
-      throw new Error("the widget's frame runs in a process of its own: the emulation would not reach it");
-    }
+    const frame = await openLikeAPhone(stack, context, page);
     await frame.waitForFunction(() => window.phoneTiming?.firstQuestion !== undefined, null, { timeout: 120000, polling: 100 });
     const navigationStart = await page.evaluate(() => performance.timeOrigin);
     const timing = await frame.evaluate(() => window.phoneTiming);
@@ -247,15 +275,7 @@ async function phoneVisit(stack, run) {
       const loader = performance.getEntriesByType("resource").find((entry) => new URL(entry.name).pathname === "/embed.js");
       return performance.timeOrigin + loader.responseEnd;
     });
-    const frameDocument = await frame.evaluate(() => {
-      const navigation = performance.getEntriesByType("navigation")[0];
-      const firstPaint = performance.getEntriesByType("paint").find((entry) => entry.name === "first-contentful-paint");
-      return {
-        created: performance.timeOrigin,
-        received: performance.timeOrigin + navigation.responseEnd,
-        painted: performance.timeOrigin + firstPaint.startTime,
-      };
-    });
+    const frameDocument = await frameArrival(frame);
     const sendToReceipt = await sendFromFirstQuestion(page, frame, mailbox, `phone benchmark tip ${run}`);
     return {
       sendToReceipt,
@@ -294,6 +314,66 @@ async function phoneBenchmark(stack) {
   // Chromium slows only the page's own thread, not its workers: the crypto worker's proof of
   // work and sealing run at this machine's full speed here (see items 7 and 8 for their share).
   console.log(`  send to receipt, the mailbox open for 7 s already (the crypto worker not slowed: Chromium slows the page's thread only): ${times("sendToReceipt")}`);
+}
+
+/**
+ * Item 6's floor: the same visit, but the frame's document (Dutch) cut down to the 112 line and
+ * the phone numbers as the real one has them, without its style sheet, start screen or start
+ * script, served by a relay of its own from a copy of the assets. What is left of the time to
+ * the banner is the three requests one after another (the page, the loader, the frame's
+ * document) on the slow network, and the browser making and painting a frame on the slow CPU:
+ * no document of this design shows the banner sooner.
+ */
+async function phoneFloorBenchmark() {
+  const directory = mkdtempSync(join(tmpdir(), "fluister-bench-floor-"));
+  cpSync(assets, directory, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(assets, "asset-manifest.json"), "utf8"));
+  const dutch = readFileSync(join(assets, manifest.documents.nl), "utf8");
+  const piece = (pattern) => {
+    const found = dutch.match(pattern);
+    if (!found) {
+      throw new Error(`the Dutch document has no ${pattern}: the floor would not be the same words`);
+    }
+    return found[0];
+  };
+  const banner = piece(/<p class="danger">.*?<\/p>/s);
+  const numbers = piece(/<section class="alternatives".*?<\/section>/s);
+  const cutDown = `<!doctype html>\n<html lang="nl"><meta charset="utf-8"><title>Fluister</title><body>${banner}${numbers}</body></html>\n`;
+  for (const file of [manifest.index, manifest.documents.nl]) {
+    writeFileSync(join(directory, file), cutDown);
+    writeFileSync(join(directory, `${file}.br`), brotliCompressSync(Buffer.from(cutDown)));
+  }
+  const stack = await startStack({ difficulty: DEFAULT_DIFFICULTY, widget: { assets_dir: directory } });
+  try {
+    const visits = [];
+    for (let run = 0; run < PHONE_RUNS; run += 1) {
+      const context = await stack.browser.newContext();
+      try {
+        await context.addInitScript(phoneTimingScript, { startButton: ui.start_button, kindHeading: ui.kind_heading });
+        const page = await context.newPage();
+        const frame = await openLikeAPhone(stack, context, page);
+        await frame.waitForFunction(() => window.phoneTiming?.banner !== undefined && window.phoneTiming?.phoneNumbers !== undefined, null, { timeout: 120000, polling: 100 });
+        const navigationStart = await page.evaluate(() => performance.timeOrigin);
+        const timing = await frame.evaluate(() => window.phoneTiming);
+        const arrival = await frameArrival(frame);
+        visits.push({
+          documentReceived: arrival.received - navigationStart,
+          banner: timing.banner - navigationStart,
+          phoneNumbers: timing.phoneNumbers - navigationStart,
+        });
+      } finally {
+        await context.close();
+      }
+    }
+    const times = (name) => summary(visits.map((visit) => visit[name]));
+    console.log(`  the floor: the frame's document cut down to the 112 line and the phone numbers (${Buffer.byteLength(cutDown)} bytes, no style, no script):`);
+    console.log(`    its document had arrived: ${times("documentReceived")}`);
+    console.log(`    112 banner visible: ${times("banner")}`);
+    console.log(`    phone numbers visible: ${times("phoneNumbers")}`);
+  } finally {
+    await stack.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 /** Item 8: the proof of work alone, one puzzle against split, in a crypto worker in the page. */
@@ -431,6 +511,7 @@ try {
   }
   if (PHONE_RUNS > 0) {
     await phoneBenchmark(stack);
+    await phoneFloorBenchmark();
   }
   if (RUNS > 0) {
     const loadTimes = [];
