@@ -6,12 +6,13 @@
 //     sent, brotli; counted a second after the start screen is up, without touching it) and as a
 //     compressing proxy would send them (gzip -9, brotli 11, from `cargo xtask widget`'s
 //     sizes.json); the form (JS glue, chunk loader, wasm, the Dutch table), fetched when the
-//     reporter comes near it; the later steps' chunks (the questions', fetched once the form has
-//     taken over, and the delivery chunk, which the questions fetch); and the crypto worker's
+//     reporter comes near it; the later steps' chunks (the first question's, fetched once the
+//     form has taken over, the other questions', fetched once it has arrived, chunks of code
+//     they share, and the delivery chunk, which the first question fetches); and the crypto worker's
 //     bytes, loaded only once the reporter starts the questions (or checks for an answer);
 //  2. time from starting to load the host page to the start screen in the frame (its buttons
 //     work from then on), cold cache; and from pressing "start" to the first question, which
-//     includes fetching the form, its table and the questions' chunk;
+//     includes fetching the form, its table and the first question's chunks;
 //  3. time from pressing "send" to the receipt code, at the relay's default proof of work, for a
 //     reporter whose mailbox was opened while they filled in the form, more than 7 seconds
 //     before (one who sends sooner also waits for that, and for the pause of 3 to 7 seconds the
@@ -56,6 +57,7 @@ import { join } from "node:path";
 import { brotliCompressSync } from "node:zlib";
 
 import { makeCoordinator, runInbox, startStack, translations, widgetFrame, WORKSPACE } from "../browser/harness.mjs";
+import { pressNext } from "../browser/steps.mjs";
 
 const RUNS = Number(process.env.FLUISTER_BENCH_RUNS ?? 10);
 const PHONE_RUNS = Number(process.env.FLUISTER_BENCH_PHONE_RUNS ?? 5);
@@ -132,9 +134,7 @@ function watchMailboxOpening(page) {
  * too), and returns the time from pressing "send" to the receipt code.
  */
 async function sendFromFirstQuestion(page, frame, mailbox, description) {
-  for (let step = 0; step < 5; step += 1) {
-    await frame.getByRole("button", { name: ui.next, exact: true }).click();
-  }
+  await pressNext(frame, ui, 5);
   await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(description);
   await frame.getByRole("button", { name: ui.next, exact: true }).click();
   await frame.getByRole("button", { name: ui.next, exact: true }).click();
@@ -497,7 +497,7 @@ try {
   };
   printSizes("First load, bytes (Dutch): the start screen and its script", sizes);
   printSizes("The form, fetched when the reporter comes near it (points at, touches or tabs into the start screen, or presses a button), bytes:", sizes.form);
-  printSizes("Later steps' chunks: the questions' (with any code it shares with the delivery chunk), fetched once the form has taken over, and the delivery chunk, which the questions fetch, bytes:", sizes.later_steps);
+  printSizes("Later steps' chunks: the first question's, fetched once the form has taken over, the other questions', fetched once it has arrived, chunks of code they share, and the delivery chunk, which the first question fetches, bytes:", sizes.later_steps);
   printSizes("Crypto worker, loaded when the questions start, bytes:", sizes.crypto_worker);
   const groups = [sizes, sizes.form, sizes.later_steps, sizes.crypto_worker];
   const whole = (key) => groups.reduce((total, group) => total + group.total[key], 0);

@@ -31,7 +31,7 @@ import { chromium } from "playwright-core";
 
 import { startStaticServer } from "../tools/static-server.mjs";
 import { EXAMPLE_DIRECTORY, launchBrowser, openExamplePage, startRelay, translations } from "./harness.mjs";
-import { accessibilityViolations, expectStep, press, scrollsHorizontally } from "./steps.mjs";
+import { accessibilityViolations, expectStep, press, pressNext, scrollsHorizontally } from "./steps.mjs";
 
 const RELAY_BIN = process.env.FLUISTER_RELAY_BIN;
 const INBOX_BIN = process.env.FLUISTER_INBOX_BIN;
@@ -236,9 +236,7 @@ async function sendTip(description) {
   await press(frame, ui.next);
   await expectStep(frame, ui.role_heading);
   await frame.getByRole("radio", { name: vocabulary.roles.witness, exact: true }).check();
-  for (let step = 0; step < 4; step += 1) {
-    await press(frame, ui.next);
-  }
+  await pressNext(frame, ui, 4);
   await expectStep(frame, ui.description_heading);
   await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(description);
   await press(frame, ui.next);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { openExamplePage, runInbox, startStack, translations } from "./harness.mjs";
-import { expectStep, press } from "./steps.mjs";
+import { expectStep, press, pressNext } from "./steps.mjs";
 
 const { ui } = translations("nl");
 
@@ -55,9 +55,7 @@ test("with a hybrid coordinator key, the widget seals the tip and the whole conv
   // The reporter sends a tip with only the description, and gets a code and a mailbox.
   const reporter = await openExamplePage(stack);
   await press(reporter.frame, ui.start_button);
-  for (let step = 0; step < 5; step += 1) {
-    await press(reporter.frame, ui.next);
-  }
+  await pressNext(reporter.frame, ui, 5);
   await expectStep(reporter.frame, ui.description_heading);
   await reporter.frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(DESCRIPTION);
   await press(reporter.frame, ui.next);

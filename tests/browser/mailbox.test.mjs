@@ -25,7 +25,7 @@ import {
   startStack,
   translations,
 } from "./harness.mjs";
-import { expectStep, press, walkToReview } from "./steps.mjs";
+import { expectStep, press, pressNext, walkToReview } from "./steps.mjs";
 
 const { ui } = translations("nl");
 
@@ -197,9 +197,7 @@ test("a tip's receipt code opens its mailbox in a fresh browser: the coordinator
   // The reporter sends a tip with only the description, and gets a code and a mailbox.
   const reporter = await openExamplePage(stack);
   await press(reporter.frame, ui.start_button);
-  for (let step = 0; step < 5; step += 1) {
-    await press(reporter.frame, ui.next);
-  }
+  await pressNext(reporter.frame, ui, 5);
   await expectStep(reporter.frame, ui.description_heading);
   await reporter.frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(DESCRIPTION);
   await press(reporter.frame, ui.next);

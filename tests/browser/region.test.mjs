@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { openExamplePage, readStoredTips, startStack, translations } from "./harness.mjs";
-import { expectStep, press } from "./steps.mjs";
+import { expectStep, press, pressNext } from "./steps.mjs";
 
 let stack;
 before(async () => {
@@ -30,9 +30,7 @@ test("a relay for another region: the form offers its municipalities and the tip
   const { context, frame, problems } = await openExamplePage(stack);
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
-  for (let step = 0; step < 3; step += 1) {
-    await press(frame, ui.next);
-  }
+  await pressNext(frame, ui, 3);
   await expectStep(frame, ui.place_heading);
   const municipality = frame.getByRole("combobox", { name: ui.municipality_label, exact: true });
   // The example page names Assen, which this relay does not list: no answer is preset.

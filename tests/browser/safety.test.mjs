@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 
 import { EXAMPLE_DIRECTORY, openExamplePage, readStoredTips, startRelay, startStack, translations } from "./harness.mjs";
 import { startStaticServer } from "../tools/static-server.mjs";
-import { accessibilityViolations, expectStep, press, walkToReview } from "./steps.mjs";
+import { accessibilityViolations, expectStep, press, pressNext, walkToReview } from "./steps.mjs";
 
 let stack;
 before(async () => {
@@ -116,9 +116,7 @@ test("a page on an origin that is not configured cannot frame the widget", async
 test("relay down: a clear message and the phone numbers; retry sends the same tip once it is back", async () => {
   const { context, frame } = await openExamplePage(stack);
   await press(frame, ui.start_button);
-  for (let step = 0; step < 5; step += 1) {
-    await press(frame, ui.next);
-  }
+  await pressNext(frame, ui, 5);
   await expectStep(frame, ui.description_heading);
   await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill("Tekst die niet verloren mag gaan");
   await press(frame, ui.next);
@@ -149,12 +147,12 @@ test("relay down: a clear message and the phone numbers; retry sends the same ti
   await context.close();
 });
 
-test("the later steps cannot be fetched: the start screen says so, keeps the phone numbers, and start works once they can", async () => {
+test("the first question cannot be fetched: the start screen says so, keeps the phone numbers, and start works once it can", async () => {
   let chunkRequests = 0;
   let blocked = true;
   const { context, frame } = await openExamplePage(stack, {
     prepare: (context) =>
-      context.route(/\/w\/split_later_steps-[0-9a-f]+\.wasm$/, (route) => {
+      context.route(/\/w\/split_first_question-[0-9a-f]+\.wasm$/, (route) => {
         chunkRequests += 1;
         return blocked ? route.abort("internetdisconnected") : route.continue();
       }),
@@ -171,6 +169,38 @@ test("the later steps cannot be fetched: the start screen says so, keeps the pho
   blocked = false;
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
+  assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
+  await context.close();
+});
+
+test("the other questions cannot be fetched: the first question works, next says so and stays, and works once they can", async () => {
+  let chunkRequests = 0;
+  let blocked = true;
+  const { context, frame } = await openExamplePage(stack, {
+    prepare: (context) =>
+      context.route(/\/w\/split_later_steps-[0-9a-f]+\.wasm$/, (route) => {
+        chunkRequests += 1;
+        return blocked ? route.abort("internetdisconnected") : route.continue();
+      }),
+  });
+  await press(frame, ui.start_button);
+  await expectStep(frame, ui.kind_heading);
+  // The first question fetches the other questions in the background.
+  for (let attempt = 0; attempt < 100 && chunkRequests === 0; attempt += 1) {
+    await frame.page().waitForTimeout(50);
+  }
+  assert.ok(chunkRequests >= 1, "the first question did not fetch the other questions");
+  await frame.getByRole("checkbox").first().check();
+  await press(frame, ui.next);
+  await frame.getByText(ui.error_unreachable).waitFor();
+  // Still the first question, with the answer given.
+  assert.ok(await frame.getByRole("heading", { name: ui.kind_heading, exact: true }).isVisible());
+  assert.ok(await frame.getByRole("checkbox").first().isChecked());
+  assert.deepEqual(await accessibilityViolations(frame), []);
+
+  blocked = false;
+  await press(frame, ui.next);
+  await expectStep(frame, ui.role_heading);
   assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
   await context.close();
 });
@@ -318,7 +348,7 @@ test("free-text fields have spellcheck and autofill off, and echoed text is not 
     }
   };
   for (let step = 0; step < 5; step += 1) {
-    await press(frame, ui.next);
+    await pressNext(frame, ui);
     await checkFields(`step ${step + 2}`);
   }
   await expectStep(frame, ui.description_heading);

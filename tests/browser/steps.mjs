@@ -54,6 +54,21 @@ export async function press(frame, name) {
   await frame.getByRole("button", { name, exact: true }).click();
 }
 
+/**
+ * Presses "next" `times` times, each once the step before has given way to the next one: a
+ * press while the next step's wasm chunk is still loading is not counted twice (the first
+ * question's chunk is a small one of its own, and the other questions' loads behind it).
+ */
+export async function pressNext(frame, ui, times = 1) {
+  const next = frame.getByRole("button", { name: ui.next, exact: true });
+  for (let step = 0; step < times; step += 1) {
+    await next.waitFor();
+    const heading = await frame.locator("#step-heading").textContent();
+    await next.click();
+    await frame.waitForFunction((before) => document.getElementById("step-heading")?.textContent !== before, heading);
+  }
+}
+
 /** Waits for the step whose heading is `heading` and has focus (focus follows each step). */
 export async function expectStep(frame, heading) {
   await frame.getByRole("heading", { name: heading, exact: true }).waitFor();
@@ -66,9 +81,7 @@ export async function expectStep(frame, heading) {
 export async function walkToReview(frame, ui, description) {
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
-  for (let step = 0; step < 5; step += 1) {
-    await press(frame, ui.next);
-  }
+  await pressNext(frame, ui, 5);
   await expectStep(frame, ui.description_heading);
   await frame.getByRole("textbox", { name: new RegExp(ui.description_label) }).fill(description);
   await press(frame, ui.next);

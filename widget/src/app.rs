@@ -81,6 +81,7 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         exited: RwSignal::new(false),
         shift_status: RwSignal::new(String::new()),
         shift_counter: StoredValue::new(ShiftPressCounter::default()),
+        first_question: StoredValue::new(None),
         later_steps: StoredValue::new(None),
         delivery_steps: StoredValue::new(None),
         later_steps_failed: RwSignal::new(false),
@@ -106,7 +107,7 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
     // which is what the start screen's own prefetch waits for.
     match settings.first_step {
         Some(step) => context.go_to(step),
-        None => context.prefetch_later_steps(),
+        None => context.prefetch_questions(),
     }
 
     move || {
@@ -235,13 +236,15 @@ fn language_choice(context: WidgetContext) -> impl IntoView {
 /// chunks of their own.
 type StepRenderer = fn(WidgetContext, Step) -> AnyView;
 
-/// Which wasm chunk a step's view is in: the start screen is in the main module, the questions
-/// and the review in the later steps' chunk, and what needs the crypto worker or the relay
-/// (sending, the receipt, checking for an answer) in the delivery chunk, which the questions
-/// load in the background.
+/// Which wasm chunk a step's view is in: the start screen is in the main module, the first
+/// question in a small chunk of its own (what a reporter who pressed "start" waits for), the
+/// other questions and the review in the later steps' chunk, which the first question loads in
+/// the background, and what needs the crypto worker or the relay (sending, the receipt,
+/// checking for an answer) in the delivery chunk, which the questions load in the background.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StepChunk {
     Main,
+    FirstQuestion,
     LaterSteps,
     Delivery,
 }
@@ -250,8 +253,8 @@ impl StepChunk {
     fn of(step: Step) -> Self {
         match step {
             Step::Start => Self::Main,
-            Step::Kind
-            | Step::Role
+            Step::Kind => Self::FirstQuestion,
+            Step::Role
             | Step::Signals
             | Step::Place
             | Step::Time
@@ -265,10 +268,16 @@ impl StepChunk {
     }
 }
 
-/// The chunk with the questions and the review. `cargo xtask widget` splits this function and
-/// everything only it reaches into a wasm chunk of its own (code it shares with the delivery
-/// chunk only goes into a third, which either loads); elsewhere it is an ordinary call.
-/// `fallible`: a chunk that cannot be fetched is an error the form shows, not a panic.
+/// The chunk with the first question. `cargo xtask widget` splits this function and everything
+/// only it reaches into a wasm chunk of its own (code it shares with another chunk goes into a
+/// chunk of shared code, which either loads); elsewhere it is an ordinary call. `fallible`: a
+/// chunk that cannot be fetched is an error the form shows, not a panic.
+#[wasm_split_helpers::wasm_split(first_question, fallible)]
+fn first_question() -> Result<StepRenderer, wasm_split_helpers::SplitLoaderError> {
+    Ok(steps::first_question_view)
+}
+
+/// The chunk with the other questions and the review, split like [`first_question`].
 #[wasm_split_helpers::wasm_split(later_steps, fallible)]
 fn later_steps() -> Result<StepRenderer, wasm_split_helpers::SplitLoaderError> {
     Ok(steps::question_view)
@@ -314,8 +323,10 @@ mod tests {
     #[test]
     fn each_step_is_in_the_chunk_that_holds_its_view() {
         assert_eq!(StepChunk::of(Step::Start), StepChunk::Main);
-        for step in crate::form::NUMBERED_STEPS {
-            assert_eq!(StepChunk::of(step), StepChunk::LaterSteps, "{step:?}");
+        assert_eq!(crate::form::NUMBERED_STEPS[0], Step::Kind);
+        assert_eq!(StepChunk::of(Step::Kind), StepChunk::FirstQuestion);
+        for step in &crate::form::NUMBERED_STEPS[1..] {
+            assert_eq!(StepChunk::of(*step), StepChunk::LaterSteps, "{step:?}");
         }
         for step in [
             Step::Sending,

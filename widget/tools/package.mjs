@@ -155,20 +155,41 @@ const wasmFile = writeHashed("widget", "_bg.wasm", readFileSync(join(bindgenDire
 const SPLIT_LOADER = "__wasm_split.js";
 const GLUE = "fluister_widget.js";
 let splitLoader = readFileSync(join(bindgenDirectory, SPLIT_LOADER), "utf8");
+// The chunks the first question needs, which `start.js` fetches with the form after a press of
+// "start": its own and the chunks of code it shares with others, the dependencies the loader
+// gives its split (`makeLoad(<its fetch>, [<the shared chunks' loaders>])`).
+const loaderChunk = (name) => splitLoader.match(new RegExp(`const ${name} = makeLoad\\(\\(\\) => \\{\\s*const src = fetch\\(new URL\\("\\./([A-Za-z0-9_]+)\\.wasm"`))?.[1];
+const firstQuestionSplit = splitLoader.match(
+  /export const __wasm_split_load_first_question = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([A-Za-z0-9_]+)\.wasm"[^]*?\n, \[([^\]]*)\]\)\)/,
+);
+if (!firstQuestionSplit) {
+  fail(`${SPLIT_LOADER} has no first_question split (see src/app.rs)`);
+}
+const firstQuestionBases = [
+  firstQuestionSplit[1],
+  ...firstQuestionSplit[2].split(",").map((name) => name.trim()).filter(Boolean).map((name) => {
+    const base = loaderChunk(name);
+    if (!base) {
+      fail(`${SPLIT_LOADER}: the first question's dependency ${name} loads no chunk`);
+    }
+    return base;
+  }),
+];
 const chunkFiles = [];
+const firstQuestionChunks = [];
 splitLoader = splitLoader.replace(/"\.\/([A-Za-z0-9_]+)\.wasm"/g, (_, base) => {
   const name = writeHashed(base.replace(/^_+/, ""), ".wasm", readFileSync(join(bindgenDirectory, `${base}.wasm`)));
   if (!chunkFiles.includes(name)) {
     chunkFiles.push(name);
+    if (firstQuestionBases.includes(base)) {
+      firstQuestionChunks.push(name);
+    }
   }
   return JSON.stringify(`./${name}`);
 });
 if (chunkFiles.length === 0) {
   fail(`${SPLIT_LOADER} loads no wasm chunk: the form's module was not split`);
 }
-// The questions' chunks, which `start.js` fetches with the form after a press of "start": every
-// chunk but the delivery steps' (a chunk of code shared with them loads with either).
-const questionsChunks = chunkFiles.filter((name) => !name.startsWith("split_delivery_steps-"));
 // The glue imports the loader and the loader imports the glue (for the main module's exports),
 // so neither name can be the hash of the other's final text: both carry one hash of both texts
 // (with the chunks' hashed names already in the loader), which changes whenever either does.
@@ -207,7 +228,7 @@ function fillScript(name, glue, wasm) {
     .replaceAll("GLUE_FILE", glue)
     .replaceAll("SPLIT_LOADER_FILE", splitLoaderFile)
     .replaceAll("WASM_FILE", wasm)
-    .replaceAll("QUESTIONS_CHUNK_FILES", JSON.stringify(questionsChunks));
+    .replaceAll("FIRST_QUESTION_CHUNK_FILES", JSON.stringify(firstQuestionChunks));
   return Buffer.from(minifyScript(text, { module: true }));
 }
 // The start script goes inside each iframe document too: from a file of its own, the start
@@ -359,9 +380,10 @@ writeFileSync(join(outputDirectory, "asset-manifest.json"), JSON.stringify(manif
 // Sizes: what a first visit in Dutch downloads, file by file (the start screen and the script
 // that runs it, and nothing more unless the reporter comes near the form); then the form, which
 // `start.js` fetches when the reporter points at, touches or tabs into the start screen or
-// presses a button: its JS glue, chunk loader and wasm, and the language's table; then the chunks of the later steps: the
-// questions' (with a chunk of shared code, if any), which the form fetches as soon as it has
-// taken over, and the delivery chunk, which the questions fetch in the background; then what
+// presses a button: its JS glue, chunk loader and wasm, and the language's table; then the
+// chunks of the later steps: the first question's, which the form fetches as soon as it has
+// taken over, the other questions', fetched once that has arrived, the chunks of code they
+// share, and the delivery chunk, which the first question fetches in the background; then what
 // the crypto worker downloads once the reporter starts answering questions or checks for an
 // answer.
 // Brotli at quality 11 is slow on a wasm module: each file is compressed once, for the sizes and
@@ -413,7 +435,11 @@ const form = measure([
 ]);
 // The chunks by the split they serve (see `src/app.rs`): a chunk of code both splits share has
 // a name of its own and loads with either.
-const CHUNK_LABELS = { split_later_steps: "questions wasm", split_delivery_steps: "delivery wasm" };
+const CHUNK_LABELS = {
+  split_first_question: "first question wasm",
+  split_later_steps: "questions wasm",
+  split_delivery_steps: "delivery wasm",
+};
 const chunkLabel = (path) => CHUNK_LABELS[basename(path).split("-")[0]] ?? "shared chunk wasm";
 const laterSteps = measure(manifest.chunks.map((path) => [chunkLabel(path), path]));
 const cryptoWorker = measure([

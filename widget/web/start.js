@@ -56,7 +56,7 @@ if (screen) {
     showLoading(true);
     loadForm();
     if (host.dataset.pressed === "start") {
-      fetchQuestions();
+      fetchFirstQuestion();
     }
   });
   screen.addEventListener("submit", (event) => event.preventDefault());
@@ -189,17 +189,19 @@ showRelayPhoneNumbers().catch(() => {
   // Unreachable or not JSON: the built-in numbers stay.
 });
 
-// The questions' wasm chunks (`cargo xtask widget` fills in their names). After a press of
-// "start" the form fetches them first thing; fetched now, with the form, they are in the HTTP
-// cache (hashed names, cached for good) by the time it asks, a round trip sooner.
-const QUESTIONS_CHUNKS = QUESTIONS_CHUNK_FILES;
-let questionsFetched = false;
-function fetchQuestions() {
-  if (questionsFetched) {
+// The first question's wasm chunks (`cargo xtask widget` fills in their names). After a press
+// of "start" the form fetches them first thing; fetched now, with the form, they are in the
+// HTTP cache (hashed names, cached for good) by the time it asks, a round trip sooner. The
+// other questions' chunk waits until the first question is on screen: on a slow connection it
+// would share the bandwidth with what the reporter is waiting for.
+const FIRST_QUESTION_CHUNKS = FIRST_QUESTION_CHUNK_FILES;
+let firstQuestionFetched = false;
+function fetchFirstQuestion() {
+  if (firstQuestionFetched) {
     return;
   }
-  questionsFetched = true;
-  for (const chunk of QUESTIONS_CHUNKS) {
+  firstQuestionFetched = true;
+  for (const chunk of FIRST_QUESTION_CHUNKS) {
     fetch(new URL(chunk, location.href)).then((response) => response.arrayBuffer()).catch(() => {
       // The form fetches it again itself.
     });

@@ -5,9 +5,10 @@
 //!    with `--emit-relocs`, which the splitter reads;
 //! 2. `wasm-split-cli` (crate `wasm_split_cli_support`, exactly [`WASM_SPLIT_CLI_VERSION`],
 //!    installed once into `target/tools/`) splits the form's module at its
-//!    `#[wasm_split]` functions: the main module (the start screen), a chunk with the
-//!    questions, one with sending and the mailbox, and one with the code only those two share,
-//!    plus `__wasm_split.js`, which fetches and instantiates the chunks;
+//!    `#[wasm_split]` functions: the main module (the start screen), a chunk with the first
+//!    question, one with the other questions, one with sending and the mailbox, and chunks of
+//!    the code several of those share, plus `__wasm_split.js`, which fetches and instantiates
+//!    the chunks;
 //! 3. the wasm-bindgen CLI of exactly the version in `Cargo.lock` (installed once into
 //!    `target/tools/` when it is not on the PATH at that version), on the main module;
 //! 4. `wasm-opt -Oz` from npm `binaryen` (locked in `tests/package-lock.json`, installed with

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::browser::Browser;
 use super::sending::Delivery;
-use super::{DeliverySteps, StepChunk, StepRenderer, delivery_steps, later_steps};
+use super::{DeliverySteps, StepChunk, StepRenderer, delivery_steps, first_question, later_steps};
 use crate::crypto_worker::CryptoWorker;
 use crate::embedding::ShiftPressCounter;
 use crate::form::{FormAnswers, Step};
@@ -160,7 +160,9 @@ pub(crate) struct WidgetContext {
     pub(crate) exited: RwSignal<bool>,
     pub(crate) shift_status: RwSignal<String>,
     pub(crate) shift_counter: StoredValue<ShiftPressCounter>,
-    /// The views of the questions and the review, once their wasm chunk is loaded.
+    /// The view of the first question, once its wasm chunk is loaded.
+    pub(crate) first_question: StoredValue<Option<StepRenderer>>,
+    /// The views of the other questions and the review, once their wasm chunk is loaded.
     pub(crate) later_steps: StoredValue<Option<StepRenderer>>,
     /// Sending, the receipt and checking for an answer, once their wasm chunk is loaded.
     pub(crate) delivery_steps: StoredValue<Option<DeliverySteps>>,
@@ -168,7 +170,7 @@ pub(crate) struct WidgetContext {
     pub(crate) later_steps_failed: RwSignal<bool>,
     /// Whether the reporter asked for a step whose chunk is still loading.
     pub(crate) later_steps_loading: RwSignal<bool>,
-    /// Whether the later steps' fetch was started ahead of a button press.
+    /// Whether the questions' fetch was started ahead of a button press.
     pub(crate) later_steps_prefetched: StoredValue<bool>,
     /// Counts the chunk loads pressed for, so that a load that timed out is not acted on
     /// when it ends after all.
@@ -227,6 +229,7 @@ impl WidgetContext {
             let load = async move {
                 match chunk {
                     StepChunk::Delivery => self.load_delivery_steps().await.map(|_| ()),
+                    StepChunk::FirstQuestion => self.load_first_question().await.then_some(()),
                     StepChunk::Main | StepChunk::LaterSteps => {
                         self.load_later_steps().await.then_some(())
                     }
@@ -245,6 +248,7 @@ impl WidgetContext {
         let chunk = StepChunk::of(step);
         let render = match chunk {
             StepChunk::Main => return Ok(None),
+            StepChunk::FirstQuestion => self.first_question.get_value(),
             StepChunk::LaterSteps => self.later_steps.get_value(),
             StepChunk::Delivery => self
                 .delivery_steps
@@ -301,17 +305,30 @@ impl WidgetContext {
         });
     }
 
-    /// Loads the chunk with the questions and the review, and says whether it is loaded. The
-    /// chunk is fetched at most once; a failed fetch is tried again on the next call.
+    /// Loads the chunk with the first question, and says whether it is loaded. The chunk is
+    /// fetched at most once; a failed fetch is tried again on the next call.
+    pub(crate) async fn load_first_question(self) -> bool {
+        self.keep_renderer(self.first_question, first_question().await)
+    }
+
+    /// Loads the chunk with the other questions and the review, like
+    /// [`load_first_question`](Self::load_first_question).
     pub(crate) async fn load_later_steps(self) -> bool {
-        match later_steps().await {
-            Ok(render) => {
-                self.later_steps.set_value(Some(render));
-                self.later_steps_failed.set(false);
-                true
-            }
-            Err(_) => false,
-        }
+        self.keep_renderer(self.later_steps, later_steps().await)
+    }
+
+    /// Keeps a loaded chunk's view function in `slot`; says whether there is one.
+    fn keep_renderer<E>(
+        self,
+        slot: StoredValue<Option<StepRenderer>>,
+        loaded: Result<StepRenderer, E>,
+    ) -> bool {
+        let Ok(render) = loaded else {
+            return false;
+        };
+        slot.set_value(Some(render));
+        self.later_steps_failed.set(false);
+        true
     }
 
     /// Loads the delivery chunk (see [`load_later_steps`](Self::load_later_steps)).
@@ -337,17 +354,18 @@ impl WidgetContext {
         });
     }
 
-    /// Starts fetching the questions' chunk when the reporter shows an intent to go on (comes
+    /// Starts fetching the questions' chunks when the reporter shows an intent to go on (comes
     /// near the form, which is when `start.js` fetches the form's wasm, or points at the start
     /// screen or moves focus into it), not on page load: a visit that only reads the start
-    /// screen downloads neither the form nor its chunks.
-    pub(crate) fn prefetch_later_steps(self) {
+    /// screen downloads neither the form nor its chunks. The first question's chunk first, on
+    /// its own, so that on a slow connection it is not shared with the rest; then the others'.
+    pub(crate) fn prefetch_questions(self) {
         if self.later_steps.get_value().is_some() || self.later_steps_prefetched.get_value() {
             return;
         }
         self.later_steps_prefetched.set_value(true);
         leptos::task::spawn_local(async move {
-            if !self.load_later_steps().await {
+            if !(self.load_first_question().await && self.load_later_steps().await) {
                 // A failed prefetch is retried when the reporter presses a button.
                 self.later_steps_prefetched.set_value(false);
             }

@@ -33,13 +33,24 @@ pub(super) fn labelled(
     context.with_translations(|translations| ids.map(|id| (id, label(translations, id))).collect())
 }
 
-/// The view of a question or the review, from the later steps' wasm chunk.
-pub(crate) fn question_view(context: WidgetContext, step: Step) -> AnyView {
-    // Once the reporter is on a question, the crypto worker prepares the receipt code in the
-    // background (once per tip), from the delivery chunk, which loads meanwhile.
+/// The view of the first question, from its own wasm chunk. While the reporter answers it, the
+/// other questions' chunk loads, and the crypto worker prepares the receipt code in the
+/// background (once per tip), from the delivery chunk, which loads meanwhile.
+pub(crate) fn first_question_view(context: WidgetContext, step: Step) -> AnyView {
+    context.prefetch_questions();
     context.prepare_receipt();
     match step {
         Step::Kind => kinds_step(context).into_any(),
+        // Never asked for (see `StepChunk`).
+        _ => start_step(context).into_any(),
+    }
+}
+
+/// The view of the other questions or the review, from the later steps' wasm chunk.
+pub(crate) fn question_view(context: WidgetContext, step: Step) -> AnyView {
+    // As on the first question (once per tip).
+    context.prepare_receipt();
+    match step {
         Step::Role => role_step(context).into_any(),
         Step::Signals => signals_step(context).into_any(),
         Step::Place => place_step(context).into_any(),

@@ -7,7 +7,7 @@ use crate::app::context::{WidgetContext, focus_soon};
 use crate::form::{DESCRIPTION_MAX_CHARS, Step, set_kind};
 use crate::i18n::Translations;
 
-use super::{labelled, next_step, progress_indicator, step_buttons, text_field};
+use super::{chunk_status, labelled, next_step, progress_indicator, step_buttons, text_field};
 
 /// The radio buttons of one question: `options` are identifiers with their labels.
 fn radio_choices(
@@ -88,6 +88,7 @@ pub(crate) fn kinds_step(context: WidgetContext) -> impl IntoView {
                 {checkboxes}
             </fieldset>
             {step_buttons(context, "next", next_step(context))}
+            {chunk_status(context)}
         </form>
     }
 }

@@ -111,8 +111,8 @@ pub(crate) fn start_step(context: WidgetContext) -> impl IntoView {
         <form
             class="step"
             novalidate
-            on:pointerover=move |_| context.prefetch_later_steps()
-            on:focusin=move |_| context.prefetch_later_steps()
+            on:pointerover=move |_| context.prefetch_questions()
+            on:focusin=move |_| context.prefetch_questions()
         >
             <h2 id="step-heading" tabindex="-1">{context.text("start_heading")}</h2>
             <p>{context.text("start_intro")}</p>
@@ -147,8 +147,9 @@ pub(crate) fn start_step(context: WidgetContext) -> impl IntoView {
 }
 
 /// While the next step's wasm chunk loads after a press, "loading"; if it cannot be fetched,
-/// that the form cannot reach the server (the press tries again). On the start screen and the
-/// review, the two steps whose buttons lead into a chunk that may not be loaded yet.
+/// that the form cannot reach the server (the press tries again). On the start screen, the
+/// first question and the review, the steps whose buttons lead into a chunk that may not be
+/// loaded yet.
 pub(crate) fn chunk_status(context: WidgetContext) -> impl IntoView {
     view! {
         <p role="status">
