@@ -34,11 +34,14 @@ pub(super) fn labelled(
 }
 
 /// The view of the first question, from its own wasm chunk. While the reporter answers it, the
-/// other questions' chunk loads, and the crypto worker prepares the receipt code in the
-/// background (once per tip), from the delivery chunk, which loads meanwhile.
+/// other questions' chunk loads, and then the crypto worker prepares the receipt code in the
+/// background (once per tip), from the delivery chunk: one after the other, so that on a slow
+/// line the step the reporter goes to next does not share the bandwidth with the worker.
 pub(crate) fn first_question_view(context: WidgetContext, step: Step) -> AnyView {
-    context.prefetch_questions();
-    context.prepare_receipt();
+    leptos::task::spawn_local(async move {
+        context.load_later_steps().await;
+        context.prepare_receipt();
+    });
     match step {
         Step::Kind => kinds_step(context).into_any(),
         // Never asked for (see `StepChunk`).
