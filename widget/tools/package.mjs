@@ -433,8 +433,8 @@ const form = measure([
   ["wasm", manifest.wasm],
   ["Dutch table", manifest.languages.nl],
 ]);
-// The chunks by the split they serve (see `src/app.rs`): a chunk of code both splits share has
-// a name of its own and loads with either.
+// The chunks by the split they serve (see `src/app.rs`): a chunk of code several splits share
+// has a name of its own and loads with any of them.
 const CHUNK_LABELS = {
   split_first_question: "first question wasm",
   split_later_steps: "questions wasm",
