@@ -147,16 +147,25 @@ test("relay down: a clear message and the phone numbers; retry sends the same ti
   await context.close();
 });
 
-test("the first question cannot be fetched: the start screen says so, keeps the phone numbers, and start works once it can", async () => {
-  let chunkRequests = 0;
+/**
+ * Opens the example page with the wasm chunk at `address` failing as if offline until
+ * `unblock()`; `requests()` counts the tries.
+ */
+async function openWithChunkBlocked(address) {
+  let requests = 0;
   let blocked = true;
-  const { context, frame } = await openExamplePage(stack, {
+  const opened = await openExamplePage(stack, {
     prepare: (context) =>
-      context.route(/\/w\/split_first_question-[0-9a-f]+\.wasm$/, (route) => {
-        chunkRequests += 1;
+      context.route(address, (route) => {
+        requests += 1;
         return blocked ? route.abort("internetdisconnected") : route.continue();
       }),
   });
+  return { ...opened, requests: () => requests, unblock: () => { blocked = false; } };
+}
+
+test("the first question cannot be fetched: the start screen says so, keeps the phone numbers, and start works once it can", async () => {
+  const { context, frame, requests, unblock } = await openWithChunkBlocked(/\/w\/split_first_question-[0-9a-f]+\.wasm$/);
   await press(frame, ui.start_button);
   await frame.getByText(ui.error_unreachable).waitFor();
   // Still the start screen, with its heading and the other ways to report.
@@ -164,9 +173,9 @@ test("the first question cannot be fetched: the start screen says so, keeps the 
   assert.ok(await frame.getByRole("link", { name: "0800-7000" }).isVisible());
   assert.deepEqual(await accessibilityViolations(frame), []);
   // The prefetch and the press each tried; a failed fetch is not remembered.
-  assert.ok(chunkRequests >= 2, `the chunk was requested ${chunkRequests} times`);
+  assert.ok(requests() >= 2, `the chunk was requested ${requests()} times`);
 
-  blocked = false;
+  unblock();
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
   assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
@@ -174,22 +183,14 @@ test("the first question cannot be fetched: the start screen says so, keeps the 
 });
 
 test("the other questions cannot be fetched: the first question works, next says so and stays, and works once they can", async () => {
-  let chunkRequests = 0;
-  let blocked = true;
-  const { context, frame } = await openExamplePage(stack, {
-    prepare: (context) =>
-      context.route(/\/w\/split_later_steps-[0-9a-f]+\.wasm$/, (route) => {
-        chunkRequests += 1;
-        return blocked ? route.abort("internetdisconnected") : route.continue();
-      }),
-  });
+  const { context, frame, requests, unblock } = await openWithChunkBlocked(/\/w\/split_later_steps-[0-9a-f]+\.wasm$/);
   await press(frame, ui.start_button);
   await expectStep(frame, ui.kind_heading);
   // The first question fetches the other questions in the background.
-  for (let attempt = 0; attempt < 100 && chunkRequests === 0; attempt += 1) {
+  for (let attempt = 0; attempt < 100 && requests() === 0; attempt += 1) {
     await frame.page().waitForTimeout(50);
   }
-  assert.ok(chunkRequests >= 1, "the first question did not fetch the other questions");
+  assert.ok(requests() >= 1, "the first question did not fetch the other questions");
   await frame.getByRole("checkbox").first().check();
   await press(frame, ui.next);
   await frame.getByText(ui.error_unreachable).waitFor();
@@ -198,7 +199,7 @@ test("the other questions cannot be fetched: the first question works, next says
   assert.ok(await frame.getByRole("checkbox").first().isChecked());
   assert.deepEqual(await accessibilityViolations(frame), []);
 
-  blocked = false;
+  unblock();
   await press(frame, ui.next);
   await expectStep(frame, ui.role_heading);
   assert.ok(!(await frame.getByText(ui.error_unreachable).isVisible()));
