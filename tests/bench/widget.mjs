@@ -561,7 +561,7 @@ try {
     }
     console.log(`Transferred from the relay on a first visit, as sent (brotli where the browser accepts it), response headers included: ${transferred} bytes of the widget's files, and ${transferredFromApi} bytes from its API (the configuration)`);
     console.log(`Page load to the start screen (cold cache; its buttons work from then on): ${summary(loadTimes)}`);
-    console.log(`Press start to the first question (fetches the form's wasm, its table and the questions' chunk): ${summary(startTimes)}`);
+    console.log(`Press start to the first question (fetches the form's wasm, its table and the first question's chunks): ${summary(startTimes)}`);
     const sortedSends = [...sendTimes].sort((a, b) => a - b);
     const sendAt = (fraction) => sortedSends[Math.min(sortedSends.length - 1, Math.floor(fraction * sortedSends.length))];
     console.log(`Send to receipt, the mailbox open for 7 s already (proof of work difficulty ${DEFAULT_DIFFICULTY}, 4 MiB, puzzles: ${PUZZLES ?? "the relay's default"}): ${summary(sendTimes)}; p90/median ${(sendAt(0.9) / sendAt(0.5)).toFixed(2)}`);
