@@ -84,9 +84,9 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         first_question: StoredValue::new(None),
         later_steps: StoredValue::new(None),
         delivery_steps: StoredValue::new(None),
-        later_steps_failed: RwSignal::new(false),
-        later_steps_loading: RwSignal::new(false),
-        later_steps_prefetched: StoredValue::new(false),
+        chunk_failed: RwSignal::new(false),
+        chunk_loading: RwSignal::new(false),
+        questions_prefetched: StoredValue::new(false),
         chunk_attempt: StoredValue::new(0),
     };
     context

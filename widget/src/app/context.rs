@@ -167,11 +167,11 @@ pub(crate) struct WidgetContext {
     /// Sending, the receipt and checking for an answer, once their wasm chunk is loaded.
     pub(crate) delivery_steps: StoredValue<Option<DeliverySteps>>,
     /// Whether the reporter asked for a step whose chunk could not be loaded.
-    pub(crate) later_steps_failed: RwSignal<bool>,
+    pub(crate) chunk_failed: RwSignal<bool>,
     /// Whether the reporter asked for a step whose chunk is still loading.
-    pub(crate) later_steps_loading: RwSignal<bool>,
+    pub(crate) chunk_loading: RwSignal<bool>,
     /// Whether the questions' fetch was started ahead of a button press.
-    pub(crate) later_steps_prefetched: StoredValue<bool>,
+    pub(crate) questions_prefetched: StoredValue<bool>,
     /// Counts the chunk loads pressed for, so that a load that timed out is not acted on
     /// when it ends after all.
     pub(crate) chunk_attempt: StoredValue<u32>,
@@ -268,19 +268,19 @@ impl WidgetContext {
         load: impl Future<Output = Option<T>> + 'static,
         then: impl FnOnce(T) + 'static,
     ) {
-        if self.later_steps_loading.get_untracked() {
+        if self.chunk_loading.get_untracked() {
             return;
         }
         let pressed_on = self.step.get_untracked();
         let attempt = self.chunk_attempt.get_value().wrapping_add(1);
         self.chunk_attempt.set_value(attempt);
-        self.later_steps_failed.set(false);
-        self.later_steps_loading.set(true);
+        self.chunk_failed.set(false);
+        self.chunk_loading.set(true);
         // Said on the step where the reporter pressed the button.
         let give_up = move |failed: bool| {
             self.chunk_attempt.set_value(attempt.wrapping_add(1));
-            self.later_steps_loading.set(false);
-            self.later_steps_failed.set(failed);
+            self.chunk_loading.set(false);
+            self.chunk_failed.set(failed);
         };
         set_timeout(
             move || {
@@ -305,40 +305,39 @@ impl WidgetContext {
         });
     }
 
-    /// Loads the chunk with the first question, and says whether it is loaded. The chunk is
-    /// fetched at most once; a failed fetch is tried again on the next call.
+    /// Loads the chunk with the first question, and says whether it is loaded.
     pub(crate) async fn load_first_question(self) -> bool {
-        self.keep_renderer(self.first_question, first_question().await)
+        self.load_chunk(self.first_question, first_question())
+            .await
+            .is_some()
     }
 
-    /// Loads the chunk with the other questions and the review, like
-    /// [`load_first_question`](Self::load_first_question).
+    /// Loads the chunk with the other questions and the review, and says whether it is loaded.
     pub(crate) async fn load_later_steps(self) -> bool {
-        self.keep_renderer(self.later_steps, later_steps().await)
+        self.load_chunk(self.later_steps, later_steps())
+            .await
+            .is_some()
     }
 
-    /// Keeps a loaded chunk's view function in `slot`; says whether there is one.
-    fn keep_renderer<E>(
-        self,
-        slot: StoredValue<Option<StepRenderer>>,
-        loaded: Result<StepRenderer, E>,
-    ) -> bool {
-        let Ok(render) = loaded else {
-            return false;
-        };
-        slot.set_value(Some(render));
-        self.later_steps_failed.set(false);
-        true
-    }
-
-    /// Loads the delivery chunk (see [`load_later_steps`](Self::load_later_steps)).
+    /// Loads the delivery chunk, and returns what it gives.
     async fn load_delivery_steps(self) -> Option<DeliverySteps> {
-        if let Some(loaded) = self.delivery_steps.get_value() {
+        self.load_chunk(self.delivery_steps, delivery_steps()).await
+    }
+
+    /// What a chunk gives, from `slot` once it is loaded, else from `load` (the chunk's split
+    /// function, which fetches it), kept in `slot`. A chunk is fetched at most once; a failed
+    /// fetch gives none and is tried again on the next call.
+    async fn load_chunk<T: Copy + Send + Sync + 'static, E>(
+        self,
+        slot: StoredValue<Option<T>>,
+        load: impl Future<Output = Result<T, E>>,
+    ) -> Option<T> {
+        if let Some(loaded) = slot.get_value() {
             return Some(loaded);
         }
-        let loaded = delivery_steps().await.ok()?;
-        self.delivery_steps.set_value(Some(loaded));
-        self.later_steps_failed.set(false);
+        let loaded = load.await.ok()?;
+        slot.set_value(Some(loaded));
+        self.chunk_failed.set(false);
         Some(loaded)
     }
 
@@ -360,14 +359,14 @@ impl WidgetContext {
     /// screen downloads neither the form nor its chunks. The first question's chunk first, on
     /// its own, so that on a slow connection it is not shared with the rest; then the others'.
     pub(crate) fn prefetch_questions(self) {
-        if self.later_steps.get_value().is_some() || self.later_steps_prefetched.get_value() {
+        if self.later_steps.get_value().is_some() || self.questions_prefetched.get_value() {
             return;
         }
-        self.later_steps_prefetched.set_value(true);
+        self.questions_prefetched.set_value(true);
         leptos::task::spawn_local(async move {
             if !(self.load_first_question().await && self.load_later_steps().await) {
                 // A failed prefetch is retried when the reporter presses a button.
-                self.later_steps_prefetched.set_value(false);
+                self.questions_prefetched.set_value(false);
             }
         });
     }

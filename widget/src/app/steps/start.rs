@@ -153,9 +153,9 @@ pub(crate) fn start_step(context: WidgetContext) -> impl IntoView {
 pub(crate) fn chunk_status(context: WidgetContext) -> impl IntoView {
     view! {
         <p role="status">
-            {move || context.later_steps_loading.get().then(|| context.text("loading"))}
+            {move || context.chunk_loading.get().then(|| context.text("loading"))}
         </p>
-        <p class="error-message" role="alert" hidden=move || !context.later_steps_failed.get()>
+        <p class="error-message" role="alert" hidden=move || !context.chunk_failed.get()>
             {context.text("error_unreachable")}
         </p>
     }
