@@ -214,16 +214,16 @@ export async function openExamplePage(
   return { context, page, frame, problems };
 }
 
-/** Comes near the form as a reporter does, which makes `start.js` fetch the form (and preload
- * its chunk loader): here a pointer over the document's own start screen, sent until
- * `start.js` has noticed it (a pointer that comes before `start.js` runs goes unnoticed,
- * in a browser too). It leaves the mouse where it is; the real pointer, touch and keyboard are
- * in `start-screen.test.mjs`. */
+/** Comes near the form as a reporter does, which makes `start.js` fetch the form: here a
+ * pointer over the document's own start screen, sent until `start.js` has noticed it (its
+ * fetch of the form's JS glue has ended; a pointer that comes before `start.js` runs goes
+ * unnoticed, in a browser too). It leaves the mouse where it is; the real pointer, touch and
+ * keyboard are in `start-screen.test.mjs`. */
 export async function approachForm(frame) {
   await frame.waitForFunction(() => {
     const screen = document.querySelector(".fluister[data-static]");
     screen?.dispatchEvent(new PointerEvent("pointerover", { bubbles: true }));
-    return !screen || document.querySelector('link[rel="modulepreload"]') !== null;
+    return !screen || performance.getEntriesByType("resource").some((entry) => /\/w\/widget-[0-9a-f]+\.js$/.test(entry.name));
   }, null, { polling: 100, timeout: 30000 });
 }
 

@@ -222,7 +222,6 @@ function showLoading(loading) {
 // which moving it here has told already.
 const APPROACHES = ["pointerover", "pointerdown", "touchstart", "focusin"];
 let formRequested = false;
-let splitLoaderPreloaded = false;
 function listenForApproach(listen) {
   for (const type of APPROACHES) {
     if (listen) {
@@ -243,13 +242,11 @@ function loadForm() {
   listenForApproach(false);
   // Everything the form needs to start, at once rather than a round trip after another: the
   // glue, the chunk loader it imports, the wasm, and the language's table, which the form would
-  // otherwise fetch only once its wasm has run. Fetched, not preloaded, but for the chunk loader:
-  // Chromium answers a later fetch of an address whose preload failed with that failure, and a
-  // failed attempt must be able to try again.
-  if (!splitLoaderPreloaded) {
-    splitLoaderPreloaded = true;
-    document.head.append(Object.assign(document.createElement("link"), { rel: "modulepreload", href: "./SPLIT_LOADER_FILE" }));
-  }
+  // otherwise fetch only once its wasm has run. Fetched, not preloaded, and the glue imported
+  // only once both scripts are in the HTTP cache (hashed names, cached for good): a browser may
+  // answer every later request of an address whose preload or import failed with that failure
+  // for as long as the document lives (Chromium 148 does), and a failed attempt must be able to
+  // try again.
   const tableFile = host?.dataset.table ?? "";
   const fetched = (address) => fetch(new URL(address, location.href)).then((response) => {
     if (!response.ok) {
@@ -259,9 +256,10 @@ function loadForm() {
   });
   const wasm = fetched("./WASM_FILE");
   const table = tableFile ? fetched(tableFile).then((response) => response.text()) : Promise.resolve("");
-  // Both are handled below; this keeps a failure that comes first from going unhandled.
-  Promise.all([wasm, table]).catch(() => {});
-  import("./GLUE_FILE").then(async ({ default: init, mount_widget }) => {
+  const scripts = Promise.all(["./GLUE_FILE", "./SPLIT_LOADER_FILE"].map((address) => fetched(address).then((response) => response.arrayBuffer())));
+  // All are handled below; this keeps a failure that comes first from going unhandled.
+  Promise.all([wasm, table, scripts]).catch(() => {});
+  scripts.then(() => import("./GLUE_FILE")).then(async ({ default: init, mount_widget }) => {
     await init({ module_or_path: wasm });
     const tableText = await table;
     if (!exited) {
