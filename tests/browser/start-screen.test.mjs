@@ -225,6 +225,48 @@ test("the form takes over when its wasm arrives without moving anything, and car
   await second.context.close();
 });
 
+test("a press of check for an answer fetches the code's chunks with the form, and the crypto worker's files while the code is typed", async () => {
+  const { ui } = translations("pl");
+  // "Check for an answer" pressed while the wasm is on its way: the press fetches the delivery
+  // chunk, which holds the receipt code's input, and the chunks of code it shares, with the
+  // form; not the questions'.
+  const opened = await openWithoutWasm("pl");
+  const workerFiles = [];
+  opened.page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (/^\/w\/(worker|crypto)-/.test(path)) {
+      workerFiles.push(path.replace(/-[0-9a-f]+(_bg)?\.(js|wasm)$/, ".$2"));
+    }
+  });
+  await opened.frame.getByRole("button", { name: ui.start_check_button, exact: true }).click();
+  const heldNames = () => opened.held.map((route) => new URL(route.request().url()).pathname.replace(/-[0-9a-f]+(_bg)?\.wasm$/, "")).sort();
+  for (let attempt = 0; attempt < 100 && !["/w/split_delivery_steps", "/w/widget"].every((name) => heldNames().includes(name)); attempt += 1) {
+    await opened.page.waitForTimeout(50);
+  }
+  await opened.page.waitForTimeout(200);
+  const fetchedOnCheck = heldNames();
+  assert.ok(fetchedOnCheck.includes("/w/widget") && fetchedOnCheck.includes("/w/split_delivery_steps"), fetchedOnCheck.join(", "));
+  assert.deepEqual(fetchedOnCheck.filter((name) => !/^\/w\/(widget|split_delivery_steps|chunk_[0-9]+)$/.test(name)), [], fetchedOnCheck.join(", "));
+  assert.deepEqual(workerFiles, [], "nothing of the crypto worker before the code's input is on screen");
+  await opened.release();
+  await expectStep(opened.frame, ui.check_heading);
+  // While the code is typed, the crypto worker's files arrive (its script, glue and wasm), but
+  // no worker runs: one starts, fresh, only when "open my mailbox" is pressed.
+  for (let attempt = 0; attempt < 100 && workerFiles.length < 3; attempt += 1) {
+    await opened.page.waitForTimeout(50);
+  }
+  assert.deepEqual([...workerFiles].sort(), ["/w/crypto.js", "/w/crypto.wasm", "/w/worker.js"]);
+  assert.equal(opened.page.workers().length, 0);
+  const workerStarted = opened.page.waitForEvent("worker");
+  // 23 zeros and a wrong check character: the worker reads it and says it is a typo.
+  await opened.frame.getByRole("textbox", { name: ui.check_code_label, exact: true }).fill("0000 0000 0000 0000 0000 0001");
+  await opened.frame.getByRole("button", { name: ui.check_button, exact: true }).click();
+  await workerStarted;
+  await opened.frame.locator("#receipt-input-error").filter({ hasText: ui.check_code_typo }).waitFor();
+  assert.deepEqual(opened.problems, []);
+  await opened.context.close();
+});
+
 /** How many times the form's wasm and translation tables were asked for, after `milliseconds`. */
 async function requestedAfter(opened, milliseconds) {
   await opened.page.waitForTimeout(milliseconds);

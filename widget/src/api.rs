@@ -213,6 +213,26 @@ pub async fn fetch_widget_file(relative_path: &str) -> Result<String, RequestFai
     request_text("GET", relative_path, None, &[]).await
 }
 
+/// Fetches widget files (relative to the document) into the HTTP cache, in the background: what
+/// asks for one later gets it from there (the names are hashed, and cached for good). A failed
+/// fetch is left to that later request, which tries again.
+pub fn prefetch_widget_files<'a>(files: impl IntoIterator<Item = &'a str>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    for file in files {
+        let response = JsFuture::from(window.fetch_with_str(file));
+        leptos::task::spawn_local(async move {
+            // Read to the end: a body nobody reads stops arriving, and is not cached whole.
+            if let Ok(response) = response.await
+                && let Ok(body) = response.unchecked_into::<Response>().array_buffer()
+            {
+                let _ = JsFuture::from(body).await;
+            }
+        });
+    }
+}
+
 /// `object[name]` as a `u32`, if it is one.
 fn whole_number(object: &JsValue, name: &str) -> Option<u32> {
     field(object, name)

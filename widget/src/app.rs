@@ -41,6 +41,10 @@ pub struct StartupSettings {
     pub municipality: Option<Municipality>,
     /// The URL of the crypto worker's script.
     pub worker_url: String,
+    /// The files the crypto worker's script loads (its JS glue and its wasm, separated by
+    /// spaces), which the check for an answer fetches into the HTTP cache while the code is
+    /// typed.
+    pub worker_files: String,
     /// The step a button on the document's start screen asked for before the form took over.
     pub first_step: Option<Step>,
     /// The fingerprint of the recipients the coordinator pinned (the embed tag's
@@ -76,6 +80,7 @@ pub fn widget_view(settings: StartupSettings) -> impl IntoView {
         delivery: Delivery::new(),
         receipt_code: RwSignal::new(String::new()),
         worker_url: StoredValue::new(settings.worker_url),
+        worker_files: StoredValue::new(settings.worker_files),
         crypto: StoredValue::new_local(None),
         mailbox: MailboxSignals::new(),
         exited: RwSignal::new(false),

@@ -114,6 +114,7 @@ mod browser {
         let languages =
             i18n::parse_language_assets(&host.get_attribute("data-languages").unwrap_or_default());
         let worker_url = host.get_attribute("data-worker")?;
+        let worker_files = host.get_attribute("data-worker-files").unwrap_or_default();
         let query = window().location().search().unwrap_or_default();
         let requested_language = crate::query_parameter(&query, "lang");
         let language = i18n::choose_language(requested_language.as_deref(), &languages)?.clone();
@@ -131,6 +132,7 @@ mod browser {
             translations,
             municipality,
             worker_url,
+            worker_files,
             first_step: None,
             config: None,
             // Taken as it is: the worker refuses to seal to any list whose fingerprint differs,

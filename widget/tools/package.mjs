@@ -155,34 +155,43 @@ const wasmFile = writeHashed("widget", "_bg.wasm", readFileSync(join(bindgenDire
 const SPLIT_LOADER = "__wasm_split.js";
 const GLUE = "fluister_widget.js";
 let splitLoader = readFileSync(join(bindgenDirectory, SPLIT_LOADER), "utf8");
-// The chunks the first question needs, which `start.js` fetches with the form after a press of
-// "start": its own and the chunks of code it shares with others, the dependencies the loader
-// gives its split (`makeLoad(<its fetch>, [<the shared chunks' loaders>])`).
+// The chunks a split needs, which `start.js` fetches with the form after a press: its own and
+// the chunks of code it shares with others, the dependencies the loader gives the split
+// (`makeLoad(<its fetch>, [<the shared chunks' loaders>])`). After a press of "start", the first
+// question's; after one of "check for an answer", the delivery chunk's (the code's input).
 const loaderChunk = (name) => splitLoader.match(new RegExp(`const ${name} = makeLoad\\(\\(\\) => \\{\\s*const src = fetch\\(new URL\\("\\./([A-Za-z0-9_]+)\\.wasm"`))?.[1];
-const firstQuestionSplit = splitLoader.match(
-  /export const __wasm_split_load_first_question = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([A-Za-z0-9_]+)\.wasm"[^]*?\n, \[([^\]]*)\]\)\)/,
-);
-if (!firstQuestionSplit) {
-  fail(`${SPLIT_LOADER} has no first_question split (see src/app.rs)`);
+function splitChunkBases(split) {
+  const found = splitLoader.match(new RegExp(
+    `export const __wasm_split_load_${split} = wrapAsyncCb\\(makeLoad\\(\\(\\) => \\{\\s*const src = fetch\\(new URL\\("\\./([A-Za-z0-9_]+)\\.wasm"[^]*?\\n, \\[([^\\]]*)\\]\\)\\)`,
+  ));
+  if (!found) {
+    fail(`${SPLIT_LOADER} has no ${split} split (see src/app.rs)`);
+  }
+  return [
+    found[1],
+    ...found[2].split(",").map((name) => name.trim()).filter(Boolean).map((name) => {
+      const base = loaderChunk(name);
+      if (!base) {
+        fail(`${SPLIT_LOADER}: the ${split} split's dependency ${name} loads no chunk`);
+      }
+      return base;
+    }),
+  ];
 }
-const firstQuestionBases = [
-  firstQuestionSplit[1],
-  ...firstQuestionSplit[2].split(",").map((name) => name.trim()).filter(Boolean).map((name) => {
-    const base = loaderChunk(name);
-    if (!base) {
-      fail(`${SPLIT_LOADER}: the first question's dependency ${name} loads no chunk`);
-    }
-    return base;
-  }),
-];
+const firstQuestionBases = splitChunkBases("first_question");
+const deliveryBases = splitChunkBases("delivery_steps");
 const chunkFiles = [];
 const firstQuestionChunks = [];
+const deliveryChunks = [];
 splitLoader = splitLoader.replace(/"\.\/([A-Za-z0-9_]+)\.wasm"/g, (_, base) => {
   const name = writeHashed(base.replace(/^_+/, ""), ".wasm", readFileSync(join(bindgenDirectory, `${base}.wasm`)));
   if (!chunkFiles.includes(name)) {
     chunkFiles.push(name);
     if (firstQuestionBases.includes(base)) {
       firstQuestionChunks.push(name);
+    }
+    if (deliveryBases.includes(base)) {
+      deliveryChunks.push(name);
     }
   }
   return JSON.stringify(`./${name}`);
@@ -228,7 +237,8 @@ function fillScript(name, glue, wasm) {
     .replaceAll("GLUE_FILE", glue)
     .replaceAll("SPLIT_LOADER_FILE", splitLoaderFile)
     .replaceAll("WASM_FILE", wasm)
-    .replaceAll("FIRST_QUESTION_CHUNK_FILES", JSON.stringify(firstQuestionChunks));
+    .replaceAll("FIRST_QUESTION_CHUNK_FILES", JSON.stringify(firstQuestionChunks))
+    .replaceAll("DELIVERY_CHUNK_FILES", JSON.stringify(deliveryChunks));
   return Buffer.from(minifyScript(text, { module: true }));
 }
 // The start script goes inside each iframe document too: from a file of its own, the start
@@ -291,6 +301,7 @@ const documentTemplate = readFileSync(join(webDirectory, "index.html"), "utf8")
   .replaceAll("SPLIT_LOADER_FILE", splitLoaderFile)
   .replaceAll("WASM_FILE", wasmFile)
   .replaceAll("WORKER_FILE", workerFile)
+  .replaceAll("CRYPTO_MODULE_FILES", `${workerGlueFile} ${workerWasmFile}`)
   .replaceAll("LANGUAGES_JSON", escapeHtml(JSON.stringify(languages)));
 function frameDocument(code) {
   const ui = tables[code].ui;

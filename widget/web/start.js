@@ -55,9 +55,7 @@ if (screen) {
     host.dataset.pressed = button.classList.contains("button-primary") ? "start" : "check";
     showLoading(true);
     loadForm();
-    if (host.dataset.pressed === "start") {
-      fetchFirstQuestion();
-    }
+    fetchChunksFor(host.dataset.pressed);
   });
   screen.addEventListener("submit", (event) => event.preventDefault());
   screen.querySelector("#language-choice")?.addEventListener("change", (event) => {
@@ -189,19 +187,21 @@ showRelayPhoneNumbers().catch(() => {
   // Unreachable or not JSON: the built-in numbers stay.
 });
 
-// The first question's wasm chunks (`cargo xtask widget` fills in their names). After a press
-// of "start" the form fetches them first thing; fetched now, with the form, they are in the
-// HTTP cache (hashed names, cached for good) by the time it asks, a round trip sooner. The
-// other questions' chunk waits until the first question is on screen: on a slow connection it
-// would share the bandwidth with what the reporter is waiting for.
-const FIRST_QUESTION_CHUNKS = FIRST_QUESTION_CHUNK_FILES;
-let firstQuestionFetched = false;
-function fetchFirstQuestion() {
-  if (firstQuestionFetched) {
+// The wasm chunks of the step a press leads to (`cargo xtask widget` fills in their names): the
+// first question's after "start", the delivery chunk's (which holds the receipt code's input)
+// after "check for an answer". The form fetches them first thing once it has taken over;
+// fetched now, with the form, they are in the HTTP cache (hashed names, cached for good) by the
+// time it asks, a round trip sooner. Nothing else: after "start", the other questions' chunk
+// waits until the first question is on screen, as on a slow connection it would share the
+// bandwidth with what the reporter is waiting for.
+const CHUNKS_FOR_PRESS = { start: FIRST_QUESTION_CHUNK_FILES, check: DELIVERY_CHUNK_FILES };
+const chunksFetched = new Set();
+function fetchChunksFor(pressed) {
+  if (chunksFetched.has(pressed)) {
     return;
   }
-  firstQuestionFetched = true;
-  for (const chunk of FIRST_QUESTION_CHUNKS) {
+  chunksFetched.add(pressed);
+  for (const chunk of CHUNKS_FOR_PRESS[pressed]) {
     fetch(new URL(chunk, location.href)).then((response) => response.arrayBuffer()).catch(() => {
       // The form fetches it again itself.
     });

@@ -154,6 +154,8 @@ pub(crate) struct WidgetContext {
     pub(crate) delivery: Delivery,
     pub(crate) receipt_code: RwSignal<String>,
     pub(crate) worker_url: StoredValue<String>,
+    /// The files the crypto worker's script loads (see `StartupSettings::worker_files`).
+    pub(crate) worker_files: StoredValue<String>,
     /// The crypto worker, started when first needed; it holds the receipt code's keys.
     pub(crate) crypto: StoredValue<Option<Rc<CryptoWorker>>, LocalStorage>,
     pub(crate) mailbox: MailboxSignals,

@@ -9,8 +9,15 @@ use crate::app::context::{WidgetContext, focus_soon};
 use crate::app::mailbox::{send_answer, unlock_mailbox};
 use crate::form::Step;
 
-/// "I already sent a tip": the reporter types their receipt code back in.
+/// "I already sent a tip": the reporter types their receipt code back in. Meanwhile the crypto
+/// worker's files arrive, which "open my mailbox" would otherwise wait for (on a slow line, 90 KB
+/// take seconds); the worker itself starts only then, fresh, for this code alone.
 pub(crate) fn check_code_step(context: WidgetContext) -> impl IntoView {
+    let worker_files = context.worker_files.get_value();
+    crate::api::prefetch_widget_files(
+        std::iter::once(context.worker_url.get_value().as_str())
+            .chain(worker_files.split_whitespace()),
+    );
     let mailbox = context.mailbox;
     let error = mailbox.code_error;
     let busy = move || mailbox.status.get().is_some();
