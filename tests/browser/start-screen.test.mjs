@@ -211,19 +211,25 @@ test("the form takes over when its wasm arrives without moving anything, and car
   const second = await openWithoutWasm("pl");
   await second.frame.getByRole("button", { name: ui.start_button, exact: true }).click();
   assert.equal((await second.frame.locator('[role="status"]').textContent()).trim(), ui.loading);
-  const heldNames = () => second.held.map((route) => new URL(route.request().url()).pathname.replace(/-[0-9a-f]+(_bg)?\.wasm$/, "")).sort();
-  for (let attempt = 0; attempt < 100 && !["/w/split_first_question", "/w/widget"].every((name) => heldNames().includes(name)); attempt += 1) {
-    await second.page.waitForTimeout(50);
-  }
-  await second.page.waitForTimeout(200);
-  const fetched = heldNames();
-  assert.ok(fetched.includes("/w/widget") && fetched.includes("/w/split_first_question"), fetched.join(", "));
-  assert.deepEqual(fetched.filter((name) => !/^\/w\/(widget|split_first_question|chunk_[0-9]+)$/.test(name)), [], fetched.join(", "));
+  await assertWasmFetchedWithForm(second, "split_first_question");
   await second.release();
   await expectStep(second.frame, ui.kind_heading);
   assert.deepEqual(second.problems, []);
   await second.context.close();
 });
+
+/** After a press on the document's own start screen (`opened` from `openWithoutWasm`, its wasm
+ * held): waits until the form's wasm and the chunk `split` are asked for, and a little longer,
+ * then checks that nothing but those and chunks of shared code was. */
+async function assertWasmFetchedWithForm(opened, split) {
+  const fetched = () => opened.held.map((route) => new URL(route.request().url()).pathname.replace(/-[0-9a-f]+(_bg)?\.wasm$/, "")).sort();
+  for (let attempt = 0; attempt < 100 && ![`/w/${split}`, "/w/widget"].every((name) => fetched().includes(name)); attempt += 1) {
+    await opened.page.waitForTimeout(50);
+  }
+  await opened.page.waitForTimeout(200);
+  assert.ok(fetched().includes("/w/widget") && fetched().includes(`/w/${split}`), fetched().join(", "));
+  assert.deepEqual(fetched().filter((name) => !new RegExp(`^/w/(widget|${split}|chunk_[0-9]+)$`).test(name)), [], fetched().join(", "));
+}
 
 test("a press of check for an answer fetches the code's chunks with the form, and the crypto worker's files while the code is typed", async () => {
   const { ui } = translations("pl");
@@ -239,14 +245,7 @@ test("a press of check for an answer fetches the code's chunks with the form, an
     }
   });
   await opened.frame.getByRole("button", { name: ui.start_check_button, exact: true }).click();
-  const heldNames = () => opened.held.map((route) => new URL(route.request().url()).pathname.replace(/-[0-9a-f]+(_bg)?\.wasm$/, "")).sort();
-  for (let attempt = 0; attempt < 100 && !["/w/split_delivery_steps", "/w/widget"].every((name) => heldNames().includes(name)); attempt += 1) {
-    await opened.page.waitForTimeout(50);
-  }
-  await opened.page.waitForTimeout(200);
-  const fetchedOnCheck = heldNames();
-  assert.ok(fetchedOnCheck.includes("/w/widget") && fetchedOnCheck.includes("/w/split_delivery_steps"), fetchedOnCheck.join(", "));
-  assert.deepEqual(fetchedOnCheck.filter((name) => !/^\/w\/(widget|split_delivery_steps|chunk_[0-9]+)$/.test(name)), [], fetchedOnCheck.join(", "));
+  await assertWasmFetchedWithForm(opened, "split_delivery_steps");
   assert.deepEqual(workerFiles, [], "nothing of the crypto worker before the code's input is on screen");
   await opened.release();
   await expectStep(opened.frame, ui.check_heading);
