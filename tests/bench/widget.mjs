@@ -31,11 +31,16 @@
 //     has taken the press (it says "loading"), as a reporter who knows what they came for
 //     would; that fetches the form; then the first question's heading and choices on screen),
 //     from "next" pressed on it at once to the second question (whose chunk loads behind the
-//     first's), and from pressing "send" to the receipt code as in 3. Chromium slows only the page's
-//     thread, not its workers, so the crypto worker (the proof of work, sealing) runs at this
-//     machine's speed in this item. Then the floor of this design, the same visits with the
-//     frame's document cut down to the 112 line and the phone numbers: the time to the banner
-//     that no document behind a loader on a host page can beat.
+//     first's), and from pressing "send" to the receipt code as in 3; then, with each visit's
+//     receipt code, a visit back to check for an answer: "check for an answer" pressed the same
+//     way, to the code's input usable, how long the crypto worker's files take to arrive while
+//     the code is typed (the page fetches them ahead), and from "open my mailbox" (the code typed
+//     in 10 s) to the conversation. Chromium slows only the page's thread and requests, not its
+//     workers', so the crypto worker (the proof of work, sealing, the key derivation, and its own
+//     requests) runs at this machine's speed in this item.
+//     Then the floor of this design, the same visits with the frame's document cut down to the
+//     112 line and the phone numbers: the time to the banner that no document behind a loader
+//     on a host page can beat.
 //  7. sealing a tip in the crypto worker, to one X25519 coordinator key and to one hybrid
 //     post-quantum key (`mlkem768x25519`, whose tip also names the reporter's hybrid reply key),
 //     one `seal_tip` round trip each, timed inside the page with the worker's wasm already
@@ -71,6 +76,9 @@ const PHONE_CPU_SLOWDOWN = 4;
 const DEFAULT_DIFFICULTY = 160;
 const assets = process.env.FLUISTER_WIDGET_ASSETS;
 const { ui } = translations("nl");
+/** What `phoneTimingScript` presses, and the step that press leads to. */
+const PRESS_START = { button: ui.start_button, heading: ui.kind_heading, usable: 'input[name="kind"]' };
+const PRESS_CHECK = { button: ui.start_check_button, heading: ui.check_heading, usable: "#receipt-input" };
 
 /** The Argon2id parameters of the receipt key derivation, read from the envelope's source so the
  * printout cannot fall behind it. */
@@ -152,14 +160,15 @@ async function sendFromFirstQuestion(page, frame, mailbox, description, { fromSe
 /**
  * Runs in every frame before its document's own scripts (Playwright's init script, outside the
  * frame's Content Security Policy): in the widget's frame, records when the 112 link and the
- * first phone number are first on screen, presses "start" on the document's own start screen
- * (marked `data-static`) the moment it is on screen, records when the form's wasm has taken
- * over (a `.fluister` without `data-static`) and when the first question's heading and choices
- * are on screen.
+ * first phone number are first on screen, presses `button` ("start" or "check for an answer") on
+ * the document's own start screen (marked `data-static`) the moment it is on screen, records
+ * when the form's wasm has taken over (a `.fluister` without `data-static`) and when the step
+ * the press leads to is usable (`step`: its heading `heading` and the element `usable` on
+ * screen: the first question's choices, or the receipt code's input).
  * Times are wall-clock milliseconds (`timeOrigin + now()`), so the host page's navigation start
  * can be taken from them.
  */
-function phoneTimingScript({ startButton, kindHeading }) {
+function phoneTimingScript({ button: buttonName, heading: stepHeading, usable }) {
   if (!location.pathname.startsWith("/w/")) {
     return;
   }
@@ -190,7 +199,7 @@ function phoneTimingScript({ startButton, kindHeading }) {
       mark("phoneNumbers");
     }
     const button = [...document.querySelectorAll(".fluister[data-static] button")]
-      .find((candidate) => candidate.textContent.trim() === startButton);
+      .find((candidate) => candidate.textContent.trim() === buttonName);
     if (!pressed && onScreen(button)) {
       pressed = true;
       // Until the start script runs, a press does nothing: press again, as a reporter would.
@@ -208,10 +217,10 @@ function phoneTimingScript({ startButton, kindHeading }) {
       timing.formLive = now();
     }
     const heading = document.getElementById("step-heading");
-    if (pressed && heading?.textContent.trim() === kindHeading && onScreen(document.querySelector('input[name="kind"]'))) {
-      mark("firstQuestion");
+    if (pressed && heading?.textContent.trim() === stepHeading && onScreen(document.querySelector(usable))) {
+      mark("step");
     }
-    if (timing.firstQuestion !== undefined) {
+    if (timing.step !== undefined) {
       observer.disconnect();
     }
   };
@@ -263,11 +272,11 @@ async function frameArrival(frame) {
 async function phoneVisit(stack, run) {
   const context = await stack.browser.newContext();
   try {
-    await context.addInitScript(phoneTimingScript, { startButton: ui.start_button, kindHeading: ui.kind_heading });
+    await context.addInitScript(phoneTimingScript, PRESS_START);
     const page = await context.newPage();
     const mailbox = watchMailboxOpening(page);
     const frame = await openLikeAPhone(stack, context, page);
-    await frame.waitForFunction(() => window.phoneTiming?.firstQuestion !== undefined, null, { timeout: 120000, polling: 100 });
+    await frame.waitForFunction(() => window.phoneTiming?.step !== undefined, null, { timeout: 120000, polling: 100 });
     const navigationStart = await page.evaluate(() => performance.timeOrigin);
     const timing = await frame.evaluate(() => window.phoneTiming);
     // Where the time to the banner goes: when the loader had arrived on the host page, when it
@@ -283,6 +292,7 @@ async function phoneVisit(stack, run) {
     const firstToSecond = await timeToStep(frame, ui.next, ui.role_heading);
     const sendToReceipt = await sendFromFirstQuestion(page, frame, mailbox, `phone benchmark tip ${run}`, { fromSecond: true });
     return {
+      receiptCode: (await frame.locator("#receipt-code").innerText()).trim(),
       sendToReceipt,
       firstToSecond,
       loaderArrived: loaderArrived - navigationStart,
@@ -293,7 +303,49 @@ async function phoneVisit(stack, run) {
       phoneNumbers: timing.phoneNumbers - navigationStart,
       pressed: timing.pressed - navigationStart,
       formLive: timing.formLive - navigationStart,
-      firstQuestion: timing.firstQuestion - navigationStart,
+      firstQuestion: timing.step - navigationStart,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+/** How long a reporter takes to type the receipt code in (24 letters and digits): a fast 2.4
+ * characters a second on a phone's keyboard. */
+const CODE_TYPING_MILLISECONDS = 10000;
+
+/**
+ * A reporter back on a cheap phone to check for an answer, with the receipt code of an earlier
+ * visit: "check for an answer" pressed on the document's own start screen the moment it is on
+ * screen, the code typed in once its input is usable (in `CODE_TYPING_MILLISECONDS`), and "open
+ * my mailbox" pressed, timed to the conversation (the crypto worker derives the keys, loaded by
+ * then or not; it is not slowed, see item 6).
+ */
+async function phoneCheckVisit(stack, receiptCode) {
+  const context = await stack.browser.newContext();
+  try {
+    await context.addInitScript(phoneTimingScript, PRESS_CHECK);
+    const page = await context.newPage();
+    const frame = await openLikeAPhone(stack, context, page);
+    await frame.waitForFunction(() => window.phoneTiming?.step !== undefined, null, { timeout: 120000, polling: 100 });
+    const navigationStart = await page.evaluate(() => performance.timeOrigin);
+    const timing = await frame.evaluate(() => window.phoneTiming);
+    await frame.getByRole("textbox", { name: ui.check_code_label, exact: true }).fill(receiptCode);
+    // The time it takes to type the code in, counted from the input's first paint.
+    const typed = timing.step + CODE_TYPING_MILLISECONDS;
+    await page.waitForTimeout(Math.max(0, typed - await frame.evaluate(() => performance.timeOrigin + performance.now())));
+    // The crypto worker's files as the page fetched them while the code was typed (the page's
+    // requests are slowed; the worker's own are not): from the input's first paint to the last
+    // one's arrival.
+    const workerFiles = await frame.evaluate(() => performance.getEntriesByType("resource")
+      .filter((entry) => /^\/w\/(worker|crypto)-/.test(new URL(entry.name).pathname))
+      .map((entry) => performance.timeOrigin + entry.responseEnd));
+    const codeToConversation = await timeToStep(frame, ui.check_button, ui.conversation_heading);
+    return {
+      checkPressed: timing.pressed - navigationStart,
+      codeEntry: timing.step - navigationStart,
+      workerFilesFetched: workerFiles.length === 3 ? Math.max(...workerFiles) - timing.step : undefined,
+      codeToConversation,
     };
   } finally {
     await context.close();
@@ -305,12 +357,23 @@ async function phoneBenchmark(stack) {
   for (let run = 0; run < PHONE_RUNS; run += 1) {
     visits.push(await phoneVisit(stack, run));
   }
+  const checks = [];
+  for (const { receiptCode } of visits) {
+    checks.push(await phoneCheckVisit(stack, receiptCode));
+  }
   const conditions = `${PHONE_NETWORK.downloadThroughput * 8 / 1000} kbit/s, ${PHONE_NETWORK.latency} ms round trip, ${PHONE_CPU_SLOWDOWN}x CPU slowdown, cold cache`;
   const times = (name) => summary(visits.map((visit) => visit[name]));
   console.log(`Like a cheap phone (${conditions}), from navigation:`);
   console.log(`  the loader had arrived: ${times("loaderArrived")}`);
   console.log(`  the loader made the frame: ${times("frameCreated")}`);
   console.log(`  the frame's document had arrived: ${times("documentReceived")}`);
+  // Some Chromium versions leave the frame's own navigation out of the emulation: its document
+  // then arrives sooner than one round trip after the frame was made, and every time from
+  // navigation here is that much short of a phone's.
+  const frameRequests = visits.map((visit) => visit.documentReceived - visit.frameCreated).sort((a, b) => a - b);
+  if (frameRequests[Math.floor(frameRequests.length / 2)] < PHONE_NETWORK.latency) {
+    console.log(`  !! the frame's document arrived sooner than one ${PHONE_NETWORK.latency} ms round trip after the frame was made (${summary(frameRequests)}): this Chromium did not slow the frame's navigation, so the times from navigation below are about a round trip short of a phone's`);
+  }
   console.log(`  the frame's first contentful paint (Paint Timing): ${times("firstPaint")}`);
   console.log(`  112 banner visible: ${times("banner")}`);
   console.log(`  phone numbers visible: ${times("phoneNumbers")}`);
@@ -321,6 +384,15 @@ async function phoneBenchmark(stack) {
   // Chromium slows only the page's own thread, not its workers: the crypto worker's proof of
   // work and sealing run at this machine's full speed here (see items 7 and 8 for their share).
   console.log(`  send to receipt, the mailbox open for 7 s already (the crypto worker not slowed: Chromium slows the page's thread only): ${times("sendToReceipt")}`);
+  const checkTimes = (name) => summary(checks.map((check) => check[name]));
+  console.log("  back to check for an answer, with the receipt code of one of these visits:");
+  console.log(`    "check for an answer" pressed on the document's own start screen: ${checkTimes("checkPressed")}`);
+  console.log(`    the receipt code's input usable: ${checkTimes("codeEntry")}`);
+  const fetchedAhead = checks.filter((check) => check.workerFilesFetched !== undefined);
+  if (fetchedAhead.length > 0) {
+    console.log(`    the crypto worker's three files fetched by the page while the code is typed, from the input's first paint to the last one's arrival: ${summary(fetchedAhead.map((check) => check.workerFilesFetched))}`);
+  }
+  console.log(`    from "open my mailbox" pressed, the code typed in ${CODE_TYPING_MILLISECONDS / 1000} s, to the conversation (the crypto worker not slowed): ${checkTimes("codeToConversation")}`);
 }
 
 /**
@@ -356,7 +428,7 @@ async function phoneFloorBenchmark() {
     for (let run = 0; run < PHONE_RUNS; run += 1) {
       const context = await stack.browser.newContext();
       try {
-        await context.addInitScript(phoneTimingScript, { startButton: ui.start_button, kindHeading: ui.kind_heading });
+        await context.addInitScript(phoneTimingScript, PRESS_START);
         const page = await context.newPage();
         const frame = await openLikeAPhone(stack, context, page);
         await frame.waitForFunction(() => window.phoneTiming?.banner !== undefined && window.phoneTiming?.phoneNumbers !== undefined, null, { timeout: 120000, polling: 100 });
