@@ -203,7 +203,8 @@ function fetchChunksFor(pressed) {
   chunksFetched.add(pressed);
   for (const chunk of CHUNKS_FOR_PRESS[pressed]) {
     fetch(new URL(chunk, location.href)).then((response) => response.arrayBuffer()).catch(() => {
-      // The form fetches it again itself.
+      // The form fetches it again itself; the next press fetches them ahead again.
+      chunksFetched.delete(pressed);
     });
   }
 }
