@@ -335,3 +335,23 @@ test("a press of start whose form cannot be fetched says the relay cannot be rea
   assert.deepEqual(opened.problems.filter((problem) => !/ERR_FAILED|Failed to fetch|WebAssembly/i.test(problem)), []);
   await opened.context.close();
 });
+
+test("a press whose form's wasm alone cannot be fetched says so, and the next press starts the form with the scripts it already has", async () => {
+  const { ui } = translations("nl");
+  const opened = await openWithoutWasm("nl");
+  await opened.context.unroute("**/*.wasm");
+  // The glue and the chunk loader arrive and are imported; the wasm fails, so the glue's start
+  // fails after its import: the retry imports the same module again and starts it.
+  let failing = true;
+  await opened.context.route(/\/w\/widget-[0-9a-f]+_bg\.wasm$/, (route) => (failing ? route.abort() : route.continue()));
+  const start = opened.frame.getByRole("button", { name: ui.start_button, exact: true });
+  await start.click();
+  const error = opened.frame.locator(".fluister[data-static] .error-message");
+  await error.waitFor();
+  assert.equal((await error.textContent()).trim(), ui.error_unreachable);
+  failing = false;
+  await start.click();
+  await expectStep(opened.frame, ui.kind_heading);
+  assert.deepEqual(opened.problems.filter((problem) => !/ERR_FAILED|Failed to fetch|WebAssembly/i.test(problem)), []);
+  await opened.context.close();
+});
